@@ -1,0 +1,105 @@
+// https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — run the stacks-signer as a distinct unprivileged user.
+import type { SignerService } from '../../discovery/types.js';
+import type { AuditContext } from '../../engine/context.js';
+import { defineCheck, type Reporter } from '../../engine/define-check.js';
+import { appliesToSigner, at } from '../common.js';
+import { serviceProcesses, serviceUser } from '../service-user.js';
+import { parseContainerUser } from './accounts.js';
+
+const messages = {
+  unitNoUser: '{{unit}} sets no User=: a system unit runs the signer as root.',
+  unitRoot: '{{unit}} runs the signer as {{user}}, which is uid 0.',
+  unitUser: '{{unit}} runs the signer as {{user}} (uid {{uid}}).',
+  unitDynamic: '{{unit}} runs the signer with DynamicUser=yes (a transient unprivileged uid).',
+  unitUnknownUser:
+    "{{unit}} sets User={{user}}, which the target's /etc/passwd does not define: systemd will refuse to start the signer unless another name service knows the user.",
+  containerNoUser:
+    'Compose service {{service}} sets no user: the official stacks-signer image has no USER and runs as root.',
+  containerRoot: 'Compose service {{service}} runs the signer as "{{user}}", which is root.',
+  containerUser: 'Compose service {{service}} runs the signer as "{{user}}".',
+  processRoot: 'stacks-signer process {{pid}} runs as root.',
+  processUser: 'stacks-signer process {{pid}} runs as {{user}} (uid {{uid}}).',
+  offline:
+    "No systemd unit or compose service declares the signer's user, and an offline target has no running processes: run on the live host, or pass --signer-unit.",
+  notRunning: "No systemd unit or compose service declares the signer's user, and no stacks-signer process is running.",
+} as const;
+type MessageId = keyof typeof messages;
+
+async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Reporter<MessageId>): Promise<void> {
+  const account = await serviceUser(ctx, { ...signer, container: undefined });
+  const unit = signer.unit!.name;
+  if (!account) return;
+  if (account.dynamic) return report.pass('unitDynamic', { unit }, account.evidence);
+  const written = signer.unit!.effective.get('Service', 'User');
+  if (!written) return report.fail('unitNoUser', { unit }, account.evidence);
+  if (account.isRoot) return report.fail('unitRoot', { unit, user: written.value }, account.evidence);
+  if (account.uid === undefined) return report.warn('unitUnknownUser', { unit, user: written.value }, account.evidence);
+  report.pass('unitUser', { unit, user: account.name ?? written.value, uid: account.uid }, account.evidence);
+}
+
+function judgeContainer(signer: SignerService, report: Reporter<MessageId>): void {
+  const { name: service, file, user } = signer.container!;
+  const parsed = parseContainerUser(user);
+  const evidence = at(
+    file,
+    undefined,
+    parsed.written === '' ? `service ${service}: no user:` : `service ${service}: user: ${parsed.written}`,
+  );
+  if (parsed.written === '') report.fail('containerNoUser', { service }, evidence);
+  else if (parsed.root) report.fail('containerRoot', { service, user: parsed.written }, evidence);
+  else report.pass('containerUser', { service, user: parsed.written }, evidence);
+}
+
+export default defineCheck({
+  id: 'identity/signer-not-root',
+  title: 'The signer does not run as root',
+  threats: ['host-compromise'],
+  severity: 'critical',
+  description: [
+    'A signer running as root turns any flaw in stacks-signer or its dependencies (the event endpoint accepts unauthenticated',
+    'requests) into full control of the host, and with it the key, every other secret and the ability to hide. Run it as a',
+    'dedicated unprivileged account.',
+    '',
+    'What is read: the effective systemd unit (drop-ins applied): `User=` must be set and resolve to a uid other than 0',
+    "through the target's /etc/passwd (an unset `User=` runs a system unit as root); `DynamicUser=yes` passes (systemd",
+    'allocates a transient unprivileged uid). A compose service must set `user:` to a non-root uid or name: the official',
+    '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. A `User=` name the passwd does not know is a',
+    "warning: systemd won't start the unit unless another name service (LDAP, sssd) provides it. On a live host every running",
+    '`stacks-signer` process is checked as well, by its real uid, and named by pid: a signer started by hand as root fails',
+    'even when the unit is right.',
+    '',
+    'When neither a unit nor a compose service declares the user and the target is offline (a disk image), there is nothing',
+    'that says who runs the signer: the result is `not_evaluable`.',
+  ].join('\n'),
+  remediation: [
+    'Create a system account (`useradd --system --home-dir /var/lib/stacks-signer --shell /usr/sbin/nologin stacks-signer`),',
+    'set `User=stacks-signer` (or `DynamicUser=yes`) in the unit or a drop-in, give that user the config and database, then',
+    '`systemctl daemon-reload && systemctl restart stacks-signer`. For compose, set `user: "<uid>:<gid>"` to a non-zero uid that',
+    'owns the bind-mounted config and data.',
+  ].join(' '),
+  references: [
+    'https://docs.stacks.co/operate/run-a-signer/opsec-best-practices',
+    'https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#User=',
+    'https://docs.docker.com/reference/compose-file/services/#user',
+  ],
+  messages,
+  applies: appliesToSigner,
+  async run(ctx, report) {
+    const { signer } = await ctx.discovery();
+    if (!signer) return;
+    if (signer.unit) await judgeUnit(ctx, signer, report);
+    if (signer.container) judgeContainer(signer, report);
+
+    const users = await ctx.users();
+    const processes = (await serviceProcesses(ctx, 'signer')).filter((process) => process.uid >= 0);
+    for (const process of processes) {
+      const evidence = at(undefined, undefined, `pid ${process.pid} (${process.comm}) uid ${process.uid}`);
+      if (process.uid === 0) report.fail('processRoot', { pid: process.pid }, evidence);
+      else
+        report.pass('processUser', { pid: process.pid, user: users.userName(process.uid), uid: process.uid }, evidence);
+    }
+    if (!signer.unit && !signer.container && processes.length === 0) {
+      report.notEvaluable(ctx.target.live ? 'notRunning' : 'offline');
+    }
+  },
+});

@@ -1,0 +1,19 @@
+import type { Check } from '../engine/define-check.js';
+import { identityChecks } from './identity/index.js';
+import { keysChecks } from './keys/index.js';
+import { osChecks } from './os/index.js';
+import { practiceChecks } from './practice/index.js';
+import { serviceChecks } from './service/index.js';
+import { sshChecks } from './ssh/index.js';
+import { topologyChecks } from './topology/index.js';
+
+/** The catalogue: every implemented control, in report order. */
+export const allChecks: readonly Check[] = [
+  ...topologyChecks,
+  ...identityChecks,
+  ...keysChecks,
+  ...serviceChecks,
+  ...sshChecks,
+  ...osChecks,
+  ...practiceChecks,
+];

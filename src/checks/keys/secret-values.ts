@@ -1,0 +1,116 @@
+// Recognises secrets outside the configs (environment, command lines) without keeping or printing them: by the
+// variable's name, by equality with a secret the configs hold, or by the shape of a private key.
+import type { Discovery } from '../../discovery/types.js';
+import { fingerprint } from '../../stacks/fingerprint.js';
+import { looksLikePlaceholder, parsePrivateKeyHexLenient } from '../../stacks/keys.js';
+
+const SECRET_NAME = /PRIVATE_?KEY|AUTH|TOKEN|PASSWORD|PASSWD|SEED|MNEMONIC|SECRET/i;
+/** `AUTH_TOKEN_FILE=/run/secrets/token` names where a secret is, not the secret. */
+const REFERENCE_NAME = /_(FILE|PATH|DIR)$/i;
+const FLAG_VALUE = /^(true|false|yes|no|on|off|[01])$/i;
+const KEY_SHAPED = /^(0x)?[0-9a-fA-F]{64}(01)?$/;
+/** Known secrets shorter than this are not searched inside longer text (they would match by chance). */
+const MIN_EMBEDDED_LENGTH = 8;
+
+export interface KnownSecret {
+  /** "the signer stacks_private_key", "the node [connection_options] auth_token", ... */
+  label: string;
+  value: string;
+}
+
+/** Every secret the discovered configs hold, with where it comes from. */
+export function knownSecrets(discovery: Discovery): KnownSecret[] {
+  const secrets: KnownSecret[] = [];
+  const add = (label: string, value: unknown) => {
+    if (typeof value === 'string' && value.trim() !== '') secrets.push({ label, value: value.trim() });
+  };
+  if (discovery.signer?.config.status === 'ok') {
+    const { config } = discovery.signer.config.parsed;
+    add('the signer stacks_private_key', config.stacksPrivateKey);
+    add('the signer auth_password', config.authPassword);
+  }
+  if (discovery.node?.config.status === 'ok') {
+    const { config } = discovery.node.config.parsed;
+    add('the node [node] seed', config.node.seed);
+    add('the node [node] local_peer_seed', config.node.localPeerSeed);
+    add('the node [miner] mining_key', config.miner.miningKey);
+    add('the node [connection_options] auth_token', config.connectionOptions.authToken);
+    add('the node [connection_options] block_proposal_token', config.connectionOptions.blockProposalToken);
+    add('the node [burnchain] password', config.burnchain.password);
+  }
+  return secrets;
+}
+
+/** 32 key bytes in hex when the text is any encoding of a private key (64/66 hex, 0x, any case). */
+function keyHex(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!KEY_SHAPED.test(trimmed)) return undefined;
+  return trimmed.replace(/^0x/i, '').slice(0, 64).toLowerCase();
+}
+
+/** Which known secret the text is, comparing keys in any encoding. */
+function matchKnown(text: string, secrets: readonly KnownSecret[]): KnownSecret | undefined {
+  const trimmed = text.trim();
+  const asKey = keyHex(trimmed);
+  return secrets.find((secret) => secret.value === trimmed || (asKey !== undefined && keyHex(secret.value) === asKey));
+}
+
+export interface SecretFinding {
+  /** Why it counts as a secret; never contains the value. */
+  why: string;
+  /** Fingerprint, given only for key-shaped values (256 bits: the fingerprint can't help guess them). */
+  fingerprint?: string;
+}
+
+function keyFingerprint(text: string): string | undefined {
+  const key = parsePrivateKeyHexLenient(text);
+  return key.ok ? fingerprint(key.bytes) : undefined;
+}
+
+/** Is `NAME=value` a secret? Undefined when not (or when the value is empty, a flag, a reference or a placeholder). */
+export function classifyVariable(
+  name: string,
+  value: string,
+  secrets: readonly KnownSecret[],
+): SecretFinding | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '' || looksLikePlaceholder(trimmed)) return undefined;
+  const known = matchKnown(trimmed, secrets);
+  const print = keyFingerprint(trimmed);
+  const withPrint = (why: string): SecretFinding => (print ? { why, fingerprint: print } : { why });
+  if (known) return withPrint(`its value is ${known.label}`);
+  if (print) return withPrint('its value has the shape of a private key');
+  if (SECRET_NAME.test(name) && !FLAG_VALUE.test(trimmed) && !(REFERENCE_NAME.test(name) && trimmed.startsWith('/'))) {
+    return { why: 'its name says it holds a secret' };
+  }
+  return undefined;
+}
+
+/**
+ * Is a secret in a command-line argument? Arguments are split at "=" (`--key=...`); known secrets of at least
+ * 8 characters also match inside longer arguments. `keyShapes` also counts any key-shaped word (only for the
+ * signer's and node's own commands: other programs pass 64-hex digests and container ids).
+ */
+export function findInArgv(
+  argv: readonly string[],
+  secrets: readonly KnownSecret[],
+  keyShapes: boolean,
+): SecretFinding | undefined {
+  for (const argument of argv) {
+    for (const word of [argument, ...argument.split('=').slice(1)]) {
+      const known = matchKnown(word, secrets);
+      if (known)
+        return {
+          why: `${known.label} is an argument`,
+          ...(keyFingerprint(word) ? { fingerprint: keyFingerprint(word)! } : {}),
+        };
+      const print = keyFingerprint(word);
+      if (keyShapes && print) return { why: 'an argument has the shape of a private key', fingerprint: print };
+    }
+    const embedded = secrets.find(
+      (secret) => secret.value.length >= MIN_EMBEDDED_LENGTH && argument.includes(secret.value),
+    );
+    if (embedded) return { why: `${embedded.label} is inside an argument` };
+  }
+  return undefined;
+}

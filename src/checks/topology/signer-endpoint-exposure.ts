@@ -1,0 +1,54 @@
+// https://docs.stacks.co/operate/run-a-signer/signer-configuration — `endpoint` is where the signer listens for node events.
+import { defineCheck } from '../../engine/define-check.js';
+import { appliesToSignerConfig, at, signerConfig } from '../common.js';
+import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+
+export default defineCheck({
+  id: 'topology/signer-endpoint-exposure',
+  title: "The signer's event endpoint is not exposed",
+  threats: ['host-compromise'],
+  severity: 'high',
+  description: [
+    "The signer listens on `endpoint` for the node's events. The endpoint has no authentication: whoever reaches it can post",
+    'forged StackerDB chunks, blocks and burn blocks, probe `/status`, and `POST /shutdown` stops the signer (an offline',
+    'signer counts towards the 30% that halts block acceptance). Bound to loopback or a private address it passes. A wildcard',
+    "bind (`0.0.0.0`, `[::]`) or a public address fails; a name is judged through the target's `/etc/hosts` (an unmapped",
+    'name warns). This is the configuration-level verdict: the cross-check with the host firewall (a wildcard bind that the',
+    "firewall opens only to the node's address becomes a warning) comes with the firewall model (`topology/inbound-firewall`).",
+    'A signer in a compose container with its own network must bind a wildcard for the node container to reach it: there a',
+    'wildcard is a warning, and `topology/container-published-ports` judges what the host publishes. A missing `endpoint`',
+    'fails (the signer refuses to start).',
+  ].join(' '),
+  remediation:
+    'Set `endpoint = "127.0.0.1:30000"` when the node runs on the same host, or the signer\'s private address (e.g. `10.0.0.5:30000`) when the node is elsewhere on a private network; never `0.0.0.0`. Allow the port in the firewall only from the node\'s address.',
+  references: [
+    'https://docs.stacks.co/operate/run-a-signer/signer-configuration',
+    'https://github.com/stacks-network/stacks-core/blob/master/stacks-signer/src/config.rs',
+  ],
+  messages: {
+    missing: 'endpoint is not set: the signer cannot start without it.',
+    malformed: 'endpoint "{{value}}" is not host:port.',
+    trusted: 'endpoint {{value}} binds {{kind}}.',
+    exposed: 'endpoint {{value}} binds {{kind}}: anyone who reaches it can feed the signer events or POST /shutdown.',
+    unmapped: 'endpoint {{value}} binds {{kind}}; check that it is a loopback or private address.',
+    containerWildcard:
+      "endpoint {{value}} binds {{kind}} inside the container's network namespace; keep its port unpublished or published on 127.0.0.1 only.",
+  },
+  applies: appliesToSignerConfig,
+  async run(ctx, report) {
+    const { path, parsed } = await signerConfig(ctx);
+    const raw = parsed.config.raw.endpoint;
+    if (raw === undefined) return report.fail('missing', {}, at(path, undefined, 'no endpoint'));
+    const value = String(raw);
+    const evidence = at(path, parsed.lineOf('endpoint'), `endpoint = "${value}"`);
+    const trust = typeof raw === 'string' ? judgeEndpoint(value, await targetHosts(ctx)) : undefined;
+    if (!trust) return report.fail('malformed', { value }, evidence);
+    const data = { value, kind: describeTrust(trust) };
+    const found = [evidence, ...mappingEvidence(trust)];
+    if (trust.kind === 'loopback' || trust.kind === 'private') return report.pass('trusted', data, found);
+    if (trust.kind === 'name') return report.warn('unmapped', data, found);
+    const { signer } = await ctx.discovery();
+    if (trust.kind === 'wildcard' && inContainerNetwork(signer)) return report.warn('containerWildcard', data, found);
+    report.fail('exposed', data, found);
+  },
+});

@@ -1,0 +1,233 @@
+import { posix } from 'node:path';
+import type { Target } from '../target/types.js';
+import type { Role } from './types.js';
+
+// Docker compose discovery (controls.md, discovery step 3): compose files up to three levels under opt/, srv/,
+// home/*/ and root/, whose services run a Stacks image; their bind-mounted config files.
+
+const COMPOSE_NAME = /^(docker-)?compose\.ya?ml$/;
+const SEARCH_DEPTH = 3;
+const SIGNER_IMAGE = /stacks-signer/;
+const NODE_IMAGE = /stacks-core|stacks-node|stacks-blockchain/;
+/** The signer image's CMD reads this file (stacks-facts.md §5). */
+const SIGNER_IMAGE_DEFAULT_CONFIG = '/signer-config.toml';
+
+export interface ComposeMount {
+  /** Host path (bind) or volume name. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  bind: boolean;
+}
+
+export interface ComposeService {
+  file: string;
+  name: string;
+  role: Role;
+  image?: string;
+  user?: string;
+  command: string[];
+  environment: Record<string, string>;
+  envFiles: string[];
+  mounts: ComposeMount[];
+  /** The service definition as written (after interpolation), for checks that read more of it. */
+  raw: Record<string, unknown>;
+}
+
+export interface ComposeDiscovery {
+  services: ComposeService[];
+  problems: string[];
+}
+
+/** Substitutes `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR` and `$$` as compose does. */
+export function interpolate(text: string, variables: Record<string, string>): string {
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced, colon, fallback, bare) => {
+      if (whole === '$$') return '$';
+      const name = (braced ?? bare) as string;
+      const value = variables[name];
+      if (fallback !== undefined) {
+        const unset = value === undefined || (colon === ':' && value === '');
+        return unset ? (fallback as string) : value;
+      }
+      return value ?? '';
+    },
+  );
+}
+
+export function parseDotEnv(text: string): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
+    if (!match) continue;
+    variables[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return variables;
+}
+
+function interpolateDeep(value: unknown, variables: Record<string, string>): unknown {
+  if (typeof value === 'string') return interpolate(value, variables);
+  if (Array.isArray(value)) return value.map((item) => interpolateDeep(item, variables));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateDeep(item, variables)]));
+  }
+  return value;
+}
+
+function asStringList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
+  // Long-form entries ({ path, required }) are allowed for env_file.
+  if (Array.isArray(value))
+    return value.map((item) => (item && typeof item === 'object' && 'path' in item ? String(item.path) : String(item)));
+  return [];
+}
+
+function environmentOf(value: unknown): Record<string, string> {
+  if (Array.isArray(value)) {
+    return Object.fromEntries(
+      value.map(String).map((entry) => {
+        const equals = entry.indexOf('=');
+        return equals === -1 ? [entry, ''] : [entry.slice(0, equals), entry.slice(equals + 1)];
+      }),
+    );
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, item === null ? '' : String(item)]));
+  }
+  return {};
+}
+
+function mountsOf(value: unknown, composeDir: string): ComposeMount[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry): ComposeMount[] => {
+    if (typeof entry === 'string') {
+      const [source, target, mode] = entry.split(':');
+      if (!source || !target) return [];
+      const bind = source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
+      return [
+        {
+          source: bind ? posix.resolve(composeDir, source) : source,
+          target,
+          readOnly: (mode ?? '').split(',').includes('ro'),
+          bind,
+        },
+      ];
+    }
+    if (entry && typeof entry === 'object') {
+      const long = entry as Record<string, unknown>;
+      const source = String(long.source ?? '');
+      const bind = long.type === 'bind';
+      return [
+        {
+          source: bind ? posix.resolve(composeDir, source) : source,
+          target: String(long.target ?? ''),
+          readOnly: long.read_only === true,
+          bind,
+        },
+      ];
+    }
+    return [];
+  });
+}
+
+function roleOfImage(image: string | undefined): Role | undefined {
+  if (!image) return undefined;
+  if (SIGNER_IMAGE.test(image)) return 'signer';
+  if (NODE_IMAGE.test(image)) return 'node';
+  return undefined;
+}
+
+async function findComposeFiles(target: Target): Promise<string[]> {
+  const bases = ['/opt', '/srv', '/root'];
+  try {
+    for (const home of await target.readDir('/home')) bases.push(`/home/${home}`);
+  } catch {
+    // no /home
+  }
+  const found: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let names: string[];
+    try {
+      names = await target.readDir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = `${dir}/${name}`;
+      const stat = await target.lstat(path).catch(() => undefined);
+      if (stat?.type === 'file' && COMPOSE_NAME.test(name)) found.push(path);
+      else if (stat?.type === 'dir' && depth < SEARCH_DEPTH && name !== 'node_modules' && name !== '.git')
+        await walk(path, depth + 1);
+    }
+  };
+  for (const base of bases) await walk(base, 0);
+  return found;
+}
+
+/** The host file a container reads as its config: the bind mount covering the container-side path. */
+export function hostPathOfMount(mounts: readonly ComposeMount[], containerPath: string): string | undefined {
+  const covering = mounts
+    .filter(
+      (mount) =>
+        mount.bind &&
+        (containerPath === mount.target || containerPath.startsWith(`${mount.target.replace(/\/$/, '')}/`)),
+    )
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (!covering) return undefined;
+  return posix.join(covering.source, containerPath.slice(covering.target.length));
+}
+
+export function containerConfigPath(service: ComposeService): string | undefined {
+  const index = service.command.findIndex((arg) => arg === '--config' || arg === '-c');
+  if (index !== -1) return service.command[index + 1];
+  const inline = service.command.find((arg) => arg.startsWith('--config='));
+  if (inline) return inline.slice('--config='.length);
+  return service.role === 'signer' ? SIGNER_IMAGE_DEFAULT_CONFIG : undefined;
+}
+
+export async function discoverCompose(target: Target): Promise<ComposeDiscovery> {
+  const services: ComposeService[] = [];
+  const problems: string[] = [];
+  const files = await findComposeFiles(target);
+  if (files.length === 0) return { services, problems };
+  // The YAML parser is the largest module we load: only when there is a compose file to read.
+  const { parse: parseYaml } = await import('yaml');
+  for (const file of files) {
+    const dir = posix.dirname(file);
+    let document: unknown;
+    let variables: Record<string, string> = {};
+    try {
+      const envText = await target.readText(`${dir}/.env`).catch(() => '');
+      variables = parseDotEnv(envText);
+      document = parseYaml(await target.readText(file), { maxAliasCount: 100 });
+    } catch (error) {
+      // The YAML library may quote the offending line; keep only its first sentence.
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      problems.push(`${file}: not a readable compose file (${reason})`);
+      continue;
+    }
+    const definitions = (document as { services?: unknown } | null)?.services;
+    if (!definitions || typeof definitions !== 'object') continue;
+    for (const [name, definition] of Object.entries(definitions as Record<string, unknown>)) {
+      if (!definition || typeof definition !== 'object') continue;
+      const raw = interpolateDeep(definition, variables) as Record<string, unknown>;
+      const image = typeof raw.image === 'string' ? raw.image : undefined;
+      const role = roleOfImage(image);
+      if (!role) continue;
+      services.push({
+        file,
+        name,
+        role,
+        ...(image ? { image } : {}),
+        ...(raw.user !== undefined ? { user: String(raw.user) } : {}),
+        command: asStringList(raw.command),
+        environment: environmentOf(raw.environment),
+        envFiles: asStringList(raw.env_file).map((envFile) => posix.resolve(dir, envFile)),
+        mounts: mountsOf(raw.volumes, dir),
+        raw,
+      });
+    }
+  }
+  return { services, problems };
+}

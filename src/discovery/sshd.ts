@@ -1,0 +1,109 @@
+import { expandGlob } from '../parsers/glob.js';
+import {
+  effectiveFromSshdT,
+  effectiveSshd,
+  loadSshdConfig,
+  parseSshdT,
+  type SshdConfig,
+  type SshdConnection,
+  type SshdEffective,
+  sshdTestSpec,
+} from '../parsers/sshd-config.js';
+import type { Target } from '../target/types.js';
+
+// The effective sshd configuration (controls.md, family ssh): live from `sshd -T -C ...`, which is the truth of
+// the running binary; offline (or when sshd can't be run) from our parser, which agrees with sshd -T on the same
+// files (tested against it).
+
+export const SSHD_CONFIG = '/etc/ssh/sshd_config';
+const SSHD_BINARIES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/sbin/sshd'];
+
+/** A connection from an address and user that no sane Match block singles out (TEST-NET-3, RFC 5737). */
+export const PROBE_CONNECTION: SshdConnection = {
+  user: 'signer-opsec-probe',
+  host: 'probe.invalid',
+  addr: '203.0.113.1',
+};
+
+export interface SshdFacts {
+  /** sshd is installed or configured on the target. */
+  present: boolean;
+  mainPath: string;
+  /** The parsed files (also used live, for file/line evidence and Match inspection). */
+  config?: SshdConfig;
+  /** The settings for one connection: `sshd -T` live, the parser offline. */
+  effective(
+    connection?: SshdConnection,
+  ): Promise<{ settings: SshdEffective; source: 'sshd -T' | 'parser'; note?: string }>;
+}
+
+function sourceOver(target: Target) {
+  return {
+    readText: (path: string) => target.readText(path).catch(() => undefined),
+    glob: (pattern: string) =>
+      expandGlob(pattern, {
+        readDir: (path) => target.readDir(path).catch(() => undefined),
+        exists: async (path) => (await target.stat(path).catch(() => undefined)) !== undefined,
+      }),
+  };
+}
+
+export async function loadSshd(target: Target): Promise<SshdFacts> {
+  const configStat = await target.stat(SSHD_CONFIG).catch(() => undefined);
+  let binary = false;
+  for (const path of SSHD_BINARIES) binary ||= (await target.stat(path).catch(() => undefined)) !== undefined;
+  const present = configStat !== undefined || binary;
+  const config = present ? await loadSshdConfig(sourceOver(target), SSHD_CONFIG) : undefined;
+  const cache = new Map<string, ReturnType<SshdFacts['effective']>>();
+
+  const evaluate = async (connection: SshdConnection) => {
+    const parsed = () => effectiveSshd(config ?? { mainPath: SSHD_CONFIG, files: [], problems: [] }, connection);
+    if (!target.live || !binary) return { settings: parsed(), source: 'parser' as const };
+    try {
+      const run = await target.run('sshd', ['-T', '-C', sshdTestSpec(connection)], { timeoutMs: 5000 });
+      if (run.code === 0) {
+        // Live values come from sshd itself; file/line come from the parser where both agree.
+        const live = effectiveFromSshdT(parseSshdT(run.stdout));
+        const fromFiles = parsed();
+        for (const key of Object.keys(live) as (keyof SshdEffective)[]) {
+          const liveSetting = live[key];
+          const fileSetting = fromFiles[key];
+          if (
+            !Array.isArray(liveSetting) &&
+            !Array.isArray(fileSetting) &&
+            liveSetting &&
+            fileSetting &&
+            'value' in fileSetting
+          ) {
+            if (String(fileSetting.value) === String(liveSetting.value)) Object.assign(liveSetting, fileSetting);
+          }
+        }
+        return { settings: live, source: 'sshd -T' as const };
+      }
+      const reason = run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`;
+      return {
+        settings: parsed(),
+        source: 'parser' as const,
+        note: `sshd -T failed (${reason}); read the config files instead`,
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { settings: parsed(), source: 'parser' as const, note: `${reason}; read the config files instead` };
+    }
+  };
+
+  return {
+    present,
+    mainPath: SSHD_CONFIG,
+    ...(config ? { config } : {}),
+    effective(connection = PROBE_CONNECTION) {
+      const key = sshdTestSpec(connection);
+      let result = cache.get(key);
+      if (!result) {
+        result = evaluate(connection);
+        cache.set(key, result);
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { discover } from '../discovery/index.js';
+import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
+import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
+import type { Discovery } from '../discovery/types.js';
+import { loadUserDatabase } from '../discovery/users.js';
+import type { UserDatabase } from '../parsers/passwd.js';
+import type { Target } from '../target/types.js';
+import { lazy } from './lazy.js';
+import { SecretRegistry } from './secrets.js';
+
+/** Overrides of discovery, each step of which a flag can replace. */
+export interface AuditOptions {
+  signerConfig?: string;
+  nodeConfig?: string;
+  signerUnit?: string;
+  nodeUnit?: string;
+}
+
+/**
+ * What a check sees: the target and the facts derived from it. Facts are computed once, on first use,
+ * and shared by every check of the run.
+ */
+export class AuditContext {
+  readonly secrets = new SecretRegistry();
+  readonly users: () => Promise<UserDatabase>;
+  readonly discovery: () => Promise<Discovery>;
+  readonly sshd: () => Promise<SshdFacts>;
+  readonly sudoers: () => Promise<SudoersFacts>;
+
+  constructor(
+    readonly target: Target,
+    readonly options: AuditOptions = {},
+  ) {
+    this.users = lazy(() => loadUserDatabase(target));
+    this.discovery = lazy(() => discover(target, options, this.secrets));
+    this.sshd = lazy(() => loadSshd(target));
+    this.sudoers = lazy(() => loadSudoers(target));
+  }
+}

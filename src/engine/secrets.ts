@@ -1,0 +1,44 @@
+import { fingerprint } from '../stacks/fingerprint.js';
+
+/** Below this length a value can't be masked safely (it would mangle ports and numbers); checks never print it anyway. */
+const MIN_MASKED_LENGTH = 6;
+
+/**
+ * Every secret value a check has read (keys, tokens, passwords). Before any formatter runs, the report is
+ * walked and each occurrence is replaced by its fingerprint: a formatter can't print what it never receives.
+ */
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+
+  add(value: string | undefined): void {
+    if (value === undefined) return;
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH) return;
+    this.values.add(trimmed);
+    // Hex keys are equally secret in either case and with or without the compressed-key suffix.
+    if (/^(0x)?[0-9a-fA-F]{64}(01)?$/.test(trimmed)) {
+      const hex = trimmed.replace(/^0x/, '').slice(0, 64);
+      this.values.add(hex.toLowerCase());
+      this.values.add(hex.toUpperCase());
+    }
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  mask(text: string): string {
+    let masked = text;
+    // Longest first, so a key is replaced whole before its 64-hex prefix is.
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
+      if (masked.includes(value)) masked = masked.split(value).join(`[secret ${fingerprint(value)}]`);
+    }
+    return masked;
+  }
+
+  /** A deep copy of a JSON-like value with every string masked. */
+  maskDeep<T>(value: T): T {
+    if (this.values.size === 0) return value;
+    return JSON.parse(JSON.stringify(value), (_key, item) => (typeof item === 'string' ? this.mask(item) : item)) as T;
+  }
+}

@@ -1,0 +1,91 @@
+// sudoers(5), enough to see who may escalate: user specifications, User_Alias definitions and includes.
+// Commands, host lists and Defaults are not interpreted: any rule naming a principal lets it run something as someone.
+
+export interface SudoersRule {
+  /** Principals as written: `name`, `%group`, `#uid`, `%#gid`, `ALL`, or an alias name. Negations keep their `!`. */
+  principals: string[];
+  /** The rule grants NOPASSWD somewhere in its command list. */
+  noPassword: boolean;
+  line: number;
+}
+
+export interface SudoersFile {
+  rules: SudoersRule[];
+  userAliases: Map<string, string[]>;
+  /** `@include`/`#include` files and `@includedir`/`#includedir` directories, in order. */
+  includes: { path: string; directory: boolean; line: number }[];
+}
+
+const ALIAS_KINDS = /^(User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\s+/;
+
+/** Joins backslash-continued lines, keeping the number of the first. */
+function logicalLines(text: string): { text: string; line: number }[] {
+  const lines: { text: string; line: number }[] = [];
+  let pending: { text: string; line: number } | undefined;
+  text.split('\n').forEach((raw, index) => {
+    const piece = raw.replace(/\r$/, '');
+    if (pending) pending.text += ` ${piece}`;
+    else pending = { text: piece, line: index + 1 };
+    if (pending.text.endsWith('\\')) {
+      pending.text = pending.text.slice(0, -1);
+      return;
+    }
+    lines.push(pending);
+    pending = undefined;
+  });
+  if (pending) lines.push(pending);
+  return lines;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+export function parseSudoers(text: string): SudoersFile {
+  const file: SudoersFile = { rules: [], userAliases: new Map(), includes: [] };
+  for (const { text: raw, line } of logicalLines(text)) {
+    const include = /^\s*[@#](include|includedir)\s+(.+?)\s*$/.exec(raw);
+    if (include) {
+      file.includes.push({ path: include[2]!.replace(/^"(.*)"$/, '$1'), directory: include[1] === 'includedir', line });
+      continue;
+    }
+    const content = raw.replace(/(^|\s)#(?!\d).*$/, '').trim(); // "#123" is a uid, not a comment
+    if (content === '' || content.startsWith('Defaults')) continue;
+    const alias = ALIAS_KINDS.exec(content);
+    if (alias) {
+      if (alias[1] !== 'User_Alias') continue;
+      // User_Alias NAME = a, b : NAME2 = c
+      for (const definition of content.slice(alias[0].length).split(':')) {
+        const equals = definition.indexOf('=');
+        if (equals === -1) continue;
+        file.userAliases.set(definition.slice(0, equals).trim(), splitList(definition.slice(equals + 1)));
+      }
+      continue;
+    }
+    // user_list host_list = [(runas)] [tags:] cmnd_list [: host_list = ...]
+    const spec = /^(.+?)\s+([^\s=][^=]*?)\s*=\s*(.+)$/.exec(content);
+    if (!spec) continue;
+    const principals = splitList(spec[1]!).map((principal) => principal.replace(/\s+/g, ''));
+    file.rules.push({ principals, noPassword: /\bNOPASSWD\s*:/.test(spec[3]!), line });
+  }
+  return file;
+}
+
+/** Expands User_Alias names (recursively, with a depth guard) to the principals they stand for. */
+export function expandPrincipals(
+  principals: readonly string[],
+  aliases: ReadonlyMap<string, string[]>,
+  depth = 0,
+): string[] {
+  if (depth > 16) return [...principals];
+  return principals.flatMap((principal) => {
+    const negated = principal.startsWith('!');
+    const name = negated ? principal.slice(1) : principal;
+    const expansion = aliases.get(name);
+    if (!expansion) return [principal];
+    return negated ? [] : expandPrincipals(expansion, aliases, depth + 1);
+  });
+}

@@ -1,0 +1,98 @@
+import type { Discovery, Service } from '../discovery/types.js';
+import {
+  type CheckResult,
+  SEVERITIES,
+  type Severity,
+  STATUSES,
+  type Status,
+  severityAtLeast,
+} from '../engine/types.js';
+import type { Target } from '../target/types.js';
+import type { AuditReport, Discovered, DiscoveredService, ReportSummary } from './types.js';
+
+/** Weight of a control in the score, by severity; info controls inform and don't score. */
+const SCORE_WEIGHT: Record<Severity, number> = { critical: 10, high: 6, medium: 3, low: 1, info: 0 };
+
+export function summarise(
+  results: readonly CheckResult[],
+  failOn: Severity | 'none',
+  durationMs: number,
+): ReportSummary {
+  const byStatus = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  const failedBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  let earned = 0;
+  let possible = 0;
+  for (const result of results) {
+    byStatus[result.status] += 1;
+    if (result.status === 'fail') failedBySeverity[result.severity] += 1;
+    if (result.status === 'pass' || result.status === 'warn' || result.status === 'fail') {
+      const weight = SCORE_WEIGHT[result.severity];
+      possible += weight;
+      earned += result.status === 'pass' ? weight : result.status === 'warn' ? weight / 2 : 0;
+    }
+  }
+  const failed =
+    failOn !== 'none' && results.some((result) => result.status === 'fail' && severityAtLeast(result.severity, failOn));
+  // An error means part of the audit could not be done: the verdict is incomplete, which outranks findings.
+  const exitCode = byStatus.error > 0 ? 2 : failed ? 1 : 0;
+  return {
+    total: results.length,
+    byStatus,
+    failedBySeverity,
+    score: possible === 0 ? 0 : Math.round((100 * earned) / possible),
+    failOn,
+    exitCode,
+    durationMs: Math.round(durationMs),
+  };
+}
+
+function describeService(service: Service): DiscoveredService {
+  const user = service.declaredUser;
+  return {
+    role: service.role,
+    source: service.source,
+    ...(service.unit
+      ? { unit: { name: service.unit.name, path: service.unit.path, dropIns: service.unit.effective.files.slice(1) } }
+      : {}),
+    ...(service.container
+      ? {
+          container: {
+            file: service.container.file,
+            service: service.container.name,
+            ...(service.container.image ? { image: service.container.image } : {}),
+          },
+        }
+      : {}),
+    ...('path' in service.config ? { configPath: service.config.path } : {}),
+    configStatus: service.config.status,
+    ...(service.binary ? { binary: service.binary } : {}),
+    ...(user ? { user } : {}),
+    notes: [...service.notes, ...(service.config.status !== 'ok' ? [service.config.reason] : [])],
+  };
+}
+
+export function describeDiscovery(discovery: Discovery): Discovered {
+  return {
+    ...(discovery.signer ? { signer: describeService(discovery.signer) } : {}),
+    ...(discovery.node ? { node: describeService(discovery.node) } : {}),
+    notes: [...discovery.notes],
+  };
+}
+
+export function buildReport(input: {
+  version: string;
+  target: Target;
+  discovered: Discovered;
+  results: CheckResult[];
+  failOn: Severity | 'none';
+  durationMs: number;
+}): AuditReport {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'signer-opsec', version: input.version },
+    target: { kind: input.target.kind, source: input.target.source, live: input.target.live },
+    discovered: input.discovered,
+    summary: summarise(input.results, input.failOn, input.durationMs),
+    results: input.results,
+  };
+}

@@ -1,0 +1,76 @@
+// The machine-readable report. Keys are rebuilt in the contract's order so output is stable whatever built the report.
+import { type CheckResult, type Evidence, SEVERITIES, STATUSES } from '../engine/types.js';
+import type { AuditReport, Discovered, DiscoveredService, Formatter, ReportSummary } from './types.js';
+
+function orderedEvidence(evidence: Evidence): Evidence {
+  return { file: evidence.file, line: evidence.line, detail: evidence.detail };
+}
+
+function orderedService(service: DiscoveredService | undefined): DiscoveredService | undefined {
+  if (!service) return undefined;
+  const { unit, container } = service;
+  return {
+    role: service.role,
+    source: service.source,
+    unit: unit && { name: unit.name, path: unit.path, dropIns: [...unit.dropIns] },
+    container: container && { file: container.file, service: container.service, image: container.image },
+    configPath: service.configPath,
+    configStatus: service.configStatus,
+    binary: service.binary,
+    user: service.user,
+    notes: [...service.notes],
+  };
+}
+
+function orderedDiscovered(discovered: Discovered): Discovered {
+  return {
+    signer: orderedService(discovered.signer),
+    node: orderedService(discovered.node),
+    notes: [...discovered.notes],
+  };
+}
+
+function orderedSummary(summary: ReportSummary): ReportSummary {
+  return {
+    total: summary.total,
+    byStatus: Object.fromEntries(STATUSES.map((s) => [s, summary.byStatus[s] ?? 0])) as ReportSummary['byStatus'],
+    failedBySeverity: Object.fromEntries(
+      SEVERITIES.map((s) => [s, summary.failedBySeverity[s] ?? 0]),
+    ) as ReportSummary['failedBySeverity'],
+    score: summary.score,
+    failOn: summary.failOn,
+    exitCode: summary.exitCode,
+    durationMs: summary.durationMs,
+  };
+}
+
+function orderedResult(result: CheckResult): CheckResult {
+  return {
+    id: result.id,
+    title: result.title,
+    family: result.family,
+    threats: [...result.threats],
+    severity: result.severity,
+    status: result.status,
+    message: result.message,
+    evidence: result.evidence.map(orderedEvidence),
+    remediation: result.remediation,
+    references: [...result.references],
+    severityReason: result.severityReason,
+    data: result.data,
+  };
+}
+
+/** The report as the contract orders it; undefined optional fields disappear when serialised. */
+export function orderedReport(report: AuditReport): AuditReport {
+  return {
+    schemaVersion: report.schemaVersion,
+    tool: { name: report.tool.name, version: report.tool.version },
+    target: { kind: report.target.kind, source: report.target.source, live: report.target.live },
+    discovered: orderedDiscovered(report.discovered),
+    summary: orderedSummary(report.summary),
+    results: report.results.map(orderedResult),
+  };
+}
+
+export const formatJson: Formatter = (report) => JSON.stringify(orderedReport(report), null, 2) + '\n';

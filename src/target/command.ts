@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import type { CommandResult } from './types.js';
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+/**
+ * Runs a program directly (never through a shell, so no argument is ever interpreted), with a timeout and
+ * a bounded output. A missing program or a timeout rejects with a one-line reason.
+ */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<CommandResult> {
+  const timeout = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      [...args],
+      {
+        shell: false,
+        timeout,
+        killSignal: 'SIGKILL',
+        maxBuffer: 8 * 1024 * 1024,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+      },
+      (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new Error(`${command}: not installed or not on PATH`));
+          return;
+        }
+        if (error?.killed) {
+          reject(new Error(`${command}: no answer within ${timeout} ms`));
+          return;
+        }
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

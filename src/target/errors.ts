@@ -1,0 +1,49 @@
+export type TargetErrorCode = 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'ELOOP' | 'EACCES' | 'ETOOBIG' | 'ENAMETOOLONG' | 'EIO';
+
+const EXPLANATIONS: Record<TargetErrorCode, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links (a symlink loop?)',
+  EACCES: 'permission denied',
+  ETOOBIG: 'file is larger than the read limit',
+  ENAMETOOLONG: 'path is too deep',
+  EIO: 'read error',
+};
+
+/** A failure to see something in the target: carries the in-target path and a plain reason. */
+export class TargetError extends Error {
+  constructor(
+    readonly code: TargetErrorCode,
+    readonly path: string,
+    detail?: string,
+  ) {
+    super(`${path}: ${EXPLANATIONS[code]}${detail ? ` (${detail})` : ''}`);
+    this.name = 'TargetError';
+  }
+}
+
+/** The target can't answer this (e.g. running processes of an offline image). Becomes `not_evaluable`. */
+export class NotEvaluableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotEvaluableError';
+  }
+}
+
+export function fromNodeError(error: unknown, path: string): TargetError {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'EISDIR':
+    case 'ELOOP':
+    case 'EACCES':
+    case 'ENAMETOOLONG':
+      return new TargetError(code, path);
+    case 'EPERM':
+      return new TargetError('EACCES', path);
+    default:
+      return new TargetError('EIO', path, code ?? String(error));
+  }
+}

@@ -1,0 +1,141 @@
+import { posix } from 'node:path';
+import { NotEvaluableError, TargetError } from './errors.js';
+import type { CommandResult, FileStat, ProcessInfo, Target, TargetKind } from './types.js';
+
+/** Linux gives up after 40 symlinks in one lookup; so do we. */
+export const MAX_SYMLINKS = 40;
+/** Deeper paths are refused rather than walked. */
+export const MAX_COMPONENTS = 256;
+/** Configs are small; a larger read is a mistake or an attack. */
+export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
+export interface RawNode extends FileStat {
+  /** Set for symlinks. */
+  linkTarget?: string;
+}
+
+/**
+ * Path resolution shared by every filesystem-backed target. Symlinks are followed by hand, component by
+ * component, as a chroot would: an absolute link restarts at the target's root and `..` stops at the root,
+ * so no path can leave the target, and loops end with ELOOP.
+ */
+export abstract class RootedTarget implements Target {
+  abstract readonly kind: TargetKind;
+  abstract readonly source: string;
+  readonly live: boolean = false;
+
+  /** lstat of a canonical in-target path (no symlink in its parents). Undefined when absent. */
+  protected abstract lstatRaw(canonicalPath: string): RawNode | undefined;
+  protected abstract readRaw(canonicalPath: string, maxBytes: number): Buffer;
+  protected abstract readDirRaw(canonicalPath: string): string[];
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    return this.statNode(path, true);
+  }
+
+  async lstat(path: string): Promise<FileStat | undefined> {
+    return this.statNode(path, false);
+  }
+
+  async readlink(path: string): Promise<string | undefined> {
+    const canonical = this.resolve(path, false);
+    const node = this.lstatRaw(canonical);
+    if (!node) throw new TargetError('ENOENT', path);
+    return node.type === 'symlink' ? node.linkTarget : undefined;
+  }
+
+  async realpath(path: string): Promise<string> {
+    return this.resolve(path, true);
+  }
+
+  async readFile(path: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
+    const canonical = this.resolve(path, true);
+    const node = this.lstatRaw(canonical);
+    if (!node) throw new TargetError('ENOENT', path);
+    if (node.type === 'dir') throw new TargetError('EISDIR', path);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (node.type === 'file' && node.size > maxBytes) {
+      throw new TargetError('ETOOBIG', path, `${node.size} bytes, limit ${maxBytes}`);
+    }
+    return this.readRaw(canonical, maxBytes);
+  }
+
+  async readText(path: string, options?: { maxBytes?: number }): Promise<string> {
+    return (await this.readFile(path, options)).toString('utf8');
+  }
+
+  async readDir(path: string): Promise<string[]> {
+    const canonical = this.resolve(path, true);
+    const node = this.lstatRaw(canonical);
+    if (!node) throw new TargetError('ENOENT', path);
+    if (node.type !== 'dir') throw new TargetError('ENOTDIR', path);
+    return this.readDirRaw(canonical).sort();
+  }
+
+  async processes(): Promise<ProcessInfo[]> {
+    throw new NotEvaluableError(`running processes are not visible in an offline ${this.kind} target`);
+  }
+
+  async run(command: string, _args: readonly string[]): Promise<CommandResult> {
+    throw new NotEvaluableError(`"${command}" can only run on the live host, not in an offline ${this.kind} target`);
+  }
+
+  private statNode(path: string, followLast: boolean): FileStat | undefined {
+    let canonical: string;
+    try {
+      canonical = this.resolve(path, followLast);
+    } catch (error) {
+      if (error instanceof TargetError && error.code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const node = this.lstatRaw(canonical);
+    if (!node) return undefined;
+    const { type, mode, uid, gid, size } = node;
+    return { type, mode, uid, gid, size };
+  }
+
+  /** Canonical in-target path of `path`. Throws ENOENT when a component is missing. */
+  protected resolve(path: string, followLast: boolean): string {
+    if (!path.startsWith('/')) throw new Error(`target paths are absolute, got "${path}"`);
+    // Components still to walk, last one first so pop() yields the next.
+    const pending = splitReversed(path);
+    if (pending.length > MAX_COMPONENTS) throw new TargetError('ENAMETOOLONG', path);
+    const resolved: string[] = [];
+    let symlinksFollowed = 0;
+    while (pending.length > 0) {
+      const part = pending.pop()!;
+      if (part === '..') {
+        resolved.pop(); // at the root, ".." stays at the root
+        continue;
+      }
+      const candidate = `/${[...resolved, part].join('/')}`;
+      const node = this.lstatRaw(candidate);
+      if (!node) throw new TargetError('ENOENT', path);
+      const isLast = pending.length === 0;
+      if (node.type === 'symlink' && (followLast || !isLast)) {
+        symlinksFollowed += 1;
+        if (symlinksFollowed > MAX_SYMLINKS) throw new TargetError('ELOOP', path);
+        const link = node.linkTarget ?? '';
+        if (link.startsWith('/')) resolved.length = 0;
+        pending.push(...splitReversed(link));
+        if (pending.length + resolved.length > MAX_COMPONENTS) throw new TargetError('ENAMETOOLONG', path);
+        continue;
+      }
+      if (!isLast && node.type !== 'dir') throw new TargetError('ENOTDIR', path);
+      resolved.push(part);
+    }
+    return `/${resolved.join('/')}`;
+  }
+}
+
+function splitReversed(path: string): string[] {
+  return path
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .reverse();
+}
+
+/** Joins an in-target path onto a host directory; the path is already canonical, so no escape is possible. */
+export function hostPath(root: string, canonicalPath: string): string {
+  return root === '/' ? canonicalPath : posix.join(root, canonicalPath);
+}

@@ -1,0 +1,262 @@
+// Indexes a tar archive (ustar, pax, GNU long names) without extracting it. Only headers are read here; file
+// contents stay in the archive and are read later by offset.
+import type { RawNode } from './rooted.js';
+
+const BLOCK = 512;
+
+/** The archive is not a readable tar: says where and why, in one line. */
+export class TarFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TarFormatError';
+  }
+}
+
+/** Random access to the archive bytes (a file on disk, or a decompressed buffer). */
+export interface ByteSource {
+  readonly size: number;
+  read(offset: number, length: number): Buffer;
+}
+
+export interface TarNode extends RawNode {
+  /** Where a regular file's contents start in the archive. */
+  dataOffset?: number;
+}
+
+export interface TarIndex {
+  /** Canonical in-archive path ("/etc/passwd", "/" for the root) → node. */
+  nodes: Map<string, TarNode>;
+  /** Directory path → names of its entries. */
+  children: Map<string, Set<string>>;
+}
+
+interface HeaderOverrides {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export function indexTar(source: ByteSource): TarIndex {
+  const index: TarIndex = { nodes: new Map(), children: new Map() };
+  setNode(index, '/', { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+  const danglingHardLinks: Array<{ path: string; target: string }> = [];
+  let globalOverrides: HeaderOverrides = {};
+  let pending: HeaderOverrides = {};
+  let offset = 0;
+
+  while (offset + BLOCK <= source.size) {
+    const header = source.read(offset, BLOCK);
+    if (isZeroBlock(header)) break; // end-of-archive marker
+    verifyChecksum(header, offset);
+
+    const typeflag = String.fromCharCode(header[156] ?? 0);
+    const headerSize = readNumber(header, 124, 12, offset);
+    const entrySize = pending.size ?? headerSize;
+    const dataOffset = offset + BLOCK;
+    if (dataOffset + entrySize > source.size) {
+      throw new TarFormatError(`truncated tar archive: the entry at offset ${offset} needs ${entrySize} bytes of data`);
+    }
+    const next = dataOffset + Math.ceil(entrySize / BLOCK) * BLOCK;
+
+    if (typeflag === 'x' || typeflag === 'g') {
+      const records = parsePax(source.read(dataOffset, entrySize), offset);
+      if (typeflag === 'x') pending = { ...pending, ...records };
+      else
+        globalOverrides = {
+          ...globalOverrides,
+          uid: records.uid ?? globalOverrides.uid,
+          gid: records.gid ?? globalOverrides.gid,
+        };
+      offset = next;
+      continue;
+    }
+    if (typeflag === 'L' || typeflag === 'K') {
+      const value = cString(source.read(dataOffset, entrySize), 0, entrySize);
+      pending = typeflag === 'L' ? { ...pending, path: value } : { ...pending, linkpath: value };
+      offset = next;
+      continue;
+    }
+    if (typeflag === 'V') {
+      pending = {}; // a volume label names no file
+      offset = next;
+      continue;
+    }
+
+    const name = pending.path ?? headerName(header);
+    const path = normaliseEntryPath(name);
+    const linkName = pending.linkpath ?? cString(header, 157, 100);
+    const base = {
+      mode: readNumber(header, 100, 8, offset) & 0o7777,
+      uid: pending.uid ?? globalOverrides.uid ?? readNumber(header, 108, 8, offset),
+      gid: pending.gid ?? globalOverrides.gid ?? readNumber(header, 116, 8, offset),
+    };
+    pending = {};
+    offset = next;
+
+    if (typeflag === '1') {
+      const target = normaliseEntryPath(linkName);
+      const linked = index.nodes.get(target);
+      if (linked && linked.type === 'file') addEntry(index, path, { ...linked });
+      else danglingHardLinks.push({ path, target });
+      continue;
+    }
+    addEntry(index, path, nodeFor(typeflag, name, base, entrySize, dataOffset, linkName));
+  }
+
+  // A hard link may name an entry that appears later (unusual, but tar does not forbid it).
+  for (const { path, target } of danglingHardLinks) {
+    const linked = index.nodes.get(target);
+    if (linked && linked.type === 'file') addEntry(index, path, { ...linked });
+    else addEntry(index, path, { type: 'other', mode: 0, uid: 0, gid: 0, size: 0 });
+  }
+  return index;
+}
+
+function nodeFor(
+  typeflag: string,
+  name: string,
+  base: { mode: number; uid: number; gid: number },
+  size: number,
+  dataOffset: number,
+  linkName: string,
+): TarNode {
+  switch (typeflag) {
+    case '2':
+      return { type: 'symlink', ...base, size: Buffer.byteLength(linkName), linkTarget: linkName };
+    case '5':
+    case 'D': // GNU dump directory
+      return { type: 'dir', ...base, size: 0 };
+    case '3':
+    case '4':
+    case '6':
+    case 'S': // GNU sparse file: its data is not stored contiguously, so it is not readable here
+    case 'M':
+      return { type: 'other', ...base, size: 0 };
+    default:
+      // '0', NUL, '7' (contiguous) and unknown types are regular files (POSIX); v7 marked directories by a trailing "/".
+      if (name.endsWith('/') && (typeflag === '0' || typeflag === '\0')) return { type: 'dir', ...base, size: 0 };
+      return { type: 'file', ...base, size, dataOffset };
+  }
+}
+
+/** Later entries replace earlier ones, as extraction would; missing parents become 0755 root directories. */
+function addEntry(index: TarIndex, path: string, node: TarNode): void {
+  if (path === '/' && node.type !== 'dir') return;
+  ensureParents(index, path);
+  setNode(index, path, node);
+}
+
+function setNode(index: TarIndex, path: string, node: TarNode): void {
+  index.nodes.set(path, node);
+  if (node.type === 'dir' && !index.children.has(path)) index.children.set(path, new Set());
+  if (path === '/') return;
+  const slash = path.lastIndexOf('/');
+  const parent = slash === 0 ? '/' : path.slice(0, slash);
+  index.children.get(parent)?.add(path.slice(slash + 1));
+}
+
+function ensureParents(index: TarIndex, path: string): void {
+  const parts = path.split('/').filter(Boolean);
+  for (let depth = 1; depth < parts.length; depth += 1) {
+    const dir = `/${parts.slice(0, depth).join('/')}`;
+    if (index.nodes.get(dir)?.type !== 'dir')
+      setNode(index, dir, { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+  }
+}
+
+/** "./etc/x", "etc/x/", "/etc/x" all name "/etc/x"; ".." stops at the root so no entry lands outside it. */
+export function normaliseEntryPath(name: string): string {
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+function headerName(header: Buffer): string {
+  const name = cString(header, 0, 100);
+  // Only POSIX ustar has a prefix field; GNU's "ustar  " header keeps other data there.
+  const isPosixUstar = header.toString('latin1', 257, 263) === 'ustar\0';
+  const prefix = isPosixUstar ? cString(header, 345, 155) : '';
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+function cString(buffer: Buffer, start: number, length: number): string {
+  const end = buffer.indexOf(0, start);
+  return buffer.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
+}
+
+/** Octal text, or GNU base-256 when the top bit of the first byte is set (large uids and sizes). */
+function readNumber(header: Buffer, start: number, length: number, headerOffset: number): number {
+  const first = header[start] ?? 0;
+  if (first & 0x80) {
+    let value = first & 0x7f;
+    for (let i = start + 1; i < start + length; i += 1) value = value * 256 + (header[i] ?? 0);
+    return value;
+  }
+  const text = header
+    .toString('latin1', start, start + length)
+    .replace(/[\0 ]+$/, '')
+    .trim();
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) {
+    throw new TarFormatError(`corrupt tar header at offset ${headerOffset}: bad number field at byte ${start}`);
+  }
+  return Number.parseInt(text, 8);
+}
+
+function verifyChecksum(header: Buffer, offset: number): void {
+  const field = header
+    .toString('latin1', 148, 156)
+    .replace(/[\0 ]+$/, '')
+    .trim();
+  const stored = /^[0-7]+$/.test(field) ? Number.parseInt(field, 8) : Number.NaN;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i += 1) {
+    const byte = i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte; // some old tars summed signed chars
+  }
+  if (stored !== unsigned && stored !== signed) {
+    throw new TarFormatError(
+      `corrupt tar header at offset ${offset}: checksum mismatch (stored ${Number.isNaN(stored) ? 'none' : stored}, computed ${unsigned}); not a tar archive, or damaged`,
+    );
+  }
+}
+
+function isZeroBlock(block: Buffer): boolean {
+  for (const byte of block) if (byte !== 0) return false;
+  return true;
+}
+
+/** Pax records are "<length> <key>=<value>\n", the length counting the whole record in bytes. */
+function parsePax(data: Buffer, headerOffset: number): HeaderOverrides {
+  const overrides: HeaderOverrides = {};
+  let position = 0;
+  while (position < data.length) {
+    if (data[position] === 0) break; // padding
+    const space = data.indexOf(0x20, position);
+    const length = space === -1 ? Number.NaN : Number(data.toString('latin1', position, space));
+    if (!Number.isInteger(length) || length <= 0 || position + length > data.length) {
+      throw new TarFormatError(`corrupt pax header at offset ${headerOffset}: bad record at byte ${position}`);
+    }
+    const record = data.toString('utf8', space + 1, position + length - 1);
+    const equals = record.indexOf('=');
+    const key = record.slice(0, equals);
+    const value = record.slice(equals + 1);
+    if (key === 'path') overrides.path = value;
+    else if (key === 'linkpath') overrides.linkpath = value;
+    else if (key === 'size' || key === 'uid' || key === 'gid') {
+      if (!/^\d+$/.test(value))
+        throw new TarFormatError(`corrupt pax header at offset ${headerOffset}: ${key} is not a number`);
+      overrides[key] = Number(value);
+    }
+    position += length;
+  }
+  return overrides;
+}

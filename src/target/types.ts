@@ -1,0 +1,55 @@
+// The one view of a system that checks may use. Paths are absolute paths *inside* the target ("/etc/passwd"),
+// whatever the target is: the live host, a directory holding another system's root, or a tar archive of one.
+
+export type FileType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface FileStat {
+  type: FileType;
+  /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  uid: number;
+  /** argv as the kernel holds it. */
+  argv: string[];
+  /** Target of /proc/<pid>/exe, with " (deleted)" when the file was replaced. */
+  exe?: string;
+  comm: string;
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export type TargetKind = 'live' | 'directory' | 'tar';
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** Where the target came from: "/" or the directory / archive given to --root. */
+  readonly source: string;
+  /** Processes, sockets and commands describe this target only when it is the running host. */
+  readonly live: boolean;
+  /** Follows symlinks (inside the target). Undefined when the path does not exist. */
+  stat(path: string): Promise<FileStat | undefined>;
+  /** Does not follow a symlink in the last component. */
+  lstat(path: string): Promise<FileStat | undefined>;
+  /** The text of a symlink (not resolved). Throws TargetError; EINVAL-like cases (not a symlink) give undefined. */
+  readlink(path: string): Promise<string | undefined>;
+  /** The canonical path inside the target, symlinks resolved. Throws TargetError. */
+  realpath(path: string): Promise<string>;
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Buffer>;
+  readText(path: string, options?: { maxBytes?: number }): Promise<string>;
+  /** Entry names, sorted. */
+  readDir(path: string): Promise<string[]>;
+  /** Running processes. Throws NotEvaluableError on an offline target. */
+  processes(): Promise<ProcessInfo[]>;
+  /** Runs a program of the live host, never through a shell. Throws NotEvaluableError on an offline target. */
+  run(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult>;
+}

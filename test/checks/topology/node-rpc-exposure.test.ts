@@ -1,0 +1,43 @@
+import check from '../../../src/checks/topology/node-rpc-exposure.js';
+import { runCheckCases } from '../../support/check-tester.js';
+import { BASE_USERS, composeHost, nodeHost } from '../../support/hosts.js';
+
+runCheckCases(check, {
+  pass: [
+    { name: 'loopback binds', files: nodeHost(), messages: ['trusted'] },
+    {
+      name: 'private rpc, no prometheus',
+      files: nodeHost({ node: { rpc_bind: '10.0.0.4:20443', prometheus_bind: undefined } }),
+      messages: ['trusted', 'unsetPrometheus'],
+    },
+  ],
+  fail: [
+    {
+      name: 'rpc_bind unset defaults to all interfaces',
+      files: nodeHost({ node: { rpc_bind: undefined } }),
+      messages: ['unsetRpc'],
+    },
+    { name: 'rpc wildcard', files: nodeHost({ node: { rpc_bind: '0.0.0.0:20443' } }), messages: ['exposed'] },
+    {
+      name: 'prometheus wildcard (sample config)',
+      files: nodeHost({ node: { prometheus_bind: '0.0.0.0:9153' } }),
+      messages: ['exposed'],
+      verify: ({ items }) => {
+        if (!items.some((item) => item.status === 'pass' && item.message.startsWith('rpc_bind')))
+          throw new Error('rpc_bind should pass');
+      },
+    },
+    { name: 'public rpc', files: nodeHost({ node: { rpc_bind: '198.51.100.3:20443' } }), messages: ['exposed'] },
+    { name: 'malformed', files: nodeHost({ node: { rpc_bind: 'nonsense:' } }), messages: ['malformed'] },
+  ],
+  warn: [
+    { name: 'unmapped name', files: nodeHost({ node: { rpc_bind: 'node.example:20443' } }), messages: ['unmapped'] },
+    {
+      name: 'default bind inside a container network',
+      files: composeHost({ node_host: 'node:20443' }, [], true),
+      messages: ['containerWildcard'],
+    },
+  ],
+  notApplicable: [{ name: 'no node', files: BASE_USERS }],
+  error: [{ name: 'malformed TOML', files: { 'etc/stacks/node/node-config.toml': '[node]\nrpc_bind = \n' } }],
+});

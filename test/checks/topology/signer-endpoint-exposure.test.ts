@@ -1,0 +1,43 @@
+import check from '../../../src/checks/topology/signer-endpoint-exposure.js';
+import { runCheckCases } from '../../support/check-tester.js';
+import { composeHost, signerHost } from '../../support/hosts.js';
+
+runCheckCases(check, {
+  pass: [
+    { name: 'loopback', files: signerHost({ endpoint: '127.0.0.1:30000' }), messages: ['trusted'] },
+    { name: 'v6 loopback', files: signerHost({ endpoint: '[::1]:30000' }), messages: ['trusted'] },
+    { name: 'private', files: signerHost({ endpoint: '172.20.0.3:30000' }), messages: ['trusted'] },
+    {
+      name: 'name mapped to loopback',
+      files: signerHost({ endpoint: 'signer.local:30000' }, { 'etc/hosts': '127.0.1.1 signer.local\n' }),
+      messages: ['trusted'],
+    },
+  ],
+  fail: [
+    { name: 'wildcard v4', files: signerHost({ endpoint: '0.0.0.0:30000' }), messages: ['exposed'] },
+    { name: 'wildcard v6', files: signerHost({ endpoint: '[::]:30000' }), messages: ['exposed'] },
+    { name: 'public', files: signerHost({ endpoint: '203.0.113.10:30000' }), messages: ['exposed'] },
+    {
+      name: 'name mapped to a public address',
+      files: signerHost({ endpoint: 'signer:30000' }, { 'etc/hosts': '203.0.113.10 signer\n' }),
+      messages: ['exposed'],
+    },
+    { name: 'missing', files: signerHost({ endpoint: undefined }), messages: ['missing'] },
+    {
+      name: 'wildcard in a container on the host network',
+      files: composeHost({ endpoint: '0.0.0.0:30000', node_host: 'stacks-node:20443' }, ['    network_mode: host']),
+      messages: ['exposed'],
+    },
+    { name: 'malformed', files: signerHost({ endpoint: '127.0.0.1:99999' }), messages: ['malformed'] },
+  ],
+  warn: [
+    { name: 'unmapped name', files: signerHost({ endpoint: 'signer.example:30000' }), messages: ['unmapped'] },
+    {
+      name: 'wildcard inside a container network',
+      files: composeHost({ endpoint: '0.0.0.0:30000', node_host: 'stacks-node:20443' }),
+      messages: ['containerWildcard'],
+    },
+  ],
+  notApplicable: [{ name: 'no signer', files: {} }],
+  error: [{ name: 'malformed TOML', files: { 'etc/stacks/signer/signer-config.toml': 'endpoint = \n' } }],
+});
