@@ -1,16 +1,5 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { allChecks } from '../checks/index.js';
-import { AuditContext } from '../engine/context.js';
-import { runChecks } from '../engine/runner.js';
-import { SEVERITIES, type Severity } from '../engine/types.js';
-import { buildReport, describeDiscovery } from '../report/build.js';
-import { formatters } from '../report/index.js';
-import { openTarget } from '../target/open.js';
-import { formatCatalogue } from './catalogue.js';
-import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
-import { writeFileAtomic } from './write-output.js';
 
 const HELP = `signer-opsec — OpSec audit for Stacks signer hosts
 
@@ -39,76 +28,7 @@ Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage
 could not be evaluated because of an error (the report says which and why).
 `;
 
-const AUDIT_OPTIONS = {
-  root: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  output: { type: 'string' },
-  'fail-on': { type: 'string', default: 'high' },
-  only: { type: 'string', multiple: true },
-  skip: { type: 'string', multiple: true },
-  'signer-config': { type: 'string' },
-  'node-config': { type: 'string' },
-  'signer-unit': { type: 'string' },
-  'node-unit': { type: 'string' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-} satisfies ParseArgsConfig['options'];
-
-function parseFailOn(value: string): Severity | 'none' {
-  if (value === 'none' || (SEVERITIES as readonly string[]).includes(value)) return value as Severity | 'none';
-  throw new UsageError(`--fail-on ${value}: expected one of ${SEVERITIES.join(', ')}, none`);
-}
-
-function useColor(flags: { color?: boolean; 'no-color'?: boolean }, toFile: boolean): boolean {
-  if (flags['no-color']) return false;
-  if (flags.color) return true;
-  return !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-}
-
-function emit(text: string, output: string | undefined): void {
-  if (output) writeFileAtomic(output, text);
-  else process.stdout.write(text);
-}
-
-async function audit(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: AUDIT_OPTIONS, strict: true, allowPositionals: false });
-  const format = values.format;
-  if (!(format in formatters))
-    throw new UsageError(`--format ${format}: expected one of ${Object.keys(formatters).join(', ')}`);
-  const failOn = parseFailOn(values['fail-on']);
-  const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
-  const started = performance.now();
-  const target = await openTarget(values.root);
-  const ctx = new AuditContext(target, {
-    ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
-    ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
-    ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
-    ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
-  });
-  const results = await runChecks(checks, ctx);
-  const discovered = describeDiscovery(await ctx.discovery());
-  const report = buildReport({
-    version: toolVersion(),
-    target,
-    discovered,
-    results,
-    failOn,
-    durationMs: performance.now() - started,
-  });
-  // Mask before formatting: no formatter ever sees a secret value.
-  const masked = ctx.secrets.maskDeep(report);
-  const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(masked, { color: useColor(values, values.output !== undefined) }), values.output);
-  return report.summary.exitCode;
-}
-
-function checksCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: { format: { type: 'string', default: 'text' } }, strict: true });
-  if (values.format !== 'text' && values.format !== 'json')
-    throw new UsageError(`--format ${values.format}: expected text or json`);
-  process.stdout.write(formatCatalogue(allChecks, values.format));
-  return 0;
-}
+// Commands are imported when run, so `--version` and `--help` don't load the catalogue.
 
 /** The only place that picks an exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -116,9 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'audit':
-        return await audit(rest);
+        return await (await import('./commands.js')).audit(rest);
       case 'checks':
-        return checksCommand(rest);
+        return (await import('./commands.js')).checksCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${toolVersion()}\n`);

@@ -143,3 +143,19 @@ describe('c32check', () => {
     );
   });
 });
+
+test('node:crypto and @noble/curves derive the same compressed public keys (random keys, edge scalars)', async () => {
+  const { secp256k1 } = await import('@noble/curves/secp256k1.js');
+  const { randomBytes } = await import('node:crypto');
+  const edges = [
+    '0000000000000000000000000000000000000000000000000000000000000001',
+    'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140',
+  ];
+  const keys = [
+    ...edges.map((hex) => Uint8Array.from(Buffer.from(hex, 'hex'))),
+    ...Array.from({ length: 200 }, () => new Uint8Array(randomBytes(32))),
+  ];
+  for (const key of keys) {
+    assert.deepEqual(compressedPublicKey(key), secp256k1.getPublicKey(key, true));
+  }
+});
