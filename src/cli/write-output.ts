@@ -6,7 +6,9 @@ export function writeFileAtomic(path: string, content: string, mode = 0o644): vo
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(temp, 'wx', mode);
   try {
-    writeSync(fd, content);
+    // write(2) may write less than asked (a file size limit, a full disk): loop until all of it is down.
+    const bytes = Buffer.from(content, 'utf8');
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -14,5 +16,11 @@ export function writeFileAtomic(path: string, content: string, mode = 0o644): vo
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    // e.g. the target is a directory: leave no temp file behind.
+    unlinkSync(temp);
+    throw error;
+  }
 }

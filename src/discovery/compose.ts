@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import type { Role } from './types.js';
 
@@ -61,9 +62,16 @@ export function parseDotEnv(text: string): Record<string, string> {
   for (const raw of text.split('\n')) {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!match) continue;
-    variables[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+    variables[match[1]!] = dotEnvValue(match[2]!);
   }
   return variables;
+}
+
+/** A quoted value ends at its closing quote; an unquoted one at a ` #` comment, as compose reads `.env`. */
+function dotEnvValue(text: string): string {
+  const quoted = /^(['"])(.*?)\1\s*(?:#.*)?$/.exec(text);
+  if (quoted) return quoted[2]!;
+  return text.replace(/\s+#.*$/, '');
 }
 
 function interpolateDeep(value: unknown, variables: Record<string, string>): unknown {
@@ -147,17 +155,16 @@ async function findComposeFiles(target: Target): Promise<string[]> {
   }
   const found: string[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
-    let names: string[];
+    let entries: { name: string; type: string }[];
     try {
-      names = await target.readDir(dir);
+      entries = await target.readDirEntries(dir);
     } catch {
       return;
     }
-    for (const name of names) {
+    for (const { name, type } of entries) {
       const path = `${dir}/${name}`;
-      const stat = await target.lstat(path).catch(() => undefined);
-      if (stat?.type === 'file' && COMPOSE_NAME.test(name)) found.push(path);
-      else if (stat?.type === 'dir' && depth < SEARCH_DEPTH && name !== 'node_modules' && name !== '.git')
+      if (type === 'file' && COMPOSE_NAME.test(name)) found.push(path);
+      else if (type === 'dir' && depth < SEARCH_DEPTH && name !== 'node_modules' && name !== '.git')
         await walk(path, depth + 1);
     }
   };
@@ -186,6 +193,18 @@ export function containerConfigPath(service: ComposeService): string | undefined
   return service.role === 'signer' ? SIGNER_IMAGE_DEFAULT_CONFIG : undefined;
 }
 
+/** Why a compose file could not be read, without quoting it: YAML messages can carry document text (an alias name). */
+function composeErrorReason(error: unknown): string {
+  if (error instanceof TargetError) return error.message;
+  const { code, linePos } = error as { code?: unknown; linePos?: { line: number; col: number }[] };
+  const at = linePos?.[0];
+  if (typeof code === 'string' && at) {
+    return `YAML ${code.toLowerCase().replace(/_/g, ' ')} at line ${at.line}, column ${at.col}`;
+  }
+  // The library throws a ReferenceError for an undefined or runaway alias.
+  return error instanceof ReferenceError ? 'YAML alias error' : 'not valid YAML';
+}
+
 export async function discoverCompose(target: Target): Promise<ComposeDiscovery> {
   const services: ComposeService[] = [];
   const problems: string[] = [];
@@ -200,11 +219,10 @@ export async function discoverCompose(target: Target): Promise<ComposeDiscovery>
     try {
       const envText = await target.readText(`${dir}/.env`).catch(() => '');
       variables = parseDotEnv(envText);
-      document = parseYaml(await target.readText(file), { maxAliasCount: 100 });
+      // logLevel 'error': the library's warnings go to stderr and quote the document.
+      document = parseYaml(await target.readText(file), { maxAliasCount: 100, logLevel: 'error' });
     } catch (error) {
-      // The YAML library may quote the offending line; keep only its first sentence.
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      problems.push(`${file}: not a readable compose file (${reason})`);
+      problems.push(`${file}: not a readable compose file (${composeErrorReason(error)})`);
       continue;
     }
     const definitions = (document as { services?: unknown } | null)?.services;

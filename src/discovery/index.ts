@@ -99,7 +99,8 @@ async function readConfig<P extends { ok: boolean }>(
       status: 'invalid',
       path,
       stat,
-      reason: `${where}: invalid TOML: ${error.message}`,
+      // The parser's message already starts with "invalid TOML:".
+      reason: `${where}: ${error.message}`,
       ...(error.line ? { line: error.line } : {}),
     };
   }

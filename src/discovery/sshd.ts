@@ -97,7 +97,8 @@ export async function loadSshd(target: Target): Promise<SshdFacts> {
     mainPath: SSHD_CONFIG,
     ...(config ? { config } : {}),
     effective(connection = PROBE_CONNECTION) {
-      const key = sshdTestSpec(connection);
+      // Groups are not part of the -C spec (sshd looks them up), but the parser's Match Group depends on them.
+      const key = `${sshdTestSpec(connection)} groups=${(connection.groups ?? []).join(',')}`;
       let result = cache.get(key);
       if (!result) {
         result = evaluate(connection);

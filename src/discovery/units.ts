@@ -195,6 +195,8 @@ export async function findDropIns(
   const byFileName = new Map<string, string>();
   const visited = new Set<string>();
   for (const candidate of candidates) {
+    // Most units have no drop-in directory: ask the search directory's listing before resolving the path.
+    if (!(await searchDirectoryHas(target, candidate))) continue;
     const canonical = await canonicalDirectory(target, candidate, problems);
     if (canonical === undefined || visited.has(canonical)) continue;
     visited.add(canonical);
@@ -238,6 +240,28 @@ function isServiceUnitName(entry: string): boolean {
   return (
     entry.endsWith('.service') && entry.length > '.service'.length && !entry.includes('@') && !entry.startsWith('.')
   );
+}
+
+const searchListings = new WeakMap<Target, Map<string, Promise<Set<string>>>>();
+
+/** Whether `dir/name` is an entry of `dir`, from one cached listing per directory and target. */
+async function searchDirectoryHas(target: Target, path: string): Promise<boolean> {
+  const slash = path.lastIndexOf('/');
+  const directory = path.slice(0, slash);
+  let listings = searchListings.get(target);
+  if (!listings) {
+    listings = new Map();
+    searchListings.set(target, listings);
+  }
+  let listing = listings.get(directory);
+  if (!listing) {
+    listing = target.readDir(directory).then(
+      (names) => new Set(names),
+      () => new Set<string>(),
+    );
+    listings.set(directory, listing);
+  }
+  return (await listing).has(path.slice(slash + 1));
 }
 
 async function canonicalDirectory(target: Target, path: string, problems: UnitProblem[]): Promise<string | undefined> {

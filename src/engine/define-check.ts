@@ -67,7 +67,7 @@ export function defineCheck<M extends string>(definition: CheckDefinition<M>): C
 
 export function formatMessage(template: string, data: MessageData = {}): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => {
-    if (!(name in data)) throw new Error(`message placeholder ${whole} has no value`);
+    if (data[name] === undefined) throw new Error(`message placeholder ${whole} has no value`);
     return String(data[name]);
   });
 }

@@ -16,6 +16,11 @@ export interface SudoersFile {
   includes: { path: string; directory: boolean; line: number }[];
 }
 
+// A user list is items joined by commas (spaces allowed around them and after `!`); the first space not next to a
+// comma ends it, so "alice, bob ALL=ALL" names both users and "alice host1, host2 = ALL" only alice.
+const USER_ITEM = String.raw`(?:!\s*)*(?:\\.|"[^"]*"|[^\s,=\\"!])+`;
+const USER_SPEC = new RegExp(String.raw`^(${USER_ITEM}(?:\s*,\s*${USER_ITEM})*)\s+([^\s=][^=]*?)\s*=\s*(.+)$`);
+
 const ALIAS_KINDS = /^(User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\s+/;
 
 /** Joins backslash-continued lines, keeping the number of the first. */
@@ -66,9 +71,11 @@ export function parseSudoers(text: string): SudoersFile {
       continue;
     }
     // user_list host_list = [(runas)] [tags:] cmnd_list [: host_list = ...]
-    const spec = /^(.+?)\s+([^\s=][^=]*?)\s*=\s*(.+)$/.exec(content);
+    const spec = USER_SPEC.exec(content);
     if (!spec) continue;
-    const principals = splitList(spec[1]!).map((principal) => principal.replace(/\s+/g, ''));
+    const principals = splitList(spec[1]!).map((principal) =>
+      principal.replace(/^[!\s]+/, (bangs) => bangs.replace(/\s+/g, '')),
+    );
     file.rules.push({ principals, noPassword: /\bNOPASSWD\s*:/.test(spec[3]!), line });
   }
   return file;

@@ -24,15 +24,19 @@ export function summarise(
   let possible = 0;
   for (const result of results) {
     byStatus[result.status] += 1;
-    if (result.status === 'fail') failedBySeverity[result.severity] += 1;
+    // Cumulative, as the report contract says: `failedBySeverity[x]` is what `--fail-on x` looks at.
+    if (result.status === 'fail') {
+      for (const severity of SEVERITIES) {
+        if (severityAtLeast(result.severity, severity)) failedBySeverity[severity] += 1;
+      }
+    }
     if (result.status === 'pass' || result.status === 'warn' || result.status === 'fail') {
       const weight = SCORE_WEIGHT[result.severity];
       possible += weight;
       earned += result.status === 'pass' ? weight : result.status === 'warn' ? weight / 2 : 0;
     }
   }
-  const failed =
-    failOn !== 'none' && results.some((result) => result.status === 'fail' && severityAtLeast(result.severity, failOn));
+  const failed = failOn !== 'none' && failedBySeverity[failOn] > 0;
   // An error means part of the audit could not be done: the verdict is incomplete, which outranks findings.
   const exitCode = byStatus.error > 0 ? 2 : failed ? 1 : 0;
   return {

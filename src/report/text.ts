@@ -250,7 +250,11 @@ function summaryLines(report: AuditReport, p: Palette): string[] {
   const counts = summary.total === 0 ? 'no controls ran' : statusCounts(report.results, p);
   return [
     '',
-    ...labelled('Summary', `${summary.total} controls: ${counts}  ${p.dim(`(${seconds} s)`)}`, p),
+    ...labelled(
+      'Summary',
+      `${summary.total} ${summary.total === 1 ? 'control' : 'controls'}: ${counts}  ${p.dim(`(${seconds} s)`)}`,
+      p,
+    ),
     ...labelled('Score', `${summary.score}/100`, p),
     ...labelled('Verdict', verdict(report, p), p),
   ];

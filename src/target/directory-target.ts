@@ -4,7 +4,7 @@ import { runCommand } from './command.js';
 import { fromNodeError, TargetError } from './errors.js';
 import { listProcesses } from './processes.js';
 import { hostPath, type RawNode, RootedTarget } from './rooted.js';
-import type { CommandResult, ProcessInfo, TargetKind } from './types.js';
+import type { CommandResult, FileType, ProcessInfo, TargetKind } from './types.js';
 
 function typeOf(mode: number): RawNode['type'] {
   const format = mode & constants.S_IFMT;
@@ -21,6 +21,7 @@ export class DirectoryTarget extends RootedTarget {
   override readonly live: boolean;
   private readonly root: string;
   private readonly lstatCache = new Map<string, RawNode | undefined>();
+  private readonly direntTypes = new Map<string, Map<string, FileType>>();
 
   constructor(root: string, options: { live?: boolean } = {}) {
     super();
@@ -88,10 +89,25 @@ export class DirectoryTarget extends RootedTarget {
 
   protected readDirRaw(canonicalPath: string): string[] {
     try {
-      return readdirSync(hostPath(this.root, canonicalPath));
+      const entries = readdirSync(hostPath(this.root, canonicalPath), { withFileTypes: true });
+      // Keep readdir's d_type so a tree walk needs no stat per entry.
+      this.direntTypes.set(
+        canonicalPath,
+        new Map(
+          entries.map((entry) => [
+            entry.name,
+            entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'other',
+          ]),
+        ),
+      );
+      return entries.map((entry) => entry.name);
     } catch (error) {
       throw fromNodeError(error, canonicalPath);
     }
+  }
+
+  protected override entryType(canonicalDir: string, name: string): FileType | undefined {
+    return this.direntTypes.get(canonicalDir)?.get(name);
   }
 
   override async processes(): Promise<ProcessInfo[]> {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { NotEvaluableError, TargetError } from './errors.js';
-import type { CommandResult, FileStat, ProcessInfo, Target, TargetKind } from './types.js';
+import type { CommandResult, FileStat, FileType, ProcessInfo, Target, TargetKind } from './types.js';
 
 /** Linux gives up after 40 symlinks in one lookup; so do we. */
 export const MAX_SYMLINKS = 40;
@@ -70,6 +70,20 @@ export abstract class RootedTarget implements Target {
     if (!node) throw new TargetError('ENOENT', path);
     if (node.type !== 'dir') throw new TargetError('ENOTDIR', path);
     return this.readDirRaw(canonical).sort();
+  }
+
+  async readDirEntries(path: string): Promise<{ name: string; type: FileType }[]> {
+    const canonical = this.resolve(path, true);
+    const prefix = canonical === '/' ? '' : canonical;
+    return (await this.readDir(path)).map((name) => ({
+      name,
+      type: this.entryType(canonical, name) ?? this.lstatRaw(`${prefix}/${name}`)?.type ?? 'other',
+    }));
+  }
+
+  /** The type of a directory entry when the backing store knows it without a stat (readdir's d_type). */
+  protected entryType(_canonicalDir: string, _name: string): FileType | undefined {
+    return undefined;
   }
 
   async processes(): Promise<ProcessInfo[]> {

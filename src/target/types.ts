@@ -48,6 +48,8 @@ export interface Target {
   readText(path: string, options?: { maxBytes?: number }): Promise<string>;
   /** Entry names, sorted. */
   readDir(path: string): Promise<string[]>;
+  /** Entry names with their own type (a symlink is 'symlink', not followed), sorted: one call for a tree walk. */
+  readDirEntries(path: string): Promise<{ name: string; type: FileType }[]>;
   /** Running processes. Throws NotEvaluableError on an offline target. */
   processes(): Promise<ProcessInfo[]>;
   /** Runs a program of the live host, never through a shell. Throws NotEvaluableError on an offline target. */

@@ -161,6 +161,19 @@ export function describeTargetContract(label: string, open: (treeRoot: string) =
       assert.deepEqual(await target.readDir('/bin'), ['sudo']);
     });
 
+    test('readDirEntries gives each entry its own type without following symlinks', async () => {
+      const entries = await target.readDirEntries('/etc');
+      assert.deepEqual(
+        entries.map((entry) => entry.name),
+        await target.readDir('/etc'),
+      );
+      for (const entry of entries) {
+        assert.equal(entry.type, (await target.lstat(`/etc/${entry.name}`))?.type, entry.name);
+      }
+      assert.equal(entries.find((entry) => entry.name === 'x')?.type, 'symlink');
+      assert.equal(entries.find((entry) => entry.name === 'passwd')?.type, 'file');
+    });
+
     test('an offline target has no processes and runs no commands', async () => {
       assert.equal(target.live, false);
       await assert.rejects(target.processes(), { name: 'NotEvaluableError' });

@@ -14,7 +14,7 @@ import {
 } from './unit-settings.js';
 
 const messages = {
-  set: '{{unit}}: {{how}}.',
+  allSet: '{{unit}} sets all five baseline directives: {{summary}}.',
   missing: '{{unit}}: {{how}}; expected {{expected}}.',
   disabled: '{{unit}}: {{how}} turns it off; expected {{expected}}.',
   weak: '{{unit}}: {{how}} leaves /etc writable; expected ProtectSystem=full or strict.',
@@ -51,21 +51,28 @@ const DIRECTIVES: readonly Directive[] = [
   },
 ];
 
-function judge(service: Service, unit: LoadedUnit, directive: Directive, report: Reporter<MessageId>): void {
+/** Reports a gap; a directive that is set only adds evidence. */
+function judge(
+  service: Service,
+  unit: LoadedUnit,
+  directive: Directive,
+  report: Reporter<MessageId>,
+): { ok: boolean; setting: EffectiveSetting<string> } {
   const setting = directive.read(unit);
   const evidence = settingEvidence(setting, unit);
   const isNode = service.role === 'node';
   const label = isNode ? `${unit.name} (the stacks-node on this host)` : unit.name;
   const data = { unit: label, how: describeSetting(setting), expected: directive.expected };
   if (directive.accepted.includes(setting.value)) {
-    report.pass('set', data, evidence);
-    return;
+    report.evidence(evidence);
+    return { ok: true, setting };
   }
   // A gap in the node's unit widens what a compromised node (the internet-facing process) reaches; the key is not in it.
   const flag = (messageId: MessageId) =>
     isNode ? report.warn(messageId, data, evidence) : report.fail(messageId, data, evidence);
   const weak = setting.key === 'ProtectSystem' && setting.value === 'yes';
   flag(weak ? 'weak' : setting.assignment ? 'disabled' : 'missing');
+  return { ok: false, setting };
 }
 
 export default defineCheck({
@@ -111,7 +118,15 @@ export default defineCheck({
   applies: appliesToSignerUnit,
   async run(ctx, report) {
     for (const { service, unit } of await stacksUnits(ctx)) {
-      for (const directive of DIRECTIVES) judge(service, unit, directive, report);
+      const judged = DIRECTIVES.map((directive) => judge(service, unit, directive, report));
+      if (judged.some((outcome) => !outcome.ok)) continue;
+      const summary = judged
+        .map(
+          ({ setting }) => `${setting.key}=${setting.value}${setting.impliedBy ? ' (forced by DynamicUser=yes)' : ''}`,
+        )
+        .join(', ');
+      const label = service.role === 'node' ? `${unit.name} (the stacks-node on this host)` : unit.name;
+      report.pass('allSet', { unit: label, summary });
     }
   },
 });
