@@ -89,10 +89,15 @@ export async function judgeConfigPermissions(
     report.fail('groupWrite', { path, mode, group }, fileEvidence);
     fileVerdict = true;
   }
-  // Group root without members gives nobody but root access, which root has anyway.
-  const memberlessRoot = stat.gid === 0 && (users.group(0)?.members.length ?? 0) === 0;
+  // Group root with no member besides root (listed, or by primary group) gives nobody access root lacks.
+  const memberlessRoot =
+    stat.gid === 0 &&
+    (users.group(0)?.members.filter((member) => member !== 'root').length ?? 0) === 0 &&
+    !users.users.some((user) => user.gid === 0 && user.uid !== 0);
   if ((stat.mode & 0o040) !== 0 && memberlessRoot) {
-    report.evidence(at(path, undefined, 'group read by root (a group without members): no one gains access'));
+    if ((stat.mode & 0o007) === 0) {
+      report.evidence(at(path, undefined, 'group root has no member but root: group read gives no one access'));
+    }
   } else if ((stat.mode & 0o040) !== 0) {
     const evidence = [fileEvidence, at(undefined, undefined, `the ${role}'s own group: ${expected} (${own.how})`)];
     if (own.gid !== undefined && stat.gid === own.gid)

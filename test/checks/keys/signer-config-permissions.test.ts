@@ -47,6 +47,16 @@ runCheckCases(check, {
     },
   ],
   fail: [
+    {
+      name: '0640 root:root when another account has root as its primary group',
+      files: {
+        ...config(0o640, 0, 0),
+        ...serviceUnit('signer'),
+        'etc/passwd': `${BASE_USERS['etc/passwd'] as string}backup-agent:x:1500:0::/var/lib/backup:/usr/sbin/nologin\n`,
+        'etc/group': BASE_USERS['etc/group'] as string,
+      },
+      messages: ['foreignGroupRead'],
+    },
     { name: '0644 readable by everyone', files: { ...BASE_USERS, ...config(0o644) }, messages: ['others'] },
     { name: '0660 group writable', files: { ...BASE_USERS, ...config(0o660) }, messages: ['groupWrite'] },
     {
