@@ -51,6 +51,10 @@ const DIRECTIVES: readonly Directive[] = [
   },
 ];
 
+function unitLabel(service: Service, unit: LoadedUnit): string {
+  return service.role === 'node' ? `${unit.name} (the stacks-node on this host)` : unit.name;
+}
+
 /** Reports a gap; a directive that is set only adds evidence. */
 function judge(
   service: Service,
@@ -61,8 +65,7 @@ function judge(
   const setting = directive.read(unit);
   const evidence = settingEvidence(setting, unit);
   const isNode = service.role === 'node';
-  const label = isNode ? `${unit.name} (the stacks-node on this host)` : unit.name;
-  const data = { unit: label, how: describeSetting(setting), expected: directive.expected };
+  const data = { unit: unitLabel(service, unit), how: describeSetting(setting), expected: directive.expected };
   if (directive.accepted.includes(setting.value)) {
     report.evidence(evidence);
     return { ok: true, setting };
@@ -125,8 +128,7 @@ export default defineCheck({
           ({ setting }) => `${setting.key}=${setting.value}${setting.impliedBy ? ' (forced by DynamicUser=yes)' : ''}`,
         )
         .join(', ');
-      const label = service.role === 'node' ? `${unit.name} (the stacks-node on this host)` : unit.name;
-      report.pass('allSet', { unit: label, summary });
+      report.pass('allSet', { unit: unitLabel(service, unit), summary });
     }
   },
 });

@@ -106,11 +106,11 @@ export function where(assignment: Pick<UnitAssignment, 'file' | 'line'>): string
 
 /** Evidence for a setting: the assignment used (or the unit file when unset), plus ignored later ones. */
 export function settingEvidence(setting: EffectiveSetting<string>, unit: LoadedUnit): Evidence[] {
-  const source = setting.impliedBy ?? setting.assignment;
-  const main = setting.impliedBy
-    ? at(setting.impliedBy.file, setting.impliedBy.line, `${setting.key}=${setting.value}, forced by DynamicUser=yes`)
-    : source
-      ? at(source.file, source.line, `${source.key}=${source.value}`)
+  const { impliedBy, assignment } = setting;
+  const main = impliedBy
+    ? at(impliedBy.file, impliedBy.line, `${setting.key}=${setting.value}, forced by DynamicUser=yes`)
+    : assignment
+      ? at(assignment.file, assignment.line, `${assignment.key}=${assignment.value}`)
       : at(unit.effective.files[0] ?? unit.path, undefined, `no ${setting.key}= in ${unit.effective.files.join(', ')}`);
   const ignored = setting.ignored.map((assignment) =>
     at(
