@@ -1,3 +1,4 @@
+import { COMMANDS } from './command-table.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
@@ -28,17 +29,13 @@ Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage
 could not be evaluated because of an error (the report says which and why).
 `;
 
-// Commands are imported when run, so `--version` and `--help` don't load the catalogue.
-
 /** The only place that picks an exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const load = command === undefined ? undefined : COMMANDS[command];
+    if (load && Object.hasOwn(COMMANDS, command as string)) return await (await load())(rest);
     switch (command) {
-      case 'audit':
-        return await (await import('./commands.js')).audit(rest);
-      case 'checks':
-        return (await import('./commands.js')).checksCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${toolVersion()}\n`);
