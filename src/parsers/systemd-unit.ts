@@ -159,6 +159,11 @@ export function mergeUnit(name: string, files: readonly { path: string; text: st
   );
 }
 
+/** The same unit with only the assignments `keep` accepts (e.g. the ones systemd never reached in a file). */
+export function filterUnit(unit: EffectiveUnit, keep: (assignment: UnitAssignment) => boolean): EffectiveUnit {
+  return new MergedUnit(unit.name, unit.files, unit.assignments.filter(keep), unit.problems);
+}
+
 class MergedUnit implements EffectiveUnit {
   private readonly byKey = new Map<string, UnitAssignment[]>();
 
