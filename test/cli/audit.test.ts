@@ -41,10 +41,15 @@ describe('signer-opsec audit', () => {
       'keys/auth-token-strength',
       'identity/signer-user-unprivileged',
       'service/unit-consistency',
+      'service/exposure-score',
       'ssh/password-authentication',
     ]) {
       assert.ok(failed.has(id), `${id} fails on the published-guide host`);
     }
+    const exposure = report.results.find((result) => result.id === 'service/exposure-score') as
+      | { data?: { score?: number; label?: string } }
+      | undefined;
+    assert.deepEqual([exposure?.data?.score, exposure?.data?.label], [7.9, 'EXPOSED']);
     assert.equal(report.discovered.signer?.unit?.name, 'stacks-signer.service');
     assert.ok(report.discovered.notes.some((note) => note.includes('/home/etc/stacks/signer/signer-config.toml')));
   });

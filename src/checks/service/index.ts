@@ -1,8 +1,15 @@
 import type { Check } from '../../engine/define-check.js';
 import baselineDirectives from './baseline-directives.js';
 import egressRestricted from './egress-restricted.js';
+import exposureScore from './exposure-score.js';
 import restartPolicy from './restart-policy.js';
 import unitConsistency from './unit-consistency.js';
 
-/** The service family, in catalogue order (service/exposure-score belongs after baseline-directives). */
-export const serviceChecks: Check[] = [baselineDirectives, unitConsistency, egressRestricted, restartPolicy];
+/** The service family, in catalogue order. */
+export const serviceChecks: Check[] = [
+  baselineDirectives,
+  exposureScore,
+  unitConsistency,
+  egressRestricted,
+  restartPolicy,
+];

@@ -191,6 +191,9 @@ export const ASSESSORS: readonly Assessor[] = [
     2500,
     "Service has no access to the host's network",
     "Service has access to the host's network",
+    {
+      fix: 'PrivateNetwork=yes, only for a service that needs no network (a signer must reach its node: it keeps this one and limits the network with IPAddressDeny=any, IPAddressAllow=localhost)',
+    },
   ),
   bool(
     'PrivateTmp',
@@ -541,7 +544,7 @@ export const ASSESSORS: readonly Assessor[] = [
     'inet',
     1500,
     'Internet',
-    'RestrictAddressFamilies=~AF_INET AF_INET6 (or PrivateNetwork=yes where no network is needed)',
+    'RestrictAddressFamilies=~AF_INET AF_INET6, only for a service that needs no IP network (a signer does)',
   ),
   addressFamily('AF_UNIX', 'unix', 25, 'local', 'RestrictAddressFamilies=~AF_UNIX'),
   addressFamily('AF_NETLINK', 'netlink', 200, 'netlink', 'RestrictAddressFamilies= an allow list without AF_NETLINK'),
