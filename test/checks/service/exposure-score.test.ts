@@ -80,7 +80,9 @@ const cases: Record<'pass' | 'warn' | 'fail', CheckCase[]> = {
         const score = detailed.result.data?.score as number;
         assert.ok(score >= 2 && score < 5, String(score));
         assert.ok(
-          (detailed.result.data?.contributors as { id: string }[]).some((c) => c.id.startsWith('SystemCallFilter=~@')),
+          ((detailed.result.data?.contributors ?? []) as { id: string }[]).some((c) =>
+            c.id.startsWith('SystemCallFilter=~@'),
+          ),
         );
       },
     },
@@ -92,7 +94,7 @@ const cases: Record<'pass' | 'warn' | 'fail', CheckCase[]> = {
       messages: ['high'],
       verify: (detailed) => {
         assert.deepEqual(scoreOf(detailed), [7.9, 'EXPOSED']);
-        const contributors = detailed.result.data?.contributors as {
+        const contributors = (detailed.result.data?.contributors ?? []) as {
           id: string;
           exposure: number;
           directive: string;
