@@ -114,14 +114,14 @@ class Parser {
         continue;
       }
       result += this.text.slice(chunkStart, this.position);
-      const escape = this.text[this.position + 1];
-      if (escape === 'u') {
+      const escapeChar = this.text[this.position + 1];
+      if (escapeChar === 'u') {
         const hex = this.text.slice(this.position + 2, this.position + 6);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape: expected four hex digits');
         result += String.fromCharCode(Number.parseInt(hex, 16));
         this.position += 6;
       } else {
-        const decoded = escape === undefined ? undefined : ESCAPES[escape];
+        const decoded = escapeChar === undefined ? undefined : ESCAPES[escapeChar];
         if (decoded === undefined) this.fail('bad escape sequence in a string');
         result += decoded;
         this.position += 2;

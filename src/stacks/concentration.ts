@@ -71,7 +71,11 @@ export function concentration(weights: readonly number[]): ConcentrationFigures 
   const fewestToApprove = fewestReaching(weights, approveThreshold)!;
   const fewestToHalt = fewestReaching(weights, haltWeight)!;
   // Σ share² over floating shares: w² of u32 weights can pass 2^53, a share squared cannot lose more than rounding.
-  const concentrationRatio = weights.reduce((sum, weight) => sum + (weight / totalWeight) ** 2, 0);
+  // Clamped: rounding must not push it past 1, its value for a single member.
+  const concentrationRatio = Math.min(
+    1,
+    weights.reduce((sum, weight) => sum + (weight / totalWeight) ** 2, 0),
+  );
   return {
     members: weights.length,
     totalWeight,

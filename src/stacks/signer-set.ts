@@ -55,10 +55,17 @@ function describe(value: ExactJsonValue | undefined): string {
 
 /**
  * An unsigned integer written as a JSON number, or (as the event observer payload and Hiro's API write u128 fields) as a
- * string of decimal digits. No sign, fraction or exponent: serde rejects them for integer fields too.
+ * string of decimal digits (`acceptString`, for u128 fields only). No sign, fraction or exponent: serde rejects them for integer fields too.
  */
-function unsignedInteger(value: ExactJsonValue | undefined, max: bigint, where: string, what: string): bigint {
-  const digits = value instanceof JsonNumber ? value.text : typeof value === 'string' ? value : undefined;
+function unsignedInteger(
+  value: ExactJsonValue | undefined,
+  max: bigint,
+  where: string,
+  what: string,
+  acceptString = false,
+): bigint {
+  const digits =
+    value instanceof JsonNumber ? value.text : acceptString && typeof value === 'string' ? value : undefined;
   if (digits === undefined || !/^[0-9]+$/.test(digits)) {
     const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : describe(value);
     throw new StackerSetError(where, `expected ${what}, a non-negative integer; got ${shown}`);
@@ -97,7 +104,7 @@ function signerEntry(value: ExactJsonValue, index: number, prefix: string): Stac
       'not a 33-byte compressed secp256k1 public key (02 or 03 followed by 64 hex digits, on the curve)',
     );
   const weight = Number(unsignedInteger(value['weight'], U32_MAX, `${where}.weight`, 'a u32 weight'));
-  const stackedUstx = unsignedInteger(value['stacked_amt'], U128_MAX, `${where}.stacked_amt`, 'a u128 amount');
+  const stackedUstx = unsignedInteger(value['stacked_amt'], U128_MAX, `${where}.stacked_amt`, 'a u128 amount', true);
   return { signingKey, weight, stackedUstx, index };
 }
 
@@ -129,7 +136,7 @@ export function stackerSetFromJson(document: ExactJsonValue): StackerSet {
   const poxUstxThreshold =
     rawThreshold === undefined || rawThreshold === null
       ? null
-      : unsignedInteger(rawThreshold, U128_MAX, `${prefix}pox_ustx_threshold`, 'a u128 amount');
+      : unsignedInteger(rawThreshold, U128_MAX, `${prefix}pox_ustx_threshold`, 'a u128 amount', true);
 
   const rawSigners = set['signers'];
   if (rawSigners === undefined || rawSigners === null)
