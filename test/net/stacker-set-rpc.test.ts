@@ -27,7 +27,12 @@ async function withNode<T>(
   }
 }
 
-async function rejectsWith(promise: Promise<unknown>, type: Function, failure: string, message: RegExp): Promise<void> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => Error,
+  failure: string,
+  message: RegExp,
+): Promise<void> {
   await assert.rejects(promise, (error: Error & { failure?: string }) => {
     assert.ok(error instanceof type, `${error.name}: ${error.message}`);
     assert.equal(error.failure, failure, error.message);
