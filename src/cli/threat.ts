@@ -91,8 +91,13 @@ function myKeys(values: { me?: string[]; config?: string }): string[] {
   const keys: string[] = [];
   for (const text of (values.me ?? []).flatMap((value) => value.split(','))) {
     const key = normalisePublicKey(text.trim());
+    // The value is not echoed: a mistaken --me may be the private key itself.
     if (key === undefined)
-      throw new UsageError(`--me ${text}: expected a 33-byte compressed public key (02/03 + 64 hex digits)`);
+      throw new UsageError(
+        /^(0x)?[0-9a-f]{64}(01)?$/i.test(text.trim())
+          ? '--me: that looks like a private key, not a public key; never pass a private key on a command line'
+          : '--me: expected a 33-byte compressed public key (02/03 + 64 hex digits)',
+      );
     keys.push(key);
   }
   if (values.config) keys.push(keyFromSignerConfig(values.config));

@@ -25,14 +25,15 @@ export function parseOperatorMap(text: string): OperatorMap {
   if (!isPlainObject(document))
     throw new StackerSetError('document', 'expected a JSON object mapping signing keys to operator names');
   const operators = new Map<string, string>();
-  for (const [rawKey, rawName] of Object.entries(document)) {
-    const where = JSON.stringify(rawKey.length > 70 ? `${rawKey.slice(0, 70)}…` : rawKey);
+  for (const [position, [rawKey, rawName]] of Object.entries(document).entries()) {
     const key = normalisePublicKey(rawKey);
+    // An entry whose key is not a public key is named by position only: it might be a private key pasted by mistake.
     if (key === undefined)
       throw new StackerSetError(
-        where,
-        'not a 33-byte compressed secp256k1 public key (02 or 03 followed by 64 hex digits)',
+        `entry ${position + 1}`,
+        'the key is not a 33-byte compressed secp256k1 public key (02 or 03 followed by 64 hex digits)',
       );
+    const where = JSON.stringify(rawKey);
     if (typeof rawName !== 'string') throw new StackerSetError(where, 'the operator name must be a string');
     const name = rawName.trim();
     if (name === '' || name.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(name))

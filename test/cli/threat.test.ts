@@ -199,6 +199,20 @@ describe('signer-opsec threat: my key from the signer config', () => {
           assert.match(run.stdout, /Your key alone can halt the chain/);
         }
       }
+      // A private key given to --me by mistake is refused without being echoed.
+      const mistaken = runCli(['threat', '--stacker-set', join(fixture.root, 'set.json'), '--me', PRIVATE_KEY]);
+      assert.equal(mistaken.code, 2);
+      assert.match(mistaken.stderr, /looks like a private key/);
+      assertNoKey(mistaken);
+      const mistakenMap = await materialiseFiles({ 'ops.json': `{"${publicKey}": "Me", "${PRIVATE_KEY}": "Oops"}` });
+      try {
+        const run = runCli([...args, '--operators', join(mistakenMap.root, 'ops.json')]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /ops\.json: entry 2: the key is not a 33-byte compressed/);
+        assertNoKey(run);
+      } finally {
+        mistakenMap.cleanup();
+      }
       const failing = runCli([...args, '--fail-if-me-above', '33.3']);
       assert.equal(failing.code, 1);
       assert.match(failing.stderr, /your signer weight is 40\.00% of the weight, above --fail-if-me-above 33\.3/);
@@ -314,7 +328,7 @@ describe('signer-opsec threat: exit codes and bad input', () => {
       [['--node', 'http://u:secret@127.0.0.1:20443', '--cycle', '1'], /must not contain a user name or password/],
       [['--node', 'http://127.0.0.1:20443', '--cycle', '1', '--timeout', '0'], /--timeout 0: expected seconds/],
       [['--stacker-set', POX4, '--cycle', '3'], /--cycle goes with --node/],
-      [['--stacker-set', POX4, '--me', '02abc'], /--me 02abc: expected a 33-byte compressed public key/],
+      [['--stacker-set', POX4, '--me', '02abc'], /--me: expected a 33-byte compressed public key/],
       [['--stacker-set', POX4, '--fail-if-me-above', '10'], /needs --me PUBKEY or --config FILE/],
       [['--stacker-set', POX4, '--me', POX5_SMALL_KEY, '--fail-if-me-above', '150'], /expected a percentage, 0–100/],
       [['--stacker-set', POX4, '--format', 'xml'], /--format xml: expected text or json/],

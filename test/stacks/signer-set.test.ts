@@ -197,7 +197,7 @@ describe('parseOperatorMap', () => {
 
   test('bad keys, names and documents are errors that say where', () => {
     const cases: [string, string, RegExp][] = [
-      [`{"${OFF_CURVE}": "X"}`, JSON.stringify(OFF_CURVE), /compressed secp256k1 public key/],
+      [`{"${DOCS_KEY}": "A", "${OFF_CURVE}": "X"}`, 'entry 2', /compressed secp256k1 public key/],
       [`{"${DOCS_KEY}": 3}`, JSON.stringify(DOCS_KEY), /must be a string/],
       [`{"${DOCS_KEY}": "  "}`, JSON.stringify(DOCS_KEY), /1–100 characters/],
       [`{"${DOCS_KEY}": "a\\u0007b"}`, JSON.stringify(DOCS_KEY), /control characters/],
