@@ -8,6 +8,8 @@ Usage:
   signer-opsec audit [options]     audit this host, or another system's root with --root
   signer-opsec checks [--format text|json]
                                    list the control catalogue
+  signer-opsec threat (--stacker-set FILE | --node URL --cycle N) [options]
+                                   how concentrated a cycle's signer weight is (70% approve / 30% halt)
   signer-opsec --version | --help
 
 Audit options:
@@ -25,8 +27,19 @@ Audit options:
   --node-unit NAME        the node's systemd unit
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
+Threat options:
+  --stacker-set FILE      a saved /v3/stacker_set/{cycle} answer ({"stacker_set":{...}} or the inner object)
+  --node URL --cycle N    read it from your own node (http://127.0.0.1:20443); /v2 is tried when /v3 is 404
+  --timeout SECONDS       deadline for the node's answer (default 10)
+  --me PUBKEY             your signer's compressed public key (repeatable, comma-separated)
+  --config FILE           or your signer config: the public key is derived, the private key never printed
+  --operators FILE        JSON {"<pubkey>": "<operator name>"}: an operator with several keys counts once
+  --format text|json      output format (default text); --output FILE writes it atomically
+  --fail-if-me-above PCT  exit 1 when your share (your operator's, with --operators) is above PCT percent
+
 Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 could not be evaluated because of an error (the report says which and why).
+threat: 0 figures reported · 1 --fail-if-me-above exceeded · 2 bad input, or the node unreachable / not ready.
 `;
 
 /** The only place that picks an exit code. */
