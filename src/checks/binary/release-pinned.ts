@@ -62,7 +62,8 @@ export default defineCheck({
     if (pinState.status === 'invalid')
       throw new CheckError(pinState.reason, at(pinState.path, undefined, 'release pin'));
     const { pin, path: pinPath } = pinState;
-    const release = `${pin.release.archive}${pin.release.version ? ` ${pin.release.version}` : ''} (verified ${pin.verifiedAt})`;
+    const release = `${pin.release.archive}${pin.release.version ? ` ${pin.release.version}` : ''}`;
+    report.evidence(at(pinPath, undefined, `${release}, verified ${pin.verifiedAt}`));
 
     const binaries: { path: string }[] = [{ path: location.path }];
     const nodeLocation = node ? await locateBinary(ctx.target, node) : undefined;
