@@ -7,4 +7,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = 
   audit: async () => (await import('./commands.js')).audit,
   checks: async () => (await import('./commands.js')).checksCommand,
   threat: async () => (await import('./threat.js')).threat,
+  'verify-release': async () => (await import('./verify-release.js')).verifyReleaseCommand,
 };

@@ -23,6 +23,7 @@ const AUDIT_OPTIONS = {
   'node-config': { type: 'string' },
   'signer-unit': { type: 'string' },
   'node-unit': { type: 'string' },
+  'pin-file': { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -49,6 +50,8 @@ export async function audit(args: string[]): Promise<number> {
   if (!(format in formatters))
     throw new UsageError(`--format ${format}: expected one of ${Object.keys(formatters).join(', ')}`);
   const failOn = parseFailOn(values['fail-on']);
+  if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
+    throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
   const started = performance.now();
   const target = await openTarget(values.root);
@@ -57,6 +60,7 @@ export async function audit(args: string[]): Promise<number> {
     ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
     ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
     ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
+    ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
   });
   const results = await runChecks(checks, ctx);
   const discovered = describeDiscovery(await ctx.discovery());

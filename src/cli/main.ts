@@ -10,6 +10,9 @@ Usage:
                                    list the control catalogue
   signer-opsec threat (--stacker-set FILE | --node URL --cycle N) [options]
                                    how concentrated a cycle's signer weight is (70% approve / 30% halt)
+  signer-opsec verify-release --archive FILE.zip --checksums CHECKSUMS.txt [options]
+                                   check a release archive against its CHECKSUMS.txt (SHA-512) and
+                                   pin the SHA-256 of its binaries for binary/release-pinned
   signer-opsec --version | --help
 
 Audit options:
@@ -25,6 +28,7 @@ Audit options:
   --node-config PATH      the node config inside the target
   --signer-unit NAME      the signer's systemd unit (e.g. stacks-signer.service)
   --node-unit NAME        the node's systemd unit
+  --pin-file PATH         the release pin inside the target (default /etc/signer-opsec/release-pins.json)
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
 Threat options:
@@ -36,6 +40,13 @@ Threat options:
   --operators FILE        JSON {"<pubkey>": "<operator name>"}: an operator with several keys counts once
   --format text|json      output format (default text); --output FILE writes it atomically
   --fail-if-me-above PCT  exit 1 when your share (your operator's, with --operators) is above PCT percent
+verify-release options:
+  --archive FILE.zip      the release archive as downloaded (its name must be the one in CHECKSUMS.txt)
+  --checksums FILE        the release's CHECKSUMS.txt (sha512sum output)
+  --release-version VER   the release's version (e.g. 4.0.2), recorded in the pin for binary/supported-version
+  --root DIR              the target's root directory to write the pin into (default /)
+  --pin-file PATH         the pin's path inside the target (default /etc/signer-opsec/release-pins.json)
+  Nothing is extracted and, on any error, nothing is written (exit 2).
 
 Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 could not be evaluated because of an error (the report says which and why).

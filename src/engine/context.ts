@@ -1,9 +1,11 @@
 import { discover } from '../discovery/index.js';
+import { loadReleasePin, type PinState } from '../discovery/release-pin.js';
 import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
 import type { Discovery } from '../discovery/types.js';
 import { loadUserDatabase } from '../discovery/users.js';
 import type { UserDatabase } from '../parsers/passwd.js';
+import { DEFAULT_PIN_PATH } from '../stacks/release-pin.js';
 import type { Target } from '../target/types.js';
 import { lazy } from './lazy.js';
 import { SecretRegistry } from './secrets.js';
@@ -14,6 +16,8 @@ export interface AuditOptions {
   nodeConfig?: string;
   signerUnit?: string;
   nodeUnit?: string;
+  /** The release pin inside the target (default /etc/signer-opsec/release-pins.json). */
+  pinFile?: string;
 }
 
 /**
@@ -26,6 +30,7 @@ export class AuditContext {
   readonly discovery: () => Promise<Discovery>;
   readonly sshd: () => Promise<SshdFacts>;
   readonly sudoers: () => Promise<SudoersFacts>;
+  readonly releasePin: () => Promise<PinState>;
 
   constructor(
     readonly target: Target,
@@ -35,5 +40,6 @@ export class AuditContext {
     this.discovery = lazy(() => discover(target, options, this.secrets));
     this.sshd = lazy(() => loadSshd(target));
     this.sudoers = lazy(() => loadSudoers(target));
+    this.releasePin = lazy(() => loadReleasePin(target, options.pinFile ?? DEFAULT_PIN_PATH));
   }
 }

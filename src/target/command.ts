@@ -1,18 +1,17 @@
 import { execFile } from 'node:child_process';
-import type { CommandResult } from './types.js';
+import type { CommandResult, RunOptions } from './types.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/** The conventional `nobody`/`nogroup` ids: own nothing, belong to nothing. */
+export const NOBODY_ID = 65534;
 
 /**
  * Runs a program directly (never through a shell, so no argument is ever interpreted), with a timeout and
  * a bounded output. A missing program or a timeout rejects with a one-line reason.
  */
-export function runCommand(
-  command: string,
-  args: readonly string[],
-  options: { timeoutMs?: number } = {},
-): Promise<CommandResult> {
+export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const timeout = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -24,10 +23,16 @@ export function runCommand(
         maxBuffer: 8 * 1024 * 1024,
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+        ...(dropRoot ? { uid: NOBODY_ID, gid: NOBODY_ID, cwd: '/' } : {}),
       },
       (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        const errno = error ? (error as NodeJS.ErrnoException).code : undefined;
+        if (errno === 'ENOENT') {
           reject(new Error(`${command}: not installed or not on PATH`));
+          return;
+        }
+        if (errno === 'EACCES') {
+          reject(new Error(`${command}: permission denied${dropRoot ? ' (run as nobody)' : ''}`));
           return;
         }
         if (error?.killed) {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { resolve as resolveHostPath } from 'node:path';
 import { runCommand } from './command.js';
 import { fromNodeError, TargetError } from './errors.js';
 import { listProcesses } from './processes.js';
-import { hostPath, type RawNode, RootedTarget } from './rooted.js';
-import type { CommandResult, FileType, ProcessInfo, TargetKind } from './types.js';
+import { DEFAULT_MAX_HASH_BYTES, hostPath, type RawNode, RootedTarget } from './rooted.js';
+import type { CommandResult, FileType, ProcessInfo, RunOptions, TargetKind } from './types.js';
 
 function typeOf(mode: number): RawNode['type'] {
   const format = mode & constants.S_IFMT;
@@ -56,32 +57,74 @@ export class DirectoryTarget extends RootedTarget {
   }
 
   protected readRaw(canonicalPath: string, maxBytes: number): Buffer {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    this.readChunks(hostPath(this.root, canonicalPath), canonicalPath, maxBytes, true, (chunk) => {
+      chunks.push(chunk);
+      total += chunk.length;
+    });
+    return Buffer.concat(chunks, total);
+  }
+
+  /** Streams the file through SHA-256 in 64 KiB chunks: binaries are hashed without holding them in memory. */
+  override async sha256(path: string, options: { maxBytes?: number } = {}): Promise<string> {
+    const canonical = this.resolve(path, true);
+    const node = this.lstatRaw(canonical);
+    if (!node) throw new TargetError('ENOENT', path);
+    if (node.type === 'dir') throw new TargetError('EISDIR', path);
+    const hash = createHash('sha256');
+    this.readChunks(
+      hostPath(this.root, canonical),
+      canonical,
+      options.maxBytes ?? DEFAULT_MAX_HASH_BYTES,
+      true,
+      (chunk) => hash.update(chunk),
+    );
+    return hash.digest('hex');
+  }
+
+  /** Opens /proc/<pid>/exe through the kernel's magic link: the inode the process runs, even if deleted on disk. */
+  override async processExecutableSha256(pid: number, options: { maxBytes?: number } = {}): Promise<string> {
+    if (!this.live) return super.processExecutableSha256(pid);
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`not a process id: ${pid}`);
+    const path = `/proc/${pid}/exe`;
+    const hash = createHash('sha256');
+    this.readChunks(path, path, options.maxBytes ?? DEFAULT_MAX_HASH_BYTES, false, (chunk) => hash.update(chunk));
+    return hash.digest('hex');
+  }
+
+  /**
+   * Reads a regular file in chunks up to maxBytes (ETOOBIG beyond). With noFollow, O_NOFOLLOW: the last component
+   * was resolved by us and must not have become a symlink since; /proc/<pid>/exe is opened following the link.
+   */
+  private readChunks(
+    host: string,
+    shownPath: string,
+    maxBytes: number,
+    noFollow: boolean,
+    onChunk: (chunk: Buffer) => void,
+  ): void {
     let fd: number;
     try {
-      // O_NOFOLLOW: the last component was resolved by us; refuse if it became a symlink since.
-      fd = openSync(
-        hostPath(this.root, canonicalPath),
-        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-      );
+      fd = openSync(host, constants.O_RDONLY | (noFollow ? constants.O_NOFOLLOW : 0) | constants.O_NONBLOCK);
     } catch (error) {
-      throw fromNodeError(error, canonicalPath);
+      throw fromNodeError(error, shownPath);
     }
     try {
       const stats = fstatSync(fd);
-      if (!stats.isFile()) throw new TargetError('EIO', canonicalPath, 'not a regular file');
-      const chunks: Buffer[] = [];
+      if (!stats.isFile()) throw new TargetError('EIO', shownPath, 'not a regular file');
       let total = 0;
+      const buffer = Buffer.allocUnsafe(65536);
       for (;;) {
-        const chunk = Buffer.allocUnsafe(Math.min(65536, maxBytes + 1 - total));
-        const read = readSync(fd, chunk, 0, chunk.length, null);
+        const read = readSync(fd, buffer, 0, Math.min(buffer.length, maxBytes + 1 - total), null);
         if (read === 0) break;
-        chunks.push(chunk.subarray(0, read));
         total += read;
-        if (total > maxBytes) throw new TargetError('ETOOBIG', canonicalPath, `limit ${maxBytes} bytes`);
+        if (total > maxBytes) throw new TargetError('ETOOBIG', shownPath, `limit ${maxBytes} bytes`);
+        // A copy: the buffer is reused for the next read.
+        onChunk(Buffer.from(buffer.subarray(0, read)));
       }
-      return Buffer.concat(chunks, total);
     } catch (error) {
-      throw error instanceof TargetError ? error : fromNodeError(error, canonicalPath);
+      throw error instanceof TargetError ? error : fromNodeError(error, shownPath);
     } finally {
       closeSync(fd);
     }
@@ -115,12 +158,8 @@ export class DirectoryTarget extends RootedTarget {
     return listProcesses();
   }
 
-  override async run(
-    command: string,
-    args: readonly string[],
-    options?: { timeoutMs?: number },
-  ): Promise<CommandResult> {
-    if (!this.live) return super.run(command, args);
+  override async run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {
+    if (!this.live) return super.run(command, args, options);
     return runCommand(command, args, options);
   }
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { NotEvaluableError, TargetError } from './errors.js';
-import type { CommandResult, FileStat, FileType, ProcessInfo, Target, TargetKind } from './types.js';
+import type { CommandResult, FileStat, FileType, ProcessInfo, RunOptions, Target, TargetKind } from './types.js';
 
 /** Linux gives up after 40 symlinks in one lookup; so do we. */
 export const MAX_SYMLINKS = 40;
@@ -8,6 +9,8 @@ export const MAX_SYMLINKS = 40;
 export const MAX_COMPONENTS = 256;
 /** Configs are small; a larger read is a mistake or an attack. */
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** Hashing reads binaries: stacks-node is a few hundred MB at most. */
+export const DEFAULT_MAX_HASH_BYTES = 1024 * 1024 * 1024;
 
 export interface RawNode extends FileStat {
   /** Set for symlinks. */
@@ -64,6 +67,12 @@ export abstract class RootedTarget implements Target {
     return (await this.readFile(path, options)).toString('utf8');
   }
 
+  /** Whole-file read then hash; DirectoryTarget overrides this with a streamed read. */
+  async sha256(path: string, options: { maxBytes?: number } = {}): Promise<string> {
+    const content = await this.readFile(path, { maxBytes: options.maxBytes ?? DEFAULT_MAX_HASH_BYTES });
+    return createHash('sha256').update(content).digest('hex');
+  }
+
   async readDir(path: string): Promise<string[]> {
     const canonical = this.resolve(path, true);
     const node = this.lstatRaw(canonical);
@@ -90,7 +99,11 @@ export abstract class RootedTarget implements Target {
     throw new NotEvaluableError(`running processes are not visible in an offline ${this.kind} target`);
   }
 
-  async run(command: string, _args: readonly string[]): Promise<CommandResult> {
+  async processExecutableSha256(pid: number): Promise<string> {
+    throw new NotEvaluableError(`process ${pid}: running processes are not visible in an offline ${this.kind} target`);
+  }
+
+  async run(command: string, _args: readonly string[], _options?: RunOptions): Promise<CommandResult> {
     throw new NotEvaluableError(`"${command}" can only run on the live host, not in an offline ${this.kind} target`);
   }
 

@@ -30,6 +30,12 @@ export interface CommandResult {
 
 export type TargetKind = 'live' | 'directory' | 'tar';
 
+export interface RunOptions {
+  timeoutMs?: number;
+  /** When the audit runs as root, run the program as nobody (65534): for programs we don't trust, e.g. `--version` of a binary under audit. */
+  unprivileged?: boolean;
+}
+
 export interface Target {
   readonly kind: TargetKind;
   /** Where the target came from: "/" or the directory / archive given to --root. */
@@ -46,12 +52,19 @@ export interface Target {
   realpath(path: string): Promise<string>;
   readFile(path: string, options?: { maxBytes?: number }): Promise<Buffer>;
   readText(path: string, options?: { maxBytes?: number }): Promise<string>;
+  /** Lower-case hex SHA-256 of a file's content (symlinks followed inside the target), read in bounded chunks. */
+  sha256(path: string, options?: { maxBytes?: number }): Promise<string>;
   /** Entry names, sorted. */
   readDir(path: string): Promise<string[]>;
   /** Entry names with their own type (a symlink is 'symlink', not followed), sorted: one call for a tree walk. */
   readDirEntries(path: string): Promise<{ name: string; type: FileType }[]>;
   /** Running processes. Throws NotEvaluableError on an offline target. */
   processes(): Promise<ProcessInfo[]>;
+  /**
+   * SHA-256 of the executable a live process is running (the kernel's /proc/<pid>/exe, which still reads the
+   * original file after it was replaced or deleted on disk). Throws NotEvaluableError on an offline target.
+   */
+  processExecutableSha256(pid: number, options?: { maxBytes?: number }): Promise<string>;
   /** Runs a program of the live host, never through a shell. Throws NotEvaluableError on an offline target. */
-  run(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult>;
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
 }

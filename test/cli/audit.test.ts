@@ -50,6 +50,10 @@ describe('signer-opsec audit', () => {
       | { data?: { score?: number; label?: string } }
       | undefined;
     assert.deepEqual([exposure?.data?.score, exposure?.data?.label], [7.9, 'EXPOSED']);
+    const status = (id: string) => report.results.find((result) => result.id === id)?.status;
+    assert.equal(status('binary/release-pinned'), 'warn', 'no pin on the published-guide host');
+    assert.equal(status('binary/supported-version'), 'not_evaluable', 'offline and no pin: the version is unknown');
+    assert.equal(status('binary/running-matches-disk'), 'not_evaluable');
     assert.equal(report.discovered.signer?.unit?.name, 'stacks-signer.service');
     assert.ok(report.discovered.notes.some((note) => note.includes('/home/etc/stacks/signer/signer-config.toml')));
   });
@@ -60,6 +64,9 @@ describe('signer-opsec audit', () => {
       (result) => !['pass', 'manual', 'not_evaluable'].includes(result.status) && !result.id.startsWith('practice/'),
     );
     assert.deepEqual(notPassing, []);
+    for (const id of ['binary/not-writable-by-service', 'binary/release-pinned', 'binary/supported-version']) {
+      assert.equal(report.results.find((result) => result.id === id)?.status, 'pass', `${id} passes on hardened`);
+    }
     assert.equal(code, 0);
     assert.ok(validate(report), JSON.stringify(validate.errors));
   });

@@ -1,5 +1,6 @@
 // What every filesystem-backed target must do identically, run against each target type on the same real tree.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -174,9 +175,19 @@ export function describeTargetContract(label: string, open: (treeRoot: string) =
       assert.equal(entries.find((entry) => entry.name === 'passwd')?.type, 'file');
     });
 
+    test('sha256 hashes the whole content, symlinks resolved inside the root, within maxBytes', async () => {
+      const expected = createHash('sha256').update(Buffer.alloc(3000, 0x61)).digest('hex');
+      assert.equal(await target.sha256('/big.bin'), expected);
+      assert.equal(await target.sha256('/etc/x'), createHash('sha256').update(`${SHADOW_MARKER}\n`).digest('hex'));
+      await rejectsWith(target.sha256('/big.bin', { maxBytes: 2999 }), 'ETOOBIG');
+      await rejectsWith(target.sha256('/etc'), 'EISDIR');
+      await rejectsWith(target.sha256('/dangling'), 'ENOENT');
+    });
+
     test('an offline target has no processes and runs no commands', async () => {
       assert.equal(target.live, false);
       await assert.rejects(target.processes(), { name: 'NotEvaluableError' });
+      await assert.rejects(target.processExecutableSha256(process.pid), { name: 'NotEvaluableError' });
       await assert.rejects(target.run('true', []), { name: 'NotEvaluableError' });
     });
   });

@@ -1,0 +1,74 @@
+// `signer-opsec verify-release`: checks a release archive against CHECKSUMS.txt and records the SHA-256 of the
+// binaries inside it in a pin file in the target's etc/, which `binary/release-pinned` compares with the installed ones.
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { verifyRelease } from '../release/verify-release.js';
+import { DEFAULT_PIN_PATH, serializeReleasePin } from '../stacks/release-pin.js';
+import { UsageError } from './usage-error.js';
+import { writeFileAtomic } from './write-output.js';
+
+const OPTIONS = {
+  archive: { type: 'string' },
+  checksums: { type: 'string' },
+  'release-version': { type: 'string' },
+  root: { type: 'string', default: '/' },
+  'pin-file': { type: 'string', default: DEFAULT_PIN_PATH },
+} as const;
+
+export async function verifyReleaseCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  if (!values.archive) throw new UsageError('verify-release: --archive FILE.zip is required');
+  if (!values.checksums) throw new UsageError('verify-release: --checksums CHECKSUMS.txt is required');
+  const pinPath = hostPinPath(values.root, values['pin-file']);
+  const pin = await verifyRelease({
+    archivePath: values.archive,
+    checksumsPath: values.checksums,
+    ...(values['release-version'] ? { version: values['release-version'] } : {}),
+  });
+  // Everything is verified: only now is anything created.
+  const directory = dirname(pinPath.host);
+  ensureInsideRoot(pinPath.root, deepestExisting(directory), values['pin-file']);
+  mkdirSync(directory, { recursive: true, mode: 0o755 });
+  ensureInsideRoot(pinPath.root, directory, values['pin-file']);
+  writeFileAtomic(pinPath.host, serializeReleasePin(pin), 0o644);
+  const lines = [
+    `${pin.release.archive}: SHA-512 matches ${values.checksums}`,
+    ...Object.entries(pin.binaries).map(([name, binary]) => `  ${name}  sha256 ${binary.sha256}  ${binary.size} bytes`),
+    `pinned ${Object.keys(pin.binaries).length} file(s)${pin.release.version ? ` of release ${pin.release.version}` : ''} in ${pinPath.host}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** The pin's host path: an absolute in-target path joined onto --root, which must be a directory. */
+function hostPinPath(rootArg: string, pinFile: string): { root: string; host: string } {
+  if (!pinFile.startsWith('/'))
+    throw new UsageError(`--pin-file ${pinFile}: must be an absolute path inside the target`);
+  const normal = posix.normalize(pinFile);
+  if (normal.endsWith('/') || pinFile.split('/').includes('..'))
+    throw new UsageError(`--pin-file ${pinFile}: must name a file, without ".." components`);
+  let root: string;
+  try {
+    root = realpathSync(resolve(rootArg));
+    if (!statSync(root).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new UsageError(`--root ${rootArg}: not a directory (the pin file is written into the target's tree)`);
+  }
+  return { root, host: join(root, normal) };
+}
+
+function deepestExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
+
+/** A symlink inside --root (e.g. etc -> /etc) must not lead the write onto the auditing host. */
+function ensureInsideRoot(root: string, directory: string, pinFile: string): void {
+  const real = realpathSync(directory);
+  const inside = relative(root, real);
+  if (inside.startsWith(`..${sep}`) || inside === '..' || resolve(root, inside) !== real) {
+    throw new Error(`--pin-file ${pinFile}: its directory resolves to ${real}, outside --root ${root}`);
+  }
+}

@@ -1,0 +1,154 @@
+// Verifies a stacks-core release archive against its CHECKSUMS.txt (SHA-512, stacks-facts.md §5) and hashes the
+// binaries inside it for a pin. Reads host files (the archive the operator downloaded); writes nothing.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseSha512Checksums } from '../parsers/checksums.js';
+import type { PinnedBinary, ReleasePin } from '../stacks/release-pin.js';
+import { parseVersion } from '../stacks/version.js';
+import { type ByteSource, hashZipEntry, listZipEntries, ZipFormatError } from './zip-reader.js';
+
+/** A reason the release can't be pinned; the message says where and why. */
+export class ReleaseVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReleaseVerificationError';
+  }
+}
+
+export interface VerifyReleaseInput {
+  archivePath: string;
+  checksumsPath: string;
+  /** The release's version as the operator knows it (from the release page); recorded, not checked. */
+  version?: string;
+  now?: Date;
+}
+
+/** The programs a release archive must hold at least one of to be a stacks-core release. */
+export const RELEASE_BINARIES = ['stacks-signer', 'stacks-node'] as const;
+const MAX_CHECKSUMS_BYTES = 1024 * 1024;
+
+export async function verifyRelease(input: VerifyReleaseInput): Promise<ReleasePin> {
+  if (input.version !== undefined && !parseVersion(input.version))
+    throw new ReleaseVerificationError(`--release-version ${input.version}: not a version like 4.0.2 or 3.4.0.0.4.0`);
+  const archiveName = basename(input.archivePath);
+  const expected = await expectedDigest(input.checksumsPath, archiveName);
+  const actual = await sha512OfFile(input.archivePath);
+  if (actual !== expected) {
+    throw new ReleaseVerificationError(
+      `${input.archivePath}: SHA-512 ${actual.slice(0, 16)}… does not match ${expected.slice(0, 16)}… in ${input.checksumsPath}: the archive is tampered or corrupt`,
+    );
+  }
+  const binaries = await hashArchiveBinaries(input.archivePath, input.version);
+  return {
+    schemaVersion: 1,
+    release: { archive: archiveName, sha512: actual, ...(input.version ? { version: input.version } : {}) },
+    binaries,
+    verifiedAt: (input.now ?? new Date()).toISOString(),
+  };
+}
+
+async function expectedDigest(checksumsPath: string, archiveName: string): Promise<string> {
+  let text: string;
+  try {
+    const handle = await open(checksumsPath, 'r');
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw new ReleaseVerificationError(`${checksumsPath}: not a regular file`);
+      if (stats.size > MAX_CHECKSUMS_BYTES)
+        throw new ReleaseVerificationError(`${checksumsPath}: ${stats.size} bytes is too large for a CHECKSUMS.txt`);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof ReleaseVerificationError) throw error;
+    throw new ReleaseVerificationError(`${checksumsPath}: ${reasonOf(error)}`);
+  }
+  const parsed = parseSha512Checksums(text);
+  if (!parsed.ok) {
+    const where = parsed.line > 0 ? `${checksumsPath}:${parsed.line}` : checksumsPath;
+    throw new ReleaseVerificationError(`${where}: malformed checksums file: ${parsed.reason}`);
+  }
+  const line = parsed.entries.find((entry) => entry.name === archiveName);
+  if (!line) {
+    const listed = parsed.entries.map((entry) => entry.name).join(', ');
+    throw new ReleaseVerificationError(
+      `${checksumsPath} has no SHA-512 line for "${archiveName}" (it lists: ${listed}); keep the archive's release name`,
+    );
+  }
+  return line.sha512;
+}
+
+async function sha512OfFile(path: string): Promise<string> {
+  const hash = createHash('sha512');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
+  }
+  return hash.digest('hex');
+}
+
+async function hashArchiveBinaries(
+  archivePath: string,
+  version: string | undefined,
+): Promise<Record<string, PinnedBinary>> {
+  let handle: FileHandle;
+  try {
+    handle = await open(archivePath, 'r');
+  } catch (error) {
+    throw new ReleaseVerificationError(`${archivePath}: ${reasonOf(error)}`);
+  }
+  try {
+    const source = await fileSource(handle);
+    const binaries: Record<string, PinnedBinary> = {};
+    for (const entry of await listZipEntries(source)) {
+      if (entry.kind !== 'file') continue;
+      // Keyed by file name: the installed binary is compared by its name, wherever the archive nests it.
+      const name = entry.name.slice(entry.name.lastIndexOf('/') + 1);
+      if (Object.hasOwn(binaries, name))
+        throw new ReleaseVerificationError(`${archivePath}: two entries are named "${name}"; which one is installed?`);
+      const digest = await hashZipEntry(source, entry);
+      const isProgram = (RELEASE_BINARIES as readonly string[]).includes(name);
+      binaries[name] = { sha256: digest.sha256, size: digest.size, ...(version && isProgram ? { version } : {}) };
+    }
+    if (!RELEASE_BINARIES.some((name) => Object.hasOwn(binaries, name)))
+      throw new ReleaseVerificationError(
+        `${archivePath}: holds neither stacks-signer nor stacks-node; not a stacks-core release archive`,
+      );
+    return binaries;
+  } catch (error) {
+    if (error instanceof ZipFormatError)
+      throw new ReleaseVerificationError(`${archivePath}: malformed zip: ${error.message}`);
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fileSource(handle: FileHandle): Promise<ByteSource> {
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(position, length) {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    },
+  };
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
