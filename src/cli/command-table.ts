@@ -6,4 +6,6 @@ export type CommandRunner = (args: string[]) => number | Promise<number>;
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
   audit: async () => (await import('./commands.js')).audit,
   checks: async () => (await import('./commands.js')).checksCommand,
+  keygen: async () => (await import('./keygen.js')).keygen,
+  key: async () => (await import('./key.js')).keyCommand,
 };
