@@ -9,7 +9,7 @@ import { parsePrivateKeyHex, signerIdentity } from '../../src/stacks/keys.js';
 import { runCli } from '../support/cli.js';
 import { runCliInNamespace, runCliToFile } from '../support/key-cli.js';
 import { assertNoKey, filesHoldingKey } from '../support/key-leaks.js';
-import { materialiseFiles } from '../support/materialise.js';
+import { type FileSpec, materialiseFiles } from '../support/materialise.js';
 
 const NOBODY = 65534;
 const DAEMON = 1;
@@ -27,10 +27,8 @@ function configKey(path: string): { hex: string; bytes: Uint8Array } {
   return { hex, bytes: key.bytes };
 }
 
-async function signerDir(
-  files: Record<string, string | { content: string; mode?: number; uid?: number; gid?: number }> = {},
-) {
-  const spec: Parameters<typeof materialiseFiles>[0] = { 'etc/stacks/signer': { dir: true } };
+async function signerDir(files: FileSpec = {}) {
+  const spec: FileSpec = { 'etc/stacks/signer': { dir: true } };
   for (const [name, value] of Object.entries(files)) spec[`etc/stacks/signer/${name}`] = value;
   const tree = await materialiseFiles(spec);
   const dir = join(tree.root, 'etc/stacks/signer');
@@ -267,6 +265,74 @@ describe('keygen: warnings before generating', () => {
       const closed = runCliToFile(join(dir, 'private.txt'), ['keygen', '--config', join(dir, 'b.toml')]);
       assert.equal(closed.code, 0, closed.stderr);
       assert.equal(closed.stderr, '');
+    } finally {
+      tree.cleanup();
+    }
+  });
+});
+
+describe('keygen --backup', () => {
+  test('writes a 600 keystore of the new key that restores to the same key, and no plain copy anywhere', async () => {
+    const { tree, dir, config } = await signerDir({ pass: { content: 'correct horse battery staple\n', mode: 0o600 } });
+    try {
+      const keystore = join(dir, 'signer.keystore.json');
+      const run = runCliInNamespace('offline', [
+        'keygen',
+        '--config',
+        config,
+        '--backup',
+        keystore,
+        '--passphrase-file',
+        join(dir, 'pass'),
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const key = configKey(config);
+      assert.equal(statSync(keystore).mode & 0o7777, 0o600);
+      assertNoKey(readFileSync(keystore), key.hex, 'keystore');
+      assertNoKey(run.stdout + run.stderr, key.hex, 'output');
+      assert.match(run.stdout, /Encrypted backup: .*signer\.keystore\.json \(mode 600\)/);
+      const shown = JSON.parse(runCli(['key', 'show', '--keystore', keystore, '--format', 'json']).stdout) as {
+        publicKey: string;
+      };
+      assert.equal(shown.publicKey, signerIdentity(key.bytes, 'mainnet').publicKeyHex);
+
+      const restored = join(dir, 'restored.toml');
+      const restore = runCli([
+        'key',
+        'restore',
+        '--keystore',
+        keystore,
+        '--config',
+        restored,
+        '--passphrase-file',
+        join(dir, 'pass'),
+      ]);
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.equal(configKey(restored).hex, key.hex);
+      assert.deepEqual(filesHoldingKey(tmpdir(), key.hex, new Set([config, restored])), []);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('when the config cannot be written, the keystore of the unused key is removed again', async () => {
+    const { tree, dir, config } = await signerDir({
+      'signer-config.toml': { content: 'network = "mainnet"\n', mode: 0o666 },
+      out: { dir: true, uid: NOBODY, gid: NOBODY, mode: 0o700 },
+      'out/pass': { content: 'correct horse battery staple\n', mode: 0o600, uid: NOBODY, gid: NOBODY },
+    });
+    try {
+      const keystore = join(dir, 'out', 'ks.json');
+      const run = runCli(
+        ['keygen', '--config', config, '--backup', keystore, '--passphrase-file', join(dir, 'out', 'pass')],
+        {
+          uid: NOBODY,
+        },
+      );
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /cannot write it \(EACCES\)/);
+      assert.deepEqual(readdirSync(join(dir, 'out')), ['pass']);
+      assert.equal(readFileSync(config, 'utf8'), 'network = "mainnet"\n');
     } finally {
       tree.cleanup();
     }
