@@ -8,4 +8,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = 
   checks: async () => (await import('./commands.js')).checksCommand,
   threat: async () => (await import('./threat.js')).threat,
   'verify-release': async () => (await import('./verify-release.js')).verifyReleaseCommand,
+  keygen: async () => (await import('./keygen.js')).keygen,
+  key: async () => (await import('./key.js')).keyCommand,
 };

@@ -13,6 +13,16 @@ Usage:
   signer-opsec verify-release --archive FILE.zip --checksums CHECKSUMS.txt [options]
                                    check a release archive against its CHECKSUMS.txt (SHA-512) and
                                    pin the SHA-256 of its binaries for binary/release-pinned
+  signer-opsec keygen --config FILE [--user USER] [--network mainnet|testnet] [--rotate]
+                    [--backup KEYSTORE [--passphrase-file FILE]] [--require-offline]
+                                   generate a signer key into the config (prints only its public key and address)
+  signer-opsec key show (--config FILE | --keystore FILE) [--format text|json]
+                                   public key, mainnet/testnet addresses and fingerprint of the signer key
+  signer-opsec key backup --config FILE --keystore KEYSTORE [--passphrase-file FILE]
+                                   write the config's key into a passphrase-encrypted keystore (scrypt + AES-256-GCM)
+  signer-opsec key restore --keystore KEYSTORE --config FILE [--user USER] [--network mainnet|testnet]
+                    [--rotate] [--passphrase-file FILE] [--require-offline]
+                                   put a keystore's key back into a signer config
   signer-opsec --version | --help
 
 Audit options:
@@ -47,6 +57,13 @@ verify-release options:
   --root DIR              the target's root directory to write the pin into (default /)
   --pin-file PATH         the pin's path inside the target (default /etc/signer-opsec/release-pins.json)
   Nothing is extracted and, on any error, nothing is written (exit 2).
+Key options:
+  --config FILE           the signer config; created from a commented template when absent, otherwise only its
+                          stacks_private_key value changes. Written atomically, mode 600
+  --user USER             owner of the written config (and its primary group); default: the existing file's owner
+  --rotate                replace a key already in the config (the old config is kept as FILE.<time>.bak, mode 600)
+  --passphrase-file FILE  read the keystore passphrase from FILE (mode 600; first line); default: ask on the terminal
+  --require-offline       refuse, instead of warning, when this machine has a default route or an interface up
 
 Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 could not be evaluated because of an error (the report says which and why).

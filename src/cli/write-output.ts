@@ -1,26 +1,15 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { type AtomicWriteOptions, writeFileAtomic as writeAtomic } from '../fs/atomic-write.js';
 
-/** Writes a whole file or nothing: a temp file beside it, fsync, then rename over the target. */
-export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'wx', mode);
-  try {
-    // write(2) may write less than asked (a file size limit, a full disk): loop until all of it is down.
-    const bytes = Buffer.from(content, 'utf8');
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw error;
-  }
-  closeSync(fd);
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    // e.g. the target is a directory: leave no temp file behind.
-    unlinkSync(temp);
-    throw error;
-  }
+export type { AtomicWriteOptions } from '../fs/atomic-write.js';
+
+/**
+ * Writes a whole file or nothing: a temp file beside it, fsync, then rename over the target.
+ * `modeOrOptions` is the file mode (default 0644) or the full options of src/fs/atomic-write.ts (owner, noClobber).
+ */
+export function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  modeOrOptions: number | AtomicWriteOptions = 0o644,
+): void {
+  writeAtomic(path, content, typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions);
 }

@@ -1,0 +1,240 @@
+// signer-opsec key show|backup|restore: the signer key's public facts, and its encrypted keystore.
+import { readFileSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import {
+  checkKeystoreIdentity,
+  decryptKeystore,
+  encryptKeystore,
+  type Keystore,
+  KeystoreError,
+  parseKeystore,
+} from '../keys/keystore.js';
+import { parseSignerConfig } from '../parsers/signer-config.js';
+import { fingerprint } from '../stacks/fingerprint.js';
+import {
+  compressedPublicKey,
+  looksLikePlaceholder,
+  parsePrivateKeyHex,
+  type StacksNetwork,
+  signerAddress,
+} from '../stacks/keys.js';
+import {
+  commitInstall,
+  describeKey,
+  ownerLabel,
+  preflightWarnings,
+  prepareInstall,
+  readSignerConfig,
+} from './key-config.js';
+import {
+  optionalUser,
+  PROBE_KEY_HEX,
+  parseNetwork,
+  requireOption,
+  rotationNotes,
+  writeKeystoreFile,
+} from './keygen.js';
+import { obtainPassphrase } from './passphrase.js';
+import { UsageError } from './usage-error.js';
+
+interface ConfigKey {
+  /** The key bytes as the config holds them (32, or 33 ending in 01). A secret: zero after use. */
+  configKey: Uint8Array;
+  line: number | undefined;
+  network: StacksNetwork | undefined;
+}
+
+/** The key of a signer config, parsed as the signer parses it; every problem is a UsageError naming the line. */
+function readConfigKey(path: string): ConfigKey {
+  const existing = readSignerConfig(path);
+  if (!existing) throw new UsageError(`${path}: no such file`);
+  const parsed = parseSignerConfig(existing.text);
+  if (!parsed.ok) {
+    const { message, line } = parsed.error;
+    throw new UsageError(`${path}${line !== undefined ? `:${line}` : ''}: ${message}`);
+  }
+  const raw = parsed.config.raw.stacks_private_key;
+  const line = parsed.lineOf('stacks_private_key');
+  const where = `${path}${line !== undefined ? `:${line}` : ''}`;
+  if (raw === undefined) throw new UsageError(`${path}: no stacks_private_key`);
+  if (typeof raw !== 'string') throw new UsageError(`${where}: stacks_private_key is not a string`);
+  if (looksLikePlaceholder(raw)) throw new UsageError(`${where}: stacks_private_key is a placeholder, not a key`);
+  const key = parsePrivateKeyHex(raw);
+  if (!key.ok) throw new UsageError(`${where}: ${key.message}`);
+  const configKey = key.compressedSuffix ? Uint8Array.from([...key.bytes, 1]) : key.bytes;
+  return { configKey, line, network: parsed.config.network };
+}
+
+function readKeystoreFile(path: string): Keystore {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    const keystore = parseKeystore(JSON.parse(text));
+    checkKeystoreIdentity(keystore);
+    return keystore;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UsageError(`${path}: not JSON, so not a keystore`);
+    if (error instanceof KeystoreError) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+interface PublicFacts {
+  source: { kind: 'config' | 'keystore'; path: string; line?: number };
+  publicKey: string;
+  addresses: { mainnet: string; testnet: string };
+  fingerprint: string;
+  keyForm: '64-hex' | '66-hex';
+  network?: StacksNetwork;
+}
+
+const SHOW_OPTIONS = {
+  config: { type: 'string' },
+  keystore: { type: 'string' },
+  format: { type: 'string', default: 'text' },
+} satisfies ParseArgsConfig['options'];
+
+function show(args: string[]): number {
+  const { values } = parseArgs({ args, options: SHOW_OPTIONS, strict: true, allowPositionals: false });
+  if ((values.config === undefined) === (values.keystore === undefined))
+    throw new UsageError('key show: pass exactly one of --config FILE or --keystore FILE');
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError(`--format ${values.format}: expected text or json`);
+  let facts: PublicFacts;
+  if (values.config !== undefined) {
+    const { configKey, line, network } = readConfigKey(values.config);
+    try {
+      // The signer's semantics: always the compressed public key, whatever the key's length.
+      const publicKey = compressedPublicKey(configKey.subarray(0, 32));
+      facts = {
+        source: { kind: 'config', path: values.config, ...(line !== undefined ? { line } : {}) },
+        publicKey: bytesToHex(publicKey),
+        addresses: { mainnet: signerAddress(publicKey, 'mainnet'), testnet: signerAddress(publicKey, 'testnet') },
+        fingerprint: fingerprint(configKey.subarray(0, 32)),
+        keyForm: configKey.length === 33 ? '66-hex' : '64-hex',
+        ...(network ? { network } : {}),
+      };
+    } finally {
+      configKey.fill(0);
+    }
+  } else {
+    const path = values.keystore as string;
+    const keystore = readKeystoreFile(path);
+    facts = {
+      source: { kind: 'keystore', path },
+      publicKey: keystore.publicKey,
+      addresses: { ...keystore.addresses },
+      fingerprint: keystore.fingerprint,
+      keyForm: keystore.ciphertext.length === 66 ? '66-hex' : '64-hex',
+    };
+  }
+  if (values.format === 'json') {
+    process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+    return 0;
+  }
+  const where = `${facts.source.path}${facts.source.line !== undefined ? `:${facts.source.line}` : ''}`;
+  const form = facts.keyForm === '66-hex' ? '66 hex, compressed marker 01' : '64 hex; the signer compresses it';
+  const lines = [
+    `Signer key in ${facts.source.kind === 'keystore' ? 'keystore ' : ''}${where} (${form})`,
+    `  public key   ${facts.publicKey}`,
+    `  mainnet      ${facts.addresses.mainnet}${facts.network === 'mainnet' ? '  (the config network)' : ''}`,
+    `  testnet      ${facts.addresses.testnet}${facts.network && facts.network !== 'mainnet' ? `  (the config network: ${facts.network})` : ''}`,
+    `  fingerprint  ${facts.fingerprint}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+const BACKUP_OPTIONS = {
+  config: { type: 'string' },
+  keystore: { type: 'string' },
+  'passphrase-file': { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+async function backup(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: BACKUP_OPTIONS, strict: true, allowPositionals: false });
+  const configPath = requireOption(values.config, '--config', 'key backup');
+  const keystorePath = requireOption(values.keystore, '--keystore', 'key backup');
+  const { configKey, network } = readConfigKey(configPath);
+  try {
+    const passphrase = await obtainPassphrase(values['passphrase-file'], 'encrypt');
+    const keystore = await encryptKeystore(configKey, passphrase);
+    writeKeystoreFile(keystorePath, `${JSON.stringify(keystore, null, 2)}\n`);
+    const lines = [
+      `Wrote the encrypted keystore ${keystorePath} (mode 600) for:`,
+      ...describeKey(configKey.subarray(0, 32), network ?? 'mainnet'),
+    ];
+    lines.push('Store it offline; restore with `signer-opsec key restore --keystore FILE --config FILE`.');
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    configKey.fill(0);
+  }
+}
+
+const RESTORE_OPTIONS = {
+  keystore: { type: 'string' },
+  config: { type: 'string' },
+  user: { type: 'string' },
+  network: { type: 'string' },
+  rotate: { type: 'boolean', default: false },
+  'passphrase-file': { type: 'string' },
+  'require-offline': { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+
+async function restore(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: RESTORE_OPTIONS, strict: true, allowPositionals: false });
+  const keystorePath = requireOption(values.keystore, '--keystore', 'key restore');
+  const configPath = requireOption(values.config, '--config', 'key restore');
+  const network = parseNetwork(values.network);
+  const user = optionalUser(values.user);
+  const keystore = readKeystoreFile(keystorePath);
+  const existing = readSignerConfig(configPath);
+  const request = { configPath, network, user, rotate: values.rotate };
+  const probe = prepareInstall({ ...request, rotate: true, keyHex: PROBE_KEY_HEX }, existing);
+  if (probe.previous.kind === 'key' && bytesToHex(compressedPublicKey(probe.previous.bytes)) === keystore.publicKey) {
+    process.stdout.write(
+      `${configPath} already holds the keystore's key (public key ${keystore.publicKey}); nothing written.\n`,
+    );
+    return 0;
+  }
+  prepareInstall({ ...request, keyHex: PROBE_KEY_HEX }, existing);
+  preflightWarnings(values['require-offline']);
+  const passphrase = await obtainPassphrase(values['passphrase-file'], 'decrypt');
+  let configKey: Uint8Array;
+  try {
+    configKey = await decryptKeystore(keystore, passphrase);
+  } catch (error) {
+    if (error instanceof KeystoreError) throw new UsageError(`${keystorePath}: ${error.message}; nothing was written`);
+    throw error;
+  }
+  try {
+    const prepared = prepareInstall({ ...request, keyHex: bytesToHex(configKey) }, existing);
+    const result = commitInstall(configPath, prepared);
+    const lines = [
+      `${prepared.created ? 'Created' : 'Updated'} ${configPath} with the key from ${keystorePath} (stacks_private_key, line ${prepared.line}; mode 600, owner ${ownerLabel(prepared.uid, prepared.gid)}).`,
+      ...describeKey(configKey.subarray(0, 32), prepared.network),
+      ...rotationNotes(prepared.previous, prepared.network, result.backupPath),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    configKey.fill(0);
+  }
+}
+
+const SUBCOMMANDS: Record<string, (args: string[]) => number | Promise<number>> = { show, backup, restore };
+
+export async function keyCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const run = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (!run) throw new UsageError(`key: expected show, backup or restore${sub ? `, not "${sub}"` : ''} (try --help)`);
+  return await run(rest);
+}
