@@ -3,6 +3,7 @@ import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
 import type { Discovery } from '../discovery/types.js';
 import { loadUserDatabase } from '../discovery/users.js';
+import { type FirewallFacts, loadFirewall } from '../firewall/load.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import type { Target } from '../target/types.js';
 import { lazy } from './lazy.js';
@@ -26,6 +27,8 @@ export class AuditContext {
   readonly discovery: () => Promise<Discovery>;
   readonly sshd: () => Promise<SshdFacts>;
   readonly sudoers: () => Promise<SudoersFacts>;
+  /** The firewall filtering inbound traffic: the kernel's ruleset live, the files a boot loads offline. */
+  readonly firewall: () => Promise<FirewallFacts>;
 
   constructor(
     readonly target: Target,
@@ -35,5 +38,6 @@ export class AuditContext {
     this.discovery = lazy(() => discover(target, options, this.secrets));
     this.sshd = lazy(() => loadSshd(target));
     this.sudoers = lazy(() => loadSudoers(target));
+    this.firewall = lazy(() => loadFirewall(target));
   }
 }
