@@ -15,6 +15,8 @@ import {
 // A match the model can't decide (an unknown expression, the host's own address) is followed both ways; when the
 // two ways disagree, the port is "possibly open".
 
+export const ROUTED_TO_TARGET = '\u0000routed';
+
 export type Reach = 'open' | 'closed' | 'possibly-open';
 
 export interface Packet {
@@ -26,7 +28,10 @@ export interface Packet {
   daddr?: bigint;
   /** Undefined: an interface no rule names (never `lo`: the connection comes from outside). */
   iif?: string;
-  /** null: no output interface (input hook); undefined: unknown (forward hook). */
+  /**
+   * null: no output interface (input hook); ROUTED_TO_TARGET: the interface towards a DNAT target, taken to be the
+   * one the forward rules name (Docker's `-o docker0`); undefined: unknown.
+   */
   oif?: string | null;
 }
 
@@ -85,6 +90,7 @@ export function matchOne(match: Match, packet: Packet): Tri {
       const name = match.direction === 'in' ? packet.iif : packet.oif;
       if (name === undefined && match.direction === 'out') return 'maybe';
       if (name === null) return negated(false, match.negate);
+      if (name === ROUTED_TO_TARGET) return negated(true, match.negate);
       return negated(
         match.names.some((pattern) => matchName(pattern, name)),
         match.negate,

@@ -1,5 +1,5 @@
 import { formatAddress, parseAddress } from './address-range.js';
-import { evaluatePacket, type Packet, type Reach, type Verdict } from './evaluate.js';
+import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import {
   type AddressRange,
   FAMILIES,
@@ -274,6 +274,7 @@ export function forwardedPorts(ruleset: FirewallRuleset): ForwardedPort[] {
           const packet: Packet = {
             family,
             dport: action.port ?? ports[0]!.from,
+            oif: ROUTED_TO_TARGET,
             ...(destination ? { daddr: destination.value } : {}),
           };
           const verdict = evaluatePacket(ruleset, packet, 'forward');
