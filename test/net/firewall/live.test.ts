@@ -13,7 +13,10 @@ import { parseNftJson } from '../../../src/parsers/nftables-json.js';
 const tag = `${process.pid % 100000}`;
 const SERVER_NS = `sofw-s${tag}`;
 const CLIENT_NS = `sofw-c${tag}`;
-const ADDRESSES = { ipv4: { server: '10.99.0.1', client: '10.99.0.2' }, ipv6: { server: 'fd99::1', client: 'fd99::2' } };
+const ADDRESSES = {
+  ipv4: { server: '10.99.0.1', client: '10.99.0.2' },
+  ipv6: { server: 'fd99::1', client: 'fd99::2' },
+};
 const PORTS = [20444, 30000, 30001, 40000];
 
 // IPv4: default drop, P2P to all, 30000 only from the client, 30001 only from someone else. IPv6: an `ip` table
@@ -76,7 +79,9 @@ describe('firewall model against a live ruleset in a network namespace', () => {
     const file = join(scratch, 'ruleset.nft');
     writeFileSync(file, RULESET);
     run('ip', ['netns', 'exec', SERVER_NS, 'nft', '-f', file]);
-    server = spawn('ip', ['netns', 'exec', SERVER_NS, process.execPath, '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn('ip', ['netns', 'exec', SERVER_NS, process.execPath, '-e', SERVER], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
       server!.on('exit', (code) => reject(new Error(`listener exited with ${code}`)));
