@@ -4,6 +4,7 @@ import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
 import type { Discovery } from '../discovery/types.js';
 import { loadUserDatabase } from '../discovery/users.js';
+import { type FirewallFacts, loadFirewall } from '../firewall/load.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { DEFAULT_PIN_PATH } from '../stacks/release-pin.js';
 import type { Target } from '../target/types.js';
@@ -31,6 +32,8 @@ export class AuditContext {
   readonly sshd: () => Promise<SshdFacts>;
   readonly sudoers: () => Promise<SudoersFacts>;
   readonly releasePin: () => Promise<PinState>;
+  /** The firewall filtering inbound traffic: the kernel's ruleset live, the files a boot loads offline. */
+  readonly firewall: () => Promise<FirewallFacts>;
 
   constructor(
     readonly target: Target,
@@ -41,5 +44,6 @@ export class AuditContext {
     this.sshd = lazy(() => loadSshd(target));
     this.sudoers = lazy(() => loadSudoers(target));
     this.releasePin = lazy(() => loadReleasePin(target, options.pinFile ?? DEFAULT_PIN_PATH));
+    this.firewall = lazy(() => loadFirewall(target));
   }
 }

@@ -37,6 +37,8 @@ describe('signer-opsec audit', () => {
     for (const id of [
       'topology/signer-endpoint-exposure',
       'topology/metrics-endpoint-local',
+      'topology/node-rpc-exposure',
+      'topology/inbound-firewall',
       'keys/signer-config-permissions',
       'keys/auth-token-strength',
       'identity/signer-user-unprivileged',

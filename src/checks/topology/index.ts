@@ -1,5 +1,6 @@
 import type { Check } from '../../engine/define-check.js';
 import colocation from './colocation.js';
+import inboundFirewall from './inbound-firewall.js';
 import metricsEndpointLocal from './metrics-endpoint-local.js';
 import nodeHostTrusted from './node-host-trusted.js';
 import nodeRpcExposure from './node-rpc-exposure.js';
@@ -13,5 +14,6 @@ export const topologyChecks: Check[] = [
   signerEndpointExposure,
   metricsEndpointLocal,
   nodeRpcExposure,
+  inboundFirewall,
   colocation,
 ];

@@ -1,10 +1,39 @@
 // https://github.com/stacks-network/stacks-core/blob/master/stackslib/src/config/mod.rs — [node] rpc_bind, prometheus_bind.
-import { defineCheck } from '../../engine/define-check.js';
+import type { AuditContext } from '../../engine/context.js';
+import { defineCheck, type MessageData, type Reporter } from '../../engine/define-check.js';
+import type { Evidence } from '../../engine/types.js';
 import { appliesToNodeConfig, at, nodeConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { allPrivate, bindFamilies, portReach } from './firewall-reach.js';
 
 /** stacks-node binds its RPC here when `rpc_bind` is unset. */
 const DEFAULT_RPC_BIND = '0.0.0.0:20443';
+
+/**
+ * Warns (and returns true) when an active firewall keeps `port` closed inbound or open only to private addresses;
+ * otherwise adds who can reach it to `found` for the failure that follows.
+ */
+async function firewallNarrows(
+  ctx: AuditContext,
+  report: Reporter<'firewallRestricted'>,
+  data: MessageData,
+  port: number,
+  host: string,
+  found: Evidence[],
+): Promise<boolean> {
+  const reach = await portReach(ctx, port, bindFamilies(host));
+  if (!reach) {
+    found.push(at(undefined, undefined, 'no active firewall narrows the bind'));
+    return false;
+  }
+  if (reach.open.every(allPrivate)) {
+    const who = reach.open.length > 0 ? 'private addresses' : 'no one from outside';
+    report.warn('firewallRestricted', { ...data, who, port }, [...found, ...reach.evidence]);
+    return true;
+  }
+  found.push(...reach.evidence);
+  return false;
+}
 
 export default defineCheck({
   id: 'topology/node-rpc-exposure',
@@ -19,8 +48,9 @@ export default defineCheck({
     '`0.0.0.0:20443`, all interfaces, which fails. `prometheus_bind` unset means no metrics server (pass). Names are judged',
     "through the target's `/etc/hosts`; an unmapped name warns. In a compose container with its own network a wildcard bind (the",
     "unset default included) covers only the container's interfaces: a warning, with `topology/container-published-ports`",
-    'judging what the host publishes. This is the configuration-level verdict; the firewall',
-    'cross-check (a wildcard bind whose port the firewall keeps closed inbound) comes with the firewall model.',
+    'judging what the host publishes. When a firewall is active (see `topology/inbound-firewall`), a wildcard or public',
+    'bind whose port it keeps closed inbound, or opens only to private addresses (a signer on another host), warns',
+    'instead of failing, and the evidence names who can reach the port per family.',
   ].join(' '),
   remediation:
     'In the node config set `[node] rpc_bind = "127.0.0.1:20443"` (or a private address when the signer is on another host) and `prometheus_bind = "127.0.0.1:9153"` (or remove it); keep `p2p_bind` as the only public listener.',
@@ -36,6 +66,8 @@ export default defineCheck({
       "{{key}} {{value}} binds {{kind}}: the node's {{what}} is reachable from any network that reaches this host.",
     unmapped: '{{key}} {{value}} binds {{kind}}; check that it is a loopback or private address.',
     malformed: '{{key}} "{{value}}" is not host:port.',
+    firewallRestricted:
+      '{{key}} {{value}} binds {{kind}}, but the firewall lets only {{who}} reach port {{port}}; bind loopback or a private address anyway.',
     containerWildcard:
       "{{key}} {{value}} binds all interfaces of the node container's network namespace; keep the port unpublished or published on 127.0.0.1 only.",
   },
@@ -58,13 +90,12 @@ export default defineCheck({
             { key, value: DEFAULT_RPC_BIND },
             at(path, undefined, `no [node] rpc_bind: default ${DEFAULT_RPC_BIND}`),
           );
-        else if (key === 'rpc_bind')
-          report.fail(
-            'unsetRpc',
-            { value: DEFAULT_RPC_BIND },
-            at(path, undefined, `no [node] rpc_bind: default ${DEFAULT_RPC_BIND}`),
-          );
-        else report.pass('unsetPrometheus', {}, at(path, undefined, 'no [node] prometheus_bind'));
+        else if (key === 'rpc_bind') {
+          const evidence = at(path, undefined, `no [node] rpc_bind: default ${DEFAULT_RPC_BIND}`);
+          const data = { key, value: DEFAULT_RPC_BIND, kind: 'a wildcard address (all interfaces)' };
+          if (!(await firewallNarrows(ctx, report, data, 20443, '0.0.0.0', [evidence])))
+            report.fail('unsetRpc', { value: DEFAULT_RPC_BIND }, evidence);
+        } else report.pass('unsetPrometheus', {}, at(path, undefined, 'no [node] prometheus_bind'));
         continue;
       }
       const value = String(raw);
@@ -79,7 +110,8 @@ export default defineCheck({
       if (trust.kind === 'loopback' || trust.kind === 'private') report.pass('trusted', data, found);
       else if (trust.kind === 'name') report.warn('unmapped', data, found);
       else if (trust.kind === 'wildcard' && containerNetwork) report.warn('containerWildcard', data, found);
-      else report.fail('exposed', data, found);
+      else if (trust.port === undefined || !(await firewallNarrows(ctx, report, data, trust.port, trust.host, found)))
+        report.fail('exposed', data, found);
     }
   },
 });

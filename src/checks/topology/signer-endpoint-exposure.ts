@@ -2,6 +2,7 @@
 import { defineCheck } from '../../engine/define-check.js';
 import { appliesToSignerConfig, at, signerConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { bindFamilies, nodeAddresses, onlyFrom, portReach } from './firewall-reach.js';
 
 export default defineCheck({
   id: 'topology/signer-endpoint-exposure',
@@ -13,8 +14,10 @@ export default defineCheck({
     'forged StackerDB chunks, blocks and burn blocks, probe `/status`, and `POST /shutdown` stops the signer (an offline',
     'signer counts towards the 30% that halts block acceptance). Bound to loopback or a private address it passes. A wildcard',
     "bind (`0.0.0.0`, `[::]`) or a public address fails; a name is judged through the target's `/etc/hosts` (an unmapped",
-    'name warns). This is the configuration-level verdict: the cross-check with the host firewall (a wildcard bind that the',
-    "firewall opens only to the node's address becomes a warning) comes with the firewall model (`topology/inbound-firewall`).",
+    'name warns). When a firewall is active (see `topology/inbound-firewall`), a wildcard or public bind whose port the',
+    "firewall keeps closed inbound, or opens only to the node's address (`node_host`), warns instead of failing: the",
+    'evidence names who can reach the port per family (`0.0.0.0` is IPv4, `[::]` both). It stays a warning because the',
+    'bind is one flushed ruleset away from exposure.',
     'A signer in a compose container with its own network must bind a wildcard for the node container to reach it: there a',
     'wildcard is a warning, and `topology/container-published-ports` judges what the host publishes. A missing `endpoint`',
     'fails (the signer refuses to start).',
@@ -31,6 +34,8 @@ export default defineCheck({
     trusted: 'endpoint {{value}} binds {{kind}}.',
     exposed: 'endpoint {{value}} binds {{kind}}: anyone who reaches it can feed the signer events or POST /shutdown.',
     unmapped: 'endpoint {{value}} binds {{kind}}; check that it is a loopback or private address.',
+    firewallRestricted:
+      'endpoint {{value}} binds {{kind}}, but the firewall lets only {{who}} reach port {{port}}; bind a private address anyway.',
     containerWildcard:
       "endpoint {{value}} binds {{kind}} inside the container's network namespace; keep its port unpublished or published on 127.0.0.1 only.",
   },
@@ -49,6 +54,15 @@ export default defineCheck({
     if (trust.kind === 'name') return report.warn('unmapped', data, found);
     const { signer } = await ctx.discovery();
     if (trust.kind === 'wildcard' && inContainerNetwork(signer)) return report.warn('containerWildcard', data, found);
-    report.fail('exposed', data, found);
+    const reach = trust.port === undefined ? undefined : await portReach(ctx, trust.port, bindFamilies(trust.host));
+    if (!reach) {
+      return report.fail('exposed', data, [...found, at(undefined, undefined, 'no active firewall narrows the bind')]);
+    }
+    const node = await nodeAddresses(ctx);
+    if (reach.open.every((entry) => onlyFrom(entry, node))) {
+      const who = reach.open.length > 0 ? `the node (${node.join(', ')})` : 'no one from outside';
+      return report.warn('firewallRestricted', { ...data, who, port: trust.port! }, [...found, ...reach.evidence]);
+    }
+    report.fail('exposed', data, [...found, ...reach.evidence]);
   },
 });

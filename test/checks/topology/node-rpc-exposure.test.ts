@@ -1,6 +1,7 @@
 import check from '../../../src/checks/topology/node-rpc-exposure.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { BASE_USERS, composeHost, nodeHost } from '../../support/hosts.js';
+import { NFT_RULESETS, nftHost } from '../../support/firewall-hosts.js';
+import { BASE_USERS, composeHost, nodeConfigFile, nodeHost } from '../../support/hosts.js';
 
 runCheckCases(check, {
   pass: [
@@ -29,6 +30,11 @@ runCheckCases(check, {
     },
     { name: 'public rpc', files: nodeHost({ node: { rpc_bind: '198.51.100.3:20443' } }), messages: ['exposed'] },
     { name: 'malformed', files: nodeHost({ node: { rpc_bind: 'nonsense:' } }), messages: ['malformed'] },
+    {
+      name: 'rpc wildcard, firewall default accept',
+      files: { ...nftHost(NFT_RULESETS.defaultAccept), ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }) },
+      messages: ['exposed'],
+    },
   ],
   warn: [
     { name: 'unmapped name', files: nodeHost({ node: { rpc_bind: 'node.example:20443' } }), messages: ['unmapped'] },
@@ -36,6 +42,16 @@ runCheckCases(check, {
       name: 'default bind inside a container network',
       files: composeHost({ node_host: 'node:20443' }, [], true),
       messages: ['containerWildcard'],
+    },
+    {
+      name: 'rpc wildcard, port closed inbound by the firewall',
+      files: { ...nftHost(NFT_RULESETS.dropSshP2p), ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }) },
+      messages: ['firewallRestricted'],
+    },
+    {
+      name: 'rpc_bind unset, port closed inbound by the firewall',
+      files: { ...nftHost(NFT_RULESETS.dropSshP2p), ...nodeConfigFile({ node: { rpc_bind: undefined } }) },
+      messages: ['firewallRestricted'],
     },
   ],
   notApplicable: [{ name: 'no node', files: BASE_USERS }],

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import check from '../../../src/checks/topology/signer-endpoint-exposure.js';
 import { runCheckCases } from '../../support/check-tester.js';
+import { NFT_RULESETS, nftHost } from '../../support/firewall-hosts.js';
 import { composeHost, signerHost } from '../../support/hosts.js';
 
 runCheckCases(check, {
@@ -29,6 +31,14 @@ runCheckCases(check, {
       messages: ['exposed'],
     },
     { name: 'malformed', files: signerHost({ endpoint: '127.0.0.1:99999' }), messages: ['malformed'] },
+    {
+      name: 'wildcard, and the firewall opens the port to the world',
+      files: nftHost(NFT_RULESETS.signerToWorld),
+      messages: ['exposed'],
+      verify: ({ result }) =>
+        assert.ok(result.evidence.some((item) => /ipv4 tcp\/30000 open to anyone/.test(item.detail))),
+    },
+    { name: 'wildcard, firewall default accept', files: nftHost(NFT_RULESETS.defaultAccept), messages: ['exposed'] },
   ],
   warn: [
     { name: 'unmapped name', files: signerHost({ endpoint: 'signer.example:30000' }), messages: ['unmapped'] },
@@ -36,6 +46,20 @@ runCheckCases(check, {
       name: 'wildcard inside a container network',
       files: composeHost({ endpoint: '0.0.0.0:30000', node_host: 'stacks-node:20443' }),
       messages: ['containerWildcard'],
+    },
+    {
+      name: "wildcard, and the firewall opens the port only to the node's address",
+      files: nftHost(NFT_RULESETS.signerToNode),
+      messages: ['firewallRestricted'],
+      verify: ({ result }) => {
+        assert.match(result.message, /only the node \(10\.0\.0\.5\) reach port 30000/);
+        assert.ok(result.evidence.some((item) => item.file === '/etc/nftables.conf' && item.line === 10));
+      },
+    },
+    {
+      name: 'v4 wildcard, port closed inbound',
+      files: nftHost(NFT_RULESETS.dropSshP2p),
+      messages: ['firewallRestricted'],
     },
   ],
   notApplicable: [{ name: 'no signer', files: {} }],

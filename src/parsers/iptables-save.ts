@@ -1,0 +1,212 @@
+import type {
+  Action,
+  Backend,
+  Family,
+  FirewallChain,
+  FirewallProblem,
+  FirewallRule,
+  FirewallRuleset,
+  FirewallTable,
+  Match,
+} from '../net/firewall/model.js';
+import { normaliseProtocol, parseAddressValues, parsePortValues } from '../net/firewall/values.js';
+
+// iptables-save / ip6tables-save output (and /etc/iptables/rules.v4|v6, ufw's user.rules, which share the format):
+// `*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN <match...> -j TARGET`, `COMMIT`. Options the model doesn't know become
+// unknown matches, never a silent accept or drop.
+
+const HOOKS: Record<string, string> = {
+  INPUT: 'input',
+  FORWARD: 'forward',
+  OUTPUT: 'output',
+  PREROUTING: 'prerouting',
+  POSTROUTING: 'postrouting',
+};
+/** iptables' tables as nft chain types and priorities (nft(8), "CHAINS"). */
+const TABLE_TYPES: Record<string, { type: string; priority: number }> = {
+  raw: { type: 'other', priority: -300 },
+  mangle: { type: 'other', priority: -150 },
+  nat: { type: 'nat', priority: -100 },
+  filter: { type: 'filter', priority: 0 },
+  security: { type: 'other', priority: 50 },
+};
+/** Options that take no value (after `-m` modules, most options take exactly one). */
+const FLAGS = new Set(['--syn', '--rcheck', '--update', '--set', '--remove', '--rsource', '--rdest']);
+
+/** Splits a line like a shell would for quotes (iptables-save quotes comments). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  for (const match of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) out.push(match[1] ?? match[2]!);
+  return out;
+}
+
+export function parseIptablesSave(
+  text: string,
+  options: { family: Family; file?: string; backend?: Backend },
+): FirewallRuleset {
+  const { family, file } = options;
+  const problems: FirewallProblem[] = [];
+  const tables: FirewallTable[] = [];
+  let table: FirewallTable | undefined;
+  const chainOf = (name: string, line: number): FirewallChain => {
+    let chain = table!.chains.find((candidate) => candidate.name === name);
+    if (!chain) {
+      const kind = TABLE_TYPES[table!.name] ?? { type: 'other', priority: 0 };
+      chain = {
+        name,
+        type: kind.type,
+        priority: kind.priority,
+        policy: 'accept',
+        rules: [],
+        origin: { ...(file ? { file } : {}), line, text: `:${name}` },
+        ...(HOOKS[name] ? { hook: HOOKS[name] } : {}),
+      };
+      table!.chains.push(chain);
+    }
+    return chain;
+  };
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    const lineNumber = index + 1;
+    if (line === '' || line.startsWith('#') || line === 'COMMIT') return;
+    if (line.startsWith('*')) {
+      table = {
+        backend: options.backend ?? 'iptables',
+        family: family === 'ipv4' ? 'ip' : 'ip6',
+        name: line.slice(1),
+        chains: [],
+      };
+      tables.push(table);
+      return;
+    }
+    if (!table) {
+      problems.push({ ...(file ? { file } : {}), line: lineNumber, message: 'rule outside a *table section' });
+      return;
+    }
+    if (line.startsWith(':')) {
+      const [name = '', policy = '-'] = line.slice(1).split(/\s+/);
+      const chain = chainOf(name, lineNumber);
+      if (policy === 'DROP' || policy === 'ACCEPT') {
+        chain.policy = policy === 'DROP' ? 'drop' : 'accept';
+        chain.origin = { ...(file ? { file } : {}), line: lineNumber, text: `:${name} ${policy}` };
+      }
+      return;
+    }
+    const parts = words(line);
+    const verb = parts[0];
+    if ((verb === '-A' || verb === '-I') && parts[1]) {
+      const rule = parseRule(parts.slice(2), family, { ...(file ? { file } : {}), line: lineNumber, text: line });
+      const chain = chainOf(parts[1], lineNumber);
+      if (verb === '-I') chain.rules.unshift(rule);
+      else chain.rules.push(rule);
+      return;
+    }
+    if ((verb === '-N' || verb === '-P') && parts[1]) {
+      const chain = chainOf(parts[1], lineNumber);
+      if (verb === '-P' && (parts[2] === 'DROP' || parts[2] === 'ACCEPT'))
+        chain.policy = parts[2] === 'DROP' ? 'drop' : 'accept';
+      return;
+    }
+    problems.push({ ...(file ? { file } : {}), line: lineNumber, message: `"${verb}" not understood` });
+  });
+  // A jump to a chain the table doesn't define is an extension target the model doesn't know.
+  for (const each of tables) {
+    for (const chain of each.chains) {
+      for (const rule of chain.rules) {
+        const action = rule.action;
+        if ((action.kind === 'jump' || action.kind === 'goto') && !each.chains.some((c) => c.name === action.chain)) {
+          rule.action = { kind: 'unknown', text: action.chain };
+        }
+      }
+    }
+  }
+  return { tables, problems };
+}
+
+function parseRule(parts: string[], family: Family, origin: FirewallRule['origin']): FirewallRule {
+  const matches: Match[] = [];
+  let action: Action = { kind: 'continue' };
+  let protocols: string[] | undefined;
+  let i = 0;
+  const unknown = (text: string) => matches.push({ kind: 'unknown', text });
+  while (i < parts.length) {
+    let negate = false;
+    if (parts[i] === '!') {
+      negate = true;
+      i++;
+    }
+    const option = parts[i++] ?? '';
+    const value = () => parts[i++] ?? '';
+    if (option === '-p' || option === '--protocol') {
+      const protocol = normaliseProtocol(value());
+      if (protocol !== 'all') {
+        protocols = [protocol];
+        matches.push({ kind: 'protocol', negate, protocols: [protocol] });
+      }
+    } else if (option === '-s' || option === '--source' || option === '-d' || option === '--destination') {
+      const text = value();
+      const ranges = parseAddressValues(text.split(','));
+      const field = option.startsWith('-s') || option === '--source' ? 'saddr' : 'daddr';
+      if (ranges) matches.push({ kind: 'address', field, family, negate, ranges });
+      else unknown(`${option} ${text}`);
+    } else if (option === '-i' || option === '--in-interface' || option === '-o' || option === '--out-interface') {
+      const name = value().replace(/\+$/, '*');
+      matches.push({
+        kind: 'interface',
+        direction: option === '-i' || option === '--in-interface' ? 'in' : 'out',
+        negate,
+        names: [name],
+      });
+    } else if (option === '-m' || option === '--match') {
+      value(); // the module's options follow
+    } else if (
+      option === '--dport' ||
+      option === '--dports' ||
+      option === '--destination-port' ||
+      option === '--destination-ports'
+    ) {
+      const text = value();
+      const ports = parsePortValues(text.split(','));
+      if (ports && protocols) matches.push({ kind: 'dport', negate, protocols, ports });
+      else unknown(`${option} ${text}`);
+    } else if (option === '--ctstate' || option === '--state') {
+      matches.push({ kind: 'ctState', negate, states: value().toLowerCase().split(',') });
+    } else if (option === '--comment') {
+      value();
+    } else if (option === '-j' || option === '--jump' || option === '-g' || option === '--goto') {
+      action = target(value(), option === '-g' || option === '--goto', parts.slice(i));
+      break;
+    } else if (FLAGS.has(option)) {
+      unknown(option);
+    } else {
+      unknown(`${negate ? '! ' : ''}${option} ${parts[i] ?? ''}`.trim());
+      if (parts[i] && !parts[i]!.startsWith('-')) i++;
+    }
+  }
+  return { matches, action, origin };
+}
+
+function target(name: string, isGoto: boolean, rest: string[]): Action {
+  if (name === 'ACCEPT') return { kind: 'accept' };
+  if (name === 'DROP') return { kind: 'drop' };
+  if (name === 'REJECT') return { kind: 'reject' };
+  if (name === 'RETURN') return { kind: 'return' };
+  // Targets that let the packet go on.
+  if (['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TCPMSS', 'CT', 'NOTRACK', 'TRACE', 'AUDIT'].includes(name)) {
+    return { kind: 'continue' };
+  }
+  if (name === 'DNAT') {
+    const at = rest.indexOf('--to-destination');
+    const to = at === -1 ? undefined : rest[at + 1];
+    const bareV6 = to !== undefined && !to.startsWith('[') && to.split(':').length > 2;
+    const parsed = to && !bareV6 ? /^\[?([^\]]*?)\]?(?::(\d+)(?:-\d+)?)?$/.exec(to) : undefined;
+    if (bareV6) return { kind: 'dnat', address: to };
+    return {
+      kind: 'dnat',
+      ...(parsed?.[1] ? { address: parsed[1] } : {}),
+      ...(parsed?.[2] ? { port: Number(parsed[2]) } : {}),
+    };
+  }
+  if (['SNAT', 'MASQUERADE', 'REDIRECT'].includes(name)) return { kind: 'nat' };
+  return { kind: isGoto ? 'goto' : 'jump', chain: name };
+}

@@ -1,0 +1,277 @@
+import type {
+  FirewallChain,
+  FirewallProblem,
+  FirewallRule,
+  FirewallRuleset,
+  FirewallTable,
+  TableFamily,
+} from '../net/firewall/model.js';
+import { parseNftRule } from './nftables-rule.js';
+import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
+
+// The nft text syntax of /etc/nftables.conf (nft(8)): `flush ruleset`, `define`, `include`, `table` blocks with
+// `chain` and `set` blocks, and the command forms `add|create|insert table|chain|rule|set|element`. What is not
+// understood is reported as a problem and skipped; its rules are then missing, which the caller states.
+
+const FAMILIES = new Set<TableFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
+/** nft's named priorities for the ip/ip6/inet families. */
+const PRIORITIES: Record<string, number> = {
+  raw: -300,
+  mangle: -150,
+  dstnat: -100,
+  filter: 0,
+  security: 50,
+  srcnat: 100,
+};
+
+interface TableState {
+  table: FirewallTable;
+  sets: Map<string, string[]>;
+}
+
+export function parseNftablesConf(mainPath: string, sources: NftSources): FirewallRuleset {
+  const problems: FirewallProblem[] = [];
+  const tokens = tokenizeWithIncludes(mainPath, sources, problems);
+  const tables = new Map<string, TableState>();
+  const variables = new Map<string, string[]>();
+  let i = 0;
+
+  const peek = () => tokens[i];
+  const isWord = (text?: string) => peek()?.kind === 'word' && (text === undefined || peek()!.text === text);
+  const problem = (token: NftToken | undefined, message: string) =>
+    problems.push({ ...(token ? { file: token.file, line: token.line } : {}), message });
+  const skipSeparators = () => {
+    while (peek() && (peek()!.kind === 'nl' || peek()!.kind === ';')) i++;
+  };
+  /** Tokens up to the end of the statement (newline or `;` outside braces). */
+  const statement = (): NftToken[] => {
+    const out: NftToken[] = [];
+    let depth = 0;
+    while (peek()) {
+      const token = peek()!;
+      if (depth === 0 && (token.kind === 'nl' || token.kind === ';' || token.kind === '}')) break;
+      if (token.kind === '{') depth++;
+      if (token.kind === '}') depth--;
+      if (token.kind !== 'nl') out.push(token);
+      i++;
+    }
+    return out;
+  };
+  const skipBlock = () => {
+    let depth = 0;
+    while (peek()) {
+      const token = tokens[i++]!;
+      if (token.kind === '{') depth++;
+      if (token.kind === '}' && --depth <= 0) return;
+    }
+  };
+  const elementsOf = (body: NftToken[]): string[] => {
+    const elements: string[] = [];
+    for (const token of body) {
+      if (token.kind !== 'word' && token.kind !== 'string') continue;
+      if (token.text.startsWith('$')) elements.push(...(variables.get(token.text.slice(1)) ?? []));
+      else elements.push(token.text);
+    }
+    return elements;
+  };
+  const family = (): TableFamily => {
+    const text = peek()?.text as TableFamily;
+    if (isWord() && FAMILIES.has(text)) {
+      i++;
+      return text;
+    }
+    return 'ip';
+  };
+  const tableState = (tableFamily: TableFamily, name: string): TableState => {
+    const key = `${tableFamily} ${name}`;
+    let state = tables.get(key);
+    if (!state) {
+      state = { table: { backend: 'nftables', family: tableFamily, name, chains: [] }, sets: new Map() };
+      tables.set(key, state);
+    }
+    return state;
+  };
+  const chainOf = (state: TableState, name: string, token?: NftToken): FirewallChain => {
+    let chain = state.table.chains.find((candidate) => candidate.name === name);
+    if (!chain) {
+      chain = {
+        name,
+        type: 'filter',
+        priority: 0,
+        policy: 'accept',
+        rules: [],
+        ...(token ? { origin: { file: token.file, line: token.line, text: `chain ${name}` } } : {}),
+      };
+      state.table.chains.push(chain);
+    }
+    return chain;
+  };
+  const scopeOf = (state: TableState) => ({
+    tableFamily: state.table.family,
+    variable: (name: string) => variables.get(name),
+    set: (name: string) => state.sets.get(name),
+  });
+
+  /** `{ type filter hook input priority 0; policy drop; rules... }` */
+  const chainBody = (state: TableState, chain: FirewallChain, insert = false) => {
+    i++; // {
+    const added: FirewallRule[] = [];
+    while (peek() && peek()!.kind !== '}') {
+      skipSeparators();
+      if (!peek() || peek()!.kind === '}') break;
+      const first = peek()!;
+      const words = statement();
+      const head = words[0]?.text;
+      if (head === 'type') {
+        const text = words.map((token) => token.text);
+        chain.type = text[1] ?? 'filter';
+        const hookAt = text.indexOf('hook');
+        if (hookAt !== -1 && text[hookAt + 1]) chain.hook = text[hookAt + 1];
+        const priorityAt = text.indexOf('priority');
+        const priority = priorityAt === -1 ? undefined : parsePriority(text.slice(priorityAt + 1).join(' '));
+        if (priority === undefined) problem(first, `chain ${chain.name}: priority not understood`);
+        else chain.priority = priority;
+        chain.origin = { file: first.file, line: first.line, text: text.join(' ') };
+      } else if (head === 'policy') {
+        const policy = words[1]?.text;
+        if (policy === 'drop' || policy === 'accept') {
+          chain.policy = policy;
+          chain.origin = { file: first.file, line: first.line, text: `policy ${policy}` };
+        } else problem(first, `chain ${chain.name}: policy "${policy ?? ''}" not understood`);
+      } else if (head === 'comment' || head === 'devices') {
+        // metadata
+      } else if (words.length) {
+        added.push(parseNftRule(words, scopeOf(state)));
+      }
+    }
+    i++; // }
+    if (insert) chain.rules.unshift(...added);
+    else chain.rules.push(...added);
+  };
+
+  const setBody = (state: TableState, name: string) => {
+    i++; // {
+    const elements = state.sets.get(name) ?? [];
+    while (peek() && peek()!.kind !== '}') {
+      skipSeparators();
+      if (!peek() || peek()!.kind === '}') break;
+      const words = statement();
+      if (words[0]?.text === 'elements') {
+        const open = words.findIndex((token) => token.kind === '{');
+        elements.push(...elementsOf(words.slice(open + 1)));
+      }
+    }
+    i++;
+    state.sets.set(name, elements);
+  };
+
+  const tableBody = (state: TableState) => {
+    i++; // {
+    while (peek() && peek()!.kind !== '}') {
+      skipSeparators();
+      if (!peek() || peek()!.kind === '}') break;
+      const token = peek()!;
+      if (isWord('chain') || isWord('set')) {
+        const kind = tokens[i++]!.text;
+        const name = tokens[i++]?.text ?? '';
+        if (peek()?.kind !== '{') {
+          problem(token, `${kind} ${name}: expected a block`);
+          statement();
+        } else if (kind === 'chain') chainBody(state, chainOf(state, name, token));
+        else setBody(state, name);
+      } else if (isWord('map') || isWord('flowtable') || isWord('counter') || isWord('quota') || isWord('ct')) {
+        statement();
+        if (peek()?.kind === '{') skipBlock();
+      } else if (isWord('flags') || isWord('comment')) {
+        statement();
+      } else {
+        problem(token, `"${token.text}" not understood inside table ${state.table.name}`);
+        statement();
+        if (peek()?.kind === '{') skipBlock();
+      }
+    }
+    i++;
+  };
+
+  const command = (verb: string, first: NftToken) => {
+    const object = tokens[i++]?.text ?? '';
+    const tableFamily = family();
+    const tableName = tokens[i++]?.text ?? '';
+    if (object === 'table') {
+      const state = tableState(tableFamily, tableName);
+      if (peek()?.kind === '{') tableBody(state);
+      return;
+    }
+    const state = tableState(tableFamily, tableName);
+    if (object === 'chain') {
+      const chain = chainOf(state, tokens[i++]?.text ?? '', first);
+      if (peek()?.kind === '{') chainBody(state, chain);
+    } else if (object === 'rule') {
+      const chain = chainOf(state, tokens[i++]?.text ?? '', first);
+      const words = statement();
+      // `position N` / `handle N` / `index N` name a place in a live chain; the rule is kept at the start or end.
+      const at = words[0] && ['position', 'handle', 'index'].includes(words[0].text) ? 2 : 0;
+      const rule = parseNftRule(words.slice(at), scopeOf(state));
+      if (verb === 'insert') chain.rules.unshift(rule);
+      else chain.rules.push(rule);
+    } else if (object === 'set') {
+      const name = tokens[i++]?.text ?? '';
+      if (peek()?.kind === '{') setBody(state, name);
+    } else if (object === 'element') {
+      const name = tokens[i++]?.text ?? '';
+      const words = statement();
+      state.sets.set(name, [...(state.sets.get(name) ?? []), ...elementsOf(words)]);
+    } else {
+      problem(first, `"${verb} ${object}" not understood`);
+      statement();
+    }
+  };
+
+  while (i < tokens.length) {
+    skipSeparators();
+    const token = peek();
+    if (!token) break;
+    if (token.kind !== 'word') {
+      problem(token, `unexpected "${token.text}"`);
+      i++;
+      continue;
+    }
+    const keyword = token.text;
+    i++;
+    if (keyword === 'flush' && isWord('ruleset')) {
+      i++;
+      tables.clear();
+    } else if (keyword === 'flush' && (isWord('table') || isWord('chain'))) {
+      const object = tokens[i++]!.text;
+      const state = tableState(family(), tokens[i++]?.text ?? '');
+      const chainName = object === 'chain' ? tokens[i++]?.text : undefined;
+      for (const chain of state.table.chains) if (!chainName || chain.name === chainName) chain.rules = [];
+    } else if (keyword === 'define' || keyword === 'redefine') {
+      const name = tokens[i++]?.text ?? '';
+      if (peek()?.kind === '=') i++;
+      variables.set(name, elementsOf(statement()));
+    } else if (keyword === 'undefine') {
+      variables.delete(tokens[i++]?.text ?? '');
+    } else if (keyword === 'table') {
+      const state = tableState(family(), tokens[i++]?.text ?? '');
+      if (peek()?.kind === '{') tableBody(state);
+    } else if (['add', 'create', 'insert', 'replace'].includes(keyword)) {
+      command(keyword, token);
+    } else {
+      problem(token, `"${keyword}" not understood at the top level`);
+      statement();
+      if (peek()?.kind === '{') skipBlock();
+    }
+  }
+  return { tables: [...tables.values()].map((state) => state.table), problems };
+}
+
+/** `0`, `-150`, `filter`, `filter + 10`, `mangle - 5`. */
+export function parsePriority(text: string): number | undefined {
+  const match = /^(-?\d+|[a-z]+)\s*(?:([+-])\s*(\d+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const base = /^-?\d+$/.test(match[1]!) ? Number(match[1]) : PRIORITIES[match[1]!];
+  if (base === undefined) return undefined;
+  const offset = match[3] ? Number(match[3]) * (match[2] === '-' ? -1 : 1) : 0;
+  return base + offset;
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import check from '../../../src/checks/topology/inbound-firewall.js';
+import { runCheckCases } from '../../support/check-tester.js';
+import {
+  firewallHost,
+  IPTABLES_RULES,
+  NETFILTER_PERSISTENT_ENABLED,
+  NFT_RULESETS,
+  NFT_WITH_INCLUDE,
+  NFTABLES_ENABLED,
+  nftHost,
+  ufwFiles,
+} from '../../support/firewall-hosts.js';
+import { BASE_USERS } from '../../support/hosts.js';
+
+const iptablesFiles = { 'etc/iptables/rules.v4': IPTABLES_RULES.v4, 'etc/iptables/rules.v6': IPTABLES_RULES.v6 };
+
+runCheckCases(check, {
+  pass: [
+    {
+      name: 'nftables: default drop, only SSH and P2P open',
+      files: nftHost(NFT_RULESETS.dropSshP2p),
+      messages: ['restricted'],
+      verify: ({ result }) => {
+        assert.match(result.message, /ipv4 2222 \(anyone\); ipv4 20444 \(anyone\); ipv6 2222 \(anyone\); ipv6 20444/);
+        assert.ok(result.evidence.some((item) => item.file === '/etc/nftables.conf' && item.line === 9));
+      },
+    },
+    { name: 'nftables: signer port open only to the node', files: nftHost(NFT_RULESETS.signerToNode) },
+    {
+      name: 'a later base chain drops what the first accepts',
+      files: nftHost(NFT_RULESETS.twoChains),
+      verify: ({ result }) => assert.doesNotMatch(result.message, /30000/),
+    },
+    {
+      name: 'nftables with define, named set, include and jump',
+      files: firewallHost({ ...NFT_WITH_INCLUDE, ...NFTABLES_ENABLED }),
+      verify: ({ result }) => {
+        const families = (result.data?.families ?? []) as {
+          family: string;
+          open: { ports: string; sources: unknown }[];
+        }[];
+        const v4 = families.find((family) => family.family === 'ipv4')!;
+        assert.deepEqual(
+          v4.open.map((entry) => [entry.ports, entry.sources]),
+          [
+            ['2222', 'any'],
+            ['20444', 'any'],
+            ['30000', ['10.0.0.5']],
+          ],
+        );
+      },
+    },
+    {
+      name: 'iptables-persistent rules.v4 and rules.v6',
+      files: firewallHost({ ...iptablesFiles, ...NETFILTER_PERSISTENT_ENABLED }),
+    },
+    { name: 'ufw enabled', files: firewallHost(ufwFiles(true)), messages: ['restricted'] },
+  ],
+  fail: [
+    { name: 'no firewall at all', files: firewallHost({}), messages: ['none'] },
+    { name: 'nftables default accept', files: nftHost(NFT_RULESETS.defaultAccept), messages: ['defaultOpen'] },
+    { name: 'signer port open to the world', files: nftHost(NFT_RULESETS.signerToWorld), messages: ['signerOpen'] },
+    {
+      name: 'IPv6 left open while IPv4 is closed',
+      files: nftHost(NFT_RULESETS.ipv6Open),
+      messages: ['defaultOpen'],
+      verify: ({ items }) => {
+        const failing = items.filter((item) => item.status === 'fail');
+        assert.deepEqual(
+          failing.map((item) => item.message),
+          ['ipv6: inbound connections to ports no rule names are accepted (default accept).'],
+        );
+      },
+    },
+    {
+      name: 'nftables.conf present but nftables.service not enabled',
+      files: firewallHost({ 'etc/nftables.conf': NFT_RULESETS.dropSshP2p }),
+      messages: ['none'],
+      verify: ({ result }) => assert.ok(result.evidence.some((item) => /not enabled/.test(item.detail))),
+    },
+    { name: 'ufw disabled', files: firewallHost(ufwFiles(false)), messages: ['none'] },
+    {
+      name: 'iptables rules.v4 only: IPv6 unfiltered',
+      files: firewallHost({ 'etc/iptables/rules.v4': IPTABLES_RULES.v4, ...NETFILTER_PERSISTENT_ENABLED }),
+      messages: ['defaultOpen'],
+    },
+    {
+      name: 'Docker-published port with a closed INPUT chain',
+      files: firewallHost({
+        'etc/iptables/rules.v4': IPTABLES_RULES.dockerV4,
+        'etc/iptables/rules.v6': IPTABLES_RULES.v6,
+        ...NETFILTER_PERSISTENT_ENABLED,
+      }),
+      messages: ['forwarded'],
+      verify: ({ items }) =>
+        assert.ok(
+          items.some((item) => item.messageId === 'forwarded' && /30000 .*172\.17\.0\.2:30000/.test(item.message)),
+        ),
+    },
+  ],
+  warn: [
+    {
+      name: 'a rule the model does not understand',
+      files: nftHost(NFT_RULESETS.notUnderstood),
+      messages: ['possiblyOpen'],
+    },
+    {
+      name: 'signer port open to a private range',
+      files: nftHost(NFT_RULESETS.signerToLan),
+      messages: ['signerBeyondNode'],
+    },
+  ],
+  notApplicable: [{ name: 'no signer or node', files: BASE_USERS }],
+});

@@ -1,0 +1,185 @@
+// Firewall fixtures: real rulesets (each one checked with `nft -c -f` in test/parsers/nftables.test.ts) and the
+// files that make a host load them at boot.
+
+import { nodeConfigFile, signerHost } from './hosts.js';
+import type { FileSpec } from './materialise.js';
+
+/** The node's address as the signer's node_host names it. */
+export const NODE_ADDRESS = '10.0.0.5';
+
+const HEAD = [
+  'flush ruleset',
+  '',
+  'table inet filter {',
+  '\tchain input {',
+  '\t\ttype filter hook input priority filter; policy drop;',
+  '\t\tct state established,related accept',
+  '\t\tct state invalid drop',
+  '\t\tiif "lo" accept',
+  '\t\ttcp dport { 2222, 20444 } accept',
+];
+const TAIL = ['\t}', '}', ''];
+
+function inetDrop(...extra: string[]): string {
+  return [...HEAD, ...extra.map((line) => `\t\t${line}`), ...TAIL].join('\n');
+}
+
+export const NFT_RULESETS = {
+  defaultAccept:
+    'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n',
+  dropSshP2p: inetDrop(),
+  signerToWorld: inetDrop('tcp dport 30000 accept'),
+  signerToNode: inetDrop(`ip saddr ${NODE_ADDRESS} tcp dport 30000 accept`),
+  signerToLan: inetDrop('ip saddr 10.0.0.0/8 tcp dport 30000 accept'),
+  /** IPv4 closed by an `ip` table; nothing filters IPv6. */
+  ipv6Open: [
+    'table ip filter {',
+    '\tchain input {',
+    '\t\ttype filter hook input priority 0; policy drop;',
+    '\t\tct state established,related accept',
+    '\t\ttcp dport { 2222, 20444 } accept',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+  /** `limit` is not modelled: the port it guards is only possibly open. */
+  notUnderstood: inetDrop('tcp dport 9000 limit rate 10/second accept'),
+  /** A second base chain at a later priority drops what the first accepted. */
+  twoChains: [
+    inetDrop('tcp dport 30000 accept').trimEnd(),
+    'table inet late {',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter + 10; policy accept;',
+    '\t\ttcp dport 30000 drop',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+};
+
+/** nftables.conf with a define, a named set and an include of a directory of files (relative: searched in /etc). */
+export const NFT_WITH_INCLUDE: FileSpec = {
+  'etc/nftables.conf': [
+    'flush ruleset',
+    'define public_ports = { 2222, 20444 }',
+    'include "nftables.d/*.nft"',
+    '',
+  ].join('\n'),
+  'etc/nftables.d/10-filter.nft': [
+    'table inet filter {',
+    '\tset node {',
+    '\t\ttype ipv4_addr',
+    `\t\telements = { ${NODE_ADDRESS} }`,
+    '\t}',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy drop;',
+    '\t\tiifname "lo" accept',
+    '\t\ttcp dport $public_ports counter accept comment "ssh and p2p"',
+    '\t\tjump signer',
+    '\t}',
+    '\tchain signer {',
+    '\t\tmeta nfproto != ipv4 return',
+    '\t\tip saddr != @node return',
+    '\t\ttcp dport 30000 accept',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+};
+
+export const NFTABLES_ENABLED: FileSpec = {
+  'etc/systemd/system/sysinit.target.wants/nftables.service': { symlink: '/lib/systemd/system/nftables.service' },
+};
+export const NETFILTER_PERSISTENT_ENABLED: FileSpec = {
+  'etc/systemd/system/multi-user.target.wants/netfilter-persistent.service': {
+    symlink: '/lib/systemd/system/netfilter-persistent.service',
+  },
+};
+
+const IPTABLES_FILTER = [
+  '*filter',
+  ':INPUT DROP [0:0]',
+  ':FORWARD DROP [0:0]',
+  ':OUTPUT ACCEPT [0:0]',
+  '-A INPUT -i lo -j ACCEPT',
+  '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT',
+  '-A INPUT -p tcp -m multiport --dports 20444 -m comment --comment "stacks p2p" -j ACCEPT',
+];
+
+export const IPTABLES_RULES = {
+  v4: [...IPTABLES_FILTER, 'COMMIT', ''].join('\n'),
+  v6: [...IPTABLES_FILTER, 'COMMIT', ''].join('\n'),
+  /** What Docker leaves after `docker run -p 30000:30000`: DNAT in nat, the accept in FORWARD/DOCKER. */
+  dockerV4: [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':DOCKER - [0:0]',
+    '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+    '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE',
+    '-A DOCKER -i docker0 -j RETURN',
+    '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 30000 -j DNAT --to-destination 172.17.0.2:30000',
+    'COMMIT',
+    '*filter',
+    ':INPUT DROP [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':DOCKER - [0:0]',
+    ':DOCKER-USER - [0:0]',
+    '-A INPUT -i lo -j ACCEPT',
+    '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT',
+    '-A INPUT -p tcp -m tcp --dport 20444 -j ACCEPT',
+    '-A FORWARD -j DOCKER-USER',
+    '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    '-A FORWARD -o docker0 -j DOCKER',
+    '-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 30000 -j ACCEPT',
+    '-A DOCKER-USER -j RETURN',
+    'COMMIT',
+    '',
+  ].join('\n'),
+};
+
+export const UFW_USER_RULES = [
+  '*filter',
+  ':ufw-user-input - [0:0]',
+  ':ufw-user-output - [0:0]',
+  '### RULES ###',
+  '### tuple ### allow tcp 2222 0.0.0.0/0 any 0.0.0.0/0 in',
+  '-A ufw-user-input -p tcp --dport 2222 -j ACCEPT',
+  '### tuple ### allow tcp 20444 0.0.0.0/0 any 0.0.0.0/0 in',
+  '-A ufw-user-input -p tcp --dport 20444 -j ACCEPT',
+  `-A ufw-user-input -p tcp --dport 30000 -s ${NODE_ADDRESS} -j ACCEPT`,
+  'COMMIT',
+  '',
+].join('\n');
+
+export function ufwFiles(enabled: boolean): FileSpec {
+  return {
+    'etc/ufw/ufw.conf': `# /etc/ufw/ufw.conf\nENABLED=${enabled ? 'yes' : 'no'}\nLOGLEVEL=low\n`,
+    'etc/default/ufw': 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n',
+    'etc/ufw/user.rules': UFW_USER_RULES,
+    'etc/ufw/user6.rules': UFW_USER_RULES.replace(
+      `-A ufw-user-input -p tcp --dport 30000 -s ${NODE_ADDRESS} -j ACCEPT\n`,
+      '',
+    ),
+  };
+}
+
+/**
+ * A colocated signer (endpoint on all interfaces, node_host the node's private address) and node, sshd on 2222,
+ * with `firewall` files added.
+ */
+export function firewallHost(firewall: FileSpec, signer: Record<string, string | undefined> = {}): FileSpec {
+  return signerHost(
+    { endpoint: '0.0.0.0:30000', node_host: `${NODE_ADDRESS}:20443`, ...signer },
+    { ...nodeConfigFile(), 'etc/ssh/sshd_config': 'Port 2222\n', ...firewall },
+  );
+}
+
+export function nftHost(ruleset: string, signer: Record<string, string | undefined> = {}): FileSpec {
+  return firewallHost({ 'etc/nftables.conf': ruleset, ...NFTABLES_ENABLED }, signer);
+}
