@@ -23,6 +23,7 @@ Audit options:
   --node-config PATH      the node config inside the target
   --signer-unit NAME      the signer's systemd unit (e.g. stacks-signer.service)
   --node-unit NAME        the node's systemd unit
+  --docker-inspect FILE   containers from a saved \`docker inspect <ids>\` (JSON array) of the audited host
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
 Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control

@@ -1,3 +1,4 @@
+import type { DockerInspectInput } from '../discovery/containers.js';
 import { discover } from '../discovery/index.js';
 import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
@@ -14,6 +15,8 @@ export interface AuditOptions {
   nodeConfig?: string;
   signerUnit?: string;
   nodeUnit?: string;
+  /** Containers from a `docker inspect` output file (--docker-inspect), read by the CLI. */
+  dockerInspect?: DockerInspectInput;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Check } from '../../engine/define-check.js';
 import colocation from './colocation.js';
+import containerPublishedPorts from './container-published-ports.js';
+import listeningSockets from './listening-sockets.js';
 import metricsEndpointLocal from './metrics-endpoint-local.js';
 import nodeHostTrusted from './node-host-trusted.js';
 import nodeRpcExposure from './node-rpc-exposure.js';
@@ -13,5 +15,7 @@ export const topologyChecks: Check[] = [
   signerEndpointExposure,
   metricsEndpointLocal,
   nodeRpcExposure,
+  listeningSockets,
+  containerPublishedPorts,
   colocation,
 ];
