@@ -14,6 +14,12 @@ export interface PublishedPort {
   written: string;
 }
 
+/** A host address as written in a mapping: an IPv6 address in brackets. */
+function showHostIp(hostIp: string): string {
+  if (hostIp === '') return '';
+  return hostIp.includes(':') ? `[${hostIp}]:` : `${hostIp}:`;
+}
+
 function portRange(text: string): [number, number] | undefined {
   const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim());
   if (!match) return undefined;
@@ -60,7 +66,7 @@ export function parseLongPort(entry: Record<string, unknown>): PublishedPort | u
   if (hostPort !== '' && !portRange(hostPort)) return undefined;
   const hostIp = typeof entry.host_ip === 'string' ? entry.host_ip.replace(/^\[|\]$/g, '') : '';
   const protocol = typeof entry.protocol === 'string' ? entry.protocol.toLowerCase() : 'tcp';
-  const written = `${hostIp ? `${hostIp}:` : ''}${hostPort ? `${hostPort}:` : ''}${entry.target}/${protocol}`;
+  const written = `${showHostIp(hostIp)}${hostPort ? `${hostPort}:` : ''}${entry.target}/${protocol}`;
   return { hostIp, hostPort, containerPort: range[0], containerPortEnd: range[1], protocol, written };
 }
 
@@ -100,7 +106,7 @@ export function parsePortBindings(value: unknown): PublishedPort[] {
         containerPort: range[0],
         containerPortEnd: range[1],
         protocol,
-        written: `${hostIp ? `${hostIp}:` : ''}${hostPort ? `${hostPort}:` : ''}${key}`,
+        written: `${showHostIp(hostIp)}${hostPort ? `${hostPort}:` : ''}${key}`,
       };
     });
   });
