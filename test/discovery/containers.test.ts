@@ -32,7 +32,10 @@ describe('docker inspect records', () => {
         binds: [['/srv/signer.toml', '/signer-config.toml', false]],
         portBindings: { '30000/tcp': [{ HostIp: '', HostPort: '30000' }] },
         hostConfig: { Privileged: true, CapDrop: ['ALL'], NetworkMode: 'host' },
-        labels: { 'com.docker.compose.service': 'signer', 'com.docker.compose.project.config_files': '/opt/a/compose.yaml' },
+        labels: {
+          'com.docker.compose.service': 'signer',
+          'com.docker.compose.project.config_files': '/opt/a/compose.yaml',
+        },
       }),
     );
     assert.ok(container);
@@ -115,7 +118,10 @@ describe('container discovery', () => {
     ]);
     const { discovery } = await discoverIn(files);
     const container = discovery.signer?.container;
-    assert.deepEqual(container?.ports.map((port) => port.written), ['127.0.0.1:30000:30000']);
+    assert.deepEqual(
+      container?.ports.map((port) => port.written),
+      ['127.0.0.1:30000:30000'],
+    );
     assert.equal(container?.networkMode, 'bridge');
     assert.deepEqual([container?.readOnlyRootfs, container?.capDrop], [true, ['ALL']]);
     assert.ok(discovery.notes.includes('/opt/stacks/compose.yaml: service signer: ports[1] is not a port mapping'));

@@ -53,6 +53,9 @@ describe('parseProcNetTcp', () => {
   });
 
   test('a truncated or foreign line is skipped, not a crash', () => {
-    assert.deepEqual(parseProcNetTcp('garbage\n   0: 0100007F:ZZZZ 00000000:0000 0A\n   1: 12:0016 x x x x x x x x\n'), []);
+    assert.deepEqual(
+      parseProcNetTcp('garbage\n   0: 0100007F:ZZZZ 00000000:0000 0A\n   1: 12:0016 x x x x x x x x\n'),
+      [],
+    );
   });
 });

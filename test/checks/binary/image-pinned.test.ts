@@ -10,10 +10,7 @@ const DIGEST = 'sha256:4c0e5b8f0d6a3b2e1f9c8d7a6b5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0
 /** A compose project whose signer uses `image`. */
 function withImage(image: string) {
   const files = composeHost({ endpoint: '0.0.0.0:30000' });
-  const compose = String(files['opt/stacks/compose.yaml']).replace(
-    'ghcr.io/stacks-network/stacks-signer:4.0.2',
-    image,
-  );
+  const compose = String(files['opt/stacks/compose.yaml']).replace('ghcr.io/stacks-network/stacks-signer:4.0.2', image);
   return { ...files, 'opt/stacks/compose.yaml': compose };
 }
 
@@ -25,7 +22,11 @@ runCheckCases(check, {
       messages: ['pinned'],
       verify: ({ result }) => assert.match(result.message, /sha256:4c0e5b8f0d6a/),
     },
-    { name: 'Docker Hub blockstack/ by digest', files: withImage(`blockstack/stacks-signer@${DIGEST}`), messages: ['pinned'] },
+    {
+      name: 'Docker Hub blockstack/ by digest',
+      files: withImage(`blockstack/stacks-signer@${DIGEST}`),
+      messages: ['pinned'],
+    },
     {
       name: 'docker.io/blockstack/ by digest',
       files: withImage(`docker.io/blockstack/stacks-signer:3.1.0.0.13.0@${DIGEST}`),

@@ -79,7 +79,8 @@ runCheckCases(check, {
         'opt/stacks/conf/signer.toml': { content: signerToml(), mode: 0o600 },
       },
       messages: ['gaps'],
-      verify: ({ result }) => assert.match(result.message, /mounts its config read-write \(\/opt\/stacks\/conf:\/conf\)/),
+      verify: ({ result }) =>
+        assert.match(result.message, /mounts its config read-write \(\/opt\/stacks\/conf:\/conf\)/),
     },
     {
       name: 'engine state: a root user and CAP_SYS_ADMIN added',

@@ -119,6 +119,9 @@ runCheckCases(check, {
   ],
   notApplicable: [
     { name: 'no container', files: signerHost() },
-    { name: 'a compose file without Stacks images', files: { 'opt/web/compose.yaml': 'services:\n  web:\n    image: nginx\n    ports: ["80:80"]\n' } },
+    {
+      name: 'a compose file without Stacks images',
+      files: { 'opt/web/compose.yaml': 'services:\n  web:\n    image: nginx\n    ports: ["80:80"]\n' },
+    },
   ],
 });

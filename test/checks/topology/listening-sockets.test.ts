@@ -30,7 +30,18 @@ async function listen(name: string, host: string, port: number): Promise<ChildPr
   const script = `require('net').createServer().listen(${port}, '${host}', () => console.log('ready'))`;
   const child = spawn(
     'ip',
-    ['netns', 'exec', namespace, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', binary, '-e', script],
+    [
+      'netns',
+      'exec',
+      namespace,
+      'setpriv',
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      '--clear-groups',
+      binary,
+      '-e',
+      script,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -57,7 +68,18 @@ interface Result {
 function auditInNamespace(): Result {
   const run = spawnSync(
     'ip',
-    ['netns', 'exec', namespace, process.execPath, BIN, 'audit', '--only', 'topology/listening-sockets', '--format', 'json'],
+    [
+      'netns',
+      'exec',
+      namespace,
+      process.execPath,
+      BIN,
+      'audit',
+      '--only',
+      'topology/listening-sockets',
+      '--format',
+      'json',
+    ],
     { encoding: 'utf8', timeout: 60_000 },
   );
   assert.ok(run.stdout, `audit printed nothing: ${run.error?.message ?? run.stderr}`);
