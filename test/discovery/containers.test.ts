@@ -112,6 +112,7 @@ describe('container discovery', () => {
   test('compose: ports, network mode and security settings are read; bad port entries are noted', async () => {
     const files = composeHost({}, [
       '    ports: ["127.0.0.1:30000:30000", "nonsense"]',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, as written in a compose file
       '    network_mode: ${NET:-bridge}',
       '    read_only: true',
       '    cap_drop: [ALL]',
