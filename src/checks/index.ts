@@ -1,5 +1,6 @@
 import type { Check } from '../engine/define-check.js';
 import { binaryChecks } from './binary/index.js';
+import { containerChecks } from './container/index.js';
 import { identityChecks } from './identity/index.js';
 import { keysChecks } from './keys/index.js';
 import { osChecks } from './os/index.js';
@@ -16,6 +17,7 @@ export const allChecks: readonly Check[] = [
   ...serviceChecks,
   ...sshChecks,
   ...binaryChecks,
+  ...containerChecks,
   ...osChecks,
   ...practiceChecks,
 ];

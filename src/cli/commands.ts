@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { allChecks } from '../checks/index.js';
+import type { DockerInspectInput } from '../discovery/containers.js';
 import { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
@@ -24,6 +26,7 @@ const AUDIT_OPTIONS = {
   'signer-unit': { type: 'string' },
   'node-unit': { type: 'string' },
   'pin-file': { type: 'string' },
+  'docker-inspect': { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -31,6 +34,34 @@ const AUDIT_OPTIONS = {
 function parseFailOn(value: string): Severity | 'none' {
   if (value === 'none' || (SEVERITIES as readonly string[]).includes(value)) return value as Severity | 'none';
   throw new UsageError(`--fail-on ${value}: expected one of ${SEVERITIES.join(', ')}, none`);
+}
+
+/**
+ * The output of `docker inspect <ids>` saved on the auditing machine: a JSON array (one object is accepted too).
+ * Errors say where, never what: the file holds container environments, which may hold the key.
+ */
+export function readDockerInspect(path: string): DockerInspectInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `--docker-inspect ${path}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const before = position === undefined ? undefined : text.slice(0, Number(position)).split('\n');
+    const where = before ? ` at line ${before.length}, column ${before.at(-1)!.length + 1}` : '';
+    throw new UsageError(`--docker-inspect ${path}: not valid JSON${where}`);
+  }
+  const records = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : undefined;
+  if (!records) throw new UsageError(`--docker-inspect ${path}: expected the JSON array docker inspect prints`);
+  return { source: path, records };
 }
 
 function useColor(flags: { color?: boolean; 'no-color'?: boolean }, toFile: boolean): boolean {
@@ -61,6 +92,7 @@ export async function audit(args: string[]): Promise<number> {
     ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
     ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
+    ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
   });
   const results = await runChecks(checks, ctx);
   const discovered = describeDiscovery(await ctx.discovery());

@@ -39,6 +39,7 @@ Audit options:
   --signer-unit NAME      the signer's systemd unit (e.g. stacks-signer.service)
   --node-unit NAME        the node's systemd unit
   --pin-file PATH         the release pin inside the target (default /etc/signer-opsec/release-pins.json)
+  --docker-inspect FILE   containers from a saved \`docker inspect <ids>\` (JSON array) of the audited host
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
 Threat options:

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { type PublishedPort, parseComposePorts } from '../parsers/container-ports.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import type { Role } from './types.js';
@@ -21,7 +22,16 @@ export interface ComposeMount {
   bind: boolean;
 }
 
+/** Where a container definition came from: a compose file, or the engine's record of a container. */
+export type ContainerOrigin = 'compose' | 'engine-state' | 'inspect-file' | 'docker';
+
+/**
+ * A signer or node container, whatever described it: a compose service, the engine's on-disk state, a
+ * `docker inspect` file or the live engine. Checks read these fields and don't care which.
+ */
 export interface ComposeService {
+  origin: ContainerOrigin;
+  /** The compose file, config.v2.json, the --docker-inspect file, or "docker inspect" for the live engine. */
   file: string;
   name: string;
   role: Role;
@@ -31,7 +41,15 @@ export interface ComposeService {
   environment: Record<string, string>;
   envFiles: string[];
   mounts: ComposeMount[];
-  /** The service definition as written (after interpolation), for checks that read more of it. */
+  ports: PublishedPort[];
+  /** `network_mode` / `HostConfig.NetworkMode` ("host", "bridge", "service:x", ...); undefined: the project network. */
+  networkMode?: string;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  readOnlyRootfs: boolean;
+  /** The service definition as written (after interpolation), or the engine's record, for checks that read more. */
   raw: Record<string, unknown>;
 }
 
@@ -139,7 +157,15 @@ function mountsOf(value: unknown, composeDir: string): ComposeMount[] {
   });
 }
 
-function roleOfImage(image: string | undefined): Role | undefined {
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+export function roleOfImage(image: string | undefined): Role | undefined {
   if (!image) return undefined;
   if (SIGNER_IMAGE.test(image)) return 'signer';
   if (NODE_IMAGE.test(image)) return 'node';
@@ -233,7 +259,10 @@ export async function discoverCompose(target: Target): Promise<ComposeDiscovery>
       const image = typeof raw.image === 'string' ? raw.image : undefined;
       const role = roleOfImage(image);
       if (!role) continue;
+      const ports = parseComposePorts(raw.ports);
+      problems.push(...ports.problems.map((problem) => `${file}: service ${name}: ${problem}`));
       services.push({
+        origin: 'compose',
         file,
         name,
         role,
@@ -243,6 +272,13 @@ export async function discoverCompose(target: Target): Promise<ComposeDiscovery>
         environment: environmentOf(raw.environment),
         envFiles: asStringList(raw.env_file).map((envFile) => posix.resolve(dir, envFile)),
         mounts: mountsOf(raw.volumes, dir),
+        ports: ports.ports,
+        ...(typeof raw.network_mode === 'string' ? { networkMode: raw.network_mode } : {}),
+        privileged: isTrue(raw.privileged),
+        capAdd: stringList(raw.cap_add),
+        capDrop: stringList(raw.cap_drop),
+        securityOpt: stringList(raw.security_opt),
+        readOnlyRootfs: isTrue(raw.read_only),
         raw,
       });
     }

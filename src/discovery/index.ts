@@ -7,6 +7,7 @@ import { parseSignerConfig, type SignerConfigParse } from '../parsers/signer-con
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, containerConfigPath, discoverCompose, hostPathOfMount } from './compose.js';
+import { discoverContainers } from './containers.js';
 import type { ConfigState, Discovery, NodeService, Role, SignerService } from './types.js';
 import { type LoadedUnit, loadUnit, loadUnits } from './units.js';
 
@@ -126,6 +127,17 @@ function registerNodeSecrets(secrets: SecretRegistry, parsed: Extract<NodeConfig
   }
 }
 
+/** Variable names that hold secrets by convention (SIGNER_PRIVATE_KEY, AUTH_TOKEN, BTC_RPC_PASSWORD, ...). */
+const SECRET_VARIABLE = /PRIVATE_?KEY|AUTH|TOKEN|PASSWORD|PASSWD|SEED|MNEMONIC|SECRET/i;
+const KEY_SHAPED = /^(0x)?[0-9a-fA-F]{64}(01)?$/;
+
+/** A container's environment may carry the key or the token (docker inspect shows it): never let it into a report. */
+function registerContainerSecrets(secrets: SecretRegistry, container: ComposeService): void {
+  for (const [name, value] of Object.entries(container.environment)) {
+    if (SECRET_VARIABLE.test(name) || KEY_SHAPED.test(value.trim())) secrets.add(value);
+  }
+}
+
 function configFromContainer(service: ComposeService): string | undefined {
   const inside = containerConfigPath(service);
   return inside ? hostPathOfMount(service.mounts, inside) : undefined;
@@ -156,6 +168,10 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
   }
   const compose = await discoverCompose(target);
   notes.push(...compose.problems);
+  const engine = await discoverContainers(target, options.dockerInspect, compose.services);
+  notes.push(...engine.notes);
+  const containers = [...compose.services, ...engine.services];
+  for (const container of containers) registerContainerSecrets(secrets, container);
 
   const locate = async (role: Role, flag: string | undefined): Promise<Location | undefined> => {
     const unitMatch = matches[role][0];
@@ -164,7 +180,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
         `several ${role} units (${matches[role].map((match) => match.unit.name).join(', ')}); auditing ${unitMatch!.unit.name}`,
       );
     }
-    const container = compose.services.find((service) => service.role === role);
+    const container = containers.find((service) => service.role === role);
     if (flag) return { source: 'flag' as const, configPath: flag, unitMatch, container };
     if (unitMatch)
       return { source: 'unit' as const, configPath: unitMatch.configPath, unitMatch, container: undefined };
@@ -201,7 +217,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
     return readConfig(target, fallback, parse);
   };
 
-  const discovery: Discovery = { notes };
+  const discovery: Discovery = { notes, containers };
   const signerLocation = await locate('signer', options.signerConfig);
   if (signerLocation) {
     const config = await readServiceConfig('signer', signerLocation, parseSignerConfig);

@@ -42,6 +42,8 @@ export type Service = SignerService | NodeService;
 export interface Discovery {
   signer?: SignerService;
   node?: NodeService;
+  /** Every signer and node container found (compose services first, then the engine's), whichever one is audited. */
+  containers?: ComposeService[];
   /** What else discovery noticed: extra signers, masked units, unreadable compose files. */
   notes: string[];
 }

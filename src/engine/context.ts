@@ -1,3 +1,4 @@
+import type { DockerInspectInput } from '../discovery/containers.js';
 import { discover } from '../discovery/index.js';
 import { loadReleasePin, type PinState } from '../discovery/release-pin.js';
 import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
@@ -19,6 +20,8 @@ export interface AuditOptions {
   nodeUnit?: string;
   /** The release pin inside the target (default /etc/signer-opsec/release-pins.json). */
   pinFile?: string;
+  /** Containers from a `docker inspect` output file (--docker-inspect), read by the CLI. */
+  dockerInspect?: DockerInspectInput;
 }
 
 /**

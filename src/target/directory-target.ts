@@ -5,7 +5,8 @@ import { runCommand } from './command.js';
 import { fromNodeError, TargetError } from './errors.js';
 import { listProcesses } from './processes.js';
 import { DEFAULT_MAX_HASH_BYTES, hostPath, type RawNode, RootedTarget } from './rooted.js';
-import type { CommandResult, FileType, ProcessInfo, RunOptions, TargetKind } from './types.js';
+import { listListeningSockets } from './sockets.js';
+import type { CommandResult, FileType, ListeningSocket, ProcessInfo, RunOptions, TargetKind } from './types.js';
 
 function typeOf(mode: number): RawNode['type'] {
   const format = mode & constants.S_IFMT;
@@ -156,6 +157,11 @@ export class DirectoryTarget extends RootedTarget {
   override async processes(): Promise<ProcessInfo[]> {
     if (!this.live) return super.processes();
     return listProcesses();
+  }
+
+  override async listeningSockets(): Promise<ListeningSocket[]> {
+    if (!this.live) return super.listeningSockets();
+    return listListeningSockets();
   }
 
   override async run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { NotEvaluableError, TargetError } from './errors.js';
-import type { CommandResult, FileStat, FileType, ProcessInfo, RunOptions, Target, TargetKind } from './types.js';
+import type {
+  CommandResult,
+  FileStat,
+  FileType,
+  ListeningSocket,
+  ProcessInfo,
+  RunOptions,
+  Target,
+  TargetKind,
+} from './types.js';
 
 /** Linux gives up after 40 symlinks in one lookup; so do we. */
 export const MAX_SYMLINKS = 40;
@@ -97,6 +106,10 @@ export abstract class RootedTarget implements Target {
 
   async processes(): Promise<ProcessInfo[]> {
     throw new NotEvaluableError(`running processes are not visible in an offline ${this.kind} target`);
+  }
+
+  async listeningSockets(): Promise<ListeningSocket[]> {
+    throw new NotEvaluableError(`listening sockets are not visible in an offline ${this.kind} target`);
   }
 
   async processExecutableSha256(pid: number): Promise<string> {

@@ -22,6 +22,22 @@ export interface ProcessInfo {
   comm: string;
 }
 
+/** A TCP socket in LISTEN state, with the processes holding it. */
+export interface ListeningSocket {
+  /** Dotted IPv4 (also for a v4-mapped IPv6 bind) or IPv6 text. */
+  address: string;
+  port: number;
+  family: 4 | 6;
+  /** The socket's owner uid, as the kernel records it. */
+  uid: number;
+  inode: number;
+  /** Where it was read ("/proc/net/tcp") and on which line. */
+  file: string;
+  line: number;
+  /** Pids holding the socket; empty when no visible process does. */
+  pids: number[];
+}
+
 export interface CommandResult {
   code: number | null;
   stdout: string;
@@ -65,6 +81,8 @@ export interface Target {
    * original file after it was replaced or deleted on disk). Throws NotEvaluableError on an offline target.
    */
   processExecutableSha256(pid: number, options?: { maxBytes?: number }): Promise<string>;
+  /** Listening TCP sockets with their holders. Throws NotEvaluableError on an offline target. */
+  listeningSockets(): Promise<ListeningSocket[]>;
   /** Runs a program of the live host, never through a shell. Throws NotEvaluableError on an offline target. */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
 }

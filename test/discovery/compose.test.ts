@@ -370,7 +370,23 @@ describe('hostPathOfMount and containerConfigPath', () => {
   });
 
   function withCommand(role: 'signer' | 'node', command: string[]): ComposeService {
-    return { file: '/opt/compose.yml', name: 'x', role, command, environment: {}, envFiles: [], mounts: [], raw: {} };
+    return {
+      origin: 'compose',
+      file: '/opt/compose.yml',
+      name: 'x',
+      role,
+      command,
+      environment: {},
+      envFiles: [],
+      mounts: [],
+      ports: [],
+      privileged: false,
+      capAdd: [],
+      capDrop: [],
+      securityOpt: [],
+      readOnlyRootfs: false,
+      raw: {},
+    };
   }
 
   test('the signer image reads /signer-config.toml unless the command names another config', () => {

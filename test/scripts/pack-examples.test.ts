@@ -39,8 +39,36 @@ describe('bundled example hosts', () => {
   });
   const directory = (name: string) => new DirectoryTarget(roots.get(name) ?? '', { live: false });
 
-  test('both hosts are bundled', () => {
-    assert.deepEqual(listExampleHosts(), HOSTS);
+  test('the hosts are bundled', () => {
+    assert.deepEqual(listExampleHosts(), ['docker-guide', ...HOSTS]);
+  });
+
+  test('docker-guide: a compose deployment with a fresh key, tokens that match and a .env holding the token', async () => {
+    const root = await materialiseExample('docker-guide');
+    try {
+      const target = new DirectoryTarget(root, { live: false });
+      const signer = await tomlAt(target, '/opt/stacks/signer-config.toml');
+      const node = await tomlAt(target, '/opt/stacks/node-config.toml');
+      const key = String(signer.stacks_private_key);
+      assert.match(key, /^[0-9a-f]{64}01$/);
+      const scalar = BigInt(`0x${key.slice(0, 64)}`);
+      assert.ok(scalar >= 1n && scalar < CURVE_ORDER);
+      const published = readFileSync(join(repoRoot(), 'data', 'published-secrets.json'), 'utf8');
+      assert.ok(!published.includes(key.slice(0, 64)));
+      assert.equal((node.connection_options as Record<string, unknown>).auth_token, signer.auth_password);
+      assert.ok((await target.readText('/opt/stacks/.env')).includes(`AUTH_TOKEN=${signer.auth_password}`));
+      const compose = await target.readText('/opt/stacks/compose.yaml');
+      assert.match(compose, /"30000:30000"/);
+      assert.match(compose, /\$\{SIGNER_VERSION:-4\.0\.2\}/);
+      assert.doesNotMatch(compose, /^\s+user:/m);
+      assert.ok(
+        readFileSync(join(exampleHostsDir(), 'docker-guide.tar')).equals(
+          writeTar(readExampleHost(join(exampleHostsDir(), 'docker-guide'))),
+        ),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   for (const name of HOSTS) {

@@ -3,6 +3,7 @@ import type { SignerService } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { appliesToSigner, at } from '../common.js';
+import { containerEvidence, containerLabel } from '../containers.js';
 import { serviceProcesses, serviceUser } from '../service-user.js';
 import { parseContainerUser } from './accounts.js';
 
@@ -13,10 +14,9 @@ const messages = {
   unitDynamic: '{{unit}} runs the signer with DynamicUser=yes (a transient unprivileged uid).',
   unitUnknownUser:
     "{{unit}} sets User={{user}}, which the target's /etc/passwd does not define: systemd will refuse to start the signer unless another name service knows the user.",
-  containerNoUser:
-    'Compose service {{service}} sets no user: the official stacks-signer image has no USER and runs as root.',
-  containerRoot: 'Compose service {{service}} runs the signer as "{{user}}", which is root.',
-  containerUser: 'Compose service {{service}} runs the signer as "{{user}}".',
+  containerNoUser: 'The {{container}} sets no user: the official stacks-signer image has no USER and runs as root.',
+  containerRoot: 'The {{container}} runs the signer as "{{user}}", which is root.',
+  containerUser: 'The {{container}} runs the signer as "{{user}}".',
   processRoot: 'stacks-signer process {{pid}} runs as root.',
   processUser: 'stacks-signer process {{pid}} runs as {{user}} (uid {{uid}}).',
   offline:
@@ -37,17 +37,20 @@ async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Repor
   report.pass('unitUser', { unit, user: account.name ?? written.value, uid: account.uid }, account.evidence);
 }
 
-function judgeContainer(signer: SignerService, report: Reporter<MessageId>): void {
-  const { name: service, file, user } = signer.container!;
-  const parsed = parseContainerUser(user);
-  const evidence = at(
-    file,
-    undefined,
-    parsed.written === '' ? `service ${service}: no user:` : `service ${service}: user: ${parsed.written}`,
+async function judgeContainer(ctx: AuditContext, signer: SignerService, report: Reporter<MessageId>): Promise<void> {
+  const container = signer.container!;
+  const parsed = parseContainerUser(container.user);
+  const setting = container.origin === 'compose' ? 'user:' : 'Config.User';
+  const evidence = await containerEvidence(
+    ctx,
+    container,
+    'user',
+    parsed.written === '' ? `no ${setting} (the image's default: root)` : `${setting} ${parsed.written}`,
   );
-  if (parsed.written === '') report.fail('containerNoUser', { service }, evidence);
-  else if (parsed.root) report.fail('containerRoot', { service, user: parsed.written }, evidence);
-  else report.pass('containerUser', { service, user: parsed.written }, evidence);
+  const label = containerLabel(container);
+  if (parsed.written === '') report.fail('containerNoUser', { container: label }, evidence);
+  else if (parsed.root) report.fail('containerRoot', { container: label, user: parsed.written }, evidence);
+  else report.pass('containerUser', { container: label, user: parsed.written }, evidence);
 }
 
 export default defineCheck({
@@ -63,7 +66,9 @@ export default defineCheck({
     'What is read: the effective systemd unit (drop-ins applied): `User=` must be set and resolve to a uid other than 0',
     "through the target's /etc/passwd (an unset `User=` runs a system unit as root); `DynamicUser=yes` passes (systemd",
     'allocates a transient unprivileged uid). A compose service must set `user:` to a non-root uid or name: the official',
-    '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. A `User=` name the passwd does not know is a',
+    '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. Containers the engine records (its state',
+    'under `/var/lib/docker/containers`, a `--docker-inspect` file, or the live engine) are read the same way, from',
+    '`Config.User`. A `User=` name the passwd does not know is a',
     "warning: systemd won't start the unit unless another name service (LDAP, sssd) provides it. On a live host every running",
     '`stacks-signer` process is checked as well, by its real uid, and named by pid: a signer started by hand as root fails',
     'even when the unit is right.',
@@ -88,7 +93,7 @@ export default defineCheck({
     const { signer } = await ctx.discovery();
     if (!signer) return;
     if (signer.unit) await judgeUnit(ctx, signer, report);
-    if (signer.container) judgeContainer(signer, report);
+    if (signer.container) await judgeContainer(ctx, signer, report);
 
     const users = await ctx.users();
     const processes = (await serviceProcesses(ctx, 'signer')).filter((process) => process.uid >= 0);

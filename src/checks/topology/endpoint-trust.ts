@@ -75,5 +75,5 @@ export function mappingEvidence(trust: EndpointTrust): Evidence[] {
  * container's interfaces, and what reaches it is decided by published ports (topology/container-published-ports).
  */
 export function inContainerNetwork(service: Service | undefined): boolean {
-  return !!service?.container && !service.unit && service.container.raw.network_mode !== 'host';
+  return !!service?.container && !service.unit && service.container.networkMode !== 'host';
 }

@@ -1,6 +1,8 @@
 import type { Check } from '../../engine/define-check.js';
 import colocation from './colocation.js';
+import containerPublishedPorts from './container-published-ports.js';
 import inboundFirewall from './inbound-firewall.js';
+import listeningSockets from './listening-sockets.js';
 import metricsEndpointLocal from './metrics-endpoint-local.js';
 import nodeHostTrusted from './node-host-trusted.js';
 import nodeRpcExposure from './node-rpc-exposure.js';
@@ -15,5 +17,7 @@ export const topologyChecks: Check[] = [
   metricsEndpointLocal,
   nodeRpcExposure,
   inboundFirewall,
+  listeningSockets,
+  containerPublishedPorts,
   colocation,
 ];

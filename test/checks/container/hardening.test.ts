@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import check from '../../../src/checks/container/hardening.js';
+import { runCheckCases } from '../../support/check-tester.js';
+import { engineStateHost } from '../../support/docker-hosts.js';
+import { BASE_USERS, composeHost, signerHost, signerToml } from '../../support/hosts.js';
+
+const HARDENED_LINES = [
+  '    user: "990:990"',
+  '    read_only: true',
+  '    cap_drop: [ALL]',
+  '    security_opt: ["no-new-privileges:true"]',
+];
+
+const HARDENED_ENGINE = {
+  user: '990:990',
+  hostConfig: { CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true },
+};
+
+runCheckCases(check, {
+  pass: [
+    {
+      name: 'every setting in place, config mounted :ro',
+      files: composeHost({ endpoint: '0.0.0.0:30000' }, HARDENED_LINES),
+      messages: ['hardened'],
+    },
+    { name: 'engine state with the same settings', files: engineStateHost(HARDENED_ENGINE), messages: ['hardened'] },
+  ],
+  fail: [
+    {
+      name: "the docs' deployment: root, writable, default capabilities",
+      files: composeHost({ endpoint: '0.0.0.0:30000' }),
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        for (const gap of ['no-new-privileges', 'drop all capabilities', 'writable root filesystem', 'runs as root']) {
+          assert.ok(result.message.includes(gap), `names "${gap}": ${result.message}`);
+        }
+        assert.ok(!result.message.includes('privileged ('), 'not privileged is not a gap');
+      },
+    },
+    {
+      name: 'privileged, host network, docker socket',
+      files: {
+        ...composeHost({ endpoint: '127.0.0.1:30000' }),
+        'opt/stacks/compose.yaml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    privileged: true',
+          '    network_mode: host',
+          '    volumes:',
+          '      - ./signer.toml:/signer-config.toml:ro',
+          '      - /var/run/docker.sock:/var/run/docker.sock',
+          '',
+        ].join('\n'),
+      },
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        assert.match(result.message, /runs privileged/);
+        assert.match(result.message, /network_mode: host/);
+        assert.match(result.message, /Docker socket \/var\/run\/docker\.sock/);
+        assert.ok(result.evidence.some((item) => item.line === 8 && /privileged/.test(item.detail)));
+      },
+    },
+    {
+      name: 'config mounted read-write',
+      files: {
+        ...BASE_USERS,
+        'opt/stacks/compose.yml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    volumes:',
+          '      - ./conf:/conf',
+          '    command: ["stacks-signer", "run", "--config", "/conf/signer.toml"]',
+          '',
+        ].join('\n'),
+        'opt/stacks/conf/signer.toml': { content: signerToml(), mode: 0o600 },
+      },
+      messages: ['gaps'],
+      verify: ({ result }) =>
+        assert.match(result.message, /mounts its config read-write \(\/opt\/stacks\/conf:\/conf\)/),
+    },
+    {
+      name: 'engine state: a root user and CAP_SYS_ADMIN added',
+      files: engineStateHost({ hostConfig: { ...HARDENED_ENGINE.hostConfig, CapAdd: ['SYS_ADMIN'] } }),
+      messages: ['gaps'],
+      verify: ({ result }) => assert.ok(result.evidence.some((item) => /no Config\.User/.test(item.detail))),
+    },
+  ],
+  warn: [
+    {
+      name: 'no mount brings the config in',
+      files: {
+        ...BASE_USERS,
+        'opt/stacks/compose.yml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '',
+        ].join('\n'),
+      },
+      messages: ['configUnmounted'],
+    },
+  ],
+  notApplicable: [
+    { name: 'no container', files: signerHost() },
+    {
+      name: 'only a node container',
+      files: {
+        ...BASE_USERS,
+        'opt/n/compose.yaml': 'services:\n  node:\n    image: ghcr.io/stacks-network/stacks-core:4.0.2\n',
+      },
+    },
+  ],
+});

@@ -1,0 +1,95 @@
+// Fixtures for containers the Docker engine records: docker inspect objects and the engine's on-disk state
+// (var/lib/docker/containers/<id>/config.v2.json + hostconfig.json), shaped as the engine writes them.
+import { BASE_USERS, signerToml } from './hosts.js';
+import type { FileSpec } from './materialise.js';
+
+export const CONTAINER_ID = 'a3f9c2d4e5b6a7980112233445566778899aabbccddeeff00112233445566778';
+
+export interface InspectOptions {
+  name?: string;
+  image?: string;
+  user?: string;
+  env?: string[];
+  portBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  hostConfig?: Record<string, unknown>;
+  /** Bind mounts as MountPoints/Mounts: [source, destination, rw]. */
+  binds?: [string, string, boolean][];
+  running?: boolean;
+  labels?: Record<string, string>;
+}
+
+function hostConfigOf(options: InspectOptions): Record<string, unknown> {
+  return {
+    Binds: (options.binds ?? []).map(([source, target, rw]) => `${source}:${target}${rw ? '' : ':ro'}`),
+    NetworkMode: 'bridge',
+    PortBindings: options.portBindings ?? {},
+    Privileged: false,
+    CapAdd: null,
+    CapDrop: null,
+    SecurityOpt: null,
+    ReadonlyRootfs: false,
+    PublishAllPorts: false,
+    ...options.hostConfig,
+  };
+}
+
+function configOf(options: InspectOptions): Record<string, unknown> {
+  return {
+    Hostname: CONTAINER_ID.slice(0, 12),
+    User: options.user ?? '',
+    Env: options.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    Cmd: ['/bin/stacks-signer', 'run', '--config', '/signer-config.toml'],
+    Image: options.image ?? 'ghcr.io/stacks-network/stacks-signer:4.0.2',
+    ExposedPorts: { '30000/tcp': {} },
+    Labels: options.labels ?? {},
+  };
+}
+
+/** One element of `docker inspect` output. */
+export function inspectRecord(options: InspectOptions = {}): Record<string, unknown> {
+  return {
+    Id: CONTAINER_ID,
+    Name: `/${options.name ?? 'signer'}`,
+    Path: '/bin/stacks-signer',
+    Args: ['run', '--config', '/signer-config.toml'],
+    State: { Status: 'running', Running: options.running ?? true },
+    HostConfig: hostConfigOf(options),
+    Mounts: (options.binds ?? []).map(([source, target, rw]) => ({
+      Type: 'bind',
+      Source: source,
+      Destination: target,
+      Mode: rw ? '' : 'ro',
+      RW: rw,
+      Propagation: 'rprivate',
+    })),
+    Config: configOf(options),
+  };
+}
+
+/** The engine's state of one container, with the signer config it bind-mounts at /etc/stacks-signer. */
+export function engineStateHost(options: InspectOptions = {}, extra: FileSpec = {}): FileSpec {
+  const dir = `var/lib/docker/containers/${CONTAINER_ID}`;
+  const binds = options.binds ?? [['/srv/signer/signer-config.toml', '/signer-config.toml', false]];
+  const mountPoints = Object.fromEntries(
+    binds.map(([source, target, rw]) => [
+      target,
+      { Source: source, Destination: target, RW: rw, Name: '', Driver: '', Type: 'bind', Propagation: 'rprivate' },
+    ]),
+  );
+  const config = {
+    ID: CONTAINER_ID,
+    Name: `/${options.name ?? 'signer'}`,
+    Path: '/bin/stacks-signer',
+    Args: ['run', '--config', '/signer-config.toml'],
+    State: { Running: options.running ?? true },
+    Config: configOf(options),
+    MountPoints: mountPoints,
+  };
+  return {
+    ...BASE_USERS,
+    [`${dir}/config.v2.json`]: { content: JSON.stringify(config), mode: 0o600 },
+    [`${dir}/hostconfig.json`]: { content: JSON.stringify(hostConfigOf({ ...options, binds })), mode: 0o600 },
+    'srv/signer/signer-config.toml': { content: signerToml({ endpoint: '0.0.0.0:30000' }), mode: 0o600 },
+    ...extra,
+  };
+}
