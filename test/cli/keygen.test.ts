@@ -83,7 +83,9 @@ describe('keygen: a new config', () => {
     const { tree, config } = await signerDir();
     try {
       assert.equal(runCliInNamespace('offline', ['keygen', '--config', config, '--user', 'nobody']).code, 0);
-      const run = runCli(['audit', '--root', tree.root, '--only', 'keys,topology', '--format', 'json']);
+      // The firewall is a property of the host, not of the config: this bare tree has none, which is a fair fail.
+      const args = ['audit', '--root', tree.root, '--only', 'keys,topology', '--skip', 'topology/inbound-firewall'];
+      const run = runCli([...args, '--format', 'json']);
       const report = JSON.parse(run.stdout) as { results: { id: string; status: string; message: string }[] };
       const failed = report.results.filter((result) => result.status === 'fail');
       assert.ok(failed.length > 0);
