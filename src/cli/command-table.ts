@@ -6,4 +6,5 @@ export type CommandRunner = (args: string[]) => number | Promise<number>;
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
   audit: async () => (await import('./commands.js')).audit,
   checks: async () => (await import('./commands.js')).checksCommand,
+  scan: async () => (await import('./scan.js')).scanCommand,
 };

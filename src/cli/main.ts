@@ -8,6 +8,8 @@ Usage:
   signer-opsec audit [options]     audit this host, or another system's root with --root
   signer-opsec checks [--format text|json]
                                    list the control catalogue
+  signer-opsec scan [PATH...] [options]
+                                   find signer keys, mnemonics and tokens in files or git history
   signer-opsec --version | --help
 
 Audit options:
@@ -25,7 +27,23 @@ Audit options:
   --node-unit NAME        the node's systemd unit
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
-Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
+Scan options:
+  PATH...                 files and directories to scan (default .); with --history/--staged, the repository
+  --history               scan every commit reachable from any ref, plus every stash entry
+  --staged                scan what is staged for the next commit (pre-commit hook)
+  --key-from CONFIG       search only for the key in this signer config, in every encoding (no false positives)
+  --format text|json|sarif
+  --output FILE           write the findings to FILE (atomically) instead of standard output
+  --baseline FILE         accept the findings whose fingerprints FILE lists
+  --write-baseline FILE   write the fingerprints of this scan's findings to FILE and exit 0
+  --detectors LIST        only these: stacks-private-key, bip39-mnemonic, auth-token, bitcoind-password,
+                          published-secret (comma-separated, repeatable)
+  --max-file-size SIZE    skip (with a note) files and blobs larger than this (default 10M)
+  --include-git-dir       also read .git directories   --include-binary   also scan files with NUL bytes
+  A line containing "signer-opsec:allow" is never reported. Findings name a fingerprint, never the value.
+  Exit codes: 0 no findings · 1 findings · 2 usage or tool error.
+
+Audit exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 could not be evaluated because of an error (the report says which and why).
 `;
 
