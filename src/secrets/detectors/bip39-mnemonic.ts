@@ -35,6 +35,22 @@ function mnemonicIn(run: PlacedWord[]): PlacedWord[] | undefined {
   return undefined;
 }
 
+/** Splits a stretch at line breaks when every line holds 12+ words (one mnemonic per line); else keeps it whole. */
+function byLine(stretch: PlacedWord[], text: string): PlacedWord[][] {
+  const lines: PlacedWord[][] = [];
+  let current: PlacedWord[] = [];
+  for (const [i, placed] of stretch.entries()) {
+    const previous = stretch[i - 1];
+    if (previous && text.lastIndexOf('\n', placed.index) > previous.index) {
+      lines.push(current);
+      current = [];
+    }
+    current.push(placed);
+  }
+  lines.push(current);
+  return lines.length > 1 && lines.every((line) => line.length >= 12) ? lines : [stretch];
+}
+
 export function detectMnemonics({ text }: DetectInput): Hit[] {
   const index = bip39WordIndex();
   const hits: Hit[] = [];
@@ -51,7 +67,7 @@ export function detectMnemonics({ text }: DetectInput): Hit[] {
       }
     }
     if (stretch.length >= 12) stretches.push(stretch);
-    for (const candidate of stretches) {
+    for (const candidate of stretches.flatMap((stretch) => byLine(stretch, text))) {
       const words = mnemonicIn(candidate);
       if (words === undefined) continue;
       const canonicalValue = words.map((placed) => placed.word).join(' ');

@@ -16,12 +16,13 @@ const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]{}<>]/;
 
 type Kind = 'auth-token' | 'bitcoind-password';
 
-function kindOf(normalisedName: string, text: string, index: number): Kind | undefined {
+function kindOf(normalisedName: string, input: DetectInput, index: number): Kind | undefined {
   if (/(?:authtoken|authpassword|blockproposaltoken)$/.test(normalisedName)) return 'auth-token';
   if (/rpcpassword$/.test(normalisedName)) return 'bitcoind-password';
   // A plain `password` is a bitcoind credential only in the node config's [burnchain] section.
-  if (normalisedName === 'password' && sectionAbove(text, index) === 'burnchain') return 'bitcoind-password';
-  return undefined;
+  if (normalisedName !== 'password') return undefined;
+  const whole = input.fullText ? input.fullText() : input.text;
+  return sectionAbove(whole, (input.offset ?? 0) + index) === 'burnchain' ? 'bitcoind-password' : undefined;
 }
 
 function isRealValue(value: string, quoted: boolean): boolean {
@@ -31,7 +32,8 @@ function isRealValue(value: string, quoted: boolean): boolean {
   return true;
 }
 
-export function detectConfigSecrets({ text }: DetectInput): Hit[] {
+export function detectConfigSecrets(input: DetectInput): Hit[] {
+  const { text } = input;
   const hits: Hit[] = [];
   for (const match of text.matchAll(ASSIGNMENT)) {
     const [, name = '', closingQuote, glue, doubleQuoted, singleQuoted, bare] = match;
@@ -40,7 +42,7 @@ export function detectConfigSecrets({ text }: DetectInput): Hit[] {
     if (closingQuote && name.startsWith('-')) continue;
     const value = doubleQuoted ?? singleQuoted ?? bare ?? '';
     const quoted = bare === undefined;
-    const kind = kindOf(normaliseName(name), text, match.index);
+    const kind = kindOf(normaliseName(name), input, match.index);
     if (kind === undefined || !isRealValue(value, quoted)) continue;
     // A bare value must end its line (env files, bitcoin.conf, YAML): anything after it means code, not config.
     if (!quoted && !name.startsWith('-')) {

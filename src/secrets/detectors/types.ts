@@ -18,6 +18,10 @@ export interface DetectInput {
   text: string;
   /** The path as reported, used only for file-kind rules (test vectors). */
   file: string;
+  /** Where `text` starts in the whole file, when it is an excerpt (the lines around a candidate). */
+  offset?: number;
+  /** The whole file's text, for the rare rule that needs more than the excerpt (the TOML section above a value). */
+  fullText?: () => string;
 }
 
 export type Detect = (input: DetectInput) => Hit[];

@@ -44,9 +44,13 @@ export async function scanGitStaged(
     skippedUnreadable: 0,
   };
   const warnings = new WarningList();
-  const diff = await gitOutput(location, ['diff', '--cached', '--raw', '-z', '--no-renames', '--diff-filter=ACMT'], {
-    allowFail: true,
-  });
+  const diff = await gitOutput(
+    location,
+    ['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=ACMT'],
+    {
+      allowFail: true,
+    },
+  );
   if (diff.code !== 0) {
     throw new GitError(`git diff --cached in ${repoDir}: ${firstErrorLine(diff.stderr) ?? `exit ${diff.code}`}`);
   }
