@@ -1,6 +1,7 @@
 import type { Check } from '../../engine/define-check.js';
 import authTokenStrength from './auth-token-strength.js';
 import keyFormat from './key-format.js';
+import keyInGit from './key-in-git.js';
 import knownPublicKey from './known-public-key.js';
 import nodeConfigPermissions from './node-config-permissions.js';
 import secretsInEnvironment from './secrets-in-environment.js';
@@ -16,4 +17,5 @@ export const keysChecks: Check[] = [
   authTokenStrength,
   secretsInEnvironment,
   signerDbPermissions,
+  keyInGit,
 ];
