@@ -93,9 +93,10 @@ export function keyLineOffsets(bytes: Buffer): number[] {
   allOffsets(bytes, KEY_NAME_WORDS, offsets);
   const endings: number[] = [];
   allOffsets(bytes, BARE_KEY_ENDINGS, endings);
-  if (bytes.length >= 2 && bytes[bytes.length - 2] === 0x30 && bytes[bytes.length - 1] === 0x31) {
-    endings.push(bytes.length - 2);
-  }
+  // The last line may lack its newline: skip trailing whitespace and quotes, then look for 01.
+  let end = bytes.length;
+  while (end > 0 && [0x0a, 0x0d, 0x20, 0x09, 0x22, 0x27].includes(bytes[end - 1] as number)) end--;
+  if (end >= 2 && bytes[end - 2] === 0x30 && bytes[end - 1] === 0x31) endings.push(end - 2);
   for (const at of endings) {
     // Only lines short enough to be one key: 66 hex plus 0x, quotes and indentation.
     if (at - (bytes.lastIndexOf(0x0a, at) + 1) <= MAX_BARE_LINE) offsets.push(at);
