@@ -152,7 +152,7 @@ export async function generateHistory(dir, commits, wordlistPath) {
   // A side branch off main with one planted key that main never sees.
   const side = `stacks_private_key = "${plantedKey()}"\n`;
   await write(
-    `commit refs/heads/side\ncommitter Bench <bench@example.com> ${1_600_000_000 + (commits + 1) * 60} +0000\ndata 4\nside\nfrom refs/heads/main^0\nM 100644 inline side/signer.toml\n${blob(side)}\n`,
+    `commit refs/heads/side\ncommitter Bench <bench@example.com> ${1_600_000_000 + (commits + 1) * 60} +0000\ndata 4\nside\nfrom refs/heads/main\nM 100644 inline side/signer.toml\n${blob(side)}\n`,
   );
   planted++;
   importer.stdin.end();

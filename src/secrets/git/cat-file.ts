@@ -23,7 +23,8 @@ interface Header {
 
 function parseHeader(line: string): Header | { missing: string } {
   const [oid = '', type = '', size = '', ...rest] = line.split(' ');
-  if (type === 'missing' || type === 'ambiguous') return { missing: oid };
+  // "<name> missing": the name is the first word when the format uses %(rest), the whole input line otherwise.
+  if (type === 'missing' || type === 'ambiguous' || / (missing|ambiguous)$/.test(line)) return { missing: oid };
   const bytes = Number(size);
   if (!/^[0-9a-f]{40,64}$/.test(oid) || !Number.isSafeInteger(bytes)) {
     throw new Error(`git cat-file: unexpected output line "${line.slice(0, 120)}"`);

@@ -103,6 +103,7 @@ export async function scanGitHistory(
     missingObjects: 0,
   };
   const stashes = await listStashes(location);
+  const commitCount = countCommits(location, stashes).catch(() => 0);
 
   const revList = spawnGit(location, [
     'rev-list',
@@ -160,7 +161,7 @@ export async function scanGitHistory(
   if (catFileExit.code !== 0) {
     warnings.add(`git cat-file stopped early (${firstErrorLine(catFileExit.stderr) ?? `exit ${catFileExit.code}`})`);
   }
-  stats.commits = await countCommits(location, stashes);
+  stats.commits = await commitCount;
   stats.missingObjects = counts.missing.length;
   if (counts.missing.length > 0) {
     warnings.addFirst(
