@@ -94,7 +94,7 @@ const historyContent = spawnSync(
   'sh',
   [
     '-c',
-    `git -C '${historyDir}' rev-list --objects --all | git -C '${historyDir}' cat-file --batch-check='%(objectsize)' | awk '{s+=$1} END {print s}'`,
+    `git -C '${historyDir}' rev-list --objects --all | git -C '${historyDir}' cat-file --batch-check='%(objectsize) %(rest)' | awk '{s+=$1} END {print s}'`,
   ],
   { encoding: 'utf8' },
 ).stdout.trim();
