@@ -10,4 +10,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = 
   'verify-release': async () => (await import('./verify-release.js')).verifyReleaseCommand,
   keygen: async () => (await import('./keygen.js')).keygen,
   key: async () => (await import('./key.js')).keyCommand,
+  scan: async () => (await import('./scan.js')).scanCommand,
 };

@@ -23,6 +23,8 @@ Usage:
   signer-opsec key restore --keystore KEYSTORE --config FILE [--user USER] [--network mainnet|testnet]
                     [--rotate] [--passphrase-file FILE] [--require-offline]
                                    put a keystore's key back into a signer config
+  signer-opsec scan [PATH...] [options]
+                                   find signer keys, mnemonics and tokens in files or git history
   signer-opsec --version | --help
 
 Audit options:
@@ -67,6 +69,23 @@ Key options:
   --require-offline       refuse, instead of warning, when this machine has a default route or an interface up
 
 Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
+Scan options:
+  PATH...                 files and directories to scan (default .); with --history/--staged, the repository
+  --history               scan every commit reachable from any ref, plus every stash entry
+  --staged                scan what is staged for the next commit (pre-commit hook)
+  --key-from CONFIG       search only for the key in this signer config, in every encoding (no false positives)
+  --format text|json|sarif
+  --output FILE           write the findings to FILE (atomically) instead of standard output
+  --baseline FILE         accept the findings whose fingerprints FILE lists
+  --write-baseline FILE   write the fingerprints of this scan's findings to FILE and exit 0
+  --detectors LIST        only these: stacks-private-key, bip39-mnemonic, auth-token, bitcoind-password,
+                          published-secret (comma-separated, repeatable)
+  --max-file-size SIZE    skip (with a note) files and blobs larger than this (default 10M)
+  --include-git-dir       also read .git directories   --include-binary   also scan files with NUL bytes
+  A line containing "signer-opsec:allow" is never reported. Findings name a fingerprint, never the value.
+  Exit codes: 0 no findings · 1 findings · 2 usage or tool error.
+
+Audit exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 could not be evaluated because of an error (the report says which and why).
 threat: 0 figures reported · 1 --fail-if-me-above exceeded · 2 bad input, or the node unreachable / not ready.
 `;

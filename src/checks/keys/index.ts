@@ -1,6 +1,8 @@
 import type { Check } from '../../engine/define-check.js';
 import authTokenStrength from './auth-token-strength.js';
+import keyCopiesOnHost from './key-copies-on-host.js';
 import keyFormat from './key-format.js';
+import keyInGit from './key-in-git.js';
 import knownPublicKey from './known-public-key.js';
 import nodeConfigPermissions from './node-config-permissions.js';
 import secretsInEnvironment from './secrets-in-environment.js';
@@ -16,4 +18,6 @@ export const keysChecks: Check[] = [
   authTokenStrength,
   secretsInEnvironment,
   signerDbPermissions,
+  keyCopiesOnHost,
+  keyInGit,
 ];

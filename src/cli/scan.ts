@@ -1,0 +1,154 @@
+// `signer-opsec scan`: the secret scanner over files, a whole git history, or the staged index (pre-commit).
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyBaseline, BaselineError, parseBaseline, renderBaseline } from '../secrets/baseline.js';
+import { DETECTOR_IDS } from '../secrets/detectors/index.js';
+import { formatScanJson } from '../secrets/format/json.js';
+import type { SecretScanReport } from '../secrets/format/report.js';
+import { formatScanSarif } from '../secrets/format/sarif.js';
+import { formatScanText } from '../secrets/format/text.js';
+import { operatorKeyFromSignerConfig } from '../secrets/operator-key.js';
+import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from '../secrets/types.js';
+import { localTree, scanTree } from '../secrets/walk.js';
+import { UsageError } from './usage-error.js';
+import { toolVersion } from './version.js';
+import { writeFileAtomic } from './write-output.js';
+
+const FORMATTERS: Readonly<Record<string, (report: SecretScanReport) => string>> = {
+  text: formatScanText,
+  json: formatScanJson,
+  sarif: formatScanSarif,
+};
+
+const OPTIONS = {
+  history: { type: 'boolean', default: false },
+  staged: { type: 'boolean', default: false },
+  'key-from': { type: 'string' },
+  format: { type: 'string', default: 'text' },
+  output: { type: 'string' },
+  baseline: { type: 'string' },
+  'write-baseline': { type: 'string' },
+  detectors: { type: 'string', multiple: true },
+  'max-file-size': { type: 'string' },
+  'include-git-dir': { type: 'boolean', default: false },
+  'include-binary': { type: 'boolean', default: false },
+} as const;
+
+function parseDetectors(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const ids = values
+    .flatMap((value) => value.split(','))
+    .map((id) => id.trim())
+    .filter(Boolean);
+  for (const id of ids) {
+    if (!DETECTOR_IDS.includes(id))
+      throw new UsageError(`--detectors ${id}: expected one of ${DETECTOR_IDS.join(', ')}`);
+  }
+  return ids;
+}
+
+function parseSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
+  const match = /^(\d+)([kKmMgG]?)$/.exec(value.trim());
+  if (!match) throw new UsageError(`--max-file-size ${value}: expected a byte count such as 1048576, 512K or 10M`);
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  return Number(match[1]) * scale;
+}
+
+function readFileForOption(option: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: cannot read it (${(error as { code?: string }).code ?? String(error)})`);
+  }
+}
+
+/** Skips the --key-from config itself (same device and inode), which of course holds the key. */
+function skipConfigFile(configPath: string | undefined): ((path: string) => boolean) | undefined {
+  if (configPath === undefined) return undefined;
+  const config = statSync(configPath);
+  const name = basename(configPath);
+  return (path) => {
+    if (basename(path) !== name) return false;
+    try {
+      const candidate = statSync(path);
+      return candidate.ino === config.ino && candidate.dev === config.dev;
+    } catch {
+      return false;
+    }
+  };
+}
+
+async function runScan(
+  paths: string[],
+  mode: 'files' | 'history' | 'staged',
+  options: ScanOptions & { includeGitDir: boolean; includeBinary: boolean; skip?: (path: string) => boolean },
+): Promise<ScanResult> {
+  if (mode === 'files') return scanTree(localTree, paths, options);
+  if (paths.length > 1) throw new UsageError(`--${mode} scans one repository; got ${paths.length} paths`);
+  const git = await import('../secrets/git/index.js');
+  const repo = paths[0] ?? '.';
+  return mode === 'history' ? git.scanGitHistory(repo, options) : git.scanGitStaged(repo, options);
+}
+
+export async function scanCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const format = values.format;
+  const formatter = FORMATTERS[format];
+  if (!formatter || !Object.hasOwn(FORMATTERS, format)) {
+    throw new UsageError(`--format ${format}: expected one of ${Object.keys(FORMATTERS).join(', ')}`);
+  }
+  if (values.history && values.staged)
+    throw new UsageError('--history and --staged are exclusive: run them one at a time');
+  const mode = values.history ? 'history' : values.staged ? 'staged' : 'files';
+  const paths = positionals.length > 0 ? positionals : ['.'];
+
+  const options: ScanOptions & { includeGitDir: boolean; includeBinary: boolean; skip?: (path: string) => boolean } = {
+    maxFileBytes: parseSize(values['max-file-size']),
+    includeGitDir: values['include-git-dir'],
+    includeBinary: values['include-binary'],
+  };
+  const detectors = parseDetectors(values.detectors);
+  if (detectors) options.detectors = detectors;
+  const keyFrom = values['key-from'];
+  if (keyFrom !== undefined) {
+    const result = operatorKeyFromSignerConfig(readFileForOption('--key-from', keyFrom));
+    if (!result.ok) throw new UsageError(`--key-from ${keyFrom}: ${result.reason}`);
+    options.keyFrom = result.key;
+    const skip = skipConfigFile(keyFrom);
+    if (skip) options.skip = skip;
+  }
+  let accepted: Set<string> | undefined;
+  if (values.baseline !== undefined) {
+    try {
+      accepted = parseBaseline(readFileForOption('--baseline', values.baseline), values.baseline);
+    } catch (error) {
+      if (error instanceof BaselineError) throw new UsageError(`--baseline ${error.message}`);
+      throw error;
+    }
+  }
+
+  const result = await runScan(paths, mode, options);
+
+  const writeBaseline = values['write-baseline'];
+  if (writeBaseline !== undefined) {
+    writeFileAtomic(writeBaseline, renderBaseline(result.findings));
+    process.stderr.write(
+      `signer-opsec: wrote ${new Set(result.findings.map((finding) => finding.fingerprint)).size} fingerprints to ${writeBaseline}\n`,
+    );
+  }
+  const { findings, suppressed } = accepted
+    ? applyBaseline(result.findings, accepted)
+    : { findings: result.findings, suppressed: 0 };
+  const output = formatter({
+    findings,
+    stats: { ...result.stats, suppressedByBaseline: suppressed },
+    warnings: result.warnings,
+    toolVersion: toolVersion(),
+  });
+  if (values.output !== undefined) writeFileAtomic(values.output, output);
+  else process.stdout.write(output);
+  if (writeBaseline !== undefined) return 0;
+  return findings.length > 0 ? 1 : 0;
+}

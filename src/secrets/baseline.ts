@@ -1,0 +1,50 @@
+// A baseline file: the fingerprints of accepted findings, so CI fails only on new ones. Fingerprints only — a
+// baseline can be committed next to the code it covers.
+import type { Finding } from './types.js';
+
+export const BASELINE_VERSION = 1;
+
+export interface Baseline {
+  schemaVersion: typeof BASELINE_VERSION;
+  fingerprints: string[];
+}
+
+export class BaselineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BaselineError';
+  }
+}
+
+/** Parses a baseline file's text; `where` names it in errors. */
+export function parseBaseline(text: string, where: string): Set<string> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new BaselineError(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const record = data as Partial<Baseline> | null;
+  if (typeof record !== 'object' || record === null || record.schemaVersion !== BASELINE_VERSION) {
+    throw new BaselineError(`${where}: not a signer-opsec baseline (expected "schemaVersion": ${BASELINE_VERSION})`);
+  }
+  if (
+    !Array.isArray(record.fingerprints) ||
+    !record.fingerprints.every((item) => /^[0-9a-f]{16}$/.test(String(item)))
+  ) {
+    throw new BaselineError(`${where}: "fingerprints" must be an array of 16-hex-character fingerprints`);
+  }
+  return new Set(record.fingerprints);
+}
+
+export function renderBaseline(findings: readonly Finding[]): string {
+  const fingerprints = [...new Set(findings.map((finding) => finding.fingerprint))].sort();
+  const baseline: Baseline = { schemaVersion: BASELINE_VERSION, fingerprints };
+  return `${JSON.stringify(baseline, null, 2)}\n`;
+}
+
+/** Findings whose fingerprint the baseline does not list, and how many were suppressed. */
+export function applyBaseline(findings: readonly Finding[], accepted: ReadonlySet<string>) {
+  const kept = findings.filter((finding) => !accepted.has(finding.fingerprint));
+  return { findings: kept, suppressed: findings.length - kept.length };
+}

@@ -1,0 +1,40 @@
+// The name a value is assigned to, read backwards from the value on its own line: `stacks_private_key = "…"`,
+// `"private_key": "…"`, `SIGNER_PRIVATE_KEY=…`, `seed: …`, `--private-key …`, `-rpcpassword=…`.
+
+/** How far back on a line to look for the name (long enough for any config line worth reading). */
+const MAX_PREFIX = 200;
+
+// name, optional closing quote, then `=`, `:` or a space (CLI flags), then an optional opening quote — at the end.
+const NAME_BEFORE_VALUE = /(?:^|[^\w.-])(-{0,2}[A-Za-z_][\w.-]*)["']?[ \t]*(?:[:=][ \t]*|[ \t])["']?$/;
+
+export function lineStartOf(text: string, index: number): number {
+  return text.lastIndexOf('\n', index - 1) + 1;
+}
+
+/** The assigned name (leading dashes kept, to tell flags), or undefined when the value is not in an assignment shape. */
+export function assignedName(text: string, index: number): string | undefined {
+  const start = Math.max(lineStartOf(text, index), index - MAX_PREFIX);
+  const match = NAME_BEFORE_VALUE.exec(text.slice(start, index));
+  return match?.[1];
+}
+
+/** Lower case without separators or leading dashes: `--Private-Key`, `PRIVATE_KEY`, `privateKey` → `privatekey`. */
+export function normaliseName(name: string): string {
+  return name.replace(/^-+/, '').replace(/[-_.]/g, '').toLowerCase();
+}
+
+/** The text of the line holding `index`, without its newline. */
+export function lineAt(text: string, index: number): string {
+  const start = lineStartOf(text, index);
+  const end = text.indexOf('\n', index);
+  return text.slice(start, end === -1 ? text.length : end);
+}
+
+/** The last `[section]` header above `index` (TOML/INI), lower case, or undefined. */
+export function sectionAbove(text: string, index: number): string | undefined {
+  const headers = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm;
+  let section: string | undefined;
+  // Only the part above the value is read; config files are small and this runs only on a keyword hit.
+  for (const match of text.slice(0, index).matchAll(headers)) section = match[1]?.toLowerCase();
+  return section;
+}

@@ -1,0 +1,81 @@
+// Streams objects out of `git cat-file --batch`: https://git-scm.com/docs/git-cat-file#_batch_output
+import type { Readable } from 'node:stream';
+
+/** One object as cat-file announced it; `content` is absent when the object was over the size cap (skipped unread). */
+export interface BatchObject {
+  oid: string;
+  type: string;
+  size: number;
+  /** The rest of the input line after the object name (the path rev-list gave it). */
+  rest: string;
+  content?: Buffer;
+}
+
+/** The header format asked of cat-file, parsed by parseHeader. */
+export const BATCH_FORMAT = '%(objectname) %(objecttype) %(objectsize) %(rest)';
+
+interface Header {
+  oid: string;
+  type: string;
+  size: number;
+  rest: string;
+}
+
+function parseHeader(line: string): Header | { missing: string } {
+  const [oid = '', type = '', size = '', ...rest] = line.split(' ');
+  // "<name> missing": the name is the first word when the format uses %(rest), the whole input line otherwise.
+  if (type === 'missing' || type === 'ambiguous' || / (missing|ambiguous)$/.test(line)) return { missing: oid };
+  const bytes = Number(size);
+  if (!/^[0-9a-f]{40,64}$/.test(oid) || !Number.isSafeInteger(bytes)) {
+    throw new Error(`git cat-file: unexpected output line "${line.slice(0, 120)}"`);
+  }
+  return { oid, type, size: bytes, rest: rest.join(' ') };
+}
+
+/**
+ * Reads cat-file's output as it arrives and hands over one object at a time. At most `maxBytes` of one object is
+ * ever held: a larger one is consumed and dropped, so memory stays bounded whatever the repository holds.
+ */
+export async function* readBatch(
+  stream: Readable,
+  maxBytes: number,
+): AsyncGenerator<BatchObject | { missing: string }> {
+  let pending: Buffer = Buffer.alloc(0);
+  let current: Header | undefined;
+  let chunks: Buffer[] = [];
+  let remaining = 0; // content bytes of `current` still to come, plus its trailing LF
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let offset = 0;
+    while (offset < pending.length) {
+      if (current === undefined) {
+        const newline = pending.indexOf(0x0a, offset);
+        if (newline === -1) break;
+        const header = parseHeader(pending.toString('utf8', offset, newline));
+        offset = newline + 1;
+        if ('missing' in header) {
+          yield header;
+          continue;
+        }
+        current = header;
+        chunks = [];
+        remaining = header.size + 1;
+        continue;
+      }
+      const take = Math.min(remaining, pending.length - offset);
+      if (current.size <= maxBytes) chunks.push(pending.subarray(offset, offset + take));
+      offset += take;
+      remaining -= take;
+      if (remaining === 0) {
+        const object: BatchObject = { ...current };
+        if (current.size <= maxBytes) object.content = Buffer.concat(chunks).subarray(0, current.size);
+        current = undefined;
+        chunks = [];
+        yield object;
+      }
+    }
+    // Keep only the unread tail; copy it so a retained slice does not pin the whole chunk.
+    pending = offset >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(offset));
+  }
+  if (current !== undefined) throw new Error(`git cat-file: output ended inside object ${current.oid}`);
+}

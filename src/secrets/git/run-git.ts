@@ -1,0 +1,126 @@
+// Runs git read-only against a repository that may be hostile or a partial clone: https://git-scm.com/docs/git-config#SCOPES
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+
+/** A failure of git itself (not installed, not a repository, a fatal error): one line, with where and why. */
+export class GitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/**
+ * Config given on the command line, which outranks the repository's own: the scanned repository decides nothing
+ * that runs a program or reaches the network. `protocol.allow=never` makes a lazy fetch of a partial clone's missing
+ * objects fail instead of contacting its promisor remote (git < 2.44 has no GIT_NO_LAZY_FETCH); callers also skip
+ * objects rev-list reports missing, so that failure never happens. `safe.directory=*` lets root scan a repository
+ * another user owns, which is safe only because of the overrides around it.
+ */
+const SAFE_CONFIG = [
+  'safe.directory=*',
+  'protocol.allow=never',
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'core.quotePath=false',
+  'log.showSignature=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+];
+
+export interface GitLocation {
+  /** The directory git runs in (a work tree or a git directory). */
+  cwd: string;
+  /** When false, git does not look for a repository above `cwd` (an audit must not escape the target's tree). */
+  searchParents?: boolean;
+}
+
+function gitEnv(location: GitLocation): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_NO_LAZY_FETCH: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
+    GIT_OPTIONAL_LOCKS: '0',
+    HOME: '/nonexistent',
+  };
+  if (location.searchParents === false) env.GIT_CEILING_DIRECTORIES = dirname(resolve(location.cwd));
+  return env;
+}
+
+function gitArgs(args: readonly string[]): string[] {
+  return [...SAFE_CONFIG.flatMap((setting) => ['-c', setting]), '--no-pager', ...args];
+}
+
+function notInstalled(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** Runs git to completion and returns its stdout; a non-zero exit rejects with git's first error line. */
+export function gitOutput(location: GitLocation, args: readonly string[], options: { allowFail?: boolean } = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
+    execFile(
+      'git',
+      gitArgs(args),
+      { cwd: location.cwd, env: gitEnv(location), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (notInstalled(error)) {
+          reject(new GitError('git: not installed or not on PATH'));
+          return;
+        }
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        if (code !== 0 && !options.allowFail) {
+          reject(new GitError(`git ${args[0]} in ${location.cwd}: ${firstErrorLine(stderr) ?? `exit ${code}`}`));
+          return;
+        }
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function firstErrorLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  return (lines.find((line) => line.startsWith('fatal:') || line.startsWith('error:')) ?? lines[0])?.trim();
+}
+
+/** A long-running git whose output is streamed; `done` settles with its exit code and stderr once it exits. */
+export interface GitProcess {
+  child: ChildProcessWithoutNullStreams;
+  done: Promise<{ code: number; stderr: string }>;
+}
+
+const MAX_STDERR = 64 * 1024;
+
+export function spawnGit(location: GitLocation, args: readonly string[]): GitProcess {
+  const child = spawn('git', gitArgs(args), { cwd: location.cwd, env: gitEnv(location), stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < MAX_STDERR) stderr += chunk;
+  });
+  const done = new Promise<{ code: number; stderr: string }>((resolvePromise, reject) => {
+    child.on('error', (error) =>
+      reject(notInstalled(error) ? new GitError('git: not installed or not on PATH') : error),
+    );
+    child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), stderr }));
+  });
+  // A consumer that stops early closes stdin; git then gets EPIPE, which is not our error.
+  child.stdin.on('error', () => {});
+  return { child, done };
+}
+
+/** The git directory of the repository at `location`, or a GitError saying it is not one. */
+export async function resolveGitDir(location: GitLocation): Promise<string> {
+  const result = await gitOutput(location, ['rev-parse', '--absolute-git-dir'], { allowFail: true });
+  if (result.code !== 0) {
+    const reason = firstErrorLine(result.stderr) ?? 'not a git repository';
+    throw new GitError(`${location.cwd}: ${reason.replace(/^fatal: /, '')}`);
+  }
+  return result.stdout.trim();
+}

@@ -1,0 +1,126 @@
+// Scans one file's bytes (a working-tree file, a target file or a git blob): detectors find values, and this turns
+// each into a Finding that carries a fingerprint instead — the value goes no further than this function.
+
+import { findWordRuns, keyLineOffsets } from './candidates.js';
+import { detectMnemonics } from './detectors/bip39-mnemonic.js';
+import { detectConfigSecrets } from './detectors/config-secret.js';
+import { detectOperatorKey } from './detectors/operator-key.js';
+import { detectStacksPrivateKeys } from './detectors/stacks-private-key.js';
+import type { Detect, DetectInput, Hit } from './detectors/types.js';
+import { secretFingerprint } from './fingerprint.js';
+import type { Finding, ScanOptions } from './types.js';
+
+/** Put this on a line to accept what is on it (a documented test key, say): `# signer-opsec:allow`. */
+export const ALLOW_COMMENT = 'signer-opsec:allow';
+
+const BINARY_SNIFF_BYTES = 8192;
+
+/** A NUL byte in the first 8 KiB, as git and ripgrep decide. */
+export function isProbablyBinary(content: Buffer): boolean {
+  return content.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+}
+
+// Keywords the config-secret detector needs on a line (`auth_token`, `rpcpassword`, `password`…), as bytes: a native
+// search rules out most files before any regex runs. Both cases, as config files and env files write them.
+const CONFIG_KEYWORDS = ['assword', 'ASSWORD', 'oken', 'OKEN'].map((word) => Buffer.from(word, 'latin1'));
+
+interface Line {
+  start: number;
+  end: number;
+}
+
+function lineAround(bytes: Buffer, index: number): Line {
+  const start = bytes.lastIndexOf(0x0a, index - 1) + 1;
+  const newline = bytes.indexOf(0x0a, index);
+  return { start: index === 0 ? 0 : start, end: newline === -1 ? bytes.length : newline };
+}
+
+/** Runs `detect` once per distinct line holding one of `offsets`; hit offsets are made file-relative. */
+function detectOnLines(
+  bytes: Buffer,
+  offsets: Iterable<number>,
+  input: Omit<DetectInput, 'text'>,
+  detect: Detect,
+): Hit[] {
+  const hits: Hit[] = [];
+  let lastLineStart = -1;
+  for (const offset of offsets) {
+    const line = lineAround(bytes, offset);
+    if (line.start === lastLineStart) continue;
+    lastLineStart = line.start;
+    const text = bytes.toString('latin1', line.start, line.end);
+    for (const hit of detect({ ...input, text, offset: line.start }))
+      hits.push({ ...hit, index: hit.index + line.start });
+  }
+  return hits;
+}
+
+function* keywordOffsets(bytes: Buffer): Generator<number> {
+  const offsets: number[] = [];
+  for (const keyword of CONFIG_KEYWORDS) {
+    for (let at = bytes.indexOf(keyword); at !== -1; at = bytes.indexOf(keyword, at + keyword.length)) offsets.push(at);
+  }
+  yield* offsets.sort((a, b) => a - b);
+}
+
+function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
+  if (options.keyFrom) return detectOperatorKey({ text: bytes.toString('latin1'), file }, options.keyFrom);
+  const wanted = options.detectors ? new Set(options.detectors) : undefined;
+  const want = (...ids: string[]) => !wanted || ids.some((id) => wanted.has(id));
+  let whole: string | undefined;
+  const fullText = () => {
+    whole ??= bytes.toString('latin1');
+    return whole;
+  };
+  const input = { file, fullText };
+  const hits: Hit[] = [];
+  if (want('stacks-private-key', 'published-secret')) {
+    hits.push(...detectOnLines(bytes, keyLineOffsets(bytes), input, detectStacksPrivateKeys));
+  }
+  if (want('bip39-mnemonic', 'published-secret')) {
+    for (const [start, end] of findWordRuns(bytes)) {
+      const text = bytes.toString('latin1', start, end);
+      for (const hit of detectMnemonics({ text, file, offset: start })) hits.push({ ...hit, index: hit.index + start });
+    }
+  }
+  if (want('auth-token', 'bitcoind-password', 'published-secret')) {
+    hits.push(...detectOnLines(bytes, keywordOffsets(bytes), input, detectConfigSecrets));
+  }
+  return wanted ? hits.filter((hit) => wanted.has(hit.detector)) : hits;
+}
+
+/**
+ * Findings in `content` (bytes are read as latin1, one character per byte: every pattern is ASCII; a string is
+ * taken as UTF-8, so columns count bytes). Does not
+ * sniff for binary content or apply maxFileBytes: the caller decides what to skip and says so.
+ */
+export function scanContent(content: Buffer | string, file: string, options: ScanOptions): Finding[] {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const hits = collectHits(bytes, file, options).sort((a, b) => a.index - b.index);
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  // Lines are counted once, forwards, across the sorted hits.
+  let line = 1;
+  let lineStart = 0;
+  for (const hit of hits) {
+    const key = `${hit.detector}:${hit.index}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (let at = bytes.indexOf(0x0a, lineStart); at !== -1 && at < hit.index; at = bytes.indexOf(0x0a, lineStart)) {
+      line++;
+      lineStart = at + 1;
+    }
+    const lineEnd = bytes.indexOf(0x0a, hit.index);
+    if (bytes.subarray(lineStart, lineEnd === -1 ? bytes.length : lineEnd).includes(ALLOW_COMMENT)) continue;
+    findings.push({
+      detector: hit.detector,
+      file,
+      line,
+      column: hit.index - lineStart + 1,
+      fingerprint: secretFingerprint(hit.detector, hit.canonicalValue),
+      severity: hit.severity,
+      message: hit.message,
+    });
+  }
+  return findings;
+}

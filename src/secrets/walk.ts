@@ -1,0 +1,175 @@
+// Walks directory trees and scans each regular file. The tree comes from a TreeSource, so the CLI (the local
+// filesystem) and the audit (a Target: live host, directory or tar) share one walker.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join as hostJoin, posix } from 'node:path';
+import type { FileType, Target } from '../target/types.js';
+import { isProbablyBinary, scanContent } from './scan-content.js';
+import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
+
+export const TOO_LARGE = Symbol('too large');
+
+export interface TreeSource {
+  /** The type of the path itself; `follow` resolves a symlink (used for the roots the user named). */
+  typeOf(path: string, follow: boolean): Promise<FileType | undefined>;
+  /** Entries with their own (unfollowed) type, sorted. */
+  list(dir: string): Promise<{ name: string; type: FileType }[]>;
+  /** The file's bytes, or TOO_LARGE when it has more than maxBytes; `follow` for a root the user named. */
+  read(path: string, maxBytes: number, follow?: boolean): Promise<Buffer | typeof TOO_LARGE>;
+  join(dir: string, name: string): string;
+}
+
+export interface WalkOptions {
+  maxFileBytes?: number;
+  /** Descend into `.git` directories (their objects are compressed: use --history for git content). */
+  includeGitDir?: boolean;
+  includeBinary?: boolean;
+  /** Directory levels below a root to descend; unlimited when absent. */
+  maxDepth?: number;
+  /** Paths (files or directories) to leave out, e.g. /proc or the signer config itself. */
+  skip?: (path: string) => boolean;
+}
+
+function emptyStats(): ScanStats {
+  return { filesScanned: 0, bytesScanned: 0, skippedBinary: 0, skippedTooLarge: 0, skippedUnreadable: 0 };
+}
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Scans every regular file under the roots. Symlinks below a root are never followed: a link inside the roots
+ * points at a file that is scanned where it lives, and a link out of them leads somewhere the user did not ask for.
+ */
+export async function scanTree(
+  source: TreeSource,
+  roots: readonly string[],
+  options: ScanOptions & WalkOptions = {},
+): Promise<ScanResult> {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const findings: Finding[] = [];
+  const warnings: string[] = [];
+  const stats = emptyStats();
+
+  const scanFile = async (path: string, follow = false) => {
+    let content: Buffer | typeof TOO_LARGE;
+    try {
+      content = await source.read(path, maxFileBytes, follow);
+    } catch (error) {
+      stats.skippedUnreadable++;
+      warnings.push(`${path}: not scanned (${describeError(error)})`);
+      return;
+    }
+    if (content === TOO_LARGE) {
+      stats.skippedTooLarge++;
+      warnings.push(`${path}: not scanned, larger than ${maxFileBytes} bytes (raise --max-file-size to include it)`);
+      return;
+    }
+    if (!options.includeBinary && isProbablyBinary(content)) {
+      stats.skippedBinary++;
+      return;
+    }
+    stats.filesScanned++;
+    stats.bytesScanned += content.length;
+    for (const finding of scanContent(content, path, options)) findings.push(finding);
+  };
+
+  const walkDir = async (dir: string, depth: number) => {
+    let entries: { name: string; type: FileType }[];
+    try {
+      entries = await source.list(dir);
+    } catch (error) {
+      stats.skippedUnreadable++;
+      warnings.push(`${dir}: directory not read (${describeError(error)})`);
+      return;
+    }
+    for (const entry of entries) {
+      const path = source.join(dir, entry.name);
+      if (options.skip?.(path)) continue;
+      if (entry.type === 'file') await scanFile(path);
+      else if (entry.type === 'dir') {
+        if (entry.name === '.git' && !options.includeGitDir) continue;
+        if (options.maxDepth === undefined || depth < options.maxDepth) await walkDir(path, depth + 1);
+      }
+    }
+  };
+
+  for (const root of roots) {
+    if (options.skip?.(root)) continue;
+    let type: FileType | undefined;
+    try {
+      type = await source.typeOf(root, true);
+    } catch (error) {
+      warnings.push(`${root}: not scanned (${describeError(error)})`);
+      continue;
+    }
+    if (type === undefined) warnings.push(`${root}: does not exist`);
+    else if (type === 'file') await scanFile(root, true);
+    else if (type === 'dir') await walkDir(root, 0);
+  }
+  return { findings, stats, warnings };
+}
+
+function hostType(stats: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'dir';
+  return 'other';
+}
+
+/** The local filesystem, read with synchronous calls: one open/fstat/read per file and no thread-pool round trips. */
+export const localTree: TreeSource = {
+  async typeOf(path, follow) {
+    try {
+      return hostType(follow ? statSync(path) : lstatSync(path));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  },
+  async list(dir) {
+    return readdirSync(dir, { withFileTypes: true })
+      .map((entry) => ({ name: entry.name, type: hostType(entry) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  },
+  async read(path, maxBytes, follow) {
+    // O_NOFOLLOW: the entry was a file when listed; refuse if it became a symlink since. O_NONBLOCK: nor hang on a FIFO.
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
+    const fd = openSync(path, flags);
+    try {
+      const size = fstatSync(fd).size;
+      if (size > maxBytes) return TOO_LARGE;
+      const buffer = Buffer.allocUnsafe(size);
+      let total = 0;
+      while (total < size) {
+        const read = readSync(fd, buffer, total, size - total, null);
+        if (read === 0) break;
+        total += read;
+      }
+      return buffer.subarray(0, total);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  join: hostJoin,
+};
+
+/** A Target (live host, directory or tar) as a tree source: paths are absolute inside the target. */
+export function targetTree(target: Target): TreeSource {
+  return {
+    async typeOf(path, follow) {
+      return (follow ? await target.stat(path) : await target.lstat(path))?.type;
+    },
+    list: (dir) => target.readDirEntries(dir),
+    async read(path, maxBytes) {
+      try {
+        return await target.readFile(path, { maxBytes });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ETOOBIG') return TOO_LARGE;
+        throw error;
+      }
+    },
+    join: posix.join,
+  };
+}
