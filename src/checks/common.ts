@@ -20,6 +20,12 @@ export async function appliesToNode(ctx: AuditContext): Promise<Applicability> {
   return (await ctx.discovery()).node ? true : { notApplicable: NO_NODE };
 }
 
+/** Host-wide network controls matter on a host that runs a signer or its node. */
+export async function appliesToSignerOrNode(ctx: AuditContext): Promise<Applicability> {
+  const { signer, node } = await ctx.discovery();
+  return signer || node ? true : { notApplicable: NO_SIGNER };
+}
+
 /** Applies when a signer config path is known, whatever state the file is in. */
 export async function appliesToSignerConfig(ctx: AuditContext): Promise<Applicability> {
   const { signer } = await ctx.discovery();

@@ -5,7 +5,7 @@ import type { Evidence } from '../../engine/types.js';
 import { parseHostPort } from '../../net/address.js';
 import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
 import { formatPorts, type PortRange } from '../../net/firewall/model.js';
-import { at, NO_SIGNER } from '../common.js';
+import { appliesToSignerOrNode, at } from '../common.js';
 import {
   allPrivate,
   describeSources,
@@ -77,10 +77,7 @@ export default defineCheck({
     notUnderstood: 'The firewall configuration has statements that were not understood; the verdict is conservative.',
     restricted: 'Inbound default drop; open: {{summary}}.',
   },
-  async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    return signer || node ? true : { notApplicable: NO_SIGNER };
-  },
+  applies: appliesToSignerOrNode,
   async run(ctx, report) {
     const facts = await ctx.firewall();
     if (facts.unreadable) return report.notEvaluable('unreadable', { reason: facts.unreadable }, facts.inactive);

@@ -3,7 +3,7 @@ import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import type { ListeningSocket, ProcessInfo } from '../../target/types.js';
-import { at } from '../common.js';
+import { appliesToSignerOrNode, at } from '../common.js';
 
 /** stacks-node's P2P port when `p2p_bind` is unset. */
 const DEFAULT_P2P_PORT = 20444;
@@ -77,7 +77,12 @@ export default defineCheck({
     privateListener:
       '{{address}} listens on a private address: {{process}}, user {{user}}; beyond loopback only P2P, SSH and the signer endpoint are expected.',
   },
-  applies: (ctx) => (ctx.target.live ? true : { notEvaluable: 'listening sockets can only be read on the live host' }),
+  // A host that runs neither signer nor node is not this tool's business; on one that does, only live sockets count.
+  async applies(ctx) {
+    const applies = await appliesToSignerOrNode(ctx);
+    if (applies !== true) return applies;
+    return ctx.target.live ? true : { notEvaluable: 'listening sockets can only be read on the live host' };
+  },
   async run(ctx, report) {
     const sockets = await ctx.target.listeningSockets();
     const processes = new Map((await ctx.target.processes()).map((process) => [process.pid, process]));

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import check from '../../../src/checks/topology/listening-sockets.js';
 import { runOn } from '../../support/check-tester.js';
 import { BIN } from '../../support/cli.js';
-import { signerHost } from '../../support/hosts.js';
+import { signerHost, signerToml } from '../../support/hosts.js';
 
 // Live: listeners started by the test live in a network namespace it creates, so nothing listens on this machine's
 // interfaces; the audit runs in the same namespace, where /proc/net/tcp shows that namespace's sockets.
@@ -75,6 +75,9 @@ function auditInNamespace(): Result {
       process.execPath,
       BIN,
       'audit',
+      // The live host has no signer of its own: name one, bound privately, so the control applies.
+      '--signer-config',
+      join(binDir, 'signer-config.toml'),
       '--only',
       'topology/listening-sockets',
       '--format',
@@ -91,6 +94,7 @@ describe('topology/listening-sockets on the live host (in a network namespace)',
   before(async () => {
     binDir = mkdtempSync(join(tmpdir(), 'so-sockets-'));
     chmodSync(binDir, 0o755);
+    writeFileSync(join(binDir, 'signer-config.toml'), signerToml(), { mode: 0o600 });
     ip(['netns', 'add', namespace]);
     ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
   });
@@ -132,4 +136,9 @@ describe('topology/listening-sockets on the live host (in a network namespace)',
 test('offline targets have no sockets: not_evaluable', async () => {
   const { result } = await runOn(check, signerHost());
   assert.equal(result.status, 'not_evaluable');
+});
+
+test('a host with neither signer nor node: not_applicable', async () => {
+  const { result } = await runOn(check, { 'etc/hostname': 'plain\n' });
+  assert.equal(result.status, 'not_applicable');
 });
