@@ -1,6 +1,6 @@
 // Reading and rewriting the signer config for keygen and key restore: every check happens before the first byte is
 // written, and the write is atomic with mode 600 and the right owner from the start.
-import { fstatSync, lstatSync, readFileSync } from 'node:fs';
+import { fstatSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { backupFile, writeFileAtomic } from '../fs/atomic-write.js';
@@ -36,11 +36,14 @@ export interface ExistingConfig {
   gid: number;
 }
 
-/** The config's text, or undefined when there is none yet. Symlinks, directories and non-UTF-8 files are refused. */
-export function readSignerConfig(path: string): ExistingConfig | undefined {
+/**
+ * The config's text, or undefined when there is none yet. Directories and non-UTF-8 files are refused; so are symlinks
+ * when the config is to be written (`forWriting`), since reading one to show a public key changes nothing.
+ */
+export function readSignerConfig(path: string, { forWriting = true } = {}): ExistingConfig | undefined {
   let stats: ReturnType<typeof lstatSync>;
   try {
-    stats = lstatSync(path);
+    stats = forWriting ? lstatSync(path) : statSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw configError(path, error);
     try {

@@ -47,7 +47,7 @@ interface ConfigKey {
 
 /** The key of a signer config, parsed as the signer parses it; every problem is a UsageError naming the line. */
 function readConfigKey(path: string): ConfigKey {
-  const existing = readSignerConfig(path);
+  const existing = readSignerConfig(path, { forWriting: false });
   if (!existing) throw new UsageError(`${path}: no such file`);
   const parsed = parseSignerConfig(existing.text);
   if (!parsed.ok) {

@@ -164,7 +164,7 @@ export function formatThreatText(report: ThreatReport): string {
         );
     }
     if (me.missing.length > 0 && me.keys.length > 0)
-      out.push(`Not in this set: ${me.missing.map(shortKey).join(', ')}.`);
+      out.push(`Not in this set: ${plural(me.missing.length, 'key')} (fingerprint ${me.missing.join(', ')}).`);
   }
   out.push('', 'Signers, heaviest first (* = yours):');
   out.push(...signerTable(rows, operators !== null).map((line) => `  ${line}`));

@@ -1,6 +1,8 @@
 // The stake-threshold threat for one cycle: concentration over signers and over operators, and where the operator's own
 // key stands. Pure: a validated signer set in, plain data out (u128 amounts as decimal strings, so JSON keeps them exact).
+
 import { type ConcentrationFigures, concentration } from './concentration.js';
+import { fingerprint } from './fingerprint.js';
 import type { OperatorMap } from './operators.js';
 import type { StackerSet } from './signer-set.js';
 
@@ -43,7 +45,10 @@ export interface StandAlone {
 export interface MyPosition extends StandAlone {
   /** The keys asked about that are in this cycle's set. */
   keys: string[];
-  /** Keys asked about that are not in the set (not registered, or zero weight dropped by the node). */
+  /**
+   * Fingerprints (fingerprint() of the hex) of keys asked about that are not in the set (not registered, or zero weight
+   * dropped by the node). Never the keys: a mistaken --me may be a private key that happens to parse as a point.
+   */
   missing: string[];
   /** The operators owning my keys, their weights summed (only with an operators map). */
   operator: (StandAlone & { names: string[] }) | null;
@@ -165,7 +170,10 @@ export function analyseThreat(set: StackerSet, options: ThreatOptions = {}): Thr
         signerFigures,
       ),
       keys: [...found].sort(),
-      missing: [...myKeys].filter((key) => !found.has(key)).sort(),
+      missing: [...myKeys]
+        .filter((key) => !found.has(key))
+        .map((key) => fingerprint(key))
+        .sort(),
       operator:
         operatorSection && myOperators.length > 0
           ? {

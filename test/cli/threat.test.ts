@@ -3,8 +3,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { fingerprint } from '../../src/stacks/fingerprint.js';
 import { compressedPublicKey, parsePrivateKeyHex } from '../../src/stacks/keys.js';
 import { BIN, type CliRun, REPO_ROOT, runCli } from '../support/cli.js';
 import { closedPort, startFakeNode } from '../support/fake-node.js';
@@ -219,6 +221,25 @@ describe('signer-opsec threat: my key from the signer config', () => {
       assertNoKey(failing);
     } finally {
       fixture.cleanup();
+    }
+  });
+
+  test('a private key that also parses as a public key is never echoed back, even when it is not in the set', () => {
+    // 66 hex ending 01 whose first 33 bytes are also a compressed point: accepted by --me as a public key (1 in 256
+    // keys), so the report must name keys it cannot find by fingerprint only.
+    let lookalike = '';
+    for (let i = 0; !lookalike; i++) {
+      const parsed = parsePrivateKeyHex(bytesToHex(sha256(utf8ToBytes(`lookalike ${i}`))));
+      if (!parsed.ok) continue;
+      const candidate = bytesToHex(compressedPublicKey(parsed.bytes));
+      if (candidate.endsWith('01')) lookalike = candidate;
+    }
+    for (const format of ['text', 'json']) {
+      const run = runCli(['threat', '--stacker-set', POX4, '--me', lookalike, '--format', format]);
+      assert.equal(run.code, 0, run.stderr);
+      for (const form of [lookalike, lookalike.slice(0, 16), lookalike.slice(-16)])
+        assert.ok(!run.stdout.includes(form) && !run.stderr.includes(form), `${format}: the --me value was echoed`);
+      if (format === 'json') assert.deepEqual(json(run).me.missing, [fingerprint(lookalike)]);
     }
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { fingerprint } from '../../src/stacks/fingerprint.js';
 import { parseOperatorMap } from '../../src/stacks/operators.js';
 import { parseStackerSet, type StackerSet } from '../../src/stacks/signer-set.js';
 import { analyseThreat } from '../../src/stacks/threat-analysis.js';
@@ -127,7 +128,7 @@ describe('analyseThreat', () => {
     const missing = key('elsewhere');
     const alone = analyseThreat(set, { myKeys: [light, missing] }).me!;
     assert.deepEqual(alone.keys, [light]);
-    assert.deepEqual(alone.missing, [missing]);
+    assert.deepEqual(alone.missing, [fingerprint(missing)], 'named by fingerprint, never echoed');
     assert.equal(alone.weight, 5);
     assert.equal(alone.canHaltAlone, false);
     assert.equal(alone.operator, null);
