@@ -1,12 +1,5 @@
 import { formatAddress, parseAddress } from './address-range.js';
-import {
-  evaluateBaseChains,
-  evaluatePacket,
-  type Packet,
-  type Reach,
-  ROUTED_TO_TARGET,
-  type Verdict,
-} from './evaluate.js';
+import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import {
   type AddressRange,
   FAMILIES,

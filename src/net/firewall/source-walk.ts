@@ -48,6 +48,50 @@ export function gapOf(cuts: readonly bigint[], value: bigint): Gap {
   return low;
 }
 
+/** First index in sorted `gaps` at or above `gap`. */
+function lowerBound(gaps: readonly Gap[], gap: Gap): number {
+  let low = 0;
+  let high = gaps.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (gaps[middle]! < gap) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Splits sorted `gaps` by sorted, disjoint `intervals` with binary searches: a rule naming one address costs a
+ * search, not a test per source. Every gap array here is sorted: they start sorted and splits keep the order.
+ */
+function sliceInside(gaps: Gap[], intervals: readonly [number, number][]): { inside: Gap[]; outside: Gap[] } {
+  const inside: Gap[] = [];
+  const outside: Gap[] = [];
+  let done = 0;
+  for (const [from, to] of intervals) {
+    const start = Math.max(done, lowerBound(gaps, from));
+    const end = Math.max(start, lowerBound(gaps, to));
+    if (start === end) continue;
+    for (let index = done; index < start; index++) outside.push(gaps[index]!);
+    for (let index = start; index < end; index++) inside.push(gaps[index]!);
+    done = end;
+  }
+  if (inside.length === 0) return { inside, outside: gaps };
+  for (let index = done; index < gaps.length; index++) outside.push(gaps[index]!);
+  return { inside, outside };
+}
+
+/** Sorted and merged, so slices of a sorted gap list don't overlap. */
+function mergeIntervals(intervals: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [from, to] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
 /** Per source, the ways each group ends in `first` followed by those it ends in `second` (the same sources). */
 function concatGroups(first: Group[], second: Group[]): Group[] {
   const owner = new Map<Gap, number>();
@@ -91,7 +135,7 @@ class SourceWalker {
           gapOf(this.cuts, range.first),
           gapOf(this.cuts, range.last + 1n),
         ]);
-        compiled.tests.push({ negate: match.negate, intervals });
+        compiled.tests.push({ negate: match.negate, intervals: mergeIntervals(intervals) });
       } else {
         compiled.maybe = true;
       }
@@ -103,6 +147,10 @@ class SourceWalker {
   private split(rule: FirewallRule, gaps: Gap[]): Record<Tri, Gap[]> {
     const { tests, maybe } = this.compile(rule);
     if (tests.length === 0) return maybe ? { yes: [], maybe: gaps, no: [] } : { yes: gaps, maybe: [], no: [] };
+    if (tests.length === 1 && !tests[0]!.negate) {
+      const { inside, outside } = sliceInside(gaps, tests[0]!.intervals);
+      return maybe ? { yes: [], maybe: inside, no: outside } : { yes: inside, maybe: [], no: outside };
+    }
     const parts: Record<Tri, Gap[]> = { yes: [], maybe: [], no: [] };
     for (const gap of gaps) {
       const matches = tests.every(

@@ -1,10 +1,11 @@
-import { baseChains, matchOne, type Packet } from './evaluate.js';
+import { type BaseChain, baseChains, matchOne, type Packet } from './evaluate.js';
 import type { FirewallChain, FirewallRule, FirewallRuleset, FirewallTable, Match } from './model.js';
 import { tableFamilies } from './model.js';
 
 // Exposure asks the same question for many sources at one port and input interface. For that port and interface,
 // most rules can't match whoever connects (another port, another interface): they are dropped, and the matches
-// whose answer doesn't depend on the source are dropped too, so each per-source walk only compares addresses.
+// whose answer doesn't depend on the source are dropped too, so the walk over sources (source-walk.ts) only
+// compares addresses.
 // Dropping a rule that can't match and a match that always says yes changes no walk: the walker skips the first
 // and the second never decides anything.
 
@@ -12,8 +13,8 @@ import { tableFamilies } from './model.js';
 export type FixedPacket = Omit<Packet, 'saddr'>;
 
 export interface SourceView {
-  /** The input base chains as they stand for the fixed packet: only rules that may match, only source-dependent matches. */
-  chains: { table: FirewallTable; chain: FirewallChain }[];
+  /** The input base chains as the fixed packet sees them: rules that may match, matches that may differ. */
+  chains: BaseChain[];
   /**
    * Sorted, distinct boundaries (first, last + 1) of the source ranges of rules the walk can reach: two sources
    * between the same two boundaries take the same way through the ruleset.
@@ -54,7 +55,7 @@ function compareBigints(a: bigint, b: bigint): number {
 }
 
 /** Boundaries of the source ranges in chains reachable from the base chains (a jump is followed by name). */
-function reachableSourceCuts(chains: readonly { table: FirewallTable; chain: FirewallChain }[], packet: FixedPacket) {
+function reachableSourceCuts(chains: readonly BaseChain[], packet: FixedPacket): bigint[] {
   const cuts = new Set<bigint>();
   const seen = new Set<FirewallChain>();
   const queue = [...chains];
