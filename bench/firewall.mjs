@@ -1,5 +1,7 @@
 // Firewall model cost on large, realistic rulesets: parse and inboundExposure medians, against the cost of starting
-// node at all (`node -e 0`), measured in the same run. Usage: npm run bench:firewall [-- --runs N]
+// node at all (`node -e 0`), measured in the same run. Usage: npm run bench:firewall [-- --runs N] [--reference]
+// --reference also times the straightforward implementation the differential test keeps (one walk per port piece
+// per source piece), so before and after come from the same run.
 import { spawnSync } from 'node:child_process';
 import { inboundExposure } from '../dist/src/net/firewall/exposure.js';
 import { parseIptablesSave } from '../dist/src/parsers/iptables-save.js';
@@ -7,6 +9,9 @@ import { parseNftablesConf } from '../dist/src/parsers/nftables.js';
 import { ufwRuleset } from '../dist/src/parsers/ufw.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
+const reference = process.argv.includes('--reference')
+  ? (await import('../dist/test/net/firewall/reference/exposure.js')).inboundExposure
+  : undefined;
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -195,15 +200,21 @@ const cases = [
 const anchor = anchorTime();
 console.log(`runs per case: ${runs} (median), machine: ${process.arch}, node ${process.version}`);
 console.log(`${'node -e 0 (anchor)'.padEnd(34)} ${anchor.toFixed(1).padStart(8)} ms`);
+const referenceHeader = reference ? ` ${'reference'.padStart(12)}` : '';
 console.log(
-  `${'ruleset'.padEnd(34)} ${'rules'.padStart(6)} ${'parse'.padStart(10)} ${'exposure'.padStart(12)}  vs anchor`,
+  `${'ruleset'.padEnd(34)} ${'rules'.padStart(6)} ${'parse'.padStart(10)} ${'exposure'.padStart(12)}${referenceHeader}  vs anchor`,
 );
 for (const [name, parse] of cases) {
   const ruleset = parse();
   const rules = ruleset.tables.reduce((sum, table) => sum + table.chains.reduce((n, c) => n + c.rules.length, 0), 0);
   const parseMs = time(parse);
   const exposureMs = time(() => inboundExposure(ruleset));
+  const referenceMs = reference
+    ? ` ${time(() => reference(ruleset))
+        .toFixed(2)
+        .padStart(9)} ms`
+    : '';
   console.log(
-    `${name.padEnd(34)} ${String(rules).padStart(6)} ${parseMs.toFixed(2).padStart(7)} ms ${exposureMs.toFixed(2).padStart(9)} ms  ${((parseMs + exposureMs) / anchor).toFixed(2)}×`,
+    `${name.padEnd(34)} ${String(rules).padStart(6)} ${parseMs.toFixed(2).padStart(7)} ms ${exposureMs.toFixed(2).padStart(9)} ms${referenceMs}  ${((parseMs + exposureMs) / anchor).toFixed(2)}×`,
   );
 }

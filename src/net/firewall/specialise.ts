@@ -1,6 +1,5 @@
 import { type BaseChain, baseChains, matchOne, type Packet } from './evaluate.js';
 import type { FirewallChain, FirewallRule, FirewallRuleset, FirewallTable, Match } from './model.js';
-import { tableFamilies } from './model.js';
 
 // Exposure asks the same question for many sources at one port and input interface. For that port and interface,
 // most rules can't match whoever connects (another port, another interface): they are dropped, and the matches
@@ -54,16 +53,21 @@ function compareBigints(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Boundaries of the source ranges in chains reachable from the base chains (a jump is followed by name). */
-function reachableSourceCuts(chains: readonly BaseChain[], packet: FixedPacket): bigint[] {
+/**
+ * The ruleset as `packet`'s family, port and interfaces see it, whatever its source. Only chains the input base
+ * chains can reach are kept (a jump finds its target by name, as the walker does, and the first chain of a name is
+ * always among them), so NAT and forward chains cost nothing.
+ */
+export function sourceView(ruleset: FirewallRuleset, packet: FixedPacket): SourceView {
   const cuts = new Set<bigint>();
-  const seen = new Set<FirewallChain>();
-  const queue = [...chains];
+  const specialised = new Map<FirewallChain, FirewallChain>();
+  const queue = baseChains(ruleset, packet.family, 'input');
   for (let index = 0; index < queue.length; index++) {
     const { table, chain } = queue[index]!;
-    if (seen.has(chain)) continue;
-    seen.add(chain);
-    for (const rule of chain.rules) {
+    if (specialised.has(chain)) continue;
+    const view = specialiseChain(chain, packet);
+    specialised.set(chain, view);
+    for (const rule of view.rules) {
       for (const match of rule.matches) {
         if (match.kind !== 'address' || !dependsOnSource(match, packet)) continue;
         for (const range of match.ranges) cuts.add(range.first).add(range.last + 1n);
@@ -71,17 +75,18 @@ function reachableSourceCuts(chains: readonly BaseChain[], packet: FixedPacket):
       const action = rule.action;
       if (action.kind !== 'jump' && action.kind !== 'goto') continue;
       const target = table.chains.find((candidate) => candidate.name === action.chain);
-      if (target && !seen.has(target)) queue.push({ table, chain: target });
+      if (target && !specialised.has(target)) queue.push({ table, chain: target });
     }
   }
-  return [...cuts].sort(compareBigints);
-}
-
-/** The ruleset as `packet`'s family, port and interfaces see it, whatever its source. */
-export function sourceView(ruleset: FirewallRuleset, packet: FixedPacket): SourceView {
-  const tables: FirewallTable[] = ruleset.tables
-    .filter((table) => tableFamilies(table.family).includes(packet.family))
-    .map((table) => ({ ...table, chains: table.chains.map((chain) => specialiseChain(chain, packet)) }));
-  const chains = baseChains({ tables, problems: ruleset.problems }, packet.family, 'input');
-  return { chains, cuts: reachableSourceCuts(chains, packet) };
+  const tables: FirewallTable[] = ruleset.tables.map((table) => ({
+    ...table,
+    chains: table.chains.flatMap((chain) => {
+      const view = specialised.get(chain);
+      return view ? [view] : [];
+    }),
+  }));
+  return {
+    chains: baseChains({ tables, problems: ruleset.problems }, packet.family, 'input'),
+    cuts: [...cuts].sort(compareBigints),
+  };
 }
