@@ -43,8 +43,9 @@ export interface Verdict {
   uncertain: Origin[];
 }
 
-type Outcome = 'accept' | 'drop' | 'unknown' | 'return';
-interface Path {
+export type Outcome = 'accept' | 'drop' | 'unknown' | 'return';
+/** One way through a chain (the walker follows an undecided rule both ways). */
+export interface Path {
   outcome: Outcome;
   origin?: Origin;
   /** Undecided rules on the way, assumed to match or not. */
@@ -53,17 +54,17 @@ interface Path {
   assumed: Origin[];
 }
 
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 const MAX_PATHS = 256;
 
-type Tri = 'yes' | 'no' | 'maybe';
+export type Tri = 'yes' | 'no' | 'maybe';
 
 function matchName(pattern: string, name: string | undefined): boolean {
   if (pattern.endsWith('*')) return name === undefined ? pattern === '*' : name.startsWith(pattern.slice(0, -1));
   return pattern === name;
 }
 
-function negated(result: boolean, negate: boolean): Tri {
+export function negated(result: boolean, negate: boolean): Tri {
   return result !== negate ? 'yes' : 'no';
 }
 
@@ -113,9 +114,9 @@ function matchRule(rule: FirewallRule, packet: Packet): Tri {
   return result;
 }
 
-type Way = Pick<Path, 'uncertain' | 'assumed'>;
+export type Way = Pick<Path, 'uncertain' | 'assumed'>;
 
-function undecided(way: Way, origin: Origin): Way {
+export function undecided(way: Way, origin: Origin): Way {
   return { uncertain: [...way.uncertain, origin], assumed: [...way.assumed, origin] };
 }
 
@@ -182,19 +183,20 @@ class Walker {
 }
 
 /** Past this many ways through a ruleset, the rest is summarised as one undecided way. */
-function cap(paths: Path[]): Path[] {
+export function cap(paths: Path[]): Path[] {
   if (paths.length <= MAX_PATHS) return paths;
   const tooMany = { text: 'too many undecided rules' };
   return [...paths.slice(0, MAX_PATHS), { outcome: 'unknown', uncertain: [tooMany], assumed: [tooMany] }];
 }
 
 /** Base chains of `hook` that filter `family`, by priority (netfilter runs lower numbers first). */
-export function baseChains(
-  ruleset: FirewallRuleset,
-  family: Family,
-  hook: string,
-): { table: FirewallTable; chain: FirewallChain }[] {
-  const found: { table: FirewallTable; chain: FirewallChain }[] = [];
+export interface BaseChain {
+  table: FirewallTable;
+  chain: FirewallChain;
+}
+
+export function baseChains(ruleset: FirewallRuleset, family: Family, hook: string): BaseChain[] {
+  const found: BaseChain[] = [];
   for (const table of ruleset.tables) {
     if (!tableFamilies(table.family).includes(family)) continue;
     for (const chain of table.chains) {
@@ -206,45 +208,73 @@ export function baseChains(
 
 /** Evaluates one packet at one hook (`input` for the host, `forward` for DNATed traffic). */
 export function evaluatePacket(ruleset: FirewallRuleset, packet: Packet, hook = 'input'): Verdict {
-  const chains = baseChains(ruleset, packet.family, hook);
-  if (chains.length === 0) {
-    return {
-      reach: 'open',
-      decidedBy: [{ text: `no ${packet.family} ${hook} chain: nothing filters it` }],
-      uncertain: [],
-    };
+  return evaluateBaseChains(baseChains(ruleset, packet.family, hook), packet, hook);
+}
+
+/** What the base chains before this one left: the accepting origins, the undecided ones, whether any was unsure. */
+export interface ChainFold {
+  accepted: Origin[];
+  uncertain: Origin[];
+  undecided: boolean;
+}
+
+export function noChainVerdict(family: Family, hook: string): Verdict {
+  return { reach: 'open', decidedBy: [{ text: `no ${family} ${hook} chain: nothing filters it` }], uncertain: [] };
+}
+
+/**
+ * Folds one base chain's ways into what the earlier chains left: a closed verdict when every way drops (final),
+ * else the state the next chain starts from. `fold` is not changed.
+ */
+export function foldChain(fold: ChainFold, chain: FirewallChain, walked: readonly Path[]): Verdict | ChainFold {
+  const paths = walked.map((path) =>
+    path.outcome === 'return'
+      ? { ...path, outcome: chain.policy as Outcome, origin: chain.origin ?? { text: `${chain.name} policy` } }
+      : path,
+  );
+  if (paths.every((path) => path.outcome === 'drop')) {
+    return { reach: 'closed', decidedBy: unique(paths.map((path) => path.origin)), uncertain: [] };
   }
-  const accepted: Origin[] = [];
-  const uncertain: Origin[] = [];
-  let undecided = false;
-  for (const { table, chain } of chains) {
-    const paths = new Walker(table, packet)
-      .chain(chain, { uncertain: [], assumed: [] }, 0)
-      .map((path) =>
-        path.outcome === 'return'
-          ? { ...path, outcome: chain.policy as Outcome, origin: chain.origin ?? { text: `${chain.name} policy` } }
-          : path,
-      );
-    if (paths.every((path) => path.outcome === 'drop')) {
-      return { reach: 'closed', decidedBy: unique(paths.map((path) => path.origin)), uncertain: [] };
-    }
-    // An accepting way that assumed no undecided rule matched is certain for some packet: an undecided drop
-    // (say on TCP flags) does not close the port for an ordinary SYN.
-    const certain = paths.filter((path) => path.outcome === 'accept' && path.assumed.length === 0);
-    if (certain.length > 0 || paths.every((path) => path.outcome === 'accept')) {
-      const deciding = certain.length > 0 ? certain : paths;
-      accepted.push(...deciding.map((path) => path.origin).filter((origin): origin is Origin => !!origin));
-      continue;
-    }
-    undecided = true;
-    accepted.push(...paths.filter((path) => path.outcome === 'accept').map((path) => path.origin!));
-    uncertain.push(...paths.flatMap((path) => path.uncertain));
+  // An accepting way that assumed no undecided rule matched is certain for some packet: an undecided drop
+  // (say on TCP flags) does not close the port for an ordinary SYN.
+  const certain = paths.filter((path) => path.outcome === 'accept' && path.assumed.length === 0);
+  if (certain.length > 0 || paths.every((path) => path.outcome === 'accept')) {
+    const deciding = certain.length > 0 ? certain : paths;
+    const origins = deciding.map((path) => path.origin).filter((origin): origin is Origin => !!origin);
+    return { ...fold, accepted: [...fold.accepted, ...origins] };
   }
   return {
-    reach: undecided ? 'possibly-open' : 'open',
-    decidedBy: unique(accepted),
-    uncertain: unique(uncertain),
+    accepted: [...fold.accepted, ...paths.filter((path) => path.outcome === 'accept').map((path) => path.origin!)],
+    uncertain: [...fold.uncertain, ...paths.flatMap((path) => path.uncertain)],
+    undecided: true,
   };
+}
+
+export function isVerdict(value: Verdict | ChainFold): value is Verdict {
+  return 'reach' in value;
+}
+
+/** The verdict once every base chain let the packet through. */
+export function foldVerdict(fold: ChainFold): Verdict {
+  return {
+    reach: fold.undecided ? 'possibly-open' : 'open',
+    decidedBy: unique(fold.accepted),
+    uncertain: unique(fold.uncertain),
+  };
+}
+
+export const EMPTY_FOLD: ChainFold = { accepted: [], uncertain: [], undecided: false };
+
+/** evaluatePacket with the hook's base chains already found. */
+export function evaluateBaseChains(chains: readonly BaseChain[], packet: Packet, hook = 'input'): Verdict {
+  if (chains.length === 0) return noChainVerdict(packet.family, hook);
+  let fold = EMPTY_FOLD;
+  for (const { table, chain } of chains) {
+    const next = foldChain(fold, chain, new Walker(table, packet).chain(chain, { uncertain: [], assumed: [] }, 0));
+    if (isVerdict(next)) return next;
+    fold = next;
+  }
+  return foldVerdict(fold);
 }
 
 function unique(origins: (Origin | undefined)[]): Origin[] {

@@ -9,6 +9,8 @@ import {
   type PortRange,
   tableFamilies,
 } from './model.js';
+import { type Gap, sourceVerdicts } from './source-walk.js';
+import { type FixedPacket, sourceView } from './specialise.js';
 
 // "Which ports are open to whom": the port space and the source space are cut at every boundary a rule names, so
 // one packet per piece decides the whole piece exactly (every address or port inside a piece matches the same rules).
@@ -118,47 +120,74 @@ function judgePort(
   interfaces: (string | undefined)[],
 ): PieceResult | undefined {
   for (const iif of interfaces) {
-    const open: { source: SourcePiece; verdict: Verdict }[] = [];
+    const fixed: FixedPacket = { family, dport: port, ...(iif !== undefined ? { iif } : {}), oif: null };
+    const view = sourceView(ruleset, fixed);
+    // Source pieces come in address order after "any", so the gap holding each only moves forward.
+    const gaps: Gap[] = [];
+    let gap = 0;
     for (const source of sources) {
-      const packet: Packet = {
-        family,
-        dport: port,
-        ...(source.value !== undefined ? { saddr: source.value } : {}),
-        ...(iif !== undefined ? { iif } : {}),
-        oif: null,
-      };
-      const verdict = evaluatePacket(ruleset, packet);
-      if (verdict.reach !== 'closed') open.push({ source, verdict });
+      if (source.value === undefined) {
+        gaps.push(-1);
+        continue;
+      }
+      while (gap < view.cuts.length && view.cuts[gap]! <= source.value) gap++;
+      gaps.push(gap);
     }
+    const verdicts = sourceVerdicts(view.chains, fixed, view.cuts, [...new Set(gaps)]);
+    const open: { source: SourcePiece; verdict: Verdict }[] = [];
+    sources.forEach((source, index) => {
+      const verdict = verdicts.get(gaps[index]!)!;
+      if (verdict.reach !== 'closed') open.push({ source, verdict });
+    });
     if (open.length === 0) continue;
     // The interface-specific pieces are reported only when nothing is open on an unnamed interface.
     const fromAnyone = open.some((entry) => entry.source.value === undefined);
     const labels = [...new Set(narrowestCovering(open.map((entry) => entry.source)).map((piece) => piece.label))];
-    const verdicts = open.map((entry) => entry.verdict);
+    const openVerdicts = open.map((entry) => entry.verdict);
     return {
       sources: fromAnyone ? 'any' : labels,
       ...(iif !== undefined ? { interfaces: [iif] } : {}),
-      reach: verdicts.every((verdict) => verdict.reach === 'open') ? 'open' : 'possibly-open',
-      verdicts,
+      reach: openVerdicts.every((verdict) => verdict.reach === 'open') ? 'open' : 'possibly-open',
+      verdicts: openVerdicts,
     };
   }
   return undefined;
 }
 
+/**
+ * What decides a port is only which dport matches hold it: ports that fall in the same ones share one judgement
+ * (the gaps between named ports all do).
+ */
+function portSignature(dports: readonly PortRange[][], port: number): string {
+  let signature = '';
+  for (const ranges of dports) signature += ranges.some((range) => range.from <= port && port <= range.to) ? '1' : '0';
+  return signature;
+}
+
 /** Drops pieces whose range lies inside another open piece's range: "10.0.0.0/8" says enough. */
 function narrowestCovering(pieces: SourcePiece[]): SourcePiece[] {
-  return pieces.filter(
-    (piece) =>
-      !pieces.some(
-        (other) =>
-          other !== piece &&
-          other.range &&
-          piece.range &&
-          other.range !== piece.range &&
-          other.range.first <= piece.range.first &&
-          piece.range.last <= other.range.last,
-      ),
+  const contained = containedRanges([...new Set(pieces.flatMap((piece) => (piece.range ? [piece.range] : [])))]);
+  return pieces.filter((piece) => !piece.range || !contained.has(piece.range));
+}
+
+/** The ranges inside another of `ranges` (two equal ranges are inside each other), by a sweep in start order. */
+function containedRanges(ranges: AddressRange[]): Set<AddressRange> {
+  const sorted = [...ranges].sort((a, b) =>
+    a.first !== b.first ? (a.first < b.first ? -1 : 1) : a.last !== b.last ? (a.last > b.last ? -1 : 1) : 0,
   );
+  const contained = new Set<AddressRange>();
+  // The furthest end among ranges starting earlier (or as early and ending later): it covers the next one if it
+  // reaches past that one's end.
+  let furthest: bigint | undefined;
+  for (let index = 0; index < sorted.length; index++) {
+    const range = sorted[index]!;
+    const sameAs = (other: AddressRange | undefined) =>
+      other !== undefined && other.first === range.first && other.last === range.last;
+    const insideEarlier = furthest !== undefined && furthest >= range.last;
+    if (insideEarlier || sameAs(sorted[index - 1]) || sameAs(sorted[index + 1])) contained.add(range);
+    if (furthest === undefined || range.last > furthest) furthest = range.last;
+  }
+  return contained;
 }
 
 function sameShape(a: PieceResult, b: PieceResult): boolean {
@@ -189,9 +218,15 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
     const sources = sourcePieces(ruleset, family);
     const interfaces = interfacePieces(ruleset, family);
     const open: OpenPort[] = [];
+    const dports = familyRules(ruleset, family).flatMap((rule) =>
+      rule.matches.flatMap((match) => (match.kind === 'dport' ? [match.ports] : [])),
+    );
+    const judged = new Map<string, PieceResult | undefined>();
     let previous: PieceResult | undefined;
     for (const piece of pieces) {
-      const result = judgePort(ruleset, family, piece.from, sources, interfaces);
+      const signature = portSignature(dports, piece.from);
+      if (!judged.has(signature)) judged.set(signature, judgePort(ruleset, family, piece.from, sources, interfaces));
+      const result = judged.get(signature);
       if (!result) {
         previous = undefined;
         continue;
@@ -211,7 +246,7 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
         open.push({
           family,
           ports: { ...piece },
-          sources: result.sources,
+          sources: result.sources === 'any' ? 'any' : [...result.sources],
           ...(result.interfaces ? { interfaces: result.interfaces } : {}),
           reach: result.reach,
           decidedBy: mergeOrigins(result.verdicts, 'decidedBy'),

@@ -1,0 +1,89 @@
+// The fast inboundExposure must say exactly what the straightforward one said (kept in ./reference/): same open
+// ports, sources, interfaces, reach and deciding rules, on hundreds of random rulesets and on large realistic ones.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { inboundExposure } from '../../../src/net/firewall/exposure.js';
+import type { FirewallRuleset } from '../../../src/net/firewall/model.js';
+import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
+import { parseNftablesConf } from '../../../src/parsers/nftables.js';
+import { randomRuleset } from './random-ruleset.js';
+import { inboundExposure as referenceExposure } from './reference/exposure.js';
+
+const RANDOM_CASES = 400;
+
+function assertSameExposure(ruleset: FirewallRuleset, label: string): void {
+  assert.deepEqual(inboundExposure(ruleset), referenceExposure(ruleset), label);
+}
+
+describe('inboundExposure agrees with the reference implementation', () => {
+  test(`${RANDOM_CASES} random rulesets (seeded)`, () => {
+    let open = 0;
+    for (let seed = 1; seed <= RANDOM_CASES; seed++) {
+      const ruleset = randomRuleset(seed);
+      assertSameExposure(ruleset, `seed ${seed}`);
+      open += inboundExposure(ruleset).reduce((sum, family) => sum + family.open.length, 0);
+    }
+    // The generator must produce interesting rulesets, not only closed or empty ones.
+    assert.ok(open > RANDOM_CASES, `only ${open} open entries over ${RANDOM_CASES} rulesets`);
+  });
+
+  test('nft: bans in an early chain, per-source ports, an interface and an undecided rule', () => {
+    const bans = Array.from({ length: 60 }, (_, index) =>
+      index % 4 === 3 ? `\t\tip6 saddr 2001:db8::${index.toString(16)} drop` : `\t\tip saddr 100.64.0.${index} drop`,
+    );
+    const ports = Array.from(
+      { length: 30 },
+      (_, index) => `\t\tip saddr 10.${index}.0.0/16 tcp dport ${10000 + (index % 20)} accept`,
+    );
+    const text = [
+      'table inet f2b {',
+      '\tchain f2b-chain {',
+      '\t\ttype filter hook input priority filter - 1; policy accept;',
+      ...bans,
+      '\t}',
+      '}',
+      'table inet filter {',
+      '\tchain input {',
+      '\t\ttype filter hook input priority filter; policy drop;',
+      '\t\tct state established,related accept',
+      '\t\tiif "lo" accept',
+      '\t\tiifname "wg0" tcp dport 9100 accept',
+      '\t\ttcp dport 9000 limit rate 10/second accept',
+      '\t\ttcp dport { 22, 20444 } accept',
+      '\t\tip saddr 10.0.0.0/8 jump lan',
+      ...ports,
+      '\t}',
+      '\tchain lan {',
+      '\t\tip saddr 10.1.2.3 return',
+      '\t\ttcp dport 30000-30010 accept',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text, resolve: () => [] });
+    assert.deepEqual(ruleset.problems, []);
+    assertSameExposure(ruleset, 'nft ruleset');
+  });
+
+  test('iptables-save: fail2ban chain jumped for one port', () => {
+    const text = [
+      '*filter',
+      ':INPUT DROP [0:0]',
+      ':FORWARD DROP [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ':f2b-sshd - [0:0]',
+      '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd',
+      '-A INPUT -i lo -j ACCEPT',
+      '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+      '-A INPUT -s 192.168.0.0/16 -p tcp -m tcp --dport 9000:9100 -j ACCEPT',
+      ...Array.from({ length: 80 }, (_, index) => `-A f2b-sshd -s 198.51.100.${index}/32 -j REJECT`),
+      '-A f2b-sshd -s 192.168.5.0/24 -j REJECT',
+      '-A f2b-sshd -j RETURN',
+      'COMMIT',
+      '',
+    ].join('\n');
+    const ruleset = parseIptablesSave(text, { family: 'ipv4', file: '/etc/iptables/rules.v4' });
+    assert.deepEqual(ruleset.problems, []);
+    assertSameExposure(ruleset, 'iptables ruleset');
+  });
+});

@@ -1,0 +1,282 @@
+// Frozen copy of src/net/firewall/evaluate.ts before the exposure computation was made fast: the oracle the
+// differential test (test/net/firewall/exposure-differential.test.ts) compares the fast one with. Keep it slow and as is.
+import { parseAddress } from '../../../../src/net/firewall/address-range.js';
+import {
+  type Family,
+  type FirewallChain,
+  type FirewallRule,
+  type FirewallRuleset,
+  type FirewallTable,
+  type Match,
+  type Origin,
+  tableFamilies,
+} from '../../../../src/net/firewall/model.js';
+
+// Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
+// priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.
+// A match the model can't decide (an unknown expression, the host's own address) is followed both ways; when the
+// two ways disagree, the port is "possibly open".
+
+export const ROUTED_TO_TARGET = '\u0000routed';
+
+export type Reach = 'open' | 'closed' | 'possibly-open';
+
+export interface Packet {
+  family: Family;
+  dport: number;
+  /** Undefined: an address no rule names. */
+  saddr?: bigint;
+  /** Undefined: unknown (input: one of the host's own addresses). */
+  daddr?: bigint;
+  /** Undefined: an interface no rule names (never `lo`: the connection comes from outside). */
+  iif?: string;
+  /**
+   * null: no output interface (input hook); ROUTED_TO_TARGET: the interface towards a DNAT target, taken to be the
+   * one the forward rules name (Docker's `-o docker0`); undefined: unknown.
+   */
+  oif?: string | null;
+}
+
+export interface Verdict {
+  reach: Reach;
+  /** The rules and policies that decided (accepting rules when open, dropping ones when closed). */
+  decidedBy: Origin[];
+  /** Rules followed both ways because they could not be decided. */
+  uncertain: Origin[];
+}
+
+type Outcome = 'accept' | 'drop' | 'unknown' | 'return';
+interface Path {
+  outcome: Outcome;
+  origin?: Origin;
+  /** Undecided rules on the way, assumed to match or not. */
+  uncertain: Origin[];
+  /** Undecided rules this way assumed to match: a way that assumed none is certain for some packet. */
+  assumed: Origin[];
+}
+
+const MAX_DEPTH = 32;
+const MAX_PATHS = 256;
+
+type Tri = 'yes' | 'no' | 'maybe';
+
+function matchName(pattern: string, name: string | undefined): boolean {
+  if (pattern.endsWith('*')) return name === undefined ? pattern === '*' : name.startsWith(pattern.slice(0, -1));
+  return pattern === name;
+}
+
+function negated(result: boolean, negate: boolean): Tri {
+  return result !== negate ? 'yes' : 'no';
+}
+
+export function matchOne(match: Match, packet: Packet): Tri {
+  switch (match.kind) {
+    case 'family':
+      return match.family === packet.family ? 'yes' : 'no';
+    case 'protocol':
+      return negated(match.protocols.includes('tcp') || match.protocols.includes('6'), match.negate);
+    case 'dport': {
+      const carriesPort = match.protocols.some((protocol) => ['tcp', '6', 'th'].includes(protocol));
+      if (!carriesPort) return 'no';
+      const inside = match.ports.some((range) => range.from <= packet.dport && packet.dport <= range.to);
+      return negated(inside, match.negate);
+    }
+    case 'address': {
+      if (match.family !== packet.family) return 'no';
+      const value = match.field === 'saddr' ? packet.saddr : packet.daddr;
+      if (value === undefined && match.field === 'daddr') return 'maybe';
+      const inside = value !== undefined && match.ranges.some((range) => range.first <= value && value <= range.last);
+      return negated(inside, match.negate);
+    }
+    case 'interface': {
+      const name = match.direction === 'in' ? packet.iif : packet.oif;
+      if (name === undefined && match.direction === 'out') return 'maybe';
+      if (name === null) return negated(false, match.negate);
+      if (name === ROUTED_TO_TARGET) return negated(true, match.negate);
+      return negated(
+        match.names.some((pattern) => matchName(pattern, name)),
+        match.negate,
+      );
+    }
+    case 'ctState':
+      return negated(match.states.includes('new'), match.negate);
+    case 'unknown':
+      return 'maybe';
+  }
+}
+
+function matchRule(rule: FirewallRule, packet: Packet): Tri {
+  let result: Tri = 'yes';
+  for (const match of rule.matches) {
+    const one = matchOne(match, packet);
+    if (one === 'no') return 'no';
+    if (one === 'maybe') result = 'maybe';
+  }
+  return result;
+}
+
+type Way = Pick<Path, 'uncertain' | 'assumed'>;
+
+function undecided(way: Way, origin: Origin): Way {
+  return { uncertain: [...way.uncertain, origin], assumed: [...way.assumed, origin] };
+}
+
+class Walker {
+  constructor(
+    private readonly table: FirewallTable,
+    private readonly packet: Packet,
+  ) {}
+
+  chain(chain: FirewallChain, way: Way, depth: number): Path[] {
+    return this.from(chain, 0, way, depth);
+  }
+
+  private from(chain: FirewallChain, index: number, way: Way, depth: number): Path[] {
+    for (let i = index; i < chain.rules.length; i++) {
+      const rule = chain.rules[i]!;
+      const matched = matchRule(rule, this.packet);
+      if (matched === 'no') continue;
+      if (matched === 'maybe') {
+        const uncertain = [...way.uncertain, rule.origin];
+        return cap([
+          ...this.act(chain, i, rule, { uncertain, assumed: [...way.assumed, rule.origin] }, depth),
+          ...this.from(chain, i + 1, { uncertain, assumed: way.assumed }, depth),
+        ]);
+      }
+      return this.act(chain, i, rule, way, depth);
+    }
+    return [{ outcome: 'return', ...(chain.origin ? { origin: chain.origin } : {}), ...way }];
+  }
+
+  private act(chain: FirewallChain, index: number, rule: FirewallRule, way: Way, depth: number): Path[] {
+    const action = rule.action;
+    switch (action.kind) {
+      case 'accept':
+        return [{ outcome: 'accept', origin: rule.origin, ...way }];
+      case 'drop':
+      case 'reject':
+        return [{ outcome: 'drop', origin: rule.origin, ...way }];
+      case 'return':
+        return [{ outcome: 'return', origin: rule.origin, ...way }];
+      case 'continue':
+      case 'nat':
+      case 'dnat':
+        return this.from(chain, index + 1, way, depth);
+      case 'unknown':
+        return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
+      case 'jump':
+      case 'goto': {
+        const target = this.table.chains.find((candidate) => candidate.name === action.chain);
+        if (!target || depth >= MAX_DEPTH) {
+          return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
+        }
+        const paths: Path[] = [];
+        for (const path of this.chain(target, way, depth + 1)) {
+          const { uncertain, assumed } = path;
+          if (path.outcome !== 'return') paths.push(path);
+          else if (action.kind === 'jump') paths.push(...this.from(chain, index + 1, { uncertain, assumed }, depth));
+          else paths.push({ ...path, origin: rule.origin });
+        }
+        return cap(paths);
+      }
+    }
+  }
+}
+
+/** Past this many ways through a ruleset, the rest is summarised as one undecided way. */
+function cap(paths: Path[]): Path[] {
+  if (paths.length <= MAX_PATHS) return paths;
+  const tooMany = { text: 'too many undecided rules' };
+  return [...paths.slice(0, MAX_PATHS), { outcome: 'unknown', uncertain: [tooMany], assumed: [tooMany] }];
+}
+
+/** Base chains of `hook` that filter `family`, by priority (netfilter runs lower numbers first). */
+export function baseChains(
+  ruleset: FirewallRuleset,
+  family: Family,
+  hook: string,
+): { table: FirewallTable; chain: FirewallChain }[] {
+  const found: { table: FirewallTable; chain: FirewallChain }[] = [];
+  for (const table of ruleset.tables) {
+    if (!tableFamilies(table.family).includes(family)) continue;
+    for (const chain of table.chains) {
+      if (chain.hook === hook && chain.type === 'filter') found.push({ table, chain });
+    }
+  }
+  return found.sort((a, b) => a.chain.priority - b.chain.priority);
+}
+
+/** Evaluates one packet at one hook (`input` for the host, `forward` for DNATed traffic). */
+export function evaluatePacket(ruleset: FirewallRuleset, packet: Packet, hook = 'input'): Verdict {
+  const chains = baseChains(ruleset, packet.family, hook);
+  if (chains.length === 0) {
+    return {
+      reach: 'open',
+      decidedBy: [{ text: `no ${packet.family} ${hook} chain: nothing filters it` }],
+      uncertain: [],
+    };
+  }
+  const accepted: Origin[] = [];
+  const uncertain: Origin[] = [];
+  let undecided = false;
+  for (const { table, chain } of chains) {
+    const paths = new Walker(table, packet)
+      .chain(chain, { uncertain: [], assumed: [] }, 0)
+      .map((path) =>
+        path.outcome === 'return'
+          ? { ...path, outcome: chain.policy as Outcome, origin: chain.origin ?? { text: `${chain.name} policy` } }
+          : path,
+      );
+    if (paths.every((path) => path.outcome === 'drop')) {
+      return { reach: 'closed', decidedBy: unique(paths.map((path) => path.origin)), uncertain: [] };
+    }
+    // An accepting way that assumed no undecided rule matched is certain for some packet: an undecided drop
+    // (say on TCP flags) does not close the port for an ordinary SYN.
+    const certain = paths.filter((path) => path.outcome === 'accept' && path.assumed.length === 0);
+    if (certain.length > 0 || paths.every((path) => path.outcome === 'accept')) {
+      const deciding = certain.length > 0 ? certain : paths;
+      accepted.push(...deciding.map((path) => path.origin).filter((origin): origin is Origin => !!origin));
+      continue;
+    }
+    undecided = true;
+    accepted.push(...paths.filter((path) => path.outcome === 'accept').map((path) => path.origin!));
+    uncertain.push(...paths.flatMap((path) => path.uncertain));
+  }
+  return {
+    reach: undecided ? 'possibly-open' : 'open',
+    decidedBy: unique(accepted),
+    uncertain: unique(uncertain),
+  };
+}
+
+function unique(origins: (Origin | undefined)[]): Origin[] {
+  const seen = new Map<string, Origin>();
+  for (const origin of origins) {
+    if (origin) seen.set(`${origin.file ?? ''}:${origin.line ?? ''}:${origin.text}`, origin);
+  }
+  return [...seen.values()];
+}
+
+export interface InboundQuery {
+  family: Family;
+  port: number;
+  /** The connecting address; omitted: an address no rule names ("anyone"). */
+  source?: string;
+  /** The interface it arrives on; omitted: one no rule names. */
+  interface?: string;
+}
+
+/** Would a new inbound TCP connection to `port` from `source` be let in? */
+export function evaluateInbound(ruleset: FirewallRuleset, query: InboundQuery): Verdict {
+  const source = query.source === undefined ? undefined : parseAddress(query.source);
+  if (query.source !== undefined && (!source || source.family !== query.family)) {
+    throw new Error(`source "${query.source}" is not an ${query.family} address`);
+  }
+  return evaluatePacket(ruleset, {
+    family: query.family,
+    dport: query.port,
+    ...(source ? { saddr: source.value } : {}),
+    ...(query.interface !== undefined ? { iif: query.interface } : {}),
+    oif: null,
+  });
+}
