@@ -1,6 +1,5 @@
 // Which commit put a blob at a path: `git log --raw` lists, per commit, the blob id each changed path now has.
 // https://git-scm.com/docs/git-log#_raw_output_format
-import { createInterface } from 'node:readline';
 import { type GitLocation, spawnGit } from './run-git.js';
 
 export interface Introduction {
@@ -37,18 +36,53 @@ export function unquoteGitPath(text: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** One `:old new oldblob newblob status\tpath` line, kept until we know whether its blob had findings. */
+interface RawChange {
+  /** Position of the commit in git log's order (newest first): a larger one is an older commit. */
+  order: number;
+  commit: Omit<Introduction, 'path'>;
+  blob: string;
+  quotedPath: string;
+}
+
 /**
- * For each wanted blob, every path it was introduced at and the earliest commit that did so, over every commit
- * reachable from any ref and from `extraTips` (the stash entries). Only trees are read (`--no-renames`: rename
- * detection would read blobs, and a partial clone would try to fetch them), and only wanted blobs are kept.
+ * Changes held while the blob scan is still running, for blobs not known (yet) to have findings. When this many
+ * are held, reading git log pauses until the scan ends, so memory is bounded whatever the history's size.
  */
-export async function findIntroductions(
+export const MAX_PENDING_CHANGES = 100_000;
+
+export interface IntroductionTracker {
+  /** Marks a blob that has findings: its introductions are recorded (including those git log already printed). */
+  want(blob: string): void;
+  /** Call once the scan is done (every wanted blob marked): resolves with each wanted blob's introductions. */
+  finish(): Promise<{ introductions: Map<string, Introduction[]>; warning?: string }>;
+  /** Stops git log (the scan failed). */
+  abort(): void;
+}
+
+/**
+ * Starts `git log --raw` over every commit reachable from any ref and from `extraTips` (the stash entries) at once,
+ * alongside the blob scan, and records for each wanted blob every path it was introduced at and the earliest commit
+ * that did so. Only trees are read (`--no-renames`: rename detection would read blobs, and a partial clone would
+ * try to fetch them). A change whose blob is not wanted yet is held (at most MAX_PENDING_CHANGES) until the scan
+ * ends and the wanted set is final; when nothing is wanted, git log is stopped.
+ */
+export function startIntroductions(
   location: GitLocation,
-  wanted: ReadonlySet<string>,
   extraTips: readonly string[],
-): Promise<{ introductions: Map<string, Introduction[]>; warning?: string }> {
-  const introductions = new Map<string, Map<string, Introduction>>();
-  if (wanted.size === 0) return { introductions: new Map() };
+  maxPending = MAX_PENDING_CHANGES,
+): IntroductionTracker {
+  const wanted = new Set<string>();
+  // blob → path → the change seen with the largest order (the earliest commit).
+  const recorded = new Map<string, Map<string, RawChange>>();
+  let pending: RawChange[] = [];
+  let final = false;
+  let stopped = false;
+  let signalFinal: () => void = () => {};
+  const scanDone = new Promise<void>((resolvePromise) => {
+    signalFinal = resolvePromise;
+  });
+
   const log = spawnGit(location, [
     'log',
     '--all',
@@ -63,35 +97,105 @@ export async function findIntroductions(
     `--format=${COMMIT_MARK}%H%x09%aI%x09%an <%ae>`,
   ]);
   log.child.stdin.end(extraTips.length > 0 ? `${extraTips.join('\n')}\n` : '');
-  let commit: Omit<Introduction, 'path'> | undefined;
-  const lines = createInterface({ input: log.child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line.startsWith(COMMIT_MARK)) {
-      const [hash = '', date = '', author = ''] = line.slice(1).split('\t');
-      commit = { commit: hash, date, author };
-      continue;
-    }
-    if (!line.startsWith(':') || commit === undefined) continue;
-    const tab = line.indexOf('\t');
-    const fields = line.slice(1, tab).split(' ');
-    const blob = fields[3];
-    if (blob === undefined || !wanted.has(blob)) continue;
-    const path = unquoteGitPath(line.slice(tab + 1));
-    let byPath = introductions.get(blob);
+  // finish() reports how git log ended; until then a spawn failure must not surface as an unhandled rejection.
+  log.done.catch(() => {});
+
+  const record = (change: RawChange) => {
+    let byPath = recorded.get(change.blob);
     if (!byPath) {
       byPath = new Map();
-      introductions.set(blob, byPath);
+      recorded.set(change.blob, byPath);
     }
-    // Newest commits come first: the last one seen for a path is the earliest that introduced the blob there.
-    byPath.set(path, { path, ...commit });
-  }
-  const { code, stderr } = await log.done;
-  const result = new Map([...introductions].map(([blob, byPath]) => [blob, [...byPath.values()]]));
-  if (code !== 0) {
-    return {
-      introductions: result,
-      warning: `git log could not list every commit (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+    const seen = byPath.get(change.quotedPath);
+    if (!seen || seen.order < change.order) byPath.set(change.quotedPath, change);
+  };
+  const settlePending = () => {
+    for (const change of pending) if (wanted.has(change.blob)) record(change);
+    pending = [];
+  };
+
+  const read = async () => {
+    let commit: Omit<Introduction, 'path'> | undefined;
+    let order = 0;
+    let partial = '';
+    const onLine = (line: string): RawChange | undefined => {
+      if (line.startsWith(COMMIT_MARK)) {
+        const [hash = '', date = '', author = ''] = line.slice(1).split('\t');
+        commit = { commit: hash, date, author };
+        order++;
+        return undefined;
+      }
+      if (!line.startsWith(':') || commit === undefined) return undefined;
+      const tab = line.indexOf('\t');
+      const blob = line.slice(1, tab).split(' ')[3];
+      if (blob === undefined) return undefined;
+      return { order, commit, blob, quotedPath: line.slice(tab + 1) };
     };
-  }
-  return { introductions: result };
+    log.child.stdout.setEncoding('utf8');
+    for await (const chunk of log.child.stdout as AsyncIterable<string>) {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const change = onLine(line);
+        if (change === undefined) continue;
+        if (wanted.has(change.blob)) record(change);
+        else if (!final) pending.push(change);
+      }
+      if (!final && pending.length >= maxPending) {
+        // Stop reading (git blocks on the full pipe) until the scan says which blobs matter.
+        await scanDone;
+        settlePending();
+      }
+      if (stopped) break;
+    }
+    if (partial !== '' && !stopped) {
+      const change = onLine(partial);
+      if (change && wanted.has(change.blob)) record(change);
+      else if (change && !final) pending.push(change);
+    }
+  };
+  let readError: unknown;
+  const reading = read().catch((error: unknown) => {
+    readError = error;
+  });
+
+  return {
+    want(blob) {
+      wanted.add(blob);
+    },
+    async finish() {
+      final = true;
+      settlePending();
+      if (wanted.size === 0) {
+        stopped = true;
+        log.child.kill();
+      }
+      signalFinal();
+      await reading;
+      const { code, stderr } = await log.done;
+      settlePending();
+      const introductions = new Map(
+        [...recorded].map(([blob, byPath]) => [
+          blob,
+          [...byPath.values()].map(({ commit, quotedPath }) => ({ path: unquoteGitPath(quotedPath), ...commit })),
+        ]),
+      );
+      if (stopped) return { introductions };
+      if (code !== 0) {
+        return {
+          introductions,
+          warning: `git log could not list every commit (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+        };
+      }
+      if (readError !== undefined) {
+        return { introductions, warning: `git log output could not be read (${String(readError)})` };
+      }
+      return { introductions };
+    },
+    abort() {
+      stopped = true;
+      signalFinal();
+      log.child.kill();
+    },
+  };
 }
