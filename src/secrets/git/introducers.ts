@@ -9,6 +9,7 @@ export interface Introduction {
   date: string;
 }
 
+// Starts each commit's header line (0x01, which no author name or date holds).
 const COMMIT_MARK = '\u0001';
 
 /** Undoes git's C-style quoting of a path ("a\tb", octal escapes for bytes). */
@@ -37,19 +38,64 @@ export function unquoteGitPath(text: string): string {
 }
 
 /** One `:old new oldblob newblob status\tpath` line, kept until we know whether its blob had findings. */
+type Commit = Omit<Introduction, 'path'>;
+
+/** One `:old new oldblob newblob status\tpath` line of git log --raw, with the commit it belongs to. */
 interface RawChange {
   /** Position of the commit in git log's order (newest first): a larger one is an older commit. */
   order: number;
-  commit: Omit<Introduction, 'path'>;
-  blob: string;
+  commit: Commit;
   quotedPath: string;
 }
 
+/** Where a stretch of git log output starts: the commit its first change lines belong to. */
+interface LogPosition {
+  order: number;
+  commit: Commit | undefined;
+}
+
 /**
- * Changes held while the blob scan is still running, for blobs not known (yet) to have findings. When this many
- * are held, reading git log pauses until the scan ends, so memory is bounded whatever the history's size.
+ * Reads complete lines of git log output from `position` (which it advances) and hands each change whose new blob
+ * passes `keep` to `onChange`. Only kept changes become objects: most lines are about blobs nobody asked after.
  */
-export const MAX_PENDING_CHANGES = 100_000;
+function parseChanges(
+  text: string,
+  position: LogPosition,
+  keep: (blob: string) => boolean,
+  onChange: (blob: string, change: RawChange) => void,
+): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const first = text.charCodeAt(start);
+    if (first === 0x01) {
+      const [hash = '', date = '', author = ''] = text.slice(start + 1, end).split('\t');
+      position.commit = { commit: hash, date, author };
+      position.order++;
+    } else if (first === 0x3a && position.commit !== undefined) {
+      // `:mode mode oldblob newblob status\tpath`: the new blob is the fourth field.
+      const tab = text.indexOf('\t', start);
+      let field = start;
+      for (let skip = 0; skip < 3 && field !== -1; skip++) field = text.indexOf(' ', field + 1);
+      if (tab !== -1 && tab < end && field !== -1 && field < tab) {
+        const blobEnd = text.indexOf(' ', field + 1);
+        const blob = text.slice(field + 1, blobEnd === -1 || blobEnd > tab ? tab : blobEnd);
+        if (keep(blob)) {
+          onChange(blob, { order: position.order, commit: position.commit, quotedPath: text.slice(tab + 1, end) });
+        }
+      }
+    }
+    start = end + 1;
+  }
+}
+
+/**
+ * git log output held, as text, while the blob scan is still running: it may hold changes of blobs not known yet to
+ * have findings, and is read again once the wanted set is final. When this much is held, reading git log pauses
+ * until the scan ends, so memory is bounded whatever the history's size.
+ */
+export const MAX_HELD_CHARS = 32 * 1024 * 1024;
 
 export interface IntroductionTracker {
   /** Marks a blob that has findings: its introductions are recorded (including those git log already printed). */
@@ -64,18 +110,19 @@ export interface IntroductionTracker {
  * Starts `git log --raw` over every commit reachable from any ref and from `extraTips` (the stash entries) at once,
  * alongside the blob scan, and records for each wanted blob every path it was introduced at and the earliest commit
  * that did so. Only trees are read (`--no-renames`: rename detection would read blobs, and a partial clone would
- * try to fetch them). A change whose blob is not wanted yet is held (at most MAX_PENDING_CHANGES) until the scan
- * ends and the wanted set is final; when nothing is wanted, git log is stopped.
+ * try to fetch them). Output that may name blobs not known yet to have findings is held (at most MAX_HELD_CHARS)
+ * until the scan ends and the wanted set is final; when nothing is wanted then, git log is stopped.
  */
 export function startIntroductions(
   location: GitLocation,
   extraTips: readonly string[],
-  maxPending = MAX_PENDING_CHANGES,
+  maxHeldChars = MAX_HELD_CHARS,
 ): IntroductionTracker {
   const wanted = new Set<string>();
   // blob → path → the change seen with the largest order (the earliest commit).
   const recorded = new Map<string, Map<string, RawChange>>();
-  let pending: RawChange[] = [];
+  let held: { text: string; from: LogPosition }[] = [];
+  let heldChars = 0;
   let final = false;
   let stopped = false;
   let signalFinal: () => void = () => {};
@@ -100,58 +147,47 @@ export function startIntroductions(
   // finish() reports how git log ended; until then a spawn failure must not surface as an unhandled rejection.
   log.done.catch(() => {});
 
-  const record = (change: RawChange) => {
-    let byPath = recorded.get(change.blob);
+  const isWanted = (blob: string) => wanted.has(blob);
+  const record = (blob: string, change: RawChange) => {
+    let byPath = recorded.get(blob);
     if (!byPath) {
       byPath = new Map();
-      recorded.set(change.blob, byPath);
+      recorded.set(blob, byPath);
     }
     const seen = byPath.get(change.quotedPath);
     if (!seen || seen.order < change.order) byPath.set(change.quotedPath, change);
   };
-  const settlePending = () => {
-    for (const change of pending) if (wanted.has(change.blob)) record(change);
-    pending = [];
+  // Re-reads held output against the final wanted set; `record` keeps the earliest commit whatever the order.
+  const settleHeld = () => {
+    for (const { text, from } of held) parseChanges(text, from, isWanted, record);
+    held = [];
+    heldChars = 0;
   };
 
   const read = async () => {
-    let commit: Omit<Introduction, 'path'> | undefined;
-    let order = 0;
+    const position: LogPosition = { order: 0, commit: undefined };
     let partial = '';
-    const onLine = (line: string): RawChange | undefined => {
-      if (line.startsWith(COMMIT_MARK)) {
-        const [hash = '', date = '', author = ''] = line.slice(1).split('\t');
-        commit = { commit: hash, date, author };
-        order++;
-        return undefined;
-      }
-      if (!line.startsWith(':') || commit === undefined) return undefined;
-      const tab = line.indexOf('\t');
-      const blob = line.slice(1, tab).split(' ')[3];
-      if (blob === undefined) return undefined;
-      return { order, commit, blob, quotedPath: line.slice(tab + 1) };
-    };
     log.child.stdout.setEncoding('utf8');
     for await (const chunk of log.child.stdout as AsyncIterable<string>) {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const change = onLine(line);
-        if (change === undefined) continue;
-        if (wanted.has(change.blob)) record(change);
-        else if (!final) pending.push(change);
+      const text = partial + chunk;
+      const lastNewline = text.lastIndexOf('\n');
+      partial = text.slice(lastNewline + 1);
+      const complete = text.slice(0, lastNewline + 1);
+      if (!final) {
+        held.push({ text: complete, from: { ...position } });
+        heldChars += complete.length;
       }
-      if (!final && pending.length >= maxPending) {
+      parseChanges(complete, position, isWanted, record);
+      if (!final && heldChars >= maxHeldChars) {
         // Stop reading (git blocks on the full pipe) until the scan says which blobs matter.
         await scanDone;
-        settlePending();
+        settleHeld();
       }
       if (stopped) break;
     }
     if (partial !== '' && !stopped) {
-      const change = onLine(partial);
-      if (change && wanted.has(change.blob)) record(change);
-      else if (change && !final) pending.push(change);
+      if (!final) held.push({ text: partial, from: { ...position } });
+      parseChanges(partial, position, isWanted, record);
     }
   };
   let readError: unknown;
@@ -165,7 +201,7 @@ export function startIntroductions(
     },
     async finish() {
       final = true;
-      settlePending();
+      settleHeld();
       if (wanted.size === 0) {
         stopped = true;
         log.child.kill();
@@ -173,7 +209,7 @@ export function startIntroductions(
       signalFinal();
       await reading;
       const { code, stderr } = await log.done;
-      settlePending();
+      settleHeld();
       const introductions = new Map(
         [...recorded].map(([blob, byPath]) => [
           blob,

@@ -12,7 +12,7 @@ describe('introductions read alongside the scan', () => {
   const commits: Record<string, string> = {};
   before(() => {
     repo = makeRepo('scan-introducers-');
-    // Filler commits so git log prints far more changes than the small pending bound used below.
+    // Filler commits so git log prints far more than the small holding bounds used below.
     for (let i = 0; i < 30; i++) {
       repo.write(`filler/${i}.txt`, `filler ${i}\n`);
       commits[`filler${i}`] = repo.commit(`filler ${i}`);
@@ -38,15 +38,15 @@ describe('introductions read alongside the scan', () => {
   ];
 
   test('blobs wanted before, during and after git log printed them get the same, earliest commits', async () => {
-    for (const maxPending of [1, 5, 100_000]) {
-      const tracker = startIntroductions({ cwd: repo.dir }, [], maxPending);
+    for (const maxHeldChars of [1, 300, 32 * 1024 * 1024]) {
+      const tracker = startIntroductions({ cwd: repo.dir }, [], maxHeldChars);
       tracker.want(blobs.shared as string);
       // Let git log run ahead (and, with a small bound, pause) before the second blob is known to matter.
       await new Promise((resolve) => setTimeout(resolve, 200));
       tracker.want(blobs.filler as string);
       const { introductions, warning } = await tracker.finish();
       assert.equal(warning, undefined);
-      assert.deepEqual(summary(introductions), expected().sort(), `maxPending ${maxPending}`);
+      assert.deepEqual(summary(introductions), expected().sort(), `maxHeldChars ${maxHeldChars}`);
     }
   });
 
