@@ -22,11 +22,46 @@ for (let c = 0; c < 256; c++) {
 }
 
 export const MIN_MNEMONIC_WORDS = 12;
+// The shortest possible run: 12 words of 3 letters and 11 one-byte separators.
+const MIN_RUN_BYTES = MIN_MNEMONIC_WORDS * 3 + MIN_MNEMONIC_WORDS - 1;
+const WORD_CHAR = LOWER | OTHER_WORD | DIGIT;
+
+/**
+ * Where a fresh scan may resume when the byte at `probe` proves that no run covers it, or -1. Called only with the
+ * scan in its initial state at `from` (a token boundary) and `probe - from < MIN_RUN_BYTES`: no run can then have
+ * 12 words before `probe`, so skipping to the reset that `probe` causes loses nothing. Most text fails fast here
+ * (punctuation, capitals, hex and identifiers), which spares the byte-by-byte loop the bulk of a hash-heavy file.
+ */
+function resumeAfterBreak(bytes: Uint8Array, from: number, probe: number): number {
+  const cls = CLASSES[bytes[probe] as number] as number;
+  // Punctuation that is neither a separator nor a list-number mark always ends a run.
+  if (cls === 0) return probe + 1;
+  if ((cls & WORD_CHAR) === 0) return -1;
+  // Inside a word: a run survives it only if the whole word is 3–8 lower-case letters or a number of 1–2 digits.
+  const length = bytes.length;
+  let end = probe;
+  let kinds = 0;
+  while (end < length) {
+    const inner = CLASSES[bytes[end] as number] as number;
+    if ((inner & WORD_CHAR) === 0) break;
+    kinds |= inner;
+    end++;
+  }
+  let start = probe;
+  while (start > from && (CLASSES[bytes[start - 1] as number] as number) & WORD_CHAR) {
+    start--;
+    kinds |= CLASSES[bytes[start] as number] as number;
+  }
+  const wordLength = end - start;
+  const keepsRun = (kinds === LOWER && wordLength >= 3 && wordLength <= 8) || (kinds === DIGIT && wordLength <= 2);
+  return keepsRun ? -1 : end;
+}
 
 /**
  * [start, end) ranges of runs of 12+ lower-case words of 3–8 letters, separated by whitespace, commas, semicolons or
  * quotes, each optionally numbered (`1.`, `02)`, `3:`). Written as one flat loop with local state only: no closures,
- * so V8 keeps every variable in a register.
+ * so V8 keeps every variable in a register. While no run is open it probes MIN_RUN_BYTES ahead and jumps past
+ * anything that breaks runs (see resumeAfterBreak), so most bytes of code, logs and hashes are never visited.
  */
 export function findWordRuns(bytes: Uint8Array): [number, number][] {
   const runs: [number, number][] = [];
@@ -35,16 +70,29 @@ export function findWordRuns(bytes: Uint8Array): [number, number][] {
   let runStart = 0;
   let runEnd = 0;
   let afterNumber = false;
+  // Each byte is probed at most once: after a probe that proves nothing, the next one lands further on.
+  let probed = -1;
   let i = 0;
   while (i < length) {
+    if (runWords === 0 && !afterNumber) {
+      const probe = i + MIN_RUN_BYTES - 1;
+      if (probe > probed && probe < length) {
+        probed = probe;
+        const resume = resumeAfterBreak(bytes, i, probe);
+        if (resume !== -1) {
+          i = resume;
+          continue;
+        }
+      }
+    }
     const cls = CLASSES[bytes[i] as number] as number;
-    if (cls === LOWER || cls === OTHER_WORD || cls === DIGIT) {
+    if ((cls & WORD_CHAR) !== 0) {
       // A word: [A-Za-z0-9_]+
       const start = i;
       let kinds = 0;
       while (i < length) {
         const inner = CLASSES[bytes[i] as number] as number;
-        if (inner !== LOWER && inner !== OTHER_WORD && inner !== DIGIT) break;
+        if ((inner & WORD_CHAR) === 0) break;
         kinds |= inner;
         i++;
       }
@@ -75,11 +123,14 @@ export function findWordRuns(bytes: Uint8Array): [number, number][] {
 }
 
 const KEY_NAME_WORDS = ['key', 'Key', 'KEY', 'seed', 'Seed', 'SEED'].map((word) => Buffer.from(word, 'latin1'));
-// A bare compressed key ends its line with 01 (optionally quoted), or ends the file.
-const BARE_KEY_ENDINGS = ['01\n', '01\r\n', '01"\n', "01'\n", '01"\r\n', "01'\r\n"].map((ending) =>
-  Buffer.from(ending, 'latin1'),
-);
+// A bare compressed key ends its line with 01 (optionally quoted), or ends the file. Lines are short enough to be
+// one key: 66 hex plus 0x, quotes and indentation.
 const MAX_BARE_LINE = 80;
+const LF = 0x0a;
+const CR = 0x0d;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const TRAILING = new Set([LF, CR, 0x20, 0x09, DOUBLE_QUOTE, SINGLE_QUOTE]);
 
 function allOffsets(bytes: Buffer, needles: readonly Buffer[], into: number[]): void {
   for (const needle of needles) {
@@ -87,19 +138,55 @@ function allOffsets(bytes: Buffer, needles: readonly Buffer[], into: number[]): 
   }
 }
 
+function endsWith01(bytes: Buffer, end: number): boolean {
+  return end >= 2 && bytes[end - 2] === 0x30 && bytes[end - 1] === 0x31;
+}
+
+/**
+ * Offsets of `01` ending a line of at most MAX_BARE_LINE characters before it, as in `…01`, `…01"`, `…01'` with LF
+ * or CRLF. One pass over the line feeds (memchr-fast, and rarer than the `0` every hash is full of).
+ */
+function bareKeyEndings(bytes: Buffer, into: number[]): void {
+  let lineStart = 0;
+  for (let newline = bytes.indexOf(LF); newline !== -1; newline = bytes.indexOf(LF, lineStart)) {
+    let end = newline;
+    if (end > lineStart && bytes[end - 1] === CR) end--;
+    if (end > lineStart && (bytes[end - 1] === DOUBLE_QUOTE || bytes[end - 1] === SINGLE_QUOTE)) end--;
+    if (end - 2 >= lineStart && endsWith01(bytes, end) && end - 2 - lineStart <= MAX_BARE_LINE) into.push(end - 2);
+    lineStart = newline + 1;
+  }
+  // The last line may lack its newline: skip trailing whitespace and quotes, then look for 01.
+  let end = bytes.length;
+  while (end > 0 && TRAILING.has(bytes[end - 1] as number)) end--;
+  if (endsWith01(bytes, end) && end - 2 - (bytes.lastIndexOf(LF, end - 2) + 1) <= MAX_BARE_LINE) into.push(end - 2);
+}
+
 /** Offsets on lines that may hold a private key: a key-like name, or a short line ending in 01. Sorted. */
 export function keyLineOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
   allOffsets(bytes, KEY_NAME_WORDS, offsets);
-  const endings: number[] = [];
-  allOffsets(bytes, BARE_KEY_ENDINGS, endings);
-  // The last line may lack its newline: skip trailing whitespace and quotes, then look for 01.
-  let end = bytes.length;
-  while (end > 0 && [0x0a, 0x0d, 0x20, 0x09, 0x22, 0x27].includes(bytes[end - 1] as number)) end--;
-  if (end >= 2 && bytes[end - 2] === 0x30 && bytes[end - 1] === 0x31) endings.push(end - 2);
-  for (const at of endings) {
-    // Only lines short enough to be one key: 66 hex plus 0x, quotes and indentation.
-    if (at - (bytes.lastIndexOf(0x0a, at) + 1) <= MAX_BARE_LINE) offsets.push(at);
+  bareKeyEndings(bytes, offsets);
+  return offsets.sort((a, b) => a - b);
+}
+
+// Keywords the config-secret detector needs on a line (`auth_token`, `rpcpassword`, `password`…), both cases as
+// config and env files write them. `assword` is searched as `ssword` then checked for its `a`: a search starting at
+// `a` would stop at every other byte of a hex hash.
+const CONFIG_KEYWORDS: readonly { needle: Buffer; before?: number }[] = [
+  { needle: Buffer.from('ssword', 'latin1'), before: 0x61 },
+  { needle: Buffer.from('SSWORD', 'latin1'), before: 0x41 },
+  { needle: Buffer.from('oken', 'latin1') },
+  { needle: Buffer.from('OKEN', 'latin1') },
+];
+
+/** Offsets of the config-secret keywords (`assword`, `ASSWORD`, `oken`, `OKEN`), sorted. */
+export function configKeywordOffsets(bytes: Buffer): number[] {
+  const offsets: number[] = [];
+  for (const { needle, before } of CONFIG_KEYWORDS) {
+    for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + needle.length)) {
+      if (before === undefined) offsets.push(at);
+      else if (at > 0 && bytes[at - 1] === before) offsets.push(at - 1);
+    }
   }
   return offsets.sort((a, b) => a - b);
 }

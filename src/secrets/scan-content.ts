@@ -1,7 +1,7 @@
 // Scans one file's bytes (a working-tree file, a target file or a git blob): detectors find values, and this turns
 // each into a Finding that carries a fingerprint instead — the value goes no further than this function.
 
-import { findWordRuns, keyLineOffsets } from './candidates.js';
+import { configKeywordOffsets, findWordRuns, keyLineOffsets } from './candidates.js';
 import { detectMnemonics } from './detectors/bip39-mnemonic.js';
 import { detectConfigSecrets } from './detectors/config-secret.js';
 import { detectOperatorKey } from './detectors/operator-key.js';
@@ -19,10 +19,6 @@ const BINARY_SNIFF_BYTES = 8192;
 export function isProbablyBinary(content: Buffer): boolean {
   return content.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
-
-// Keywords the config-secret detector needs on a line (`auth_token`, `rpcpassword`, `password`…), as bytes: a native
-// search rules out most files before any regex runs. Both cases, as config files and env files write them.
-const CONFIG_KEYWORDS = ['assword', 'ASSWORD', 'oken', 'OKEN'].map((word) => Buffer.from(word, 'latin1'));
 
 interface Line {
   start: number;
@@ -55,14 +51,6 @@ function detectOnLines(
   return hits;
 }
 
-function* keywordOffsets(bytes: Buffer): Generator<number> {
-  const offsets: number[] = [];
-  for (const keyword of CONFIG_KEYWORDS) {
-    for (let at = bytes.indexOf(keyword); at !== -1; at = bytes.indexOf(keyword, at + keyword.length)) offsets.push(at);
-  }
-  yield* offsets.sort((a, b) => a - b);
-}
-
 function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
   if (options.keyFrom) return detectOperatorKey({ text: bytes.toString('latin1'), file }, options.keyFrom);
   const wanted = options.detectors ? new Set(options.detectors) : undefined;
@@ -84,7 +72,7 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
     }
   }
   if (want('auth-token', 'bitcoind-password', 'published-secret')) {
-    hits.push(...detectOnLines(bytes, keywordOffsets(bytes), input, detectConfigSecrets));
+    hits.push(...detectOnLines(bytes, configKeywordOffsets(bytes), input, detectConfigSecrets));
   }
   return wanted ? hits.filter((hit) => wanted.has(hit.detector)) : hits;
 }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { isProbablyBinary, scanContent } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { BATCH_FORMAT, readBatch } from './cat-file.js';
-import { findIntroductions } from './introducers.js';
+import { startIntroductions } from './introducers.js';
 import { firstErrorLine, GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
 import { WarningList } from './warnings.js';
 
@@ -104,6 +104,8 @@ export async function scanGitHistory(
   };
   const stashes = await listStashes(location);
   const commitCount = countCommits(location, stashes).catch(() => 0);
+  // Which commit introduced each blob with findings: read alongside the scan rather than after it.
+  const introducers = startIntroductions(location, stashes);
 
   const revList = spawnGit(location, [
     'rev-list',
@@ -142,11 +144,15 @@ export async function scanGitHistory(
       }
       stats.filesScanned++;
       stats.bytesScanned += object.size;
-      for (const finding of scanContent(object.content, path, options)) hits.push({ blob: object.oid, finding });
+      for (const finding of scanContent(object.content, path, options)) {
+        hits.push({ blob: object.oid, finding });
+        introducers.want(object.oid);
+      }
     }
   } catch (error) {
     revList.child.kill();
     catFile.child.kill();
+    introducers.abort();
     throw error;
   }
   await feed.catch(() => {
@@ -155,7 +161,10 @@ export async function scanGitHistory(
   const [revListExit, catFileExit] = await Promise.all([revList.done, catFile.done]);
   if (revListExit.code !== 0) {
     const reason = firstErrorLine(revListExit.stderr) ?? `exit ${revListExit.code}`;
-    if (stats.blobs === 0) throw new GitError(`git rev-list in ${repoDir}: ${reason}`);
+    if (stats.blobs === 0) {
+      introducers.abort();
+      throw new GitError(`git rev-list in ${repoDir}: ${reason}`);
+    }
     warnings.add(`the history could not be walked completely (${reason}); what was reachable was scanned`);
   }
   if (catFileExit.code !== 0) {
@@ -169,7 +178,7 @@ export async function scanGitHistory(
     );
   }
 
-  const { introductions, warning } = await findIntroductions(location, new Set(hits.map((hit) => hit.blob)), stashes);
+  const { introductions, warning } = await introducers.finish();
   if (warning) warnings.add(warning);
   const findings: Finding[] = [];
   for (const { blob, finding } of hits) {
