@@ -1,4 +1,4 @@
-import { familyBits, formatAddress, parseAddress } from './address-range.js';
+import { familyBits, parseAddress } from './address-range.js';
 import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import {
   type AddressRange,
@@ -9,6 +9,7 @@ import {
   type PortRange,
   tableFamilies,
 } from './model.js';
+import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView } from './specialise.js';
 
@@ -64,36 +65,15 @@ function portPieces(ruleset: FirewallRuleset, family: Family): PortRange[] {
   return sorted.slice(0, -1).map((from, index) => ({ from, to: sorted[index + 1]! - 1 }));
 }
 
-interface SourcePiece {
-  /** Undefined: outside every named range. */
-  value?: bigint;
-  label: string;
-  /** The narrowest named range holding the piece. */
-  range?: AddressRange;
-}
-
-/** One representative per piece of the named source ranges (the narrowest range naming it is the label). */
-function sourcePieces(ruleset: FirewallRuleset, family: Family): SourcePiece[] {
+/** Every source range a rule of `family` names, in rule order. */
+function sourceRanges(ruleset: FirewallRuleset, family: Family): AddressRange[] {
   const ranges: AddressRange[] = [];
   for (const rule of familyRules(ruleset, family)) {
     for (const match of rule.matches) {
       if (match.kind === 'address' && match.field === 'saddr' && match.family === family) ranges.push(...match.ranges);
     }
   }
-  const cuts = [...new Set(ranges.flatMap((range) => [range.first, range.last + 1n]))].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const pieces: SourcePiece[] = [{ label: 'any' }];
-  for (const value of cuts) {
-    const covering = ranges.filter((range) => range.first <= value && value <= range.last);
-    if (covering.length === 0) continue;
-    const narrowest = covering.reduce((best, range) =>
-      range.last - range.first < best.last - best.first ? range : best,
-    );
-    const label = narrowest.first === narrowest.last ? formatAddress(family, value) : narrowest.text;
-    pieces.push({ value, label, range: narrowest });
-  }
-  return pieces;
+  return ranges;
 }
 
 function interfacePieces(ruleset: FirewallRuleset, family: Family): (string | undefined)[] {
@@ -251,7 +231,7 @@ function unnamedPort(ruleset: FirewallRuleset, family: Family, pieces: PortRange
 export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
   return FAMILIES.map((family) => {
     const pieces = portPieces(ruleset, family);
-    const sources = sourcePieces(ruleset, family);
+    const sources = sourcePieces(sourceRanges(ruleset, family), family);
     const interfaces = interfacePieces(ruleset, family);
     const open: OpenPort[] = [];
     const dports = familyRules(ruleset, family).flatMap((rule) =>
