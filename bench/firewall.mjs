@@ -82,6 +82,32 @@ function nftPortPerSource(count) {
   return [...NFT_HEAD, ...rules, '\t}', '}', ''].join('\n');
 }
 
+/** nft: a named blocklist set dropped first, then ports restricted to one /24 each (the review's big case). */
+function nftBlocklistSet(count) {
+  const elements = Array.from({ length: count }, (_, index) => bannedV4(index)).join(', ');
+  const restricted = Array.from(
+    { length: 10 },
+    (_, index) => `\t\ttcp dport ${9000 + index} ip saddr 10.0.${index * 23}.0/24 accept`,
+  );
+  return [
+    'table inet filter {',
+    '\tset blocklist {',
+    '\t\ttype ipv4_addr',
+    `\t\telements = { ${elements} }`,
+    '\t}',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy drop;',
+    '\t\tct state established,related accept',
+    '\t\tiif "lo" accept',
+    '\t\tip saddr @blocklist drop',
+    ...restricted,
+    '\t\ttcp dport { 2222, 20444 } accept',
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** iptables-save as fail2ban's iptables-multiport action leaves it: a jump for the port, one REJECT per ban. */
 function iptablesFail2ban(count) {
   const bans = [];
@@ -192,6 +218,7 @@ const ufw = (text) => () =>
 const cases = [
   ['nft, 500 fail2ban bans', nft(nftFail2ban(500))],
   ['nft, 200 port-per-source rules', nft(nftPortPerSource(200))],
+  ['nft, 5000-address blocklist set', nft(nftBlocklistSet(5000))],
   ['iptables, 500 fail2ban bans', iptables(iptablesFail2ban(500))],
   ['ufw user.rules, 200 allows', ufw(ufwUserRules(200))],
   ['docker iptables, 50 containers', iptables(dockerIptables(50))],

@@ -121,9 +121,10 @@ async function ufwFiles(target: Target): Promise<FileFirewall | undefined> {
   const settings = parseUfwConf(conf);
   const defaults = parseUfwDefaults(await readOptional(target, UFW_DEFAULTS_PATH));
   const rulesets: FirewallRuleset[] = [];
-  for (const family of defaults.ipv6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const)) {
+  for (const family of ['ipv4', 'ipv6'] as const) {
     const file = UFW_USER_RULES[family];
-    const text = await readOptional(target, file);
+    // IPV6=no: ufw ignores user6.rules and drops IPv6 (ufwRuleset builds that chain).
+    const text = family === 'ipv6' && !defaults.ipv6 ? undefined : await readOptional(target, file);
     rulesets.push(ufwRuleset(family, text === undefined ? undefined : { text, file }, defaults));
   }
   const ruleset = mergeRulesets(...rulesets);

@@ -10,6 +10,7 @@ import type {
   TableFamily,
 } from '../net/firewall/model.js';
 import { comparisonRange, normaliseProtocol, parseAddressValues, parsePortValues } from '../net/firewall/values.js';
+import { type VmapElement, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 
 // `nft -j list ruleset` (libnftables-json(5)) into the model: the kernel's ruleset as it is loaded. Expressions the
 // model does not know (iptables-nft's `xt`, `fib`, `limit`, ...) become unknown matches.
@@ -80,10 +81,13 @@ export function parseNftJson(text: string): FirewallRuleset {
         continue;
       }
       const lookup = (name: string) => sets.get(`${family} ${rule.table} ${name}`);
-      chain.rules.push({
-        ...convertRule(Array.isArray(rule.expr) ? (rule.expr as Json[]) : [], lookup),
-        origin: origin(family, String(rule.table), String(rule.chain), rule.handle, rule.comment),
-      });
+      chain.rules.push(
+        ...convertRule(
+          Array.isArray(rule.expr) ? (rule.expr as Json[]) : [],
+          lookup,
+          origin(family, String(rule.table), String(rule.chain), rule.handle, rule.comment),
+        ),
+      );
     }
   }
   return { tables: [...tables.values()], problems };
@@ -117,10 +121,40 @@ function collect(values: unknown[]): string[] | undefined {
   return out.every((value) => value !== undefined) ? (out as string[]) : undefined;
 }
 
+/** The selector words of a vmap key expression (`{"ct": {"key": "state"}}` → ct state), as the text reader has them. */
+function keyWords(key: unknown): string[] {
+  const object = (key ?? {}) as Json;
+  if (object.ct) return ['ct', String((object.ct as Json).key)];
+  if (object.meta) return ['meta', String((object.meta as Json).key)];
+  if (object.payload) {
+    const payload = object.payload as Json;
+    return [String(payload.protocol), String(payload.field)];
+  }
+  return [];
+}
+
+/** The elements of a vmap's `data`: `{"set": [[key, verdict], ...]}`; undefined when any is not understood. */
+function vmapElements(data: unknown): VmapElement[] | undefined {
+  const pairs = data && typeof data === 'object' ? (data as Json).set : undefined;
+  if (!Array.isArray(pairs)) return undefined;
+  const elements: VmapElement[] = [];
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+    const key = elementText(pair[0]);
+    const [verb, body] = Object.entries((pair[1] ?? {}) as Json)[0] ?? [''];
+    if (key === undefined) return undefined;
+    const target = body && typeof body === 'object' ? (body as Json).target : undefined;
+    const verdict = verdictAction(typeof target === 'string' ? [verb, target] : [verb]);
+    elements.push({ key, ...(verdict ? { verdict } : {}) });
+  }
+  return elements;
+}
+
 function convertRule(
   expressions: Json[],
   lookup: (name: string) => string[] | undefined,
-): Omit<FirewallRule, 'origin'> {
+  origin: FirewallRule['origin'],
+): FirewallRule[] {
   const matches: Match[] = [];
   let action: Action = { kind: 'continue' };
   for (const expression of expressions) {
@@ -142,13 +176,20 @@ function convertRule(
       action = { kind: 'nat' };
     } else if (key === 'counter' || key === 'log' || key === 'comment') {
       // filters nothing
-    } else if (key === 'queue' || key === 'vmap') {
+    } else if (key === 'vmap') {
+      const map = body as Json;
+      const words = keyWords(map.key);
+      const known = vmapKeyOf(words);
+      // A key the model does not read is undecided for every element.
+      const prefix: Match[] = known ? matches : [...matches, { kind: 'unknown', text: JSON.stringify(map.key) }];
+      return vmapRules(prefix, known, words.join(' ') || 'map key', vmapElements(map.data), origin);
+    } else if (key === 'queue') {
       action = { kind: 'unknown', text: key };
     } else {
       matches.push({ kind: 'unknown', text: JSON.stringify(expression) });
     }
   }
-  return { matches, action };
+  return [{ matches, action, origin }];
 }
 
 function convertMatch(match: Json, lookup: (name: string) => string[] | undefined): Match[] {

@@ -7,10 +7,11 @@ import {
   parsePortValues,
 } from '../net/firewall/values.js';
 import type { NftToken } from './nftables-syntax.js';
+import { type VmapElement, type VmapKey, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 
 // One nft rule (nft(8) "PRIMARY EXPRESSIONS", "STATEMENTS") into the model. Selectors that decide a new inbound TCP
 // connection become matches; statements that filter nothing (counter, log, comment) are skipped; everything else
-// becomes an `unknown` match or action, never a guess.
+// becomes an `unknown` match or action, never a guess. A verdict map becomes one rule per element (nftables-vmap.ts).
 
 export interface RuleScope {
   tableFamily: TableFamily;
@@ -59,12 +60,22 @@ const STARTS = new Set([
   'fib',
   'mark',
   'pkttype',
+  'vmap',
 ]);
 const OPERATORS = new Set(['==', '!=', 'eq', 'ne', '<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge']);
 const TRANSPORTS = new Set(['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite']);
 const META_KEYS = new Set(['iif', 'iifname', 'oif', 'oifname', 'l4proto', 'nfproto']);
 
-export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule {
+/** `KEY vmap { value : verdict, ... }` element text, as the value reader joins it. */
+function vmapElement(text: string): VmapElement | undefined {
+  const element = /^(.+?)\s*:\s*(\S+(?:\s+\S+)?)$/.exec(text);
+  if (!element) return undefined;
+  const verdict = verdictAction(element[2]!.split(/\s+/));
+  return { key: element[1]!, ...(verdict ? { verdict } : {}) };
+}
+
+/** One nft rule statement: its rule, or the rules its verdict map stands for. */
+export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRule[] {
   const first = tokens[0];
   const origin: Origin = {
     ...(first ? { file: first.file, line: first.line } : {}),
@@ -140,6 +151,20 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
     return out;
   };
   const isMap = () => peek()?.kind === 'word' && (peek()!.text === 'vmap' || peek()!.text === 'map');
+  let mapped: FirewallRule[] | undefined;
+  /** At `vmap` (or a data `map`, which decides nothing the model knows): the rule ends here. */
+  const verdictMap = (keyWords: string[]) => {
+    const isVerdictMap = peek()?.text === 'vmap';
+    i++;
+    const values = isVerdictMap ? value() : undefined;
+    const elements = values?.map(vmapElement);
+    const readable = elements?.every((element) => element !== undefined) ? (elements as VmapElement[]) : undefined;
+    const key: VmapKey | undefined = isVerdictMap ? vmapKeyOf(keyWords) : undefined;
+    mapped = isVerdictMap
+      ? vmapRules(matches, key, keyWords.join(' ') || 'map key', readable, origin)
+      : [{ matches, action: { kind: 'unknown', text: 'data map' }, origin }];
+    i = tokens.length;
+  };
 
   while (i < tokens.length) {
     const start = i;
@@ -153,7 +178,10 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
       const family: Family = keyword === 'ip' ? 'ipv4' : 'ipv6';
       const field = word() as 'saddr' | 'daddr';
       const op = operator();
-      if (isMap()) return { matches, action: { kind: 'unknown', text: 'verdict map' }, origin };
+      if (isMap()) {
+        verdictMap([keyword, field]);
+        break;
+      }
       const ranges = op === '==' || op === '!=' ? parseAddressValues(value() ?? []) : undefined;
       if (!ranges) unknown(start);
       else matches.push({ kind: 'address', field, family, negate: op === '!=', ranges });
@@ -165,7 +193,10 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
     } else if (TRANSPORTS.has(keyword) && peek()?.text === 'dport') {
       i++;
       const op = operator();
-      if (isMap()) return { matches, action: { kind: 'unknown', text: 'verdict map' }, origin };
+      if (isMap()) {
+        verdictMap([keyword, 'dport']);
+        break;
+      }
       const values = value() ?? [];
       const single = values.length === 1 ? parsePort(values[0]!) : undefined;
       const ports =
@@ -186,9 +217,14 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
       const key = keyword === 'meta' ? word() : keyword;
       if (peek()?.text === 'set') unknown(start);
       else metaMatch(key, start);
+      if (mapped) break;
     } else if (keyword === 'ct' && peek()?.text === 'state') {
       i++;
       const op = operator();
+      if (isMap()) {
+        verdictMap(['ct', 'state']);
+        break;
+      }
       const states = value();
       if (!states || (op !== '==' && op !== '!=')) unknown(start);
       else matches.push({ kind: 'ctState', negate: op === '!=', states: states.map((state) => state.toLowerCase()) });
@@ -213,6 +249,11 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
     } else if (['snat', 'masquerade', 'redirect'].includes(keyword)) {
       action = { kind: 'nat' };
       i = tokens.length;
+    } else if (keyword === 'vmap' || keyword === 'map') {
+      // A key this reader does not know (`ip saddr . tcp dport`, `fib daddr type`): already an unknown match.
+      i--;
+      verdictMap([]);
+      break;
     } else if (keyword === 'queue') {
       action = { kind: 'unknown', text: 'queue' };
       i = tokens.length;
@@ -220,7 +261,7 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
       unknown(start);
     }
   }
-  return { matches, action, origin };
+  return mapped ?? [{ matches, action, origin }];
 
   function protocolMatch(op: string, values: string[] | undefined, start: number) {
     if (!values || (op !== '==' && op !== '!=')) unknown(start);
@@ -229,11 +270,7 @@ export function parseNftRule(tokens: NftToken[], scope: RuleScope): FirewallRule
 
   function metaMatch(key: string, start: number) {
     const op = operator();
-    if (isMap()) {
-      action = { kind: 'unknown', text: 'verdict map' };
-      i = tokens.length;
-      return;
-    }
+    if (isMap()) return verdictMap([key]);
     const values = value();
     if (!values || (op !== '==' && op !== '!=')) return unknown(start);
     const negate = op === '!=';

@@ -6,7 +6,7 @@ import type {
   FirewallTable,
   TableFamily,
 } from '../net/firewall/model.js';
-import { parseNftRule } from './nftables-rule.js';
+import { parseNftRules } from './nftables-rule.js';
 import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
 
 // The nft text syntax of /etc/nftables.conf (nft(8)): `flush ruleset`, `define`, `include`, `table` blocks with
@@ -141,7 +141,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       } else if (head === 'comment' || head === 'devices') {
         // metadata
       } else if (words.length) {
-        added.push(parseNftRule(words, scopeOf(state)));
+        added.push(...parseNftRules(words, scopeOf(state)));
       }
     }
     i++; // }
@@ -211,9 +211,9 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       const words = statement();
       // `position N` / `handle N` / `index N` name a place in a live chain; the rule is kept at the start or end.
       const at = words[0] && ['position', 'handle', 'index'].includes(words[0].text) ? 2 : 0;
-      const rule = parseNftRule(words.slice(at), scopeOf(state));
-      if (verb === 'insert') chain.rules.unshift(rule);
-      else chain.rules.push(rule);
+      const rules = parseNftRules(words.slice(at), scopeOf(state));
+      if (verb === 'insert') chain.rules.unshift(...rules);
+      else chain.rules.push(...rules);
     } else if (object === 'set') {
       const name = tokens[i++]?.text ?? '';
       if (peek()?.kind === '{') setBody(state, name);

@@ -2,9 +2,10 @@ import type { Family, FirewallRuleset, Origin } from '../net/firewall/model.js';
 import { parseIptablesSave } from './iptables-save.js';
 
 // ufw keeps its state in files: /etc/ufw/ufw.conf (`ENABLED=yes` makes it load at boot), /etc/default/ufw (default
-// policies, `IPV6=yes`), and the user's rules in /etc/ufw/user.rules / user6.rules (iptables-save format, chain
-// ufw-user-input). ufw's own before.rules accept loopback and established traffic, then its input chain jumps to
-// ufw-user-input and ends in the default input policy: that shape is rebuilt here around the user's rules.
+// policies, `IPV6=yes`), and the user's rules in /etc/ufw/user.rules / user6.rules (iptables-save format, chains
+// ufw-user-input / ufw6-user-input). ufw's own before.rules accept loopback and established traffic, then its input
+// chain jumps to the user chain and ends in the default input policy: that shape is rebuilt here around the user's
+// rules. With IPV6=no, ufw drops every IPv6 packet but loopback (ufw-init-functions).
 
 export interface UfwSettings {
   enabled: boolean;
@@ -16,6 +17,8 @@ export interface UfwDefaults {
   inputPolicy: 'accept' | 'drop';
   inputPolicyLine?: number;
   ipv6: boolean;
+  /** Line of IPV6= in /etc/default/ufw. */
+  ipv6Line?: number;
 }
 
 function shellAssignments(text: string): Map<string, { value: string; line: number }> {
@@ -36,16 +39,18 @@ export function parseUfwConf(text: string): UfwSettings {
 export function parseUfwDefaults(text: string | undefined): UfwDefaults {
   const values = shellAssignments(text ?? '');
   const policy = values.get('DEFAULT_INPUT_POLICY');
+  const ipv6 = values.get('IPV6');
   return {
     inputPolicy: policy && policy.value.toUpperCase() === 'ACCEPT' ? 'accept' : 'drop',
     ...(policy ? { inputPolicyLine: policy.line } : {}),
-    ipv6: (values.get('IPV6')?.value ?? 'yes').toLowerCase() === 'yes',
+    ipv6: (ipv6?.value ?? 'yes').toLowerCase() === 'yes',
+    ...(ipv6 ? { ipv6Line: ipv6.line } : {}),
   };
 }
 
 export const UFW_DEFAULTS_PATH = '/etc/default/ufw';
 
-/** The ruleset ufw loads for one family: its standard input chain around the user's rules. */
+/** The ruleset ufw loads for one family: its standard input chain around the user's rules (IPv6 off: drop). */
 export function ufwRuleset(
   family: Family,
   userRules: { text: string; file: string } | undefined,
@@ -60,9 +65,33 @@ export function ufwRuleset(
     parsed.tables.push(filter);
   }
   const standard: Origin = { text: "ufw's before.rules: loopback and established connections accepted" };
-  const hasUserInput = filter.chains.some((chain) => chain.name === 'ufw-user-input');
+  const loopback = {
+    matches: [{ kind: 'interface' as const, direction: 'in' as const, negate: false, names: ['lo'] }],
+    action: { kind: 'accept' as const },
+    origin: standard,
+  };
+  if (family === 'ipv6' && !defaults.ipv6) {
+    filter.chains.push({
+      name: 'ufw6-input',
+      hook: 'input',
+      type: 'filter',
+      priority: 0,
+      policy: 'drop',
+      origin: {
+        file: UFW_DEFAULTS_PATH,
+        ...(defaults.ipv6Line ? { line: defaults.ipv6Line } : {}),
+        text: 'IPV6=no: ufw drops all IPv6 but loopback',
+      },
+      rules: [loopback],
+    });
+    return parsed;
+  }
+  // ufw names its IPv6 chains ufw6-*; a hand-written user6.rules with the IPv4 names is read too.
+  const userInput = [family === 'ipv6' ? 'ufw6-user-input' : 'ufw-user-input', 'ufw-user-input'].find((name) =>
+    filter.chains.some((chain) => chain.name === name),
+  );
   filter.chains.push({
-    name: 'ufw-input',
+    name: family === 'ipv6' ? 'ufw6-input' : 'ufw-input',
     hook: 'input',
     type: 'filter',
     priority: 0,
@@ -73,22 +102,18 @@ export function ufwRuleset(
       text: `DEFAULT_INPUT_POLICY ${defaults.inputPolicy === 'drop' ? 'DROP' : 'ACCEPT'}`,
     },
     rules: [
-      {
-        matches: [{ kind: 'interface', direction: 'in', negate: false, names: ['lo'] }],
-        action: { kind: 'accept' },
-        origin: standard,
-      },
+      loopback,
       {
         matches: [{ kind: 'ctState', negate: false, states: ['related', 'established'] }],
         action: { kind: 'accept' },
         origin: standard,
       },
-      ...(hasUserInput
+      ...(userInput
         ? [
             {
               matches: [],
-              action: { kind: 'jump' as const, chain: 'ufw-user-input' },
-              origin: { text: 'ufw-before-input → ufw-user-input' },
+              action: { kind: 'jump' as const, chain: userInput },
+              origin: { text: `${family === 'ipv6' ? 'ufw6' : 'ufw'}-before-input → ${userInput}` },
             },
           ]
         : []),

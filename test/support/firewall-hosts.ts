@@ -42,6 +42,58 @@ export const NFT_RULESETS = {
     '}',
     '',
   ].join('\n'),
+  /** The node's address may reach 30000 and 20443 on any interface, and anyone may on eth0 (IPv4). */
+  openOnOneInterface: inetDrop(
+    `ip saddr ${NODE_ADDRESS} tcp dport 30000 accept`,
+    `ip saddr ${NODE_ADDRESS} tcp dport 20443 accept`,
+    'meta nfproto ipv4 iifname "eth0" tcp dport { 20443, 30000 } accept',
+  ),
+  /** `0.0.0.0/0` is everyone; `10.0.0.0/1` is half the IPv4 space, mostly public. */
+  wideSourceRanges: inetDrop('ip saddr 0.0.0.0/0 tcp dport 8080 accept', 'ip saddr 10.0.0.0/1 tcp dport 20443 accept'),
+  /** The nftables wiki's "Simple ruleset for a server": verdict maps on ct state and meta protocol. */
+  wikiServer: [
+    'flush ruleset',
+    '',
+    'table inet firewall {',
+    '\tchain inbound_ipv4 {',
+    '\t\ticmp type echo-request limit rate 5/second accept',
+    '\t}',
+    '\tchain inbound_ipv6 {',
+    '\t\ticmpv6 type { nd-neighbor-solicit, nd-router-advert, nd-neighbor-advert } accept',
+    '\t\ticmpv6 type echo-request limit rate 5/second accept',
+    '\t}',
+    '\tchain inbound {',
+    '\t\ttype filter hook input priority 0; policy drop;',
+    '\t\tct state vmap { established : accept, related : accept, invalid : drop }',
+    '\t\tmeta protocol vmap { ip : jump inbound_ipv4, ip6 : jump inbound_ipv6 }',
+    '\t\ttcp dport { 2222, 20444 } accept',
+    '\t\tiifname lo accept',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+  /** Verdict maps on every key the model reads. */
+  verdictMaps: [
+    'flush ruleset',
+    '',
+    'table inet filter {',
+    '\tchain services {',
+    '\t\ttcp dport vmap { 2222 : accept, 20444 : accept, 9000-9010 : drop }',
+    '\t}',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy drop;',
+    '\t\tct state vmap { established : accept, related : accept, invalid : drop }',
+    '\t\tth dport vmap { 9005 : accept }',
+    '\t\tiifname vmap { "lo" : accept, "wg0" : accept }',
+    '\t\tmeta l4proto vmap { udp : drop, tcp : jump services }',
+    `\t\tip saddr vmap { ${NODE_ADDRESS} : accept, 192.0.2.0/24 : drop }`,
+    '\t\tmeta nfproto vmap { ipv6 : drop }',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+  /** A verdict map on a key the model does not read: it may take its verdict, or miss and the chain go on. */
+  unknownMapKey: inetDrop('ip saddr . tcp dport vmap { 198.51.100.7 . 9000 : accept }', 'tcp dport 30000 accept'),
   /** `limit` is not modelled: the port it guards is only possibly open. */
   notUnderstood: inetDrop('tcp dport 9000 limit rate 10/second accept'),
   /** A second base chain at a later priority drops what the first accepted. */
@@ -157,15 +209,41 @@ export const UFW_USER_RULES = [
   '',
 ].join('\n');
 
-export function ufwFiles(enabled: boolean): FileSpec {
+/** user6.rules as ufw writes it: its own `ufw6-` chains; `ufw limit 2222/tcp` jumps to ufw6-user-limit-accept. */
+export const UFW_USER6_RULES = [
+  '*filter',
+  ':ufw6-user-input - [0:0]',
+  ':ufw6-user-output - [0:0]',
+  ':ufw6-user-forward - [0:0]',
+  ':ufw6-user-limit - [0:0]',
+  ':ufw6-user-limit-accept - [0:0]',
+  '### RULES ###',
+  '',
+  '### tuple ### limit tcp 2222 ::/0 any ::/0 in',
+  '-A ufw6-user-input -p tcp --dport 2222 -m conntrack --ctstate NEW -m recent --set',
+  '-A ufw6-user-input -p tcp --dport 2222 -m conntrack --ctstate NEW -m recent --update --seconds 30 --hitcount 6 -j ufw6-user-limit',
+  '-A ufw6-user-input -p tcp --dport 2222 -j ufw6-user-limit-accept',
+  '',
+  '### tuple ### allow tcp 20444 ::/0 any ::/0 in',
+  '-A ufw6-user-input -p tcp --dport 20444 -j ACCEPT',
+  '',
+  '### END RULES ###',
+  '',
+  '### RATE LIMITING ###',
+  '-A ufw6-user-limit -m limit --limit 3/minute -j LOG --log-prefix "[UFW LIMIT BLOCK] "',
+  '-A ufw6-user-limit -j REJECT',
+  '-A ufw6-user-limit-accept -j ACCEPT',
+  '### END RATE LIMITING ###',
+  'COMMIT',
+  '',
+].join('\n');
+
+export function ufwFiles(enabled: boolean, options: { ipv6?: boolean; user6?: string } = {}): FileSpec {
   return {
     'etc/ufw/ufw.conf': `# /etc/ufw/ufw.conf\nENABLED=${enabled ? 'yes' : 'no'}\nLOGLEVEL=low\n`,
-    'etc/default/ufw': 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n',
+    'etc/default/ufw': `IPV6=${options.ipv6 === false ? 'no' : 'yes'}\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n`,
     'etc/ufw/user.rules': UFW_USER_RULES,
-    'etc/ufw/user6.rules': UFW_USER_RULES.replace(
-      `-A ufw-user-input -p tcp --dport 30000 -s ${NODE_ADDRESS} -j ACCEPT\n`,
-      '',
-    ),
+    'etc/ufw/user6.rules': options.user6 ?? UFW_USER6_RULES,
   };
 }
 

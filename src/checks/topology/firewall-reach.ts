@@ -70,15 +70,33 @@ export function onlyFrom(entry: OpenPort, addresses: readonly string[]): boolean
   });
 }
 
+/** Loopback and private blocks (as classifyHost), IPv4-mapped IPv6 included: a source inside one is trusted. */
+const TRUSTED_V4 = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+const TRUSTED_BLOCKS = [
+  ...TRUSTED_V4,
+  ...TRUSTED_V4.map((block) => {
+    const [address, prefix] = block.split('/');
+    return `::ffff:${address}/${96 + Number(prefix)}`;
+  }),
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+].map((block) => parseAddressRange(block)!);
+
+/** The whole interval lies inside one trusted block (the blocks don't touch, so one must hold it). */
+function trustedRange(source: string): boolean {
+  const range = parseAddressRange(source);
+  return (
+    !!range &&
+    TRUSTED_BLOCKS.some(
+      (block) => block.family === range.family && block.first <= range.first && range.last <= block.last,
+    )
+  );
+}
+
 /** Open only to private or loopback ranges. */
 export function allPrivate(entry: OpenPort): boolean {
-  return (
-    entry.sources !== 'any' &&
-    entry.sources.every((source) => {
-      const kind = classifyHost(source.replace(/\/\d+$/, '').replace(/-.*$/, ''));
-      return kind === 'private' || kind === 'loopback';
-    })
-  );
+  return entry.sources !== 'any' && entry.sources.every(trustedRange);
 }
 
 export interface PortReach {

@@ -1,4 +1,4 @@
-import { formatAddress, parseAddress } from './address-range.js';
+import { familyBits, parseAddress } from './address-range.js';
 import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import {
   type AddressRange,
@@ -9,6 +9,7 @@ import {
   type PortRange,
   tableFamilies,
 } from './model.js';
+import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView } from './specialise.js';
 
@@ -20,7 +21,10 @@ export interface OpenPort {
   ports: PortRange;
   /** 'any': also from addresses no rule names; else the address ranges (as written) it is open to. */
   sources: 'any' | string[];
-  /** Set when the port is open only on these input interfaces (`iifname "wg0"`). */
+  /**
+   * Set when this opening holds only on these input interfaces (`iifname "wg0"`); unset: on interfaces no rule
+   * names. A port has one entry per distinct opening, so it can be open to the node everywhere and to anyone on eth0.
+   */
   interfaces?: string[];
   reach: Exclude<Reach, 'closed'>;
   decidedBy: Origin[];
@@ -61,36 +65,15 @@ function portPieces(ruleset: FirewallRuleset, family: Family): PortRange[] {
   return sorted.slice(0, -1).map((from, index) => ({ from, to: sorted[index + 1]! - 1 }));
 }
 
-interface SourcePiece {
-  /** Undefined: outside every named range. */
-  value?: bigint;
-  label: string;
-  /** The narrowest named range holding the piece. */
-  range?: AddressRange;
-}
-
-/** One representative per piece of the named source ranges (the narrowest range naming it is the label). */
-function sourcePieces(ruleset: FirewallRuleset, family: Family): SourcePiece[] {
+/** Every source range a rule of `family` names, in rule order. */
+function sourceRanges(ruleset: FirewallRuleset, family: Family): AddressRange[] {
   const ranges: AddressRange[] = [];
   for (const rule of familyRules(ruleset, family)) {
     for (const match of rule.matches) {
       if (match.kind === 'address' && match.field === 'saddr' && match.family === family) ranges.push(...match.ranges);
     }
   }
-  const cuts = [...new Set(ranges.flatMap((range) => [range.first, range.last + 1n]))].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const pieces: SourcePiece[] = [{ label: 'any' }];
-  for (const value of cuts) {
-    const covering = ranges.filter((range) => range.first <= value && value <= range.last);
-    if (covering.length === 0) continue;
-    const narrowest = covering.reduce((best, range) =>
-      range.last - range.first < best.last - best.first ? range : best,
-    );
-    const label = narrowest.first === narrowest.last ? formatAddress(family, value) : narrowest.text;
-    pieces.push({ value, label, range: narrowest });
-  }
-  return pieces;
+  return ranges;
 }
 
 function interfacePieces(ruleset: FirewallRuleset, family: Family): (string | undefined)[] {
@@ -112,13 +95,57 @@ interface PieceResult {
   verdicts: Verdict[];
 }
 
+/** The piece stands for every address of its family: `0.0.0.0/0`, `::/0` (no address is outside it). */
+function wholeFamily(piece: SourcePiece, family: Family): boolean {
+  return !!piece.range && piece.range.first === 0n && piece.range.last === (1n << BigInt(familyBits(family))) - 1n;
+}
+
+/** Who an interface lets in: the open pieces, as one result. */
+function interfaceResult(
+  open: { source: SourcePiece; verdict: Verdict }[],
+  family: Family,
+  iif: string | undefined,
+): PieceResult {
+  const fromAnyone = open.some((entry) => entry.source.value === undefined || wholeFamily(entry.source, family));
+  const labels = [...new Set(narrowestCovering(open.map((entry) => entry.source)).map((piece) => piece.label))];
+  const verdicts = open.map((entry) => entry.verdict);
+  return {
+    sources: fromAnyone ? 'any' : labels,
+    ...(iif !== undefined ? { interfaces: [iif] } : {}),
+    reach: verdicts.every((verdict) => verdict.reach === 'open') ? 'open' : 'possibly-open',
+    verdicts,
+  };
+}
+
+function sameOpening(a: PieceResult, b: PieceResult): boolean {
+  return JSON.stringify([a.sources, a.reach]) === JSON.stringify([b.sources, b.reach]);
+}
+
+/**
+ * Adds a named interface's result to those of the port: left out when the interfaces no rule names let in the
+ * same, merged with named interfaces that let in the same, else its own entry. Every interface's opening is
+ * kept, so a port open to anyone on eth0 is never hidden behind a narrower opening elsewhere.
+ */
+function addInterfaceResult(results: PieceResult[], result: PieceResult): void {
+  const unnamed = results.find((entry) => !entry.interfaces);
+  if (unnamed && sameOpening(unnamed, result)) return;
+  const twin = results.find((entry) => entry.interfaces && sameOpening(entry, result));
+  if (!twin) results.push(result);
+  else {
+    twin.interfaces!.push(...result.interfaces!);
+    twin.verdicts.push(...result.verdicts);
+  }
+}
+
+/** Every (sources, interfaces) opening of `port`: interfaces no rule names first, then named ones. */
 function judgePort(
   ruleset: FirewallRuleset,
   family: Family,
   port: number,
   sources: SourcePiece[],
   interfaces: (string | undefined)[],
-): PieceResult | undefined {
+): PieceResult[] {
+  const results: PieceResult[] = [];
   for (const iif of interfaces) {
     const fixed: FixedPacket = { family, dport: port, ...(iif !== undefined ? { iif } : {}), oif: null };
     const view = sourceView(ruleset, fixed);
@@ -140,18 +167,11 @@ function judgePort(
       if (verdict.reach !== 'closed') open.push({ source, verdict });
     });
     if (open.length === 0) continue;
-    // The interface-specific pieces are reported only when nothing is open on an unnamed interface.
-    const fromAnyone = open.some((entry) => entry.source.value === undefined);
-    const labels = [...new Set(narrowestCovering(open.map((entry) => entry.source)).map((piece) => piece.label))];
-    const openVerdicts = open.map((entry) => entry.verdict);
-    return {
-      sources: fromAnyone ? 'any' : labels,
-      ...(iif !== undefined ? { interfaces: [iif] } : {}),
-      reach: openVerdicts.every((verdict) => verdict.reach === 'open') ? 'open' : 'possibly-open',
-      verdicts: openVerdicts,
-    };
+    const result = interfaceResult(open, family, iif);
+    if (iif === undefined) results.push(result);
+    else addInterfaceResult(results, result);
   }
-  return undefined;
+  return results;
 }
 
 /**
@@ -190,10 +210,6 @@ function containedRanges(ranges: AddressRange[]): Set<AddressRange> {
   return contained;
 }
 
-function sameShape(a: PieceResult, b: PieceResult): boolean {
-  return JSON.stringify([a.sources, a.interfaces, a.reach]) === JSON.stringify([b.sources, b.interfaces, b.reach]);
-}
-
 function mergeOrigins(verdicts: Verdict[], key: 'decidedBy' | 'uncertain'): Origin[] {
   const seen = new Map<string, Origin>();
   for (const verdict of verdicts) {
@@ -215,45 +231,48 @@ function unnamedPort(ruleset: FirewallRuleset, family: Family, pieces: PortRange
 export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
   return FAMILIES.map((family) => {
     const pieces = portPieces(ruleset, family);
-    const sources = sourcePieces(ruleset, family);
+    const sources = sourcePieces(sourceRanges(ruleset, family), family);
     const interfaces = interfacePieces(ruleset, family);
     const open: OpenPort[] = [];
     const dports = familyRules(ruleset, family).flatMap((rule) =>
       rule.matches.flatMap((match) => (match.kind === 'dport' ? [match.ports] : [])),
     );
-    const judged = new Map<string, PieceResult | undefined>();
-    let previous: PieceResult | undefined;
+    const judged = new Map<string, PieceResult[]>();
+    // The entries the previous port piece ended, by shape: an equal opening on the next piece extends one.
+    let ending = new Map<string, OpenPort>();
     for (const piece of pieces) {
       const signature = portSignature(dports, piece.from);
       if (!judged.has(signature)) judged.set(signature, judgePort(ruleset, family, piece.from, sources, interfaces));
-      const result = judged.get(signature);
-      if (!result) {
-        previous = undefined;
-        continue;
-      }
-      const last = open[open.length - 1];
-      if (previous && last && last.ports.to === piece.from - 1 && sameShape(previous, result)) {
-        last.ports = { from: last.ports.from, to: piece.to };
-        last.decidedBy = mergeOrigins(
-          [{ reach: 'open', decidedBy: last.decidedBy, uncertain: [] }, ...result.verdicts],
-          'decidedBy',
-        );
-        last.uncertain = mergeOrigins(
-          [{ reach: 'open', decidedBy: [], uncertain: last.uncertain }, ...result.verdicts],
-          'uncertain',
-        );
-      } else {
-        open.push({
+      const next = new Map<string, OpenPort>();
+      for (const result of judged.get(signature)!) {
+        const shape = JSON.stringify([result.sources, result.interfaces, result.reach]);
+        const last = ending.get(shape);
+        if (last && last.ports.to === piece.from - 1) {
+          last.ports = { from: last.ports.from, to: piece.to };
+          last.decidedBy = mergeOrigins(
+            [{ reach: 'open', decidedBy: last.decidedBy, uncertain: [] }, ...result.verdicts],
+            'decidedBy',
+          );
+          last.uncertain = mergeOrigins(
+            [{ reach: 'open', decidedBy: [], uncertain: last.uncertain }, ...result.verdicts],
+            'uncertain',
+          );
+          next.set(shape, last);
+          continue;
+        }
+        const entry: OpenPort = {
           family,
           ports: { ...piece },
           sources: result.sources === 'any' ? 'any' : [...result.sources],
-          ...(result.interfaces ? { interfaces: result.interfaces } : {}),
+          ...(result.interfaces ? { interfaces: [...result.interfaces] } : {}),
           reach: result.reach,
           decidedBy: mergeOrigins(result.verdicts, 'decidedBy'),
           uncertain: mergeOrigins(result.verdicts, 'uncertain'),
-        });
+        };
+        open.push(entry);
+        next.set(shape, entry);
       }
-      previous = result;
+      ending = next;
     }
     const probe = unnamedPort(ruleset, family, pieces);
     const fallback = evaluatePacket(ruleset, { family, dport: probe, oif: null });

@@ -9,6 +9,7 @@ import {
   NFT_WITH_INCLUDE,
   NFTABLES_ENABLED,
   nftHost,
+  UFW_USER6_RULES,
   ufwFiles,
 } from '../../support/firewall-hosts.js';
 import { BASE_USERS } from '../../support/hosts.js';
@@ -56,6 +57,31 @@ runCheckCases(check, {
       files: firewallHost({ ...iptablesFiles, ...NETFILTER_PERSISTENT_ENABLED }),
     },
     { name: 'ufw enabled', files: firewallHost(ufwFiles(true)), messages: ['restricted'] },
+    {
+      name: 'ufw with IPV6=no: ufw drops all IPv6 but loopback',
+      files: firewallHost(ufwFiles(true, { ipv6: false })),
+      messages: ['restricted'],
+      verify: ({ result }) => {
+        const families = (result.data?.families ?? []) as { family: string; default: string; open: unknown[] }[];
+        assert.deepEqual(
+          families.map((family) => [family.family, family.default, family.open.length]),
+          [
+            ['ipv4', 'closed', 3],
+            ['ipv6', 'closed', 0],
+          ],
+        );
+      },
+    },
+    {
+      name: "the nftables wiki's server ruleset (ct state and meta protocol verdict maps)",
+      files: nftHost(NFT_RULESETS.wikiServer),
+      messages: ['restricted'],
+      verify: ({ result }) =>
+        assert.match(
+          result.message,
+          /open: ipv4 2222 \(anyone\); ipv4 20444 \(anyone\); ipv6 2222 \(anyone\); ipv6 20444/,
+        ),
+    },
   ],
   fail: [
     { name: 'no firewall at all', files: firewallHost({}), messages: ['none'] },
@@ -80,6 +106,50 @@ runCheckCases(check, {
       verify: ({ result }) => assert.ok(result.evidence.some((item) => /not enabled/.test(item.detail))),
     },
     { name: 'ufw disabled', files: firewallHost(ufwFiles(false)), messages: ['none'] },
+    {
+      name: 'ufw: user6.rules (ufw6- chains) opens the signer port to anyone over IPv6',
+      files: firewallHost(
+        ufwFiles(true, {
+          user6: UFW_USER6_RULES.replace(
+            '### END RULES ###',
+            '### tuple ### allow tcp 30000 ::/0 any ::/0 in\n-A ufw6-user-input -p tcp --dport 30000 -j ACCEPT\n### END RULES ###',
+          ),
+        }),
+      ),
+      messages: ['signerOpen'],
+      verify: ({ items }) =>
+        assert.deepEqual(
+          items.filter((item) => item.status === 'fail').map((item) => item.message),
+          ["ipv6: the signer endpoint port 30000 is open to anyone, not only to the node's address."],
+        ),
+    },
+    {
+      name: 'the signer port open to anyone on one interface, to the node elsewhere',
+      files: nftHost(NFT_RULESETS.openOnOneInterface),
+      messages: ['signerOpen'],
+      verify: ({ items }) =>
+        assert.ok(
+          items.some(
+            (item) =>
+              item.messageId === 'signerOpen' &&
+              item.message ===
+                "ipv4: the signer endpoint port 30000 is open to anyone on eth0, not only to the node's address.",
+          ),
+        ),
+    },
+    {
+      name: 'ip saddr 0.0.0.0/0 is anyone',
+      files: nftHost(NFT_RULESETS.wideSourceRanges),
+      messages: ['extraOpen'],
+      verify: ({ items }) => {
+        assert.ok(
+          items.some((item) => item.message === 'ipv4 tcp/8080 is open to anyone; only SSH and P2P should be.'),
+        );
+        assert.ok(
+          items.some((item) => item.message === 'ipv4 tcp/20443 is open to specific public addresses (10.0.0.0/1).'),
+        );
+      },
+    },
     {
       name: 'iptables rules.v4 only: IPv6 unfiltered',
       files: firewallHost({ 'etc/iptables/rules.v4': IPTABLES_RULES.v4, ...NETFILTER_PERSISTENT_ENABLED }),

@@ -31,6 +31,11 @@ runCheckCases(check, {
     { name: 'public rpc', files: nodeHost({ node: { rpc_bind: '198.51.100.3:20443' } }), messages: ['exposed'] },
     { name: 'malformed', files: nodeHost({ node: { rpc_bind: 'nonsense:' } }), messages: ['malformed'] },
     {
+      name: 'rpc wildcard, firewall opens the port to 10.0.0.0/1 (mostly public)',
+      files: { ...nftHost(NFT_RULESETS.wideSourceRanges), ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }) },
+      messages: ['exposed'],
+    },
+    {
       name: 'rpc wildcard, firewall default accept',
       files: { ...nftHost(NFT_RULESETS.defaultAccept), ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }) },
       messages: ['exposed'],

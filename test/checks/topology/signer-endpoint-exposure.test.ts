@@ -38,6 +38,12 @@ runCheckCases(check, {
       verify: ({ result }) =>
         assert.ok(result.evidence.some((item) => /ipv4 tcp\/30000 open to anyone/.test(item.detail))),
     },
+    {
+      name: 'wildcard, and the firewall opens the port to the node everywhere but to anyone on eth0',
+      files: nftHost(NFT_RULESETS.openOnOneInterface),
+      messages: ['exposed'],
+      verify: ({ result }) => assert.ok(result.evidence.some((item) => /open to anyone on eth0/.test(item.detail))),
+    },
     { name: 'wildcard, firewall default accept', files: nftHost(NFT_RULESETS.defaultAccept), messages: ['exposed'] },
   ],
   warn: [

@@ -65,6 +65,33 @@ describe('inboundExposure agrees with the reference implementation', () => {
     assertSameExposure(ruleset, 'nft ruleset');
   });
 
+  test('nft: a blocklist set, overlapping and equally wide ranges, an interface-only opening', () => {
+    const blocked = Array.from({ length: 300 }, (_, index) => `198.${index % 7}.${index}.${(index * 7) % 256}`);
+    const text = [
+      'table inet filter {',
+      '\tset blocklist {',
+      '\t\ttype ipv4_addr',
+      `\t\telements = { ${blocked.join(', ')} }`,
+      '\t}',
+      '\tchain input {',
+      '\t\ttype filter hook input priority filter; policy drop;',
+      '\t\tip saddr @blocklist drop',
+      // Equally wide, written differently: the first named labels the piece.
+      '\t\tip saddr 10.0.0.0-10.0.0.255 tcp dport 9000 accept',
+      '\t\tip saddr 10.0.0.0/24 tcp dport 9001 accept',
+      '\t\tip saddr 10.0.0.0/16 tcp dport 9000-9002 accept',
+      '\t\tip saddr 198.0.0.0/8 tcp dport 9003 accept',
+      '\t\tiifname "eth0" tcp dport { 9000, 30000 } accept',
+      '\t\ttcp dport { 2222, 20444 } accept',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text, resolve: () => [] });
+    assert.deepEqual(ruleset.problems, []);
+    assertSameExposure(ruleset, 'blocklist ruleset');
+  });
+
   test('iptables-save: fail2ban chain jumped for one port', () => {
     const text = [
       '*filter',

@@ -1,6 +1,8 @@
 // Frozen copy of src/net/firewall/exposure.ts before the exposure computation was made fast: the oracle the
 // differential test (test/net/firewall/exposure-differential.test.ts) compares the fast one with. Keep it slow and as is.
-import { formatAddress, parseAddress } from '../../../../src/net/firewall/address-range.js';
+// Semantic changes made to both since it was frozen: every interface's opening is reported (not only the first
+// interface with something open), and a source range covering the whole family counts as anyone.
+import { familyBits, formatAddress, parseAddress } from '../../../../src/net/firewall/address-range.js';
 import {
   type AddressRange,
   FAMILIES,
@@ -112,13 +114,23 @@ interface PieceResult {
   verdicts: Verdict[];
 }
 
+/** The piece stands for every address of its family: `0.0.0.0/0`, `::/0` (no address is outside it). */
+function wholeFamily(piece: SourcePiece, family: Family): boolean {
+  return !!piece.range && piece.range.first === 0n && piece.range.last === (1n << BigInt(familyBits(family))) - 1n;
+}
+
+function sameOpening(a: PieceResult, b: PieceResult): boolean {
+  return JSON.stringify([a.sources, a.reach]) === JSON.stringify([b.sources, b.reach]);
+}
+
 function judgePort(
   ruleset: FirewallRuleset,
   family: Family,
   port: number,
   sources: SourcePiece[],
   interfaces: (string | undefined)[],
-): PieceResult | undefined {
+): PieceResult[] {
+  const results: PieceResult[] = [];
   for (const iif of interfaces) {
     const open: { source: SourcePiece; verdict: Verdict }[] = [];
     for (const source of sources) {
@@ -133,18 +145,30 @@ function judgePort(
       if (verdict.reach !== 'closed') open.push({ source, verdict });
     }
     if (open.length === 0) continue;
-    // The interface-specific pieces are reported only when nothing is open on an unnamed interface.
-    const fromAnyone = open.some((entry) => entry.source.value === undefined);
+    const fromAnyone = open.some((entry) => entry.source.value === undefined || wholeFamily(entry.source, family));
     const labels = [...new Set(narrowestCovering(open.map((entry) => entry.source)).map((piece) => piece.label))];
     const verdicts = open.map((entry) => entry.verdict);
-    return {
+    const result: PieceResult = {
       sources: fromAnyone ? 'any' : labels,
       ...(iif !== undefined ? { interfaces: [iif] } : {}),
       reach: verdicts.every((verdict) => verdict.reach === 'open') ? 'open' : 'possibly-open',
       verdicts,
     };
+    // Every interface's opening is kept: the same as on unnamed interfaces adds nothing, the same as on another
+    // named interface joins it.
+    const unnamed = results.find((entry) => !entry.interfaces);
+    if (iif === undefined) results.push(result);
+    else if (unnamed && sameOpening(unnamed, result)) continue;
+    else {
+      const twin = results.find((entry) => entry.interfaces && sameOpening(entry, result));
+      if (!twin) results.push(result);
+      else {
+        twin.interfaces!.push(iif);
+        twin.verdicts.push(...verdicts);
+      }
+    }
   }
-  return undefined;
+  return results;
 }
 
 /** Drops pieces whose range lies inside another open piece's range: "10.0.0.0/8" says enough. */
@@ -161,10 +185,6 @@ function narrowestCovering(pieces: SourcePiece[]): SourcePiece[] {
           piece.range.last <= other.range.last,
       ),
   );
-}
-
-function sameShape(a: PieceResult, b: PieceResult): boolean {
-  return JSON.stringify([a.sources, a.interfaces, a.reach]) === JSON.stringify([b.sources, b.interfaces, b.reach]);
 }
 
 function mergeOrigins(verdicts: Verdict[], key: 'decidedBy' | 'uncertain'): Origin[] {
@@ -191,26 +211,26 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
     const sources = sourcePieces(ruleset, family);
     const interfaces = interfacePieces(ruleset, family);
     const open: OpenPort[] = [];
-    let previous: PieceResult | undefined;
+    let ending = new Map<string, OpenPort>();
     for (const piece of pieces) {
-      const result = judgePort(ruleset, family, piece.from, sources, interfaces);
-      if (!result) {
-        previous = undefined;
-        continue;
-      }
-      const last = open[open.length - 1];
-      if (previous && last && last.ports.to === piece.from - 1 && sameShape(previous, result)) {
-        last.ports = { from: last.ports.from, to: piece.to };
-        last.decidedBy = mergeOrigins(
-          [{ reach: 'open', decidedBy: last.decidedBy, uncertain: [] }, ...result.verdicts],
-          'decidedBy',
-        );
-        last.uncertain = mergeOrigins(
-          [{ reach: 'open', decidedBy: [], uncertain: last.uncertain }, ...result.verdicts],
-          'uncertain',
-        );
-      } else {
-        open.push({
+      const next = new Map<string, OpenPort>();
+      for (const result of judgePort(ruleset, family, piece.from, sources, interfaces)) {
+        const shape = JSON.stringify([result.sources, result.interfaces, result.reach]);
+        const last = ending.get(shape);
+        if (last && last.ports.to === piece.from - 1) {
+          last.ports = { from: last.ports.from, to: piece.to };
+          last.decidedBy = mergeOrigins(
+            [{ reach: 'open', decidedBy: last.decidedBy, uncertain: [] }, ...result.verdicts],
+            'decidedBy',
+          );
+          last.uncertain = mergeOrigins(
+            [{ reach: 'open', decidedBy: [], uncertain: last.uncertain }, ...result.verdicts],
+            'uncertain',
+          );
+          next.set(shape, last);
+          continue;
+        }
+        const entry: OpenPort = {
           family,
           ports: { ...piece },
           sources: result.sources,
@@ -218,9 +238,11 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
           reach: result.reach,
           decidedBy: mergeOrigins(result.verdicts, 'decidedBy'),
           uncertain: mergeOrigins(result.verdicts, 'uncertain'),
-        });
+        };
+        open.push(entry);
+        next.set(shape, entry);
       }
-      previous = result;
+      ending = next;
     }
     const probe = unnamedPort(ruleset, family, pieces);
     const fallback = evaluatePacket(ruleset, { family, dport: probe, oif: null });
