@@ -3,7 +3,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join as hostJoin, posix } from 'node:path';
 import type { FileType, Target } from '../target/types.js';
-import { isProbablyBinary, scanContent } from './scan-content.js';
+import { scanContent, textToScan } from './scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
 
 export const TOO_LARGE = Symbol('too large');
@@ -66,13 +66,14 @@ export async function scanTree(
       warnings.push(`${path}: not scanned, larger than ${maxFileBytes} bytes (raise --max-file-size to include it)`);
       return;
     }
-    if (!options.includeBinary && isProbablyBinary(content)) {
+    const text = textToScan(content);
+    if (text === undefined && !options.includeBinary) {
       stats.skippedBinary++;
       return;
     }
     stats.filesScanned++;
     stats.bytesScanned += content.length;
-    for (const finding of scanContent(content, path, options)) findings.push(finding);
+    for (const finding of scanContent(text ?? content, path, options)) findings.push(finding);
   };
 
   const walkDir = async (dir: string, depth: number) => {
