@@ -33,7 +33,11 @@ export async function scanGitStaged(
   gitOptions: GitScanOptions = {},
 ): Promise<ScanResult> {
   checkDirectory(repoDir);
-  const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
+  const location: GitLocation = {
+    cwd: repoDir,
+    searchParents: gitOptions.searchParents ?? true,
+    inheritIndex: true,
+  };
   await resolveGitDir(location);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const stats: ScanStats = {
