@@ -25,7 +25,12 @@ export type OperatorKeyFromConfig = { ok: true; key: OperatorKey } | { ok: false
 /** The key of a signer config's `stacks_private_key`; the reason never contains the value. */
 export function operatorKeyFromSignerConfig(text: string): OperatorKeyFromConfig {
   const parsed = parseSignerConfig(text);
-  if (!parsed.ok) return { ok: false, reason: `not valid TOML (${parsed.error.message})` };
+  if (!parsed.ok) {
+    // Only smol-toml's one-line reason and the position: never the offending line, which may be the key's.
+    const { line, column, message } = parsed.error;
+    const at = line !== undefined ? `line ${line}${column !== undefined ? `:${column}` : ''}: ` : '';
+    return { ok: false, reason: `${at}not valid TOML (${message})` };
+  }
   const value = parsed.config.stacksPrivateKey;
   if (value === undefined) return { ok: false, reason: 'it has no stacks_private_key' };
   const result = parsePrivateKeyHexLenient(value);
