@@ -115,7 +115,10 @@ export function buildCorpus(): Corpus {
   values.push(capitalised.join(' '));
   plant(
     'home/op/paper-backup.txt',
-    ['Wallet words:', capitalised.map((word, i) => (i === 0 ? word[0]?.toUpperCase() + word.slice(1) : word)).join(' ')],
+    [
+      'Wallet words:',
+      capitalised.map((word, i) => (i === 0 ? word[0]?.toUpperCase() + word.slice(1) : word)).join(' '),
+    ],
     [[2, 'bip39-mnemonic']],
   );
   const shouted = randomMnemonic(12);
