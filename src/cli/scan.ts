@@ -10,7 +10,7 @@ import { formatScanSarif } from '../secrets/format/sarif.js';
 import { formatScanText } from '../secrets/format/text.js';
 import { operatorKeyFromSignerConfig } from '../secrets/operator-key.js';
 import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from '../secrets/types.js';
-import { localTree, scanTree } from '../secrets/walk.js';
+import { localTree, ScanRootError, scanTree } from '../secrets/walk.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';
@@ -85,7 +85,14 @@ async function runScan(
   mode: 'files' | 'history' | 'staged',
   options: ScanOptions & { includeGitDir: boolean; includeBinary: boolean; skip?: (path: string) => boolean },
 ): Promise<ScanResult> {
-  if (mode === 'files') return scanTree(localTree, paths, options);
+  if (mode === 'files') {
+    try {
+      return await scanTree(localTree, paths, { ...options, requireRoots: true });
+    } catch (error) {
+      if (error instanceof ScanRootError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   if (paths.length > 1) throw new UsageError(`--${mode} scans one repository; got ${paths.length} paths`);
   const git = await import('../secrets/git/index.js');
   const repo = paths[0] ?? '.';

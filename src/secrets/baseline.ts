@@ -1,5 +1,6 @@
 // A baseline file: the fingerprints of accepted findings, so CI fails only on new ones. Fingerprints only — a
 // baseline can be committed next to the code it covers.
+import { JsonSyntaxError, parseExactJson } from '../parsers/exact-json.js';
 import type { Finding } from './types.js';
 
 export const BASELINE_VERSION = 1;
@@ -16,13 +17,26 @@ export class BaselineError extends Error {
   }
 }
 
+/**
+ * Where and why `text` is not JSON, without quoting it: V8's JSON.parse message shows the input around the error, and
+ * a file passed as --baseline by mistake may be a key file or a config.
+ */
+function jsonSyntaxProblem(text: string): string {
+  try {
+    parseExactJson(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return `${error.line}:${error.column}: not JSON (${error.reason})`;
+  }
+  return 'not JSON';
+}
+
 /** Parses a baseline file's text; `where` names it in errors. */
 export function parseBaseline(text: string, where: string): Set<string> {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw new BaselineError(`${where}: not JSON (${(error as Error).message})`);
+  } catch {
+    throw new BaselineError(`${where}: ${jsonSyntaxProblem(text)}`);
   }
   const record = data as Partial<Baseline> | null;
   if (typeof record !== 'object' || record === null || record.schemaVersion !== BASELINE_VERSION) {

@@ -1,10 +1,10 @@
 // Where the detectors need to look, found at native or near-native speed so hash-heavy files cost one pass:
 // - key names (`key`, `seed` in any of three cases) and lines ending in `01` (a bare 66-hex key) by Buffer.indexOf;
-// - runs of 12+ short lower-case words (the shape of a mnemonic) by one table-driven pass over the bytes.
+// - runs of 12+ short words (the shape of a mnemonic, any case) by one table-driven pass over the bytes.
 // The regex-based detectors then read only the lines around these spots.
 
-const LOWER = 1; // [a-z]
-const OTHER_WORD = 2; // [A-Z_] and other word characters that end a lower-case word
+const LETTER = 1; // [A-Za-z]: a mnemonic may be typed capitalised (`Abandon`) or in capitals
+const OTHER_WORD = 2; // _ and other word characters that end a word
 const DIGIT = 4; // [0-9]
 const SEPARATOR = 8; // between mnemonic words: whitespace , ; " '
 const AFTER_NUMBER = 16; // allowed after a list number: . ) : -
@@ -13,8 +13,8 @@ const CLASSES = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   let cls = 0;
-  if (/[a-z]/.test(ch)) cls |= LOWER;
-  else if (/[A-Z_]/.test(ch)) cls |= OTHER_WORD;
+  if (/[A-Za-z]/.test(ch)) cls |= LETTER;
+  else if (ch === '_') cls |= OTHER_WORD;
   else if (/[0-9]/.test(ch)) cls |= DIGIT;
   else if (/[ \t\r\n\f\v,;"']/.test(ch)) cls |= SEPARATOR;
   else if (/[.):-]/.test(ch)) cls |= AFTER_NUMBER;
@@ -24,20 +24,20 @@ for (let c = 0; c < 256; c++) {
 export const MIN_MNEMONIC_WORDS = 12;
 // The shortest possible run: 12 words of 3 letters and 11 one-byte separators.
 const MIN_RUN_BYTES = MIN_MNEMONIC_WORDS * 3 + MIN_MNEMONIC_WORDS - 1;
-const WORD_CHAR = LOWER | OTHER_WORD | DIGIT;
+const WORD_CHAR = LETTER | OTHER_WORD | DIGIT;
 
 /**
  * Where a fresh scan may resume when the byte at `probe` proves that no run covers it, or -1. Called only with the
  * scan in its initial state at `from` (a token boundary) and `probe - from < MIN_RUN_BYTES`: no run can then have
  * 12 words before `probe`, so skipping to the reset that `probe` causes loses nothing. Most text fails fast here
- * (punctuation, capitals, hex and identifiers), which spares the byte-by-byte loop the bulk of a hash-heavy file.
+ * (punctuation, hex and identifiers), which spares the byte-by-byte loop the bulk of a hash-heavy file.
  */
 function resumeAfterBreak(bytes: Uint8Array, from: number, probe: number): number {
   const cls = CLASSES[bytes[probe] as number] as number;
   // Punctuation that is neither a separator nor a list-number mark always ends a run.
   if (cls === 0) return probe + 1;
   if ((cls & WORD_CHAR) === 0) return -1;
-  // Inside a word: a run survives it only if the whole word is 3–8 lower-case letters or a number of 1–2 digits.
+  // Inside a word: a run survives it only if the whole word is 3–8 letters or a number of 1–2 digits.
   const length = bytes.length;
   let end = probe;
   let kinds = 0;
@@ -53,12 +53,12 @@ function resumeAfterBreak(bytes: Uint8Array, from: number, probe: number): numbe
     kinds |= CLASSES[bytes[start] as number] as number;
   }
   const wordLength = end - start;
-  const keepsRun = (kinds === LOWER && wordLength >= 3 && wordLength <= 8) || (kinds === DIGIT && wordLength <= 2);
+  const keepsRun = (kinds === LETTER && wordLength >= 3 && wordLength <= 8) || (kinds === DIGIT && wordLength <= 2);
   return keepsRun ? -1 : end;
 }
 
 /**
- * [start, end) ranges of runs of 12+ lower-case words of 3–8 letters, separated by whitespace, commas, semicolons or
+ * [start, end) ranges of runs of 12+ words of 3–8 letters (any case), separated by whitespace, commas, semicolons or
  * quotes, each optionally numbered (`1.`, `02)`, `3:`). Written as one flat loop with local state only: no closures,
  * so V8 keeps every variable in a register. While no run is open it probes MIN_RUN_BYTES ahead and jumps past
  * anything that breaks runs (see resumeAfterBreak), so most bytes of code, logs and hashes are never visited.
@@ -97,7 +97,7 @@ export function findWordRuns(bytes: Uint8Array): [number, number][] {
         i++;
       }
       const wordLength = i - start;
-      if (kinds === LOWER && wordLength >= 3 && wordLength <= 8) {
+      if (kinds === LETTER && wordLength >= 3 && wordLength <= 8) {
         if (runWords === 0) runStart = start;
         runWords++;
         runEnd = i;
@@ -161,10 +161,54 @@ function bareKeyEndings(bytes: Buffer, into: number[]): void {
   if (endsWith01(bytes, end) && end - 2 - (bytes.lastIndexOf(LF, end - 2) + 1) <= MAX_BARE_LINE) into.push(end - 2);
 }
 
-/** Offsets on lines that may hold a private key: a key-like name, or a short line ending in 01. Sorted. */
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
+const DASH = 0x2d;
+/** List items read after one header: a YAML list of keys is short. */
+const MAX_LIST_ITEMS = 1000;
+
+/**
+ * For each key-word offset on a YAML block header (`private_keys:` ending its line), the offsets of the list items
+ * (`  - value`) that follow it: their own lines name nothing, the header names them.
+ */
+function listItemsUnderHeaders(bytes: Buffer, keyOffsets: readonly number[], into: number[]): void {
+  let lastHeaderEnd = -1;
+  // Indexed up to the length on entry: `into` may be `keyOffsets` itself, and items are not headers.
+  const count = keyOffsets.length;
+  for (let k = 0; k < count; k++) {
+    const offset = keyOffsets[k] as number;
+    const newline = bytes.indexOf(LF, offset);
+    if (newline === -1 || newline === lastHeaderEnd) continue;
+    let end = newline;
+    while (end > offset && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB || bytes[end - 1] === CR)) end--;
+    if (bytes[end - 1] !== COLON) continue;
+    lastHeaderEnd = newline;
+    let lineStart = newline + 1;
+    for (let items = 0; items < MAX_LIST_ITEMS && lineStart < bytes.length; items++) {
+      let at = lineStart;
+      while (bytes[at] === SPACE || bytes[at] === TAB) at++;
+      const lineEnd = bytes.indexOf(LF, at);
+      const isBlank = at === lineEnd || (bytes[at] === CR && at + 1 === lineEnd) || at >= bytes.length;
+      if (!isBlank) {
+        if (bytes[at] !== DASH || (bytes[at + 1] !== SPACE && bytes[at + 1] !== TAB)) break;
+        into.push(at);
+      }
+      if (lineEnd === -1) break;
+      lineStart = lineEnd + 1;
+    }
+  }
+}
+
+/**
+ * Offsets on lines that may hold a private key: a key-like name, a list item under a key-like YAML header, or a short
+ * line ending in 01. Sorted.
+ */
 export function keyLineOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
   allOffsets(bytes, KEY_NAME_WORDS, offsets);
+  offsets.sort((a, b) => a - b);
+  listItemsUnderHeaders(bytes, offsets, offsets);
   bareKeyEndings(bytes, offsets);
   return offsets.sort((a, b) => a - b);
 }

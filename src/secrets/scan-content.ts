@@ -20,6 +20,45 @@ export function isProbablyBinary(content: Buffer): boolean {
   return content.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
 
+/** At most this share of the NUL-free half's bytes may be NUL for the alternating pattern (U+0100, U+0200… text). */
+const UTF16_STRAY_NULS = 0.05;
+/** At least this share of the other half must be NUL: ASCII and Latin-1 text in UTF-16 has a NUL high byte. */
+const UTF16_HIGH_NULS = 0.9;
+
+/** 'le'/'be' for UTF-16 (a BOM, or NUL in every other byte of the first 8 KiB), else undefined. */
+export function utf16Order(content: Buffer): 'le' | 'be' | undefined {
+  if (content.length >= 2) {
+    if (content[0] === 0xff && content[1] === 0xfe) return 'le';
+    if (content[0] === 0xfe && content[1] === 0xff) return 'be';
+  }
+  const head = content.subarray(0, Math.min(content.length, BINARY_SNIFF_BYTES) & ~1);
+  const pairs = head.length / 2;
+  // Text without a NUL (nearly every file) is settled by one native search.
+  if (pairs < 2 || !head.includes(0)) return undefined;
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i < head.length; i += 2) {
+    if (head[i] === 0) evenNuls++;
+    if (head[i + 1] === 0) oddNuls++;
+  }
+  if (oddNuls >= pairs * UTF16_HIGH_NULS && evenNuls <= pairs * UTF16_STRAY_NULS) return 'le';
+  if (evenNuls >= pairs * UTF16_HIGH_NULS && oddNuls <= pairs * UTF16_STRAY_NULS) return 'be';
+  return undefined;
+}
+
+/**
+ * The bytes to scan: the content itself when it is text, UTF-16 text (Windows editors, PowerShell `>`) re-encoded as
+ * UTF-8 so its lines and keys read as any other file's, or undefined for binary content (a NUL in the first 8 KiB).
+ */
+export function textToScan(content: Buffer): Buffer | undefined {
+  const order = utf16Order(content);
+  if (order === undefined) return isProbablyBinary(content) ? undefined : content;
+  const hasBom = content[0] === (order === 'le' ? 0xff : 0xfe) && content[1] === (order === 'le' ? 0xfe : 0xff);
+  const body = Buffer.from(content.subarray(hasBom ? 2 : 0, content.length & ~1));
+  if (order === 'be') body.swap16();
+  return Buffer.from(body.toString('utf16le'), 'utf8');
+}
+
 interface Line {
   start: number;
   end: number;

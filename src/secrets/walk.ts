@@ -3,7 +3,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join as hostJoin, posix } from 'node:path';
 import type { FileType, Target } from '../target/types.js';
-import { isProbablyBinary, scanContent } from './scan-content.js';
+import { scanContent, textToScan } from './scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
 
 export const TOO_LARGE = Symbol('too large');
@@ -27,6 +27,20 @@ export interface WalkOptions {
   maxDepth?: number;
   /** Paths (files or directories) to leave out, e.g. /proc or the signer config itself. */
   skip?: (path: string) => boolean;
+  /**
+   * A root that is missing or cannot be read throws a ScanRootError (the user named it: scanning nothing must not
+   * pass). Otherwise it is a warning, as for the fixed locations an audit tries. Unreadable paths below a root are
+   * always warnings, counted in stats.skippedUnreadable.
+   */
+  requireRoots?: boolean;
+}
+
+/** A root the user named does not exist or cannot be read: where and why, in one line. */
+export class ScanRootError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScanRootError';
+  }
 }
 
 function emptyStats(): ScanStats {
@@ -52,11 +66,12 @@ export async function scanTree(
   const warnings: string[] = [];
   const stats = emptyStats();
 
-  const scanFile = async (path: string, follow = false) => {
+  const scanFile = async (path: string, isRoot = false) => {
     let content: Buffer | typeof TOO_LARGE;
     try {
-      content = await source.read(path, maxFileBytes, follow);
+      content = await source.read(path, maxFileBytes, isRoot);
     } catch (error) {
+      if (isRoot && options.requireRoots) throw new ScanRootError(`${path}: cannot be read (${describeError(error)})`);
       stats.skippedUnreadable++;
       warnings.push(`${path}: not scanned (${describeError(error)})`);
       return;
@@ -66,13 +81,14 @@ export async function scanTree(
       warnings.push(`${path}: not scanned, larger than ${maxFileBytes} bytes (raise --max-file-size to include it)`);
       return;
     }
-    if (!options.includeBinary && isProbablyBinary(content)) {
+    const text = textToScan(content);
+    if (text === undefined && !options.includeBinary) {
       stats.skippedBinary++;
       return;
     }
     stats.filesScanned++;
     stats.bytesScanned += content.length;
-    for (const finding of scanContent(content, path, options)) findings.push(finding);
+    for (const finding of scanContent(text ?? content, path, options)) findings.push(finding);
   };
 
   const walkDir = async (dir: string, depth: number) => {
@@ -80,6 +96,9 @@ export async function scanTree(
     try {
       entries = await source.list(dir);
     } catch (error) {
+      if (depth === 0 && options.requireRoots) {
+        throw new ScanRootError(`${dir}: directory cannot be read (${describeError(error)})`);
+      }
       stats.skippedUnreadable++;
       warnings.push(`${dir}: directory not read (${describeError(error)})`);
       return;
@@ -101,12 +120,16 @@ export async function scanTree(
     try {
       type = await source.typeOf(root, true);
     } catch (error) {
+      if (options.requireRoots) throw new ScanRootError(`${root}: cannot be read (${describeError(error)})`);
       warnings.push(`${root}: not scanned (${describeError(error)})`);
       continue;
     }
-    if (type === undefined) warnings.push(`${root}: does not exist`);
-    else if (type === 'file') await scanFile(root, true);
+    if (type === undefined) {
+      if (options.requireRoots) throw new ScanRootError(`${root}: does not exist`);
+      warnings.push(`${root}: does not exist`);
+    } else if (type === 'file') await scanFile(root, true);
     else if (type === 'dir') await walkDir(root, 0);
+    else if (options.requireRoots) throw new ScanRootError(`${root}: not a regular file or directory`);
   }
   return { findings, stats, warnings };
 }

@@ -25,6 +25,7 @@ describe('signer-opsec scan', () => {
       'repo/dir-out': { symlink: outside.root },
       'clean/readme.md': 'nothing here\n',
       'bad-baseline.json': '{"fingerprints": "nope"}',
+      dangling: { symlink: 'nowhere' },
     });
   });
   after(() => {
@@ -99,6 +100,50 @@ describe('signer-opsec scan', () => {
       const run = runCli(['scan', ...args, join(tree.root, 'clean')]);
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, message);
+    }
+  });
+
+  test('a named path that is missing or unreadable exits 2 with where and why; a clean tree beside it changes nothing', () => {
+    const cases: [string, RegExp][] = [
+      [join(tree.root, 'nonexistent'), /nonexistent: does not exist/],
+      // A path through a regular file: ENOTDIR even for root, which may read anything else.
+      [join(tree.root, 'repo/notes.txt/inner'), /inner: cannot be read \(ENOTDIR\)/],
+      [join(tree.root, 'dangling'), /dangling: does not exist/],
+    ];
+    for (const [path, message] of cases) {
+      const run = runCli(['scan', join(tree.root, 'clean'), path]);
+      assert.equal(run.code, 2, `${path}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, message);
+    }
+  });
+
+  test('a bad --baseline or --key-from file is described by position only: none of its text is echoed', async () => {
+    const secret = randomKeyHex();
+    const inputs = await materialiseFiles({
+      'key.txt': `${secret}01\n`,
+      'half.json': `{"schemaVersion": 1, "fingerprints": ["${secret}`,
+      'broken.toml': `stacks_private_key = ${secret}01\n`,
+      'unterminated.toml': `stacks_private_key = "${secret}01\n`,
+    });
+    try {
+      const cases: [string[], RegExp][] = [
+        [['--baseline', join(inputs.root, 'key.txt')], /key\.txt: 1:\d+: not JSON/],
+        [['--baseline', join(inputs.root, 'half.json')], /half\.json: 1:\d+: not JSON \(unterminated string\)/],
+        [['--key-from', join(inputs.root, 'broken.toml')], /broken\.toml: line 1:\d+: not valid TOML/],
+        [['--key-from', join(inputs.root, 'unterminated.toml')], /unterminated\.toml: line 1:\d+: not valid TOML/],
+      ];
+      for (const [args, message] of cases) {
+        const run = runCli(['scan', ...args, join(tree.root, 'clean')]);
+        assert.equal(run.code, 2, args.join(' '));
+        assert.match(run.stderr, message);
+        const output = (run.stdout + run.stderr).toLowerCase();
+        // Not the key, nor any 8-character slice of it (V8's message quotes a few characters of the input).
+        for (let at = 0; at + 8 <= secret.length; at++) {
+          assert.ok(!output.includes(secret.slice(at, at + 8)), `${args.join(' ')} echoes part of the file`);
+        }
+      }
+    } finally {
+      inputs.cleanup();
     }
   });
 

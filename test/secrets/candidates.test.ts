@@ -5,8 +5,8 @@ import { configKeywordOffsets, findWordRuns, keyLineOffsets } from '../../src/se
 // The straightforward forms the fast prefilters replaced, kept as the oracle: every byte visited, every needle searched.
 const CLASS_OF = (byte: number): number => {
   const ch = String.fromCharCode(byte);
-  if (/[a-z]/.test(ch)) return 1;
-  if (/[A-Z_]/.test(ch)) return 2;
+  if (/[a-zA-Z]/.test(ch)) return 1;
+  if (ch === '_') return 2;
   if (/[0-9]/.test(ch)) return 4;
   if (/[ \t\r\n\f\v,;"']/.test(ch)) return 8;
   if (/[.):-]/.test(ch)) return 16;
@@ -64,6 +64,25 @@ function referenceKeyLines(bytes: Buffer): number[] {
   while (end > 0 && [0x0a, 0x0d, 0x20, 0x09, 0x22, 0x27].includes(bytes[end - 1] as number)) end--;
   if (end >= 2 && bytes[end - 2] === 0x30 && bytes[end - 1] === 0x31) endings.push(end - 2);
   for (const at of endings) if (at - (bytes.lastIndexOf(0x0a, at) + 1) <= 80) offsets.push(at);
+  // List items under a YAML header that holds a key word: `private_keys:` then `  - value` lines (blank lines between).
+  const lines = bytes.toString('latin1').split('\n');
+  let lineStart = 0;
+  for (const [index, line] of lines.entries()) {
+    const isHeader =
+      index < lines.length - 1 &&
+      ['key', 'Key', 'KEY', 'seed', 'Seed', 'SEED'].some((word) => line.includes(word)) &&
+      line.replace(/[ \t\r]+$/, '').endsWith(':');
+    if (isHeader) {
+      let itemStart = lineStart + line.length + 1;
+      for (const item of lines.slice(index + 1)) {
+        const dash = /^[ \t]*-[ \t]/.exec(item);
+        if (dash) offsets.push(itemStart + dash[0].length - 2);
+        else if (!/^[ \t]*\r?$/.test(item)) break;
+        itemStart += item.length + 1;
+      }
+    }
+    lineStart += line.length + 1;
+  }
   return [...new Set(offsets)].sort((a, b) => a - b);
 }
 
@@ -143,6 +162,12 @@ const PIECES = [
   'TOKEN',
   'oken',
   'private_key = ',
+  'private_keys:\n',
+  ' seed: \r\n',
+  '  - ',
+  '- ',
+  '-\t',
+  '\n\n',
   '"\n',
   "'\r\n",
 ];
@@ -156,7 +181,7 @@ function randomText(next: () => number, pieces: number, wordBias: number): Buffe
         next() < 0.2 ? `${Math.floor(next() * 30)}${['.', ')', ':', '-', ''][Math.floor(next() * 5)]} ` : '';
       parts.push(
         numbering,
-        ['abandon', 'legal', 'zoo', 'add', 'act', 'wave', 'year'][Math.floor(next() * 7)] as string,
+        ['abandon', 'legal', 'zoo', 'add', 'act', 'wave', 'year', 'Abandon', 'ZOO'][Math.floor(next() * 9)] as string,
         ' ',
       );
     } else parts.push(PIECES[Math.floor(next() * PIECES.length)] as string);
@@ -205,10 +230,12 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
   test('keyLineOffsets and configKeywordOffsets: the same lines as every needle searched one by one', () => {
     const next = pseudoRandom(11);
     let bareEndings = 0;
+    let listItems = 0;
     for (let round = 0; round < 3000; round++) {
       const bytes = randomText(next, 5 + Math.floor(next() * 120), 0.1);
       const expected = referenceKeyLines(bytes);
       bareEndings += expected.filter((at) => bytes[at] === 0x30).length;
+      listItems += expected.filter((at) => bytes[at] === 0x2d).length;
       assert.deepEqual(distinctSorted(keyLineOffsets(bytes)), expected, JSON.stringify(bytes.toString('latin1')));
       assert.deepEqual(
         configKeywordOffsets(bytes),
@@ -216,5 +243,6 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
       );
     }
     assert.ok(bareEndings > 100, `only ${bareEndings} bare-key line endings were generated`);
+    assert.ok(listItems > 100, `only ${listItems} list items under key headers were generated`);
   });
 });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FileSpec } from '../support/materialise.js';
-import { breakChecksum, randomKeyHex, randomMnemonic } from '../support/secrets.js';
+import { breakChecksum, publicKeyEndingIn01, randomKeyHex, randomMnemonic } from '../support/secrets.js';
 
 export interface Label {
   file: string;
@@ -75,7 +75,28 @@ export function buildCorpus(): Corpus {
   values.push(leadingZero);
   plant('var/tmp/old.env', [`STACKS_PRIVATE_KEY='${leadingZero}'`], [[1, 'stacks-private-key']]);
 
-  // Mnemonics: one line, numbered one per line, comma-separated across lines.
+  // YAML lists: the header names the values below it (bare 66 hex, quoted 64 hex).
+  plant(
+    'srv/helm/keys.yaml',
+    ['signer:', '  private_keys:', `    - ${key()}01`, '', `    - "${key()}"`, '  replicas: 2'],
+    [
+      [3, 'stacks-private-key'],
+      [5, 'stacks-private-key'],
+    ],
+  );
+  // A key file written by a Windows tool: UTF-16LE with a BOM, and without one (the alternating-NUL pattern).
+  files['root/windows/key-bom.txt'] = Buffer.concat([
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from(`note\r\nSIGNER_PRIVATE_KEY=${key()}\r\n`, 'utf16le'),
+  ]);
+  labels.push({ file: 'root/windows/key-bom.txt', line: 2, detector: 'stacks-private-key' });
+  files['root/windows/key-nobom.txt'] = Buffer.from(`private_key: ${key()}\n`, 'utf16le');
+  labels.push({ file: 'root/windows/key-nobom.txt', line: 1, detector: 'stacks-private-key' });
+  const utf16be = Buffer.from(`x\nseed = "${key()}"\n`, 'utf16le').swap16();
+  files['root/windows/key-be.txt'] = Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]);
+  labels.push({ file: 'root/windows/key-be.txt', line: 2, detector: 'stacks-private-key' });
+
+  // Mnemonics: one line, numbered one per line, comma-separated across lines, capitalised.
   const m24 = randomMnemonic(24);
   values.push(m24.join(' '));
   plant('home/op/wallet.txt', ['my wallet:', m24.join(' ')], [[2, 'bip39-mnemonic']]);
@@ -89,6 +110,20 @@ export function buildCorpus(): Corpus {
   const m15 = randomMnemonic(15);
   values.push(m15.join(' '));
   plant('root/seed.csv', [`${m15.slice(0, 8).join(', ')},`, m15.slice(8).join(', ')], [[1, 'bip39-mnemonic']]);
+
+  const capitalised = randomMnemonic(12);
+  values.push(capitalised.join(' '));
+  plant(
+    'home/op/paper-backup.txt',
+    [
+      'Wallet words:',
+      capitalised.map((word, i) => (i === 0 ? word[0]?.toUpperCase() + word.slice(1) : word)).join(' '),
+    ],
+    [[2, 'bip39-mnemonic']],
+  );
+  const shouted = randomMnemonic(12);
+  values.push(shouted.join(' '));
+  plant('home/op/SHOUTED.txt', [shouted.join(' ').toUpperCase()], [[1, 'bip39-mnemonic']]);
 
   // Auth tokens and bitcoind passwords in config shapes.
   const token = hex(24);
@@ -180,6 +215,15 @@ export function buildCorpus(): Corpus {
       'stacks_private_key = "<YOUR_SIGNER_PRIVATE_KEY_HEX>"\nauth_password = "$AUTH_PASSWORD"\nauth_token = ""\n',
     'src/client.py':
       'def connect(self):\n    auth_token = self.auth_token\n    password = getpass()\n    rpcpassword: str\n',
+    // Public keys shaped like a 66-hex private key (02/03, on the curve, ending 01): a stacker set, stack-stx args.
+    'var/lib/signer/stacker-set.json': JSON.stringify(
+      { stacker_set: { signers: [{ signing_key: publicKeyEndingIn01(), weight: 1, stacked_amt: 1 }] } },
+      null,
+      2,
+    ),
+    'opt/stacking/stack.env': `SIGNER_KEY=${publicKeyEndingIn01()}\nsigning-key: ${publicKeyEndingIn01()}\n`,
+    'opt/stacking/pubkey.txt': `${publicKeyEndingIn01()}\n`,
+    'etc/digests.toml': `private_key_sha256 = "${hex(32)}"\nseed_md5 = "${hex(32)}"\nsigner_keys:\n  - ${publicKeyEndingIn01()}\n`,
     'etc/accepted.toml': `stacks_private_key = "${randomKeyHex()}" # signer-opsec:allow documented test key\n`,
   };
   Object.assign(files, decoys);

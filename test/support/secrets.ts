@@ -1,6 +1,6 @@
 // Planted secrets for scanner tests: fresh random keys and checksummed mnemonics, so no test depends on a value
 // that could be real, and every planted value can be grepped for in every output.
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -12,6 +12,19 @@ export function randomKeyHex(): string {
     const hex = randomBytes(32).toString('hex');
     const scalar = BigInt(`0x${hex}`);
     if (scalar > 0n && scalar < ORDER) return hex;
+  }
+}
+
+/**
+ * A compressed public key (02/03 + x, on the curve) whose hex ends in 01, so it has the shape of a 66-hex private key:
+ * one key in 256 has it, as the stacker-set `signing_key` the review found reported as a private key.
+ */
+export function publicKeyEndingIn01(): string {
+  const ecdh = createECDH('secp256k1');
+  for (;;) {
+    ecdh.setPrivateKey(Buffer.from(randomKeyHex(), 'hex'));
+    const hex = ecdh.getPublicKey('hex', 'compressed');
+    if (hex.endsWith('01')) return hex;
   }
 }
 

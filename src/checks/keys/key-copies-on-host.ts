@@ -8,14 +8,54 @@ import { scanTree, targetTree } from '../../secrets/walk.js';
 import { parsePrivateKeyHexLenient } from '../../stacks/keys.js';
 import { at, NO_SIGNER, octal, parsedConfig } from '../common.js';
 
-/** Where copies are left behind while deploying: shell histories, home directories, backups, temp and log files. */
-const FIXED_LOCATIONS = ['/etc', '/root', '/home', '/tmp', '/var/tmp', '/var/log', '/opt', '/srv'];
+/**
+ * Where copies are left behind while deploying: shell histories, home directories, backups (/var/backups holds dpkg's
+ * and admins' copies of /etc), service state (/var/lib), local configs, caches, temp and log files.
+ */
+const FIXED_LOCATIONS = [
+  '/etc',
+  '/root',
+  '/home',
+  '/tmp',
+  '/var/tmp',
+  '/var/log',
+  '/var/backups',
+  '/var/lib',
+  '/var/cache',
+  '/usr/local/etc',
+  '/opt',
+  '/srv',
+];
 /** Directory levels below each location: deep enough for ~/deploy/stacks/.env, shallow enough to stay fast. */
 const MAX_DEPTH = 6;
 /** Files larger than this are noted, not read (a key copy is a small text file; big logs are rotated). */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 /** Kernel and device trees never hold files worth reading and may block. */
 const NEVER = ['/proc', '/sys', '/dev', '/run'];
+/**
+ * Bulk stores under /var that hold other systems' files or package data, never an operator's copy: container image
+ * layers, snaps, package caches and databases. Walking them would cost minutes on a busy host.
+ */
+const BULK_STORES = new Set([
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/var/lib/containers',
+  '/var/lib/snapd',
+  '/var/lib/flatpak',
+  '/var/lib/lxd',
+  '/var/lib/apt',
+  '/var/lib/dpkg',
+  '/var/cache/apt',
+  '/var/cache/man',
+  '/var/cache/debconf',
+]);
+/** Chain data of a Stacks node or bitcoind (gigabytes of blocks and indexes), wherever its working directory is. */
+const CHAIN_DATA_DIRS = new Set(['chainstate', 'burnchain', 'blocks', 'indexes']);
+
+function isBulk(path: string): boolean {
+  if (BULK_STORES.has(path) || NEVER.includes(path)) return true;
+  return path.startsWith('/var/') && CHAIN_DATA_DIRS.has(posix.basename(path));
+}
 const MAX_EVIDENCE = 20;
 
 export default defineCheck({
@@ -27,11 +67,15 @@ export default defineCheck({
     'Every extra copy of the signer key is one more file an intruder, a backup job or a careless `cat` can leak: the',
     'key pasted into a shell (`~/.bash_history`), an editor backup (`signer.toml~`, `.bak`, `.swp`), a compose `.env`',
     'that seeded the config, a copy in `/tmp` or a log. The control reads the key from the discovered signer config and',
-    'searches, through the target, every regular file under /etc, /root, /home, /tmp, /var/tmp, /var/log, /opt, /srv,',
-    'the home directories of the signer user (or the owner of its config) and of login users, and the directory holding the config (6 levels deep;',
-    'files over 4 MiB (with a note), symlinks and `.git` directories are skipped; binary files such as vim swap files are read) for that',
-    'one key in every encoding: 64 or 66 hex, with or without `0x`, in any case, and the base64 of its bytes. Only that',
-    'exact key matches, so there are no false positives. The config itself is excluded. A copy readable by all users',
+    'searches, through the target, every regular file under /etc, /root, /home, /tmp, /var/tmp, /var/log, /var/backups,',
+    '/var/lib, /var/cache, /usr/local/etc, /opt, /srv, the home directories of the signer user (or the owner of its',
+    'config) and of login users, and the directory holding the config (6 levels deep; files over 4 MiB (with a note),',
+    'symlinks and `.git` directories are skipped, and so are container and package stores such as /var/lib/docker,',
+    '/var/lib/containerd, /var/lib/dpkg, /var/cache/apt and chain data directories (`chainstate`, `burnchain`, `blocks`,',
+    '`indexes`) under /var; binary files such as vim swap files are read) for that one key in every encoding: 64 or 66',
+    'hex, with or without `0x`, in any case, the base64 of its bytes, and the base64 of its hex text (a Kubernetes or',
+    'Docker secret, `echo $KEY | base64`). Only that exact key matches, so there are no false positives. The config',
+    'itself is excluded, at its discovered path and at its real path when that is a symlink. A copy readable by all users',
     '(mode o+r) fails as critical; copies only their owner or group can read fail as high, because they still outlive',
     'the config and travel with backups. A missing or invalid key is left to `keys/key-format`; git repositories are',
     'covered by `keys/key-in-git`.',
@@ -75,13 +119,15 @@ export default defineCheck({
       .sort()
       // A root inside another root is walked already.
       .filter((root, _i, all) => !all.some((other) => other !== root && root.startsWith(`${other}/`)));
+    // A config reached through a symlink lives at its real path, which the walk meets as an ordinary file.
+    const configRealPath = await ctx.target.realpath(configPath).catch(() => configPath);
     const result = await scanTree(targetTree(ctx.target), roots, {
       keyFrom: key,
       maxFileBytes: MAX_FILE_BYTES,
       maxDepth: MAX_DEPTH,
       // Vim swap files and other binaries hold copies too; the exact-key search cannot misfire on binary bytes.
       includeBinary: true,
-      skip: (path) => path === configPath || NEVER.includes(path),
+      skip: (path) => path === configPath || path === configRealPath || isBulk(path),
     });
     const byFile = new Map<string, Finding[]>();
     for (const finding of result.findings) byFile.set(finding.file, [...(byFile.get(finding.file) ?? []), finding]);

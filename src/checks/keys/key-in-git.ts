@@ -68,7 +68,9 @@ export default defineCheck({
   description: [
     'A key committed to git stays in every clone, fork, backup and push of that repository, even after the file is',
     'deleted: `git rm` only hides it from the newest commit. The audit looks for git repositories (a `.git` directory',
-    "or a bare repository) up to five levels under `/root`, `/home`, every user's home, `/opt`, `/srv`, `/etc` (etckeeper",
+    'or a bare repository; the submodule repositories git keeps in `.git/modules/`; the repository a `.git` file points',
+    "to, as a submodule work tree or `--separate-git-dir` clone has) up to five levels under `/root`, `/home`, every user's",
+    'home, `/opt`, `/srv`, `/etc` (etckeeper',
     'commits `/etc` — the signer config with it — to `/etc/.git`), `/var/lib` and `/usr/local/src`, without following',
     'symlinks and skipping container storage. In each it searches every blob reachable from any branch, tag,',
     "remote-tracking ref or stash entry (older stash entries too) for the signer's own `stacks_private_key`, in any",

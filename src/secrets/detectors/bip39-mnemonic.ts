@@ -3,11 +3,11 @@ import { loadPublishedSecrets } from '../../stacks/published-secrets.js';
 import { bip39WordIndex, isValidMnemonic, MNEMONIC_LENGTHS } from '../bip39.js';
 import type { DetectInput, Hit } from './types.js';
 
-// A run of at least 12 lower-case words of 3–8 letters (every English BIP-39 word), each optionally numbered
+// A run of at least 12 words of 3–8 letters (every English BIP-39 word; any case, looked up in lower case), each optionally numbered
 // ("1. ", "02) ", "3:"), separated by spaces, commas, semicolons, quotes or line breaks. Cheap, and prose rarely
 // keeps it up for 12 words because sentences end and most short function words are not in the list.
-const WORD_RUN = /(?:(?<![A-Za-z0-9])(?:\d{1,2}[.):-]?[ \t]*)?[a-z]{3,8}(?![A-Za-z0-9])[\s,;"']*){12,}/g;
-const WORD = /[a-z]+/g;
+const WORD_RUN = /(?:(?<![A-Za-z0-9])(?:\d{1,2}[.):-]?[ \t]*)?[A-Za-z]{3,8}(?![A-Za-z0-9])[\s,;"']*){12,}/g;
+const WORD = /[A-Za-z]+/g;
 
 let publishedMnemonics: Map<string, string> | undefined;
 
@@ -59,8 +59,9 @@ export function detectMnemonics({ text }: DetectInput): Hit[] {
     let stretch: PlacedWord[] = [];
     const stretches: PlacedWord[][] = [];
     for (const word of match[0].matchAll(WORD)) {
-      if (index.has(word[0])) {
-        stretch.push({ word: word[0], index: match.index + word.index });
+      const lower = word[0].toLowerCase();
+      if (index.has(lower)) {
+        stretch.push({ word: lower, index: match.index + word.index });
       } else {
         if (stretch.length >= 12) stretches.push(stretch);
         stretch = [];

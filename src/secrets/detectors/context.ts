@@ -38,3 +38,29 @@ export function sectionAbove(text: string, index: number): string | undefined {
   for (const match of text.slice(0, index).matchAll(headers)) section = match[1]?.toLowerCase();
   return section;
 }
+
+const HEADER = /^([ \t]*)(?:-[ \t]+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*:[ \t]*(?:#.*)?\r?$/;
+const ITEM = /^([ \t]*)-[ \t]/;
+/** How many lines above a list item to look for its header (a long list of keys is still short). */
+const MAX_HEADER_DISTANCE = 200;
+
+/**
+ * The name of the YAML block a list item at `index` belongs to: the nearest `name:` line above with no value, indented
+ * no deeper than the item's dash, reached over sibling items, blank lines and comments only; otherwise undefined.
+ */
+export function listHeaderName(text: string, index: number): string | undefined {
+  let lineStart = lineStartOf(text, index);
+  const item = ITEM.exec(lineAt(text, index));
+  if (!item) return undefined;
+  const indent = (item[1] as string).length;
+  for (let step = 0; step < MAX_HEADER_DISTANCE && lineStart > 0; step++) {
+    lineStart = lineStartOf(text, lineStart - 1);
+    const line = lineAt(text, lineStart);
+    if (/^[ \t]*(?:#.*)?\r?$/.test(line)) continue;
+    const sibling = ITEM.exec(line);
+    if (sibling && (sibling[1] as string).length === indent && !HEADER.test(line)) continue;
+    const header = HEADER.exec(line);
+    return header && (header[1] as string).length <= indent ? header[2] : undefined;
+  }
+  return undefined;
+}

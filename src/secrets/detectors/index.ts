@@ -17,7 +17,7 @@ export const DETECTORS: readonly DetectorInfo[] = [
     name: 'Bip39Mnemonic',
     severity: 'critical',
     description:
-      'A run of exactly 12, 15, 18, 21 or 24 English BIP-39 words (lower case; numbering, commas and line breaks allowed) whose checksum is valid.',
+      'A run of exactly 12, 15, 18, 21 or 24 English BIP-39 words (any case; numbering, commas and line breaks allowed) whose checksum is valid.',
     help: 'A mnemonic is the whole wallet: keep it offline only. If it was ever on a networked host, move the funds to a new wallet.',
   },
   {

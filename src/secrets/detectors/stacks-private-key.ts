@@ -1,16 +1,21 @@
 // Stacks private keys: 64 hex, or 66 hex ending 01 (stacks-facts.md §1; stacks-core stacks-common StacksPrivateKey).
 import { parsePrivateKeyHex } from '../../stacks/keys.js';
 import { loadPublishedSecrets } from '../../stacks/published-secrets.js';
-import { assignedName, lineAt, normaliseName } from './context.js';
+import { normalisePublicKey } from '../../stacks/signer-set.js';
+import { assignedName, lineAt, listHeaderName, normaliseName } from './context.js';
 import type { DetectInput, Hit } from './types.js';
 
 // Exactly 64 or 66 hex characters (optional 0x), not part of a longer word: a 40/128-hex id or a hash run never matches.
 const CANDIDATE = /(?<![0-9A-Za-z_])(?:0[xX])?([0-9a-fA-F]{64}(?:01)?)(?![0-9A-Za-z_])/g;
 
 // Names that say "private key" (after normaliseName): stacks_private_key, PRIVATE_KEY, mining_key, seed, --private-key...
-const KEY_NAME = /privatekey|privkey|secretkey|miningkey|signerkey|signingkey|stackskey|seed/;
-// ...unless they say it is about something derived from the key or a digest: private_key_hash, seed_fingerprint.
-const NOT_KEY_NAME = /hash|digest|checksum|sum$|fingerprint|public|pubkey|address|addr|txid|id$/;
+// Not `signing_key`/`signer-key`: in Stacks those are PUBLIC keys (stacker-set `signing_key`, stack-stx `signer-key`).
+const KEY_NAME = /privatekey|privkey|secretkey|miningkey|stackskey|seed/;
+// ...unless they say it is about something derived from the key or a digest: private_key_hash, private_key_sha256.
+// `sha` only as a digest name (sha, sha256, shasum), so `shared_secret_key` still counts.
+const NOT_KEY_NAME = /hash|digest|checksum|sum$|sha(?:\d+|sum|$)|md5|fingerprint|public|pubkey|address|addr|txid|id$/;
+// A name that itself says the value is private: a public-key-shaped value under it is still taken as a key.
+const EXPLICITLY_PRIVATE = /priv|secret/;
 // Files of published test vectors: their keys are examples by definition (the published-key list covers known ones).
 const TEST_VECTOR_FILE = /(?:^|[/\\])[^/\\]*test[-_ ]?vectors?[^/\\]*$|(?:^|[/\\])vectors?\.(?:json|txt|toml|ya?ml)$/i;
 
@@ -25,26 +30,47 @@ export function isTestVectorFile(file: string): boolean {
   return TEST_VECTOR_FILE.test(file);
 }
 
-/** Why this candidate is a key, or undefined when nothing around it says so. */
-function keyContext(text: string, start: number, token: string, hex: string): string | undefined {
-  const name = assignedName(text, start);
-  if (name !== undefined) {
-    const normalised = normaliseName(name);
-    if (KEY_NAME.test(normalised) && !NOT_KEY_NAME.test(normalised)) return `assigned to "${name}"`;
-  }
-  // Bare, only the compressed form standing alone on its line (a key file, a pasted key): hashes are never 66 hex.
-  if (
-    hex.length === 66 &&
-    lineAt(text, start)
-      .trim()
-      .replace(/^["']|["']$/g, '') === token
-  ) {
-    return 'standing alone on its line';
-  }
-  return undefined;
+/** `  - "<hex>"`: a YAML list item holding only the value. */
+const LIST_ITEM = /^[ \t]*-[ \t]+/;
+
+function isKeyName(name: string): boolean {
+  const normalised = normaliseName(name);
+  return KEY_NAME.test(normalised) && !NOT_KEY_NAME.test(normalised);
 }
 
-export function detectStacksPrivateKeys({ text, file }: DetectInput): Hit[] {
+/**
+ * A compressed public key is 66 hex too, and ends in 01 once in 256: 02/03 followed by an x on the curve is a public
+ * key unless the name says private. (A real key has this shape with odds about 1 in 256; naming it private keeps it.)
+ */
+function isPublicKeyShaped(hex: string): boolean {
+  return hex.length === 66 && normalisePublicKey(hex) !== undefined;
+}
+
+/** Why this candidate is a key, or undefined when nothing around it says so. */
+function keyContext(input: DetectInput, start: number, token: string, hex: string): string | undefined {
+  const { text } = input;
+  const line = lineAt(text, start);
+  const valueOnly = line
+    .trim()
+    .replace(LIST_ITEM, '')
+    .replace(/^["']|["']$/g, '');
+  let name = assignedName(text, start);
+  // A list item names its value by the `name:` header of its block: `private_keys:\n  - "<hex>"`.
+  if (name === undefined && valueOnly === token && LIST_ITEM.test(line)) {
+    const whole = input.fullText ? input.fullText() : text;
+    name = listHeaderName(whole, (input.offset ?? 0) + start);
+  }
+  let why: string | undefined;
+  if (name !== undefined && isKeyName(name)) why = `assigned to "${name}"`;
+  // Bare, only the compressed form standing alone on its line (a key file, a pasted key): hashes are never 66 hex.
+  else if (hex.length === 66 && valueOnly === token) why = 'standing alone on its line';
+  if (why === undefined) return undefined;
+  const explicitlyPrivate = name !== undefined && EXPLICITLY_PRIVATE.test(normaliseName(name));
+  return !explicitlyPrivate && isPublicKeyShaped(hex) ? undefined : why;
+}
+
+export function detectStacksPrivateKeys(input: DetectInput): Hit[] {
+  const { text, file } = input;
   if (isTestVectorFile(file)) return [];
   const hits: Hit[] = [];
   for (const match of text.matchAll(CANDIDATE)) {
@@ -53,7 +79,7 @@ export function detectStacksPrivateKeys({ text, file }: DetectInput): Hit[] {
     const start = match.index;
     // `<33-byte public key>@host:port` is a node's bootstrap address, never a private key.
     if (text.charCodeAt(start + token.length) === 0x40) continue;
-    const why = keyContext(text, start, token, hex);
+    const why = keyContext(input, start, token, hex);
     if (why === undefined) continue;
     // Validate the scalar on the full 32 bytes (1 ≤ k < n; leading zero bytes are valid).
     const parsed = parsePrivateKeyHex(hex);

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isProbablyBinary, scanContent } from '../scan-content.js';
+import { scanContent, textToScan } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { BATCH_FORMAT, readBatch } from './cat-file.js';
 import { startIntroductions } from './introducers.js';
@@ -138,13 +138,14 @@ export async function scanGitHistory(
         );
         continue;
       }
-      if (isProbablyBinary(object.content)) {
+      const text = textToScan(object.content);
+      if (text === undefined) {
         stats.skippedBinary++;
         continue;
       }
       stats.filesScanned++;
       stats.bytesScanned += object.size;
-      for (const finding of scanContent(object.content, path, options)) {
+      for (const finding of scanContent(text, path, options)) {
         hits.push({ blob: object.oid, finding });
         introducers.want(object.oid);
       }

@@ -34,7 +34,15 @@ export interface GitLocation {
   cwd: string;
   /** When false, git does not look for a repository above `cwd` (an audit must not escape the target's tree). */
   searchParents?: boolean;
+  /**
+   * Keep the caller's GIT_INDEX_FILE, GIT_DIR and GIT_WORK_TREE (and only those): a pre-commit hook of `git commit -a`
+   * or `git commit <path>` gets a temporary index in GIT_INDEX_FILE, and that index is what the commit records.
+   */
+  inheritIndex?: boolean;
 }
+
+/** The repository-locating variables git hands a hook; relative values are relative to the hook's directory. */
+const INHERITED_INDEX_VARIABLES = ['GIT_INDEX_FILE', 'GIT_DIR', 'GIT_WORK_TREE'] as const;
 
 function gitEnv(location: GitLocation): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -50,6 +58,13 @@ function gitEnv(location: GitLocation): NodeJS.ProcessEnv {
     HOME: '/nonexistent',
   };
   if (location.searchParents === false) env.GIT_CEILING_DIRECTORIES = dirname(resolve(location.cwd));
+  if (location.inheritIndex) {
+    for (const name of INHERITED_INDEX_VARIABLES) {
+      const value = process.env[name];
+      // Resolved here: git runs in `location.cwd`, which need not be the directory the hook started us in.
+      if (value !== undefined && value !== '') env[name] = resolve(value);
+    }
+  }
   return env;
 }
 

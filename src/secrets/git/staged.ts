@@ -1,5 +1,5 @@
 // Scans what `git commit` would record: the index versions of staged files. https://git-scm.com/docs/git-diff#_raw_output_format
-import { isProbablyBinary, scanContent } from '../scan-content.js';
+import { scanContent, textToScan } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { BATCH_FORMAT, readBatch } from './cat-file.js';
 import { checkDirectory, type GitScanOptions } from './history.js';
@@ -33,7 +33,11 @@ export async function scanGitStaged(
   gitOptions: GitScanOptions = {},
 ): Promise<ScanResult> {
   checkDirectory(repoDir);
-  const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
+  const location: GitLocation = {
+    cwd: repoDir,
+    searchParents: gitOptions.searchParents ?? true,
+    inheritIndex: true,
+  };
   await resolveGitDir(location);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const stats: ScanStats = {
@@ -73,14 +77,15 @@ export async function scanGitStaged(
         warnings.add(`${path}: ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`);
       continue;
     }
-    if (isProbablyBinary(object.content)) {
+    const text = textToScan(object.content);
+    if (text === undefined) {
       stats.skippedBinary += paths.length;
       continue;
     }
     for (const path of paths) {
       stats.filesScanned++;
       stats.bytesScanned += object.size;
-      findings.push(...scanContent(object.content, path, options));
+      findings.push(...scanContent(text, path, options));
     }
   }
   const exit = await catFile.done;

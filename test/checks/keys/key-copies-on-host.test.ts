@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/keys/key-copies-on-host.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { SIGNER_CONFIG_PATH, signerHost, TEST_SIGNER_KEY } from '../../support/hosts.js';
+import { SIGNER_CONFIG_PATH, signerHost, signerToml, TEST_SIGNER_KEY } from '../../support/hosts.js';
 
 const KEY_HEX = TEST_SIGNER_KEY.slice(0, 64);
 const KEY_BYTES = Buffer.from(KEY_HEX, 'hex');
@@ -21,8 +21,59 @@ runCheckCases(check, {
       ),
       messages: ['none'],
     },
+    {
+      name: 'the discovered config is a symlink: its real file is the config, not a copy',
+      files: signerHost(
+        {},
+        {
+          [SIGNER_CONFIG_PATH]: { symlink: '../../../srv/signer/signer-config.toml' },
+          'srv/signer/signer-config.toml': { content: signerToml(), mode: 0o600, uid: 990, gid: 990 },
+        },
+      ),
+      messages: ['none'],
+    },
+    {
+      name: 'container and package stores and chain data are not walked',
+      files: signerHost(
+        {},
+        {
+          'var/lib/docker/overlay2/abc/diff/k': `${TEST_SIGNER_KEY}\n`,
+          'var/cache/apt/archives/k': `${TEST_SIGNER_KEY}\n`,
+          'var/lib/stacks-node/chainstate/k': `${TEST_SIGNER_KEY}\n`,
+        },
+      ),
+      messages: ['none'],
+    },
   ],
   fail: [
+    {
+      name: 'backups, service state, local configs and caches',
+      files: signerHost(
+        {},
+        {
+          'var/backups/signer-config.toml.1': { content: `stacks_private_key = "${TEST_SIGNER_KEY}"\n`, mode: 0o600 },
+          'var/lib/deploy/state.json': { content: `{"key": "${KEY_HEX}"}\n`, mode: 0o600 },
+          'usr/local/etc/signer.env': { content: `KEY=${KEY_HEX}\n`, mode: 0o600 },
+          'var/cache/deploy/k': { content: `${KEY_HEX}\n`, mode: 0o600 },
+        },
+      ),
+      messages: ['copies'],
+      verify: ({ result }) => {
+        const evidence = JSON.stringify(result.evidence);
+        for (const file of ['var/backups/', 'var/lib/deploy/', 'usr/local/etc/', 'var/cache/deploy/'])
+          assert.ok(evidence.includes(file), `${file} not reported`);
+      },
+    },
+    {
+      name: 'a Kubernetes secret: base64 of the hex text',
+      files: signerHost(
+        {},
+        {
+          'srv/k8s/signer-secret.yaml': `apiVersion: v1\nkind: Secret\ndata:\n  key: ${Buffer.from(`${TEST_SIGNER_KEY}\n`).toString('base64')}\n`,
+        },
+      ),
+      messages: ['copies'],
+    },
     {
       name: 'shell history of root (pasted on a command line)',
       files: signerHost({}, { 'root/.bash_history': { content: `echo ${TEST_SIGNER_KEY} > /tmp/k\n`, mode: 0o600 } }),

@@ -25,21 +25,49 @@ function gitDirFiles(gitDirInTarget: string, build: (repo: TestRepo) => void, ba
       repo.git('clone', '-q', '--bare', '--mirror', repo.dir, bareDir);
       source = bareDir;
     }
-    const files: FileSpec = {};
-    const walk = (dir: string, prefix: string) => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        // Empty directories too: git needs refs/ to recognise a repository.
-        if (statSync(path).isDirectory()) {
-          files[`${prefix}/${name}`] = { dir: true };
-          walk(path, `${prefix}/${name}`);
-        } else files[`${prefix}/${name}`] = { content: readFileSync(path), mode: statSync(path).mode & 0o777 };
-      }
-    };
-    walk(source, gitDirInTarget);
-    return files;
+    return copiedFiles(source, gitDirInTarget);
   } finally {
     repo.cleanup();
+  }
+}
+
+/** A host directory's files as fixture files under `prefix`. */
+function copiedFiles(source: string, prefix: string): FileSpec {
+  const files: FileSpec = {};
+  const walk = (dir: string, into: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      // Empty directories too: git needs refs/ to recognise a repository.
+      if (statSync(path).isDirectory()) {
+        files[`${into}/${name}`] = { dir: true };
+        walk(path, `${into}/${name}`);
+      } else files[`${into}/${name}`] = { content: readFileSync(path), mode: statSync(path).mode & 0o777 };
+    }
+  };
+  walk(source, prefix);
+  return files;
+}
+
+/**
+ * A superproject work tree (with its .git) under `prefix` whose submodule `vendor/signer-tools` once committed the
+ * key: git keeps the submodule's history in `.git/modules/vendor/signer-tools`, its work tree has a `.git` FILE.
+ */
+function superprojectWithKeyInSubmodule(prefix: string): FileSpec {
+  const sub = makeRepo('key-in-git-sub-');
+  const superproject = makeRepo('key-in-git-super-');
+  try {
+    sub.write('deploy/signer.env', `SIGNER_PRIVATE_KEY=${KEY64}\n`);
+    sub.commit('deploy');
+    sub.git('rm', '-q', 'deploy/signer.env');
+    sub.commit('remove the key');
+    superproject.write('README.md', 'ops\n');
+    superproject.commit('readme');
+    superproject.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.dir, 'vendor/signer-tools');
+    superproject.commit('add tools');
+    return copiedFiles(superproject.dir, prefix);
+  } finally {
+    sub.cleanup();
+    superproject.cleanup();
   }
 }
 
@@ -131,6 +159,31 @@ runCheckCases(check, {
         ),
       ),
       messages: ['inHistory'],
+    },
+    {
+      name: 'only in the history of a submodule (.git/modules), the superproject itself clean',
+      files: signerHost({}, superprojectWithKeyInSubmodule('home/admin/ops')),
+      messages: ['inHistory'],
+      verify: (detailed) => {
+        neverTheKey(detailed);
+        assert.match(detailed.result.message, /\/home\/admin\/ops\/\.git\/modules\/vendor\/signer-tools/);
+      },
+    },
+    {
+      name: 'a work tree whose .git file points to a git directory outside the searched roots',
+      files: signerHost(
+        {},
+        {
+          ...gitDirFiles('data/repos/app.git', (repo) => {
+            repo.write('k.txt', `${KEY64}\n`);
+            repo.commit('key');
+          }),
+          'home/admin/app/.git': 'gitdir: ../../../data/repos/app.git\n',
+          'home/admin/app/README.md': 'app\n',
+        },
+      ),
+      messages: ['inHistory'],
+      verify: (detailed) => assert.match(detailed.result.message, /\/data\/repos\/app\.git/),
     },
   ],
   warn: [

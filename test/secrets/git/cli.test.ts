@@ -89,3 +89,47 @@ test('the pre-commit hook entry refuses a commit that stages a key, and lets a c
     repo.cleanup();
   }
 });
+
+test('the pre-commit hook scans the index the commit records: `git commit -a` and `git commit <path>`', () => {
+  const repo = makeRepo();
+  try {
+    const script = join(repo.dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(script, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" scan --staged\n`);
+    chmodSync(script, 0o755);
+    repo.write('signer.toml', 'node_host = "127.0.0.1:20443"\n');
+    repo.write('notes.txt', 'hello\n');
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'clean');
+    const commit = (...args: string[]) =>
+      spawnSync('git', ['commit', '-q', '-m', 'key', ...args], {
+        cwd: repo.dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          GIT_CONFIG_GLOBAL: '/dev/null',
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@b',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@b',
+        },
+      });
+    // Tracked files changed but never `git add`ed: .git/index holds nothing new, only the commit's own index does.
+    repo.write('signer.toml', `stacks_private_key = "${testKey('commit-a')}"\n`);
+    const all = commit('-a');
+    assert.notEqual(all.status, 0, 'git commit -a went through with a key');
+    assert.match(all.stdout + all.stderr, /signer\.toml:1/);
+    const byPath = commit('signer.toml');
+    assert.notEqual(byPath.status, 0, 'git commit <path> went through with a key');
+    assert.match(byPath.stdout + byPath.stderr, /signer\.toml:1/);
+    assert.ok(!(byPath.stdout + byPath.stderr).includes(testKey('commit-a')), 'the key leaked');
+    assert.equal(repo.git('rev-list', '--count', 'HEAD'), '1');
+    // A clean change still commits the same way.
+    repo.write('signer.toml', 'node_host = "127.0.0.1:30443"\n');
+    assert.equal(commit('-a').status, 0);
+    repo.write('notes.txt', 'bye\n');
+    assert.equal(commit('notes.txt').status, 0);
+    assert.equal(repo.git('rev-list', '--count', 'HEAD'), '3');
+  } finally {
+    repo.cleanup();
+  }
+});
