@@ -34,24 +34,34 @@ function parseHeader(line: string): Header | { missing: string } {
 
 /**
  * Reads cat-file's output as it arrives and hands over one object at a time. At most `maxBytes` of one object is
- * ever held: a larger one is consumed and dropped, so memory stays bounded whatever the repository holds.
+ * ever held: a larger one is consumed and dropped, so memory stays bounded whatever the repository holds. Content
+ * that arrived in one piece is handed over as a view of the pipe's chunk, not a copy: the consumer is done with it
+ * before asking for the next object.
  */
 export async function* readBatch(
   stream: Readable,
   maxBytes: number,
 ): AsyncGenerator<BatchObject | { missing: string }> {
-  let pending: Buffer = Buffer.alloc(0);
+  // The start of a header line cut by the end of a chunk (only ever a header: content is taken piece by piece).
+  let headerStart: Buffer | undefined;
   let current: Header | undefined;
   let chunks: Buffer[] = [];
   let remaining = 0; // content bytes of `current` still to come, plus its trailing LF
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let buffer = chunk;
+    if (headerStart !== undefined) {
+      buffer = Buffer.concat([headerStart, chunk]);
+      headerStart = undefined;
+    }
     let offset = 0;
-    while (offset < pending.length) {
+    while (offset < buffer.length) {
       if (current === undefined) {
-        const newline = pending.indexOf(0x0a, offset);
-        if (newline === -1) break;
-        const header = parseHeader(pending.toString('utf8', offset, newline));
+        const newline = buffer.indexOf(0x0a, offset);
+        if (newline === -1) {
+          headerStart = Buffer.from(buffer.subarray(offset));
+          break;
+        }
+        const header = parseHeader(buffer.toString('utf8', offset, newline));
         offset = newline + 1;
         if ('missing' in header) {
           yield header;
@@ -62,20 +72,22 @@ export async function* readBatch(
         remaining = header.size + 1;
         continue;
       }
-      const take = Math.min(remaining, pending.length - offset);
-      if (current.size <= maxBytes) chunks.push(pending.subarray(offset, offset + take));
+      const take = Math.min(remaining, buffer.length - offset);
+      if (current.size <= maxBytes) chunks.push(buffer.subarray(offset, offset + take));
       offset += take;
       remaining -= take;
       if (remaining === 0) {
         const object: BatchObject = { ...current };
-        if (current.size <= maxBytes) object.content = Buffer.concat(chunks).subarray(0, current.size);
+        if (current.size <= maxBytes) {
+          const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          object.content = whole.subarray(0, current.size);
+        }
         current = undefined;
         chunks = [];
         yield object;
       }
     }
-    // Keep only the unread tail; copy it so a retained slice does not pin the whole chunk.
-    pending = offset >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(offset));
   }
   if (current !== undefined) throw new Error(`git cat-file: output ended inside object ${current.oid}`);
+  if (headerStart !== undefined) throw new Error('git cat-file: output ended inside a header line');
 }
