@@ -107,30 +107,32 @@ export async function scanGitHistory(
 
   const hits: BlobFinding[] = [];
   try {
-    for await (const { object, path } of walk.objects(maxBytes)) {
-      if ('missing' in object) {
-        stats.skippedUnreadable++;
-        warnings.add(`object ${object.missing}: missing from the repository, not scanned`);
-        continue;
-      }
-      if (object.type !== 'blob') continue;
-      stats.blobs = (stats.blobs ?? 0) + 1;
-      if (object.content === undefined) {
-        stats.skippedTooLarge++;
-        warnings.add(
-          `${path} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
-        );
-        continue;
-      }
-      if (isProbablyBinary(object.content)) {
-        stats.skippedBinary++;
-        continue;
-      }
-      stats.filesScanned++;
-      stats.bytesScanned += object.size;
-      for (const finding of scanContent(object.content, path, options)) {
-        hits.push({ blob: object.oid, finding });
-        walk.want(object.oid);
+    for await (const group of walk.objects(maxBytes)) {
+      for (const { object, path } of group) {
+        if ('missing' in object) {
+          stats.skippedUnreadable++;
+          warnings.add(`object ${object.missing}: missing from the repository, not scanned`);
+          continue;
+        }
+        if (object.type !== 'blob') continue;
+        stats.blobs = (stats.blobs ?? 0) + 1;
+        if (object.content === undefined) {
+          stats.skippedTooLarge++;
+          warnings.add(
+            `${path} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+          );
+          continue;
+        }
+        if (isProbablyBinary(object.content)) {
+          stats.skippedBinary++;
+          continue;
+        }
+        stats.filesScanned++;
+        stats.bytesScanned += object.size;
+        for (const finding of scanContent(object.content, path, options)) {
+          hits.push({ blob: object.oid, finding });
+          walk.want(object.oid);
+        }
       }
     }
   } catch (error) {

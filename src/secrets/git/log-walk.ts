@@ -1,7 +1,7 @@
 // One walk of the history lists every blob to scan and who introduced it: `git log --raw -m --root` names, per
 // commit, the new blob of each path it changed. https://git-scm.com/docs/git-log#_raw_output_format
 import { once } from 'node:events';
-import { BATCH_FORMAT, readBatch } from './cat-file.js';
+import { BATCH_FORMAT, readBatchGroups } from './cat-file.js';
 import {
   forEachChange,
   IntroductionRecorder,
@@ -67,16 +67,15 @@ export function startLogWalk(
   const walkErrors: string[] = [];
   const missing: string[] = [];
 
-  const request = async (oid: string, path: string) => {
-    if (seen.has(oid)) return;
-    seen.add(oid);
-    requested.push({ oid, path });
-    // Wait while cat-file's input is full, so the log is read no faster than blobs are scanned.
-    if (!catFile.child.stdin.write(`${oid}\n`)) await once(catFile.child.stdin, 'drain');
+  /** Asks cat-file for `listed` (all new), waiting while its input is full so the log is read no faster than blobs are scanned. */
+  const request = async (listed: Listed[]) => {
+    if (listed.length === 0) return;
+    for (const entry of listed) requested.push(entry);
+    const lines = listed.map(({ oid }) => `${oid}\n`).join('');
+    if (!catFile.child.stdin.write(lines)) await once(catFile.child.stdin, 'drain');
   };
 
   const readLog = async () => {
-    const fresh: Listed[] = [];
     let partial = '';
     log.child.stdout.setEncoding('utf8');
     for await (const chunk of log.child.stdout as AsyncIterable<string>) {
@@ -84,15 +83,13 @@ export function startLogWalk(
       const text = partial + chunk;
       const lastNewline = text.lastIndexOf('\n');
       partial = text.slice(lastNewline + 1);
-      const complete = text.slice(0, lastNewline + 1);
-      readLogText(complete, fresh);
-      for (const { oid, path } of fresh.splice(0)) await request(oid, path);
+      await request(readLogText(text.slice(0, lastNewline + 1)));
     }
-    if (partial !== '' && !stopped) readLogText(partial, fresh);
-    for (const { oid, path } of fresh.splice(0)) await request(oid, path);
+    if (partial !== '' && !stopped) await request(readLogText(partial));
   };
 
-  const readLogText = (text: string, fresh: Listed[]) => {
+  /** Reads complete lines of log output; returns the blobs it names for the first time. */
+  const readLogText = (text: string): Listed[] => {
     if (!heldOverflowed) {
       recorder.hold(text, position);
       if (recorder.heldSize > maxHeldChars) {
@@ -100,10 +97,14 @@ export function startLogWalk(
         recorder.dropHeld();
       }
     }
+    const fresh: Listed[] = [];
     forEachChange(text, position, (blob, newMode, quotedPath, at) => {
       recorder.consider(blob, quotedPath, at);
-      if (newMode !== GITLINK_MODE && !seen.has(blob)) fresh.push({ oid: blob, path: unquoteGitPath(quotedPath()) });
+      if (newMode === GITLINK_MODE || seen.has(blob)) return;
+      seen.add(blob);
+      fresh.push({ oid: blob, path: unquoteGitPath(quotedPath()) });
     });
+    return fresh;
   };
 
   const listNonCommitTips = async () => {
@@ -122,6 +123,7 @@ export function startLogWalk(
     for await (const chunk of revList.child.stdout as AsyncIterable<string>) output += chunk;
     const { code, stderr } = await revList.done;
     if (code !== 0) walkErrors.push(`git rev-list: ${firstErrorLine(stderr) ?? `exit ${code}`}`);
+    const fresh: Listed[] = [];
     for (const line of output.split('\n')) {
       if (line.startsWith('?')) {
         missing.push(line.slice(1));
@@ -129,8 +131,12 @@ export function startLogWalk(
       }
       // A line without a path is a commit (a tag of a tag of a commit); its tree's blobs follow with paths.
       const space = line.indexOf(' ');
-      if (space !== -1) await request(line.slice(0, space), line.slice(space + 1));
+      const oid = line.slice(0, space);
+      if (space === -1 || seen.has(oid)) continue;
+      seen.add(oid);
+      fresh.push({ oid, path: line.slice(space + 1) });
     }
+    await request(fresh);
   };
 
   const feeding = (async () => {
@@ -150,21 +156,25 @@ export function startLogWalk(
   });
   log.done.catch(() => {});
 
-  async function* objects(maxBytes: number): AsyncGenerator<WalkedObject> {
-    for await (const object of readBatch(catFile.child.stdout, maxBytes)) {
-      const listed = requested[requestedHead];
-      const oid = 'missing' in object ? object.missing : object.oid;
-      if (listed === undefined || listed.oid !== oid) {
-        throw new Error(`git cat-file answered for ${oid.slice(0, 12)}, not for the object asked for`);
+  async function* objects(maxBytes: number): AsyncGenerator<WalkedObject[]> {
+    for await (const group of readBatchGroups(catFile.child.stdout, maxBytes)) {
+      const walked: WalkedObject[] = [];
+      for (const object of group) {
+        const listed = requested[requestedHead];
+        const oid = 'missing' in object ? object.missing : object.oid;
+        if (listed === undefined || listed.oid !== oid) {
+          throw new Error(`git cat-file answered for ${oid.slice(0, 12)}, not for the object asked for`);
+        }
+        requestedHead++;
+        if ('missing' in object) missing.push(oid);
+        walked.push({ object, path: listed.path === '' ? oid : listed.path });
       }
-      requestedHead++;
       // Drop answered entries now and then rather than shifting on every object.
       if (requestedHead > 4096) {
         requested.splice(0, requestedHead);
         requestedHead = 0;
       }
-      if ('missing' in object) missing.push(oid);
-      yield { object, path: listed.path === '' ? oid : listed.path };
+      yield walked;
     }
   }
 

@@ -2,7 +2,7 @@
 // and very large repositories, `git rev-list --objects`: https://git-scm.com/docs/git-rev-list#_object_traversal
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BATCH_FORMAT, type BatchObject, readBatch } from './cat-file.js';
+import { BATCH_FORMAT, type BatchObject, readBatchGroups } from './cat-file.js';
 import { type Introduction, startIntroductions } from './introducers.js';
 import { firstErrorLine, type GitLocation, spawnGit } from './run-git.js';
 
@@ -23,8 +23,11 @@ export interface WalkEnd {
 }
 
 export interface HistoryWalk {
-  /** Each listed object once, streamed; objects over `maxBytes` come without content. */
-  objects(maxBytes: number): AsyncIterable<WalkedObject>;
+  /**
+   * Each listed object once, streamed in groups (a group's contents may share one buffer: be done with a group before
+   * asking for the next); objects over `maxBytes` come without content.
+   */
+  objects(maxBytes: number): AsyncIterable<WalkedObject[]>;
   /** Marks a blob that has findings: its introductions are wanted. */
   want(blob: string): void;
   /** Once `objects` is drained: how the walk ended. */
@@ -92,10 +95,13 @@ export function startRevListWalk(location: GitLocation, extraTips: readonly stri
   // A broken pipe here means cat-file exited early; its own exit status says why.
   feed.catch(() => {});
 
-  async function* objects(maxBytes: number): AsyncGenerator<WalkedObject> {
-    for await (const object of readBatch(catFile.child.stdout, maxBytes)) {
-      if ('missing' in object) yield { object, path: object.missing };
-      else yield { object, path: object.rest === '' ? object.oid : object.rest };
+  async function* objects(maxBytes: number): AsyncGenerator<WalkedObject[]> {
+    for await (const group of readBatchGroups(catFile.child.stdout, maxBytes)) {
+      yield group.map((object) =>
+        'missing' in object
+          ? { object, path: object.missing }
+          : { object, path: object.rest === '' ? object.oid : object.rest },
+      );
     }
   }
 
