@@ -59,9 +59,13 @@ async function isPartialClone(location: GitLocation): Promise<boolean> {
   return config.code === 0 && config.stdout.trim() !== '';
 }
 
-/** The single git log walk where it is safe and bounded; rev-list for partial clones and very large repositories. */
-async function startWalk(location: GitLocation, stashes: readonly string[]): Promise<HistoryWalk> {
-  const [partial, objects, tagTips] = await Promise.all([
+/**
+ * The single git log walk where it is safe and bounded; rev-list for partial clones (git log would try to fetch
+ * missing trees, and cat-file missing blobs) and for very large repositories.
+ */
+async function startWalk(location: GitLocation): Promise<HistoryWalk> {
+  const [stashes, partial, objects, tagTips] = await Promise.all([
+    listStashes(location),
     isPartialClone(location),
     objectCount(location),
     nonCommitRefs(location),
@@ -78,9 +82,10 @@ interface BlobFinding {
 
 /**
  * Scans the content of every blob reachable from any ref (branches, tags, remote-tracking refs, HEAD) and from every
- * stash entry, each unique blob once, streamed from `git cat-file --batch` (memory: one blob at a time, capped at
- * `maxFileBytes`). Blobs a partial clone lacks are listed by rev-list and never requested, so no fetch is attempted;
- * they become one warning. Each finding is then attributed to the earliest commit that introduced its blob at a path.
+ * stash entry, each unique blob once, streamed from `git cat-file --batch` (memory: the blobs of one pipe read, each
+ * capped at `maxFileBytes`). One `git log --raw` lists the blobs and who introduced them (log-walk.ts); in a partial
+ * clone rev-list lists them instead, and blobs it lacks are never requested, so no fetch is attempted: they become
+ * one warning. Each finding is then attributed to the earliest commit that introduced its blob at a path.
  */
 export async function scanGitHistory(
   repoDir: string,
@@ -102,8 +107,7 @@ export async function scanGitHistory(
     blobs: 0,
     missingObjects: 0,
   };
-  const stashes = await listStashes(location);
-  const walk = await startWalk(location, stashes);
+  const walk = await startWalk(location);
 
   const hits: BlobFinding[] = [];
   try {
