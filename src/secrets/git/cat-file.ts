@@ -21,40 +21,57 @@ interface Header {
   rest: string;
 }
 
+const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
+
 function parseHeader(line: string): Header | { missing: string } {
-  const [oid = '', type = '', size = '', ...rest] = line.split(' ');
-  // "<name> missing": the name is the first word when the format uses %(rest), the whole input line otherwise.
-  if (type === 'missing' || type === 'ambiguous' || / (missing|ambiguous)$/.test(line)) return { missing: oid };
-  const bytes = Number(size);
-  if (!/^[0-9a-f]{40,64}$/.test(oid) || !Number.isSafeInteger(bytes)) {
-    throw new Error(`git cat-file: unexpected output line "${line.slice(0, 120)}"`);
+  const first = line.indexOf(' ');
+  const second = first === -1 ? -1 : line.indexOf(' ', first + 1);
+  const third = second === -1 ? -1 : line.indexOf(' ', second + 1);
+  const oid = first === -1 ? line : line.slice(0, first);
+  const type = first === -1 ? '' : line.slice(first + 1, second === -1 ? line.length : second);
+  const size = second === -1 ? Number.NaN : Number(line.slice(second + 1, third === -1 ? line.length : third));
+  if (OBJECT_TYPES.has(type) && Number.isSafeInteger(size) && /^[0-9a-f]{40,64}$/.test(oid)) {
+    return { oid, type, size, rest: third === -1 ? '' : line.slice(third + 1) };
   }
-  return { oid, type, size: bytes, rest: rest.join(' ') };
+  // "<name> missing": the name is the first word when the format uses %(rest), the whole input line otherwise.
+  if (line.endsWith(' missing') || line.endsWith(' ambiguous')) return { missing: oid };
+  throw new Error(`git cat-file: unexpected output line "${line.slice(0, 120)}"`);
 }
 
 /**
- * Reads cat-file's output as it arrives and hands over one object at a time. At most `maxBytes` of one object is
- * ever held: a larger one is consumed and dropped, so memory stays bounded whatever the repository holds.
+ * Reads cat-file's output as it arrives and hands over, per piece read from the pipe, the objects it completed. At
+ * most `maxBytes` of one object is ever held: a larger one is consumed and dropped, so memory stays bounded whatever
+ * the repository holds. Content that arrived in one piece is a view of that piece, not a copy: the consumer is done
+ * with a group before asking for the next. Groups spare a scan of many small blobs one async step per blob.
  */
-export async function* readBatch(
+export async function* readBatchGroups(
   stream: Readable,
   maxBytes: number,
-): AsyncGenerator<BatchObject | { missing: string }> {
-  let pending: Buffer = Buffer.alloc(0);
+): AsyncGenerator<(BatchObject | { missing: string })[]> {
+  // The start of a header line cut by the end of a piece (only ever a header: content is taken piece by piece).
+  let headerStart: Buffer | undefined;
   let current: Header | undefined;
   let chunks: Buffer[] = [];
   let remaining = 0; // content bytes of `current` still to come, plus its trailing LF
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let buffer = chunk;
+    if (headerStart !== undefined) {
+      buffer = Buffer.concat([headerStart, chunk]);
+      headerStart = undefined;
+    }
+    const group: (BatchObject | { missing: string })[] = [];
     let offset = 0;
-    while (offset < pending.length) {
+    while (offset < buffer.length) {
       if (current === undefined) {
-        const newline = pending.indexOf(0x0a, offset);
-        if (newline === -1) break;
-        const header = parseHeader(pending.toString('utf8', offset, newline));
+        const newline = buffer.indexOf(0x0a, offset);
+        if (newline === -1) {
+          headerStart = Buffer.from(buffer.subarray(offset));
+          break;
+        }
+        const header = parseHeader(buffer.toString('utf8', offset, newline));
         offset = newline + 1;
         if ('missing' in header) {
-          yield header;
+          group.push(header);
           continue;
         }
         current = header;
@@ -62,20 +79,31 @@ export async function* readBatch(
         remaining = header.size + 1;
         continue;
       }
-      const take = Math.min(remaining, pending.length - offset);
-      if (current.size <= maxBytes) chunks.push(pending.subarray(offset, offset + take));
+      const take = Math.min(remaining, buffer.length - offset);
+      if (current.size <= maxBytes) chunks.push(buffer.subarray(offset, offset + take));
       offset += take;
       remaining -= take;
       if (remaining === 0) {
-        const object: BatchObject = { ...current };
-        if (current.size <= maxBytes) object.content = Buffer.concat(chunks).subarray(0, current.size);
+        const object: BatchObject = current;
+        if (current.size <= maxBytes) {
+          const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          object.content = whole.subarray(0, current.size);
+        }
         current = undefined;
         chunks = [];
-        yield object;
+        group.push(object);
       }
     }
-    // Keep only the unread tail; copy it so a retained slice does not pin the whole chunk.
-    pending = offset >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(offset));
+    if (group.length > 0) yield group;
   }
   if (current !== undefined) throw new Error(`git cat-file: output ended inside object ${current.oid}`);
+  if (headerStart !== undefined) throw new Error('git cat-file: output ended inside a header line');
+}
+
+/** readBatchGroups one object at a time. */
+export async function* readBatch(
+  stream: Readable,
+  maxBytes: number,
+): AsyncGenerator<BatchObject | { missing: string }> {
+  for await (const group of readBatchGroups(stream, maxBytes)) yield* group;
 }

@@ -1,12 +1,10 @@
-// Scans every blob reachable from any ref or stash entry once: https://git-scm.com/docs/git-rev-list#_object_traversal
+// Scans every blob reachable from any ref or stash entry once: https://git-scm.com/docs/git-log#_raw_output_format
 import { statSync } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { scanContent, textToScan } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
-import { BATCH_FORMAT, readBatch } from './cat-file.js';
-import { startIntroductions } from './introducers.js';
-import { firstErrorLine, GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
+import { nonCommitRefs, startLogWalk } from './log-walk.js';
+import { GitError, type GitLocation, gitOutput, resolveGitDir } from './run-git.js';
+import { type HistoryWalk, startRevListWalk } from './walk.js';
 import { WarningList } from './warnings.js';
 
 export interface GitScanOptions {
@@ -36,14 +34,45 @@ export function checkDirectory(repoDir: string): void {
   if (!isDirectory) throw new GitError(`${repoDir}: not a directory`);
 }
 
-async function countCommits(location: GitLocation, stashes: readonly string[]): Promise<number> {
-  const count = spawnGit(location, ['rev-list', '--count', '--all', '--stdin']);
-  count.child.stdin.end(stashes.length > 0 ? `${stashes.join('\n')}\n` : '');
-  let output = '';
-  count.child.stdout.setEncoding('utf8');
-  for await (const chunk of count.child.stdout) output += chunk;
-  const { code } = await count.done;
-  return code === 0 ? Number(output.trim()) || 0 : 0;
+/**
+ * A repository with more objects than this is walked with rev-list, which keeps its own compact object flags, rather
+ * than one git log whose blob ids this process must remember (about 100 bytes each).
+ */
+export const MAX_OBJECTS_FOR_LOG_WALK = 1_000_000;
+
+/** Objects in the repository (loose and packed, an upper bound on its blobs); undefined when git cannot say. */
+async function objectCount(location: GitLocation): Promise<number | undefined> {
+  const result = await gitOutput(location, ['count-objects', '-v'], { allowFail: true });
+  if (result.code !== 0) return undefined;
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? Number.NaN);
+  const total = field('count') + field('in-pack');
+  return Number.isFinite(total) ? total : undefined;
+}
+
+/** A partial clone lacks objects its promisor remote has: only rev-list can list them without fetching. */
+async function isPartialClone(location: GitLocation): Promise<boolean> {
+  const config = await gitOutput(
+    location,
+    ['config', '--get-regexp', '^(extensions\\.partialclone|remote\\..*\\.promisor)$'],
+    { allowFail: true },
+  );
+  return config.code === 0 && config.stdout.trim() !== '';
+}
+
+/**
+ * The single git log walk where it is safe and bounded; rev-list for partial clones (git log would try to fetch
+ * missing trees, and cat-file missing blobs) and for very large repositories.
+ */
+async function startWalk(location: GitLocation): Promise<HistoryWalk> {
+  const [stashes, partial, objects, tagTips] = await Promise.all([
+    listStashes(location),
+    isPartialClone(location),
+    objectCount(location),
+    nonCommitRefs(location),
+  ]);
+  if (partial || objects === undefined || objects > MAX_OBJECTS_FOR_LOG_WALK)
+    return startRevListWalk(location, stashes);
+  return startLogWalk(location, stashes, tagTips);
 }
 
 interface BlobFinding {
@@ -51,36 +80,12 @@ interface BlobFinding {
   finding: Finding;
 }
 
-/** Splits rev-list's output into lines, notes missing objects, and passes `oid path` lines of blobs on. */
-function blobLines(counts: { missing: string[] }): Transform {
-  let partial = '';
-  const route = (line: string): string => {
-    if (line === '') return '';
-    if (line.startsWith('?')) {
-      counts.missing.push(line.slice(1));
-      return '';
-    }
-    // A line without a path is a commit (rev-list prints some even when filtering to blobs).
-    if (!line.includes(' ')) return '';
-    return `${line}\n`;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      callback(null, lines.map(route).join(''));
-    },
-    flush(callback) {
-      callback(null, route(partial));
-    },
-  });
-}
-
 /**
  * Scans the content of every blob reachable from any ref (branches, tags, remote-tracking refs, HEAD) and from every
- * stash entry, each unique blob once, streamed from `git cat-file --batch` (memory: one blob at a time, capped at
- * `maxFileBytes`). Blobs a partial clone lacks are listed by rev-list and never requested, so no fetch is attempted;
- * they become one warning. Each finding is then attributed to the earliest commit that introduced its blob at a path.
+ * stash entry, each unique blob once, streamed from `git cat-file --batch` (memory: the blobs of one pipe read, each
+ * capped at `maxFileBytes`). One `git log --raw` lists the blobs and who introduced them (log-walk.ts); in a partial
+ * clone rev-list lists them instead, and blobs it lacks are never requested, so no fetch is attempted: they become
+ * one warning. Each finding is then attributed to the earliest commit that introduced its blob at a path.
  */
 export async function scanGitHistory(
   repoDir: string,
@@ -102,84 +107,62 @@ export async function scanGitHistory(
     blobs: 0,
     missingObjects: 0,
   };
-  const stashes = await listStashes(location);
-  const commitCount = countCommits(location, stashes).catch(() => 0);
-  // Which commit introduced each blob with findings: read alongside the scan rather than after it.
-  const introducers = startIntroductions(location, stashes);
-
-  const revList = spawnGit(location, [
-    'rev-list',
-    '--objects',
-    '--all',
-    '--stdin',
-    '--missing=print',
-    '--filter=object:type=blob',
-  ]);
-  revList.child.stdin.end(stashes.length > 0 ? `${stashes.join('\n')}\n` : '');
-  const catFile = spawnGit(location, ['cat-file', `--batch=${BATCH_FORMAT}`, '--buffer']);
-  const counts = { missing: [] as string[] };
-  const feed = pipeline(revList.child.stdout, blobLines(counts), catFile.child.stdin);
+  const walk = await startWalk(location);
 
   const hits: BlobFinding[] = [];
   try {
-    for await (const object of readBatch(catFile.child.stdout, maxBytes)) {
-      if ('missing' in object) {
-        stats.skippedUnreadable++;
-        warnings.add(`object ${object.missing}: missing from the repository, not scanned`);
-        continue;
-      }
-      if (object.type !== 'blob') continue;
-      const path = object.rest === '' ? object.oid : object.rest;
-      stats.blobs = (stats.blobs ?? 0) + 1;
-      if (object.content === undefined) {
-        stats.skippedTooLarge++;
-        warnings.add(
-          `${path} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
-        );
-        continue;
-      }
-      const text = textToScan(object.content);
-      if (text === undefined) {
-        stats.skippedBinary++;
-        continue;
-      }
-      stats.filesScanned++;
-      stats.bytesScanned += object.size;
-      for (const finding of scanContent(text, path, options)) {
-        hits.push({ blob: object.oid, finding });
-        introducers.want(object.oid);
+    for await (const group of walk.objects(maxBytes)) {
+      for (const { object, path } of group) {
+        if ('missing' in object) {
+          stats.skippedUnreadable++;
+          warnings.add(`object ${object.missing}: missing from the repository, not scanned`);
+          continue;
+        }
+        if (object.type !== 'blob') continue;
+        stats.blobs = (stats.blobs ?? 0) + 1;
+        if (object.content === undefined) {
+          stats.skippedTooLarge++;
+          warnings.add(
+            `${path} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+          );
+          continue;
+        }
+        const text = textToScan(object.content);
+        if (text === undefined) {
+          stats.skippedBinary++;
+          continue;
+        }
+        stats.filesScanned++;
+        stats.bytesScanned += object.size;
+        for (const finding of scanContent(text, path, options)) {
+          hits.push({ blob: object.oid, finding });
+          walk.want(object.oid);
+        }
       }
     }
   } catch (error) {
-    revList.child.kill();
-    catFile.child.kill();
-    introducers.abort();
+    walk.abort();
     throw error;
   }
-  await feed.catch(() => {
-    // A broken pipe here means cat-file exited early; its own exit status below says why.
-  });
-  const [revListExit, catFileExit] = await Promise.all([revList.done, catFile.done]);
-  if (revListExit.code !== 0) {
-    const reason = firstErrorLine(revListExit.stderr) ?? `exit ${revListExit.code}`;
+  const end = await walk.finish();
+  const [walkError] = end.walkErrors;
+  if (walkError !== undefined) {
     if (stats.blobs === 0) {
-      introducers.abort();
-      throw new GitError(`git rev-list in ${repoDir}: ${reason}`);
+      walk.abort();
+      throw new GitError(`${walkError.replace(/^(git \S+)/, `$1 in ${repoDir}`)}`);
     }
-    warnings.add(`the history could not be walked completely (${reason}); what was reachable was scanned`);
+    warnings.add(`the history could not be walked completely (${walkError}); what was reachable was scanned`);
   }
-  if (catFileExit.code !== 0) {
-    warnings.add(`git cat-file stopped early (${firstErrorLine(catFileExit.stderr) ?? `exit ${catFileExit.code}`})`);
-  }
-  stats.commits = await commitCount;
-  stats.missingObjects = counts.missing.length;
-  if (counts.missing.length > 0) {
+  if (end.catFileError !== undefined) warnings.add(`git cat-file stopped early (${end.catFileError})`);
+  stats.commits = end.commits;
+  stats.missingObjects = end.missing.length;
+  if (end.missing.length > 0) {
     warnings.addFirst(
-      `${counts.missing.length} object(s) are missing (a partial clone, or a damaged repository): they were not scanned and nothing was fetched`,
+      `${end.missing.length} object(s) are missing (a partial clone, or a damaged repository): they were not scanned and nothing was fetched`,
     );
   }
 
-  const { introductions, warning } = await introducers.finish();
+  const { introductions, warning } = await walk.introductions();
   if (warning) warnings.add(warning);
   const findings: Finding[] = [];
   for (const { blob, finding } of hits) {

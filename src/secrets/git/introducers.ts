@@ -37,7 +37,6 @@ export function unquoteGitPath(text: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** One `:old new oldblob newblob status\tpath` line, kept until we know whether its blob had findings. */
 type Commit = Omit<Introduction, 'path'>;
 
 /** One `:old new oldblob newblob status\tpath` line of git log --raw, with the commit it belongs to. */
@@ -49,20 +48,24 @@ interface RawChange {
 }
 
 /** Where a stretch of git log output starts: the commit its first change lines belong to. */
-interface LogPosition {
+export interface LogPosition {
   order: number;
   commit: Commit | undefined;
+  /** Distinct commits seen so far (`-m` repeats a merge's header once per parent, back to back). */
+  commits: number;
 }
 
+export const startPosition = (): LogPosition => ({ order: 0, commit: undefined, commits: 0 });
+
 /**
- * Reads complete lines of git log output from `position` (which it advances) and hands each change whose new blob
- * passes `keep` to `onChange`. Only kept changes become objects: most lines are about blobs nobody asked after.
+ * Calls `visit` for each change line in complete lines of git log output that gives a path new content (added,
+ * modified or type-changed: a deletion's new side is all zeros), advancing `position` over commit headers.
+ * `quotedPath` is git's C-quoted form when the path needs quoting.
  */
-function parseChanges(
+export function forEachChange(
   text: string,
   position: LogPosition,
-  keep: (blob: string) => boolean,
-  onChange: (blob: string, change: RawChange) => void,
+  visit: (blob: string, newMode: string, quotedPath: () => string, at: LogPosition) => void,
 ): void {
   let start = 0;
   while (start < text.length) {
@@ -71,18 +74,22 @@ function parseChanges(
     const first = text.charCodeAt(start);
     if (first === 0x01) {
       const [hash = '', date = '', author = ''] = text.slice(start + 1, end).split('\t');
+      if (hash !== position.commit?.commit) position.commits++;
       position.commit = { commit: hash, date, author };
       position.order++;
     } else if (first === 0x3a && position.commit !== undefined) {
-      // `:mode mode oldblob newblob status\tpath`: the new blob is the fourth field.
+      // `:mode mode oldblob newblob status\tpath`: the new mode is the second field, the new blob the fourth.
       const tab = text.indexOf('\t', start);
       let field = start;
       for (let skip = 0; skip < 3 && field !== -1; skip++) field = text.indexOf(' ', field + 1);
       if (tab !== -1 && tab < end && field !== -1 && field < tab) {
-        const blobEnd = text.indexOf(' ', field + 1);
-        const blob = text.slice(field + 1, blobEnd === -1 || blobEnd > tab ? tab : blobEnd);
-        if (keep(blob)) {
-          onChange(blob, { order: position.order, commit: position.commit, quotedPath: text.slice(tab + 1, end) });
+        const newMode = text.slice(start + 8, text.indexOf(' ', start + 8));
+        if (newMode !== '000000') {
+          const blobEnd = text.indexOf(' ', field + 1);
+          const blob = text.slice(field + 1, blobEnd === -1 || blobEnd > tab ? tab : blobEnd);
+          const pathStart = tab + 1;
+          const pathEnd = end;
+          visit(blob, newMode, () => text.slice(pathStart, pathEnd), position);
         }
       }
     }
@@ -97,6 +104,85 @@ function parseChanges(
  */
 export const MAX_HELD_CHARS = 32 * 1024 * 1024;
 
+/**
+ * Records, for each wanted blob, every path it was introduced at and the earliest commit that did so, from git log
+ * output fed to it in complete lines. Output fed before the wanted set is final is held (it may name blobs found to
+ * matter later) and read again by `settle`.
+ */
+export class IntroductionRecorder {
+  private readonly wanted = new Set<string>();
+  // blob → path → the change seen with the largest order (the earliest commit).
+  private readonly recorded = new Map<string, Map<string, RawChange>>();
+  private held: { text: string; from: LogPosition }[] = [];
+  private heldChars = 0;
+  /** Set once the wanted set is final: nothing more needs holding. */
+  final = false;
+
+  want(blob: string): void {
+    this.wanted.add(blob);
+  }
+
+  wantedBlobs(): IterableIterator<string> {
+    return this.wanted.values();
+  }
+
+  get wantedCount(): number {
+    return this.wanted.size;
+  }
+
+  get heldSize(): number {
+    return this.heldChars;
+  }
+
+  /** Keeps `text` (complete lines starting at `from`) for `settle`, unless the wanted set is already final. */
+  hold(text: string, from: LogPosition): void {
+    if (this.final) return;
+    this.held.push({ text, from: { ...from } });
+    this.heldChars += text.length;
+  }
+
+  /** Forgets held output (its introductions must then be found another way). */
+  dropHeld(): void {
+    this.held = [];
+    this.heldChars = 0;
+  }
+
+  /** Records a change if its blob is wanted; call for each change as output is read. */
+  consider(blob: string, quotedPath: () => string, at: LogPosition): void {
+    if (!this.wanted.has(blob) || at.commit === undefined) return;
+    const path = quotedPath();
+    let byPath = this.recorded.get(blob);
+    if (!byPath) {
+      byPath = new Map();
+      this.recorded.set(blob, byPath);
+    }
+    const seen = byPath.get(path);
+    if (!seen || seen.order < at.order) byPath.set(path, { order: at.order, commit: at.commit, quotedPath: path });
+  }
+
+  /** Reads `text` as it arrives: records wanted changes in it. */
+  read(text: string, position: LogPosition): void {
+    forEachChange(text, position, (blob, _mode, quotedPath, at) => this.consider(blob, quotedPath, at));
+  }
+
+  /** Re-reads held output against the wanted set; `consider` keeps the earliest commit whatever the order. */
+  settle(): void {
+    const held = this.held;
+    this.dropHeld();
+    if (this.wanted.size === 0) return;
+    for (const { text, from } of held) this.read(text, from);
+  }
+
+  introductions(): Map<string, Introduction[]> {
+    return new Map(
+      [...this.recorded].map(([blob, byPath]) => [
+        blob,
+        [...byPath.values()].map(({ commit, quotedPath }) => ({ path: unquoteGitPath(quotedPath), ...commit })),
+      ]),
+    );
+  }
+}
+
 export interface IntroductionTracker {
   /** Marks a blob that has findings: its introductions are recorded (including those git log already printed). */
   want(blob: string): void;
@@ -105,6 +191,20 @@ export interface IntroductionTracker {
   /** Stops git log (the scan failed). */
   abort(): void;
 }
+
+/** The arguments of `git log` that list, per commit, each path's new blob, by tree comparison only. */
+export const RAW_LOG_ARGS = [
+  'log',
+  '--all',
+  '--stdin',
+  '--raw',
+  '--no-abbrev',
+  '--no-renames',
+  '--no-textconv',
+  '-m',
+  '--root',
+  `--format=${COMMIT_MARK}%H%x09%aI%x09%an <%ae>`,
+] as const;
 
 /**
  * Starts `git log --raw` over every commit reachable from any ref and from `extraTips` (the stash entries) at once,
@@ -118,54 +218,21 @@ export function startIntroductions(
   extraTips: readonly string[],
   maxHeldChars = MAX_HELD_CHARS,
 ): IntroductionTracker {
-  const wanted = new Set<string>();
-  // blob → path → the change seen with the largest order (the earliest commit).
-  const recorded = new Map<string, Map<string, RawChange>>();
-  let held: { text: string; from: LogPosition }[] = [];
-  let heldChars = 0;
-  let final = false;
+  const recorder = new IntroductionRecorder();
   let stopped = false;
   let signalFinal: () => void = () => {};
   const scanDone = new Promise<void>((resolvePromise) => {
     signalFinal = resolvePromise;
   });
 
-  const log = spawnGit(location, [
-    'log',
-    '--all',
-    '--stdin',
-    '--raw',
-    '--no-abbrev',
-    '--no-renames',
-    '--no-textconv',
-    '-m',
-    '--root',
-    '--diff-filter=AMT',
-    `--format=${COMMIT_MARK}%H%x09%aI%x09%an <%ae>`,
-  ]);
+  // Only additions, modifications and type changes: a commit with none of them is not printed at all.
+  const log = spawnGit(location, [...RAW_LOG_ARGS, '--diff-filter=AMT']);
   log.child.stdin.end(extraTips.length > 0 ? `${extraTips.join('\n')}\n` : '');
   // finish() reports how git log ended; until then a spawn failure must not surface as an unhandled rejection.
   log.done.catch(() => {});
 
-  const isWanted = (blob: string) => wanted.has(blob);
-  const record = (blob: string, change: RawChange) => {
-    let byPath = recorded.get(blob);
-    if (!byPath) {
-      byPath = new Map();
-      recorded.set(blob, byPath);
-    }
-    const seen = byPath.get(change.quotedPath);
-    if (!seen || seen.order < change.order) byPath.set(change.quotedPath, change);
-  };
-  // Re-reads held output against the final wanted set; `record` keeps the earliest commit whatever the order.
-  const settleHeld = () => {
-    for (const { text, from } of held) parseChanges(text, from, isWanted, record);
-    held = [];
-    heldChars = 0;
-  };
-
   const read = async () => {
-    const position: LogPosition = { order: 0, commit: undefined };
+    const position = startPosition();
     let partial = '';
     log.child.stdout.setEncoding('utf8');
     for await (const chunk of log.child.stdout as AsyncIterable<string>) {
@@ -173,21 +240,18 @@ export function startIntroductions(
       const lastNewline = text.lastIndexOf('\n');
       partial = text.slice(lastNewline + 1);
       const complete = text.slice(0, lastNewline + 1);
-      if (!final) {
-        held.push({ text: complete, from: { ...position } });
-        heldChars += complete.length;
-      }
-      parseChanges(complete, position, isWanted, record);
-      if (!final && heldChars >= maxHeldChars) {
+      recorder.hold(complete, position);
+      recorder.read(complete, position);
+      if (!recorder.final && recorder.heldSize >= maxHeldChars) {
         // Stop reading (git blocks on the full pipe) until the scan says which blobs matter.
         await scanDone;
-        settleHeld();
+        recorder.settle();
       }
       if (stopped) break;
     }
     if (partial !== '' && !stopped) {
-      if (!final) held.push({ text: partial, from: { ...position } });
-      parseChanges(partial, position, isWanted, record);
+      recorder.hold(partial, position);
+      recorder.read(partial, position);
     }
   };
   let readError: unknown;
@@ -197,25 +261,20 @@ export function startIntroductions(
 
   return {
     want(blob) {
-      wanted.add(blob);
+      recorder.want(blob);
     },
     async finish() {
-      final = true;
-      settleHeld();
-      if (wanted.size === 0) {
+      recorder.final = true;
+      recorder.settle();
+      if (recorder.wantedCount === 0) {
         stopped = true;
         log.child.kill();
       }
       signalFinal();
       await reading;
       const { code, stderr } = await log.done;
-      settleHeld();
-      const introductions = new Map(
-        [...recorded].map(([blob, byPath]) => [
-          blob,
-          [...byPath.values()].map(({ commit, quotedPath }) => ({ path: unquoteGitPath(quotedPath), ...commit })),
-        ]),
-      );
+      recorder.settle();
+      const introductions = recorder.introductions();
       if (stopped) return { introductions };
       if (code !== 0) {
         return {
