@@ -24,6 +24,24 @@ runCheckCases(check, {
       messages: ['hardened'],
     },
     { name: 'engine state with the same settings', files: engineStateHost(HARDENED_ENGINE), messages: ['hardened'] },
+    {
+      name: 'a bind under /run that holds no socket is not the Docker socket',
+      files: {
+        ...composeHost({ endpoint: '127.0.0.1:30000' }),
+        'opt/stacks/compose.yaml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    volumes:',
+          '      - ./signer.toml:/signer-config.toml:ro',
+          '      - /run/stacks-signer:/run/stacks-signer:ro',
+          '      - /var/run-data:/data',
+          '',
+        ].join('\n'),
+      },
+      messages: ['hardened'],
+    },
   ],
   fail: [
     {
@@ -88,6 +106,54 @@ runCheckCases(check, {
       messages: ['gaps'],
       verify: ({ result }) => assert.ok(result.evidence.some((item) => /no Config\.User/.test(item.detail))),
     },
+    {
+      name: 'all capabilities dropped, then some added back: named',
+      files: composeHost({ endpoint: '127.0.0.1:30000' }, [
+        ...HARDENED_LINES,
+        '    cap_add: [NET_ADMIN, cap_sys_ptrace]',
+      ]),
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        assert.match(result.message, /drops all capabilities but adds back NET_ADMIN, SYS_PTRACE/);
+        assert.ok(!result.message.includes('confined'), result.message);
+        assert.ok(result.evidence.some((item) => /cap_add: NET_ADMIN, cap_sys_ptrace/.test(item.detail)));
+      },
+    },
+    {
+      name: 'engine state: CapDrop ALL with CapAdd is not credited',
+      files: engineStateHost({
+        ...HARDENED_ENGINE,
+        hostConfig: { ...HARDENED_ENGINE.hostConfig, CapAdd: ['SYS_ADMIN'] },
+      }),
+      messages: ['gaps'],
+      verify: ({ result }) => assert.match(result.message, /adds back SYS_ADMIN/),
+    },
+    ...(
+      [
+        ['/var/run:/var/run', /mounts \/var\/run at \/var\/run, which holds the Docker socket/],
+        ['/run:/host-run:ro', /mounts \/run at \/host-run, which holds the Docker socket/],
+        ['/:/host', /mounts \/ at \/host, which holds the Docker socket/],
+        ['/run/docker.sock:/run/docker.sock', /mounts the Docker socket \/run\/docker\.sock/],
+        ['/srv/engine/api.sock:/var/run/docker.sock', /mounts \/srv\/engine\/api\.sock as \/var\/run\/docker\.sock/],
+      ] as const
+    ).map(([volume, expected]) => ({
+      name: `the Docker socket reached through ${volume}`,
+      files: {
+        ...composeHost({ endpoint: '127.0.0.1:30000' }),
+        'opt/stacks/compose.yaml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    volumes:',
+          '      - ./signer.toml:/signer-config.toml:ro',
+          `      - ${volume}`,
+          '',
+        ].join('\n'),
+      },
+      messages: ['gaps'],
+      verify: ({ result }: { result: { message: string } }) => assert.match(result.message, expected),
+    })),
   ],
   warn: [
     {
