@@ -132,7 +132,13 @@ export default defineCheck({
       }
       let exposedHere = 0;
       for (const published of container.ports) {
-        const evidence = await containerEvidence(ctx, container, 'ports', `publishes ${published.written}`);
+        const evidence = await containerEvidence(
+          ctx,
+          container,
+          'ports',
+          `publishes ${published.written}`,
+          published.written,
+        );
         for (const { port, what } of sensitive) {
           if (!publishesPort(published, port)) continue;
           exposedHere += 1;

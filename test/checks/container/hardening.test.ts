@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/container/hardening.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { engineStateHost } from '../../support/docker-hosts.js';
+import { composedEngineHost, engineStateHost, signerComposeFile } from '../../support/docker-hosts.js';
 import { BASE_USERS, composeHost, signerHost, signerToml } from '../../support/hosts.js';
 
 const HARDENED_LINES = [
@@ -154,6 +154,32 @@ runCheckCases(check, {
       messages: ['gaps'],
       verify: ({ result }: { result: { message: string } }) => assert.match(result.message, expected),
     })),
+    {
+      name: 'the compose file is hardened, the container the engine runs is not (created before the edit)',
+      files: composedEngineHost({ compose: signerComposeFile(HARDENED_LINES), engine: { user: '990:990' } }),
+      messages: ['gaps'],
+      verify: ({ result, items }) => {
+        assert.ok(
+          items.some((item) => item.status === 'pass' && /compose service signer is confined/.test(item.message)),
+        );
+        assert.match(result.message, /container stacks-signer-1 .*does not set no-new-privileges/);
+        assert.ok(result.evidence.every((item) => item.file?.endsWith('/config.v2.json')));
+      },
+    },
+    {
+      name: 'an override gives back a capability and privileges',
+      files: composedEngineHost({
+        compose: signerComposeFile(HARDENED_LINES),
+        override: 'services:\n  signer:\n    privileged: true\n    cap_add: [SYS_ADMIN]\n',
+        engine: HARDENED_ENGINE,
+      }),
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        assert.match(result.message, /compose service signer runs privileged/);
+        assert.match(result.message, /adds back SYS_ADMIN/);
+        assert.ok(result.evidence.some((item) => item.file === '/opt/stacks/compose.override.yaml' && item.line === 3));
+      },
+    },
   ],
   warn: [
     {
