@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { mergeComposeDocuments } from '../parsers/compose-merge.js';
 import { type PublishedPort, parseComposePorts } from '../parsers/container-ports.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
@@ -8,6 +9,13 @@ import type { Role } from './types.js';
 // home/*/ and root/, whose services run a Stacks image; their bind-mounted config files.
 
 const COMPOSE_NAME = /^(docker-)?compose\.ya?ml$/;
+/** The override compose reads over the base, first found in this order (compose-go's DefaultOverrideFileNames). */
+const OVERRIDE_NAMES = [
+  'compose.override.yml',
+  'compose.override.yaml',
+  'docker-compose.override.yml',
+  'docker-compose.override.yaml',
+];
 const SEARCH_DEPTH = 3;
 const SIGNER_IMAGE = /stacks-signer/;
 const NODE_IMAGE = /stacks-core|stacks-node|stacks-blockchain/;
@@ -33,6 +41,8 @@ export interface ComposeService {
   origin: ContainerOrigin;
   /** The compose file, config.v2.json, the --docker-inspect file, or "docker inspect" for the live engine. */
   file: string;
+  /** Every compose file merged into this service, base (`file`) first, when an override or a `-f` list added some. */
+  mergedFrom?: string[];
   name: string;
   role: Role;
   image?: string;
@@ -172,14 +182,15 @@ export function roleOfImage(image: string | undefined): Role | undefined {
   return undefined;
 }
 
-async function findComposeFiles(target: Target): Promise<string[]> {
+/** The file lists compose reads on its own: each compose file found, then the override beside it. */
+async function findComposeProjects(target: Target): Promise<string[][]> {
   const bases = ['/opt', '/srv', '/root'];
   try {
     for (const home of await target.readDir('/home')) bases.push(`/home/${home}`);
   } catch {
     // no /home
   }
-  const found: string[] = [];
+  const projects: string[][] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
     let entries: { name: string; type: string }[];
     try {
@@ -187,15 +198,17 @@ async function findComposeFiles(target: Target): Promise<string[]> {
     } catch {
       return;
     }
+    const files = new Set(entries.filter((entry) => entry.type === 'file').map((entry) => entry.name));
+    const override = OVERRIDE_NAMES.find((name) => files.has(name));
     for (const { name, type } of entries) {
       const path = `${dir}/${name}`;
-      if (type === 'file' && COMPOSE_NAME.test(name)) found.push(path);
+      if (type === 'file' && COMPOSE_NAME.test(name)) projects.push(override ? [path, `${dir}/${override}`] : [path]);
       else if (type === 'dir' && depth < SEARCH_DEPTH && name !== 'node_modules' && name !== '.git')
         await walk(path, depth + 1);
     }
   };
   for (const base of bases) await walk(base, 0);
-  return found;
+  return projects;
 }
 
 /** The host file a container reads as its config: the bind mount covering the container-side path. */
@@ -231,27 +244,51 @@ function composeErrorReason(error: unknown): string {
   return error instanceof ReferenceError ? 'YAML alias error' : 'not valid YAML';
 }
 
-export async function discoverCompose(target: Target): Promise<ComposeDiscovery> {
+/**
+ * Every compose project on the target: each compose file found with the override beside it, merged as compose merges
+ * them, and the file lists containers were created from (`com.docker.compose.project.config_files`) when one names a
+ * file the search did not find (`-f prod.yaml`, a directory outside the search).
+ */
+export async function discoverCompose(
+  target: Target,
+  labelledProjects: readonly (readonly string[])[] = [],
+): Promise<ComposeDiscovery> {
   const services: ComposeService[] = [];
   const problems: string[] = [];
-  const files = await findComposeFiles(target);
-  if (files.length === 0) return { services, problems };
+  const projects = await findComposeProjects(target);
+  const covered = new Set(projects.flat());
+  const labelled = new Set<string>();
+  for (const files of labelledProjects) {
+    const normalised = files.map((file) => posix.normalize(file)).filter((file) => file.startsWith('/'));
+    const key = normalised.join('\n');
+    if (normalised.length === 0 || labelled.has(key) || normalised.every((file) => covered.has(file))) continue;
+    labelled.add(key);
+    projects.push(normalised);
+  }
+  if (projects.length === 0) return { services, problems };
   // The YAML parser is the largest module we load: only when there is a compose file to read.
   const { parse: parseYaml } = await import('yaml');
-  for (const file of files) {
+  for (const files of projects) {
+    const file = files[0]!;
+    // Relative paths in every file of a project resolve against the first file's directory, as do .env and the project.
     const dir = posix.dirname(file);
-    let document: unknown;
-    let variables: Record<string, string> = {};
-    try {
-      const envText = await target.readText(`${dir}/.env`).catch(() => '');
-      variables = parseDotEnv(envText);
-      // logLevel 'error': the library's warnings go to stderr and quote the document.
-      document = parseYaml(await target.readText(file), { maxAliasCount: 100, logLevel: 'error' });
-    } catch (error) {
-      problems.push(`${file}: not a readable compose file (${composeErrorReason(error)})`);
-      continue;
+    const variables = parseDotEnv(await target.readText(`${dir}/.env`).catch(() => ''));
+    const documents: unknown[] = [];
+    const read: string[] = [];
+    for (const path of files) {
+      try {
+        // logLevel 'error': the library's warnings go to stderr and quote the document.
+        documents.push(parseYaml(await target.readText(path), { maxAliasCount: 100, logLevel: 'error' }));
+        read.push(path);
+      } catch (error) {
+        const role = path === file ? '' : ` (merged over ${file})`;
+        problems.push(`${path}${role}: not a readable compose file (${composeErrorReason(error)})`);
+        // Without its base an override is a fragment: nothing to audit.
+        if (path === file) break;
+      }
     }
-    const definitions = (document as { services?: unknown } | null)?.services;
+    if (read[0] !== file) continue;
+    const definitions = mergeComposeDocuments(documents).services;
     if (!definitions || typeof definitions !== 'object') continue;
     for (const [name, definition] of Object.entries(definitions as Record<string, unknown>)) {
       if (!definition || typeof definition !== 'object') continue;
@@ -260,10 +297,11 @@ export async function discoverCompose(target: Target): Promise<ComposeDiscovery>
       const role = roleOfImage(image);
       if (!role) continue;
       const ports = parseComposePorts(raw.ports);
-      problems.push(...ports.problems.map((problem) => `${file}: service ${name}: ${problem}`));
+      problems.push(...ports.problems.map((problem) => `${read.join(' + ')}: service ${name}: ${problem}`));
       services.push({
         origin: 'compose',
         file,
+        ...(read.length > 1 ? { mergedFrom: read } : {}),
         name,
         role,
         ...(image ? { image } : {}),

@@ -1,6 +1,8 @@
 // Containers the Docker engine knows, beside compose files: the engine's on-disk state (what a disk image of a docker
 // host holds), a `docker inspect` file given with --docker-inspect, and, live, `docker inspect $(docker ps -q)`.
-// Each becomes the same ComposeService model, so the checks don't care where a container came from.
+// Each becomes the same ComposeService model, so the checks don't care where a container came from. A container
+// compose created is kept beside its compose service: the engine's record is what runs (an override, a file edited
+// since `up`), the compose file what will run next; checks judge both.
 import { posix } from 'node:path';
 import { type InspectedContainer, readInspectedContainer } from '../parsers/docker-inspect.js';
 import type { Target } from '../target/types.js';
@@ -130,19 +132,16 @@ async function fromLiveEngine(target: Target, notes: string[]): Promise<ComposeS
   return fromInspectRecords(records, 'docker', 'docker inspect', notes);
 }
 
-/** A container compose started is already known from its compose file (labels name the file and the service). */
-function alreadyComposed(service: ComposeService, composed: readonly ComposeService[]): boolean {
-  const { composeService, composeFiles } = service.raw as { composeService?: string; composeFiles?: string[] };
-  return composed.some(
-    (known) =>
-      known.name === composeService && (composeFiles ?? []).some((file) => posix.normalize(file) === known.file),
-  );
+/** The compose file lists the containers were created from (their `config_files` label), for compose discovery. */
+export function composeFileListsOf(services: readonly ComposeService[]): string[][] {
+  return services
+    .map((service) => (service.raw as { composeFiles?: string[] }).composeFiles ?? [])
+    .filter((files) => files.length > 0);
 }
 
 export async function discoverContainers(
   target: Target,
   inspectInput: DockerInspectInput | undefined,
-  composed: readonly ComposeService[],
 ): Promise<ContainerDiscovery> {
   const notes: string[] = [];
   const found: ComposeService[] = [];
@@ -156,9 +155,10 @@ export async function discoverContainers(
   const seen = new Set<string>();
   const services = found.filter((service) => {
     const id = (service.raw as { id?: string }).id;
-    if (id && seen.has(id)) return false;
-    if (id) seen.add(id);
-    return !alreadyComposed(service, composed);
+    if (!id) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
   });
   // Running containers first: they are the ones the audit is about when several describe the same role.
   services.sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)));

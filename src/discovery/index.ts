@@ -7,7 +7,7 @@ import { parseSignerConfig, type SignerConfigParse } from '../parsers/signer-con
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, containerConfigPath, discoverCompose, hostPathOfMount } from './compose.js';
-import { discoverContainers } from './containers.js';
+import { composeFileListsOf, discoverContainers } from './containers.js';
 import type { ConfigState, Discovery, NodeService, Role, SignerService } from './types.js';
 import { type LoadedUnit, loadUnit, loadUnits } from './units.js';
 
@@ -166,10 +166,9 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
     const found = unitRole(unit);
     matches[role] = [found?.match ?? { unit, binary: '', argv: [] }];
   }
-  const compose = await discoverCompose(target);
-  notes.push(...compose.problems);
-  const engine = await discoverContainers(target, options.dockerInspect, compose.services);
-  notes.push(...engine.notes);
+  const engine = await discoverContainers(target, options.dockerInspect);
+  const compose = await discoverCompose(target, composeFileListsOf(engine.services));
+  notes.push(...compose.problems, ...engine.notes);
   const containers = [...compose.services, ...engine.services];
   for (const container of containers) registerContainerSecrets(secrets, container);
 

@@ -1,7 +1,11 @@
 // Verifies a stacks-core release archive against its CHECKSUMS.txt (SHA-512, stacks-facts.md §5) and hashes the
 // binaries inside it for a pin. Reads host files (the archive the operator downloaded); writes nothing.
+//
+// The archive is opened once: the SHA-512 and the zip entries are read from that one descriptor with positional
+// reads, so the binaries pinned are the bytes whose digest matched, whatever happens to the path meanwhile; its
+// fstat identity is compared at the end, so bytes rewritten in place while it was read fail the run.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseSha512Checksums } from '../parsers/checksums.js';
@@ -23,6 +27,11 @@ export interface VerifyReleaseInput {
   /** The release's version as the operator knows it (from the release page); recorded, not checked. */
   version?: string;
   now?: Date;
+  /**
+   * Called once the SHA-512 has matched, before the zip is read: the seam tests use to swap or rewrite the archive
+   * between the two reads.
+   */
+  afterDigest?: () => void | Promise<void>;
 }
 
 /** The programs a release archive must hold at least one of to be a stacks-core release. */
@@ -34,19 +43,68 @@ export async function verifyRelease(input: VerifyReleaseInput): Promise<ReleaseP
     throw new ReleaseVerificationError(`--release-version ${input.version}: not a version like 4.0.2 or 3.4.0.0.4.0`);
   const archiveName = basename(input.archivePath);
   const expected = await expectedDigest(input.checksumsPath, archiveName);
-  const actual = await sha512OfFile(input.archivePath);
-  if (actual !== expected) {
-    throw new ReleaseVerificationError(
-      `${input.archivePath}: SHA-512 ${actual.slice(0, 16)}… does not match ${expected.slice(0, 16)}… in ${input.checksumsPath}: the archive is tampered or corrupt`,
-    );
+  const archive = await openArchive(input.archivePath);
+  try {
+    const actual = await sha512Of(archive);
+    if (actual !== expected) {
+      throw new ReleaseVerificationError(
+        `${input.archivePath}: SHA-512 ${actual.slice(0, 16)}… does not match ${expected.slice(0, 16)}… in ${input.checksumsPath}: the archive is tampered or corrupt`,
+      );
+    }
+    await input.afterDigest?.();
+    const binaries = await hashArchiveBinaries(archive, input.version);
+    await ensureUnchanged(archive);
+    return {
+      schemaVersion: 1,
+      release: { archive: archiveName, sha512: actual, ...(input.version ? { version: input.version } : {}) },
+      binaries,
+      verifiedAt: (input.now ?? new Date()).toISOString(),
+    };
+  } finally {
+    await archive.handle.close();
   }
-  const binaries = await hashArchiveBinaries(input.archivePath, input.version);
-  return {
-    schemaVersion: 1,
-    release: { archive: archiveName, sha512: actual, ...(input.version ? { version: input.version } : {}) },
-    binaries,
-    verifiedAt: (input.now ?? new Date()).toISOString(),
-  };
+}
+
+interface OpenArchive {
+  path: string;
+  handle: FileHandle;
+  /** fstat at open: the bytes read must still be these at the end. */
+  opened: Stats;
+  source: ByteSource;
+}
+
+async function openArchive(path: string): Promise<OpenArchive> {
+  let handle: FileHandle;
+  try {
+    // A symlink is followed once, here; whatever it points at later is not read.
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new ReleaseVerificationError(`${path}: not a regular file`);
+    return { path, handle, opened, source: fileSource(handle, opened.size) };
+  } catch (error) {
+    await handle.close();
+    if (error instanceof ReleaseVerificationError) throw error;
+    throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
+  }
+}
+
+/**
+ * The same file, not rewritten while it was read: inode, size and mtime as at open. Not ctime: renaming another
+ * file over the path (harmless now: we read our descriptor) changes the link count and with it the ctime.
+ */
+async function ensureUnchanged(archive: OpenArchive): Promise<void> {
+  const now = await archive.handle.stat();
+  const before = archive.opened;
+  const same =
+    now.ino === before.ino && now.dev === before.dev && now.size === before.size && now.mtimeMs === before.mtimeMs;
+  if (!same)
+    throw new ReleaseVerificationError(
+      `${archive.path}: the archive changed while it was being verified (its size or modification time differ); nothing was pinned, run again on a file nothing writes to`,
+    );
 }
 
 async function expectedDigest(checksumsPath: string, archiveName: string): Promise<string> {
@@ -81,28 +139,29 @@ async function expectedDigest(checksumsPath: string, archiveName: string): Promi
   return line.sha512;
 }
 
-async function sha512OfFile(path: string): Promise<string> {
+const DIGEST_CHUNK_BYTES = 1024 * 1024;
+
+async function sha512Of(archive: OpenArchive): Promise<string> {
   const hash = createHash('sha512');
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    for (let position = 0; position < archive.source.size; position += DIGEST_CHUNK_BYTES) {
+      const chunk = await archive.source.read(position, DIGEST_CHUNK_BYTES);
+      // A file that shrank under us: the rest of the bytes are not what was opened.
+      if (chunk.length === 0) throw new Error('the file shrank while it was read');
+      hash.update(chunk);
+    }
   } catch (error) {
-    throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
+    throw new ReleaseVerificationError(`${archive.path}: ${reasonOf(error)}`);
   }
   return hash.digest('hex');
 }
 
 async function hashArchiveBinaries(
-  archivePath: string,
+  archive: OpenArchive,
   version: string | undefined,
 ): Promise<Record<string, PinnedBinary>> {
-  let handle: FileHandle;
+  const { path: archivePath, source } = archive;
   try {
-    handle = await open(archivePath, 'r');
-  } catch (error) {
-    throw new ReleaseVerificationError(`${archivePath}: ${reasonOf(error)}`);
-  }
-  try {
-    const source = await fileSource(handle);
     const binaries: Record<string, PinnedBinary> = {};
     for (const entry of await listZipEntries(source)) {
       if (entry.kind !== 'file') continue;
@@ -123,13 +182,10 @@ async function hashArchiveBinaries(
     if (error instanceof ZipFormatError)
       throw new ReleaseVerificationError(`${archivePath}: malformed zip: ${error.message}`);
     throw error;
-  } finally {
-    await handle.close();
   }
 }
 
-async function fileSource(handle: FileHandle): Promise<ByteSource> {
-  const { size } = await handle.stat();
+function fileSource(handle: FileHandle, size: number): ByteSource {
   return {
     size,
     async read(position, length) {

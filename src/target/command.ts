@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { UnprivilegedRunRefusedError } from './errors.js';
 import type { CommandResult, RunOptions } from './types.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
@@ -7,11 +8,14 @@ export const NOBODY_ID = 65534;
 
 /**
  * Runs a program directly (never through a shell, so no argument is ever interpreted), with a timeout and
- * a bounded output. A missing program or a timeout rejects with a one-line reason.
+ * a bounded output. A missing program or a timeout rejects with a one-line reason. An `unprivileged` program runs
+ * as nobody, which needs root: without it the program is not run at all (UnprivilegedRunRefusedError).
  */
 export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const timeout = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
+  // The effective uid decides whether setuid(nobody) can succeed.
+  const dropRoot = options.unprivileged === true && process.geteuid?.() === 0;
+  if (options.unprivileged === true && !dropRoot) return Promise.reject(new UnprivilegedRunRefusedError(command));
   return new Promise((resolve, reject) => {
     execFile(
       command,

@@ -31,6 +31,17 @@ export class NotEvaluableError extends Error {
   }
 }
 
+/**
+ * A program that must run as nobody (the binary under audit) was not run: dropping to nobody needs root, and running
+ * it as the invoking user would hand a backdoored binary the operator's account.
+ */
+export class UnprivilegedRunRefusedError extends Error {
+  constructor(readonly command: string) {
+    super(`${command} not run: the audit is not root, so the binary can't be run as nobody`);
+    this.name = 'UnprivilegedRunRefusedError';
+  }
+}
+
 export function fromNodeError(error: unknown, path: string): TargetError {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {

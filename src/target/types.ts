@@ -48,7 +48,10 @@ export type TargetKind = 'live' | 'directory' | 'tar';
 
 export interface RunOptions {
   timeoutMs?: number;
-  /** When the audit runs as root, run the program as nobody (65534): for programs we don't trust, e.g. `--version` of a binary under audit. */
+  /**
+   * Run the program as nobody (65534), for programs we don't trust (`--version` of a binary under audit). That needs
+   * root: when the audit is not root the program is not run and the call rejects with UnprivilegedRunRefusedError.
+   */
   unprivileged?: boolean;
 }
 

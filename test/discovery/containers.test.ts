@@ -94,7 +94,7 @@ describe('container discovery', () => {
     assert.ok(!masked.includes(TEST_SIGNER_KEY) && !masked.includes(TEST_AUTH_TOKEN), masked);
   });
 
-  test('a container compose started is the compose service, not a second container', async () => {
+  test('a container compose started is kept beside its compose service: the engine record is what runs', async () => {
     const files = composeHost({ endpoint: '0.0.0.0:30000' });
     const record = inspectRecord({
       labels: {
@@ -105,7 +105,75 @@ describe('container discovery', () => {
     const { discovery } = await discoverIn(files, { dockerInspect: { source: '/tmp/i.json', records: [record] } });
     assert.deepEqual(
       (discovery.containers ?? []).map((container) => [container.origin, container.name]),
-      [['compose', 'signer']],
+      [
+        ['compose', 'signer'],
+        ['inspect-file', 'signer'],
+      ],
+    );
+  });
+
+  test('compose.override.yaml is merged over compose.yaml: ports and volumes appended, scalars overridden', async () => {
+    const files = {
+      ...composeHost({ endpoint: '0.0.0.0:30000' }, ['    ports: ["127.0.0.1:30000:30000"]', '    user: "990"']),
+      'opt/stacks/compose.override.yaml': [
+        'services:',
+        '  signer:',
+        '    user: "0"',
+        '    ports:',
+        '      - "30001:30000"',
+        '    volumes:',
+        '      - ./data:/data',
+        '',
+      ].join('\n'),
+    };
+    const { discovery } = await discoverIn(files);
+    const containers = discovery.containers ?? [];
+    assert.equal(containers.length, 1);
+    const [signer] = containers;
+    assert.deepEqual(signer?.mergedFrom, ['/opt/stacks/compose.yaml', '/opt/stacks/compose.override.yaml']);
+    assert.equal(signer?.file, '/opt/stacks/compose.yaml');
+    assert.deepEqual(
+      signer?.ports.map((port) => port.written),
+      ['127.0.0.1:30000:30000', '30001:30000'],
+    );
+    assert.equal(signer?.user, '0');
+    assert.deepEqual(
+      signer?.mounts.map((mount) => `${mount.source}:${mount.target}`),
+      ['/opt/stacks/signer.toml:/signer-config.toml', '/opt/stacks/data:/data'],
+    );
+  });
+
+  test('an override that is not YAML is a note; the base is still audited', async () => {
+    const files = { ...composeHost({}), 'opt/stacks/compose.override.yml': 'services: [\n' };
+    const { discovery } = await discoverIn(files);
+    assert.equal(discovery.containers?.length, 1);
+    assert.equal(discovery.containers?.[0]?.mergedFrom, undefined);
+    assert.ok(
+      discovery.notes.some((note) =>
+        note.startsWith('/opt/stacks/compose.override.yml (merged over /opt/stacks/compose.yaml): not a readable'),
+      ),
+      discovery.notes.join('\n'),
+    );
+  });
+
+  test("the files a container's labels name are read as one project when the search did not find them", async () => {
+    const files = {
+      ...BASE_USERS,
+      'srv/deploy/base.yml': 'services:\n  signer:\n    image: ghcr.io/stacks-network/stacks-signer:4.0.2\n',
+      'srv/deploy/prod.yml': 'services:\n  signer:\n    ports: ["30000:30000"]\n',
+    };
+    const record = inspectRecord({
+      labels: {
+        'com.docker.compose.service': 'signer',
+        'com.docker.compose.project.config_files': '/srv/deploy/base.yml,/srv/deploy/prod.yml',
+      },
+    });
+    const { discovery } = await discoverIn(files, { dockerInspect: { source: '/tmp/i.json', records: [record] } });
+    const composed = (discovery.containers ?? []).find((container) => container.origin === 'compose');
+    assert.deepEqual(composed?.mergedFrom, ['/srv/deploy/base.yml', '/srv/deploy/prod.yml']);
+    assert.deepEqual(
+      composed?.ports.map((port) => port.written),
+      ['30000:30000'],
     );
   });
 

@@ -93,3 +93,39 @@ export function engineStateHost(options: InspectOptions = {}, extra: FileSpec = 
     ...extra,
   };
 }
+
+/**
+ * A compose deployment in /opt/stacks (compose.yaml, and compose.override.yaml when given) together with the engine's
+ * record of the container `docker compose up` created from it, its labels naming the files it read: the two views
+ * of one container, which can disagree.
+ */
+export function composedEngineHost(options: { compose: string; override?: string; engine: InspectOptions }): FileSpec {
+  const configFiles = ['/opt/stacks/compose.yaml', ...(options.override ? ['/opt/stacks/compose.override.yaml'] : [])];
+  return {
+    ...engineStateHost({
+      name: 'stacks-signer-1',
+      binds: [['/opt/stacks/signer.toml', '/signer-config.toml', false]],
+      labels: {
+        'com.docker.compose.service': 'signer',
+        'com.docker.compose.project.config_files': configFiles.join(','),
+      },
+      ...options.engine,
+    }),
+    'opt/stacks/compose.yaml': options.compose,
+    ...(options.override ? { 'opt/stacks/compose.override.yaml': options.override } : {}),
+    'opt/stacks/signer.toml': { content: signerToml({ endpoint: '0.0.0.0:30000' }), mode: 0o600 },
+  };
+}
+
+/** The signer service as the Stacks docs write it, with the given extra lines (4-space indented). */
+export function signerComposeFile(lines: string[] = []): string {
+  return [
+    'services:',
+    '  signer:',
+    '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+    ...lines,
+    '    volumes:',
+    '      - ./signer.toml:/signer-config.toml:ro',
+    '',
+  ].join('\n');
+}

@@ -11,6 +11,7 @@ import {
   type StacksVersion,
   versionOfImageTag,
 } from '../../stacks/version.js';
+import { UnprivilegedRunRefusedError } from '../../target/errors.js';
 import { fileSha256, locateBinary } from '../binary-files.js';
 import { appliesToSigner, at, services } from '../common.js';
 
@@ -32,8 +33,9 @@ export default defineCheck({
   severity: 'medium',
   description: [
     'The signer version comes from, in order: (1) on the live host only, `stacks-signer --version` run directly (no',
-    'shell), with nothing but that flag, a 3-second timeout, and as `nobody` when the audit runs as root (the binary is',
-    'the thing under audit); every historical output format is understood; (2) the version recorded in the release pin',
+    'shell), with nothing but that flag, a 3-second timeout, and as `nobody` (the binary is the thing under audit, so it',
+    "never runs with the auditor's privileges: when the audit is not root it can't drop to nobody, and the binary is not",
+    'run at all); every historical output format is understood; (2) the version recorded in the release pin',
     'by `signer-opsec verify-release --release-version`, used only while the installed binary still has the pinned',
     "SHA-256; (3) the tag of the signer's container image (`…/stacks-signer:4.0.1@sha256:…`). It fails when the version is",
     `3.3.0.0.6.0 (its database migration could corrupt the signer database) or older than ${MINIMUM_SUPPORTED_VERSION},`,
@@ -89,7 +91,8 @@ export default defineCheck({
           const first = (result.stdout.split('\n')[0] ?? '').slice(0, 120);
           reasons.push(`${location.path} --version printed no known format ("${first}", exit ${result.code})`);
         } catch (error) {
-          reasons.push(`${location.path} --version: ${error instanceof Error ? error.message : String(error)}`);
+          if (error instanceof UnprivilegedRunRefusedError) reasons.push(error.message);
+          else reasons.push(`${location.path} --version: ${error instanceof Error ? error.message : String(error)}`);
         }
       } else if (location.status === 'found') {
         reasons.push(`${location.path} is not run on an offline target`);

@@ -1,6 +1,6 @@
 // https://docs.docker.com/engine/security/ — privileges, capabilities and mounts of the signer container.
 import { posix } from 'node:path';
-import type { ComposeService } from '../../discovery/compose.js';
+import type { ComposeMount, ComposeService } from '../../discovery/compose.js';
 import { containerConfigPath } from '../../discovery/compose.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
@@ -8,7 +8,28 @@ import type { Evidence } from '../../engine/types.js';
 import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 import { parseContainerUser } from '../identity/accounts.js';
 
-const DOCKER_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
+const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+
+/**
+ * A bind that hands the container the engine's socket: the socket itself, or any directory above it (`/run`,
+ * `/var/run`, `/`), since the socket is then reachable inside; or a target named docker.sock (a socket moved elsewhere).
+ */
+function mountsDockerSocket(mount: ComposeMount): boolean {
+  if (!mount.bind) return false;
+  const source = posix.normalize(mount.source).replace(/(.)\/+$/, '$1');
+  const coversSocket = DOCKER_SOCKETS.some(
+    (socket) => socket === source || socket.startsWith(source === '/' ? '/' : `${source}/`),
+  );
+  return coversSocket || posix.basename(posix.normalize(mount.target)) === 'docker.sock';
+}
+
+function socketGap(mount: ComposeMount): string {
+  const source = posix.normalize(mount.source);
+  if (DOCKER_SOCKETS.includes(source)) return `mounts the Docker socket ${source}`;
+  if (posix.basename(posix.normalize(mount.target)) === 'docker.sock')
+    return `mounts ${source} as ${mount.target}, a Docker socket`;
+  return `mounts ${source} at ${mount.target}, which holds the Docker socket`;
+}
 
 /** `no-new-privileges`, `no-new-privileges:true` or `=true` (compose and `docker run --security-opt` spellings). */
 function setsNoNewPrivileges(options: readonly string[]): boolean {
@@ -17,6 +38,20 @@ function setsNoNewPrivileges(options: readonly string[]): boolean {
 
 function dropsAll(capDrop: readonly string[]): boolean {
   return capDrop.some((capability) => capability.trim().toUpperCase() === 'ALL');
+}
+
+/** Capabilities as the engine names them: `CAP_NET_ADMIN` and `net_admin` are `NET_ADMIN`. */
+function capabilityName(capability: string): string {
+  return capability.trim().toUpperCase().replace(/^CAP_/, '');
+}
+
+/** What the container keeps: with ALL dropped, exactly what cap_add gives back (the engine applies cap_add last). */
+function capabilityGap(container: ComposeService): string | undefined {
+  if (!dropsAll(container.capDrop))
+    return "does not drop all capabilities (Docker's default set includes CHOWN, DAC_OVERRIDE, SETUID, NET_RAW)";
+  const added = [...new Set(container.capAdd.map(capabilityName).filter(Boolean))];
+  if (added.length === 0) return undefined;
+  return `drops all capabilities but adds back ${added.join(', ')}`;
 }
 
 interface Finding {
@@ -40,7 +75,8 @@ function configMount(container: ComposeService) {
 
 function findings(container: ComposeService): Finding[] {
   const setting = (compose: string, engine: string) => (container.origin === 'compose' ? compose : engine);
-  const socket = container.mounts.find((mount) => DOCKER_SOCKETS.has(posix.normalize(mount.source)));
+  const socket = container.mounts.find(mountsDockerSocket);
+  const capabilities = capabilityGap(container);
   const user = parseContainerUser(container.user);
   const list = [
     {
@@ -59,7 +95,7 @@ function findings(container: ComposeService): Finding[] {
     },
     {
       ok: !socket,
-      gap: `mounts the Docker socket ${socket?.source ?? ''} (root on the host to whoever controls the container)`,
+      gap: `${socket ? socketGap(socket) : ''} (root on the host to whoever controls the container)`,
       good: 'mounts no Docker socket',
       key: 'volumes',
       detail: socket ? `mounts ${socket.source}:${socket.target}` : 'no Docker socket mount',
@@ -72,8 +108,8 @@ function findings(container: ComposeService): Finding[] {
       detail: `${setting('security_opt', 'HostConfig.SecurityOpt')}: ${container.securityOpt.join(', ') || 'none'}`,
     },
     {
-      ok: dropsAll(container.capDrop),
-      gap: "does not drop all capabilities (Docker's default set includes CHOWN, DAC_OVERRIDE, SETUID, NET_RAW)",
+      ok: capabilities === undefined,
+      gap: capabilities ?? '',
       good: 'drops all capabilities',
       key: 'cap_drop',
       detail: `${setting('cap_drop', 'HostConfig.CapDrop')}: ${container.capDrop.join(', ') || 'none'}${container.capAdd.length > 0 ? `; cap_add: ${container.capAdd.join(', ')}` : ''}`,
@@ -132,9 +168,11 @@ export default defineCheck({
     '',
     '- `privileged: true`: the container gets every capability and the host devices; it is root on the host.',
     "- `network_mode: host`: the signer's unauthenticated endpoint and metrics sit on the host's interfaces.",
-    '- a mount of `/var/run/docker.sock` (or `/run/docker.sock`): control of the engine is root on the host.',
+    '- a mount of `/var/run/docker.sock` or `/run/docker.sock`, or of a directory holding one (`/run`, `/var/run`, `/var`,',
+    '  `/`), or any bind whose target is named `docker.sock`: control of the engine is root on the host.',
     '- no `security_opt: [no-new-privileges:true]`: setuid binaries in the image can raise privileges.',
-    "- no `cap_drop: [ALL]`: Docker's default capability set stays (the signer needs none).",
+    "- no `cap_drop: [ALL]`: Docker's default capability set stays (the signer needs none); `cap_drop: [ALL]` with a",
+    '  `cap_add` gives those capabilities back, and they are named.',
     '- no `read_only: true`: a compromised process can rewrite the image files it runs from.',
     '- the config (holding the key) bind-mounted without `:ro`: the container can rewrite its own key file and config.',
     '- no non-root `user:`: the official images have no `USER` and run as root.',

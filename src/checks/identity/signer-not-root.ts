@@ -1,9 +1,10 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — run the stacks-signer as a distinct unprivileged user.
+import type { ComposeService } from '../../discovery/compose.js';
 import type { SignerService } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { appliesToSigner, at } from '../common.js';
-import { containerEvidence, containerLabel } from '../containers.js';
+import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 import { serviceProcesses, serviceUser } from '../service-user.js';
 import { parseContainerUser } from './accounts.js';
 
@@ -37,8 +38,11 @@ async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Repor
   report.pass('unitUser', { unit, user: account.name ?? written.value, uid: account.uid }, account.evidence);
 }
 
-async function judgeContainer(ctx: AuditContext, signer: SignerService, report: Reporter<MessageId>): Promise<void> {
-  const container = signer.container!;
+async function judgeContainer(
+  ctx: AuditContext,
+  container: ComposeService,
+  report: Reporter<MessageId>,
+): Promise<void> {
   const parsed = parseContainerUser(container.user);
   const setting = container.origin === 'compose' ? 'user:' : 'Config.User';
   const evidence = await containerEvidence(
@@ -68,7 +72,8 @@ export default defineCheck({
     'allocates a transient unprivileged uid). A compose service must set `user:` to a non-root uid or name: the official',
     '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. Containers the engine records (its state',
     'under `/var/lib/docker/containers`, a `--docker-inspect` file, or the live engine) are read the same way, from',
-    '`Config.User`. A `User=` name the passwd does not know is a',
+    '`Config.User`; a container compose created is judged both from its compose files and from the engine record, since',
+    'the two can differ (an override file, a compose file edited since `docker compose up`). A `User=` name the passwd does not know is a',
     "warning: systemd won't start the unit unless another name service (LDAP, sssd) provides it. On a live host every running",
     '`stacks-signer` process is checked as well, by its real uid, and named by pid: a signer started by hand as root fails',
     'even when the unit is right.',
@@ -93,7 +98,13 @@ export default defineCheck({
     const { signer } = await ctx.discovery();
     if (!signer) return;
     if (signer.unit) await judgeUnit(ctx, signer, report);
-    if (signer.container) await judgeContainer(ctx, signer, report);
+    // Every signer container counts: a compose service and the engine's record of the container it created can
+    // disagree (an override, a file edited since `docker compose up`), and the one that runs is what matters.
+    if (signer.container) {
+      for (const container of await stacksContainers(ctx)) {
+        if (container.role === 'signer') await judgeContainer(ctx, container, report);
+      }
+    }
 
     const users = await ctx.users();
     const processes = (await serviceProcesses(ctx, 'signer')).filter((process) => process.uid >= 0);

@@ -83,6 +83,12 @@ export default defineCheck({
     'gets a random host port) or on a public address: fail. Published on `127.0.0.1:`/`[::1]:` or a private address, or not',
     'published (reachable only on the compose network): pass. The node P2P port (20444) is meant to be public.',
     '',
+    'A compose file is read with the `compose.override.yaml` beside it merged over it, as `docker compose` does (the',
+    "override's ports are added), and with the files a container's `com.docker.compose.project.config_files` label",
+    "names. A container compose created is judged twice, from its compose files and from the engine's record, each",
+    'finding naming its source: the record is what runs now (a compose file fixed without recreating the container',
+    'still publishes the old ports), the compose files what runs after the next `docker compose up`.',
+    '',
     "With `network_mode: host` nothing is published: the container's listeners are the host's, so the configured bind is",
     'what counts (a wildcard or public bind fails; the host firewall then does apply, and `topology/signer-endpoint-exposure`',
     'and `topology/node-rpc-exposure` judge it as well).',
@@ -132,7 +138,13 @@ export default defineCheck({
       }
       let exposedHere = 0;
       for (const published of container.ports) {
-        const evidence = await containerEvidence(ctx, container, 'ports', `publishes ${published.written}`);
+        const evidence = await containerEvidence(
+          ctx,
+          container,
+          'ports',
+          `publishes ${published.written}`,
+          published.written,
+        );
         for (const { port, what } of sensitive) {
           if (!publishesPort(published, port)) continue;
           exposedHere += 1;

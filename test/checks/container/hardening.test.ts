@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/container/hardening.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { engineStateHost } from '../../support/docker-hosts.js';
+import { composedEngineHost, engineStateHost, signerComposeFile } from '../../support/docker-hosts.js';
 import { BASE_USERS, composeHost, signerHost, signerToml } from '../../support/hosts.js';
 
 const HARDENED_LINES = [
@@ -24,6 +24,24 @@ runCheckCases(check, {
       messages: ['hardened'],
     },
     { name: 'engine state with the same settings', files: engineStateHost(HARDENED_ENGINE), messages: ['hardened'] },
+    {
+      name: 'a bind under /run that holds no socket is not the Docker socket',
+      files: {
+        ...composeHost({ endpoint: '127.0.0.1:30000' }),
+        'opt/stacks/compose.yaml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    volumes:',
+          '      - ./signer.toml:/signer-config.toml:ro',
+          '      - /run/stacks-signer:/run/stacks-signer:ro',
+          '      - /var/run-data:/data',
+          '',
+        ].join('\n'),
+      },
+      messages: ['hardened'],
+    },
   ],
   fail: [
     {
@@ -87,6 +105,80 @@ runCheckCases(check, {
       files: engineStateHost({ hostConfig: { ...HARDENED_ENGINE.hostConfig, CapAdd: ['SYS_ADMIN'] } }),
       messages: ['gaps'],
       verify: ({ result }) => assert.ok(result.evidence.some((item) => /no Config\.User/.test(item.detail))),
+    },
+    {
+      name: 'all capabilities dropped, then some added back: named',
+      files: composeHost({ endpoint: '127.0.0.1:30000' }, [
+        ...HARDENED_LINES,
+        '    cap_add: [NET_ADMIN, cap_sys_ptrace]',
+      ]),
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        assert.match(result.message, /drops all capabilities but adds back NET_ADMIN, SYS_PTRACE/);
+        assert.ok(!result.message.includes('confined'), result.message);
+        assert.ok(result.evidence.some((item) => /cap_add: NET_ADMIN, cap_sys_ptrace/.test(item.detail)));
+      },
+    },
+    {
+      name: 'engine state: CapDrop ALL with CapAdd is not credited',
+      files: engineStateHost({
+        ...HARDENED_ENGINE,
+        hostConfig: { ...HARDENED_ENGINE.hostConfig, CapAdd: ['SYS_ADMIN'] },
+      }),
+      messages: ['gaps'],
+      verify: ({ result }) => assert.match(result.message, /adds back SYS_ADMIN/),
+    },
+    ...(
+      [
+        ['/var/run:/var/run', /mounts \/var\/run at \/var\/run, which holds the Docker socket/],
+        ['/run:/host-run:ro', /mounts \/run at \/host-run, which holds the Docker socket/],
+        ['/:/host', /mounts \/ at \/host, which holds the Docker socket/],
+        ['/run/docker.sock:/run/docker.sock', /mounts the Docker socket \/run\/docker\.sock/],
+        ['/srv/engine/api.sock:/var/run/docker.sock', /mounts \/srv\/engine\/api\.sock as \/var\/run\/docker\.sock/],
+      ] as const
+    ).map(([volume, expected]) => ({
+      name: `the Docker socket reached through ${volume}`,
+      files: {
+        ...composeHost({ endpoint: '127.0.0.1:30000' }),
+        'opt/stacks/compose.yaml': [
+          'services:',
+          '  signer:',
+          '    image: ghcr.io/stacks-network/stacks-signer:4.0.2',
+          ...HARDENED_LINES,
+          '    volumes:',
+          '      - ./signer.toml:/signer-config.toml:ro',
+          `      - ${volume}`,
+          '',
+        ].join('\n'),
+      },
+      messages: ['gaps'],
+      verify: ({ result }: { result: { message: string } }) => assert.match(result.message, expected),
+    })),
+    {
+      name: 'the compose file is hardened, the container the engine runs is not (created before the edit)',
+      files: composedEngineHost({ compose: signerComposeFile(HARDENED_LINES), engine: { user: '990:990' } }),
+      messages: ['gaps'],
+      verify: ({ result, items }) => {
+        assert.ok(
+          items.some((item) => item.status === 'pass' && /compose service signer is confined/.test(item.message)),
+        );
+        assert.match(result.message, /container stacks-signer-1 .*does not set no-new-privileges/);
+        assert.ok(result.evidence.every((item) => item.file?.endsWith('/config.v2.json')));
+      },
+    },
+    {
+      name: 'an override gives back a capability and privileges',
+      files: composedEngineHost({
+        compose: signerComposeFile(HARDENED_LINES),
+        override: 'services:\n  signer:\n    privileged: true\n    cap_add: [SYS_ADMIN]\n',
+        engine: HARDENED_ENGINE,
+      }),
+      messages: ['gaps'],
+      verify: ({ result }) => {
+        assert.match(result.message, /compose service signer runs privileged/);
+        assert.match(result.message, /adds back SYS_ADMIN/);
+        assert.ok(result.evidence.some((item) => item.file === '/opt/stacks/compose.override.yaml' && item.line === 3));
+      },
     },
   ],
   warn: [

@@ -6,6 +6,7 @@ import { runCheckDetailed } from '../../../src/engine/runner.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import type { ProcessInfo } from '../../../src/target/types.js';
 import { runCheckCases } from '../../support/check-tester.js';
+import { composedEngineHost, signerComposeFile } from '../../support/docker-hosts.js';
 import { signerHost } from '../../support/hosts.js';
 import { type FileSpec, materialiseFiles } from '../../support/materialise.js';
 import { composeSigner, serviceHost } from '../../support/service-hosts.js';
@@ -52,6 +53,28 @@ runCheckCases(check, {
     { name: 'compose user: root', files: composeSigner('root'), messages: ['containerRoot'] },
     { name: 'compose user: "0:0"', files: composeSigner('"0:0"'), messages: ['containerRoot'] },
     { name: 'compose user: empty string', files: composeSigner('""'), messages: ['containerNoUser'] },
+    {
+      name: 'compose sets user: but the container the engine runs has none (an override, or not recreated)',
+      files: composedEngineHost({ compose: signerComposeFile(['    user: "990:990"']), engine: { user: '' } }),
+      messages: ['containerNoUser'],
+      verify: ({ items }) => {
+        assert.ok(items.some((item) => item.status === 'pass' && /compose service signer runs/.test(item.message)));
+        assert.ok(
+          items.some((item) => item.status === 'fail' && /container stacks-signer-1 sets no user/.test(item.message)),
+        );
+      },
+    },
+    {
+      name: 'an override sets user: "0"',
+      files: composedEngineHost({
+        compose: signerComposeFile(['    user: "990:990"']),
+        override: 'services:\n  signer:\n    user: "0"\n',
+        engine: { user: '0' },
+      }),
+      messages: ['containerRoot'],
+      verify: ({ result }) =>
+        assert.ok(result.evidence.some((item) => item.file === '/opt/stacks/compose.override.yaml' && item.line === 3)),
+    },
   ],
   warn: [
     { name: 'User= not in passwd', files: serviceHost({ signer: ['User=ghost'] }), messages: ['unitUnknownUser'] },

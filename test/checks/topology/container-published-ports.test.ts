@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/topology/container-published-ports.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { engineStateHost } from '../../support/docker-hosts.js';
+import { composedEngineHost, engineStateHost, signerComposeFile } from '../../support/docker-hosts.js';
 import { composeHost, signerHost } from '../../support/hosts.js';
 
 const ports = (...entries: string[]) => ['    ports:', ...entries.map((entry) => `      - ${entry}`)];
@@ -115,6 +115,48 @@ runCheckCases(check, {
       messages: ['published'],
       verify: ({ result }) =>
         assert.ok(result.evidence.some((item) => item.file?.endsWith('/config.v2.json') && /30000/.test(item.detail))),
+    },
+    {
+      name: 'an override publishes the endpoint on all interfaces; the engine record agrees (review repro /tmp/review-net/dk)',
+      files: composedEngineHost({
+        compose: signerComposeFile(['    ports: ["127.0.0.1:30000:30000"]']),
+        override: 'services:\n  signer:\n    ports:\n      - "30001:30000"\n',
+        engine: { portBindings: { '30000/tcp': [{ HostIp: '', HostPort: '30001' }] } },
+      }),
+      messages: ['published'],
+      verify: ({ result, items }) => {
+        assert.ok(items.some((item) => item.status === 'pass' && item.messageId === 'publishedLocal'));
+        const failed = items.filter((item) => item.status === 'fail').map((item) => item.message);
+        assert.ok(
+          failed.some((message) => /compose service signer .*\(30001:30000\)/.test(message)),
+          failed.join('\n'),
+        );
+        assert.ok(
+          failed.some((message) => /container stacks-signer-1 .*30001:30000\/tcp/.test(message)),
+          failed.join('\n'),
+        );
+        // Each finding names its source: the override's ports line, and the engine's record.
+        assert.ok(
+          result.evidence.some(
+            (item) =>
+              item.file === '/opt/stacks/compose.override.yaml' && item.line === 3 && /30001:30000/.test(item.detail),
+          ),
+          JSON.stringify(result.evidence),
+        );
+        assert.ok(result.evidence.some((item) => item.file?.endsWith('/config.v2.json') && /30001/.test(item.detail)));
+      },
+    },
+    {
+      name: 'the compose file was fixed but the container never recreated: the running record still publishes',
+      files: composedEngineHost({
+        compose: signerComposeFile(['    ports: ["127.0.0.1:30000:30000"]']),
+        engine: { portBindings: { '30000/tcp': [{ HostIp: '0.0.0.0', HostPort: '30000' }] } },
+      }),
+      messages: ['published'],
+      verify: ({ result, items }) => {
+        assert.ok(items.some((item) => item.status === 'pass' && /compose service signer/.test(item.message)));
+        assert.ok(result.evidence.some((item) => item.file?.endsWith('/config.v2.json')));
+      },
     },
   ],
   notApplicable: [
