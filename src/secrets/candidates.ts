@@ -3,7 +3,9 @@
 // - runs of 12+ short words (the shape of a mnemonic, any case) by one table-driven pass over the bytes.
 // The regex-based detectors then read only the lines around these spots.
 
-const LETTER = 1; // [A-Za-z]: a mnemonic may be typed capitalised (`Abandon`) or in capitals
+const LOWER = 1; // [a-z]
+const UPPER = 32; // [A-Z]: a mnemonic may be typed capitalised (`Abandon`) or in capitals, never in camelCase
+const LETTER = LOWER | UPPER;
 const OTHER_WORD = 2; // _ and other word characters that end a word
 const DIGIT = 4; // [0-9]
 const SEPARATOR = 8; // between mnemonic words: whitespace , ; " '
@@ -13,7 +15,8 @@ const CLASSES = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   let cls = 0;
-  if (/[A-Za-z]/.test(ch)) cls |= LETTER;
+  if (/[a-z]/.test(ch)) cls |= LOWER;
+  else if (/[A-Z]/.test(ch)) cls |= UPPER;
   else if (ch === '_') cls |= OTHER_WORD;
   else if (/[0-9]/.test(ch)) cls |= DIGIT;
   else if (/[ \t\r\n\f\v,;"']/.test(ch)) cls |= SEPARATOR;
@@ -25,6 +28,21 @@ export const MIN_MNEMONIC_WORDS = 12;
 // The shortest possible run: 12 words of 3 letters and 11 one-byte separators.
 const MIN_RUN_BYTES = MIN_MNEMONIC_WORDS * 3 + MIN_MNEMONIC_WORDS - 1;
 const WORD_CHAR = LETTER | OTHER_WORD | DIGIT;
+
+/**
+ * Whether a word of `length` bytes, whose bytes' classes OR to `kinds` (and after the first byte to `restKinds`), can
+ * be a mnemonic word: 3–8 letters, lower case, Capitalised or UPPER. Identifiers in camelCase end a run, which keeps
+ * source code from holding runs open.
+ */
+function isListWord(kinds: number, restKinds: number, length: number): boolean {
+  return length >= 3 && length <= 8 && (kinds & ~LETTER) === 0 && (restKinds === LOWER || kinds === UPPER);
+}
+
+function restKindsOf(bytes: Uint8Array, start: number, end: number): number {
+  let kinds = 0;
+  for (let at = start + 1; at < end; at++) kinds |= CLASSES[bytes[at] as number] as number;
+  return kinds;
+}
 
 /**
  * Where a fresh scan may resume when the byte at `probe` proves that no run covers it, or -1. Called only with the
@@ -53,12 +71,14 @@ function resumeAfterBreak(bytes: Uint8Array, from: number, probe: number): numbe
     kinds |= CLASSES[bytes[start] as number] as number;
   }
   const wordLength = end - start;
-  const keepsRun = (kinds === LETTER && wordLength >= 3 && wordLength <= 8) || (kinds === DIGIT && wordLength <= 2);
+  const keepsRun =
+    (kinds === DIGIT && wordLength <= 2) ||
+    (wordLength >= 3 && wordLength <= 8 && isListWord(kinds, restKindsOf(bytes, start, end), wordLength));
   return keepsRun ? -1 : end;
 }
 
 /**
- * [start, end) ranges of runs of 12+ words of 3–8 letters (any case), separated by whitespace, commas, semicolons or
+ * [start, end) ranges of runs of 12+ words of 3–8 letters (lower, Capitalised or UPPER case), separated by whitespace, commas, semicolons or
  * quotes, each optionally numbered (`1.`, `02)`, `3:`). Written as one flat loop with local state only: no closures,
  * so V8 keeps every variable in a register. While no run is open it probes MIN_RUN_BYTES ahead and jumps past
  * anything that breaks runs (see resumeAfterBreak), so most bytes of code, logs and hashes are never visited.
@@ -89,15 +109,18 @@ export function findWordRuns(bytes: Uint8Array): [number, number][] {
     if ((cls & WORD_CHAR) !== 0) {
       // A word: [A-Za-z0-9_]+
       const start = i;
-      let kinds = 0;
+      const first = cls;
+      let restKinds = 0;
+      i++;
       while (i < length) {
         const inner = CLASSES[bytes[i] as number] as number;
         if ((inner & WORD_CHAR) === 0) break;
-        kinds |= inner;
+        restKinds |= inner;
         i++;
       }
       const wordLength = i - start;
-      if (kinds === LETTER && wordLength >= 3 && wordLength <= 8) {
+      const kinds = first | restKinds;
+      if (isListWord(kinds, restKinds, wordLength)) {
         if (runWords === 0) runStart = start;
         runWords++;
         runEnd = i;

@@ -33,7 +33,8 @@ function referenceWordRuns(bytes: Uint8Array): [number, number][] {
       while (i < bytes.length && [1, 2, 4].includes(CLASS_OF(bytes[i] as number)))
         kinds |= CLASS_OF(bytes[i++] as number);
       const length = i - start;
-      if (kinds === 1 && length >= 3 && length <= 8) {
+      const word = Buffer.from(bytes.subarray(start, i)).toString('latin1');
+      if (kinds === 1 && length >= 3 && length <= 8 && /^(?:[A-Za-z][a-z]+|[A-Z]+)$/.test(word)) {
         if (words === 0) runStart = start;
         words++;
         runEnd = i;
@@ -181,7 +182,9 @@ function randomText(next: () => number, pieces: number, wordBias: number): Buffe
         next() < 0.2 ? `${Math.floor(next() * 30)}${['.', ')', ':', '-', ''][Math.floor(next() * 5)]} ` : '';
       parts.push(
         numbering,
-        ['abandon', 'legal', 'zoo', 'add', 'act', 'wave', 'year', 'Abandon', 'ZOO'][Math.floor(next() * 9)] as string,
+        ['abandon', 'legal', 'zoo', 'add', 'act', 'wave', 'year', 'Abandon', 'ZOO', 'camelCase', 'aBc'][
+          Math.floor(next() * 11)
+        ] as string,
         ' ',
       );
     } else parts.push(PIECES[Math.floor(next() * PIECES.length)] as string);
@@ -207,7 +210,7 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
     // 12 three-letter words and single spaces: exactly the 47 bytes a run needs at least.
     const shortest = Array(12).fill('zoo').join(' ');
     const numbered = shortest.replaceAll(' ', ' 2. ');
-    const breaks = ['', '(', 'Z', 'abcdefghi', 'x9', '_', ' 1. ', '.', '\n'];
+    const breaks = ['', '(', 'Z', 'abcdefghi', 'x9', '_', ' 1. ', '.', '\n', 'fooBar', 'ABc'];
     let found = 0;
     for (const run of [shortest, numbered]) {
       for (const before of breaks) {
