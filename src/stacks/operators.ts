@@ -1,7 +1,7 @@
 // Who runs which signing key: a JSON object `{ "<compressed pubkey hex>": "<operator name>" }`, so that an operator
 // with several keys counts once when coalitions are counted. Pure: text in, map out.
-import { type ExactJsonValue, JsonNumber, JsonSyntaxError, parseExactJson } from '../parsers/exact-json.js';
-import { normalisePublicKey, StackerSetError } from './signer-set.js';
+import { type ExactJsonValue, JsonNumber } from '../parsers/exact-json.js';
+import { normalisePublicKey, parseJsonDocument, StackerSetError } from './signer-set.js';
 
 const MAX_NAME_LENGTH = 100;
 
@@ -14,14 +14,7 @@ function isPlainObject(value: ExactJsonValue): value is { readonly [key: string]
 
 /** Errors reuse StackerSetError: `where` is the key (`"02ab…"`) or `line:column`. */
 export function parseOperatorMap(text: string): OperatorMap {
-  let document: ExactJsonValue;
-  try {
-    document = parseExactJson(text);
-  } catch (error) {
-    if (error instanceof JsonSyntaxError)
-      throw new StackerSetError(`${error.line}:${error.column}`, `invalid JSON: ${error.reason}`);
-    throw error;
-  }
+  const document = parseJsonDocument(text);
   if (!isPlainObject(document))
     throw new StackerSetError('document', 'expected a JSON object mapping signing keys to operator names');
   const operators = new Map<string, string>();

@@ -165,15 +165,18 @@ export function stackerSetFromJson(document: ExactJsonValue): StackerSet {
   return { rewardSetVersion, poxUstxThreshold, signers };
 }
 
-/** Parses a stacker-set document; every problem is a StackerSetError naming where. */
-export function parseStackerSet(text: string): StackerSet {
-  let document: ExactJsonValue;
+/** JSON text with exact numbers; a syntax error becomes a StackerSetError at `line:column` (never quoting the text). */
+export function parseJsonDocument(text: string): ExactJsonValue {
   try {
-    document = parseExactJson(text);
+    return parseExactJson(text);
   } catch (error) {
     if (error instanceof JsonSyntaxError)
       throw new StackerSetError(`${error.line}:${error.column}`, `invalid JSON: ${error.reason}`);
     throw error;
   }
-  return stackerSetFromJson(document);
+}
+
+/** Parses a stacker-set document; every problem is a StackerSetError naming where. */
+export function parseStackerSet(text: string): StackerSet {
+  return stackerSetFromJson(parseJsonDocument(text));
 }
