@@ -53,6 +53,7 @@ Threat options:
   --operators FILE        JSON {"<pubkey>": "<operator name>"}: an operator with several keys counts once
   --format text|json      output format (default text); --output FILE writes it atomically
   --fail-if-me-above PCT  exit 1 when your share (your operator's, with --operators) is above PCT percent
+
 verify-release options:
   --archive FILE.zip      the release archive as downloaded (its name must be the one in CHECKSUMS.txt)
   --checksums FILE        the release's CHECKSUMS.txt (sha512sum output)
@@ -60,7 +61,8 @@ verify-release options:
   --root DIR              the target's root directory to write the pin into (default /)
   --pin-file PATH         the pin's path inside the target (default /etc/signer-opsec/release-pins.json)
   Nothing is extracted and, on any error, nothing is written (exit 2).
-Key options:
+
+keygen / key options:
   --config FILE           the signer config; created from a commented template when absent, otherwise only its
                           stacks_private_key value changes. Written atomically, mode 600
   --user USER             owner of the written config (and its primary group); default: the existing file's owner
@@ -68,7 +70,6 @@ Key options:
   --passphrase-file FILE  read the keystore passphrase from FILE (mode 600; first line); default: ask on the terminal
   --require-offline       refuse, instead of warning, when this machine has a default route or an interface up
 
-Exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
 Scan options:
   PATH...                 files and directories to scan (default .); with --history/--staged, the repository
   --history               scan every commit reachable from any ref, plus every stash entry
@@ -81,13 +82,16 @@ Scan options:
   --detectors LIST        only these: stacks-private-key, bip39-mnemonic, auth-token, bitcoind-password,
                           published-secret (comma-separated, repeatable)
   --max-file-size SIZE    skip (with a note) files and blobs larger than this (default 10M)
-  --include-git-dir       also read .git directories   --include-binary   also scan files with NUL bytes
+  --include-git-dir       also read .git directories
+  --include-binary        also scan files with NUL bytes (UTF-16 text is always decoded and scanned)
   A line containing "signer-opsec:allow" is never reported. Findings name a fingerprint, never the value.
-  Exit codes: 0 no findings · 1 findings · 2 usage or tool error.
 
-Audit exit codes: 0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control
-could not be evaluated because of an error (the report says which and why).
-threat: 0 figures reported · 1 --fail-if-me-above exceeded · 2 bad input, or the node unreachable / not ready.
+Exit codes:
+  audit    0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control could
+           not be evaluated because of an error (the report says which and why)
+  scan     0 no findings · 1 findings · 2 usage or tool error
+  threat   0 figures reported · 1 --fail-if-me-above exceeded · 2 bad input, or the node unreachable / not ready
+  others   0 done · 2 usage or tool error (nothing written)
 `;
 
 /** The only place that picks an exit code. */
