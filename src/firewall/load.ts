@@ -1,10 +1,10 @@
 import type { Evidence } from '../engine/types.js';
-import { type Family, type FirewallRuleset, mergeRulesets } from '../net/firewall/model.js';
+import { type Family, type FirewallProblem, type FirewallRuleset, mergeRulesets } from '../net/firewall/model.js';
 import { expandGlob } from '../parsers/glob.js';
 import { parseIptablesSave } from '../parsers/iptables-save.js';
 import { parseNftablesConf } from '../parsers/nftables.js';
 import { parseNftJson } from '../parsers/nftables-json.js';
-import { findIncludes, resolveIncludePath } from '../parsers/nftables-syntax.js';
+import { resolveIncludePath } from '../parsers/nftables-syntax.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../parsers/ufw.js';
 import type { Target } from '../target/types.js';
 
@@ -32,6 +32,11 @@ export interface FirewallFacts {
   inactive: Evidence[];
   /** Why there is no ruleset. */
   reason?: string;
+  /**
+   * Offline: enabled firewall files their loader would refuse (`nft -f` rejects the whole file), so nothing of them
+   * takes effect at boot; each names the file, line and why. Their rules are not in `ruleset`.
+   */
+  rejected?: Evidence[];
   /** Live only: the kernel's ruleset could not be read (e.g. not root); the verdict is then not evaluable. */
   unreadable?: string;
 }
@@ -52,43 +57,86 @@ export async function enablingLink(target: Target, unit: string): Promise<string
   return undefined;
 }
 
-/** etc/nftables.conf and every file it includes, read through the target before the (pure) parser runs. */
+/** `include "pattern"` statements of a file, with their lines, for a caller that fetches them before parsing. */
+function includesOf(text: string): { pattern: string; line: number }[] {
+  return text.split('\n').flatMap((content, index) => {
+    const pattern = /^\s*include\s+"([^"]*)"/.exec(content)?.[1];
+    return pattern === undefined ? [] : [{ pattern, line: index + 1 }];
+  });
+}
+
+/**
+ * etc/nftables.conf and every file it includes, read through the target before the (pure) parser runs. A glob match
+ * nft cannot open (a symlink loop, a dangling link, no permission) makes `nft -f` fail, so it is a `rejects` problem.
+ */
 async function loadNftablesConf(target: Target, mainPath: string): Promise<FirewallRuleset> {
   const texts = new Map<string, string>();
   const includes = new Map<string, string[]>();
-  const fs = {
-    readDir: (path: string) => target.readDir(path).catch(() => undefined),
-    exists: async (path: string) => (await target.stat(path).catch(() => undefined))?.type === 'file',
-  };
+  const unopenable: FirewallProblem[] = [];
   const pending = [mainPath];
   while (pending.length > 0 && texts.size < 256) {
     const path = pending.shift()!;
     if (texts.has(path)) continue;
-    const text = await readOptional(target, path);
+    let text: string | undefined;
+    try {
+      text = await readOptional(target, path);
+    } catch (error) {
+      unopenable.push({ file: path, message: `cannot be read: ${(error as Error).message}`, rejects: true });
+    }
     if (text === undefined) continue;
     texts.set(path, text);
-    for (const pattern of findIncludes(text)) {
-      const files = await expandGlob(resolveIncludePath(pattern), fs);
+    for (const { pattern, line } of includesOf(text)) {
+      const cannotOpen = (match: string, why: string) =>
+        unopenable.push({ file: path, line, message: `include "${pattern}": ${match} ${why}`, rejects: true });
+      const files = await expandGlob(resolveIncludePath(pattern), {
+        readDir: (dir) => target.readDir(dir).catch(() => undefined),
+        // nft skips directories among glob matches; anything else it must open.
+        exists: async (match) => {
+          const found = await target.stat(match).catch((error: Error) => error);
+          if (found instanceof Error) cannotOpen(match, `cannot be opened (${found.message})`);
+          else if (found === undefined && (await target.lstat(match).catch(() => undefined))) {
+            cannotOpen(match, 'is a symlink that resolves to nothing');
+          }
+          return found !== undefined && !(found instanceof Error) && found.type !== 'dir';
+        },
+      });
       includes.set(`${path}\0${pattern}`, files);
       pending.push(...files);
     }
   }
-  return parseNftablesConf(mainPath, {
+  const ruleset = parseNftablesConf(mainPath, {
     read: (path) => texts.get(path),
     resolve: (pattern, from) => includes.get(`${from}\0${pattern}`) ?? [],
   });
+  return { ...ruleset, problems: [...unopenable, ...ruleset.problems] };
 }
 
 interface FileFirewall {
   ruleset: FirewallRuleset;
   active?: Evidence;
   inactive?: Evidence;
+  rejected?: Evidence[];
 }
+
+export const NFT_REJECTS = 'nft -f would reject this file; nothing loads at boot';
 
 async function nftablesFiles(target: Target): Promise<FileFirewall | undefined> {
   if (!(await target.stat(NFTABLES_CONF))) return undefined;
   const ruleset = await loadNftablesConf(target, NFTABLES_CONF);
   const link = await enablingLink(target, 'nftables.service');
+  const fatal = ruleset.problems.filter((problem) => problem.rejects);
+  if (link && fatal.length > 0) {
+    const rejected = fatal.map((problem) => ({
+      ...(problem.file ? { file: problem.file } : {}),
+      ...(problem.line !== undefined ? { line: problem.line } : {}),
+      detail: `${problem.message}: ${NFT_REJECTS}`,
+    }));
+    return {
+      ruleset,
+      rejected,
+      inactive: { file: link, detail: `nftables.service enabled, but ${NFTABLES_CONF} does not load` },
+    };
+  }
   return link
     ? { ruleset, active: { file: link, detail: `nftables.service enabled: loads ${NFTABLES_CONF} at boot` } }
     : { ruleset, inactive: { file: NFTABLES_CONF, detail: 'present, but nftables.service is not enabled' } };
@@ -201,15 +249,20 @@ export async function loadFirewall(target: Target): Promise<FirewallFacts> {
   }
   const active = files.filter((entry) => entry.active);
   const inactive = files.flatMap((entry) => (entry.inactive ? [entry.inactive] : []));
+  const rejected = files.flatMap((entry) => entry.rejected ?? []);
+  const refused = rejected.length > 0 ? { rejected } : {};
   if (active.length === 0) {
     return {
       origin: 'files',
       active: [],
       inactive,
+      ...refused,
       reason:
-        files.length > 0
-          ? 'firewall files exist but nothing enables them at boot'
-          : 'no nftables, iptables-persistent or ufw configuration found',
+        rejected.length > 0
+          ? `${NFTABLES_CONF} does not load: nft -f would reject it, so the host boots with no nftables ruleset`
+          : files.length > 0
+            ? 'firewall files exist but nothing enables them at boot'
+            : 'no nftables, iptables-persistent or ufw configuration found',
     };
   }
   return {
@@ -217,5 +270,6 @@ export async function loadFirewall(target: Target): Promise<FirewallFacts> {
     ruleset: mergeRulesets(...active.map((entry) => entry.ruleset)),
     active: active.map((entry) => entry.active!),
     inactive,
+    ...refused,
   };
 }

@@ -18,6 +18,8 @@ export interface RuleScope {
   /** Elements of `define`d variables and of the table's named sets. */
   variable(name: string): string[] | undefined;
   set(name: string): string[] | undefined;
+  /** Told about a statement `nft -f` refuses (a word that starts no expression or statement, e.g. `acept`). */
+  reject?(token: NftToken, message: string): void;
 }
 
 /** Words that start an expression or statement: an unknown expression ends where one of these begins. */
@@ -61,6 +63,87 @@ const STARTS = new Set([
   'mark',
   'pkttype',
   'vmap',
+]);
+/**
+ * Every other word nft(8) accepts at the start of an expression or statement. A rule word outside STARTS and this
+ * list is a syntax error to nft (the whole file then fails to load); inside it, the expression is valid but not
+ * modelled, so it stays an `unknown` match.
+ */
+const OTHER_NFT_WORDS = new Set([
+  'ether',
+  'vlan',
+  'arp',
+  'rt',
+  'rt0',
+  'rt2',
+  'srh',
+  'hbh',
+  'frag',
+  'dst',
+  'mh',
+  'ah',
+  'esp',
+  'comp',
+  'igmp',
+  'gre',
+  'gretap',
+  'geneve',
+  'vxlan',
+  'inner',
+  'ipsec',
+  'socket',
+  'osf',
+  'numgen',
+  'jhash',
+  'symhash',
+  'tproxy',
+  'synproxy',
+  'flow',
+  'add',
+  'update',
+  'delete',
+  'set',
+  'quota',
+  'dup',
+  'fwd',
+  'meter',
+  'exthdr',
+  'secmark',
+  'xt',
+  'last',
+  'cgroupv2',
+  'iifgroup',
+  'oifgroup',
+  'iiftype',
+  'oiftype',
+  'iifkind',
+  'oifkind',
+  'skuid',
+  'skgid',
+  'cpu',
+  'priority',
+  'nftrace',
+  'rtclassid',
+  'ibrname',
+  'obrname',
+  'ibrvproto',
+  'ibrpvid',
+  'length',
+  'protocol',
+  'random',
+  'cgroup',
+  'time',
+  'day',
+  'hour',
+  'sdif',
+  'sdifname',
+  'broute',
+  'ct',
+  'map',
+  'tunnel',
+  'dccp',
+  'ipv4',
+  'ipv6',
 ]);
 const OPERATORS = new Set(['==', '!=', 'eq', 'ne', '<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge']);
 const TRANSPORTS = new Set(['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite']);
@@ -258,6 +341,10 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
       action = { kind: 'unknown', text: 'queue' };
       i = tokens.length;
     } else {
+      // `@th,16,16`, `$var`, `{ ... }` and numbers are values; a bare unknown word is a syntax error to nft.
+      if (/^[a-z]/i.test(keyword) && !STARTS.has(keyword) && !OTHER_NFT_WORDS.has(keyword)) {
+        scope.reject?.(token, `"${keyword}" is not an nft expression or statement`);
+      }
       unknown(start);
     }
   }

@@ -96,12 +96,22 @@ export function tokenizeWithIncludes(
     if (token.kind === 'word' && token.text === 'include' && atStatementStart && name?.kind === 'string') {
       i++;
       if (depth >= MAX_INCLUDE_DEPTH) {
-        problems.push({ file: path, line: token.line, message: `include "${name.text}" nested too deeply` });
+        problems.push({
+          file: path,
+          line: token.line,
+          message: `include "${name.text}" nested too deeply`,
+          rejects: true,
+        });
         continue;
       }
       const files = sources.resolve(name.text, path);
       if (files.length === 0 && !/[*?[]/.test(name.text)) {
-        problems.push({ file: path, line: token.line, message: `include "${name.text}": file not found` });
+        problems.push({
+          file: path,
+          line: token.line,
+          message: `include "${name.text}": file not found`,
+          rejects: true,
+        });
       }
       for (const file of files) out.push(...tokenizeWithIncludes(file, sources, problems, depth + 1));
       continue;

@@ -24,6 +24,21 @@ const PRIORITIES: Record<string, number> = {
   srcnat: 100,
 };
 
+/** Objects a table block may hold besides chains and sets; their bodies decide nothing the model reads. */
+const TABLE_OBJECTS = new Set(['map', 'flowtable', 'counter', 'quota', 'ct', 'secmark', 'synproxy', 'limit', 'tunnel']);
+/** nft's other commands and objects: valid, just not modelled, so not a reason the file fails to load. */
+const NFT_COMMANDS = new Set([
+  'delete',
+  'destroy',
+  'list',
+  'reset',
+  'rename',
+  'flush',
+  'describe',
+  'export',
+  'monitor',
+]);
+
 interface TableState {
   table: FirewallTable;
   sets: Map<string, string[]>;
@@ -38,8 +53,17 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
 
   const peek = () => tokens[i];
   const isWord = (text?: string) => peek()?.kind === 'word' && (text === undefined || peek()!.text === text);
-  const problem = (token: NftToken | undefined, message: string) =>
-    problems.push({ ...(token ? { file: token.file, line: token.line } : {}), message });
+  const problem = (token: NftToken | undefined, message: string, rejects = false) =>
+    problems.push({
+      ...(token ? { file: token.file, line: token.line } : {}),
+      message,
+      ...(rejects ? { rejects: true } : {}),
+    });
+  /** At the end of a block body: EOF instead of `}` is a syntax error to nft, and nothing in the file loads. */
+  const closeBlock = (open: NftToken | undefined, what: string) => {
+    if (!peek()) problem(open, `${what} is opened here but never closed with "}"`, true);
+    i++;
+  };
   const skipSeparators = () => {
     while (peek() && (peek()!.kind === 'nl' || peek()!.kind === ';')) i++;
   };
@@ -110,10 +134,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     tableFamily: state.table.family,
     variable: (name: string) => variables.get(name),
     set: (name: string) => state.sets.get(name),
+    reject: (token: NftToken, message: string) => problem(token, message, true),
   });
 
   /** `{ type filter hook input priority 0; policy drop; rules... }` */
-  const chainBody = (state: TableState, chain: FirewallChain, insert = false) => {
+  const chainBody = (state: TableState, chain: FirewallChain, opener?: NftToken) => {
     i++; // {
     const added: FirewallRule[] = [];
     while (peek() && peek()!.kind !== '}') {
@@ -144,12 +169,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         added.push(...parseNftRules(words, scopeOf(state)));
       }
     }
-    i++; // }
-    if (insert) chain.rules.unshift(...added);
-    else chain.rules.push(...added);
+    closeBlock(opener, `chain ${chain.name}`);
+    chain.rules.push(...added);
   };
 
-  const setBody = (state: TableState, name: string) => {
+  const setBody = (state: TableState, name: string, opener?: NftToken) => {
     i++; // {
     const elements = state.sets.get(name) ?? [];
     while (peek() && peek()!.kind !== '}') {
@@ -161,11 +185,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         elements.push(...elementsOf(words.slice(open + 1)));
       }
     }
-    i++;
+    closeBlock(opener, `set ${name}`);
     state.sets.set(name, elements);
   };
 
-  const tableBody = (state: TableState) => {
+  const tableBody = (state: TableState, opener?: NftToken) => {
     i++; // {
     while (peek() && peek()!.kind !== '}') {
       skipSeparators();
@@ -177,20 +201,20 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (peek()?.kind !== '{') {
           problem(token, `${kind} ${name}: expected a block`);
           statement();
-        } else if (kind === 'chain') chainBody(state, chainOf(state, name, token));
-        else setBody(state, name);
-      } else if (isWord('map') || isWord('flowtable') || isWord('counter') || isWord('quota') || isWord('ct')) {
+        } else if (kind === 'chain') chainBody(state, chainOf(state, name, token), token);
+        else setBody(state, name, token);
+      } else if (TABLE_OBJECTS.has(peek()!.text) && isWord()) {
         statement();
         if (peek()?.kind === '{') skipBlock();
       } else if (isWord('flags') || isWord('comment')) {
         statement();
       } else {
-        problem(token, `"${token.text}" not understood inside table ${state.table.name}`);
+        problem(token, `"${token.text}" is not a table statement (table ${state.table.name})`, true);
         statement();
         if (peek()?.kind === '{') skipBlock();
       }
     }
-    i++;
+    closeBlock(opener, `table ${state.table.name}`);
   };
 
   const command = (verb: string, first: NftToken) => {
@@ -199,13 +223,13 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const tableName = tokens[i++]?.text ?? '';
     if (object === 'table') {
       const state = tableState(tableFamily, tableName);
-      if (peek()?.kind === '{') tableBody(state);
+      if (peek()?.kind === '{') tableBody(state, first);
       return;
     }
     const state = tableState(tableFamily, tableName);
     if (object === 'chain') {
       const chain = chainOf(state, tokens[i++]?.text ?? '', first);
-      if (peek()?.kind === '{') chainBody(state, chain);
+      if (peek()?.kind === '{') chainBody(state, chain, first);
     } else if (object === 'rule') {
       const chain = chainOf(state, tokens[i++]?.text ?? '', first);
       const words = statement();
@@ -216,13 +240,13 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       else chain.rules.push(...rules);
     } else if (object === 'set') {
       const name = tokens[i++]?.text ?? '';
-      if (peek()?.kind === '{') setBody(state, name);
+      if (peek()?.kind === '{') setBody(state, name, first);
     } else if (object === 'element') {
       const name = tokens[i++]?.text ?? '';
       const words = statement();
       state.sets.set(name, [...(state.sets.get(name) ?? []), ...elementsOf(words)]);
     } else {
-      problem(first, `"${verb} ${object}" not understood`);
+      problem(first, `"${verb} ${object}" not understood`, !TABLE_OBJECTS.has(object));
       statement();
     }
   };
@@ -232,7 +256,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const token = peek();
     if (!token) break;
     if (token.kind !== 'word') {
-      problem(token, `unexpected "${token.text}"`);
+      problem(token, `unexpected "${token.text}"`, true);
       i++;
       continue;
     }
@@ -254,16 +278,35 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       variables.delete(tokens[i++]?.text ?? '');
     } else if (keyword === 'table') {
       const state = tableState(family(), tokens[i++]?.text ?? '');
-      if (peek()?.kind === '{') tableBody(state);
+      if (peek()?.kind === '{') tableBody(state, token);
     } else if (['add', 'create', 'insert', 'replace'].includes(keyword)) {
       command(keyword, token);
     } else {
-      problem(token, `"${keyword}" not understood at the top level`);
+      problem(token, `"${keyword}" not understood at the top level`, !NFT_COMMANDS.has(keyword));
       statement();
       if (peek()?.kind === '{') skipBlock();
     }
   }
+  for (const { table } of tables.values()) rejectUndefinedTargets(table, problems);
   return { tables: [...tables.values()].map((state) => state.table), problems };
+}
+
+/** `jump`/`goto` to a chain the table never defines: nft refuses the rule ("No such file or directory"). */
+function rejectUndefinedTargets(table: FirewallTable, problems: FirewallProblem[]): void {
+  const names = new Set(table.chains.map((chain) => chain.name));
+  for (const chain of table.chains) {
+    for (const rule of chain.rules) {
+      const action = rule.action;
+      if ((action.kind === 'jump' || action.kind === 'goto') && !names.has(action.chain)) {
+        problems.push({
+          ...(rule.origin.file ? { file: rule.origin.file } : {}),
+          ...(rule.origin.line !== undefined ? { line: rule.origin.line } : {}),
+          message: `${action.kind} ${action.chain}: table ${table.family} ${table.name} has no chain "${action.chain}"`,
+          rejects: true,
+        });
+      }
+    }
+  }
 }
 
 /** `0`, `-150`, `filter`, `filter + 10`, `mangle - 5`. */

@@ -118,7 +118,7 @@ describe('parseNftablesConf', () => {
   test('an unknown top-level statement is reported where it is', () => {
     const ruleset = parseText('table inet f {\n}\nfrobnicate all\n');
     assert.deepEqual(ruleset.problems, [
-      { file: '/etc/nftables.conf', line: 3, message: '"frobnicate" not understood at the top level' },
+      { file: '/etc/nftables.conf', line: 3, message: '"frobnicate" not understood at the top level', rejects: true },
     ]);
   });
 

@@ -31,6 +31,13 @@ export const NFT_RULESETS = {
   signerToWorld: inetDrop('tcp dport 30000 accept'),
   signerToNode: inetDrop(`ip saddr ${NODE_ADDRESS} tcp dport 30000 accept`),
   signerToLan: inetDrop('ip saddr 10.0.0.0/8 tcp dport 30000 accept'),
+  /** The node's /24: the node and 253 other hosts. */
+  signerToSubnet: inetDrop('ip saddr 10.0.0.0/24 tcp dport 30000 accept'),
+  /** Valid nft the model does not read (`fib`, `ether`, `limit rate`): possibly open, never a load failure. */
+  unmodelledButValid: inetDrop(
+    'fib daddr type broadcast drop',
+    'ether saddr 00:11:22:33:44:55 limit rate 10/second accept',
+  ),
   /** IPv4 closed by an `ip` table; nothing filters IPv6. */
   ipv6Open: [
     'table ip filter {',
@@ -137,6 +144,52 @@ export const NFT_WITH_INCLUDE: FileSpec = {
     '}',
     '',
   ].join('\n'),
+};
+
+const INCLUDE_DIR = 'include "nftables.d/*.nft"';
+/** Would let only the node reach 30000 — if it loaded. */
+const NODE_ONLY = inetDrop(`ip saddr ${NODE_ADDRESS} tcp dport 30000 accept`);
+
+/**
+ * Rulesets `nft -c -f` refuses (asserted in test/parsers/nftables-rejects.test.ts, with `-I <root>/etc`). `nft -f` is
+ * atomic, so a host enabling one of these boots with no nftables ruleset at all. Each names the file and line at fault.
+ */
+export const NFT_REJECTED: Record<string, { files: FileSpec; file: string; line: number }> = {
+  typoInInclude: {
+    files: {
+      'etc/nftables.conf': `${NODE_ONLY}${INCLUDE_DIR}\n`,
+      'etc/nftables.d/30-signer.nft': 'add rule inet filter input tcp dport 30000 acept\n',
+    },
+    file: '/etc/nftables.d/30-signer.nft',
+    line: 1,
+  },
+  unclosedInclude: {
+    files: {
+      'etc/nftables.conf': `${NODE_ONLY}${INCLUDE_DIR}\n`,
+      'etc/nftables.d/10-extra.nft':
+        'table inet extra {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n',
+    },
+    file: '/etc/nftables.d/10-extra.nft',
+    line: 1,
+  },
+  undefinedJump: {
+    files: { 'etc/nftables.conf': inetDrop(`ip saddr ${NODE_ADDRESS} jump allowme`) },
+    file: '/etc/nftables.conf',
+    line: 10,
+  },
+  garbage: {
+    files: { 'etc/nftables.conf': 'flush ruleset\nthis is not an nftables file\n' },
+    file: '/etc/nftables.conf',
+    line: 2,
+  },
+  loopingIncludeMatch: {
+    files: {
+      'etc/nftables.conf': `${NODE_ONLY}${INCLUDE_DIR}\n`,
+      'etc/nftables.d/20-loop.nft': { symlink: '20-loop.nft' },
+    },
+    file: '/etc/nftables.conf',
+    line: 13,
+  },
 };
 
 export const NFTABLES_ENABLED: FileSpec = {

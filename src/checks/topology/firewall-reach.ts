@@ -105,6 +105,16 @@ export interface PortReach {
   evidence: Evidence[];
 }
 
+/** Why no firewall narrows a bind: none is active, or the one enabled would be rejected at boot (named, not credited). */
+export async function noFirewallEvidence(ctx: AuditContext): Promise<Evidence[]> {
+  return [at(undefined, undefined, 'no active firewall narrows the bind'), ...(await rejectedEvidence(ctx))];
+}
+
+async function rejectedEvidence(ctx: AuditContext): Promise<Evidence[]> {
+  const { rejected } = await ctx.firewall();
+  return (rejected ?? []).map((item) => ({ ...item, detail: `firewall not credited: ${item.detail}` }));
+}
+
 /** Who can reach `port` in `families`; undefined when there is no active firewall to ask. */
 export async function portReach(ctx: AuditContext, port: number, families: Family[]): Promise<PortReach | undefined> {
   const exposure = await firewallExposure(ctx);
@@ -116,6 +126,7 @@ export async function portReach(ctx: AuditContext, port: number, families: Famil
   const evidence = [
     ...open.map(openPortEvidence),
     ...closedIn.map((family) => at(undefined, undefined, `${family} tcp/${port}: closed inbound by the firewall`)),
+    ...(await rejectedEvidence(ctx)),
   ];
   return { open, evidence };
 }

@@ -1,6 +1,7 @@
 // https://wiki.nftables.org/wiki-nftables/index.php/Simple_ruleset_for_a_server — default-drop inbound, open only what must be.
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
+import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { parseHostPort } from '../../net/address.js';
 import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
@@ -81,6 +82,7 @@ export default defineCheck({
   async run(ctx, report) {
     const facts = await ctx.firewall();
     if (facts.unreadable) return report.notEvaluable('unreadable', { reason: facts.unreadable }, facts.inactive);
+    if (facts.rejected?.length) throw rejectedError(facts.rejected);
     if (!facts.ruleset) return report.fail('none', { reason: facts.reason ?? 'none found' }, facts.inactive);
     report.evidence([...facts.active, ...facts.inactive]);
     const exposure = (await firewallExposure(ctx))!;
@@ -160,7 +162,7 @@ function judgeOpen(entry: OpenPort, expected: Expected, report: Reporter<string>
   if (expected.signerPort !== undefined && covers(entry.ports, expected.signerPort)) {
     const signerData = { family: entry.family, port: expected.signerPort, sources: describeSources(entry) };
     if (onlyFrom(entry, expected.nodeAddresses)) report.evidence(evidence);
-    else if (entry.sources !== 'any' && allPrivate(entry)) report.warn('signerBeyondNode', signerData, [evidence]);
+    else if (entry.sources !== 'any' && allPrivate(entry)) report.fail('signerBeyondNode', signerData, [evidence]);
     else report.fail('signerOpen', signerData, [evidence, ...uncertain]);
     if (entry.ports.from === entry.ports.to) return;
   }
@@ -170,6 +172,15 @@ function judgeOpen(entry: OpenPort, expected: Expected, report: Reporter<string>
   } else if (entry.sources === 'any') report.fail('extraOpen', data, [evidence]);
   else if (allPrivate(entry)) report.evidence(evidence);
   else report.warn('publicSources', data, [evidence, ...uncertain]);
+}
+
+/** The enabled ruleset would not load at boot: no verdict about its rules holds, so name where and why. */
+function rejectedError(rejected: Evidence[]): CheckError {
+  const where = rejected
+    .slice(0, 3)
+    .map((item) => `${item.file ?? '?'}${item.line ? `:${item.line}` : ''} ${item.detail}`);
+  const more = rejected.length > 3 ? ` (and ${rejected.length - 3} more)` : '';
+  return new CheckError(`The enabled firewall does not load at boot: ${where.join('; ')}${more}.`, rejected[0]);
 }
 
 async function expectedPorts(ctx: AuditContext): Promise<Expected> {

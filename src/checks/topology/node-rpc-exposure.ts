@@ -4,7 +4,7 @@ import { defineCheck, type MessageData, type Reporter } from '../../engine/defin
 import type { Evidence } from '../../engine/types.js';
 import { appliesToNodeConfig, at, nodeConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
-import { allPrivate, bindFamilies, portReach } from './firewall-reach.js';
+import { allPrivate, bindFamilies, noFirewallEvidence, portReach } from './firewall-reach.js';
 
 /** stacks-node binds its RPC here when `rpc_bind` is unset. */
 const DEFAULT_RPC_BIND = '0.0.0.0:20443';
@@ -15,7 +15,7 @@ const DEFAULT_RPC_BIND = '0.0.0.0:20443';
  */
 async function firewallNarrows(
   ctx: AuditContext,
-  report: Reporter<'firewallRestricted'>,
+  report: Reporter<'firewallRestricted' | 'firewallClosed'>,
   data: MessageData,
   port: number,
   host: string,
@@ -23,12 +23,15 @@ async function firewallNarrows(
 ): Promise<boolean> {
   const reach = await portReach(ctx, port, bindFamilies(host));
   if (!reach) {
-    found.push(at(undefined, undefined, 'no active firewall narrows the bind'));
+    found.push(...(await noFirewallEvidence(ctx)));
     return false;
   }
+  if (reach.open.length === 0) {
+    report.warn('firewallClosed', { ...data, port }, [...found, ...reach.evidence]);
+    return true;
+  }
   if (reach.open.every(allPrivate)) {
-    const who = reach.open.length > 0 ? 'private addresses' : 'no one from outside';
-    report.warn('firewallRestricted', { ...data, who, port }, [...found, ...reach.evidence]);
+    report.warn('firewallRestricted', { ...data, who: 'private addresses', port }, [...found, ...reach.evidence]);
     return true;
   }
   found.push(...reach.evidence);
@@ -68,6 +71,8 @@ export default defineCheck({
     malformed: '{{key}} "{{value}}" is not host:port.',
     firewallRestricted:
       '{{key}} {{value}} binds {{kind}}, but the firewall lets only {{who}} reach port {{port}}; bind loopback or a private address anyway.',
+    firewallClosed:
+      '{{key}} {{value}} binds {{kind}}, but the firewall keeps port {{port}} closed to other hosts; bind loopback or a private address anyway.',
     containerWildcard:
       "{{key}} {{value}} binds all interfaces of the node container's network namespace; keep the port unpublished or published on 127.0.0.1 only.",
   },

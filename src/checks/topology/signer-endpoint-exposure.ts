@@ -2,7 +2,14 @@
 import { defineCheck } from '../../engine/define-check.js';
 import { appliesToSignerConfig, at, signerConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
-import { bindFamilies, nodeAddresses, onlyFrom, portReach } from './firewall-reach.js';
+import {
+  bindFamilies,
+  describeSources,
+  nodeAddresses,
+  noFirewallEvidence,
+  onlyFrom,
+  portReach,
+} from './firewall-reach.js';
 
 export default defineCheck({
   id: 'topology/signer-endpoint-exposure',
@@ -36,6 +43,10 @@ export default defineCheck({
     unmapped: 'endpoint {{value}} binds {{kind}}; check that it is a loopback or private address.',
     firewallRestricted:
       'endpoint {{value}} binds {{kind}}, but the firewall lets only {{who}} reach port {{port}}; bind a private address anyway.',
+    firewallClosed:
+      'endpoint {{value}} binds {{kind}}, but the firewall keeps port {{port}} closed to other hosts; bind a private address anyway.',
+    exposedTo:
+      'endpoint {{value}} binds {{kind}} and the firewall lets {{sources}} reach port {{port}}, not only the node: any of them can feed the signer events or POST /shutdown.',
     containerWildcard:
       "endpoint {{value}} binds {{kind}} inside the container's network namespace; keep its port unpublished or published on 127.0.0.1 only.",
   },
@@ -55,14 +66,17 @@ export default defineCheck({
     const { signer } = await ctx.discovery();
     if (trust.kind === 'wildcard' && inContainerNetwork(signer)) return report.warn('containerWildcard', data, found);
     const reach = trust.port === undefined ? undefined : await portReach(ctx, trust.port, bindFamilies(trust.host));
-    if (!reach) {
-      return report.fail('exposed', data, [...found, at(undefined, undefined, 'no active firewall narrows the bind')]);
-    }
+    if (!reach) return report.fail('exposed', data, [...found, ...(await noFirewallEvidence(ctx))]);
+    const port = trust.port!;
     const node = await nodeAddresses(ctx);
+    if (reach.open.length === 0) return report.warn('firewallClosed', { ...data, port }, [...found, ...reach.evidence]);
     if (reach.open.every((entry) => onlyFrom(entry, node))) {
-      const who = reach.open.length > 0 ? `the node (${node.join(', ')})` : 'no one from outside';
-      return report.warn('firewallRestricted', { ...data, who, port: trust.port! }, [...found, ...reach.evidence]);
+      const who = `the node (${node.join(', ')})`;
+      return report.warn('firewallRestricted', { ...data, who, port }, [...found, ...reach.evidence]);
     }
-    report.fail('exposed', data, [...found, ...reach.evidence]);
+    if (reach.open.some((entry) => entry.sources === 'any'))
+      return report.fail('exposed', data, [...found, ...reach.evidence]);
+    const sources = [...new Set(reach.open.map(describeSources))].join('; ');
+    report.fail('exposedTo', { ...data, sources, port }, [...found, ...reach.evidence]);
   },
 });

@@ -83,6 +83,8 @@ export interface FirewallProblem {
   file?: string;
   line?: number;
   message: string;
+  /** The loader itself would refuse this (`nft -f` is atomic): none of the file's ruleset takes effect. */
+  rejects?: boolean;
 }
 
 export interface FirewallRuleset {

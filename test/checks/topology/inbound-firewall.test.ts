@@ -5,6 +5,7 @@ import {
   firewallHost,
   IPTABLES_RULES,
   NETFILTER_PERSISTENT_ENABLED,
+  NFT_REJECTED,
   NFT_RULESETS,
   NFT_WITH_INCLUDE,
   NFTABLES_ENABLED,
@@ -84,6 +85,18 @@ runCheckCases(check, {
     },
   ],
   fail: [
+    {
+      name: 'signer port open to a private range beyond the node (deliberately a fail since fix2fw, was warn)',
+      files: nftHost(NFT_RULESETS.signerToLan),
+      messages: ['signerBeyondNode'],
+    },
+    {
+      name: "signer port open to the node's /24, not only the node",
+      files: nftHost(NFT_RULESETS.signerToSubnet),
+      messages: ['signerBeyondNode'],
+      verify: ({ result }) =>
+        assert.match(result.message, /port 30000 is open to private addresses beyond the node's \(10\.0\.0\.0\/24\)/),
+    },
     { name: 'no firewall at all', files: firewallHost({}), messages: ['none'] },
     { name: 'nftables default accept', files: nftHost(NFT_RULESETS.defaultAccept), messages: ['defaultOpen'] },
     { name: 'signer port open to the world', files: nftHost(NFT_RULESETS.signerToWorld), messages: ['signerOpen'] },
@@ -175,11 +188,15 @@ runCheckCases(check, {
       files: nftHost(NFT_RULESETS.notUnderstood),
       messages: ['possiblyOpen'],
     },
-    {
-      name: 'signer port open to a private range',
-      files: nftHost(NFT_RULESETS.signerToLan),
-      messages: ['signerBeyondNode'],
-    },
   ],
   notApplicable: [{ name: 'no signer or node', files: BASE_USERS }],
+  error: Object.entries(NFT_REJECTED).map(([name, fixture]) => ({
+    name: `enabled nftables.conf that nft -f rejects: ${name}`,
+    files: firewallHost({ ...fixture.files, ...NFTABLES_ENABLED }),
+    verify: ({ result }) => {
+      assert.ok(result.message.includes(`${fixture.file}:${fixture.line} `), result.message);
+      assert.match(result.message, /does not load at boot: .*nft -f would reject this file; nothing loads at boot/);
+      assert.equal(result.evidence[0]?.file, fixture.file);
+    },
+  })),
 });

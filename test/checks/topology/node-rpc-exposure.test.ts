@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import check from '../../../src/checks/topology/node-rpc-exposure.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { NFT_RULESETS, nftHost } from '../../support/firewall-hosts.js';
+import { firewallHost, NFT_REJECTED, NFT_RULESETS, NFTABLES_ENABLED, nftHost } from '../../support/firewall-hosts.js';
 import { BASE_USERS, composeHost, nodeConfigFile, nodeHost } from '../../support/hosts.js';
 
 runCheckCases(check, {
@@ -19,6 +20,24 @@ runCheckCases(check, {
       messages: ['unsetRpc'],
     },
     { name: 'rpc wildcard', files: nodeHost({ node: { rpc_bind: '0.0.0.0:20443' } }), messages: ['exposed'] },
+    {
+      name: 'rpc wildcard behind an enabled nftables.conf that nft -f rejects (jump to an undefined chain)',
+      files: {
+        ...firewallHost({ ...NFT_REJECTED.undefinedJump!.files, ...NFTABLES_ENABLED }),
+        ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }),
+      },
+      messages: ['exposed'],
+      verify: ({ result }) =>
+        assert.ok(
+          result.evidence.some(
+            (item) =>
+              item.file === '/etc/nftables.conf' &&
+              item.line === 10 &&
+              /firewall not credited: jump allowme: .*nft -f would reject this file/.test(item.detail),
+          ),
+          JSON.stringify(result.evidence),
+        ),
+    },
     {
       name: 'prometheus wildcard (sample config)',
       files: nodeHost({ node: { prometheus_bind: '0.0.0.0:9153' } }),
@@ -51,12 +70,13 @@ runCheckCases(check, {
     {
       name: 'rpc wildcard, port closed inbound by the firewall',
       files: { ...nftHost(NFT_RULESETS.dropSshP2p), ...nodeConfigFile({ node: { rpc_bind: '0.0.0.0:20443' } }) },
-      messages: ['firewallRestricted'],
+      messages: ['firewallClosed'],
+      verify: ({ result }) => assert.match(result.message, /the firewall keeps port 20443 closed to other hosts/),
     },
     {
       name: 'rpc_bind unset, port closed inbound by the firewall',
       files: { ...nftHost(NFT_RULESETS.dropSshP2p), ...nodeConfigFile({ node: { rpc_bind: undefined } }) },
-      messages: ['firewallRestricted'],
+      messages: ['firewallClosed'],
     },
   ],
   notApplicable: [{ name: 'no node', files: BASE_USERS }],

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/topology/signer-endpoint-exposure.js';
+import type { DetailedResult } from '../../../src/engine/runner.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { NFT_RULESETS, nftHost } from '../../support/firewall-hosts.js';
+import { firewallHost, NFT_REJECTED, NFT_RULESETS, NFTABLES_ENABLED, nftHost } from '../../support/firewall-hosts.js';
 import { composeHost, signerHost } from '../../support/hosts.js';
 
 runCheckCases(check, {
@@ -45,6 +46,26 @@ runCheckCases(check, {
       verify: ({ result }) => assert.ok(result.evidence.some((item) => /open to anyone on eth0/.test(item.detail))),
     },
     { name: 'wildcard, firewall default accept', files: nftHost(NFT_RULESETS.defaultAccept), messages: ['exposed'] },
+    {
+      name: "wildcard, and the firewall opens the port to the node's /24: the message names who",
+      files: nftHost(NFT_RULESETS.signerToSubnet),
+      messages: ['exposedTo'],
+      verify: ({ result }) => {
+        assert.match(result.message, /the firewall lets 10\.0\.0\.0\/24 reach port 30000, not only the node/);
+        assert.doesNotMatch(result.message, /anyone/);
+      },
+    },
+    ...Object.entries(NFT_REJECTED).map(([name, fixture]) => ({
+      name: `wildcard, and the enabled nftables.conf is rejected by nft -f (${name}): not credited`,
+      files: firewallHost({ ...fixture.files, ...NFTABLES_ENABLED }),
+      messages: ['exposed'],
+      verify: ({ result }: DetailedResult) =>
+        assert.ok(
+          result.evidence.some(
+            (item) => item.file === fixture.file && /firewall not credited: .*nothing loads at boot/.test(item.detail),
+          ),
+        ),
+    })),
   ],
   warn: [
     { name: 'unmapped name', files: signerHost({ endpoint: 'signer.example:30000' }), messages: ['unmapped'] },
@@ -65,7 +86,9 @@ runCheckCases(check, {
     {
       name: 'v4 wildcard, port closed inbound',
       files: nftHost(NFT_RULESETS.dropSshP2p),
-      messages: ['firewallRestricted'],
+      messages: ['firewallClosed'],
+      verify: ({ result }) =>
+        assert.match(result.message, /but the firewall keeps port 30000 closed to other hosts; bind a private/),
     },
   ],
   notApplicable: [{ name: 'no signer', files: {} }],
