@@ -1,4 +1,14 @@
-import { fingerprint } from '../stacks/fingerprint.js';
+import { fingerprint, guessableFingerprint } from '../stacks/fingerprint.js';
+
+const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}(01)?$/;
+
+/**
+ * The mask's fingerprint: a key keeps the fast SHA-256 form (256 bits, nothing to guess); a token or password gets the
+ * slow form, so `[secret xxxx]` in a shared report is not a cheap dictionary oracle for a weak value.
+ */
+function maskFingerprint(value: string): string {
+  return HEX_KEY.test(value) ? fingerprint(value) : guessableFingerprint(value);
+}
 
 /** Below this length a value can't be masked safely (it would mangle ports and numbers); checks never print it anyway. */
 const MIN_MASKED_LENGTH = 6;
@@ -16,7 +26,7 @@ export class SecretRegistry {
     if (trimmed.length < MIN_MASKED_LENGTH) return;
     this.values.add(trimmed);
     // Hex keys are equally secret in either case and with or without the compressed-key suffix.
-    if (/^(0x)?[0-9a-fA-F]{64}(01)?$/.test(trimmed)) {
+    if (HEX_KEY.test(trimmed)) {
       const hex = trimmed.replace(/^0x/, '').slice(0, 64);
       this.values.add(hex.toLowerCase());
       this.values.add(hex.toUpperCase());
@@ -31,7 +41,7 @@ export class SecretRegistry {
     let masked = text;
     // Longest first, so a key is replaced whole before its 64-hex prefix is.
     for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
-      if (masked.includes(value)) masked = masked.split(value).join(`[secret ${fingerprint(value)}]`);
+      if (masked.includes(value)) masked = masked.split(value).join(`[secret ${maskFingerprint(value)}]`);
     }
     return masked;
   }

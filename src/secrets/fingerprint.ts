@@ -1,9 +1,27 @@
 // Names a finding's secret without revealing it; equal secrets (any encoding) get equal fingerprints, which is what
-// a baseline file stores.
+// a baseline file stores. Keys and mnemonics (≥ 128 bits) are hashed fast; anything guessable goes through the slow
+// KDF (src/stacks/fingerprint.ts), so a published SARIF or baseline is not a cheap dictionary oracle.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { slowDigestHex } from '../stacks/fingerprint.js';
 
-/** First 16 hex characters of SHA-256 over `detector NUL canonical value`. */
+const HIGH_ENTROPY_DETECTORS = new Set(['stacks-private-key', 'operator-key', 'bip39-mnemonic']);
+// A published sample is public either way; its key and mnemonic forms keep the fast fingerprint (stable baselines).
+const KEY_VALUE = /^[0-9a-f]{64}$/;
+const MNEMONIC_VALUE = /^[a-z]+(?: [a-z]+){11,23}$/;
+
+/** True when the value can't be guessed, so a fast hash of it reveals nothing. */
+export function isHighEntropySecret(detector: string, canonicalValue: string): boolean {
+  if (HIGH_ENTROPY_DETECTORS.has(detector)) return true;
+  return detector === 'published-secret' && (KEY_VALUE.test(canonicalValue) || MNEMONIC_VALUE.test(canonicalValue));
+}
+
+/**
+ * First 16 hex characters over `detector NUL canonical value`: SHA-256 for keys and mnemonics, the memoised scrypt
+ * of src/stacks/fingerprint.ts for tokens and passwords.
+ */
 export function secretFingerprint(detector: string, canonicalValue: string): string {
-  return bytesToHex(sha256(utf8ToBytes(`${detector}\u0000${canonicalValue}`))).slice(0, 16);
+  const input = `${detector}\u0000${canonicalValue}`;
+  if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
+  return slowDigestHex(input).slice(0, 16);
 }

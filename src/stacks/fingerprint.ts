@@ -1,13 +1,41 @@
 // Names a secret without revealing it: evidence and messages carry this instead of the value.
+// Scheme (docs/fingerprints.md): keys and mnemonics (≥ 128 bits) get a fast SHA-256 prefix; guessable values
+// (tokens, passwords) get a scrypt prefix, so a published fingerprint is not a cheap dictionary oracle.
+import { createHash, scryptSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /**
- * First 8 hex characters of SHA-256 over the secret (a string is hashed as UTF-8).
+ * First 8 hex characters of SHA-256 over the secret (a string is hashed as UTF-8). Only for high-entropy secrets.
  * For a private key pass its 32 key bytes (`parsePrivateKeyHex(...).bytes`), so that every encoding of the same key
  * (64/66 hex, `0x`, upper case) gets the same fingerprint.
  */
 export function fingerprint(secret: string | Uint8Array): string {
   const bytes = typeof secret === 'string' ? utf8ToBytes(secret) : secret;
   return bytesToHex(sha256(bytes)).slice(0, 8);
+}
+
+// Fixed so that equal values get equal fingerprints across runs and hosts (baselines depend on it); it separates
+// this use from any other scrypt of the same value.
+export const SLOW_FINGERPRINT_SALT = 'signer-opsec fingerprint v1';
+// N=2^15, r=8, p=1: ~50-100 ms and 32 MiB per guess. maxmem is raised because 128·N·r equals Node's default limit.
+const SCRYPT_OPTIONS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
+// Memo keyed by a SHA-256 of the input, so the map holds no secret; a run pays once per distinct value.
+const slowMemo = new Map<string, string>();
+
+/** Hex of scrypt(input, SLOW_FINGERPRINT_SALT), 32 bytes; memoised for the life of the process. */
+export function slowDigestHex(input: string): string {
+  const memoKey = createHash('sha256').update(input, 'utf8').digest('hex');
+  let digest = slowMemo.get(memoKey);
+  if (digest === undefined) {
+    digest = scryptSync(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS).toString('hex');
+    slowMemo.set(memoKey, digest);
+  }
+  return digest;
+}
+
+/** First 8 hex of the slow digest: the fingerprint of a guessable secret (token, password). */
+export function guessableFingerprint(secret: string): string {
+  return slowDigestHex(secret).slice(0, 8);
 }

@@ -1,15 +1,35 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SecretRegistry } from '../../src/engine/secrets.js';
-import { fingerprint } from '../../src/stacks/fingerprint.js';
+import { fingerprint, guessableFingerprint } from '../../src/stacks/fingerprint.js';
 
 // A made-up 32-byte key (never used anywhere); the compressed form adds the 01 suffix.
 const KEY_HEX = '8f3a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8';
 const KEY_COMPRESSED = `${KEY_HEX}01`;
 
-const masked = (value: string) => `[secret ${fingerprint(value)}]`;
+// Keys keep the fast SHA-256 fingerprint; tokens and passwords get the slow (scrypt) one.
+const masked = (value: string) =>
+  `[secret ${/^(0x)?[0-9a-fA-F]{64}(01)?$/.test(value) ? fingerprint(value) : guessableFingerprint(value)}]`;
 
 describe('SecretRegistry.add / mask', () => {
+  test('a token is masked with the slow fingerprint, not a SHA-256 prefix a dictionary could match', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('satoshi2024');
+    const text = secrets.mask('rpcpassword=satoshi2024');
+    const sha256Prefix = createHash('sha256').update('satoshi2024').digest('hex').slice(0, 8);
+    assert.ok(!text.includes(sha256Prefix), text);
+    assert.equal(text, `rpcpassword=[secret ${guessableFingerprint('satoshi2024')}]`);
+    assert.ok(!text.includes('satoshi2024'));
+  });
+
+  test('a key is still masked with the SHA-256 prefix (stable with earlier reports)', () => {
+    const secrets = new SecretRegistry();
+    secrets.add(KEY_HEX);
+    const sha256Prefix = createHash('sha256').update(KEY_HEX).digest('hex').slice(0, 8);
+    assert.equal(secrets.mask(KEY_HEX), `[secret ${sha256Prefix}]`);
+  });
+
   test('a registered value is replaced by its fingerprint everywhere it appears', () => {
     const secrets = new SecretRegistry();
     secrets.add('hunter2-password');

@@ -70,6 +70,13 @@ export function buildCorpus(): Corpus {
   plant('root/signer.key', [`${key()}01`], [[1, 'stacks-private-key']]);
   plant('srv/helm/values.yaml', ['signer:', `  private_key: "0x${key()}"`], [[2, 'stacks-private-key']]);
   plant('tmp/run.sh', [`stacks-signer --stacks-private-key=${key()}`], [[1, 'stacks-private-key']]);
+  // Natural names without --key-from: SIGNER_KEY (0x, 66 hex) in a shell profile, a bare `key =` holding the 66-hex form.
+  plant(
+    'home/op/.profile',
+    ['umask 077', `export SIGNER_KEY=0x${key()}01`, 'export PATH=$HOME/bin:$PATH'],
+    [[2, 'stacks-private-key']],
+  );
+  plant('opt/signer/wallet.toml', ['[wallet]', 'label = "signer"', `key = "${key()}01"`], [[3, 'stacks-private-key']]);
   // A key whose first byte is zero is still a key (1 ≤ k < n over the full 32 bytes).
   const leadingZero = `00${key().slice(2)}`;
   values.push(leadingZero);
@@ -223,6 +230,14 @@ export function buildCorpus(): Corpus {
     ),
     'opt/stacking/stack.env': `SIGNER_KEY=${publicKeyEndingIn01()}\nsigning-key: ${publicKeyEndingIn01()}\n`,
     'opt/stacking/pubkey.txt': `${publicKeyEndingIn01()}\n`,
+    // `signing_key` is the stacker set's public-key field, even when the value ends 01 and sits in a TOML file.
+    'var/lib/signer/cycle.toml': `[[signers]]\nsigning_key = "${publicKeyEndingIn01()}"\nweight = 1\n`,
+    // A bare `key` holding a 64-hex digest in a lockfile-like file, and a public key under `key`.
+    'web/deps.lock': Array.from(
+      { length: 10 },
+      (_, i) => `[[entry]]\nname = "dep-${i}"\nkey = "${hex(32)}"\nintegrity = "sha256-${hex(32)}"\n`,
+    ).join('\n'),
+    'etc/peers.toml': `[[peer]]\nkey = "${publicKeyEndingIn01()}"\n`,
     'etc/digests.toml': `private_key_sha256 = "${hex(32)}"\nseed_md5 = "${hex(32)}"\nsigner_keys:\n  - ${publicKeyEndingIn01()}\n`,
     'etc/accepted.toml': `stacks_private_key = "${randomKeyHex()}" # signer-opsec:allow documented test key\n`,
   };

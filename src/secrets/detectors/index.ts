@@ -8,8 +8,9 @@ export const DETECTORS: readonly DetectorInfo[] = [
     severity: 'critical',
     description:
       'A secp256k1 private key as Stacks writes it (64 hex, or 66 ending 01; optional 0x; any case) assigned to a ' +
-      'key name (stacks_private_key, private_key, mining_key, seed, SIGNER_PRIVATE_KEY, --private-key) or, bare, ' +
-      'the 66-hex form standing alone on its line. The scalar is checked (1 ≤ k < n).',
+      'key name (stacks_private_key, private_key, mining_key, seed, SIGNER_PRIVATE_KEY, SIGNER_KEY, --private-key), ' +
+      'the 66-hex form under a bare `key` name, or the 66-hex form standing alone on its line. The scalar is ' +
+      'checked (1 ≤ k < n); a valid compressed public key (stacker-set signing_key) is not taken unless the name says private.',
     help: 'Move the key out of this file (only the signer config, mode 0600, should hold it). If it was ever shared or committed, rotate it.',
   },
   {

@@ -8,9 +8,12 @@ import type { DetectInput, Hit } from './types.js';
 // Exactly 64 or 66 hex characters (optional 0x), not part of a longer word: a 40/128-hex id or a hash run never matches.
 const CANDIDATE = /(?<![0-9A-Za-z_])(?:0[xX])?([0-9a-fA-F]{64}(?:01)?)(?![0-9A-Za-z_])/g;
 
-// Names that say "private key" (after normaliseName): stacks_private_key, PRIVATE_KEY, mining_key, seed, --private-key...
-// Not `signing_key`/`signer-key`: in Stacks those are PUBLIC keys (stacker-set `signing_key`, stack-stx `signer-key`).
-const KEY_NAME = /privatekey|privkey|secretkey|miningkey|stackskey|seed/;
+// Names that say "private key" (after normaliseName): stacks_private_key, PRIVATE_KEY, mining_key, seed, --private-key,
+// SIGNER_KEY / signer_key (how operators name the signer's key in env files). Not `signing_key`: that is the stacker
+// set's PUBLIC key field; a public key under `signer_key` (stack-stx `--signer-key`) is caught by the on-curve guard.
+const KEY_NAME = /privatekey|privkey|secretkey|miningkey|stackskey|signerkey|seed/;
+// A bare `key` name is too common (lockfile checksums, cache keys) to trust alone: only the 66-hex form ending 01.
+const BARE_KEY_NAME = 'key';
 // ...unless they say it is about something derived from the key or a digest: private_key_hash, private_key_sha256.
 // `sha` only as a digest name (sha, sha256, shasum), so `shared_secret_key` still counts.
 const NOT_KEY_NAME = /hash|digest|checksum|sum$|sha(?:\d+|sum|$)|md5|fingerprint|public|pubkey|address|addr|txid|id$/;
@@ -62,6 +65,8 @@ function keyContext(input: DetectInput, start: number, token: string, hex: strin
   }
   let why: string | undefined;
   if (name !== undefined && isKeyName(name)) why = `assigned to "${name}"`;
+  else if (name !== undefined && hex.length === 66 && normaliseName(name) === BARE_KEY_NAME)
+    why = `assigned to "${name}"`;
   // Bare, only the compressed form standing alone on its line (a key file, a pasted key): hashes are never 66 hex.
   else if (hex.length === 66 && valueOnly === token) why = 'standing alone on its line';
   if (why === undefined) return undefined;
