@@ -168,7 +168,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
   }
   const engine = await discoverContainers(target, options.dockerInspect);
   const compose = await discoverCompose(target, composeFileListsOf(engine.services));
-  notes.push(...compose.problems, ...engine.notes);
+  notes.push(...compose.unreadable, ...compose.problems, ...engine.notes);
   const containers = [...compose.services, ...engine.services];
   for (const container of containers) registerContainerSecrets(secrets, container);
 
@@ -216,7 +216,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
     return readConfig(target, fallback, parse);
   };
 
-  const discovery: Discovery = { notes, containers };
+  const discovery: Discovery = { notes, containers, incomplete: compose.unreadable };
   const signerLocation = await locate('signer', options.signerConfig);
   if (signerLocation) {
     const config = await readServiceConfig('signer', signerLocation, parseSignerConfig);

@@ -235,7 +235,7 @@ describe('discover: well-known paths', () => {
 
   test('nothing anywhere: no signer, no node, no notes', async () => {
     const { discovery } = await discoverIn({ 'etc/hostname': 'empty\n' });
-    assert.deepEqual(discovery, { notes: [], containers: [] });
+    assert.deepEqual(discovery, { notes: [], containers: [], incomplete: [] });
   });
 });
 

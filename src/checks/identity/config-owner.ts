@@ -5,7 +5,7 @@ import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
 import type { FileStat } from '../../target/types.js';
 import { canAccess, type Principal } from '../access.js';
-import { at } from '../common.js';
+import { absent, at } from '../common.js';
 import type { ServiceUser } from '../service-user.js';
 import { describeAccount, primaryGid, serviceAccount, servicePrincipal } from './accounts.js';
 
@@ -134,8 +134,9 @@ export default defineCheck({
   ],
   messages,
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    if (!signer && !node) return { notApplicable: 'no signer or stacks-node found on the target' };
+    const discovery = await ctx.discovery();
+    const { signer, node } = discovery;
+    if (!signer && !node) return absent(discovery, 'no signer or stacks-node found on the target');
     return true;
   },
   async run(ctx, report) {

@@ -3,7 +3,7 @@ import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
-import { at, NO_SIGNER, octal } from '../common.js';
+import { absent, at, NO_SIGNER, octal } from '../common.js';
 import { serviceEnvironment } from '../service-environment.js';
 import { serviceProcesses } from '../service-user.js';
 import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from './secret-values.js';
@@ -56,8 +56,8 @@ export default defineCheck({
     nothingToExamine: 'No unit or container environment to examine, and no live processes (offline target).',
   },
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    return signer || node ? true : { notApplicable: NO_SIGNER };
+    const discovery = await ctx.discovery();
+    return discovery.signer || discovery.node ? true : absent(discovery, NO_SIGNER);
   },
   async run(ctx, report) {
     const discovery = await ctx.discovery();
