@@ -6,7 +6,7 @@ import { runCheckDetailed } from '../../../src/engine/runner.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import type { ProcessInfo } from '../../../src/target/types.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { composedEngineHost, signerComposeFile } from '../../support/docker-hosts.js';
+import { composedEngineHost, inspectRecord, signerComposeFile } from '../../support/docker-hosts.js';
 import { signerHost } from '../../support/hosts.js';
 import { type FileSpec, materialiseFiles } from '../../support/materialise.js';
 import { composeSigner, serviceHost } from '../../support/service-hosts.js';
@@ -48,6 +48,13 @@ runCheckCases(check, {
         { 'etc/systemd/system/stacks-signer.service.d/reset.conf': '[Service]\nUser=\n' },
       ),
       messages: ['unitNoUser'],
+    },
+    {
+      name: 'the unit is fine but a --docker-inspect signer container runs as root',
+      files: serviceHost({ signer: ['User=stacks-signer'] }),
+      options: { dockerInspect: { source: '/tmp/inspect.json', records: [inspectRecord({ user: '0' })] } },
+      messages: ['containerRoot'],
+      verify: ({ result }) => assert.match(result.message, /container stacks-signer-1 runs the signer as "0"/),
     },
     { name: 'compose without user:', files: composeSigner(undefined), messages: ['containerNoUser'] },
     { name: 'compose user: root', files: composeSigner('root'), messages: ['containerRoot'] },
