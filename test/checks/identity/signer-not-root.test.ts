@@ -54,7 +54,7 @@ runCheckCases(check, {
       files: serviceHost({ signer: ['User=stacks-signer'] }),
       options: { dockerInspect: { source: '/tmp/inspect.json', records: [inspectRecord({ user: '0' })] } },
       messages: ['containerRoot'],
-      verify: ({ result }) => assert.match(result.message, /container stacks-signer-1 runs the signer as "0"/),
+      verify: ({ result }) => assert.match(result.message, /container signer runs the signer as "0", which is root/),
     },
     { name: 'compose without user:', files: composeSigner(undefined), messages: ['containerNoUser'] },
     { name: 'compose user: root', files: composeSigner('root'), messages: ['containerRoot'] },
