@@ -64,6 +64,8 @@ export default defineCheck({
     const secrets = knownSecrets(discovery);
     const users = await ctx.users();
     const examined: string[] = [];
+    // Compose services of one project share their .env (and may share an env_file): one finding per file and variable.
+    const reportedFileVariables = new Set<string>();
     let findings = 0;
     for (const service of [discovery.signer, discovery.node]) {
       if (!service) continue;
@@ -71,7 +73,7 @@ export default defineCheck({
       const { variables, files } = await serviceEnvironment(ctx, service);
       if (service.unit) examined.push(`${label} Environment=/ExecStart`);
       if (service.container) examined.push(`${label} environment:/command:`);
-      for (const file of files) if (file.stat) examined.push(file.path);
+      for (const file of files) if (file.stat && !examined.includes(file.path)) examined.push(file.path);
       for (const variable of variables) {
         const finding = classifyVariable(variable.name, variable.value, secrets);
         if (!finding) continue;
@@ -83,6 +85,9 @@ export default defineCheck({
           findings += 1;
           report.fail('composeEnvironment', { service: label, name: variable.name, why: finding.why }, evidence);
         } else {
+          const key = `${variable.file}\u0000${variable.name}`;
+          if (reportedFileVariables.has(key)) continue;
+          reportedFileVariables.add(key);
           const stat = files.find((file) => file.path === variable.file)?.stat;
           if (stat && (stat.mode & 0o077) !== 0) {
             findings += 1;
