@@ -31,11 +31,14 @@ async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Repor
   const unit = signer.unit!.name;
   if (!account) return;
   if (account.dynamic) return report.pass('unitDynamic', { unit }, account.evidence);
-  const written = signer.unit!.effective.get('Service', 'User');
-  if (!written) return report.fail('unitNoUser', { unit }, account.evidence);
-  if (account.isRoot) return report.fail('unitRoot', { unit, user: written.value }, account.evidence);
-  if (account.uid === undefined) return report.warn('unitUnknownUser', { unit, user: written.value }, account.evidence);
-  report.pass('unitUser', { unit, user: account.name ?? written.value, uid: account.uid }, account.evidence);
+  const written = signer.unit!.effective.get('Service', 'User')?.value;
+  // DynamicUser=yes resolved to a static user of its name: that user, whether or not User= names it.
+  const staticDynamic = signer.unit!.effective.bool('Service', 'DynamicUser') === true ? account.name : undefined;
+  const user = written ?? staticDynamic;
+  if (!user) return report.fail('unitNoUser', { unit }, account.evidence);
+  if (account.isRoot) return report.fail('unitRoot', { unit, user }, account.evidence);
+  if (account.uid === undefined) return report.warn('unitUnknownUser', { unit, user }, account.evidence);
+  report.pass('unitUser', { unit, user: account.name ?? user, uid: account.uid }, account.evidence);
 }
 
 async function judgeContainer(
@@ -69,7 +72,7 @@ export default defineCheck({
     '',
     'What is read: the effective systemd unit (drop-ins applied): `User=` must be set and resolve to a uid other than 0',
     "through the target's /etc/passwd (an unset `User=` runs a system unit as root); `DynamicUser=yes` passes (systemd",
-    'allocates a transient unprivileged uid). A compose service must set `user:` to a non-root uid or name: the official',
+    'allocates a transient unprivileged uid; a static user of its name, `User=` or else the unit name, is used instead when the passwd has one). A compose service must set `user:` to a non-root uid or name: the official',
     '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. Containers the engine records (its state',
     'under `/var/lib/docker/containers`, a `--docker-inspect` file, or the live engine) are read the same way, from',
     '`Config.User`; a container compose created is judged both from its compose files and from the engine record, since',
