@@ -1,5 +1,5 @@
 // What many controls need: the discovered services, their parsed configs, and evidence pointing at a file.
-import type { ConfigState, NodeService, SignerService } from '../discovery/types.js';
+import type { ConfigState, Discovery, NodeService, SignerService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
 import type { Applicability } from '../engine/define-check.js';
 import { CheckError } from '../engine/errors.js';
@@ -12,31 +12,47 @@ export function at(file: string | undefined, line: number | undefined, detail: s
   return { ...(file ? { file } : {}), ...(line ? { line } : {}), detail };
 }
 
+/**
+ * Nothing of the kind was found: not applicable, unless discovery could not read a file that may define it (a
+ * compose file that does not parse). Then the audit is incomplete and the control reports an error saying where.
+ */
+export function absent(discovery: Pick<Discovery, 'incomplete'>, reason: string): Applicability {
+  const unread = discovery.incomplete ?? [];
+  if (unread.length > 0) {
+    throw new CheckError(`${unread.join('; ')}; a signer or node may be defined there (${reason})`);
+  }
+  return { notApplicable: reason };
+}
+
 export async function appliesToSigner(ctx: AuditContext): Promise<Applicability> {
-  return (await ctx.discovery()).signer ? true : { notApplicable: NO_SIGNER };
+  const discovery = await ctx.discovery();
+  return discovery.signer ? true : absent(discovery, NO_SIGNER);
 }
 
 export async function appliesToNode(ctx: AuditContext): Promise<Applicability> {
-  return (await ctx.discovery()).node ? true : { notApplicable: NO_NODE };
+  const discovery = await ctx.discovery();
+  return discovery.node ? true : absent(discovery, NO_NODE);
 }
 
 /** Host-wide network controls matter on a host that runs a signer or its node. */
 export async function appliesToSignerOrNode(ctx: AuditContext): Promise<Applicability> {
-  const { signer, node } = await ctx.discovery();
-  return signer || node ? true : { notApplicable: NO_SIGNER };
+  const discovery = await ctx.discovery();
+  return discovery.signer || discovery.node ? true : absent(discovery, NO_SIGNER);
 }
 
 /** Applies when a signer config path is known, whatever state the file is in. */
 export async function appliesToSignerConfig(ctx: AuditContext): Promise<Applicability> {
-  const { signer } = await ctx.discovery();
-  if (!signer) return { notApplicable: NO_SIGNER };
+  const discovery = await ctx.discovery();
+  const { signer } = discovery;
+  if (!signer) return absent(discovery, NO_SIGNER);
   if (signer.config.status === 'unknown') return { notApplicable: signer.config.reason };
   return true;
 }
 
 export async function appliesToNodeConfig(ctx: AuditContext): Promise<Applicability> {
-  const { node } = await ctx.discovery();
-  if (!node) return { notApplicable: NO_NODE };
+  const discovery = await ctx.discovery();
+  const { node } = discovery;
+  if (!node) return absent(discovery, NO_NODE);
   if (node.config.status === 'unknown') return { notApplicable: node.config.reason };
   return true;
 }

@@ -32,6 +32,16 @@ export async function serviceProcesses(ctx: AuditContext, role: Service['role'])
 }
 
 /**
+ * The name systemd gives a DynamicUser= without User=: the unit name's prefix (core/unit.c user_from_unit_name(),
+ * "stacks-signer.service" → "stacks-signer"). A prefix that is no valid user name gets a hashed `_du…` name, which no
+ * passwd entry holds: those are left undefined here.
+ */
+export function dynamicUserName(unitName: string): string | undefined {
+  const prefix = unitName.replace(/@.*$/, '').replace(/\.[^.]*$/, '');
+  return /^[a-zA-Z_][a-zA-Z0-9_-]{0,30}$/.test(prefix) ? prefix : undefined;
+}
+
+/**
  * Unit `User=` (unset means root for a system unit), compose `user:` (unset means root: the official images
  * have no USER), else the uid of the live process. Undefined when nothing tells.
  */
@@ -56,6 +66,25 @@ export async function serviceUser(ctx: AuditContext, service: Service): Promise<
     const { effective, path } = service.unit;
     if (effective.bool('Service', 'DynamicUser') === true) {
       const assignment = effective.get('Service', 'DynamicUser');
+      const written = effective.get('Service', 'User')?.value;
+      const name = written ?? dynamicUserName(service.unit.name);
+      const entry = name === undefined ? undefined : users.user(name);
+      if (entry) {
+        // systemd uses a static user of the dynamic user's name instead of allocating one (systemd.exec DynamicUser=).
+        return {
+          name: entry.name,
+          uid: entry.uid,
+          gid: entry.gid,
+          isRoot: entry.uid === 0,
+          dynamic: false,
+          source: 'unit',
+          evidence: at(
+            assignment?.file,
+            assignment?.line,
+            `DynamicUser=yes, but ${entry.name} is a static user (uid ${entry.uid}) in the target's passwd: systemd runs the unit as that user`,
+          ),
+        };
+      }
       return {
         name: effective.get('Service', 'User')?.value,
         uid: undefined,

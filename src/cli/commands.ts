@@ -61,7 +61,18 @@ export function readDockerInspect(path: string): DockerInspectInput {
   }
   const records = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : undefined;
   if (!records) throw new UsageError(`--docker-inspect ${path}: expected the JSON array docker inspect prints`);
+  // A file of something else (an engine config, a compose file as JSON) would otherwise audit no container, silently.
+  const notContainer = records.findIndex((record) => !isObject(record) || !isObject(record.Config));
+  if (notContainer !== -1) {
+    throw new UsageError(
+      `--docker-inspect ${path}: entry ${notContainer} is not a container record (no "Config" object); expected the output of docker inspect`,
+    );
+  }
   return { source: path, records };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function useColor(flags: { color?: boolean; 'no-color'?: boolean }, toFile: boolean): boolean {

@@ -66,6 +66,8 @@ export interface ComposeService {
 export interface ComposeDiscovery {
   services: ComposeService[];
   problems: string[];
+  /** Compose files found that could not be read or parsed: a signer or node may be defined in them. */
+  unreadable: string[];
 }
 
 /** Substitutes `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR` and `$$` as compose does. */
@@ -202,7 +204,9 @@ async function findComposeProjects(target: Target): Promise<string[][]> {
     const override = OVERRIDE_NAMES.find((name) => files.has(name));
     for (const { name, type } of entries) {
       const path = `${dir}/${name}`;
-      if (type === 'file' && COMPOSE_NAME.test(name)) projects.push(override ? [path, `${dir}/${override}`] : [path]);
+      // A symlink (even a dangling one or a loop) is kept: reading it either works or is reported as unreadable.
+      if ((type === 'file' || type === 'symlink') && COMPOSE_NAME.test(name))
+        projects.push(override ? [path, `${dir}/${override}`] : [path]);
       else if (type === 'dir' && depth < SEARCH_DEPTH && name !== 'node_modules' && name !== '.git')
         await walk(path, depth + 1);
     }
@@ -232,16 +236,25 @@ export function containerConfigPath(service: ComposeService): string | undefined
   return service.role === 'signer' ? SIGNER_IMAGE_DEFAULT_CONFIG : undefined;
 }
 
-/** Why a compose file could not be read, without quoting it: YAML messages can carry document text (an alias name). */
-function composeErrorReason(error: unknown): string {
-  if (error instanceof TargetError) return error.message;
+/**
+ * Where and why a compose file could not be read, without quoting it: YAML messages can carry document text (an
+ * alias name), and the file may hold secrets.
+ */
+function composeError(path: string, error: unknown): { where: string; reason: string } {
+  if (error instanceof TargetError) {
+    const prefix = `${path}: `;
+    return {
+      where: path,
+      reason: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message,
+    };
+  }
   const { code, linePos } = error as { code?: unknown; linePos?: { line: number; col: number }[] };
   const at = linePos?.[0];
   if (typeof code === 'string' && at) {
-    return `YAML ${code.toLowerCase().replace(/_/g, ' ')} at line ${at.line}, column ${at.col}`;
+    return { where: `${path}:${at.line}:${at.col}`, reason: `YAML ${code.toLowerCase().replace(/_/g, ' ')}` };
   }
   // The library throws a ReferenceError for an undefined or runaway alias.
-  return error instanceof ReferenceError ? 'YAML alias error' : 'not valid YAML';
+  return { where: path, reason: error instanceof ReferenceError ? 'YAML alias error' : 'not valid YAML' };
 }
 
 /**
@@ -255,6 +268,7 @@ export async function discoverCompose(
 ): Promise<ComposeDiscovery> {
   const services: ComposeService[] = [];
   const problems: string[] = [];
+  const unreadable: string[] = [];
   const projects = await findComposeProjects(target);
   const covered = new Set(projects.flat());
   const labelled = new Set<string>();
@@ -265,7 +279,7 @@ export async function discoverCompose(
     labelled.add(key);
     projects.push(normalised);
   }
-  if (projects.length === 0) return { services, problems };
+  if (projects.length === 0) return { services, problems, unreadable };
   // The YAML parser is the largest module we load: only when there is a compose file to read.
   const { parse: parseYaml } = await import('yaml');
   for (const files of projects) {
@@ -282,7 +296,8 @@ export async function discoverCompose(
         read.push(path);
       } catch (error) {
         const role = path === file ? '' : ` (merged over ${file})`;
-        problems.push(`${path}${role}: not a readable compose file (${composeErrorReason(error)})`);
+        const { where, reason } = composeError(path, error);
+        unreadable.push(`compose file ${where}${role} could not be read or parsed: ${reason}`);
         // Without its base an override is a fragment: nothing to audit.
         if (path === file) break;
       }
@@ -321,5 +336,5 @@ export async function discoverCompose(
       });
     }
   }
-  return { services, problems };
+  return { services, problems, unreadable };
 }

@@ -168,7 +168,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
   }
   const engine = await discoverContainers(target, options.dockerInspect);
   const compose = await discoverCompose(target, composeFileListsOf(engine.services));
-  notes.push(...compose.problems, ...engine.notes);
+  notes.push(...compose.unreadable, ...compose.problems, ...engine.notes);
   const containers = [...compose.services, ...engine.services];
   for (const container of containers) registerContainerSecrets(secrets, container);
 
@@ -184,9 +184,14 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
     if (unitMatch)
       return { source: 'unit' as const, configPath: unitMatch.configPath, unitMatch, container: undefined };
     const wellKnown = await firstExisting(target, WELL_KNOWN_CONFIGS[role]);
+    const containerConfig = container ? configFromContainer(container) : undefined;
+    if (wellKnown && container && containerConfig === wellKnown) {
+      // The compose service is what runs it; that its bind mount sits at a well-known path is a coincidence.
+      notes.push(`the ${role} container ${container.name} mounts its config from the well-known path ${wellKnown}`);
+      return { source: 'compose' as const, configPath: wellKnown, unitMatch, container };
+    }
     if (wellKnown) return { source: 'well-known' as const, configPath: wellKnown, unitMatch, container };
-    if (container)
-      return { source: 'compose' as const, configPath: configFromContainer(container), unitMatch, container };
+    if (container) return { source: 'compose' as const, configPath: containerConfig, unitMatch, container };
     return undefined;
   };
 
@@ -216,7 +221,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
     return readConfig(target, fallback, parse);
   };
 
-  const discovery: Discovery = { notes, containers };
+  const discovery: Discovery = { notes, containers, incomplete: compose.unreadable };
   const signerLocation = await locate('signer', options.signerConfig);
   if (signerLocation) {
     const config = await readServiceConfig('signer', signerLocation, parseSignerConfig);

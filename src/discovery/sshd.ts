@@ -9,6 +9,7 @@ import {
   type SshdEffective,
   sshdTestSpec,
 } from '../parsers/sshd-config.js';
+import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 
 // The effective sshd configuration (controls.md, family ssh): live from `sshd -T -C ...`, which is the truth of
@@ -25,10 +26,18 @@ export const PROBE_CONNECTION: SshdConnection = {
   addr: '203.0.113.1',
 };
 
+export interface SshdIncludeFailure {
+  file: string;
+  line: number;
+  message: string;
+}
+
 export interface SshdFacts {
   /** sshd is installed or configured on the target. */
   present: boolean;
   mainPath: string;
+  /** Includes sshd cannot follow (unreadable file, symlink loop, runaway recursion), with file:line and why. */
+  includeFailures: SshdIncludeFailure[];
   /** The parsed files (also used live, for file/line evidence and Match inspection). */
   config?: SshdConfig;
   /** The settings for one connection: `sshd -T` live, the parser offline. */
@@ -37,15 +46,43 @@ export interface SshdFacts {
   ): Promise<{ settings: SshdEffective; source: 'sshd -T' | 'parser'; note?: string }>;
 }
 
-function sourceOver(target: Target) {
+/** The parser's view of the target; why each file could not be read is kept for the report. */
+function sourceOver(target: Target, readErrors: Map<string, string>) {
   return {
-    readText: (path: string) => target.readText(path).catch(() => undefined),
+    readText: (path: string) =>
+      target.readText(path).catch((error: unknown) => {
+        readErrors.set(path, error instanceof Error ? error.message : String(error));
+        return undefined;
+      }),
     glob: (pattern: string) =>
       expandGlob(pattern, {
         readDir: (path) => target.readDir(path).catch(() => undefined),
-        exists: async (path) => (await target.stat(path).catch(() => undefined)) !== undefined,
+        // glob(3) checks a literal path with lstat: a dangling link or a symlink loop matches, and sshd then fails
+        // to open it. Only "not there" is no match.
+        exists: async (path) =>
+          (await target
+            .lstat(path)
+            .catch((error: unknown) => (error instanceof TargetError ? error.code !== 'ENOENT' : true))) !== undefined,
       }),
   };
+}
+
+/** Include problems as sentences with where and why: sshd refuses to start over any of them. */
+function includeFailures(
+  config: SshdConfig | undefined,
+  readErrors: ReadonlyMap<string, string>,
+): SshdIncludeFailure[] {
+  return (config?.problems ?? [])
+    .filter((problem) => problem.include)
+    .map((problem) => {
+      const included = /^Include (.+): cannot be read$/.exec(problem.message)?.[1];
+      const why = included ? readErrors.get(included) : undefined;
+      return {
+        file: problem.file,
+        line: problem.line,
+        message: `${problem.file}:${problem.line}: ${problem.message}${why ? ` (${why})` : ''}; sshd refuses to start with this configuration`,
+      };
+    });
 }
 
 export async function loadSshd(target: Target): Promise<SshdFacts> {
@@ -53,7 +90,8 @@ export async function loadSshd(target: Target): Promise<SshdFacts> {
   let binary = false;
   for (const path of SSHD_BINARIES) binary ||= (await target.stat(path).catch(() => undefined)) !== undefined;
   const present = configStat !== undefined || binary;
-  const config = present ? await loadSshdConfig(sourceOver(target), SSHD_CONFIG) : undefined;
+  const readErrors = new Map<string, string>();
+  const config = present ? await loadSshdConfig(sourceOver(target, readErrors), SSHD_CONFIG) : undefined;
   const cache = new Map<string, ReturnType<SshdFacts['effective']>>();
 
   const evaluate = async (connection: SshdConnection) => {
@@ -95,6 +133,7 @@ export async function loadSshd(target: Target): Promise<SshdFacts> {
   return {
     present,
     mainPath: SSHD_CONFIG,
+    includeFailures: includeFailures(config, readErrors),
     ...(config ? { config } : {}),
     effective(connection = PROBE_CONNECTION) {
       // Groups are not part of the -C spec (sshd looks them up), but the parser's Match Group depends on them.

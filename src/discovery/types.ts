@@ -46,4 +46,9 @@ export interface Discovery {
   containers?: ComposeService[];
   /** What else discovery noticed: extra signers, masked units, unreadable compose files. */
   notes: string[];
+  /**
+   * Where a signer or node may be defined that discovery could not read (a compose file that does not parse, a
+   * symlink loop). When nothing was found elsewhere, the controls that need one report an error, not N/A.
+   */
+  incomplete?: string[];
 }

@@ -38,6 +38,8 @@ export interface SshdLocation {
 
 export interface SshdProblem extends SshdLocation {
   message: string;
+  /** An Include sshd cannot follow (unreadable match, runaway recursion): sshd exits at startup over it. */
+  include?: true;
 }
 
 export interface SshdDirective extends SshdLocation {
@@ -178,13 +180,18 @@ async function parseFile(
         // glob(3) without GLOB_TILDE takes `~` literally, relative to sshd's cwd: treat it as matching nothing.
         const matches = glob.startsWith('/') ? await source.glob(glob) : [];
         if (matches.length > 0 && depth + 1 > MAX_INCLUDE_DEPTH) {
-          problem(line, 'Too many recursive configuration includes');
+          config.problems.push({
+            file: path,
+            line,
+            message: 'Too many recursive configuration includes',
+            include: true,
+          });
           continue;
         }
         for (const match of matches) {
           const included = await source.readText(match);
           if (included === undefined) {
-            problem(line, `Include ${match}: cannot be read`);
+            config.problems.push({ file: path, line, message: `Include ${match}: cannot be read`, include: true });
             continue;
           }
           files.push(await parseFile(source, config, match, included, depth + 1));

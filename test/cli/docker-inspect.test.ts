@@ -47,6 +47,13 @@ describe('audit --docker-inspect FILE', () => {
       [join(dir, 'absent.json'), /--docker-inspect .*absent\.json: does not exist/],
       [secretish, /--docker-inspect .*broken\.json: not valid JSON/],
       [write('scalar.json', '42'), /expected the JSON array docker inspect prints/],
+      [write('object.json', '{"a":1}'), /object\.json: entry 0 is not a container record \(no "Config" object\)/],
+      [write('empty-record.json', '[{}]'), /empty-record\.json: entry 0 is not a container record/],
+      [write('null.json', '[null]'), /null\.json: entry 0 is not a container record/],
+      [
+        write('second.json', `[${JSON.stringify(inspectRecord())}, {"Config": "${TEST_SIGNER_KEY}"}]`),
+        /second\.json: entry 1 is not a container record/,
+      ],
     ];
     for (const [file, expected] of cases) {
       const run = runCli(['audit', '--root', dir, '--docker-inspect', file]);

@@ -150,7 +150,7 @@ describe('discoverCompose: where compose files are found', () => {
   });
 
   test('no compose file at all: nothing found, nothing wrong', async () => {
-    assert.deepEqual(await discover({ 'etc/hostname': 'signer\n' }), { services: [], problems: [] });
+    assert.deepEqual(await discover({ 'etc/hostname': 'signer\n' }), { services: [], problems: [], unreadable: [] });
   });
 });
 
@@ -432,8 +432,8 @@ describe('hostPathOfMount and containerConfigPath', () => {
 describe('discoverCompose: bad files', () => {
   const SECRET = 'c0ffee00deadbeef1234';
 
-  test('malformed YAML is one problem naming the file, without quoting its content; others still load', async () => {
-    const { services, problems } = await discover({
+  test('malformed YAML is one unreadable entry naming the file, without quoting its content; others still load', async () => {
+    const { services, unreadable: problems } = await discover({
       'opt/a/compose.yml': `services:\n  signer:\n    image: stacks-signer\n    environment: AUTH: ${SECRET}\n`,
       'opt/b/compose.yml': `services:\n  signer:\n    environment:\n      AUTH_PASSWORD: *${SECRET}\n`,
       'opt/c/compose.yml': `%YAML ${SECRET}\n---\nservices: {}\n`,
@@ -446,11 +446,14 @@ describe('discoverCompose: bad files', () => {
     );
     assert.equal(problems.length, 4, problems.join('\n'));
     for (const [index, dir] of ['a', 'b', 'c', 'd'].entries()) {
-      assert.match(problems[index]!, new RegExp(`^/opt/${dir}/compose\\.yml: not a readable compose file \\(.+\\)$`));
+      assert.match(
+        problems[index]!,
+        new RegExp(`^compose file /opt/${dir}/compose\\.yml(:\\d+:\\d+)? could not be read or parsed: .+$`),
+      );
       assert.doesNotMatch(problems[index]!, new RegExp(SECRET), problems[index]);
       assert.doesNotMatch(problems[index]!, /\n/);
     }
-    assert.match(problems[0]!, /line 4/, 'says where the error is');
+    assert.match(problems[0]!, /compose\.yml:4:\d+ /, 'says where the error is');
   });
 
   test('YAML warnings are not printed (they quote the document)', async () => {

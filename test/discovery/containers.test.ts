@@ -150,7 +150,9 @@ describe('container discovery', () => {
     assert.equal(discovery.containers?.[0]?.mergedFrom, undefined);
     assert.ok(
       discovery.notes.some((note) =>
-        note.startsWith('/opt/stacks/compose.override.yml (merged over /opt/stacks/compose.yaml): not a readable'),
+        /^compose file \/opt\/stacks\/compose\.override\.yml:\d+:\d+ \(merged over \/opt\/stacks\/compose\.yaml\) could not be read/.test(
+          note,
+        ),
       ),
       discovery.notes.join('\n'),
     );

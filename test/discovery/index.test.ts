@@ -235,7 +235,7 @@ describe('discover: well-known paths', () => {
 
   test('nothing anywhere: no signer, no node, no notes', async () => {
     const { discovery } = await discoverIn({ 'etc/hostname': 'empty\n' });
-    assert.deepEqual(discovery, { notes: [], containers: [] });
+    assert.deepEqual(discovery, { notes: [], containers: [], incomplete: [] });
   });
 });
 
@@ -286,6 +286,22 @@ describe('discover: docker compose', () => {
     assert.equal(discovery.signer?.source, 'compose');
     const config = discovery.signer?.config;
     assert.equal(config?.status === 'ok' && config.path, '/srv/stacks/conf/signer.toml');
+  });
+
+  test('a compose signer whose bind mount is a well-known path is reported as compose, with a note', async () => {
+    const { discovery } = await discoverIn({
+      'etc/stacks/signer/signer-config.toml': signerToml(),
+      'opt/signer/compose.yml':
+        'services:\n  signer:\n    image: blockstack/stacks-signer:3\n    volumes:\n      - /etc/stacks/signer/signer-config.toml:/signer-config.toml:ro\n',
+    });
+    assert.equal(discovery.signer?.source, 'compose');
+    assert.equal(discovery.signer?.container?.name, 'signer');
+    const config = discovery.signer?.config;
+    assert.equal(config?.status === 'ok' && config.path, '/etc/stacks/signer/signer-config.toml');
+    assert.ok(
+      discovery.notes.some((note) => note.includes('well-known path /etc/stacks/signer/signer-config.toml')),
+      discovery.notes.join('\n'),
+    );
   });
 
   test('a unit or a well-known config comes before compose', async () => {

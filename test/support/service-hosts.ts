@@ -1,11 +1,21 @@
 // Fixtures for identity controls: systemd units and compose services running a signer and a node.
-import { BASE_USERS, signerToml } from './hosts.js';
+import { BASE_USERS, PASSWD, signerToml } from './hosts.js';
 import type { FileSpec } from './materialise.js';
 
 export const SIGNER_CONFIG = 'etc/stacks/signer/signer-config.toml';
 export const NODE_CONFIG = 'etc/stacks/node/node-config.toml';
 export const SIGNER_UNIT = 'etc/systemd/system/stacks-signer.service';
 export const NODE_UNIT = 'etc/systemd/system/stacks-node.service';
+
+/**
+ * The base passwd without the named accounts: DynamicUser= units then get a transient user, since systemd only
+ * reuses a static user of the same name.
+ */
+export function passwdWithout(...names: string[]): string {
+  return PASSWD.split('\n')
+    .filter((line) => !names.includes(line.split(':')[0]!))
+    .join('\n');
+}
 
 export const SIGNER_UID = 990;
 export const NODE_UID = 991;

@@ -1,5 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer — the docs pin the signer image by digest (`...:4.0.1@sha256:...`).
+
 import { defineCheck } from '../../engine/define-check.js';
+import { absent } from '../common.js';
 import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 /** The publishers of the official images (stacks-facts.md §5): GitHub's registry, and Docker Hub's `blockstack/`. */
@@ -62,7 +64,10 @@ export default defineCheck({
   async applies(ctx) {
     return (await stacksContainers(ctx)).length > 0
       ? true
-      : { notApplicable: 'no signer or node container found (compose files, docker engine state, --docker-inspect)' };
+      : absent(
+          await ctx.discovery(),
+          'no signer or node container found (compose files, docker engine state, --docker-inspect)',
+        );
   },
   async run(ctx, report) {
     for (const container of await stacksContainers(ctx)) {

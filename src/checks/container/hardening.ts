@@ -1,10 +1,12 @@
 // https://docs.docker.com/engine/security/ — privileges, capabilities and mounts of the signer container.
+
 import { posix } from 'node:path';
 import type { ComposeMount, ComposeService } from '../../discovery/compose.js';
 import { containerConfigPath } from '../../discovery/compose.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { absent } from '../common.js';
 import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 import { parseContainerUser } from '../identity/accounts.js';
 
@@ -200,7 +202,10 @@ export default defineCheck({
   async applies(ctx) {
     return (await stacksContainers(ctx)).some((container) => container.role === 'signer')
       ? true
-      : { notApplicable: 'no signer container found (compose files, docker engine state, --docker-inspect)' };
+      : absent(
+          await ctx.discovery(),
+          'no signer container found (compose files, docker engine state, --docker-inspect)',
+        );
   },
   async run(ctx, report) {
     for (const container of await stacksContainers(ctx)) {

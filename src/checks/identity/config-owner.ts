@@ -5,7 +5,7 @@ import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
 import type { FileStat } from '../../target/types.js';
 import { canAccess, type Principal } from '../access.js';
-import { at } from '../common.js';
+import { absent, at } from '../common.js';
 import type { ServiceUser } from '../service-user.js';
 import { describeAccount, primaryGid, serviceAccount, servicePrincipal } from './accounts.js';
 
@@ -118,7 +118,9 @@ export default defineCheck({
     "The signer config passes when owned by the user the signer runs as, or by root with the signer's primary group",
     "(unit `Group=` if set) as group owner. The node config likewise for the node's user. A service running as root",
     'expects root ownership; a `DynamicUser=yes` service expects root ownership (a transient uid owns nothing at rest: use',
-    "`LoadCredential=` or a static group). Then neither service's user may read the other's config, evaluated as the kernel",
+    "`LoadCredential=` or a static group), unless the target's passwd has a static user of the dynamic user's name",
+    '(`User=`, else the unit name): systemd then runs the unit as that user, and it is judged as one.',
+    "Then neither service's user may read the other's config, evaluated as the kernel",
     'would: owner, group (primary, /etc/group memberships, unit `SupplementaryGroups=`) or other bits, and search permission on',
     "every directory above it. A container's uid without a group is taken to have gid 0, as Docker gives it with the official",
     'images. A config that fails to parse is still checked: its owner matters as much.',
@@ -134,8 +136,9 @@ export default defineCheck({
   ],
   messages,
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    if (!signer && !node) return { notApplicable: 'no signer or stacks-node found on the target' };
+    const discovery = await ctx.discovery();
+    const { signer, node } = discovery;
+    if (!signer && !node) return absent(discovery, 'no signer or stacks-node found on the target');
     return true;
   },
   async run(ctx, report) {

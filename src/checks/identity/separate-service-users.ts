@@ -1,6 +1,6 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — run the stacks-signer as a separate user from the stacks-node.
 import { defineCheck } from '../../engine/define-check.js';
-import { NO_NODE, NO_SIGNER } from '../common.js';
+import { absent, NO_NODE, NO_SIGNER } from '../common.js';
 import { describeAccount, primaryGid, sameAccount, serviceAccount } from './accounts.js';
 
 export default defineCheck({
@@ -36,9 +36,10 @@ export default defineCheck({
     unknown: 'Cannot tell which user the {{role}} runs as (no User= in a unit, no compose user:, no running process).',
   },
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    if (!signer) return { notApplicable: NO_SIGNER };
-    if (!node) return { notApplicable: NO_NODE };
+    const discovery = await ctx.discovery();
+    const { signer, node } = discovery;
+    if (!signer) return absent(discovery, NO_SIGNER);
+    if (!node) return absent(discovery, NO_NODE);
     return true;
   },
   async run(ctx, report) {

@@ -31,11 +31,14 @@ async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Repor
   const unit = signer.unit!.name;
   if (!account) return;
   if (account.dynamic) return report.pass('unitDynamic', { unit }, account.evidence);
-  const written = signer.unit!.effective.get('Service', 'User');
-  if (!written) return report.fail('unitNoUser', { unit }, account.evidence);
-  if (account.isRoot) return report.fail('unitRoot', { unit, user: written.value }, account.evidence);
-  if (account.uid === undefined) return report.warn('unitUnknownUser', { unit, user: written.value }, account.evidence);
-  report.pass('unitUser', { unit, user: account.name ?? written.value, uid: account.uid }, account.evidence);
+  const written = signer.unit!.effective.get('Service', 'User')?.value;
+  // DynamicUser=yes resolved to a static user of its name: that user, whether or not User= names it.
+  const staticDynamic = signer.unit!.effective.bool('Service', 'DynamicUser') === true ? account.name : undefined;
+  const user = written ?? staticDynamic;
+  if (!user) return report.fail('unitNoUser', { unit }, account.evidence);
+  if (account.isRoot) return report.fail('unitRoot', { unit, user }, account.evidence);
+  if (account.uid === undefined) return report.warn('unitUnknownUser', { unit, user }, account.evidence);
+  report.pass('unitUser', { unit, user: account.name ?? user, uid: account.uid }, account.evidence);
 }
 
 async function judgeContainer(
@@ -69,11 +72,13 @@ export default defineCheck({
     '',
     'What is read: the effective systemd unit (drop-ins applied): `User=` must be set and resolve to a uid other than 0',
     "through the target's /etc/passwd (an unset `User=` runs a system unit as root); `DynamicUser=yes` passes (systemd",
-    'allocates a transient unprivileged uid). A compose service must set `user:` to a non-root uid or name: the official',
+    'allocates a transient unprivileged uid; a static user of its name, `User=` or else the unit name, is used instead when the passwd has one). A compose service must set `user:` to a non-root uid or name: the official',
     '`stacks-signer` images have no `USER`, so an unset `user:` runs as root. Containers the engine records (its state',
     'under `/var/lib/docker/containers`, a `--docker-inspect` file, or the live engine) are read the same way, from',
     '`Config.User`; a container compose created is judged both from its compose files and from the engine record, since',
-    'the two can differ (an override file, a compose file edited since `docker compose up`). A `User=` name the passwd does not know is a',
+    'the two can differ (an override file, a compose file edited since `docker compose up`). Every signer found is judged, the unit',
+    'and each signer container alike (a container run beside a unit counts), and the result names the one that runs as root.',
+    'A `User=` name the passwd does not know is a',
     "warning: systemd won't start the unit unless another name service (LDAP, sssd) provides it. On a live host every running",
     '`stacks-signer` process is checked as well, by its real uid, and named by pid: a signer started by hand as root fails',
     'even when the unit is right.',
@@ -98,13 +103,10 @@ export default defineCheck({
     const { signer } = await ctx.discovery();
     if (!signer) return;
     if (signer.unit) await judgeUnit(ctx, signer, report);
-    // Every signer container counts: a compose service and the engine's record of the container it created can
-    // disagree (an override, a file edited since `docker compose up`), and the one that runs is what matters.
-    if (signer.container) {
-      for (const container of await stacksContainers(ctx)) {
-        if (container.role === 'signer') await judgeContainer(ctx, container, report);
-      }
-    }
+    // Every known signer counts, the unit and each container, whichever discovery audits: a compose service and the
+    // engine's record of the container it created can disagree, and a container can run beside a unit. Any as root fails.
+    const containers = (await stacksContainers(ctx)).filter((container) => container.role === 'signer');
+    for (const container of containers) await judgeContainer(ctx, container, report);
 
     const users = await ctx.users();
     const processes = (await serviceProcesses(ctx, 'signer')).filter((process) => process.uid >= 0);
@@ -114,7 +116,7 @@ export default defineCheck({
       else
         report.pass('processUser', { pid: process.pid, user: users.userName(process.uid), uid: process.uid }, evidence);
     }
-    if (!signer.unit && !signer.container && processes.length === 0) {
+    if (!signer.unit && containers.length === 0 && processes.length === 0) {
       report.notEvaluable(ctx.target.live ? 'notRunning' : 'offline');
     }
   },

@@ -6,7 +6,7 @@ import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding } from '../../secrets/types.js';
 import { scanTree, targetTree } from '../../secrets/walk.js';
 import { parsePrivateKeyHexLenient } from '../../stacks/keys.js';
-import { at, NO_SIGNER, octal, parsedConfig } from '../common.js';
+import { absent, at, NO_SIGNER, octal, parsedConfig } from '../common.js';
 
 /**
  * Where copies are left behind while deploying: shell histories, home directories, backups (/var/backups holds dpkg's
@@ -92,8 +92,9 @@ export default defineCheck({
     noKey: 'The signer config holds no valid key to look for ({{reason}}); see keys/key-format.',
   },
   async applies(ctx) {
-    const { signer } = await ctx.discovery();
-    if (!signer) return { notApplicable: NO_SIGNER };
+    const discovery = await ctx.discovery();
+    const { signer } = discovery;
+    if (!signer) return absent(discovery, NO_SIGNER);
     if (signer.config.status === 'unknown') return { notApplicable: signer.config.reason };
     return true;
   },

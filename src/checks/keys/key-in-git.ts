@@ -8,7 +8,7 @@ import { scanGitHistory } from '../../secrets/git/index.js';
 import { withHostGitDir } from '../../secrets/git/target-repo.js';
 import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding, OperatorKey } from '../../secrets/types.js';
-import { at, NO_SIGNER } from '../common.js';
+import { absent, at, NO_SIGNER } from '../common.js';
 
 /** Where operators keep repositories (and etckeeper keeps /etc's): searched, with every user's home. */
 const FIXED_ROOTS = ['/root', '/home', '/opt', '/srv', '/etc', '/var/lib', '/usr/local/src'];
@@ -101,7 +101,8 @@ export default defineCheck({
     unknownKey: 'The signer key is not known, so no repository can be searched for it: {{reason}}.',
   },
   async applies(ctx) {
-    return (await ctx.discovery()).signer ? true : { notApplicable: NO_SIGNER };
+    const discovery = await ctx.discovery();
+    return discovery.signer ? true : absent(discovery, NO_SIGNER);
   },
   async run(ctx, report) {
     const known = await signerKey(ctx);

@@ -4,7 +4,7 @@ import type { Evidence } from '../../engine/types.js';
 import { fingerprint } from '../../stacks/fingerprint.js';
 import { parsePrivateKeyHexLenient, type StacksNetwork, signerIdentity } from '../../stacks/keys.js';
 import { isPublishedPrivateKey } from '../../stacks/published-secrets.js';
-import { at, NO_SIGNER, parsedConfig } from '../common.js';
+import { absent, at, NO_SIGNER, parsedConfig } from '../common.js';
 
 interface KeySource {
   /** "signer stacks_private_key", "node [node] seed", ... */
@@ -42,8 +42,8 @@ export default defineCheck({
     noKeys: 'No key was found to compare (signer key missing, no node seed or mining key).',
   },
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    return signer || node ? true : { notApplicable: NO_SIGNER };
+    const discovery = await ctx.discovery();
+    return discovery.signer || discovery.node ? true : absent(discovery, NO_SIGNER);
   },
   async run(ctx, report) {
     const { signer } = await ctx.discovery();

@@ -3,7 +3,7 @@ import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
-import { at, NO_SIGNER, octal } from '../common.js';
+import { absent, at, NO_SIGNER, octal } from '../common.js';
 import { serviceEnvironment } from '../service-environment.js';
 import { serviceProcesses } from '../service-user.js';
 import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from './secret-values.js';
@@ -56,14 +56,16 @@ export default defineCheck({
     nothingToExamine: 'No unit or container environment to examine, and no live processes (offline target).',
   },
   async applies(ctx) {
-    const { signer, node } = await ctx.discovery();
-    return signer || node ? true : { notApplicable: NO_SIGNER };
+    const discovery = await ctx.discovery();
+    return discovery.signer || discovery.node ? true : absent(discovery, NO_SIGNER);
   },
   async run(ctx, report) {
     const discovery = await ctx.discovery();
     const secrets = knownSecrets(discovery);
     const users = await ctx.users();
     const examined: string[] = [];
+    // Compose services of one project share their .env (and may share an env_file): one finding per file and variable.
+    const reportedFileVariables = new Set<string>();
     let findings = 0;
     for (const service of [discovery.signer, discovery.node]) {
       if (!service) continue;
@@ -71,7 +73,7 @@ export default defineCheck({
       const { variables, files } = await serviceEnvironment(ctx, service);
       if (service.unit) examined.push(`${label} Environment=/ExecStart`);
       if (service.container) examined.push(`${label} environment:/command:`);
-      for (const file of files) if (file.stat) examined.push(file.path);
+      for (const file of files) if (file.stat && !examined.includes(file.path)) examined.push(file.path);
       for (const variable of variables) {
         const finding = classifyVariable(variable.name, variable.value, secrets);
         if (!finding) continue;
@@ -83,6 +85,9 @@ export default defineCheck({
           findings += 1;
           report.fail('composeEnvironment', { service: label, name: variable.name, why: finding.why }, evidence);
         } else {
+          const key = `${variable.file}\u0000${variable.name}`;
+          if (reportedFileVariables.has(key)) continue;
+          reportedFileVariables.add(key);
           const stat = files.find((file) => file.path === variable.file)?.stat;
           if (stat && (stat.mode & 0o077) !== 0) {
             findings += 1;

@@ -8,7 +8,7 @@ import type { Applicability } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { type EffectiveUnit, parseSystemdBoolean, type UnitAssignment } from '../../parsers/systemd-unit.js';
-import { at, NO_SIGNER } from '../common.js';
+import { absent, at, NO_SIGNER } from '../common.js';
 
 export type ProtectSystemValue = 'no' | 'yes' | 'full' | 'strict';
 export type ProtectHomeValue = 'no' | 'yes' | 'read-only' | 'tmpfs';
@@ -132,8 +132,9 @@ export function noUnitReason(service: Service): string {
 }
 
 export async function appliesToSignerUnit(ctx: AuditContext): Promise<Applicability> {
-  const { signer } = await ctx.discovery();
-  if (!signer) return { notApplicable: NO_SIGNER };
+  const discovery = await ctx.discovery();
+  const { signer } = discovery;
+  if (!signer) return absent(discovery, NO_SIGNER);
   return signer.unit ? true : { notApplicable: noUnitReason(signer) };
 }
 

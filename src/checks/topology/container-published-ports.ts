@@ -1,9 +1,11 @@
 // https://docs.docker.com/engine/network/packet-filtering-firewalls/ — published ports are DNATed before the host's INPUT rules.
+
 import type { ComposeService } from '../../discovery/compose.js';
 import type { Discovery } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { type AddressClass, classifyHost, parseHostPort } from '../../net/address.js';
 import { publishesPort } from '../../parsers/container-ports.js';
+import { absent } from '../common.js';
 import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 interface SensitivePort {
@@ -115,7 +117,10 @@ export default defineCheck({
   async applies(ctx) {
     return (await stacksContainers(ctx)).length > 0
       ? true
-      : { notApplicable: 'no signer or node container found (compose files, docker engine state, --docker-inspect)' };
+      : absent(
+          await ctx.discovery(),
+          'no signer or node container found (compose files, docker engine state, --docker-inspect)',
+        );
   },
   async run(ctx, report) {
     const discovery = await ctx.discovery();

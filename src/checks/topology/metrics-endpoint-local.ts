@@ -3,6 +3,7 @@
 import { defineCheck } from '../../engine/define-check.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { appliesToSignerConfig, at, signerConfig } from '../common.js';
+import { inContainerNetwork } from './endpoint-trust.js';
 
 export default defineCheck({
   id: 'topology/metrics-endpoint-local',
@@ -10,7 +11,7 @@ export default defineCheck({
   threats: ['host-compromise'],
   severity: 'medium',
   description:
-    "`metrics_endpoint` serves `/metrics`, `/info` and `/heartbeat` without authentication; `/info` returns the signer's public key, STX address, network and version. Bound to a wildcard or public address, it tells anyone which host holds which signer key (discoverability). Unset, loopback or a private address passes.",
+    "`metrics_endpoint` serves `/metrics`, `/info` and `/heartbeat` without authentication; `/info` returns the signer's public key, STX address, network and version. Bound to a wildcard or public address, it tells anyone which host holds which signer key (discoverability). Unset, loopback or a private address passes. A signer in a compose or docker container with its own network namespace (not `network_mode: host`) sees only that namespace: a wildcard there is a warning, and `topology/container-published-ports` judges what the host publishes.",
   remediation:
     'Bind `metrics_endpoint` to `127.0.0.1:<port>` (scrape locally or through a private network), or remove it.',
   references: ['https://docs.stacks.co/operate/run-a-signer/signer-configuration'],
@@ -21,6 +22,8 @@ export default defineCheck({
       'metrics_endpoint {{value}} is {{kind}}: /info reveals the signer public key and address to anyone who reaches it.',
     malformed: 'metrics_endpoint "{{value}}" is not host:port; the signer will refuse to start.',
     named: 'metrics_endpoint {{value}} binds a host name; check it resolves to a loopback or private address.',
+    containerWildcard:
+      "metrics_endpoint {{value}} binds a wildcard inside the {{container}}'s network namespace; keep port {{port}} unpublished or published on 127.0.0.1 only.",
   },
   applies: appliesToSignerConfig,
   async run(ctx, report) {
@@ -34,6 +37,12 @@ export default defineCheck({
     const kind = classifyHost(hostPort.host);
     if (kind === 'loopback' || kind === 'private') return report.pass('trusted', { value, kind }, evidence);
     if (kind === 'name') return report.warn('named', { value }, evidence);
+    // Inside its own network namespace a wildcard reaches only what the engine publishes: as signer-endpoint-exposure.
+    const { signer } = await ctx.discovery();
+    if (kind === 'wildcard' && inContainerNetwork(signer)) {
+      const container = `${signer?.container?.name ?? 'signer'} container`;
+      return report.warn('containerWildcard', { value, container, port: hostPort.port }, evidence);
+    }
     report.fail(
       'exposed',
       { value, kind: kind === 'wildcard' ? 'a wildcard bind (all interfaces)' : 'a public address' },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import check from '../../../src/checks/identity/config-owner.js';
 import { runCheckCases } from '../../support/check-tester.js';
 import { GROUP, signerHost } from '../../support/hosts.js';
-import { NODE_UID, SIGNER_UID, serviceHost, signerUnit } from '../../support/service-hosts.js';
+import { NODE_UID, passwdWithout, SIGNER_UID, serviceHost, signerUnit } from '../../support/service-hosts.js';
 
 const units = { signer: ['User=stacks-signer'], node: ['User=stacks-node'] };
 const ALICE = 1000;
@@ -36,8 +36,25 @@ runCheckCases(check, {
     },
     {
       name: 'DynamicUser signer with a root-owned config',
-      files: serviceHost({ signer: ['DynamicUser=yes'], signerConfig: { uid: 0, gid: 0, mode: 0o600 } }),
+      files: serviceHost({
+        signer: ['DynamicUser=yes'],
+        signerConfig: { uid: 0, gid: 0, mode: 0o600 },
+        passwd: passwdWithout('stacks-signer'),
+      }),
       messages: ['dynamicRootOwned'],
+    },
+    {
+      name: 'DynamicUser=yes with a static user of the unit name: systemd runs it as that user, who owns the config',
+      files: serviceHost({ signer: ['DynamicUser=yes'] }),
+      messages: ['owned'],
+    },
+    {
+      name: 'DynamicUser=yes and User= reset in a drop-in: the unit name resolves to the static user',
+      files: serviceHost(
+        { signer: ['DynamicUser=yes', 'User=stacks-signer'] },
+        { 'etc/systemd/system/stacks-signer.service.d/reset.conf': '[Service]\nUser=\n' },
+      ),
+      messages: ['owned'],
     },
   ],
   fail: [
@@ -94,7 +111,11 @@ runCheckCases(check, {
     },
     {
       name: 'DynamicUser signer with a config owned by someone',
-      files: serviceHost({ signer: ['DynamicUser=yes'], signerConfig: { uid: ALICE, gid: ALICE } }),
+      files: serviceHost({
+        signer: ['DynamicUser=yes'],
+        signerConfig: { uid: ALICE, gid: ALICE },
+        passwd: passwdWithout('stacks-signer'),
+      }),
       messages: ['wrongOwner'],
     },
   ],

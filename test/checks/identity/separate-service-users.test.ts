@@ -1,7 +1,7 @@
 import check from '../../../src/checks/identity/separate-service-users.js';
 import { runCheckCases } from '../../support/check-tester.js';
 import { GROUP, PASSWD } from '../../support/hosts.js';
-import { composeSigner, serviceHost } from '../../support/service-hosts.js';
+import { composeSigner, passwdWithout, serviceHost } from '../../support/service-hosts.js';
 
 /** The node user's primary group is the signer's group. */
 const SHARED_GROUP_PASSWD = PASSWD.replace('stacks-node:x:991:991:', 'stacks-node:x:991:990:');
@@ -21,12 +21,20 @@ runCheckCases(check, {
     },
     {
       name: 'DynamicUser signer',
-      files: serviceHost({ signer: ['DynamicUser=yes'], node: ['User=stacks-node'] }),
+      files: serviceHost({
+        signer: ['DynamicUser=yes'],
+        node: ['User=stacks-node'],
+        passwd: passwdWithout('stacks-signer'),
+      }),
       messages: ['separate'],
     },
     {
       name: 'two unnamed DynamicUser units',
-      files: serviceHost({ signer: ['DynamicUser=yes'], node: ['DynamicUser=yes'] }),
+      files: serviceHost({
+        signer: ['DynamicUser=yes'],
+        node: ['DynamicUser=yes'],
+        passwd: passwdWithout('stacks-signer', 'stacks-node'),
+      }),
       messages: ['separate'],
     },
     {

@@ -6,10 +6,10 @@ import { runCheckDetailed } from '../../../src/engine/runner.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import type { ProcessInfo } from '../../../src/target/types.js';
 import { runCheckCases } from '../../support/check-tester.js';
-import { composedEngineHost, signerComposeFile } from '../../support/docker-hosts.js';
+import { composedEngineHost, inspectRecord, signerComposeFile } from '../../support/docker-hosts.js';
 import { signerHost } from '../../support/hosts.js';
 import { type FileSpec, materialiseFiles } from '../../support/materialise.js';
-import { composeSigner, serviceHost } from '../../support/service-hosts.js';
+import { composeSigner, passwdWithout, serviceHost } from '../../support/service-hosts.js';
 
 const TOOR =
   'root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nstacks-signer:x:990:990::/var/lib/stacks-signer:/usr/sbin/nologin\n';
@@ -18,7 +18,17 @@ runCheckCases(check, {
   pass: [
     { name: 'User= a system account', files: serviceHost({ signer: ['User=stacks-signer'] }), messages: ['unitUser'] },
     { name: 'numeric User= not in passwd', files: serviceHost({ signer: ['User=4242'] }), messages: ['unitUser'] },
-    { name: 'DynamicUser=yes', files: serviceHost({ signer: ['DynamicUser=yes'] }), messages: ['unitDynamic'] },
+    {
+      name: 'DynamicUser=yes',
+      files: serviceHost({ signer: ['DynamicUser=yes'], passwd: passwdWithout('stacks-signer') }),
+      messages: ['unitDynamic'],
+    },
+    {
+      name: 'DynamicUser=yes with a static user of the unit name',
+      files: serviceHost({ signer: ['DynamicUser=yes'] }),
+      messages: ['unitUser'],
+      verify: ({ result }) => assert.match(result.message, /runs the signer as stacks-signer \(uid 990\)/),
+    },
     {
       name: 'User= set in a drop-in',
       files: serviceHost(
@@ -48,6 +58,13 @@ runCheckCases(check, {
         { 'etc/systemd/system/stacks-signer.service.d/reset.conf': '[Service]\nUser=\n' },
       ),
       messages: ['unitNoUser'],
+    },
+    {
+      name: 'the unit is fine but a --docker-inspect signer container runs as root',
+      files: serviceHost({ signer: ['User=stacks-signer'] }),
+      options: { dockerInspect: { source: '/tmp/inspect.json', records: [inspectRecord({ user: '0' })] } },
+      messages: ['containerRoot'],
+      verify: ({ result }) => assert.match(result.message, /container signer runs the signer as "0", which is root/),
     },
     { name: 'compose without user:', files: composeSigner(undefined), messages: ['containerNoUser'] },
     { name: 'compose user: root', files: composeSigner('root'), messages: ['containerRoot'] },

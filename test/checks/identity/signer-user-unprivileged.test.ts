@@ -4,7 +4,7 @@ import check, { grantCovers } from '../../../src/checks/identity/signer-user-unp
 import type { DetailedResult } from '../../../src/engine/runner.js';
 import { runCheckCases } from '../../support/check-tester.js';
 import { GROUP, PASSWD, signerHost } from '../../support/hosts.js';
-import { composeSigner, SIGNER_UNIT, serviceHost } from '../../support/service-hosts.js';
+import { composeSigner, passwdWithout, SIGNER_UNIT, serviceHost } from '../../support/service-hosts.js';
 
 const signer = (extra = {}, options = {}) => serviceHost({ signer: ['User=stacks-signer'], ...options }, extra);
 const sudoers = (text: string) => ({ 'etc/sudoers': { content: text, mode: 0o440 } });
@@ -32,7 +32,11 @@ runCheckCases(check, {
       files: signer({ 'var/lib/stacks-signer/.ssh/authorized_keys': '' }),
       messages: ['unprivileged'],
     },
-    { name: 'DynamicUser', files: serviceHost({ signer: ['DynamicUser=yes'] }), messages: ['dynamic'] },
+    {
+      name: 'DynamicUser',
+      files: serviceHost({ signer: ['DynamicUser=yes'], passwd: passwdWithout('stacks-signer') }),
+      messages: ['dynamic'],
+    },
     { name: 'container user', files: composeSigner('"990:990"'), messages: ['container'] },
     {
       name: 'shell /bin/false',
@@ -132,7 +136,10 @@ runCheckCases(check, {
     },
     {
       name: 'dynamic user with a privileged supplementary group',
-      files: serviceHost({ signer: ['DynamicUser=yes', 'SupplementaryGroups=docker'] }),
+      files: serviceHost({
+        signer: ['DynamicUser=yes', 'SupplementaryGroups=docker'],
+        passwd: passwdWithout('stacks-signer'),
+      }),
       messages: ['privilegedGroup'],
     },
   ],

@@ -9,6 +9,7 @@ import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import { runCheckCases } from '../../support/check-tester.js';
 import {
   BASE_USERS,
+  composeHost,
   nodeHost,
   SIGNER_CONFIG_PATH,
   serviceUnit,
@@ -148,6 +149,15 @@ runCheckCases(check, {
       name: 'compose .env readable by others',
       files: signerCompose([], { 'opt/signer/.env': `SIGNER_PRIVATE_KEY=${TEST_SIGNER_KEY}\n` }),
       messages: ['exposedFile'],
+    },
+    {
+      name: 'a .env shared by the signer and node services is one finding, not one per service',
+      files: { ...composeHost({}, [], true), 'opt/stacks/.env': `SIGNER_PRIVATE_KEY=${TEST_SIGNER_KEY}\n` },
+      messages: ['exposedFile'],
+      verify: (detailed) => {
+        assert.equal(detailed.items.filter((item) => item.messageId === 'exposedFile').length, 1);
+        revealsNothing(TEST_SIGNER_KEY)(detailed);
+      },
     },
     {
       name: 'compose env_file readable by the group',
