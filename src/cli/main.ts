@@ -1,5 +1,5 @@
 import { COMMANDS } from './command-table.js';
-import { UsageError } from './usage-error.js';
+import { redactSecrets, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
 const HELP = `signer-opsec — OpSec audit for Stacks signer hosts
@@ -116,9 +116,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     const known = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = error instanceof Error ? error.message : String(error);
+    // parseArgs and other errors quote argv too (`Unknown option '--<key>'`): the same masking as UsageError.
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
     process.stderr.write(`signer-opsec: ${message}\n`);
-    if (!known && process.env.SIGNER_OPSEC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!known && process.env.SIGNER_OPSEC_DEBUG && error instanceof Error)
+      process.stderr.write(`${redactSecrets(error.stack ?? '')}\n`);
     return 2;
   }
 }

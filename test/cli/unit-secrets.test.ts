@@ -14,15 +14,16 @@ const PASSWORD = 'hunter2-Planted-Pw-9Xq';
 const EXEC_WORDS = randomMnemonic(24).join(' ');
 const ENV_WORDS = randomMnemonic(12).join(' ');
 
-/** Every 8-character slice of every planted secret (the reviewer's leakcheck rule). */
+/** The reviewer's leakcheck rule: every 8-character slice of a key or password, every 3 adjacent mnemonic words. */
 function assertNothingPlanted(text: string, where: string) {
-  for (const secret of [EXEC_KEY, ENV_KEY, PASSWORD, EXEC_WORDS, ENV_WORDS]) {
-    for (let i = 0; i + 8 <= secret.length; i++) {
-      const slice = secret.slice(i, i + 8);
-      if (/^[a-z ]+$/.test(slice) && slice.trim().split(' ').length < 2) continue; // one English word is not a leak
-      assert.ok(!text.toLowerCase().includes(slice.toLowerCase()), `${where} holds a slice of a planted secret`);
-    }
-  }
+  const lower = text.toLowerCase();
+  const slices: string[] = [];
+  for (const secret of [EXEC_KEY, ENV_KEY, PASSWORD])
+    for (let i = 0; i + 8 <= secret.length; i++) slices.push(secret.slice(i, i + 8).toLowerCase());
+  for (const words of [EXEC_WORDS, ENV_WORDS].map((phrase) => phrase.split(' ')))
+    for (let i = 0; i + 3 <= words.length; i++) slices.push(words.slice(i, i + 3).join(' '));
+  for (const slice of slices)
+    assert.ok(!lower.includes(slice), `${where} holds "${slice}", a slice of a planted secret`);
 }
 
 describe('secrets on a unit command line and in its environment', async () => {
