@@ -16,8 +16,9 @@ Usage:
   signer-opsec keygen --config FILE [--user USER] [--network mainnet|testnet] [--rotate]
                     [--backup KEYSTORE [--passphrase-file FILE]] [--require-offline]
                                    generate a signer key into the config (prints only its public key and address)
-  signer-opsec key show (--config FILE | --keystore FILE) [--format text|json]
+  signer-opsec key show (--config FILE | --keystore FILE [--verify] [--passphrase-file FILE]) [--format text|json]
                                    public key, mainnet/testnet addresses and fingerprint of the signer key
+                                   (a keystore's are its clear metadata unless --verify decrypts and checks them)
   signer-opsec key backup --config FILE --keystore KEYSTORE [--passphrase-file FILE]
                                    write the config's key into a passphrase-encrypted keystore (scrypt + AES-256-GCM)
   signer-opsec key restore --keystore KEYSTORE --config FILE [--user USER] [--network mainnet|testnet]
