@@ -93,20 +93,45 @@ interface PublicFacts {
   fingerprint: string;
   keyForm: '64-hex' | '66-hex';
   network?: StacksNetwork;
+  /** Keystore only: whether the key was decrypted and matched. The metadata alone is unauthenticated. */
+  verified?: boolean;
 }
 
 const SHOW_OPTIONS = {
   config: { type: 'string' },
   keystore: { type: 'string' },
   format: { type: 'string', default: 'text' },
+  'passphrase-file': { type: 'string' },
+  verify: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
-function show(args: string[]): number {
+/** Decrypts the keystore and checks its clear metadata (public key, addresses, fingerprint) against the key. */
+async function verifyKeystore(path: string, keystore: Keystore, passphraseFile: string | undefined): Promise<void> {
+  const passphrase = await obtainPassphrase(passphraseFile, 'decrypt');
+  let configKey: Uint8Array;
+  try {
+    configKey = await decryptKeystore(keystore, passphrase);
+  } catch (error) {
+    if (error instanceof KeystoreError) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
+  try {
+    if (fingerprint(configKey.subarray(0, 32)) !== keystore.fingerprint)
+      throw new UsageError(`${path}: its "fingerprint" does not match the encrypted key; the metadata was changed`);
+  } finally {
+    configKey.fill(0);
+  }
+}
+
+async function show(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: SHOW_OPTIONS, strict: true, allowPositionals: false });
   if ((values.config === undefined) === (values.keystore === undefined))
     throw new UsageError('key show: pass exactly one of --config FILE or --keystore FILE');
   if (values.format !== 'text' && values.format !== 'json')
     throw new UsageError(`--format ${values.format}: expected text or json`);
+  const verify = values.verify || values['passphrase-file'] !== undefined;
+  if (verify && values.keystore === undefined)
+    throw new UsageError('key show: --verify and --passphrase-file apply to --keystore only');
   let facts: PublicFacts;
   if (values.config !== undefined) {
     const { configKey, line, network } = readConfigKey(values.config);
@@ -127,12 +152,14 @@ function show(args: string[]): number {
   } else {
     const path = values.keystore as string;
     const keystore = readKeystoreFile(path);
+    if (verify) await verifyKeystore(path, keystore, values['passphrase-file']);
     facts = {
       source: { kind: 'keystore', path },
       publicKey: keystore.publicKey,
       addresses: { ...keystore.addresses },
       fingerprint: keystore.fingerprint,
       keyForm: keystore.ciphertext.length === 66 ? '66-hex' : '64-hex',
+      verified: verify,
     };
   }
   if (values.format === 'json') {
@@ -147,6 +174,13 @@ function show(args: string[]): number {
     `  mainnet      ${facts.addresses.mainnet}${facts.network === 'mainnet' ? '  (the config network)' : ''}`,
     `  testnet      ${facts.addresses.testnet}${facts.network && facts.network !== 'mainnet' ? `  (the config network: ${facts.network})` : ''}`,
     `  fingerprint  ${facts.fingerprint}`,
+    ...(facts.verified === undefined
+      ? []
+      : [
+          facts.verified
+            ? "  (decrypted with the passphrase: the key matches the keystore's metadata)"
+            : "  (from the keystore's metadata; not verified without the passphrase: pass --verify or --passphrase-file)",
+        ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -1,5 +1,5 @@
 import { COMMANDS } from './command-table.js';
-import { UsageError } from './usage-error.js';
+import { redactSecrets, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
 const HELP = `signer-opsec — OpSec audit for Stacks signer hosts
@@ -16,8 +16,9 @@ Usage:
   signer-opsec keygen --config FILE [--user USER] [--network mainnet|testnet] [--rotate]
                     [--backup KEYSTORE [--passphrase-file FILE]] [--require-offline]
                                    generate a signer key into the config (prints only its public key and address)
-  signer-opsec key show (--config FILE | --keystore FILE) [--format text|json]
+  signer-opsec key show (--config FILE | --keystore FILE [--verify] [--passphrase-file FILE]) [--format text|json]
                                    public key, mainnet/testnet addresses and fingerprint of the signer key
+                                   (a keystore's are its clear metadata unless --verify decrypts and checks them)
   signer-opsec key backup --config FILE --keystore KEYSTORE [--passphrase-file FILE]
                                    write the config's key into a passphrase-encrypted keystore (scrypt + AES-256-GCM)
   signer-opsec key restore --keystore KEYSTORE --config FILE [--user USER] [--network mainnet|testnet]
@@ -116,9 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     const known = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = error instanceof Error ? error.message : String(error);
+    // parseArgs and other errors quote argv too (`Unknown option '--<key>'`): the same masking as UsageError.
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
     process.stderr.write(`signer-opsec: ${message}\n`);
-    if (!known && process.env.SIGNER_OPSEC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!known && process.env.SIGNER_OPSEC_DEBUG && error instanceof Error)
+      process.stderr.write(`${redactSecrets(error.stack ?? '')}\n`);
     return 2;
   }
 }

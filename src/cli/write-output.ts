@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type AtomicWriteOptions, writeFileAtomic as writeAtomic } from '../fs/atomic-write.js';
+import { UsageError } from './usage-error.js';
 
 export type { AtomicWriteOptions } from '../fs/atomic-write.js';
 
@@ -11,5 +14,14 @@ export function writeFileAtomic(
   content: string | Uint8Array,
   modeOrOptions: number | AtomicWriteOptions = 0o644,
 ): void {
+  // Checked up front: a missing directory is a mistake in the command line (exit 2), said in its own words.
+  const directory = dirname(path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    throw new UsageError(`${path}: its directory ${directory} does not exist`);
+  }
+  if (!isDirectory) throw new UsageError(`${path}: ${directory} is not a directory`);
   writeAtomic(path, content, typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions);
 }

@@ -36,7 +36,12 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
   const mode = options.mode ?? 0o644;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // 0600 at creation whatever the final mode: nobody else can open the file in the window before fchmod.
-  const fd = openSync(temp, 'wx', 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+  } catch (error) {
+    throw namingTarget(error, path, temp);
+  }
   try {
     try {
       if (options.uid !== undefined || options.gid !== undefined)
@@ -59,9 +64,22 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
   } catch (error) {
     // e.g. a short write, an unknown owner, or the target is a directory: leave no temp file behind.
     unlinkQuietly(temp);
-    throw error;
+    throw namingTarget(error, path, temp);
   }
   if (options.syncDirectory ?? true) syncDirectory(dirname(path));
+}
+
+/** The temp file's name is ours, not the caller's: errors name the path asked for (code and errno kept). */
+function namingTarget(error: unknown, path: string, temp: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(temp)) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT'
+      ? `its directory ${dirname(path)} does not exist`
+      : code === 'ENOTDIR'
+        ? `${dirname(path)} is not a directory`
+        : (code ?? 'cannot be written');
+  return Object.assign(new Error(`${path}: ${reason}`), { code, errno: (error as NodeJS.ErrnoException).errno });
 }
 
 function unlinkQuietly(path: string): void {

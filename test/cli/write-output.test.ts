@@ -109,7 +109,11 @@ describe('writeFileAtomic', () => {
 
   test('a missing directory fails and creates nothing', () => {
     const dir = freshDir();
-    assert.throws(() => writeFileAtomic(join(dir, 'no', 'such', 'report.txt'), 'x'), { code: 'ENOENT' });
+    // A usage mistake (exit 2) naming the path given, not the temp file.
+    assert.throws(() => writeFileAtomic(join(dir, 'no', 'such', 'report.txt'), 'x'), {
+      name: 'UsageError',
+      message: `${join(dir, 'no', 'such', 'report.txt')}: its directory ${join(dir, 'no', 'such')} does not exist`,
+    });
     assert.deepEqual(readdirSync(dir), []);
   });
 

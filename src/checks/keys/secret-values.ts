@@ -1,6 +1,8 @@
 // Recognises secrets outside the configs (environment, command lines) without keeping or printing them: by the
-// variable's name, by equality with a secret the configs hold, or by the shape of a private key.
+// variable's name, by equality with a secret the configs hold, by the shape of a private key, or as a BIP-39
+// mnemonic with a valid checksum.
 import type { Discovery } from '../../discovery/types.js';
+import { detectMnemonics } from '../../secrets/detectors/bip39-mnemonic.js';
 import { fingerprint } from '../../stacks/fingerprint.js';
 import { looksLikePlaceholder, parsePrivateKeyHexLenient } from '../../stacks/keys.js';
 
@@ -58,7 +60,7 @@ function matchKnown(text: string, secrets: readonly KnownSecret[]): KnownSecret 
 export interface SecretFinding {
   /** Why it counts as a secret; never contains the value. */
   why: string;
-  /** Fingerprint, given only for key-shaped values (256 bits: the fingerprint can't help guess them). */
+  /** Fingerprint, given only for keys and mnemonics (128+ bits: the fingerprint can't help guess them). */
   fingerprint?: string;
 }
 
@@ -80,6 +82,8 @@ export function classifyVariable(
   const withPrint = (why: string): SecretFinding => (print ? { why, fingerprint: print } : { why });
   if (known) return withPrint(`its value is ${known.label}`);
   if (print) return withPrint('its value has the shape of a private key');
+  const mnemonic = mnemonicFinding(trimmed, 'its value is');
+  if (mnemonic) return mnemonic;
   if (SECRET_NAME.test(name) && !FLAG_VALUE.test(trimmed) && !(REFERENCE_NAME.test(name) && trimmed.startsWith('/'))) {
     return { why: 'its name says it holds a secret' };
   }
@@ -112,5 +116,48 @@ export function findInArgv(
     );
     if (embedded) return { why: `${embedded.label} is inside an argument` };
   }
-  return undefined;
+  // Joined, because a mnemonic is as often one quoted argument as 12–24 separate ones.
+  return mnemonicFinding(argv.slice(1).join(' '), 'an argument is');
+}
+
+function mnemonicFinding(text: string, subject: string): SecretFinding | undefined {
+  const hit = detectMnemonics({ text, file: '' })[0];
+  if (!hit) return undefined;
+  const words = hit.canonicalValue.split(' ').length;
+  return { why: `${subject} a ${words}-word BIP-39 mnemonic`, fingerprint: fingerprint(hit.canonicalValue) };
+}
+
+const KEY_RUN = /(?<![0-9A-Za-z])(0x)?[0-9a-fA-F]{64}(01)?(?![0-9A-Za-z])/g;
+/** `--password X`, `--auth-token=X`: the value after a secret-named flag (not `--password-file`). */
+const SECRET_FLAG =
+  /(?<![\w-])(--?[\w-]*(?:password|passwd|passphrase|token|secret|private[_-]?key|seed|mnemonic|auth)(?![\w-]*[_-](?:file|path|dir)\b)[\w-]*)(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"']+)/gi;
+const WORD = /[A-Za-z]+/g;
+
+const masked = (print: string) => `[secret ${print}]`;
+
+/**
+ * The text with every secret replaced by `[secret <fingerprint>]`: key-shaped hex, BIP-39 mnemonics, known secrets
+ * of the configs and values of secret-named flags. For evidence that has to quote a setting.
+ */
+export function maskSecrets(text: string, secrets: readonly KnownSecret[] = []): string {
+  let result = text;
+  for (const hit of detectMnemonics({ text: result, file: '' }).reverse()) {
+    const count = hit.canonicalValue.split(' ').length;
+    WORD.lastIndex = hit.index;
+    let end = hit.index;
+    for (let i = 0; i < count; i++) {
+      const word = WORD.exec(result);
+      if (!word) break;
+      end = word.index + word[0].length;
+    }
+    result = `${result.slice(0, hit.index)}${masked(fingerprint(hit.canonicalValue))}${result.slice(end)}`;
+  }
+  result = result.replace(KEY_RUN, (run) => masked(keyFingerprint(run) ?? fingerprint(run)));
+  for (const secret of secrets) {
+    if (secret.value.length >= MIN_EMBEDDED_LENGTH)
+      result = result.split(secret.value).join(masked(fingerprint(secret.value)));
+  }
+  return result.replace(SECRET_FLAG, (whole, flag: string, separator: string, value: string) =>
+    value.startsWith('[secret') ? whole : `${flag}${separator}${masked(fingerprint(value))}`,
+  );
 }

@@ -8,6 +8,7 @@ import type { Evidence } from '../../engine/types.js';
 import { findConfigArg } from '../../parsers/exec-command.js';
 import type { EffectiveUnit, UnitAssignment } from '../../parsers/systemd-unit.js';
 import { at } from '../common.js';
+import { summariseExecLine } from './exec-evidence.js';
 import { isAtOrBelow, normalisePath, pathAccess, type SandboxRule, sandboxRules } from './sandbox-paths.js';
 import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
 
@@ -292,7 +293,7 @@ export default defineCheck({
     const configArg = findConfigArg(argv, 'signer');
     const config = configArg === undefined ? undefined : servicePath(configArg, unit.effective);
     const execStart = unit.effective.list('Service', 'ExecStart').at(-1);
-    const execEvidence = at(execStart?.file, execStart?.line, `ExecStart=${execStart?.value ?? ''}`);
+    const execEvidence = at(execStart?.file, execStart?.line, summariseExecLine('ExecStart', execStart?.value ?? ''));
     const rules = sandboxRules(unit.effective);
 
     if (config === undefined)

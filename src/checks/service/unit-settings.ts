@@ -9,6 +9,7 @@ import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { type EffectiveUnit, parseSystemdBoolean, type UnitAssignment } from '../../parsers/systemd-unit.js';
 import { absent, at, NO_SIGNER } from '../common.js';
+import { maskSecrets } from '../keys/secret-values.js';
 
 export type ProtectSystemValue = 'no' | 'yes' | 'full' | 'strict';
 export type ProtectHomeValue = 'no' | 'yes' | 'read-only' | 'tmpfs';
@@ -110,7 +111,7 @@ export function settingEvidence(setting: EffectiveSetting<string>, unit: LoadedU
   const main = impliedBy
     ? at(impliedBy.file, impliedBy.line, `${setting.key}=${setting.value}, forced by DynamicUser=yes`)
     : assignment
-      ? at(assignment.file, assignment.line, `${assignment.key}=${assignment.value}`)
+      ? at(assignment.file, assignment.line, `${assignment.key}=${maskSecrets(assignment.value)}`)
       : at(unit.effective.files[0] ?? unit.path, undefined, `no ${setting.key}= in ${unit.effective.files.join(', ')}`);
   const ignored = setting.ignored.map((assignment) =>
     at(

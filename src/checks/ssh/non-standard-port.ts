@@ -1,7 +1,7 @@
 // https://man.openbsd.org/sshd_config#Port — noise reduction, not protection.
 import { defineCheck } from '../../engine/define-check.js';
 import { at } from '../common.js';
-import { appliesToSshd, settingEvidence } from './sshd-facts.js';
+import { appliesToSshd, settingEvidence, sourceEvidence } from './sshd-facts.js';
 
 export default defineCheck({
   id: 'ssh/non-standard-port',
@@ -17,12 +17,14 @@ export default defineCheck({
     'sshd and log in on the new port in a second session before closing the first.',
   references: ['https://man.openbsd.org/sshd_config#Port'],
   messages: {
-    moved: 'sshd listens on port {{ports}}.',
-    standard: 'sshd listens on port 22{{others}}.',
+    // "configured for": offline, or with sshd stopped, nothing listens; the config is what is judged.
+    moved: 'sshd is configured for port {{ports}}.',
+    standard: 'sshd is configured for port 22{{others}}.',
   },
   applies: appliesToSshd,
   async run(ctx, report) {
-    const { settings, note } = await (await ctx.sshd()).effective();
+    const { settings, source, note } = await (await ctx.sshd()).effective();
+    report.evidence(sourceEvidence(source));
     if (note) report.evidence(at(undefined, undefined, note));
     const ports = settings.ports;
     const evidence = ports.map((port) => settingEvidence('Port', port));

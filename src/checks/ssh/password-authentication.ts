@@ -3,7 +3,7 @@ import { defineCheck } from '../../engine/define-check.js';
 import type { SshdSetting } from '../../parsers/sshd-config.js';
 import { at } from '../common.js';
 import { conditionalSettings } from './match-blocks.js';
-import { appliesToSshd, settingEvidence } from './sshd-facts.js';
+import { appliesToSshd, settingEvidence, sourceEvidence } from './sshd-facts.js';
 
 const REQUIRED = [
   ['passwordauthentication', 'PasswordAuthentication', 'no'],
@@ -33,7 +33,7 @@ export default defineCheck({
   ],
   messages: {
     keyOnly: 'Only public-key authentication is enabled ({{source}}).',
-    wrong: '{{name}} is "{{value}}"; expected "{{expected}}" ({{where}}).',
+    wrong: '{{name}} is "{{value}}" ({{where}}); expected "{{expected}}".',
     methodsForceKeys:
       'AuthenticationMethods "{{methods}}" requires a public key for every login, so passwords alone never suffice.',
     relaxedInMatch: 'A Match block ({{match}}) sets {{name}} {{value}} for the connections it selects.',
@@ -42,6 +42,7 @@ export default defineCheck({
   async run(ctx, report) {
     const sshd = await ctx.sshd();
     const { settings, source, note } = await sshd.effective();
+    report.evidence(sourceEvidence(source));
     if (note) report.evidence(at(undefined, undefined, note));
     const methods = settings.authenticationmethods.value;
     // Every list starting with publickey: a password can only ever be a second factor.

@@ -27,3 +27,14 @@ export function settingEvidence(name: string, setting: SshdSetting<unknown>): Ev
       : `${name} ${String(setting.value)} (sshd default)`,
   );
 }
+
+/** Which view of sshd the verdict rests on: the running binary's `sshd -T`, or our reading of the files. */
+export function sourceEvidence(source: 'sshd -T' | 'parser'): Evidence {
+  return at(
+    undefined,
+    undefined,
+    source === 'sshd -T'
+      ? 'effective configuration from `sshd -T`'
+      : 'effective configuration from the config files (offline parser; sshd not run)',
+  );
+}

@@ -1,6 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer — the node pushes events to every [[events_observer]] over plain HTTP.
 import { defineCheck } from '../../engine/define-check.js';
 import { appliesToNode, at, parsedConfig } from '../common.js';
+import { maskSecrets } from '../keys/secret-values.js';
 import { serviceEnvironment } from '../service-environment.js';
 import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
 
@@ -77,10 +78,11 @@ export default defineCheck({
       const data = {
         variable: OBSERVER_VARIABLE,
         origin: variable.origin,
-        value: variable.value,
+        // A mistyped variable can hold anything, a key included: quoted masked.
+        value: maskSecrets(variable.value),
         kind: trust ? describeTrust(trust) : 'not host:port',
       };
-      const evidence = at(variable.file, variable.line, `${OBSERVER_VARIABLE}=${variable.value}`);
+      const evidence = at(variable.file, variable.line, `${OBSERVER_VARIABLE}=${maskSecrets(variable.value)}`);
       if (trust?.kind === 'public') report.fail('environmentPublic', data, evidence);
       else report.warn('environment', data, evidence);
     }
