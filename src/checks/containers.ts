@@ -2,8 +2,9 @@
 // line of its compose file (or at the engine's record).
 import type { ComposeService } from '../discovery/compose.js';
 import type { AuditContext } from '../engine/context.js';
+import type { Applicability } from '../engine/define-check.js';
 import type { Evidence } from '../engine/types.js';
-import { at } from './common.js';
+import { absent, at } from './common.js';
 
 /** "compose service signer" or "container signer". */
 export function containerLabel(container: ComposeService): string {
@@ -72,6 +73,16 @@ function hasEntry(lines: readonly string[], keyIndex: number, written: string): 
     if (entry.test(line)) return true;
   }
   return false;
+}
+
+/** Applies when a signer or node container is known (compose, engine state, --docker-inspect). */
+export async function appliesToStacksContainers(ctx: AuditContext): Promise<Applicability> {
+  return (await stacksContainers(ctx)).length > 0
+    ? true
+    : absent(
+        await ctx.discovery(),
+        'no signer or node container found (compose files, docker engine state, --docker-inspect)',
+      );
 }
 
 /**

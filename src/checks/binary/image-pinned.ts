@@ -1,8 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer — the docs pin the signer image by digest (`...:4.0.1@sha256:...`).
 
 import { defineCheck } from '../../engine/define-check.js';
-import { absent } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
+import { appliesToStacksContainers, containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 /** The publishers of the official images (stacks-facts.md §5): GitHub's registry, and Docker Hub's `blockstack/`. */
 const OFFICIAL_REPOSITORY =
@@ -61,14 +60,7 @@ export default defineCheck({
       'The {{container}} image {{image}} is not from ghcr.io/stacks-network/ or blockstack/: a third-party build.',
     noImage: 'The {{container}} names no image.',
   },
-  async applies(ctx) {
-    return (await stacksContainers(ctx)).length > 0
-      ? true
-      : absent(
-          await ctx.discovery(),
-          'no signer or node container found (compose files, docker engine state, --docker-inspect)',
-        );
-  },
+  applies: appliesToStacksContainers,
   async run(ctx, report) {
     for (const container of await stacksContainers(ctx)) {
       const label = containerLabel(container);

@@ -5,8 +5,7 @@ import type { Discovery } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { type AddressClass, classifyHost, parseHostPort } from '../../net/address.js';
 import { publishesPort } from '../../parsers/container-ports.js';
-import { absent } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
+import { appliesToStacksContainers, containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 interface SensitivePort {
   port: number;
@@ -114,14 +113,7 @@ export default defineCheck({
     hostNetworkUnknown:
       "The {{container}} uses the host's network and its config was not read: check that the {{what}} (port {{port}}) binds loopback.",
   },
-  async applies(ctx) {
-    return (await stacksContainers(ctx)).length > 0
-      ? true
-      : absent(
-          await ctx.discovery(),
-          'no signer or node container found (compose files, docker engine state, --docker-inspect)',
-        );
-  },
+  applies: appliesToStacksContainers,
   async run(ctx, report) {
     const discovery = await ctx.discovery();
     for (const container of await stacksContainers(ctx)) {
