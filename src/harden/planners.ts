@@ -1,0 +1,5 @@
+// Every area's planner, loaded on demand. One line per area; the order of parts is HARDEN_AREAS's, not this map's.
+
+import type { HardenArea, Planner } from './types.js';
+
+export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {};
