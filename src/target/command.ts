@@ -17,7 +17,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   const dropRoot = options.unprivileged === true && process.geteuid?.() === 0;
   if (options.unprivileged === true && !dropRoot) return Promise.reject(new UnprivilegedRunRefusedError(command));
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       command,
       [...args],
       {
@@ -47,5 +47,10 @@ export function runCommand(command: string, args: readonly string[], options: Ru
         resolve({ code, stdout, stderr });
       },
     );
+    if (options.stdin !== undefined) {
+      // A program that exits without reading its input (EPIPE) is judged by its exit code, not by the pipe.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.stdin);
+    }
   });
 }

@@ -53,6 +53,8 @@ export interface RunOptions {
    * root: when the audit is not root the program is not run and the call rejects with UnprivilegedRunRefusedError.
    */
   unprivileged?: boolean;
+  /** Fed to the program's standard input, which is then closed (e.g. `nft -f -` reading a ruleset). */
+  stdin?: string;
 }
 
 export interface Target {

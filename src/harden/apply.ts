@@ -1,0 +1,294 @@
+// Carries a built plan out on a directory root or the live host: every change recorded ahead in the backup's manifest
+// (with a byte copy of what it replaces), then made atomically; reloads only on the live host.
+
+import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { backupTimestamp, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import type { Target } from '../target/types.js';
+import { HardenPathError, hostPathInside, lstatOrUndefined } from './host-path.js';
+import { acquireLock } from './lock.js';
+import {
+  createBackupDirectory,
+  ensureBackupRoot,
+  type Fingerprint,
+  fingerprintOf,
+  type Manifest,
+  type ManifestEntry,
+  newManifest,
+  type PriorState,
+  setAttributesNoFollow,
+  sha256Hex,
+  writeManifest,
+} from './manifest.js';
+import type { BuiltPlan, PlannedChange } from './plan.js';
+import { reloadsOf } from './render.js';
+import type { CurrentState } from './state.js';
+import type { Change, ReloadCommand } from './types.js';
+
+export interface ApplyOptions {
+  /** Run the parts' reloads (live host only). */
+  reload: boolean;
+  now?: Date;
+  /** Progress lines for the operator (never content). */
+  log?: (line: string) => void;
+}
+
+export interface ApplyResult {
+  status: 'nothing' | 'applied' | 'failed' | 'reload-failed';
+  /** The backup id (for `harden rollback <ID>`); undefined when nothing was written. */
+  id?: string;
+  applied: number;
+  error?: string;
+}
+
+/** Test hook only: `SIGNER_OPSEC_FAILPOINT=crash-after:N` SIGKILLs the process right after the Nth change is made. */
+function crashAfter(): number | undefined {
+  const match = /^crash-after:(\d+)$/.exec(process.env.SIGNER_OPSEC_FAILPOINT ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyOptions): Promise<ApplyResult> {
+  if (plan.pending.length === 0) return { status: 'nothing', applied: 0 };
+  if (plan.blockers.length > 0) return { status: 'failed', applied: 0, error: `refused: ${plan.blockers.join('; ')}` };
+  if (target.kind === 'tar') return { status: 'failed', applied: 0, error: 'a tar archive can be planned, not applied' };
+  const root = plan.root;
+  // Every path is checked before the first write, so a planted symlink stops the apply with nothing changed.
+  for (const { change } of plan.pending) checkPathKind(change, hostPathInside(root, change.path));
+  const log = options.log ?? (() => {});
+  const backupRoot = ensureBackupRoot(root);
+  const release = acquireLock(backupRoot);
+  try {
+    const now = options.now ?? new Date();
+    const { id, dir } = createBackupDirectory(backupRoot, backupTimestamp(now));
+    const changedParts = plan.parts.filter((part) => part.changes.length > 0);
+    const manifest = newManifest(
+      id,
+      root,
+      plan.live,
+      now,
+      changedParts.map((part) => ({ area: part.area, rollbackReloads: part.rollbackReloads })),
+    );
+    writeManifest(dir, manifest);
+    const failpoint = crashAfter();
+    const touched = new Set<string>();
+    for (const [index, pending] of plan.pending.entries()) {
+      const entry = await recordAndApply(root, dir, manifest, index, pending, touched);
+      if (entry.status === 'failed') {
+        manifest.status = 'failed';
+        writeManifest(dir, manifest);
+        return { status: 'failed', id, applied: index, error: entry.error ?? 'failed' };
+      }
+      if (failpoint === index + 1) process.kill(process.pid, 'SIGKILL');
+      entry.status = 'applied';
+      writeManifest(dir, manifest);
+      log(`${describeChange(pending.change)}`);
+    }
+    manifest.status = 'applied';
+    writeManifest(dir, manifest);
+    if (!plan.live || !options.reload) return { status: 'applied', id, applied: plan.pending.length };
+    const reloadError = await runReloads(target, reloadsOf(plan), log);
+    if (reloadError) {
+      manifest.status = 'reload-failed';
+      writeManifest(dir, manifest);
+      return { status: 'reload-failed', id, applied: plan.pending.length, error: reloadError };
+    }
+    return { status: 'applied', id, applied: plan.pending.length };
+  } finally {
+    release();
+  }
+}
+
+/** Runs reloads in order; the first failure stops them and is returned as one line. */
+export async function runReloads(
+  target: Target,
+  reloads: readonly ReloadCommand[],
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  for (const reload of reloads) {
+    const [command, ...args] = reload.argv;
+    if (!command) continue;
+    try {
+      const result = await target.run(command, args, {
+        timeoutMs: 30_000,
+        ...(reload.stdin === undefined ? {} : { stdin: reload.stdin }),
+      });
+      if (result.code !== 0) {
+        const detail = (result.stderr || result.stdout).trim().split('\n')[0] ?? '';
+        return `${reload.argv.join(' ')} exited ${result.code}${detail ? `: ${detail}` : ''}`;
+      }
+      log(`ran ${reload.argv.join(' ')}`);
+    } catch (error) {
+      return `${reload.argv.join(' ')}: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+  return undefined;
+}
+
+export function describeChange(change: Change): string {
+  switch (change.kind) {
+    case 'write':
+      return `wrote ${change.path}`;
+    case 'attributes':
+      return `set mode/owner of ${change.path}`;
+    case 'mkdir':
+      return `made directory ${change.path}`;
+    case 'symlink':
+      return `linked ${change.path} → ${change.linkTarget}`;
+    case 'remove':
+      return `removed ${change.path}`;
+  }
+}
+
+/** What each kind accepts at its path (never a symlink to replace or chmod, never a directory to overwrite). */
+function checkPathKind(change: Change, hostPath: string): void {
+  const stats = lstatOrUndefined(hostPath);
+  if (!stats) {
+    if (change.kind === 'attributes') throw new HardenPathError(change.path, 'does not exist (nothing to chmod/chown)');
+    return;
+  }
+  const type = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
+  const accepts: Record<Change['kind'], readonly string[]> = {
+    write: ['file'],
+    attributes: ['file', 'dir'],
+    mkdir: ['dir'],
+    symlink: ['symlink', 'file'],
+    remove: ['file', 'symlink'],
+  };
+  if (accepts[change.kind].includes(type)) return;
+  const what = type === 'symlink' ? 'is a symlink; harden never writes through a symlink' : `is a ${type === 'dir' ? 'directory' : 'special file'}, not what a ${change.kind} can replace`;
+  throw new HardenPathError(change.path, what);
+}
+
+/** Did the path change since the plan was made (another editor, a package upgrade)? */
+function matchesPlanned(current: CurrentState, now: Fingerprint): boolean {
+  switch (current.type) {
+    case 'absent':
+      return now.type === 'absent';
+    case 'file':
+      return (
+        now.type === 'file' &&
+        now.mode === current.mode &&
+        now.uid === current.uid &&
+        now.gid === current.gid &&
+        (current.content.length === 0 || now.sha256 === sha256Hex(current.content))
+      );
+    case 'dir':
+      return now.type === 'dir' && now.mode === current.mode && now.uid === current.uid && now.gid === current.gid;
+    case 'symlink':
+      return now.type === 'symlink' && now.linkTarget === current.linkTarget;
+    default:
+      return now.type === 'other';
+  }
+}
+
+/** What the path will hold once the change is made. */
+function afterState(change: Change, prior: Fingerprint): Fingerprint {
+  switch (change.kind) {
+    case 'write':
+      return { type: 'file', mode: change.mode, uid: change.uid, gid: change.gid, sha256: sha256Hex(Buffer.from(change.content, 'utf8')) };
+    case 'attributes':
+      if (prior.type !== 'file' && prior.type !== 'dir') return prior;
+      return { ...prior, mode: change.mode ?? prior.mode, uid: change.uid ?? prior.uid, gid: change.gid ?? prior.gid };
+    case 'mkdir':
+      return { type: 'dir', mode: change.mode, uid: change.uid, gid: change.gid };
+    case 'symlink':
+      return { type: 'symlink', linkTarget: change.linkTarget };
+    case 'remove':
+      return { type: 'absent' };
+  }
+}
+
+/**
+ * Records the change (prior state, byte copy, expected result) in the manifest, fsynced, then makes it. Returns the
+ * entry; a failure is an entry with status 'failed' and one line naming the path and why.
+ */
+async function recordAndApply(
+  root: string,
+  backupDir: string,
+  manifest: Manifest,
+  index: number,
+  pending: PlannedChange,
+  touched: Set<string>,
+): Promise<ManifestEntry> {
+  const { change } = pending;
+  let entry: ManifestEntry | undefined;
+  try {
+    const hostPath = hostPathInside(root, change.path);
+    checkPathKind(change, hostPath);
+    const now = fingerprintOf(hostPath);
+    // An earlier change of this apply may have touched the path; otherwise it must still be what the plan saw.
+    if (!touched.has(change.path) && !matchesPlanned(pending.current, now))
+      throw new HardenPathError(change.path, 'changed since the plan was made; run harden plan again');
+    const prior: PriorState = { ...now };
+    if (now.type === 'file' && (change.kind === 'write' || change.kind === 'remove' || change.kind === 'symlink'))
+      prior.backup = copyToBackup(hostPath, backupDir, index, now.sha256);
+    entry = { index, area: pending.area, path: change.path, kind: change.kind, status: 'pending', prior, after: afterState(change, now) };
+    manifest.entries.push(entry);
+    writeManifest(backupDir, manifest);
+    touched.add(change.path);
+    makeChange(change, hostPath);
+    return entry;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'failed';
+    const line = message.startsWith(change.path) ? message : `${change.path}: ${message}`;
+    if (entry) {
+      entry.status = 'failed';
+      entry.error = line;
+      return entry;
+    }
+    return { index, area: pending.area, path: change.path, kind: change.kind, status: 'failed', prior: { type: 'other' }, after: { type: 'other' }, error: line };
+  }
+}
+
+/** A byte copy (0600, root) of a file about to be replaced or removed; checked against the hash just taken. */
+function copyToBackup(hostPath: string, backupDir: string, index: number, sha256: string): string {
+  const name = `${String(index).padStart(4, '0')}-${basename(hostPath)}`;
+  const bytes = readFileSync(hostPath);
+  try {
+    if (sha256Hex(bytes) !== sha256) throw new Error(`${hostPath}: changed while it was being backed up`);
+    writeFileAtomic(join(backupDir, 'files', name), bytes, { mode: 0o600, uid: 0, gid: 0, noClobber: true });
+  } finally {
+    bytes.fill(0);
+  }
+  return name;
+}
+
+function makeChange(change: Change, hostPath: string): void {
+  switch (change.kind) {
+    case 'write':
+      // Mode and owner go on the temp file before any content, then one rename.
+      writeFileAtomic(hostPath, change.content, { mode: change.mode, uid: change.uid, gid: change.gid });
+      return;
+    case 'attributes':
+      setAttributesNoFollow(hostPath, change.mode, change.uid, change.gid);
+      return;
+    case 'mkdir':
+      if (!lstatOrUndefined(hostPath)) {
+        mkdirSync(hostPath, { mode: 0o700 });
+        syncDirectory(dirname(hostPath));
+      }
+      setAttributesNoFollow(hostPath, change.mode, change.uid, change.gid);
+      return;
+    case 'symlink':
+      replaceWithSymlink(hostPath, change.linkTarget);
+      return;
+    case 'remove':
+      unlinkSync(hostPath);
+      syncDirectory(dirname(hostPath));
+      return;
+  }
+}
+
+/** A new link under a temp name renamed over the path: the path is never missing. */
+export function replaceWithSymlink(hostPath: string, linkTarget: string): void {
+  const temp = join(dirname(hostPath), `.${basename(hostPath)}.${process.pid}.${randomBytes(4).toString('hex')}.lnk`);
+  symlinkSync(linkTarget, temp);
+  try {
+    renameSync(temp, hostPath);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+  syncDirectory(dirname(hostPath));
+}

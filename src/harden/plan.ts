@@ -1,0 +1,158 @@
+// A hardening plan: the layout decided once, each area's planner in HARDEN_AREAS order, then only the changes the
+// target does not already satisfy (so planning an applied host again gives nothing to change).
+
+import type { AuditContext } from '../engine/context.js';
+import { PLANNERS } from './planners.js';
+import { type CurrentState, isSatisfied, readCurrentState } from './state.js';
+import {
+  type Change,
+  HARDEN_AREAS,
+  type HardenArea,
+  type HardenLayout,
+  type HardenOptions,
+  type HardenPlan,
+  type PlanPart,
+  type Planner,
+} from './types.js';
+
+/** The flag that steps past refusals naming it. */
+export const CONSOLE_ACCESS_FLAG = '--i-have-console-access';
+
+export interface AreaSelection {
+  only?: readonly HardenArea[];
+  skip?: readonly HardenArea[];
+}
+
+/** A change still to make, with what is at its path now (for the diff, and to notice a change before apply). */
+export interface PlannedChange {
+  area: HardenArea;
+  change: Change;
+  current: CurrentState;
+}
+
+export interface BuiltPlan extends HardenPlan {
+  /** Every remaining change, in apply order (parts in HARDEN_AREAS order, each part's own order). */
+  pending: PlannedChange[];
+  /** Changes the planners asked for that the target already satisfies. */
+  satisfied: number;
+  /** Why apply would refuse: part errors, failed validations, refusals not overridden. Empty when it may go ahead. */
+  blockers: string[];
+}
+
+export interface PlanDependencies {
+  decideLayout?: (ctx: AuditContext) => Promise<HardenLayout>;
+  planners?: Partial<Record<HardenArea, () => Promise<Planner>>>;
+}
+
+/** The lead's layout module; loaded by name so this engine builds before it lands (see the report). */
+async function defaultDecideLayout(ctx: AuditContext): Promise<HardenLayout> {
+  const specifier = './layout.js';
+  const module = (await import(specifier)) as { decideLayout: (ctx: AuditContext) => Promise<HardenLayout> };
+  return module.decideLayout(ctx);
+}
+
+export function selectedAreas(selection: AreaSelection): HardenArea[] {
+  return HARDEN_AREAS.filter(
+    (area) => (!selection.only?.length || selection.only.includes(area)) && !selection.skip?.includes(area),
+  );
+}
+
+export async function buildPlan(
+  ctx: AuditContext,
+  options: HardenOptions,
+  selection: AreaSelection = {},
+  dependencies: PlanDependencies = {},
+): Promise<BuiltPlan> {
+  const layout = await (dependencies.decideLayout ?? defaultDecideLayout)(ctx);
+  const planners = dependencies.planners ?? PLANNERS;
+  const parts: PlanPart[] = [];
+  for (const area of selectedAreas(selection)) {
+    const load = planners[area];
+    if (!load) continue;
+    try {
+      const part = await (await load())({ ctx, layout, options });
+      if (part) parts.push(part);
+    } catch (error) {
+      // A planner bug or unreadable input must stop apply, not vanish: the part becomes an error.
+      parts.push(failedPart(area, error));
+    }
+  }
+  return resolvePlan(ctx, layout, parts, options);
+}
+
+/** Drops satisfied changes from hand-built or planned parts and computes what blocks an apply. */
+export async function resolvePlan(
+  ctx: AuditContext,
+  layout: HardenLayout,
+  parts: PlanPart[],
+  options: HardenOptions,
+): Promise<BuiltPlan> {
+  const pending: PlannedChange[] = [];
+  let satisfied = 0;
+  const resolvedParts: PlanPart[] = [];
+  for (const part of parts) {
+    const remaining: Change[] = [];
+    const errors = [...part.errors];
+    for (const change of part.changes) {
+      let current: CurrentState;
+      try {
+        current = await readCurrentState(ctx.target, change.path, change.kind === 'write');
+      } catch (error) {
+        errors.push(`${change.path}: cannot be read to compare (${firstLine(error)})`);
+        continue;
+      }
+      if (isSatisfied(change, current)) {
+        satisfied++;
+        continue;
+      }
+      remaining.push(change);
+      pending.push({ area: part.area, change, current });
+    }
+    resolvedParts.push({ ...part, changes: remaining, errors });
+  }
+  return {
+    root: ctx.target.source,
+    live: ctx.target.live,
+    layout,
+    parts: resolvedParts,
+    pending,
+    satisfied,
+    blockers: blockersOf(resolvedParts, options),
+  };
+}
+
+function blockersOf(parts: readonly PlanPart[], options: HardenOptions): string[] {
+  const overrides = new Set(options.consoleAccess ? [CONSOLE_ACCESS_FLAG] : []);
+  const blockers: string[] = [];
+  for (const part of parts) {
+    for (const error of part.errors) blockers.push(`${part.area}: ${error}`);
+    for (const validation of part.validations) {
+      if (!validation.ok) blockers.push(`${part.area}: ${validation.tool} failed on ${validation.artefact}`);
+    }
+    for (const refusal of part.refusals) {
+      if (refusal.override && overrides.has(refusal.override)) continue;
+      const how = refusal.override ? ` (override: ${refusal.override})` : '';
+      blockers.push(`${part.area}: refused: ${refusal.message}${how}`);
+    }
+  }
+  return blockers;
+}
+
+function failedPart(area: HardenArea, error: unknown): PlanPart {
+  return {
+    area,
+    summary: `${area}: could not be planned`,
+    changes: [],
+    reloads: [],
+    rollbackReloads: [],
+    addresses: [],
+    notes: [],
+    validations: [],
+    refusals: [],
+    errors: [`the ${area} planner failed: ${firstLine(error)}`],
+  };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

@@ -1,0 +1,195 @@
+// The plan as the operator reads it: unified diffs, chmod/chown/mkdir/ln/rm lines, validations, refusals, notes and
+// the commands a live apply runs. Pure: a built plan and owner names in, text (or JSON) out. A sensitive file's
+// content is never printed, only which keys changed.
+
+import type { UserDatabase } from '../parsers/passwd.js';
+import { changedLines, unifiedDiff } from './diff.js';
+import type { BuiltPlan, PlannedChange } from './plan.js';
+import type { CurrentState } from './state.js';
+import type { HardenLayout, PlanPart, ReloadCommand } from './types.js';
+
+export interface OwnerNames {
+  user(uid: number): string;
+  group(gid: number): string;
+}
+
+/** Names from the target's passwd/group, plus the accounts the plan creates (not in passwd yet). */
+export function ownerNames(users: UserDatabase, layout: HardenLayout): OwnerNames {
+  const newUsers = new Map<number, string>();
+  const newGroups = new Map<number, string>();
+  for (const account of [layout.signer?.account, layout.node?.account]) {
+    if (!account?.create) continue;
+    newUsers.set(account.uid, account.name);
+    newGroups.set(account.gid, account.group);
+  }
+  return {
+    user: (uid) => users.user(uid)?.name ?? newUsers.get(uid) ?? String(uid),
+    group: (gid) => users.group(gid)?.name ?? newGroups.get(gid) ?? String(gid),
+  };
+}
+
+export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
+/** The reloads a live apply runs: those of the parts that still change something, in part order. */
+export function reloadsOf(plan: BuiltPlan): ReloadCommand[] {
+  return plan.parts.filter((part) => part.changes.length > 0).flatMap((part) => part.reloads);
+}
+
+export function renderPlanText(plan: BuiltPlan, names: OwnerNames): string {
+  const lines: string[] = [`Hardening plan for ${plan.root}${plan.live ? ' (live host)' : ''}`];
+  for (const note of plan.layout.notes) lines.push(`  ${note}`);
+  for (const part of plan.parts) {
+    lines.push('', `== ${part.area}: ${part.summary}`);
+    const changes = plan.pending.filter((pending) => pending.area === part.area);
+    if (changes.length === 0 && part.errors.length === 0) lines.push('   (already in place)');
+    for (const pending of changes) lines.push(...renderChange(pending, names));
+    lines.push(...renderChecks(part));
+  }
+  const reloads = reloadsOf(plan);
+  if (reloads.length > 0) {
+    lines.push('', plan.live ? 'Commands (live host only):' : 'Commands (live host only; not run on this root):');
+    for (const reload of reloads) lines.push(`  ${renderCommand(reload)}    # ${reload.why}`);
+  }
+  lines.push('', summaryLine(plan));
+  if (plan.blockers.length > 0) {
+    lines.push('Apply would refuse:');
+    for (const blocker of plan.blockers) lines.push(`  - ${blocker}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function summaryLine(plan: BuiltPlan): string {
+  const already = plan.satisfied > 0 ? ` (${plan.satisfied} already in place)` : '';
+  if (plan.pending.length === 0) return `Nothing to change${already}.`;
+  return `${plan.pending.length} change${plan.pending.length === 1 ? '' : 's'} to make${already}.`;
+}
+
+function renderCommand(reload: ReloadCommand): string {
+  return `${reload.argv.join(' ')}${reload.stdin === undefined ? '' : ' < (generated ruleset)'}`;
+}
+
+function renderChecks(part: PlanPart): string[] {
+  const lines: string[] = [];
+  for (const validation of part.validations) {
+    lines.push(
+      `   validated: ${validation.ok ? 'ok  ' : 'FAIL'} ${validation.tool} ${validation.artefact}: ${validation.detail}`,
+    );
+  }
+  for (const refusal of part.refusals) {
+    lines.push(`   REFUSED (${refusal.code}): ${refusal.message}${refusal.override ? ` [override: ${refusal.override}]` : ''}`);
+  }
+  for (const error of part.errors) lines.push(`   ERROR: ${error}`);
+  for (const note of part.notes) lines.push(`   note: ${note}`);
+  return lines;
+}
+
+function owner(names: OwnerNames, uid: number, gid: number): string {
+  return `${names.user(uid)}:${names.group(gid)}`;
+}
+
+/** "mode 0644 → 0600, owner root:root → stacks-signer:stacks-signer" for whatever differs. */
+function attributeDelta(
+  names: OwnerNames,
+  current: CurrentState,
+  wanted: { mode?: number; uid?: number; gid?: number },
+): string[] {
+  if (current.type === 'absent' || current.type === 'symlink') return [];
+  const parts: string[] = [];
+  if (wanted.mode !== undefined && wanted.mode !== current.mode)
+    parts.push(`mode ${octal(current.mode)} → ${octal(wanted.mode)}`);
+  const uid = wanted.uid ?? current.uid;
+  const gid = wanted.gid ?? current.gid;
+  if (uid !== current.uid || gid !== current.gid)
+    parts.push(`owner ${owner(names, current.uid, current.gid)} → ${owner(names, uid, gid)}`);
+  return parts;
+}
+
+function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
+  const { change, current } = pending;
+  const reason = `   # ${change.reason}`;
+  switch (change.kind) {
+    case 'write': {
+      const before = current.type === 'file' ? current.content.toString('utf8') : undefined;
+      const delta = attributeDelta(names, current, change);
+      const head =
+        current.type === 'file'
+          ? `write ${change.path}${delta.length ? ` (${delta.join(', ')})` : ''}`
+          : `create ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`;
+      if (change.sensitive) return [head, reason, `   ${sensitiveSummary(before, change.content)} (content not shown: holds secrets)`];
+      const diff = unifiedDiff(change.path, before, change.content);
+      return [head, reason, ...(diff ? diff.trimEnd().split('\n') : [])];
+    }
+    case 'attributes': {
+      const delta = attributeDelta(names, current, change);
+      const verb = change.mode !== undefined && (change.uid !== undefined || change.gid !== undefined)
+        ? 'chmod/chown'
+        : change.mode !== undefined
+          ? 'chmod'
+          : 'chown';
+      return [`${verb} ${change.path}: ${delta.join(', ') || 'set'}`, reason];
+    }
+    case 'mkdir': {
+      if (current.type === 'dir')
+        return [`chmod/chown ${change.path} (directory): ${attributeDelta(names, current, change).join(', ')}`, reason];
+      return [`mkdir ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`, reason];
+    }
+    case 'symlink': {
+      const was = current.type === 'symlink' ? ` (was → ${current.linkTarget})` : '';
+      return [`ln -s ${change.linkTarget} ${change.path}${was}`, reason];
+    }
+    case 'remove':
+      return [`rm ${change.path}`, reason];
+  }
+}
+
+/** The name of a changed line without its value: a TOML/INI key, a [table] header, or what kind of line it is. */
+export function lineName(line: string): string {
+  const trimmed = line.trim();
+  if (trimmed === '') return '(blank line)';
+  if (trimmed.startsWith('#')) return '(comment)';
+  const table = /^\[\[?\s*([A-Za-z0-9_.\-" ]+?)\s*\]\]?$/.exec(trimmed);
+  if (table) return `[${table[1]}]`;
+  const key = /^([A-Za-z0-9_.\-"]+)\s*=/.exec(trimmed);
+  if (key) return key[1] as string;
+  return '(unnamed line)';
+}
+
+/** "2 lines changed: endpoint, metrics_endpoint": never a value. */
+export function sensitiveSummary(before: string | undefined, after: string): string {
+  const { removed, added } = changedLines(before ?? '', after);
+  const keys = [...new Set([...removed, ...added].map(lineName))];
+  const count = before === undefined ? added.length : Math.max(removed.length, added.length);
+  const what = before === undefined ? `new file, ${count} line${count === 1 ? '' : 's'}` : `${count} line${count === 1 ? '' : 's'} changed`;
+  return `${what}: ${keys.join(', ')}`;
+}
+
+/** The plan as JSON: everything but a sensitive file's content (and no file's current content). */
+export function renderPlanJson(plan: BuiltPlan): string {
+  const document = {
+    root: plan.root,
+    live: plan.live,
+    layout: plan.layout,
+    summary: { changes: plan.pending.length, alreadyInPlace: plan.satisfied, blockers: plan.blockers },
+    parts: plan.parts.map((part) => ({
+      ...part,
+      changes: plan.pending
+        .filter((pending) => pending.area === part.area)
+        .map(({ change, current }) => ({
+          ...(change.kind === 'write' && change.sensitive
+            ? { ...change, content: undefined, summary: sensitiveSummary(current.type === 'file' ? current.content.toString('utf8') : undefined, change.content) }
+            : change),
+          current: describeCurrent(current),
+        })),
+    })),
+    reloads: reloadsOf(plan),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function describeCurrent(current: CurrentState): Record<string, unknown> {
+  if (current.type === 'file') return { type: 'file', mode: octal(current.mode), uid: current.uid, gid: current.gid };
+  if (current.type === 'dir' || current.type === 'other')
+    return { type: current.type, mode: octal(current.mode), uid: current.uid, gid: current.gid };
+  if (current.type === 'symlink') return { type: 'symlink', linkTarget: current.linkTarget };
+  return { type: 'absent' };
+}

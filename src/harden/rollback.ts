@@ -1,0 +1,192 @@
+// Undoes one apply from its backup: in reverse order, each path put back to its recorded prior state (bytes, mode,
+// owner; created files, links and empty directories removed). Works on a manifest an interrupted apply left.
+
+import { readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import type { Target } from '../target/types.js';
+import { replaceWithSymlink, runReloads } from './apply.js';
+import { hostPathInside } from './host-path.js';
+import { acquireLock } from './lock.js';
+import {
+  BACKUP_DIRECTORY,
+  describeFingerprint,
+  type Fingerprint,
+  fingerprintOf,
+  listBackupIds,
+  type Manifest,
+  type ManifestEntry,
+  readManifest,
+  sameFingerprint,
+  setAttributesNoFollow,
+  sha256Hex,
+  writeManifest,
+} from './manifest.js';
+
+export interface RollbackOptions {
+  /** Restore even paths changed since the apply. */
+  force: boolean;
+  reload: boolean;
+  now?: Date;
+  log?: (line: string) => void;
+}
+
+export interface RollbackResult {
+  status: 'rolled-back' | 'already-rolled-back' | 'refused' | 'failed' | 'reload-failed';
+  id: string;
+  restored: number;
+  /** Paths that could not be put back entirely (a created directory that is no longer empty). */
+  leftInPlace: string[];
+  error?: string;
+}
+
+export interface BackupSummary {
+  id: string;
+  createdAt: string;
+  status: Manifest['status'];
+  entries: number;
+  areas: string[];
+}
+
+export function listBackups(root: string): BackupSummary[] {
+  return listBackupIds(root).map((id) => {
+    const manifest = readManifest(join(hostPathInside(root, BACKUP_DIRECTORY), id));
+    return {
+      id,
+      createdAt: manifest.createdAt,
+      status: manifest.status,
+      entries: manifest.entries.length,
+      areas: manifest.parts.map((part) => part.area),
+    };
+  });
+}
+
+export async function rollbackBackup(
+  root: string,
+  target: Target,
+  requestedId: string | undefined,
+  options: RollbackOptions,
+): Promise<RollbackResult> {
+  const ids = listBackupIds(root);
+  const id = requestedId ?? ids.at(-1);
+  if (id === undefined) throw new Error(`no harden backup under ${BACKUP_DIRECTORY} in ${root}`);
+  if (!ids.includes(id)) throw new Error(`no harden backup ${id} under ${BACKUP_DIRECTORY} (harden rollback --list shows them)`);
+  const backupRoot = hostPathInside(root, BACKUP_DIRECTORY);
+  const dir = join(backupRoot, id);
+  const release = acquireLock(backupRoot);
+  try {
+    const manifest = readManifest(dir);
+    if (manifest.status === 'rolled-back') return { status: 'already-rolled-back', id, restored: 0, leftInPlace: [] };
+    const log = options.log ?? (() => {});
+    // Entries a crash left 'pending' may or may not have happened: comparing with prior and after tells.
+    const entries = [...manifest.entries].reverse();
+    const conflicts = findConflicts(root, entries);
+    if (conflicts.length > 0 && !options.force) {
+      return {
+        status: 'refused',
+        id,
+        restored: 0,
+        leftInPlace: [],
+        error: `changed since the apply (use --force to restore anyway): ${conflicts.join('; ')}`,
+      };
+    }
+    let restored = 0;
+    const leftInPlace: string[] = [];
+    for (const entry of entries) {
+      try {
+        const outcome = restoreEntry(root, dir, entry);
+        if (outcome === 'restored') {
+          restored++;
+          log(`restored ${entry.path}`);
+        } else if (outcome === 'left') leftInPlace.push(entry.path);
+      } catch (error) {
+        const message = (error as Error).message.split('\n')[0] ?? 'failed';
+        return {
+          status: 'failed',
+          id,
+          restored,
+          leftInPlace,
+          error: message.startsWith(entry.path) ? message : `${entry.path}: ${message}`,
+        };
+      }
+    }
+    manifest.status = 'rolled-back';
+    manifest.rolledBackAt = (options.now ?? new Date()).toISOString();
+    writeManifest(dir, manifest);
+    if (manifest.live && options.reload && target.live) {
+      const reloads = manifest.parts.flatMap((part) => part.rollbackReloads);
+      const reloadError = await runReloads(target, reloads, log);
+      if (reloadError) return { status: 'reload-failed', id, restored, leftInPlace, error: reloadError };
+    }
+    return { status: 'rolled-back', id, restored, leftInPlace };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Paths that are neither as the apply left them nor as they were before, walking the entries in rollback order
+ * on a simulated state (a path changed twice by one apply is checked against each step).
+ */
+function findConflicts(root: string, reversedEntries: readonly ManifestEntry[]): string[] {
+  const simulated = new Map<string, Fingerprint>();
+  const conflicts: string[] = [];
+  for (const entry of reversedEntries) {
+    const current = simulated.get(entry.path) ?? fingerprintOf(hostPathInside(root, entry.path));
+    const unchanged = sameFingerprint(current, entry.prior) || sameFingerprint(current, entry.after);
+    if (!unchanged) conflicts.push(`${entry.path} is now ${describeFingerprint(current)}`);
+    simulated.set(entry.path, entry.prior);
+  }
+  return conflicts;
+}
+
+function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'restored' | 'unchanged' | 'left' {
+  const hostPath = hostPathInside(root, entry.path);
+  const current = fingerprintOf(hostPath);
+  const prior = entry.prior;
+  if (sameFingerprint(current, prior)) return 'unchanged';
+  switch (prior.type) {
+    case 'absent':
+      return removeCreated(hostPath, current);
+    case 'file': {
+      if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
+      if (!prior.backup) throw new Error(`${entry.path}: the manifest has no byte copy to restore`);
+      const needsContent = current.type !== 'file' || current.sha256 !== prior.sha256;
+      if (!needsContent) {
+        setAttributesNoFollow(hostPath, prior.mode, prior.uid, prior.gid);
+        return 'restored';
+      }
+      const bytes = readFileSync(join(backupDir, 'files', prior.backup));
+      try {
+        if (sha256Hex(bytes) !== prior.sha256)
+          throw new Error(`${entry.path}: its backup ${prior.backup} does not match the recorded sha256; not restored`);
+        writeFileAtomic(hostPath, bytes, { mode: prior.mode, uid: prior.uid, gid: prior.gid });
+      } finally {
+        bytes.fill(0);
+      }
+      return 'restored';
+    }
+    case 'dir':
+      if (current.type !== 'dir') throw new Error(`${entry.path}: is no longer a directory; not restored`);
+      setAttributesNoFollow(hostPath, prior.mode, prior.uid, prior.gid);
+      return 'restored';
+    case 'symlink':
+      if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
+      replaceWithSymlink(hostPath, prior.linkTarget);
+      return 'restored';
+    default:
+      throw new Error(`${entry.path}: its prior state was not recorded; not restored`);
+  }
+}
+
+/** Undo of a creation: a file or link removed, a directory only when empty (something else may live there now). */
+function removeCreated(hostPath: string, current: Fingerprint): 'restored' | 'left' {
+  if (current.type === 'dir') {
+    if (readdirSync(hostPath).length > 0) return 'left';
+    rmdirSync(hostPath);
+  } else {
+    unlinkSync(hostPath);
+  }
+  syncDirectory(dirname(hostPath));
+  return 'restored';
+}
