@@ -11,4 +11,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = 
   keygen: async () => (await import('./keygen.js')).keygen,
   key: async () => (await import('./key.js')).keyCommand,
   scan: async () => (await import('./scan.js')).scanCommand,
+  harden: async () => (await import('./harden.js')).hardenCommand,
 };

@@ -26,6 +26,10 @@ Usage:
                                    put a keystore's key back into a signer config
   signer-opsec scan [PATH...] [options]
                                    find signer keys, mnemonics and tokens in files or git history
+  signer-opsec harden plan|apply [options]
+                                   fix what the audit finds: systemd drop-ins, sshd, nftables, accounts, modes
+  signer-opsec harden rollback [ID | --list] [--root DIR] [--force] [--no-reload]
+                                   undo an apply from its backup (default: the newest)
   signer-opsec --version | --help
 
 Audit options:
@@ -87,10 +91,26 @@ Scan options:
   --include-binary        also scan files with NUL bytes (UTF-16 text is always decoded and scanned)
   A line containing "signer-opsec:allow" is never reported. Findings name a fingerprint, never the value.
 
+Harden options:
+  --root DIR              harden another system's root (plan also takes FILE.tar); default: the live host (/)
+  --only AREA / --skip AREA
+                          accounts, configs, permissions, systemd, sshd, firewall (repeatable, comma-separated)
+  --format text|json      plan output (default text); a file holding secrets is never shown, only its changed keys
+  --yes                   apply without asking (otherwise: a y/N question on the terminal)
+  --no-reload             live host: do not run systemctl daemon-reload / sshd reload / nft -f afterwards
+  --i-have-console-access step past the lock-out guards that name this flag
+  --force                 rollback: restore even files changed since the apply
+  --signer-config, --node-config, --signer-unit, --node-unit   as for audit
+  Every artefact is checked by the real tool before it is offered (systemd-analyze, sshd -t, nft -c). apply writes
+  atomically and keeps every replaced file under /var/backups/signer-opsec/<ID>/ with a manifest; a second apply
+  changes nothing.
+
 Exit codes:
   audit    0 nothing at or above --fail-on failed · 1 something did · 2 usage or tool error, or a control could
            not be evaluated because of an error (the report says which and why)
   scan     0 no findings · 1 findings · 2 usage or tool error
+  harden   0 planned / applied / rolled back (also: nothing to change) · 2 usage error, a planner error, a failed
+           validation, a refusal, or a failed write or reload (the message says how to roll back)
   threat   0 figures reported · 1 --fail-if-me-above exceeded · 2 bad input, or the node unreachable / not ready
   others   0 done · 2 usage or tool error (nothing written)
 `;

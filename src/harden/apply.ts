@@ -1,8 +1,8 @@
 // Carries a built plan out on a directory root or the live host: every change recorded ahead in the backup's manifest
 // (with a byte copy of what it replaces), then made atomically; reloads only on the live host.
 
-import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { backupTimestamp, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
@@ -51,10 +51,15 @@ function crashAfter(): number | undefined {
 export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyOptions): Promise<ApplyResult> {
   if (plan.pending.length === 0) return { status: 'nothing', applied: 0 };
   if (plan.blockers.length > 0) return { status: 'failed', applied: 0, error: `refused: ${plan.blockers.join('; ')}` };
-  if (target.kind === 'tar') return { status: 'failed', applied: 0, error: 'a tar archive can be planned, not applied' };
+  if (target.kind === 'tar')
+    return { status: 'failed', applied: 0, error: 'a tar archive can be planned, not applied' };
   const root = plan.root;
   // Every path is checked before the first write, so a planted symlink stops the apply with nothing changed.
-  for (const { change } of plan.pending) checkPathKind(change, hostPathInside(root, change.path));
+  try {
+    for (const { change } of plan.pending) checkPathKind(change, hostPathInside(root, change.path));
+  } catch (error) {
+    return { status: 'failed', applied: 0, error: `nothing written: ${(error as Error).message}` };
+  }
   const log = options.log ?? (() => {});
   const backupRoot = ensureBackupRoot(root);
   const release = acquireLock(backupRoot);
@@ -156,7 +161,10 @@ function checkPathKind(change: Change, hostPath: string): void {
     remove: ['file', 'symlink'],
   };
   if (accepts[change.kind].includes(type)) return;
-  const what = type === 'symlink' ? 'is a symlink; harden never writes through a symlink' : `is a ${type === 'dir' ? 'directory' : 'special file'}, not what a ${change.kind} can replace`;
+  const what =
+    type === 'symlink'
+      ? 'is a symlink; harden never writes through a symlink'
+      : `is a ${type === 'dir' ? 'directory' : 'special file'}, not what a ${change.kind} can replace`;
   throw new HardenPathError(change.path, what);
 }
 
@@ -186,7 +194,13 @@ function matchesPlanned(current: CurrentState, now: Fingerprint): boolean {
 function afterState(change: Change, prior: Fingerprint): Fingerprint {
   switch (change.kind) {
     case 'write':
-      return { type: 'file', mode: change.mode, uid: change.uid, gid: change.gid, sha256: sha256Hex(Buffer.from(change.content, 'utf8')) };
+      return {
+        type: 'file',
+        mode: change.mode,
+        uid: change.uid,
+        gid: change.gid,
+        sha256: sha256Hex(Buffer.from(change.content, 'utf8')),
+      };
     case 'attributes':
       if (prior.type !== 'file' && prior.type !== 'dir') return prior;
       return { ...prior, mode: change.mode ?? prior.mode, uid: change.uid ?? prior.uid, gid: change.gid ?? prior.gid };
@@ -223,7 +237,15 @@ async function recordAndApply(
     const prior: PriorState = { ...now };
     if (now.type === 'file' && (change.kind === 'write' || change.kind === 'remove' || change.kind === 'symlink'))
       prior.backup = copyToBackup(hostPath, backupDir, index, now.sha256);
-    entry = { index, area: pending.area, path: change.path, kind: change.kind, status: 'pending', prior, after: afterState(change, now) };
+    entry = {
+      index,
+      area: pending.area,
+      path: change.path,
+      kind: change.kind,
+      status: 'pending',
+      prior,
+      after: afterState(change, now),
+    };
     manifest.entries.push(entry);
     writeManifest(backupDir, manifest);
     touched.add(change.path);
@@ -237,7 +259,16 @@ async function recordAndApply(
       entry.error = line;
       return entry;
     }
-    return { index, area: pending.area, path: change.path, kind: change.kind, status: 'failed', prior: { type: 'other' }, after: { type: 'other' }, error: line };
+    return {
+      index,
+      area: pending.area,
+      path: change.path,
+      kind: change.kind,
+      status: 'failed',
+      prior: { type: 'other' },
+      after: { type: 'other' },
+      error: line,
+    };
   }
 }
 

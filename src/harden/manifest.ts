@@ -2,7 +2,17 @@
 // fsynced) and byte copies of the files replaced or removed. Rollback reads only this.
 
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, mkdirSync, openSync, readFileSync, readlinkSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { HardenPathError, hostPathInside, lstatOrUndefined } from './host-path.js';
@@ -79,10 +89,17 @@ export function readManifest(backupDir: string): Manifest {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === 'ENOENT' ? 'no manifest (not a harden backup)' : code ? `cannot be read (${code})` : 'not valid JSON'}`);
+    throw new Error(
+      `${path}: ${code === 'ENOENT' ? 'no manifest (not a harden backup)' : code ? `cannot be read (${code})` : 'not valid JSON'}`,
+    );
   }
   const manifest = value as Partial<Manifest>;
-  if (manifest.format !== MANIFEST_FORMAT || manifest.version !== 1 || !Array.isArray(manifest.entries) || !Array.isArray(manifest.parts))
+  if (
+    manifest.format !== MANIFEST_FORMAT ||
+    manifest.version !== 1 ||
+    !Array.isArray(manifest.entries) ||
+    !Array.isArray(manifest.parts)
+  )
     throw new Error(`${path}: not a signer-opsec harden manifest (version 1)`);
   return manifest as Manifest;
 }
@@ -95,7 +112,8 @@ export function ensureBackupRoot(root: string): string {
     inTarget += `/${component}`;
     const host = hostPathInside(root, inTarget);
     const stats = lstatOrUndefined(host);
-    if (stats?.isSymbolicLink()) throw new HardenPathError(inTarget, 'is a symlink; harden never writes through a symlink');
+    if (stats?.isSymbolicLink())
+      throw new HardenPathError(inTarget, 'is a symlink; harden never writes through a symlink');
     if (stats && !stats.isDirectory()) throw new HardenPathError(inTarget, 'is not a directory');
     if (stats) continue;
     const last = index === components.length - 1;
@@ -147,7 +165,12 @@ function compareIds(a: string, b: string): number {
  * chown then chmod through a descriptor opened with O_NOFOLLOW: never acts on a symlink's target, and the chown
  * comes first because it clears setuid/setgid bits.
  */
-export function setAttributesNoFollow(hostPath: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
+export function setAttributesNoFollow(
+  hostPath: string,
+  mode: number | undefined,
+  uid: number | undefined,
+  gid: number | undefined,
+): void {
   const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     if (uid !== undefined || gid !== undefined) fchownSync(fd, uid ?? -1, gid ?? -1);

@@ -2,6 +2,7 @@
 // target does not already satisfy (so planning an applied host again gives nothing to change).
 
 import type { AuditContext } from '../engine/context.js';
+import { decideLayout } from './layout.js';
 import { PLANNERS } from './planners.js';
 import { type CurrentState, isSatisfied, readCurrentState } from './state.js';
 import {
@@ -11,8 +12,8 @@ import {
   type HardenLayout,
   type HardenOptions,
   type HardenPlan,
-  type PlanPart,
   type Planner,
+  type PlanPart,
 } from './types.js';
 
 /** The flag that steps past refusals naming it. */
@@ -44,13 +45,6 @@ export interface PlanDependencies {
   planners?: Partial<Record<HardenArea, () => Promise<Planner>>>;
 }
 
-/** The lead's layout module; loaded by name so this engine builds before it lands (see the report). */
-async function defaultDecideLayout(ctx: AuditContext): Promise<HardenLayout> {
-  const specifier = './layout.js';
-  const module = (await import(specifier)) as { decideLayout: (ctx: AuditContext) => Promise<HardenLayout> };
-  return module.decideLayout(ctx);
-}
-
 export function selectedAreas(selection: AreaSelection): HardenArea[] {
   return HARDEN_AREAS.filter(
     (area) => (!selection.only?.length || selection.only.includes(area)) && !selection.skip?.includes(area),
@@ -63,7 +57,7 @@ export async function buildPlan(
   selection: AreaSelection = {},
   dependencies: PlanDependencies = {},
 ): Promise<BuiltPlan> {
-  const layout = await (dependencies.decideLayout ?? defaultDecideLayout)(ctx);
+  const layout = await (dependencies.decideLayout ?? decideLayout)(ctx);
   const planners = dependencies.planners ?? PLANNERS;
   const parts: PlanPart[] = [];
   for (const area of selectedAreas(selection)) {

@@ -76,7 +76,9 @@ function renderChecks(part: PlanPart): string[] {
     );
   }
   for (const refusal of part.refusals) {
-    lines.push(`   REFUSED (${refusal.code}): ${refusal.message}${refusal.override ? ` [override: ${refusal.override}]` : ''}`);
+    lines.push(
+      `   REFUSED (${refusal.code}): ${refusal.message}${refusal.override ? ` [override: ${refusal.override}]` : ''}`,
+    );
   }
   for (const error of part.errors) lines.push(`   ERROR: ${error}`);
   for (const note of part.notes) lines.push(`   note: ${note}`);
@@ -115,23 +117,28 @@ function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
         current.type === 'file'
           ? `write ${change.path}${delta.length ? ` (${delta.join(', ')})` : ''}`
           : `create ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`;
-      if (change.sensitive) return [head, reason, `   ${sensitiveSummary(before, change.content)} (content not shown: holds secrets)`];
+      if (change.sensitive)
+        return [head, reason, `   ${sensitiveSummary(before, change.content)} (content not shown: holds secrets)`];
       const diff = unifiedDiff(change.path, before, change.content);
       return [head, reason, ...(diff ? diff.trimEnd().split('\n') : [])];
     }
     case 'attributes': {
       const delta = attributeDelta(names, current, change);
-      const verb = change.mode !== undefined && (change.uid !== undefined || change.gid !== undefined)
-        ? 'chmod/chown'
-        : change.mode !== undefined
-          ? 'chmod'
-          : 'chown';
+      const verb =
+        change.mode !== undefined && (change.uid !== undefined || change.gid !== undefined)
+          ? 'chmod/chown'
+          : change.mode !== undefined
+            ? 'chmod'
+            : 'chown';
       return [`${verb} ${change.path}: ${delta.join(', ') || 'set'}`, reason];
     }
     case 'mkdir': {
       if (current.type === 'dir')
         return [`chmod/chown ${change.path} (directory): ${attributeDelta(names, current, change).join(', ')}`, reason];
-      return [`mkdir ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`, reason];
+      return [
+        `mkdir ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`,
+        reason,
+      ];
     }
     case 'symlink': {
       const was = current.type === 'symlink' ? ` (was → ${current.linkTarget})` : '';
@@ -159,7 +166,10 @@ export function sensitiveSummary(before: string | undefined, after: string): str
   const { removed, added } = changedLines(before ?? '', after);
   const keys = [...new Set([...removed, ...added].map(lineName))];
   const count = before === undefined ? added.length : Math.max(removed.length, added.length);
-  const what = before === undefined ? `new file, ${count} line${count === 1 ? '' : 's'}` : `${count} line${count === 1 ? '' : 's'} changed`;
+  const what =
+    before === undefined
+      ? `new file, ${count} line${count === 1 ? '' : 's'}`
+      : `${count} line${count === 1 ? '' : 's'} changed`;
   return `${what}: ${keys.join(', ')}`;
 }
 
@@ -176,7 +186,14 @@ export function renderPlanJson(plan: BuiltPlan): string {
         .filter((pending) => pending.area === part.area)
         .map(({ change, current }) => ({
           ...(change.kind === 'write' && change.sensitive
-            ? { ...change, content: undefined, summary: sensitiveSummary(current.type === 'file' ? current.content.toString('utf8') : undefined, change.content) }
+            ? {
+                ...change,
+                content: undefined,
+                summary: sensitiveSummary(
+                  current.type === 'file' ? current.content.toString('utf8') : undefined,
+                  change.content,
+                ),
+              }
             : change),
           current: describeCurrent(current),
         })),

@@ -70,7 +70,8 @@ export async function rollbackBackup(
   const ids = listBackupIds(root);
   const id = requestedId ?? ids.at(-1);
   if (id === undefined) throw new Error(`no harden backup under ${BACKUP_DIRECTORY} in ${root}`);
-  if (!ids.includes(id)) throw new Error(`no harden backup ${id} under ${BACKUP_DIRECTORY} (harden rollback --list shows them)`);
+  if (!ids.includes(id))
+    throw new Error(`no harden backup ${id} under ${BACKUP_DIRECTORY} (harden rollback --list shows them)`);
   const backupRoot = hostPathInside(root, BACKUP_DIRECTORY);
   const dir = join(backupRoot, id);
   const release = acquireLock(backupRoot);
@@ -150,12 +151,12 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
       return removeCreated(hostPath, current);
     case 'file': {
       if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
-      if (!prior.backup) throw new Error(`${entry.path}: the manifest has no byte copy to restore`);
       const needsContent = current.type !== 'file' || current.sha256 !== prior.sha256;
       if (!needsContent) {
         setAttributesNoFollow(hostPath, prior.mode, prior.uid, prior.gid);
         return 'restored';
       }
+      if (!prior.backup) throw new Error(`${entry.path}: the manifest has no byte copy to restore`);
       const bytes = readFileSync(join(backupDir, 'files', prior.backup));
       try {
         if (sha256Hex(bytes) !== prior.sha256)

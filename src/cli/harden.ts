@@ -1,0 +1,234 @@
+// `signer-opsec harden plan|apply|rollback`: argv → the harden engine, and the exit code.
+
+import { createInterface } from 'node:readline/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { AuditContext, type AuditOptions } from '../engine/context.js';
+import { applyPlan } from '../harden/apply.js';
+import { sha256Hex } from '../harden/manifest.js';
+import { type BuiltPlan, buildPlan, selectedAreas } from '../harden/plan.js';
+import { ownerNames, reloadsOf, renderPlanJson, renderPlanText } from '../harden/render.js';
+import { listBackups, rollbackBackup } from '../harden/rollback.js';
+import { HARDEN_AREAS, type HardenArea } from '../harden/types.js';
+import { openTarget } from '../target/open.js';
+import type { Target } from '../target/types.js';
+import { UsageError } from './usage-error.js';
+
+const HARDEN_OPTIONS = {
+  root: { type: 'string' },
+  only: { type: 'string', multiple: true },
+  skip: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  yes: { type: 'boolean' },
+  'no-reload': { type: 'boolean' },
+  'i-have-console-access': { type: 'boolean' },
+  force: { type: 'boolean' },
+  list: { type: 'boolean' },
+  'signer-config': { type: 'string' },
+  'node-config': { type: 'string' },
+  'signer-unit': { type: 'string' },
+  'node-unit': { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+type Flags = ReturnType<typeof parseFlags>['values'];
+
+function parseFlags(args: string[]) {
+  return parseArgs({ args, options: HARDEN_OPTIONS, strict: true, allowPositionals: true });
+}
+
+function parseAreas(flag: string, values: readonly string[] | undefined): HardenArea[] {
+  const areas = (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  for (const area of areas) {
+    if (!(HARDEN_AREAS as readonly string[]).includes(area))
+      throw new UsageError(`${flag} ${area}: expected one of ${HARDEN_AREAS.join(', ')}`);
+  }
+  return areas as HardenArea[];
+}
+
+function auditOptions(values: Flags): AuditOptions {
+  return {
+    ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
+    ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
+    ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
+    ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
+  };
+}
+
+/** Flags only some subcommands take: a misplaced one is a usage error, not silently ignored. */
+function refuseFlags(subcommand: string, values: Flags, names: readonly (keyof Flags)[]): void {
+  for (const name of names) {
+    if (values[name] !== undefined) throw new UsageError(`harden ${subcommand} does not take --${name}`);
+  }
+}
+
+async function plan(target: Target, values: Flags): Promise<BuiltPlan> {
+  const only = parseAreas('--only', values.only);
+  const skip = parseAreas('--skip', values.skip);
+  if (selectedAreas({ only, skip }).length === 0) throw new UsageError('--only/--skip leave no area to harden');
+  // A fresh context each time: its facts are cached, and apply re-plans after the confirmation.
+  const ctx = new AuditContext(target, auditOptions(values));
+  return buildPlan(ctx, { consoleAccess: values['i-have-console-access'] === true }, { only, skip });
+}
+
+async function renderText(target: Target, built: BuiltPlan, values: Flags): Promise<string> {
+  const ctx = new AuditContext(target, auditOptions(values));
+  return renderPlanText(built, ownerNames(await ctx.users(), built.layout));
+}
+
+/** What the operator confirmed: each pending change and what it found, so a re-plan that differs is noticed. */
+function planIdentity(built: BuiltPlan): string {
+  return sha256Hex(
+    Buffer.from(
+      JSON.stringify(
+        built.pending.map(({ change, current }) => ({
+          change,
+          current: current.type === 'file' ? { ...current, content: sha256Hex(current.content) } : current,
+        })),
+      ),
+    ),
+  );
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError('no terminal to confirm on: pass --yes to apply without asking');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+function rootHint(values: Flags): string {
+  return values.root ? ` --root ${values.root}` : '';
+}
+
+async function planCommand(values: Flags): Promise<number> {
+  refuseFlags('plan', values, ['yes', 'force', 'list', 'no-reload']);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: expected text or json`);
+  const target = await openTarget(values.root);
+  const built = await plan(target, values);
+  process.stdout.write(format === 'json' ? renderPlanJson(built) : await renderText(target, built, values));
+  return built.blockers.length > 0 ? 2 : 0;
+}
+
+async function applyCommand(values: Flags): Promise<number> {
+  refuseFlags('apply', values, ['format', 'force', 'list']);
+  const target = await openTarget(values.root);
+  if (target.kind === 'tar')
+    throw new UsageError(
+      `--root ${values.root}: a tar archive can be planned, not applied (extract it to a directory)`,
+    );
+  const shown = await plan(target, values);
+  process.stdout.write(await renderText(target, shown, values));
+  if (shown.blockers.length > 0) {
+    process.stderr.write('signer-opsec: harden apply refused: nothing written (see "Apply would refuse" above)\n');
+    return 2;
+  }
+  if (shown.pending.length === 0) return 0;
+  if (!values.yes) {
+    const count = shown.pending.length;
+    if (!(await confirm(`Apply ${count} change${count === 1 ? '' : 's'} to ${shown.root}? [y/N] `))) {
+      process.stdout.write('Not applied.\n');
+      return 0;
+    }
+  }
+  // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
+  const current = await plan(target, values);
+  if (planIdentity(current) !== planIdentity(shown)) {
+    process.stderr.write(
+      'signer-opsec: the target changed since the plan was shown; nothing written. Run harden apply again.\n',
+    );
+    return 2;
+  }
+  const result = await applyPlan(current, target, {
+    reload: values['no-reload'] !== true,
+    log: (line) => process.stdout.write(`  ${line}\n`),
+  });
+  const undo = result.id ? `signer-opsec harden rollback ${result.id}${rootHint(values)}` : undefined;
+  switch (result.status) {
+    case 'nothing':
+      process.stdout.write('Nothing to change.\n');
+      return 0;
+    case 'applied': {
+      process.stdout.write(
+        `Applied ${result.applied} change${result.applied === 1 ? '' : 's'}; backup ${result.id}. Undo: ${undo}\n`,
+      );
+      const reloads = reloadsOf(current);
+      if (reloads.length > 0 && !current.live) process.stdout.write('Not the live host: no reload was run.\n');
+      else if (reloads.length > 0 && values['no-reload'])
+        process.stdout.write(
+          `Reloads skipped (--no-reload); run: ${reloads.map((reload) => reload.argv.join(' ')).join('; ')}\n`,
+        );
+      return 0;
+    }
+    case 'reload-failed':
+      process.stderr.write(
+        `signer-opsec: the files are in place but a reload failed: ${result.error}. Undo: ${undo}\n`,
+      );
+      return 2;
+    case 'failed': {
+      const made = `${result.applied} of ${current.pending.length} changes were made`;
+      process.stderr.write(
+        `signer-opsec: harden apply stopped: ${result.error}. ${made}${undo ? `; undo them with: ${undo}` : ''}\n`,
+      );
+      return 2;
+    }
+  }
+}
+
+async function rollbackCommand(values: Flags, positionals: string[]): Promise<number> {
+  refuseFlags('rollback', values, ['format', 'yes', 'only', 'skip', 'i-have-console-access']);
+  if (positionals.length > 1) throw new UsageError('harden rollback takes at most one backup ID');
+  const target = await openTarget(values.root);
+  if (target.kind === 'tar') throw new UsageError(`--root ${values.root}: a tar archive cannot be rolled back`);
+  if (values.list) {
+    const backups = listBackups(target.source);
+    if (backups.length === 0) process.stdout.write('No harden backups.\n');
+    for (const backup of backups)
+      process.stdout.write(
+        `${backup.id}  ${backup.status.padEnd(13)} ${backup.entries} change(s)  ${backup.areas.join(',')}\n`,
+      );
+    return 0;
+  }
+  const result = await rollbackBackup(target.source, target, positionals[0], {
+    force: values.force === true,
+    reload: values['no-reload'] !== true,
+    log: (line) => process.stdout.write(`  ${line}\n`),
+  });
+  switch (result.status) {
+    case 'already-rolled-back':
+      process.stdout.write(`Backup ${result.id} was already rolled back; nothing to do.\n`);
+      return 0;
+    case 'rolled-back':
+      process.stdout.write(`Rolled back ${result.id}: ${result.restored} path(s) restored.\n`);
+      for (const path of result.leftInPlace) process.stdout.write(`  left in place (no longer empty): ${path}\n`);
+      return 0;
+    case 'refused':
+      process.stderr.write(`signer-opsec: rollback of ${result.id} refused, nothing restored: ${result.error}\n`);
+      return 2;
+    default:
+      process.stderr.write(`signer-opsec: rollback of ${result.id} stopped: ${result.error}\n`);
+      return 2;
+  }
+}
+
+export async function hardenCommand(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  const { values, positionals } = parseFlags(rest);
+  switch (subcommand) {
+    case 'plan':
+    case 'apply':
+      if (positionals.length > 0) throw new UsageError(`harden ${subcommand}: unexpected argument "${positionals[0]}"`);
+      return subcommand === 'plan' ? planCommand(values) : applyCommand(values);
+    case 'rollback':
+      return rollbackCommand(values, positionals);
+    default:
+      throw new UsageError(
+        `harden ${subcommand ?? ''}: expected plan, apply or rollback`.replace('harden :', 'harden:'),
+      );
+  }
+}

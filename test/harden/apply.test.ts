@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { applyPlan } from '../../src/harden/apply.js';
+import { BACKUP_DIRECTORY, readManifest } from '../../src/harden/manifest.js';
+import { listBackups, rollbackBackup } from '../../src/harden/rollback.js';
+import { DirectoryTarget } from '../../src/target/directory-target.js';
+import {
+  FIXTURE_CHANGE_COUNT,
+  FIXTURE_FILES,
+  FIXTURE_SECRET,
+  fixtureParts,
+  fixturePlan,
+  SIGNER_UID,
+} from '../support/harden-plans.js';
+import { materialiseFiles } from '../support/materialise.js';
+import { snapshotTree } from '../support/snapshot-tree.js';
+
+const EXCLUDE = { exclude: [BACKUP_DIRECTORY] };
+const offline = (root: string) => new DirectoryTarget(root, { live: false });
+const options = { reload: false, now: new Date('2026-08-12T10:15:02Z') };
+
+function backupIds(root: string): string[] {
+  const dir = join(root, BACKUP_DIRECTORY);
+  return existsSync(dir) ? readdirSync(dir).filter((name) => !name.startsWith('.')) : [];
+}
+
+describe('harden apply and rollback', () => {
+  test('apply makes every change kind as planned; rollback gives back the identical tree', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const before = snapshotTree(tree.root, EXCLUDE);
+      const plan = await fixturePlan(tree.root);
+      assert.equal(plan.pending.length, FIXTURE_CHANGE_COUNT);
+      const result = await applyPlan(plan, offline(tree.root), options);
+      assert.equal(result.status, 'applied');
+      assert.equal(result.applied, FIXTURE_CHANGE_COUNT);
+      assert.equal(result.id, '20260812T101502Z');
+
+      const after = snapshotTree(tree.root, EXCLUDE);
+      const config = after['/etc/stacks/signer/signer-config.toml'];
+      assert.deepEqual([config?.mode, config?.uid, config?.gid], ['0600', SIGNER_UID, SIGNER_UID]);
+      assert.match(readFileSync(join(tree.root, 'etc/stacks/signer/signer-config.toml'), 'utf8'), /127\.0\.0\.1:30000/);
+      assert.equal(after['/home/op/signer.toml'], undefined);
+      assert.deepEqual(
+        [after['/usr/local/bin/stacks-signer']?.mode, after['/usr/local/bin/stacks-signer']?.uid],
+        ['0755', 0],
+      );
+      assert.deepEqual(after['/var/lib/stacks-signer'], { type: 'dir', mode: '0700', uid: SIGNER_UID, gid: SIGNER_UID });
+      assert.equal(readlinkSync(join(tree.root, 'var/lib/stacks-signer-old')), '/var/lib/stacks-signer');
+      assert.equal(
+        readlinkSync(join(tree.root, 'etc/systemd/system/sysinit.target.wants/nftables.service')),
+        '/lib/systemd/system/nftables.service',
+      );
+      assert.equal(after['/etc/systemd/system/stacks-signer.service.d']?.mode, '0755');
+
+      // The backup: 0700, a complete manifest, byte copies 0600 of the replaced and removed files.
+      const backupDir = join(tree.root, BACKUP_DIRECTORY, '20260812T101502Z');
+      assert.equal(lstatSync(backupDir).mode & 0o7777, 0o700);
+      const manifest = readManifest(backupDir);
+      assert.equal(manifest.status, 'applied');
+      assert.equal(manifest.entries.length, FIXTURE_CHANGE_COUNT);
+      assert.ok(manifest.entries.every((entry) => entry.status === 'applied'));
+      const copies = readdirSync(join(backupDir, 'files'));
+      assert.deepEqual(copies, ['0000-passwd', '0001-group', '0002-signer-config.toml', '0003-signer.toml', '0010-nftables.conf']);
+      for (const copy of copies) assert.equal(lstatSync(join(backupDir, 'files', copy)).mode & 0o7777, 0o600);
+      // The manifest names where secrets were, never the secret.
+      assert.ok(!readFileSync(join(backupDir, 'manifest.json'), 'utf8').includes(FIXTURE_SECRET));
+
+      const rolled = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
+      assert.equal(rolled.status, 'rolled-back');
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+      assert.equal(readManifest(backupDir).status, 'rolled-back');
+
+      const again = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
+      assert.equal(again.status, 'already-rolled-back');
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a second apply finds nothing to change and makes no backup directory', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      assert.equal(backupIds(tree.root).length, 1);
+      const applied = snapshotTree(tree.root);
+      const second = await fixturePlan(tree.root);
+      assert.equal(second.pending.length, 0);
+      assert.equal(second.satisfied, FIXTURE_CHANGE_COUNT);
+      const result = await applyPlan(second, offline(tree.root), { ...options, now: new Date('2026-08-12T11:00:00Z') });
+      assert.equal(result.status, 'nothing');
+      assert.equal(result.id, undefined);
+      assert.deepEqual(snapshotTree(tree.root), applied);
+      assert.equal(backupIds(tree.root).length, 1);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a fresh host without /var/backups: apply creates it; rollback leaves only the backup behind', async () => {
+    const { 'var/backups': _ignored, ...files } = FIXTURE_FILES;
+    const tree = await materialiseFiles(files);
+    try {
+      const before = snapshotTree(tree.root);
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      assert.equal(result.status, 'applied');
+      assert.equal(lstatSync(join(tree.root, 'var/backups')).mode & 0o7777, 0o755);
+      assert.equal(lstatSync(join(tree.root, BACKUP_DIRECTORY)).mode & 0o7777, 0o700);
+      await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.deepEqual(snapshotTree(tree.root, { exclude: ['/var/backups'] }), before);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a symlinked directory component is refused before anything is written', async () => {
+    const outside = await materialiseFiles({ 'elsewhere/placeholder': 'x' });
+    const { 'etc/ssh/sshd_config': _a, 'etc/ssh/sshd_config.d': _b, ...files } = FIXTURE_FILES;
+    const host = await materialiseFiles(files);
+    try {
+      // /etc/ssh points outside the root: the sshd drop-in would land there.
+      symlinkSync(join(outside.root, 'elsewhere'), join(host.root, 'etc/ssh'));
+      const before = snapshotTree(host.root);
+      const result = await applyPlan(await fixturePlan(host.root), offline(host.root), options);
+      assert.equal(result.status, 'failed');
+      assert.match(result.error ?? '', /^nothing written: \/etc\/ssh\/sshd_config\.d\/10-signer-opsec\.conf: \/etc\/ssh is a symlink/);
+      assert.deepEqual(backupIds(host.root), []);
+      assert.deepEqual(snapshotTree(host.root), before);
+      assert.deepEqual(readdirSync(join(outside.root, 'elsewhere')), ['placeholder']);
+    } finally {
+      host.cleanup();
+      outside.cleanup();
+    }
+  });
+
+  test('a symlink as the file to replace or chmod is refused, naming it', async () => {
+    for (const [path, index] of [
+      ['etc/nftables.conf', 5],
+      ['usr/local/bin/stacks-signer', 2],
+    ] as const) {
+      const tree = await materialiseFiles({ ...FIXTURE_FILES, [path]: { symlink: '/etc/shadow' }, 'etc/shadow': 'secret\n' });
+      try {
+        const before = snapshotTree(tree.root);
+        const plan = await fixturePlan(tree.root, [fixtureParts()[index] as never]);
+        const result = await applyPlan(plan, offline(tree.root), options);
+        assert.match(result.error ?? '', new RegExp(`^nothing written: /${path}: is a symlink`));
+        assert.deepEqual(snapshotTree(tree.root), before);
+      } finally {
+        tree.cleanup();
+      }
+    }
+  });
+
+  test('rollback refuses a file changed since the apply, unless --force', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const before = snapshotTree(tree.root, EXCLUDE);
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      writeFileSync(join(tree.root, 'etc/ssh/sshd_config.d/10-signer-opsec.conf'), 'PermitRootLogin prohibit-password\n');
+      const edited = snapshotTree(tree.root, EXCLUDE);
+      const refused = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.equal(refused.status, 'refused');
+      assert.match(refused.error ?? '', /\/etc\/ssh\/sshd_config\.d\/10-signer-opsec\.conf is now file/);
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), edited);
+      const forced = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: true, reload: false });
+      assert.equal(forced.status, 'rolled-back');
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a rollback keeps a created directory that now holds something else, and says so', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      writeFileSync(join(tree.root, 'var/lib/stacks-signer/signer.sqlite'), 'db');
+      const rolled = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.equal(rolled.status, 'rolled-back');
+      assert.deepEqual(rolled.leftInPlace, ['/var/lib/stacks-signer']);
+      assert.ok(existsSync(join(tree.root, 'var/lib/stacks-signer/signer.sqlite')));
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a file edited between plan and apply stops the apply at that file', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const plan = await fixturePlan(tree.root);
+      writeFileSync(join(tree.root, 'etc/nftables.conf'), '#!/usr/sbin/nft -f\n# edited meanwhile\n');
+      const result = await applyPlan(plan, offline(tree.root), options);
+      assert.equal(result.status, 'failed');
+      assert.match(result.error ?? '', /^\/etc\/nftables\.conf: changed since the plan was made/);
+      assert.equal(readFileSync(join(tree.root, 'etc/nftables.conf'), 'utf8'), '#!/usr/sbin/nft -f\n# edited meanwhile\n');
+      const manifest = readManifest(join(tree.root, BACKUP_DIRECTORY, result.id ?? ''));
+      assert.equal(manifest.status, 'failed');
+      assert.equal(manifest.entries.filter((entry) => entry.status === 'applied').length, 10);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('blockers stop apply before anything is written', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const parts = fixtureParts();
+      (parts[4] as { refusals: unknown[] }).refusals.push({ code: 'no-key-login', message: 'nobody has a key', override: '--i-have-console-access' });
+      const before = snapshotTree(tree.root);
+      const refused = await applyPlan(await fixturePlan(tree.root, parts), offline(tree.root), options);
+      assert.equal(refused.status, 'failed');
+      assert.match(refused.error ?? '', /refused: sshd: refused: nobody has a key \(override: --i-have-console-access\)/);
+      assert.deepEqual(snapshotTree(tree.root), before);
+      const overridden = await applyPlan(await fixturePlan(tree.root, parts, true), offline(tree.root), options);
+      assert.equal(overridden.status, 'applied');
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a stale lock (dead pid) is taken over; a live one is refused', async () => {
+    const tree = await materialiseFiles({ ...FIXTURE_FILES, 'var/backups/signer-opsec': { dir: true, mode: 0o700 } });
+    try {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const lock = join(tree.root, BACKUP_DIRECTORY, '.lock');
+      writeFileSync(lock, `${dead.stdout}\n`);
+      writeFileSync(join(tree.root, 'etc/ssh/sshd_config.d/.keep'), '');
+      const held = `${process.ppid}\n`;
+      writeFileSync(lock, held);
+      await assert.rejects(applyPlan(await fixturePlan(tree.root), offline(tree.root), options), /another signer-opsec harden \(pid \d+\) is running/);
+      assert.deepEqual(backupIds(tree.root), []);
+      writeFileSync(lock, `${dead.stdout}\n`);
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      assert.equal(result.status, 'applied');
+      assert.ok(!existsSync(lock), 'the lock is released at the end');
+      rmSync(join(tree.root, 'etc/ssh/sshd_config.d/.keep'));
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('rollback --list shows each backup and its state', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      assert.deepEqual(listBackups(tree.root).map((backup) => [backup.id, backup.status, backup.entries]), [
+        [result.id, 'applied', FIXTURE_CHANGE_COUNT],
+      ]);
+      await assert.rejects(
+        rollbackBackup(tree.root, offline(tree.root), '20990101T000000Z', { force: false, reload: false }),
+        /no harden backup 20990101T000000Z/,
+      );
+    } finally {
+      tree.cleanup();
+    }
+  });
+});
