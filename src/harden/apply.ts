@@ -252,8 +252,7 @@ async function recordAndApply(
     makeChange(change, hostPath);
     return entry;
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? 'failed';
-    const line = message.startsWith(change.path) ? message : `${change.path}: ${message}`;
+    const line = inTargetMessage(error, root, change.path);
     if (entry) {
       entry.status = 'failed';
       entry.error = line;
@@ -270,6 +269,27 @@ async function recordAndApply(
       error: line,
     };
   }
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOENT: 'its directory does not exist',
+};
+
+/** One line naming the in-target path (not the host path under --root) and why. */
+export function inTargetMessage(error: unknown, root: string, path: string): string {
+  let message = ((error as Error).message ?? String(error)).split('\n')[0] ?? 'failed';
+  const hostPrefix = root === '/' ? '' : root;
+  if (hostPrefix) message = message.split(`${hostPrefix}/`).join('/');
+  if (message.startsWith(`${path}: `)) message = message.slice(path.length + 2);
+  const code = (error as NodeJS.ErrnoException).code;
+  const word = code ? ERRNO_WORDS[code] : undefined;
+  if (word && !message.includes(word)) message = `${message} (${word})`;
+  return `${path}: ${message}`;
 }
 
 /** A byte copy (0600, root) of a file about to be replaced or removed; checked against the hash just taken. */

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
-import { replaceWithSymlink, runReloads } from './apply.js';
+import { inTargetMessage, replaceWithSymlink, runReloads } from './apply.js';
 import { hostPathInside } from './host-path.js';
 import { acquireLock } from './lock.js';
 import {
@@ -101,14 +101,7 @@ export async function rollbackBackup(
           log(`restored ${entry.path}`);
         } else if (outcome === 'left') leftInPlace.push(entry.path);
       } catch (error) {
-        const message = (error as Error).message.split('\n')[0] ?? 'failed';
-        return {
-          status: 'failed',
-          id,
-          restored,
-          leftInPlace,
-          error: message.startsWith(entry.path) ? message : `${entry.path}: ${message}`,
-        };
+        return { status: 'failed', id, restored, leftInPlace, error: inTargetMessage(error, root, entry.path) };
       }
     }
     manifest.status = 'rolled-back';

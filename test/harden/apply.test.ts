@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { applyPlan } from '../../src/harden/apply.js';
@@ -48,7 +57,12 @@ describe('harden apply and rollback', () => {
         [after['/usr/local/bin/stacks-signer']?.mode, after['/usr/local/bin/stacks-signer']?.uid],
         ['0755', 0],
       );
-      assert.deepEqual(after['/var/lib/stacks-signer'], { type: 'dir', mode: '0700', uid: SIGNER_UID, gid: SIGNER_UID });
+      assert.deepEqual(after['/var/lib/stacks-signer'], {
+        type: 'dir',
+        mode: '0700',
+        uid: SIGNER_UID,
+        gid: SIGNER_UID,
+      });
       assert.equal(readlinkSync(join(tree.root, 'var/lib/stacks-signer-old')), '/var/lib/stacks-signer');
       assert.equal(
         readlinkSync(join(tree.root, 'etc/systemd/system/sysinit.target.wants/nftables.service')),
@@ -64,7 +78,13 @@ describe('harden apply and rollback', () => {
       assert.equal(manifest.entries.length, FIXTURE_CHANGE_COUNT);
       assert.ok(manifest.entries.every((entry) => entry.status === 'applied'));
       const copies = readdirSync(join(backupDir, 'files'));
-      assert.deepEqual(copies, ['0000-passwd', '0001-group', '0002-signer-config.toml', '0003-signer.toml', '0010-nftables.conf']);
+      assert.deepEqual(copies, [
+        '0000-passwd',
+        '0001-group',
+        '0002-signer-config.toml',
+        '0003-signer.toml',
+        '0010-nftables.conf',
+      ]);
       for (const copy of copies) assert.equal(lstatSync(join(backupDir, 'files', copy)).mode & 0o7777, 0o600);
       // The manifest names where secrets were, never the secret.
       assert.ok(!readFileSync(join(backupDir, 'manifest.json'), 'utf8').includes(FIXTURE_SECRET));
@@ -127,7 +147,10 @@ describe('harden apply and rollback', () => {
       const before = snapshotTree(host.root);
       const result = await applyPlan(await fixturePlan(host.root), offline(host.root), options);
       assert.equal(result.status, 'failed');
-      assert.match(result.error ?? '', /^nothing written: \/etc\/ssh\/sshd_config\.d\/10-signer-opsec\.conf: \/etc\/ssh is a symlink/);
+      assert.match(
+        result.error ?? '',
+        /^nothing written: \/etc\/ssh\/sshd_config\.d\/10-signer-opsec\.conf: \/etc\/ssh is a symlink/,
+      );
       assert.deepEqual(backupIds(host.root), []);
       assert.deepEqual(snapshotTree(host.root), before);
       assert.deepEqual(readdirSync(join(outside.root, 'elsewhere')), ['placeholder']);
@@ -142,7 +165,11 @@ describe('harden apply and rollback', () => {
       ['etc/nftables.conf', 5],
       ['usr/local/bin/stacks-signer', 2],
     ] as const) {
-      const tree = await materialiseFiles({ ...FIXTURE_FILES, [path]: { symlink: '/etc/shadow' }, 'etc/shadow': 'secret\n' });
+      const tree = await materialiseFiles({
+        ...FIXTURE_FILES,
+        [path]: { symlink: '/etc/shadow' },
+        'etc/shadow': 'secret\n',
+      });
       try {
         const before = snapshotTree(tree.root);
         const plan = await fixturePlan(tree.root, [fixtureParts()[index] as never]);
@@ -160,7 +187,10 @@ describe('harden apply and rollback', () => {
     try {
       const before = snapshotTree(tree.root, EXCLUDE);
       const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
-      writeFileSync(join(tree.root, 'etc/ssh/sshd_config.d/10-signer-opsec.conf'), 'PermitRootLogin prohibit-password\n');
+      writeFileSync(
+        join(tree.root, 'etc/ssh/sshd_config.d/10-signer-opsec.conf'),
+        'PermitRootLogin prohibit-password\n',
+      );
       const edited = snapshotTree(tree.root, EXCLUDE);
       const refused = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
       assert.equal(refused.status, 'refused');
@@ -196,7 +226,10 @@ describe('harden apply and rollback', () => {
       const result = await applyPlan(plan, offline(tree.root), options);
       assert.equal(result.status, 'failed');
       assert.match(result.error ?? '', /^\/etc\/nftables\.conf: changed since the plan was made/);
-      assert.equal(readFileSync(join(tree.root, 'etc/nftables.conf'), 'utf8'), '#!/usr/sbin/nft -f\n# edited meanwhile\n');
+      assert.equal(
+        readFileSync(join(tree.root, 'etc/nftables.conf'), 'utf8'),
+        '#!/usr/sbin/nft -f\n# edited meanwhile\n',
+      );
       const manifest = readManifest(join(tree.root, BACKUP_DIRECTORY, result.id ?? ''));
       assert.equal(manifest.status, 'failed');
       assert.equal(manifest.entries.filter((entry) => entry.status === 'applied').length, 10);
@@ -209,11 +242,18 @@ describe('harden apply and rollback', () => {
     const tree = await materialiseFiles(FIXTURE_FILES);
     try {
       const parts = fixtureParts();
-      (parts[4] as { refusals: unknown[] }).refusals.push({ code: 'no-key-login', message: 'nobody has a key', override: '--i-have-console-access' });
+      (parts[4] as { refusals: unknown[] }).refusals.push({
+        code: 'no-key-login',
+        message: 'nobody has a key',
+        override: '--i-have-console-access',
+      });
       const before = snapshotTree(tree.root);
       const refused = await applyPlan(await fixturePlan(tree.root, parts), offline(tree.root), options);
       assert.equal(refused.status, 'failed');
-      assert.match(refused.error ?? '', /refused: sshd: refused: nobody has a key \(override: --i-have-console-access\)/);
+      assert.match(
+        refused.error ?? '',
+        /refused: sshd: refused: nobody has a key \(override: --i-have-console-access\)/,
+      );
       assert.deepEqual(snapshotTree(tree.root), before);
       const overridden = await applyPlan(await fixturePlan(tree.root, parts, true), offline(tree.root), options);
       assert.equal(overridden.status, 'applied');
@@ -225,13 +265,18 @@ describe('harden apply and rollback', () => {
   test('a stale lock (dead pid) is taken over; a live one is refused', async () => {
     const tree = await materialiseFiles({ ...FIXTURE_FILES, 'var/backups/signer-opsec': { dir: true, mode: 0o700 } });
     try {
-      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+        encoding: 'utf8',
+      });
       const lock = join(tree.root, BACKUP_DIRECTORY, '.lock');
       writeFileSync(lock, `${dead.stdout}\n`);
       writeFileSync(join(tree.root, 'etc/ssh/sshd_config.d/.keep'), '');
       const held = `${process.ppid}\n`;
       writeFileSync(lock, held);
-      await assert.rejects(applyPlan(await fixturePlan(tree.root), offline(tree.root), options), /another signer-opsec harden \(pid \d+\) is running/);
+      await assert.rejects(
+        applyPlan(await fixturePlan(tree.root), offline(tree.root), options),
+        /another signer-opsec harden \(pid \d+\) is running/,
+      );
       assert.deepEqual(backupIds(tree.root), []);
       writeFileSync(lock, `${dead.stdout}\n`);
       const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
@@ -247,9 +292,10 @@ describe('harden apply and rollback', () => {
     const tree = await materialiseFiles(FIXTURE_FILES);
     try {
       const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
-      assert.deepEqual(listBackups(tree.root).map((backup) => [backup.id, backup.status, backup.entries]), [
-        [result.id, 'applied', FIXTURE_CHANGE_COUNT],
-      ]);
+      assert.deepEqual(
+        listBackups(tree.root).map((backup) => [backup.id, backup.status, backup.entries]),
+        [[result.id, 'applied', FIXTURE_CHANGE_COUNT]],
+      );
       await assert.rejects(
         rollbackBackup(tree.root, offline(tree.root), '20990101T000000Z', { force: false, reload: false }),
         /no harden backup 20990101T000000Z/,

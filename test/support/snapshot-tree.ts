@@ -17,7 +17,10 @@ export interface SnapshotEntry {
  * `root`'s tree keyed by in-tree path ("/etc/passwd"); the root itself is "/". `exclude` lists in-tree paths left
  * out with everything below them (e.g. the harden backup directory, which rollback keeps on purpose).
  */
-export function snapshotTree(root: string, options: { exclude?: readonly string[] } = {}): Record<string, SnapshotEntry> {
+export function snapshotTree(
+  root: string,
+  options: { exclude?: readonly string[] } = {},
+): Record<string, SnapshotEntry> {
   const exclude = new Set(options.exclude ?? []);
   const result: Record<string, SnapshotEntry> = {};
   const walk = (inTree: string): void => {
