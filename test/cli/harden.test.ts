@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { applyPlan } from '../../src/harden/apply.js';
+import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
+import { DirectoryTarget } from '../../src/target/directory-target.js';
+import { writeTar } from '../../src/target/tar-writer.js';
+import { runCli } from '../support/cli.js';
+import { FIXTURE_FILES, FIXTURE_SECRET, fixturePlan } from '../support/harden-plans.js';
+import { materialiseFiles } from '../support/materialise.js';
+import { serviceHost } from '../support/service-hosts.js';
+import { snapshotTree } from '../support/snapshot-tree.js';
+
+describe('signer-opsec harden', () => {
+  test('usage errors exit 2 with one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['harden'], /harden: expected plan, apply or rollback/],
+      [['harden', 'undo'], /harden undo: expected plan, apply or rollback/],
+      [
+        ['harden', 'plan', '--only', 'kernel'],
+        /--only kernel: expected one of accounts, configs, permissions, systemd, sshd, firewall/,
+      ],
+      [['harden', 'plan', '--only', 'sshd', '--skip', 'sshd'], /leave no area to harden/],
+      [['harden', 'plan', '--yes'], /harden plan does not take --yes/],
+      [['harden', 'plan', '--format', 'sarif'], /--format sarif: expected text or json/],
+      [['harden', 'apply', '--format', 'json'], /harden apply does not take --format/],
+      [['harden', 'rollback', 'a', 'b'], /at most one backup ID/],
+    ];
+    for (const [args, message] of cases) {
+      const run = runCli(args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').length, 1);
+    }
+  });
+
+  test('plan and apply on a host with nothing to change: exit 0, and apply makes no backup', async () => {
+    const tree = await materialiseFiles(serviceHost({ signer: ['User=stacks-signer'], node: ['User=stacks-node'] }));
+    try {
+      const plan = runCli(['harden', 'plan', '--root', tree.root]);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /^Hardening plan for /);
+      assert.match(plan.stdout, /\nNothing to change\.\n$/);
+      const json = runCli(['harden', 'plan', '--root', tree.root, '--format', 'json']);
+      assert.equal(json.code, 0);
+      assert.equal((JSON.parse(json.stdout) as { summary: { changes: number } }).summary.changes, 0);
+      const before = snapshotTree(tree.root);
+      const apply = runCli(['harden', 'apply', '--root', tree.root]);
+      assert.equal(apply.code, 0, apply.stderr);
+      assert.match(apply.stdout, /Nothing to change\./);
+      assert.deepEqual(snapshotTree(tree.root), before);
+      assert.ok(!existsSync(join(tree.root, BACKUP_DIRECTORY)));
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a tar archive can be planned but not applied or rolled back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'so-harden-'));
+    try {
+      const archive = join(dir, 'host.tar');
+      writeFileSync(
+        archive,
+        writeTar([
+          { path: 'etc/passwd', type: 'file', mode: 0o644, uid: 0, gid: 0, content: 'root:x:0:0::/root:/bin/sh\n' },
+        ]),
+      );
+      assert.equal(runCli(['harden', 'plan', '--root', archive]).code, 0);
+      for (const subcommand of ['apply', 'rollback']) {
+        const run = runCli(['harden', subcommand, '--root', archive]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /tar archive/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('rollback --list, rollback, a second rollback, and a refused one', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const before = snapshotTree(tree.root, { exclude: [BACKUP_DIRECTORY] });
+      assert.match(runCli(['harden', 'rollback', '--list', '--root', tree.root]).stdout, /^No harden backups\.\n$/);
+      const none = runCli(['harden', 'rollback', '--root', tree.root]);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /no harden backup under \/var\/backups\/signer-opsec/);
+
+      const first = await applyPlan(await fixturePlan(tree.root), new DirectoryTarget(tree.root, { live: false }), {
+        reload: false,
+        now: new Date('2026-08-12T10:15:02Z'),
+      });
+      writeFileSync(join(tree.root, 'etc/nftables.conf'), 'edited by hand\n');
+      const list = runCli(['harden', 'rollback', '--list', '--root', tree.root]);
+      assert.match(
+        list.stdout,
+        /^20260812T101502Z {2}applied {7}12 change\(s\) {2}accounts,configs,permissions,systemd,sshd,firewall\n$/,
+      );
+      const refused = runCli(['harden', 'rollback', first.id ?? '', '--root', tree.root]);
+      assert.equal(refused.code, 2);
+      assert.match(
+        refused.stderr,
+        /rollback of 20260812T101502Z refused, nothing restored: changed since the apply \(use --force/,
+      );
+      assert.match(refused.stderr, /\/etc\/nftables\.conf is now file mode 0755/);
+
+      const forced = runCli(['harden', 'rollback', '--force', '--root', tree.root]);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.match(forced.stdout, /Rolled back 20260812T101502Z: 12 path\(s\) restored\./);
+      assert.deepEqual(snapshotTree(tree.root, { exclude: [BACKUP_DIRECTORY] }), before);
+      for (const output of [forced.stdout, forced.stderr, refused.stderr]) assert.ok(!output.includes(FIXTURE_SECRET));
+
+      const again = runCli(['harden', 'rollback', '--root', tree.root]);
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /already rolled back; nothing to do/);
+    } finally {
+      tree.cleanup();
+    }
+  });
+});
