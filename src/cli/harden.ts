@@ -63,18 +63,31 @@ function refuseFlags(subcommand: string, values: Flags, names: readonly (keyof F
   }
 }
 
-async function plan(target: Target, values: Flags): Promise<BuiltPlan> {
+interface Planned {
+  built: BuiltPlan;
+  ctx: AuditContext;
+}
+
+async function plan(target: Target, values: Flags): Promise<Planned> {
   const only = parseAreas('--only', values.only);
   const skip = parseAreas('--skip', values.skip);
   if (selectedAreas({ only, skip }).length === 0) throw new UsageError('--only/--skip leave no area to harden');
   // A fresh context each time: its facts are cached, and apply re-plans after the confirmation.
   const ctx = new AuditContext(target, auditOptions(values));
-  return buildPlan(ctx, { consoleAccess: values['i-have-console-access'] === true }, { only, skip });
+  return {
+    built: await buildPlan(ctx, { consoleAccess: values['i-have-console-access'] === true }, { only, skip }),
+    ctx,
+  };
 }
 
-async function renderText(target: Target, built: BuiltPlan, values: Flags): Promise<string> {
-  const ctx = new AuditContext(target, auditOptions(values));
-  return renderPlanText(built, ownerNames(await ctx.users(), built.layout));
+/**
+ * The plan as text or JSON, masked with every secret discovery read (a key in an ExecStart line or a non-sensitive
+ * file would otherwise reach a diff): sensitive files are already summarised by key name only.
+ */
+async function renderPlan({ built, ctx }: Planned, format: 'text' | 'json'): Promise<string> {
+  const text =
+    format === 'json' ? renderPlanJson(built) : renderPlanText(built, ownerNames(await ctx.users(), built.layout));
+  return ctx.secrets.mask(text);
 }
 
 /** What the operator confirmed: each pending change and what it found, so a re-plan that differs is noticed. */
@@ -110,9 +123,9 @@ async function planCommand(values: Flags): Promise<number> {
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: expected text or json`);
   const target = await openTarget(values.root);
-  const built = await plan(target, values);
-  process.stdout.write(format === 'json' ? renderPlanJson(built) : await renderText(target, built, values));
-  return built.blockers.length > 0 ? 2 : 0;
+  const planned = await plan(target, values);
+  process.stdout.write(await renderPlan(planned, format));
+  return planned.built.blockers.length > 0 ? 2 : 0;
 }
 
 async function applyCommand(values: Flags): Promise<number> {
@@ -122,8 +135,9 @@ async function applyCommand(values: Flags): Promise<number> {
     throw new UsageError(
       `--root ${values.root}: a tar archive can be planned, not applied (extract it to a directory)`,
     );
-  const shown = await plan(target, values);
-  process.stdout.write(await renderText(target, shown, values));
+  const planned = await plan(target, values);
+  const shown = planned.built;
+  process.stdout.write(await renderPlan(planned, 'text'));
   if (shown.blockers.length > 0) {
     process.stderr.write('signer-opsec: harden apply refused: nothing written (see "Apply would refuse" above)\n');
     return 2;
@@ -137,7 +151,7 @@ async function applyCommand(values: Flags): Promise<number> {
     }
   }
   // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
-  const current = await plan(target, values);
+  const current = (await plan(target, values)).built;
   if (planIdentity(current) !== planIdentity(shown)) {
     process.stderr.write(
       'signer-opsec: the target changed since the plan was shown; nothing written. Run harden apply again.\n',

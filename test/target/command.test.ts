@@ -57,3 +57,10 @@ test('a live target hashes a process executable through /proc/<pid>/exe', async 
   assert.equal(await target.processExecutableSha256(process.pid), expected);
   await assert.rejects(target.processExecutableSha256(-1), /not a process id/);
 });
+
+test('stdin: the input is fed to the program and closed; a program that ignores it is judged by its exit code', async () => {
+  const fed = await runCommand('sh', ['-c', 'wc -c'], { stdin: 'table inet x {}\n' });
+  assert.equal(fed.stdout.trim(), '16');
+  const ignored = await runCommand('sh', ['-c', 'exit 3'], { stdin: 'x'.repeat(1 << 20) });
+  assert.equal(ignored.code, 3);
+});

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { applyPlan } from '../../src/harden/apply.js';
+import { BACKUP_DIRECTORY, readManifest } from '../../src/harden/manifest.js';
+import { rollbackBackup } from '../../src/harden/rollback.js';
+import type { PlanPart } from '../../src/harden/types.js';
+import { DirectoryTarget } from '../../src/target/directory-target.js';
+import { FIXTURE_FILES, fixtureParts, fixturePlan } from '../support/harden-plans.js';
+import { materialiseFiles } from '../support/materialise.js';
+
+// A directory root marked live makes the target run real host programs: the reloads here are harmless shell
+// commands that write into the test's own tree, so the order, the stdin and the failure handling are real.
+function withReloads(log: string, failing = false): PlanPart[] {
+  const parts = fixtureParts();
+  const append = (word: string) => ({
+    argv: ['sh', '-c', `cat >> "$0"; echo ${word} >> "$0"`, log],
+    stdin: `${word}-in\n`,
+    why: word,
+  });
+  (parts[3] as PlanPart).reloads = [append('daemon-reload')];
+  (parts[3] as PlanPart).rollbackReloads = [append('daemon-reload-after-rollback')];
+  (parts[4] as PlanPart).reloads = [
+    failing ? { argv: ['sh', '-c', 'echo "sshd: bad config" >&2; exit 1'], why: 'sshd' } : append('sshd-reload'),
+  ];
+  (parts[5] as PlanPart).reloads = [append('nft-load')];
+  return parts;
+}
+
+describe('harden reloads', () => {
+  test('live: reloads run after every file is written, in part order, with their stdin; rollback runs the rollback reloads', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const log = join(tree.root, 'reloads.log');
+      const target = new DirectoryTarget(tree.root, { live: true });
+      const plan = { ...(await fixturePlan(tree.root, withReloads(log))), live: true };
+      const result = await applyPlan(plan, target, { reload: true });
+      assert.equal(result.status, 'applied', result.error);
+      assert.equal(
+        readFileSync(log, 'utf8'),
+        'daemon-reload-in\ndaemon-reload\nsshd-reload-in\nsshd-reload\nnft-load-in\nnft-load\n',
+      );
+      const rolled = await rollbackBackup(tree.root, target, result.id, { force: false, reload: true });
+      assert.equal(rolled.status, 'rolled-back');
+      assert.match(readFileSync(log, 'utf8'), /daemon-reload-after-rollback-in\ndaemon-reload-after-rollback\n$/);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a failing reload is reported with its first error line; later reloads do not run; --no-reload runs none', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const log = join(tree.root, 'reloads.log');
+      const target = new DirectoryTarget(tree.root, { live: true });
+      const result = await applyPlan(
+        { ...(await fixturePlan(tree.root, withReloads(log, true))), live: true },
+        target,
+        { reload: true },
+      );
+      assert.equal(result.status, 'reload-failed');
+      assert.equal(result.error, 'sh -c echo "sshd: bad config" >&2; exit 1 exited 1: sshd: bad config');
+      assert.equal(readFileSync(log, 'utf8'), 'daemon-reload-in\ndaemon-reload\n');
+      assert.equal(readManifest(join(tree.root, BACKUP_DIRECTORY, result.id ?? '')).status, 'reload-failed');
+    } finally {
+      tree.cleanup();
+    }
+    const quiet = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const log = join(quiet.root, 'reloads.log');
+      const target = new DirectoryTarget(quiet.root, { live: true });
+      const result = await applyPlan({ ...(await fixturePlan(quiet.root, withReloads(log))), live: true }, target, {
+        reload: false,
+      });
+      assert.equal(result.status, 'applied');
+      assert.throws(() => readFileSync(log), /ENOENT/);
+    } finally {
+      quiet.cleanup();
+    }
+  });
+});
