@@ -36,7 +36,7 @@ export const planFirewall: Planner = async ({ ctx, layout }) => {
   };
 
   const sshPorts = await currentSshPorts(ctx);
-  const nodeIsRemote = layout.signer !== undefined && !layout.node;
+  const nodeIsRemote = layout.signer !== undefined && !layout.colocated;
   const signerPort = nodeIsRemote ? layout.signer?.endpoint?.port : undefined;
   const nodeAddresses = nodeIsRemote ? (layout.signer?.nodeAddresses ?? []) : [];
   if (signerPort !== undefined && nodeAddresses.length === 0) {
