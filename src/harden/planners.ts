@@ -2,4 +2,7 @@
 
 import type { HardenArea, Planner } from './types.js';
 
-export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {};
+export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {
+  sshd: async () => (await import('./sshd/plan.js')).planSshd,
+  firewall: async () => (await import('./firewall/plan.js')).planFirewall,
+};
