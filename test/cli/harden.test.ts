@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,10 +8,9 @@ import { applyPlan } from '../../src/harden/apply.js';
 import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { writeTar } from '../../src/target/tar-writer.js';
-import { runCli } from '../support/cli.js';
+import { BIN, runCli } from '../support/cli.js';
 import { FIXTURE_FILES, FIXTURE_SECRET, fixturePlan } from '../support/harden-plans.js';
-import { materialiseFiles } from '../support/materialise.js';
-import { serviceHost } from '../support/service-hosts.js';
+import { materialiseExample, materialiseFiles } from '../support/materialise.js';
 import { snapshotTree } from '../support/snapshot-tree.js';
 
 describe('signer-opsec harden', () => {
@@ -36,8 +36,11 @@ describe('signer-opsec harden', () => {
     }
   });
 
-  test('plan and apply on a host with nothing to change: exit 0, and apply makes no backup', async () => {
-    const tree = await materialiseFiles(serviceHost({ signer: ['User=stacks-signer'], node: ['User=stacks-node'] }));
+  test('plan and apply on a host with nothing to harden: exit 0, and apply makes no backup', async () => {
+    const tree = await materialiseFiles({
+      'etc/passwd': 'root:x:0:0:root:/root:/bin/bash\n',
+      'etc/group': 'root:x:0:\n',
+    });
     try {
       const plan = runCli(['harden', 'plan', '--root', tree.root]);
       assert.equal(plan.code, 0, plan.stderr);
@@ -116,6 +119,88 @@ describe('signer-opsec harden', () => {
       assert.match(again.stdout, /already rolled back; nothing to do/);
     } finally {
       tree.cleanup();
+    }
+  });
+});
+
+describe('signer-opsec harden on the bundled published-guide example (real planners)', () => {
+  // The example has no /var/backups: apply creates it for the backup, and rollback keeps the backup on purpose.
+  const exclude = { exclude: ['/var/backups'] };
+
+  test('plan → apply → a second apply changes nothing → rollback gives the identical tree', async () => {
+    const root = await materialiseExample('published-guide');
+    try {
+      const before = snapshotTree(root);
+      assert.equal(before['/var/backups'], undefined);
+      const plan = runCli(['harden', 'plan', '--root', root]);
+      assert.equal(plan.code, 0, plan.stderr);
+      const pending = Number(/\n(\d+) changes? to make/.exec(plan.stdout)?.[1]);
+      assert.ok(pending > 0, plan.stdout);
+
+      const unconfirmed = runCli(['harden', 'apply', '--root', root]);
+      assert.equal(unconfirmed.code, 2);
+      assert.match(unconfirmed.stderr, /no terminal to confirm on: pass --yes/);
+      assert.deepEqual(snapshotTree(root), before);
+
+      const apply = runCli(['harden', 'apply', '--yes', '--root', root]);
+      assert.equal(apply.code, 0, apply.stderr);
+      const id = /; backup (\S+)\. Undo: signer-opsec harden rollback \1 --root /.exec(apply.stdout)?.[1];
+      assert.ok(id, apply.stdout);
+      assert.match(apply.stdout, /Not the live host: no reload was run\./);
+      const applied = snapshotTree(root);
+
+      const second = runCli(['harden', 'apply', '--yes', '--root', root]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /\nNothing to change( \(\d+ already in place\))?\.\n$/);
+      assert.deepEqual(snapshotTree(root), applied);
+      assert.deepEqual(readdirSync(join(root, BACKUP_DIRECTORY)), [id]);
+
+      const rollback = runCli(['harden', 'rollback', '--root', root]);
+      assert.equal(rollback.code, 0, rollback.stderr);
+      assert.deepEqual(snapshotTree(root, exclude), before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a read-only /etc/systemd (private mount namespace) stops the CLI apply midway: exit 2, a rollback hint that works', async () => {
+    const root = await materialiseExample('published-guide');
+    try {
+      const before = snapshotTree(root);
+      const run = spawnSync(
+        'unshare',
+        [
+          '-m',
+          'sh',
+          '-c',
+          'mount --bind -o ro "$1/etc/systemd" "$1/etc/systemd" && shift && exec "$@"',
+          'sh',
+          root,
+          process.execPath,
+          BIN,
+          'harden',
+          'apply',
+          '--yes',
+          '--root',
+          root,
+        ],
+        { env: { PATH: process.env.PATH }, encoding: 'utf8' },
+      );
+      assert.equal(run.error, undefined, 'unshare (util-linux) must be installed');
+      assert.equal(run.status, 2, run.stderr);
+      const hint =
+        /harden apply stopped: (\/etc\/systemd\/\S+): .*EROFS.*\. (\d+) of \d+ changes were made; undo them with: signer-opsec harden rollback (\S+) --root /.exec(
+          run.stderr,
+        );
+      assert.ok(hint, run.stderr);
+      assert.ok(Number(hint[2]) > 0, 'midway: some changes were made before the failure');
+      assert.notDeepEqual(snapshotTree(root, exclude), before);
+      for (const path of Object.keys(snapshotTree(root))) assert.doesNotMatch(path, /\.(tmp|lnk)$/);
+      const rollback = runCli(['harden', 'rollback', hint[3] ?? '', '--root', root]);
+      assert.equal(rollback.code, 0, rollback.stderr);
+      assert.deepEqual(snapshotTree(root, exclude), before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
