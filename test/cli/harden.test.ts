@@ -132,10 +132,13 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
     try {
       const before = snapshotTree(root);
       assert.equal(before['/var/backups'], undefined);
-      const plan = runCli(['harden', 'plan', '--root', root]);
-      assert.equal(plan.code, 0, plan.stderr);
-      const pending = Number(/\n(\d+) changes? to make/.exec(plan.stdout)?.[1]);
-      assert.ok(pending > 0, plan.stdout);
+      const plan = {
+        text: runCli(['harden', 'plan', '--root', root]),
+        json: runCli(['harden', 'plan', '--root', root, '--format', 'json']).stdout,
+      };
+      assert.equal(plan.text.code, 0, plan.text.stderr);
+      const pending = Number(/\n(\d+) changes? to make/.exec(plan.text.stdout)?.[1]);
+      assert.ok(pending > 0, plan.text.stdout);
 
       const unconfirmed = runCli(['harden', 'apply', '--root', root]);
       assert.equal(unconfirmed.code, 2);
@@ -148,6 +151,14 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
       assert.ok(id, apply.stdout);
       assert.match(apply.stdout, /Not the live host: no reload was run\./);
       const applied = snapshotTree(root);
+      // Every control a part says it addresses passes in the audit of the hardened tree.
+      const addressed = JSON.parse(plan.json).parts.flatMap(
+        (part: { addresses: string[] }) => part.addresses,
+      ) as string[];
+      assert.ok(addressed.length > 0);
+      const audit = runCli(['audit', '--root', root, '--format', 'json', '--fail-on', 'none']);
+      const results = (JSON.parse(audit.stdout) as { results: { id: string; status: string }[] }).results;
+      for (const id of addressed) assert.equal(results.find((result) => result.id === id)?.status, 'pass', id);
 
       const second = runCli(['harden', 'apply', '--yes', '--root', root]);
       assert.equal(second.code, 0, second.stderr);
