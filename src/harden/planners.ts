@@ -2,4 +2,6 @@
 
 import type { HardenArea, Planner } from './types.js';
 
-export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {};
+export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {
+  systemd: async () => (await import('./systemd/plan.js')).planSystemd,
+};
