@@ -130,9 +130,7 @@ export function serviceFacts(input: ServiceInput): ServiceFacts {
       if (/[\x00-\x1f\x7f]/.test(word)) errors.push(`${unitName}: an ExecStart= argument holds a control character`);
     }
   }
-  const conditionProblem = [config, binary].find(
-    (path) => path?.startsWith('/') && unsafeUnitPath(path) !== undefined,
-  );
+  const conditionProblem = [config, binary].find((path) => path?.startsWith('/') && unsafeUnitPath(path) !== undefined);
   if (conditionProblem !== undefined)
     errors.push(`${unitName}: ${JSON.stringify(conditionProblem)} cannot be written in a condition`);
 
