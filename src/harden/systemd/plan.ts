@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { type LoadedUnit, loadUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
+import { filterUnit } from '../../parsers/systemd-unit.js';
 import type { Change, HardenLayout, PlannerInput, PlanPart, ServiceLayout, Validation } from '../types.js';
 import { chooseDropInName, DROP_IN_SUFFIX, isOwnDropIn } from './drop-in-name.js';
 import { renderDropIn } from './render-drop-in.js';
@@ -77,7 +78,10 @@ async function planUnit(ctx: AuditContext, input: ServiceTarget): Promise<UnitPl
     plan.errors.push(`${input.unitName} (${input.unitPath}) ${why}: no drop-in planned for it`);
     return plan;
   }
-  const decided = serviceFacts({ ...input, unit: unit.effective });
+  // Decided from the unit as the operator left it: harden's own drop-in is being replaced, and reading it back
+  // would make a second plan differ from the first (its resets would hide what they reset).
+  const operatorUnit = filterUnit(unit.effective, (assignment) => !isOwnDropIn(baseName(assignment.file)));
+  const decided = serviceFacts({ ...input, unit: operatorUnit });
   plan.notes.push(...decided.notes);
   if (decided.errors.length > 0 || !decided.facts) {
     plan.errors.push(...decided.errors);
