@@ -387,3 +387,42 @@ describe('planSystemd with nothing to do', () => {
     );
   });
 });
+
+describe('planSystemd renames its drop-in when another one would sort after it', () => {
+  test('an override.conf added after an apply: zz- is written and the old 99- removed', async () => {
+    const tree = await materialiseFiles(
+      host(
+        [EXEC, 'User=stacks-signer'],
+        {},
+        {
+          'etc/systemd/system/stacks-signer.service.d/99-signer-opsec.conf': '[Service]\nRestart=no\n',
+          'etc/systemd/system/stacks-signer.service.d/override.conf': '[Service]\nLimitNOFILE=65536\n',
+        },
+      ),
+    );
+    cleanups.push(tree.cleanup);
+    const part = await plan(tree.root, layoutOf(signerLayout()));
+    assert.ok(part);
+    assert.equal(
+      dropInOf(part, 'stacks-signer.service').path,
+      '/etc/systemd/system/stacks-signer.service.d/zz-signer-opsec.conf',
+    );
+    assert.deepEqual(
+      part.changes.filter((change) => change.kind === 'remove').map((change) => change.path),
+      ['/etc/systemd/system/stacks-signer.service.d/99-signer-opsec.conf'],
+    );
+    assert.ok(
+      part.validations.every((validation) => validation.ok),
+      JSON.stringify(part.validations),
+    );
+  });
+
+  test('a node address that is not an IP: an error, and no changes', async () => {
+    const tree = await materialiseFiles(host([EXEC, 'User=stacks-signer']));
+    cleanups.push(tree.cleanup);
+    const part = await plan(tree.root, layoutOf(signerLayout({ nodeAddresses: ['node.internal'] })));
+    assert.ok(part);
+    assert.deepEqual(part.changes, []);
+    assert.match(part.errors.join('\n'), /"node.internal" from the layout is not an IP address/);
+  });
+});
