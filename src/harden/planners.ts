@@ -4,4 +4,6 @@ import type { HardenArea, Planner } from './types.js';
 
 export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {
   systemd: async () => (await import('./systemd/plan.js')).planSystemd,
+  sshd: async () => (await import('./sshd/plan.js')).planSshd,
+  firewall: async () => (await import('./firewall/plan.js')).planFirewall,
 };
