@@ -2,4 +2,8 @@
 
 import type { HardenArea, Planner } from './types.js';
 
-export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {};
+export const PLANNERS: Partial<Record<HardenArea, () => Promise<Planner>>> = {
+  accounts: async () => (await import('./accounts/plan.js')).planAccounts,
+  configs: async () => (await import('./configs/plan.js')).planConfigs,
+  permissions: async () => (await import('./permissions/plan.js')).planPermissions,
+};
