@@ -90,10 +90,12 @@ function split(document: Record<string, unknown>, location: TomlStringLocation) 
     const { [location.key]: value, ...rest } = document;
     return { value, rest };
   }
-  const table = document[location.table];
+  const { [location.table]: table, ...outside } = document;
+  if (table === undefined) return { value: undefined, rest: outside };
   if (!isTable(table)) return { value: undefined, rest: document };
   const { [location.key]: value, ...others } = table;
-  return { value, rest: { ...document, [location.table]: others } };
+  // A table holding nothing else counts as absent, so adding `[table]` with the key changes nothing else.
+  return { value, rest: Object.keys(others).length > 0 ? { ...outside, [location.table]: others } : outside };
 }
 
 function describe(location: TomlStringLocation): string {

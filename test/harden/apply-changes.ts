@@ -3,7 +3,7 @@
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditContext } from '../../src/engine/context.js';
-import type { Change, HardenLayout, HardenOptions, PlanPart, Planner } from '../../src/harden/types.js';
+import type { Change, HardenLayout, HardenOptions, Planner, PlanPart } from '../../src/harden/types.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 
 export function applyChanges(root: string, changes: readonly Change[]): void {

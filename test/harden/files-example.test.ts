@@ -1,7 +1,7 @@
 // The accounts, configs and permissions parts on the bundled insecure example (published-guide): planned, applied,
 // audited with the real controls, planned again (nothing left to do), and never a secret in what is printed.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { allChecks } from '../../src/checks/index.js';
@@ -10,7 +10,7 @@ import { planAccounts } from '../../src/harden/accounts/plan.js';
 import { planConfigsWith } from '../../src/harden/configs/plan.js';
 import { decideLayout } from '../../src/harden/layout.js';
 import { planPermissions } from '../../src/harden/permissions/plan.js';
-import type { PlanPart, PlannerInput } from '../../src/harden/types.js';
+import type { PlannerInput, PlanPart } from '../../src/harden/types.js';
 import { materialiseExample } from '../support/materialise.js';
 import { applyChanges, contextOf, NO_CONSOLE, printable } from './apply-changes.js';
 

@@ -3,7 +3,7 @@
 // Each file is rewritten whole with every other byte, its mode and its owner kept.
 import type { AuditContext } from '../../engine/context.js';
 import { parseGroup, parsePasswd } from '../../parsers/passwd.js';
-import type { PlanPart, Planner, ServiceAccount, WriteFileChange } from '../types.js';
+import type { Planner, PlanPart, ServiceAccount, WriteFileChange } from '../types.js';
 import { type NewAccount, renderGroup, renderGshadow, renderPasswd, renderShadow } from './render.js';
 import { type AccountFileTexts, validateAccountFiles } from './validate.js';
 
@@ -120,7 +120,9 @@ export const planAccounts: Planner = async ({ ctx, layout }) => {
   if (part.errors.length > 0) return part;
   if (added.length === 0) {
     part.summary = `system account${requested.length > 1 ? 's' : ''} ${requested.map((r) => r.account.name).join(', ')} already present`;
-    part.addresses.push(...requested.flatMap(({ role }) => ADDRESSES[role]).filter((id, i, all) => all.indexOf(id) === i));
+    part.addresses.push(
+      ...requested.flatMap(({ role }) => ADDRESSES[role]).filter((id, i, all) => all.indexOf(id) === i),
+    );
     return part;
   }
   part.validations = validateAccountFiles(before, after, added);

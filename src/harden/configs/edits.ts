@@ -95,7 +95,8 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
   }
   const node = nodeParse?.ok ? nodeParse.config : undefined;
   const signer = new Editor(input.signerText, 'signer config', errors);
-  const nodeEditor = input.nodeText !== undefined && node ? new Editor(input.nodeText, 'node config', errors) : undefined;
+  const nodeEditor =
+    input.nodeText !== undefined && node ? new Editor(input.nodeText, 'node config', errors) : undefined;
   const config = signerParse.config;
 
   // The event endpoint: loopback only when the node delivers its events over loopback, else it would stop hearing.
@@ -106,7 +107,9 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
   } else if (endpoint?.port !== undefined && (endpointKind === 'wildcard' || endpointKind === 'public')) {
     const observer = node?.eventsObservers
       .map((entry) => (entry.endpoint ? parseHostPort(entry.endpoint) : undefined))
-      .find((target) => target !== undefined && target.port === endpoint.port && classifyHost(target.host) === 'loopback');
+      .find(
+        (target) => target !== undefined && target.port === endpoint.port && classifyHost(target.host) === 'loopback',
+      );
     if (observer) {
       const host = isLoopbackAddress(observer.host) ? observer.host.replace(/^\[|\]$/g, '') : '127.0.0.1';
       signer.set({ key: 'endpoint' }, formatHostPort(host, endpoint.port));
@@ -166,7 +169,12 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
   if (signer.changedKeys.length > 0 || (nodeEditor?.changedKeys.length ?? 0) > 0)
     notes.push('restart the signer (and the node) for them to read the changed settings');
 
-  const result: ConfigEdits = { signer: { text: signer.text, changedKeys: signer.changedKeys }, addresses, notes, errors };
+  const result: ConfigEdits = {
+    signer: { text: signer.text, changedKeys: signer.changedKeys },
+    addresses,
+    notes,
+    errors,
+  };
   if (nodeEditor) result.node = { text: nodeEditor.text, changedKeys: nodeEditor.changedKeys };
   return result;
 }

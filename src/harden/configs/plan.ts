@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { AuditContext } from '../../engine/context.js';
-import type { Change, PlanPart, Planner, PlannerInput, ServiceLayout } from '../types.js';
+import type { Change, Planner, PlannerInput, PlanPart, ServiceLayout } from '../types.js';
 import { decideConfigEdits, type EditedConfig } from './edits.js';
 
 export interface ConfigPlanOptions {
@@ -28,7 +28,7 @@ async function readConfig(
   errors: string[],
 ): Promise<ReadConfig | undefined> {
   const stat = await ctx.target.stat(path);
-  if (!stat || stat.type !== 'file') {
+  if (stat?.type !== 'file') {
     errors.push(`${role} config ${path}: ${stat ? 'not a regular file' : 'does not exist'}`);
     return undefined;
   }
@@ -90,7 +90,10 @@ async function configChanges(
   return changes;
 }
 
-export async function planConfigsWith(input: PlannerInput, options: ConfigPlanOptions = {}): Promise<PlanPart | undefined> {
+export async function planConfigsWith(
+  input: PlannerInput,
+  options: ConfigPlanOptions = {},
+): Promise<PlanPart | undefined> {
   const { ctx, layout } = input;
   const signerLayout = layout.signer;
   if (!signerLayout?.configPath) return undefined;

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { AuditContext } from '../../engine/context.js';
 import type { FileStat } from '../../target/types.js';
-import type { Change, HardenLayout, PlanPart, Planner, ServiceAccount } from '../types.js';
+import type { Change, HardenLayout, Planner, ServiceAccount } from '../types.js';
 import {
   type Attributes,
   isSystemDirectory,
@@ -89,7 +89,10 @@ class PermissionPlan {
   }
 }
 
-async function principalOf(ctx: AuditContext, account: ServiceAccount | undefined): Promise<ServicePrincipal | undefined> {
+async function principalOf(
+  ctx: AuditContext,
+  account: ServiceAccount | undefined,
+): Promise<ServicePrincipal | undefined> {
   if (!account) return undefined;
   const users = await ctx.users();
   const groups = account.create ? [] : users.groupsOf(account.name).map((group) => group.gid);
@@ -134,7 +137,7 @@ async function dedicatedToDatabase(ctx: AuditContext, dir: string, dbPath: strin
   const base = posix.basename(dbPath);
   const allowed = new Set([base, ...DB_SIDECARS.map((suffix) => `${base}${suffix}`)]);
   const entries = await ctx.target.readDir(dir).catch(() => undefined);
-  return entries !== undefined && entries.every((entry) => allowed.has(entry));
+  return entries?.every((entry) => allowed.has(entry)) ?? false;
 }
 
 async function protectDatabase(plan: PermissionPlan, layout: HardenLayout): Promise<boolean> {
@@ -241,9 +244,9 @@ export const planPermissions: Planner = async ({ ctx, layout }) => {
     addresses.push('identity/config-owner');
   if (await protectDatabase(plan, layout)) addresses.push('keys/signer-db-permissions');
 
-  const services = (
-    await Promise.all([principalOf(ctx, signer?.account), principalOf(ctx, node?.account)])
-  ).filter((principal): principal is ServicePrincipal => principal !== undefined);
+  const services = (await Promise.all([principalOf(ctx, signer?.account), principalOf(ctx, node?.account)])).filter(
+    (principal): principal is ServicePrincipal => principal !== undefined,
+  );
   const signerBinaryOk = await protectBinary(plan, 'signer', signer?.binary, services);
   await protectBinary(plan, 'node', node?.binary, services);
   if (signerBinaryOk && signer?.binary && signer.account && signer.account.uid !== 0)
