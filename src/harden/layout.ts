@@ -16,6 +16,7 @@ const HIDDEN_BY_PROTECT_HOME = ['/home/', '/root/', '/run/user/'];
 export const DEFAULT_SIGNER_CONFIG = '/etc/stacks/signer/signer-config.toml';
 export const DEFAULT_NODE_CONFIG = '/etc/stacks/node/node-config.toml';
 const DEFAULT_P2P_PORT = 20444;
+export const DEFAULT_SIGNER_DB = '/var/lib/stacks-signer/signer.sqlite';
 
 export function hiddenByProtectHome(path: string): boolean {
   return HIDDEN_BY_PROTECT_HOME.some((prefix) => path.startsWith(prefix));
@@ -42,10 +43,7 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
     if (decision.problem) notes.push(`signer: ${decision.problem}`);
     if (signer.config.status === 'ok') {
       const config = signer.config.parsed.config;
-      if (config.dbPath) {
-        signerLayout.dbPath = config.dbPath;
-        signerLayout.dbDirectory = posix.dirname(config.dbPath);
-      }
+      if (config.dbPath) Object.assign(signerLayout, await databaseLayout(ctx, config.dbPath, notes));
       const endpoint = config.endpoint ? parseHostPort(config.endpoint) : undefined;
       if (endpoint?.port !== undefined) signerLayout.endpoint = { host: endpoint.host, port: endpoint.port };
       Object.assign(signerLayout, await nodeAddresses(ctx, config.nodeHost));
@@ -118,6 +116,23 @@ function serviceBase(
     base.execStart = withConfig(argv, service.role === 'signer' ? 'run' : 'start', base.configTarget);
   }
   return base;
+}
+
+/** Where the database will be: where it is, unless ProtectHome= would hide a database that does not exist yet. */
+async function databaseLayout(
+  ctx: AuditContext,
+  dbPath: string,
+  notes: string[],
+): Promise<Pick<SignerLayout, 'dbPath' | 'dbDirectory' | 'dbMovedFrom'>> {
+  if (hiddenByProtectHome(dbPath)) {
+    if (!(await ctx.target.lstat(dbPath).catch(() => undefined))) {
+      return { dbPath: DEFAULT_SIGNER_DB, dbDirectory: posix.dirname(DEFAULT_SIGNER_DB), dbMovedFrom: dbPath };
+    }
+    notes.push(
+      `signer: the database ${dbPath} is where ProtectHome= hides it; stop the signer, move it to ${DEFAULT_SIGNER_DB} and set db_path`,
+    );
+  }
+  return { dbPath, dbDirectory: posix.dirname(dbPath) };
 }
 
 /** argv with its --config value replaced (or added after the subcommand when it had none). */

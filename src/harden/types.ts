@@ -150,9 +150,14 @@ export interface ServiceLayout {
 }
 
 export interface SignerLayout extends ServiceLayout {
-  /** db_path, and the directory the service must be able to write (ReadWritePaths=). */
+  /** db_path after hardening, and the directory the service must be able to write (ReadWritePaths=). */
   dbPath?: string;
   dbDirectory?: string;
+  /**
+   * The config's db_path when it lies where ProtectHome= hides it and no database exists there yet: the configs planner
+   * then sets db_path to `dbPath`. (An existing database is never moved: the operator does that with the signer stopped.)
+   */
+  dbMovedFrom?: string;
   /** The signer endpoint (host:port) after hardening, and its port. */
   endpoint?: { host: string; port: number };
   /**

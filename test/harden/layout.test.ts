@@ -79,8 +79,16 @@ describe('decideLayout', () => {
         'ExecStart=/usr/local/bin/stacks-signer run -c /home/alice/signer.toml',
         ['User=stacks-signer'],
       ),
-      'home/alice/signer.toml': { content: signerToml(), mode: 0o600, uid: 990, gid: 990 },
+      'home/alice/signer.toml': {
+        content: signerToml({ db_path: '/home/alice/db/signer.sqlite' }),
+        mode: 0o600,
+        uid: 990,
+        gid: 990,
+      },
     });
+    // No database there yet: it goes where a hardened unit can write it.
+    assert.equal(layout.signer?.dbMovedFrom, '/home/alice/db/signer.sqlite');
+    assert.equal(layout.signer?.dbPath, '/var/lib/stacks-signer/signer.sqlite');
     assert.equal(layout.signer?.configPath, '/home/alice/signer.toml');
     assert.equal(layout.signer?.configTarget, '/etc/stacks/signer/signer-config.toml');
     assert.deepEqual(layout.signer?.execStart, [

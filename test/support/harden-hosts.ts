@@ -1,0 +1,216 @@
+// Broken hosts for the harden end-to-end tests: each is a small Debian-like root with a signer deployed wrong in a
+// different way, so plan → apply → audit exercises every planner on more than the bundled example.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleHostsDir } from '../../scripts/example-hosts.js';
+import { TEST_AUTH_TOKEN, TEST_SIGNER_KEY } from './hosts.js';
+import type { FileSpec } from './materialise.js';
+
+const DEBIAN_SSHD_CONFIG = readFileSync(join(exampleHostsDir(), 'published-guide/rootfs/etc/ssh/sshd_config'), 'utf8');
+const NFTABLES_UNIT = readFileSync(
+  join(exampleHostsDir(), 'published-guide/rootfs/usr/lib/systemd/system/nftables.service'),
+  'utf8',
+);
+/** An SSH public key line (an example key; it opens nothing). */
+export const ADMIN_PUBLIC_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@example\n';
+
+const STUB_BINARY = '#!/bin/sh\n# stand-in for a release binary\nexit 0\n';
+
+function passwd(extra: string[]): string {
+  return [
+    'root:x:0:0:root:/root:/bin/bash',
+    'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin',
+    'sshd:x:101:65534::/run/sshd:/usr/sbin/nologin',
+    'admin:x:1000:1000:Admin,,,:/home/admin:/bin/bash',
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+function group(extra: string[]): string {
+  return ['root:x:0:', 'sudo:x:27:admin', 'shadow:x:42:', 'docker:x:998:', 'admin:x:1000:', ...extra, ''].join('\n');
+}
+
+function shadow(names: string[]): string {
+  return [
+    'root:*:19800:0:99999:7:::',
+    'sshd:*:19800:0:99999:7:::',
+    'admin:!:19800:0:99999:7:::',
+    ...names.map((name) => `${name}:!:19800:0:99999:7:::`),
+    '',
+  ].join('\n');
+}
+
+function signerToml(values: Record<string, string>): string {
+  const all: Record<string, string> = {
+    stacks_private_key: TEST_SIGNER_KEY,
+    node_host: '127.0.0.1:20443',
+    endpoint: '0.0.0.0:30000',
+    network: 'mainnet',
+    auth_password: TEST_AUTH_TOKEN,
+    db_path: '/var/lib/stacks-signer/signer.sqlite',
+    ...values,
+  };
+  return `${Object.entries(all)
+    .map(([key, value]) => `${key} = "${value}"`)
+    .join('\n')}\n`;
+}
+
+function nodeToml(token: string, p2p = '0.0.0.0:20444'): string {
+  return [
+    '[node]',
+    'rpc_bind = "0.0.0.0:20443"',
+    `p2p_bind = "${p2p}"`,
+    'working_dir = "/var/lib/stacks-node"',
+    'stacker = true',
+    '',
+    '[[events_observer]]',
+    'endpoint = "127.0.0.1:30000"',
+    'events_keys = ["stackerdb", "block_proposal", "burn_blocks"]',
+    '',
+    '[connection_options]',
+    `auth_token = "${token}"`,
+    '',
+  ].join('\n');
+}
+
+function unit(exec: string, directives: string[]): string {
+  return [
+    '[Unit]',
+    'Description=Stacks service',
+    '',
+    '[Service]',
+    exec,
+    ...directives,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** What every broken host shares: an admin with an SSH key, sshd, nftables installed but not enabled, the binaries. */
+function base(users: string[], groups: string[], shadowNames: string[]): FileSpec {
+  return {
+    // Debian's merged /usr.
+    bin: { symlink: 'usr/bin' },
+    sbin: { symlink: 'usr/sbin' },
+    lib: { symlink: 'usr/lib' },
+    'etc/passwd': passwd(users),
+    'etc/group': group(groups),
+    'etc/shadow': { content: shadow(shadowNames), mode: 0o640, uid: 0, gid: 42 },
+    'etc/hosts': '127.0.0.1 localhost\n',
+    'etc/ssh/sshd_config': DEBIAN_SSHD_CONFIG,
+    'etc/ssh/sshd_config.d': { dir: true },
+    'usr/lib/systemd/system/nftables.service': NFTABLES_UNIT,
+    'usr/sbin/nologin': { content: STUB_BINARY, mode: 0o755 },
+    'usr/local/bin/stacks-signer': { content: STUB_BINARY, mode: 0o755 },
+    'usr/local/bin/stacks-node': { content: STUB_BINARY, mode: 0o755 },
+    'home/admin': { dir: true, mode: 0o750, uid: 1000, gid: 1000 },
+    'home/admin/.ssh': { dir: true, mode: 0o700, uid: 1000, gid: 1000 },
+    'home/admin/.ssh/authorized_keys': { content: ADMIN_PUBLIC_KEY, mode: 0o600, uid: 1000, gid: 1000 },
+    'var/backups': { dir: true },
+  };
+}
+
+/**
+ * Signer and node both run as root from units without confinement; configs world-readable; a weak token; sshd allows
+ * passwords and root login with no Include of sshd_config.d; no firewall file at all.
+ */
+export function rootServicesHost(): FileSpec {
+  return {
+    ...base([], [], []),
+    'etc/ssh/sshd_config':
+      'Port 22\nPermitRootLogin yes\nPasswordAuthentication yes\nUsePAM yes\nSubsystem sftp /usr/lib/openssh/sftp-server\n',
+    'etc/systemd/system/stacks-signer.service': unit(
+      'ExecStart=/usr/local/bin/stacks-signer run --config /etc/stacks-signer/config.toml',
+      [],
+    ),
+    'etc/systemd/system/stacks-node.service': unit(
+      'ExecStart=/usr/local/bin/stacks-node start --config /etc/stacks-node/config.toml',
+      [],
+    ),
+    'etc/stacks-signer/config.toml': { content: signerToml({ auth_password: 'changeme' }), mode: 0o644 },
+    'etc/stacks-node/config.toml': { content: nodeToml('changeme'), mode: 0o644 },
+    'var/lib/stacks-signer': { dir: true, mode: 0o755 },
+    'var/lib/stacks-signer/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o644 },
+    'var/lib/stacks-node': { dir: true, mode: 0o755 },
+  };
+}
+
+/**
+ * Signer and node share the login account `stacks`; the signer config lives in its home under ProtectHome=yes; the
+ * signer binary is owned and writable by that account; sshd listens on 2222 and a cloud-init drop-in re-enables passwords.
+ */
+export function sharedAccountHost(): FileSpec {
+  const token = TEST_AUTH_TOKEN;
+  return {
+    ...base(['stacks:x:1001:1001:Stacks,,,:/home/stacks:/bin/bash'], ['stacks:x:1001:'], ['stacks']),
+    'etc/ssh/sshd_config.d/50-cloud-init.conf': 'PasswordAuthentication yes\n',
+    'etc/ssh/sshd_config.d/20-port.conf': 'Port 2222\n',
+    'etc/systemd/system/stacks-signer.service': unit(
+      'ExecStart=/usr/local/bin/stacks-signer run --config /home/stacks/signer.toml',
+      [
+        'User=stacks',
+        'ProtectHome=yes',
+        'ProtectSystem=full',
+        'PrivateTmp=yes',
+        'NoNewPrivileges=yes',
+        'PrivateDevices=yes',
+      ],
+    ),
+    'etc/systemd/system/stacks-node.service': unit(
+      'ExecStart=/usr/local/bin/stacks-node start --config /home/stacks/node.toml',
+      ['User=stacks'],
+    ),
+    'home/stacks': { dir: true, mode: 0o755, uid: 1001, gid: 1001 },
+    'home/stacks/signer.toml': {
+      content: signerToml({ db_path: '/home/stacks/signer-db/signer.sqlite', metrics_endpoint: '0.0.0.0:9154' }),
+      mode: 0o640,
+      uid: 1001,
+      gid: 1001,
+    },
+    'home/stacks/node.toml': { content: nodeToml(token), mode: 0o644, uid: 1001, gid: 1001 },
+    'usr/local/bin/stacks-signer': { content: STUB_BINARY, mode: 0o775, uid: 1001, gid: 1001 },
+    'var/lib/stacks-node': { dir: true, mode: 0o750, uid: 1001, gid: 1001 },
+  };
+}
+
+/**
+ * A signer whose node runs on another host (named in /etc/hosts), a dedicated account already, but a wide-open
+ * unit, db directory readable by others, an operator nftables.conf with accept-all policy enabled at boot, and a
+ * Docker engine on the host (its FORWARD rules must survive).
+ */
+export function remoteNodeHost(): FileSpec {
+  return {
+    ...base(['stacks-signer:x:990:990::/nonexistent:/usr/sbin/nologin'], ['stacks-signer:x:990:'], ['stacks-signer']),
+    'etc/hosts': '127.0.0.1 localhost\n10.0.0.8 stacks-node.lan\n',
+    'etc/systemd/system/stacks-signer.service': unit(
+      'ExecStart=/usr/local/bin/stacks-signer run --config /etc/stacks/signer/signer-config.toml',
+      ['User=stacks-signer', 'Restart=always'],
+    ),
+    'etc/stacks/signer/signer-config.toml': {
+      content: signerToml({ node_host: 'stacks-node.lan:20443', endpoint: '10.0.0.5:30000' }),
+      mode: 0o600,
+      uid: 990,
+      gid: 990,
+    },
+    'var/lib/stacks-signer': { dir: true, mode: 0o755, uid: 990, gid: 990 },
+    'var/lib/stacks-signer/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o644, uid: 990, gid: 990 },
+    'etc/nftables.conf': {
+      content:
+        '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n',
+      mode: 0o755,
+    },
+    'etc/systemd/system/sysinit.target.wants/nftables.service': { symlink: '/lib/systemd/system/nftables.service' },
+    'usr/bin/dockerd': { content: STUB_BINARY, mode: 0o755 },
+    'var/lib/docker': { dir: true, mode: 0o710 },
+  };
+}
+
+export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
+  'root-services': rootServicesHost,
+  'shared-account': sharedAccountHost,
+  'remote-node': remoteNodeHost,
+};
