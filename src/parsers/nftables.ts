@@ -281,6 +281,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       if (peek()?.kind === '{') tableBody(state, token);
     } else if (['add', 'create', 'insert', 'replace'].includes(keyword)) {
       command(keyword, token);
+    } else if ((keyword === 'delete' || keyword === 'destroy') && isWord('table')) {
+      // `table x {}` + `delete table x` + `table x {...}` is the reloadable idiom: only the later definition counts.
+      i++;
+      tables.delete(`${family()} ${tokens[i++]?.text ?? ''}`);
+      statement();
     } else {
       problem(token, `"${keyword}" not understood at the top level`, !NFT_COMMANDS.has(keyword));
       statement();

@@ -33,6 +33,8 @@ export interface Packet {
    * one the forward rules name (Docker's `-o docker0`); undefined: unknown.
    */
   oif?: string | null;
+  /** Conntrack state of the packet; undefined: `new` (the first packet of an inbound connection). */
+  ctState?: 'new' | 'established' | 'related';
 }
 
 export interface Verdict {
@@ -98,7 +100,7 @@ export function matchOne(match: Match, packet: Packet): Tri {
       );
     }
     case 'ctState':
-      return negated(match.states.includes('new'), match.negate);
+      return negated(match.states.includes(packet.ctState ?? 'new'), match.negate);
     case 'unknown':
       return 'maybe';
   }

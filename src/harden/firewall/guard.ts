@@ -1,0 +1,74 @@
+// The lock-out guard for the firewall, independent of the renderer: the generated text is parsed by the audit's
+// own nftables reader and run through the firewall model. Established sessions must stay accepted and every
+// current SSH port open to any address, in both families; otherwise nothing is offered (no override).
+
+import { parseAddress } from '../../net/firewall/address-range.js';
+import { evaluateInbound, evaluatePacket } from '../../net/firewall/evaluate.js';
+import { FAMILIES, type Family, type FirewallRuleset } from '../../net/firewall/model.js';
+import { matchGlob } from '../../parsers/glob.js';
+import { parseNftablesConf } from '../../parsers/nftables.js';
+import type { NftSources } from '../../parsers/nftables-syntax.js';
+
+/** Addresses no rule names (TEST-NET-3, documentation prefix): "anyone". */
+const STRANGER: Record<Family, string> = { ipv4: '203.0.113.77', ipv6: '2001:db8::77' };
+/** A port nothing opens, for the established-session probe. */
+const EPHEMERAL_PORT = 51234;
+
+export interface GuardFinding {
+  /** Which problem: sessions cut, or an SSH port closed. */
+  kind: 'established' | 'ssh';
+  family: Family;
+  port?: number;
+  message: string;
+}
+
+/** What the ruleset would cut: established sessions, or SSH ports that would no longer accept anyone. */
+export function lockoutFindings(ruleset: FirewallRuleset, sshPorts: readonly number[]): GuardFinding[] {
+  const findings: GuardFinding[] = [];
+  for (const family of FAMILIES) {
+    const established = evaluatePacket(ruleset, {
+      family,
+      dport: EPHEMERAL_PORT,
+      saddr: parseAddress(STRANGER[family])!.value,
+      oif: null,
+      ctState: 'established',
+    });
+    if (established.reach !== 'open') {
+      findings.push({
+        kind: 'established',
+        family,
+        message: `${family}: packets of established connections are not accepted (${established.reach}); open SSH sessions would be cut`,
+      });
+    }
+    for (const port of sshPorts) {
+      const verdict = evaluateInbound(ruleset, { family, port, source: STRANGER[family] });
+      if (verdict.reach !== 'open') {
+        findings.push({
+          kind: 'ssh',
+          family,
+          port,
+          message: `${family}: the SSH port ${port} would be ${verdict.reach} to new connections`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Parses nft text with our reader: the rules the audit will see after apply. */
+export function parseRuleset(mainPath: string, files: ReadonlyMap<string, string>): FirewallRuleset {
+  const sources: NftSources = {
+    read: (path) => files.get(path),
+    resolve: (pattern) => {
+      const absolute = pattern.startsWith('/') ? pattern : `/etc/${pattern}`;
+      if (files.has(absolute)) return [absolute];
+      const slash = absolute.lastIndexOf('/');
+      const dir = absolute.slice(0, slash);
+      return [...files.keys()]
+        .filter((path) => path.lastIndexOf('/') === slash && path.startsWith(`${dir}/`))
+        .filter((path) => matchGlob(absolute.slice(slash + 1), path.slice(slash + 1)))
+        .sort();
+    },
+  };
+  return parseNftablesConf(mainPath, sources);
+}
