@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setStacksPrivateKey } from '../../src/keys/config-edit.js';
+import { setStacksPrivateKey, setTomlString } from '../../src/keys/config-edit.js';
 import { parseSignerConfig } from '../../src/parsers/signer-config.js';
 
 const OLD = '6a1fc1a3183018c6d79a4e11e154d2bdad2d89ac8bc1b0a021de8b4d28774fbb01';
@@ -83,5 +83,56 @@ describe('setStacksPrivateKey: refusing', () => {
 
   test('the new key must be a key in the config form', () => {
     assert.throws(() => setStacksPrivateKey('', 'nothex'), RangeError);
+  });
+});
+
+describe('setTomlString: any top-level or [table] string', () => {
+  test('replaces a value in a table, keeping quotes, CRLF and comments', () => {
+    const before =
+      '[node]\r\nrpc_bind = "0.0.0.0:20443"\r\n\r\n[connection_options]\r\n# shared with the signer\r\nauth_token = \'12345\' # weak\r\n';
+    const result = setTomlString(before, { table: 'connection_options', key: 'auth_token' }, 'abcdef');
+    assert.ok(result.ok);
+    assert.equal(result.text, before.replace("'12345'", "'abcdef'"));
+    assert.equal(result.line, 6);
+    assert.equal(result.action, 'replaced');
+  });
+
+  test('inserts under an existing header, or appends a new table', () => {
+    const withTable = '[node]\nstacker = true\n\n[connection_options]\nprivate_neighbors = false\n';
+    const inserted = setTomlString(withTable, { table: 'connection_options', key: 'auth_token' }, 'abc');
+    assert.ok(inserted.ok);
+    assert.equal(
+      inserted.text,
+      '[node]\nstacker = true\n\n[connection_options]\nauth_token = "abc"\nprivate_neighbors = false\n',
+    );
+    assert.equal(inserted.line, 5);
+    const appended = setTomlString('[node]\nstacker = true', { table: 'connection_options', key: 'auth_token' }, 'abc');
+    assert.ok(appended.ok);
+    assert.equal(appended.text, '[node]\nstacker = true\n\n[connection_options]\nauth_token = "abc"\n');
+    assert.equal(appended.line, 5);
+  });
+
+  test('a dotted key is edited in place; the same value is left alone', () => {
+    const before = 'connection_options.auth_token = "old"\n';
+    const result = setTomlString(before, { table: 'connection_options', key: 'auth_token' }, 'new');
+    assert.ok(result.ok);
+    assert.equal(result.text, 'connection_options.auth_token = "new"\n');
+    const same = setTomlString(result.text, { table: 'connection_options', key: 'auth_token' }, 'new');
+    assert.ok(same.ok && same.action === 'unchanged' && same.text === result.text);
+  });
+
+  test('an inline table or an array of tables is refused without quoting the value', () => {
+    const inline = setTomlString(
+      'connection_options = { auth_token = "secret-value" }\n',
+      { table: 'connection_options', key: 'auth_token' },
+      'x',
+    );
+    assert.ok(!inline.ok && !inline.message.includes('secret-value'));
+    const array = setTomlString(
+      '[[events_observer]]\nendpoint = "a:1"\n',
+      { table: 'events_observer', key: 'endpoint' },
+      'b:1',
+    );
+    assert.equal(array.ok, false);
   });
 });

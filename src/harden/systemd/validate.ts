@@ -1,0 +1,238 @@
+// https://www.freedesktop.org/software/systemd/man/latest/systemd-analyze.html — the real systemd-analyze judges a
+// drop-in before it is offered: `verify` (does the unit load, do its commands exist) and `security --offline=true`
+// (the exposure score), both on a private temp tree holding the unit, its drop-ins and the new one.
+//
+// The temp tree is on the auditing machine and never holds a secret: comments, Environment= and SetCredential=
+// values and every command argument are withheld (a unit may carry a token there); each command's program becomes
+// an empty executable stub, because verify only checks that it exists.
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { maskSecrets } from '../../checks/keys/secret-values.js';
+import { parseExecLine } from '../../parsers/exec-command.js';
+import { mergeUnit } from '../../parsers/systemd-unit.js';
+import { splitWords } from '../../parsers/systemd-words.js';
+import type { Validation } from '../types.js';
+
+export interface UnitFiles {
+  unitName: string;
+  /** The unit file's text as the target has it. */
+  unitText: string;
+  /** The unit's other drop-ins, in applied order (harden's own left out: they are being replaced). */
+  dropIns: readonly { fileName: string; text: string }[];
+  /** The generated drop-in. */
+  newDropIn: { fileName: string; text: string };
+}
+
+export interface UnitVerdict {
+  verify: Validation;
+  security: Validation;
+  score?: number;
+}
+
+const TIMEOUT_MS = 60_000;
+const UNIT_DIR = '/etc/systemd/system';
+const STUB_DIR = '/usr/lib/systemd/system';
+/** Units every service depends on by default (DefaultDependencies=yes): verify refuses a unit without them. */
+const DEFAULT_TARGETS = ['sysinit.target', 'basic.target', 'shutdown.target'];
+/** Dependencies verify insists on finding; Wants=/After= to a missing unit are fine. */
+const HARD_DEPENDENCIES = ['Requires', 'Requisite', 'BindsTo', 'PartOf', 'Upholds'];
+const SECRET_KEYS = new Set(['Environment', 'SetCredential', 'SetCredentialEncrypted']);
+const COMMAND_KEY = /^Exec[A-Za-z]*$/;
+
+/**
+ * A unit file with everything that might be secret withheld, line for line (so the tool's line numbers still
+ * point at the target's file): comments emptied, secret-bearing values replaced by a comment, commands reduced to
+ * their program paths; any key-shaped text left is masked.
+ */
+export function sanitiseUnitText(text: string): string {
+  const out: string[] = [];
+  let continuing: 'keep' | 'drop' | undefined;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    const continues = /(^|[^\\])(\\\\)*\\$/.test(line);
+    if (continuing) {
+      out.push(continuing === 'keep' ? maskSecrets(line) : '');
+      if (!continues) continuing = undefined;
+      continue;
+    }
+    if (trimmed.startsWith('#') || trimmed.startsWith(';')) {
+      out.push('#');
+      continue;
+    }
+    const equals = line.indexOf('=');
+    const key = equals < 0 ? '' : line.slice(0, equals).trim();
+    if (SECRET_KEYS.has(key) || COMMAND_KEY.test(key)) {
+      // Continuation lines of such a value are emptied: they hold more of the value or arguments.
+      continuing = continues ? 'drop' : undefined;
+      out.push(SECRET_KEYS.has(key) ? `# ${key}= withheld` : `${key}=${programsOf(line.slice(equals + 1))}`);
+      continue;
+    }
+    out.push(maskSecrets(line));
+    continuing = continues ? 'keep' : undefined;
+  }
+  return out.join('\n');
+}
+
+/** "-/usr/bin/x --flag secret ; /bin/y" → "-/usr/bin/x ; /bin/y". */
+function programsOf(value: string): string {
+  const trimmed = value.replace(/\\$/, '').trim();
+  if (trimmed === '') return '';
+  const parsed = parseExecLine(trimmed);
+  if (parsed.commands.length === 0) return '';
+  return parsed.commands
+    .map((command) => {
+      const prefixes = command.prefixes.filter((prefix) => prefix !== '@').join('');
+      return `${prefixes}${command.path}`;
+    })
+    .join(' ; ');
+}
+
+function stubService(name: string): string {
+  return name.endsWith('.service')
+    ? '[Unit]\nDescription=stub for verification\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n'
+    : '[Unit]\nDescription=stub for verification\n';
+}
+
+/** Writes the sanitised unit, its drop-ins, the new drop-in, stubs of its programs and of the units it requires. */
+export async function buildVerifyTree(root: string, files: UnitFiles): Promise<void> {
+  const put = async (path: string, text: string, mode = 0o644) => {
+    const full = join(root, path);
+    await mkdir(dirname(full), { recursive: true, mode: 0o755 });
+    await writeFile(full, text, { mode });
+    await chmod(full, mode);
+  };
+  const dropInDir = `${UNIT_DIR}/${files.unitName}.d`;
+  const unitText = sanitiseUnitText(files.unitText);
+  const dropIns = files.dropIns.map((dropIn) => ({ ...dropIn, text: sanitiseUnitText(dropIn.text) }));
+  await put(`${UNIT_DIR}/${files.unitName}`, unitText);
+  for (const dropIn of dropIns) await put(`${dropInDir}/${dropIn.fileName}`, dropIn.text);
+  await put(`${dropInDir}/${files.newDropIn.fileName}`, files.newDropIn.text);
+
+  const effective = mergeUnit(files.unitName, [
+    { path: 'unit', text: unitText },
+    ...dropIns.map((dropIn) => ({ path: dropIn.fileName, text: dropIn.text })),
+    { path: files.newDropIn.fileName, text: files.newDropIn.text },
+  ]);
+  const programs = new Set<string>();
+  for (const assignment of effective.assignments) {
+    if (assignment.section !== 'Service' || !COMMAND_KEY.test(assignment.key)) continue;
+    for (const command of parseExecLine(assignment.value).commands) {
+      programs.add(command.path.startsWith('/') ? command.path : `/usr/bin/${command.path}`);
+    }
+  }
+  for (const program of programs) await put(program, '', 0o755);
+  const dependencies = new Set(DEFAULT_TARGETS);
+  for (const key of HARD_DEPENDENCIES) {
+    for (const assignment of effective.list('Unit', key)) {
+      for (const word of splitWords(assignment.value).words) if (word !== files.unitName) dependencies.add(word);
+    }
+  }
+  for (const name of dependencies) {
+    if (/^[A-Za-z0-9:_.\\@-]+$/.test(name)) await put(`${STUB_DIR}/${name}`, stubService(name));
+  }
+}
+
+interface ToolRun {
+  code: number | undefined;
+  output: string;
+  /** The tool could not be run at all (missing, timed out). */
+  failure?: string;
+}
+
+function runTool(args: readonly string[], root: string): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    execFile(
+      'systemd-analyze',
+      [...args],
+      {
+        timeout: TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', SYSTEMD_LOG_COLOR: '0' },
+      },
+      (error, stdout, stderr) => {
+        // Paths in messages name the target's files, not the temp tree's.
+        const output = `${stderr}\n${stdout}`.replace(/\x1b\[[0-9;]*m/g, '').replaceAll(root, '');
+        if (error && typeof error.code === 'string') {
+          const failure =
+            error.code === 'ENOENT'
+              ? 'systemd-analyze is not installed (apt-get install systemd)'
+              : `systemd-analyze could not run: ${error.code}`;
+          resolve({ code: undefined, output, failure });
+        } else if (error?.killed) {
+          resolve({ code: undefined, output, failure: `systemd-analyze timed out after ${TIMEOUT_MS / 1000}s` });
+        } else {
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, output });
+        }
+      },
+    );
+  });
+}
+
+function lines(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function firstLine(output: string, fallback: string): string {
+  return maskSecrets(lines(output)[0] ?? fallback);
+}
+
+const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
+
+/**
+ * Runs `systemd-analyze verify` and `security --offline=true` on the unit with the new drop-in. `passBelow` makes
+ * a score at or above it a failed validation (the signer's target); undefined only reports the score.
+ */
+export async function validateUnit(files: UnitFiles, passBelow: number | undefined): Promise<UnitVerdict> {
+  const artefact = `${UNIT_DIR}/${files.unitName}.d/${files.newDropIn.fileName}`;
+  const root = await mkdtemp(join(tmpdir(), 'signer-opsec-verify-'));
+  try {
+    await buildVerifyTree(root, files);
+    const common = [`--root=${root}`, '--no-pager'];
+    const verifyRun = await runTool(['verify', ...common, '--man=no', '--generators=no', files.unitName], root);
+    const verify = judgeVerify(verifyRun, artefact);
+    const securityRun = await runTool(['security', '--offline=true', ...common, files.unitName], root);
+    const overall = OVERALL.exec(securityRun.output);
+    const tool = 'systemd-analyze security --offline=true';
+    if (securityRun.failure || !overall) {
+      const detail = securityRun.failure ?? firstLine(securityRun.output, 'no exposure score in the output');
+      return { verify, security: { tool, artefact, ok: false, detail } };
+    }
+    const score = Number(overall[2]);
+    const label = overall[3]!;
+    const ok = passBelow === undefined || score < passBelow;
+    const target =
+      passBelow === undefined
+        ? ''
+        : ok
+          ? ` (below ${passBelow.toFixed(1)})`
+          : ` (target: below ${passBelow.toFixed(1)})`;
+    const detail = `${files.unitName} scores ${score.toFixed(1)} ${label}${target}`;
+    return { verify, security: { tool, artefact, ok, detail, figures: { score, label } }, score };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Verify exits 0 even when it ignored a bad line of ours: any message about the new drop-in fails it too. */
+function judgeVerify(run: ToolRun, artefact: string): Validation {
+  const tool = 'systemd-analyze verify';
+  if (run.failure) return { tool, artefact, ok: false, detail: run.failure };
+  const messages = lines(run.output);
+  const ours = messages.filter((line) => line.includes(artefact));
+  if (run.code !== 0) {
+    return { tool, artefact, ok: false, detail: firstLine(ours.join('\n') || run.output, `exit status ${run.code}`) };
+  }
+  if (ours.length > 0) return { tool, artefact, ok: false, detail: maskSecrets(ours[0]!) };
+  // Complaints about the operator's own files are not the drop-in's doing; their text may quote values, so only counted.
+  const others = messages.length;
+  const detail =
+    others === 0
+      ? 'unit loads cleanly'
+      : `unit loads; ${others} warning(s) about the unit's own files (see systemd-analyze verify)`;
+  return { tool, artefact, ok: true, detail, figures: { warnings: others } };
+}

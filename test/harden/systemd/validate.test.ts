@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { renderDropIn } from '../../../src/harden/systemd/render-drop-in.js';
+import { buildVerifyTree, sanitiseUnitText, validateUnit } from '../../../src/harden/systemd/validate.js';
+import { TEST_AUTH_TOKEN, TEST_SIGNER_KEY } from '../../support/hosts.js';
+
+const UNIT = [
+  '[Unit]',
+  `# operator note: token ${TEST_AUTH_TOKEN}`,
+  'Requires=stacks-node.service',
+  '[Service]',
+  `ExecStart=/usr/local/bin/stacks-signer run --config /etc/stacks/signer/signer-config.toml --x ${TEST_SIGNER_KEY}`,
+  `ExecStartPre=-/usr/local/bin/check \\`,
+  `  --token ${TEST_AUTH_TOKEN}`,
+  `Environment=KEY=${TEST_SIGNER_KEY}`,
+  `SetCredential=token:${TEST_AUTH_TOKEN}`,
+  'User=stacks-signer',
+  '',
+].join('\n');
+
+const DROP_IN = renderDropIn({
+  role: 'signer',
+  unitName: 'stacks-signer.service',
+  dynamicUserOff: false,
+  resetSupplementaryGroups: false,
+  writable: [{ kind: 'state', name: 'stacks-signer' }],
+  readOnlyBinds: [],
+  egressAllow: [],
+  privilegedPorts: [],
+});
+
+function files(dropIn = DROP_IN) {
+  return {
+    unitName: 'stacks-signer.service',
+    unitText: UNIT,
+    dropIns: [{ fileName: '10-env.conf', text: `[Service]\nEnvironment=AUTH=${TEST_AUTH_TOKEN}\n` }],
+    newDropIn: { fileName: '99-signer-opsec.conf', text: dropIn },
+  };
+}
+
+function treeText(root: string): string {
+  let text = '';
+  for (const entry of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const path = join(root, entry);
+    if (statSync(path).isFile()) text += readFileSync(path, 'utf8');
+  }
+  return text;
+}
+
+describe('sanitiseUnitText', () => {
+  test('withholds comments, environment, credentials and arguments, line for line', () => {
+    const clean = sanitiseUnitText(UNIT);
+    assert.equal(clean.split('\n').length, UNIT.split('\n').length);
+    assert.ok(!clean.includes(TEST_SIGNER_KEY.slice(0, 32)));
+    assert.ok(!clean.includes(TEST_AUTH_TOKEN));
+    assert.match(clean, /^ExecStart=\/usr\/local\/bin\/stacks-signer$/m);
+    assert.match(clean, /^ExecStartPre=-\/usr\/local\/bin\/check$/m);
+    assert.match(clean, /^User=stacks-signer$/m);
+    assert.match(clean, /^Requires=stacks-node.service$/m);
+  });
+});
+
+describe('buildVerifyTree', () => {
+  test('holds no secret, and stubs the programs and required units', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'verify-tree-'));
+    try {
+      await buildVerifyTree(root, files());
+      const text = treeText(root);
+      assert.ok(!text.includes(TEST_SIGNER_KEY.slice(0, 32)));
+      assert.ok(!text.includes(TEST_AUTH_TOKEN));
+      assert.equal(statSync(join(root, 'usr/local/bin/stacks-signer')).mode & 0o777, 0o755);
+      assert.ok(statSync(join(root, 'usr/local/bin/check')).isFile());
+      assert.ok(statSync(join(root, 'usr/lib/systemd/system/stacks-node.service')).isFile());
+      assert.ok(statSync(join(root, 'etc/systemd/system/stacks-signer.service.d/99-signer-opsec.conf')).isFile());
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('validateUnit (real systemd-analyze)', () => {
+  test('a good drop-in: verify passes and the signer scores below 2.0', async () => {
+    const verdict = await validateUnit(files(), 2.0);
+    assert.ok(verdict.verify.ok, verdict.verify.detail);
+    assert.ok(verdict.security.ok, verdict.security.detail);
+    assert.ok(verdict.score !== undefined && verdict.score < 2.0);
+    assert.equal(verdict.security.artefact, '/etc/systemd/system/stacks-signer.service.d/99-signer-opsec.conf');
+  });
+
+  test('a line systemd ignores in the drop-in fails verify, though the tool exits 0', async () => {
+    const verdict = await validateUnit(files(`${DROP_IN}ProtectSytem=strict\n`), 2.0);
+    assert.equal(verdict.verify.ok, false);
+    assert.match(
+      verdict.verify.detail,
+      /^\/etc\/systemd\/system\/stacks-signer\.service\.d\/99-signer-opsec\.conf:\d+: Unknown key/,
+    );
+    assert.doesNotMatch(verdict.verify.detail, /signer-opsec-verify-/, 'no temp path in the detail');
+  });
+
+  test('a unit that cannot start fails verify with its first error line', async () => {
+    const verdict = await validateUnit(files(`${DROP_IN}[Unit]\nBindsTo=\n[Service]\nExecStart=\n`), 2.0);
+    assert.equal(verdict.verify.ok, false);
+    assert.match(verdict.verify.detail, /ExecStart/);
+  });
+
+  test('a score at or above the target is a failed validation', async () => {
+    const verdict = await validateUnit(files(), 0.1);
+    assert.equal(verdict.security.ok, false);
+    assert.match(verdict.security.detail, /target: below 0\.1/);
+  });
+
+  test('a missing systemd-analyze is a failed validation, never a skip', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const verdict = await validateUnit(files(), 2.0);
+      assert.equal(verdict.verify.ok, false);
+      assert.match(verdict.verify.detail, /not installed/);
+      assert.equal(verdict.security.ok, false);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+});
