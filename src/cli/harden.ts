@@ -90,13 +90,16 @@ async function renderPlan({ built, ctx }: Planned, format: 'text' | 'json'): Pro
   return ctx.secrets.mask(text);
 }
 
-/** What the operator confirmed: each pending change and what it found, so a re-plan that differs is noticed. */
+/**
+ * What the operator confirmed: each pending change and the state it found. A sensitive file's new bytes are left out:
+ * they were never shown (and may hold a freshly generated token), so only its path, mode and owner were confirmed.
+ */
 function planIdentity(built: BuiltPlan): string {
   return sha256Hex(
     Buffer.from(
       JSON.stringify(
         built.pending.map(({ change, current }) => ({
-          change,
+          change: change.kind === 'write' && change.sensitive ? { ...change, content: undefined } : change,
           current: current.type === 'file' ? { ...current, content: sha256Hex(current.content) } : current,
         })),
       ),

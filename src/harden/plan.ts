@@ -4,7 +4,7 @@
 import type { AuditContext } from '../engine/context.js';
 import { decideLayout } from './layout.js';
 import { PLANNERS } from './planners.js';
-import { type CurrentState, isSatisfied, readCurrentState } from './state.js';
+import { type CurrentState, isSatisfied, readCurrentState, stateAfter } from './state.js';
 import {
   type Change,
   HARDEN_AREAS,
@@ -84,13 +84,16 @@ export async function resolvePlan(
   const pending: PlannedChange[] = [];
   let satisfied = 0;
   const resolvedParts: PlanPart[] = [];
+  // What each path will be once the earlier pending changes are made: a chmod of a file an earlier part writes with
+  // that mode already is not a change, and a diff is against what the path will hold at that point.
+  const simulated = new Map<string, CurrentState>();
   for (const part of parts) {
     const remaining: Change[] = [];
     const errors = [...part.errors];
     for (const change of part.changes) {
-      let current: CurrentState;
+      let current = simulated.get(change.path);
       try {
-        current = await readCurrentState(ctx.target, change.path, change.kind === 'write');
+        current ??= await readCurrentState(ctx.target, change.path, change.kind === 'write');
       } catch (error) {
         errors.push(`${change.path}: cannot be read to compare (${firstLine(error)})`);
         continue;
@@ -101,6 +104,7 @@ export async function resolvePlan(
       }
       remaining.push(change);
       pending.push({ area: part.area, change, current });
+      simulated.set(change.path, stateAfter(change, current));
     }
     resolvedParts.push({ ...part, changes: remaining, errors });
   }

@@ -158,6 +158,9 @@ export function lineName(line: string): string {
   if (table) return `[${table[1]}]`;
   const key = /^([A-Za-z0-9_.\-"]+)\s*=/.exec(trimmed);
   if (key) return key[1] as string;
+  // passwd/group/shadow: the first field is the account's name, the rest (a hash) is not shown.
+  const account = /^([a-z_][a-z0-9_.-]*\$?):/.exec(trimmed);
+  if (account) return `${account[1]}:…`;
   return '(unnamed line)';
 }
 

@@ -70,3 +70,31 @@ export function isSatisfied(change: Change, current: CurrentState): boolean {
       return current.type === 'absent';
   }
 }
+
+/** The state a change leaves, for the changes after it in the same plan. */
+export function stateAfter(change: Change, current: CurrentState): CurrentState {
+  switch (change.kind) {
+    case 'write':
+      return {
+        type: 'file',
+        mode: change.mode,
+        uid: change.uid,
+        gid: change.gid,
+        content: Buffer.from(change.content, 'utf8'),
+      };
+    case 'attributes':
+      if (current.type !== 'file' && current.type !== 'dir') return current;
+      return {
+        ...current,
+        mode: change.mode ?? current.mode,
+        uid: change.uid ?? current.uid,
+        gid: change.gid ?? current.gid,
+      };
+    case 'mkdir':
+      return { type: 'dir', mode: change.mode, uid: change.uid, gid: change.gid };
+    case 'symlink':
+      return { type: 'symlink', uid: 0, gid: 0, linkTarget: change.linkTarget };
+    case 'remove':
+      return { type: 'absent' };
+  }
+}

@@ -77,6 +77,7 @@ describe('plan rendering', () => {
     );
     assert.equal(lineName(`  "quoted.key" = 1`), '"quoted.key"');
     assert.equal(lineName(FIXTURE_SECRET), '(unnamed line)');
+    assert.equal(lineName('stacks-signer:$y$j9T$salt$hash:19800:0:99999:7:::'), 'stacks-signer:…');
   });
 
   test('an applied plan says nothing to change', async () => {
