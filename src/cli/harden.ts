@@ -9,6 +9,7 @@ import { type BuiltPlan, buildPlan, selectedAreas } from '../harden/plan.js';
 import { ownerNames, reloadsOf, renderPlanJson, renderPlanText } from '../harden/render.js';
 import { listBackups, rollbackBackup } from '../harden/rollback.js';
 import { HARDEN_AREAS, type HardenArea } from '../harden/types.js';
+import { secretsToWithhold } from '../harden/withheld.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { UsageError } from './usage-error.js';
@@ -154,7 +155,8 @@ async function applyCommand(values: Flags): Promise<number> {
     }
   }
   // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
-  const current = (await plan(target, values)).built;
+  const replanned = await plan(target, values);
+  const current = replanned.built;
   if (planIdentity(current) !== planIdentity(shown)) {
     process.stderr.write(
       'signer-opsec: the target changed since the plan was shown; nothing written. Run harden apply again.\n',
@@ -163,6 +165,7 @@ async function applyCommand(values: Flags): Promise<number> {
   }
   const result = await applyPlan(current, target, {
     reload: values['no-reload'] !== true,
+    withhold: await secretsToWithhold(replanned.ctx, current.layout),
     log: (line) => process.stdout.write(`  ${line}\n`),
   });
   const undo = result.id ? `signer-opsec harden rollback ${result.id}${rootHint(values)}` : undefined;

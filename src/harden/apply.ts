@@ -25,6 +25,7 @@ import type { BuiltPlan, PlannedChange } from './plan.js';
 import { reloadsOf } from './render.js';
 import type { CurrentState } from './state.js';
 import type { Change, ReloadCommand } from './types.js';
+import { cutSecrets, type WithheldRecord, type WithheldSecret } from './withheld.js';
 
 export interface ApplyOptions {
   /** Run the parts' reloads (live host only). */
@@ -32,6 +33,8 @@ export interface ApplyOptions {
   now?: Date;
   /** Progress lines for the operator (never content). */
   log?: (line: string) => void;
+  /** Secrets cut out of every byte copy (the signer key): see withheld.ts. */
+  withhold?: readonly WithheldSecret[];
 }
 
 export interface ApplyResult {
@@ -78,7 +81,7 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
     const failpoint = crashAfter();
     const touched = new Set<string>();
     for (const [index, pending] of plan.pending.entries()) {
-      const entry = await recordAndApply(root, dir, manifest, index, pending, touched);
+      const entry = await recordAndApply(root, dir, manifest, index, pending, touched, options.withhold ?? []);
       if (entry.status === 'failed') {
         manifest.status = 'failed';
         writeManifest(dir, manifest);
@@ -224,6 +227,7 @@ async function recordAndApply(
   index: number,
   pending: PlannedChange,
   touched: Set<string>,
+  withhold: readonly WithheldSecret[],
 ): Promise<ManifestEntry> {
   const { change } = pending;
   let entry: ManifestEntry | undefined;
@@ -235,8 +239,11 @@ async function recordAndApply(
     if (!touched.has(change.path) && !matchesPlanned(pending.current, now))
       throw new HardenPathError(change.path, 'changed since the plan was made; run harden plan again');
     const prior: PriorState = { ...now };
-    if (now.type === 'file' && (change.kind === 'write' || change.kind === 'remove' || change.kind === 'symlink'))
-      prior.backup = copyToBackup(hostPath, backupDir, index, now.sha256);
+    if (now.type === 'file' && (change.kind === 'write' || change.kind === 'remove' || change.kind === 'symlink')) {
+      const copy = copyToBackup(hostPath, backupDir, index, now.sha256, withhold);
+      prior.backup = copy.name;
+      if (copy.withheld.length > 0) prior.withheld = copy.withheld;
+    }
     entry = {
       index,
       area: pending.area,
@@ -292,17 +299,27 @@ export function inTargetMessage(error: unknown, root: string, path: string): str
   return `${path}: ${message}`;
 }
 
-/** A byte copy (0600, root) of a file about to be replaced or removed; checked against the hash just taken. */
-function copyToBackup(hostPath: string, backupDir: string, index: number, sha256: string): string {
+/**
+ * A byte copy (0600, root) of a file about to be replaced or removed, checked against the hash just taken, with the
+ * withheld secrets cut out.
+ */
+function copyToBackup(
+  hostPath: string,
+  backupDir: string,
+  index: number,
+  sha256: string,
+  withhold: readonly WithheldSecret[],
+): { name: string; withheld: WithheldRecord[] } {
   const name = `${String(index).padStart(4, '0')}-${basename(hostPath)}`;
   const bytes = readFileSync(hostPath);
   try {
     if (sha256Hex(bytes) !== sha256) throw new Error(`${hostPath}: changed while it was being backed up`);
-    writeFileAtomic(join(backupDir, 'files', name), bytes, { mode: 0o600, uid: 0, gid: 0, noClobber: true });
+    const { stored, withheld } = cutSecrets(bytes, withhold);
+    writeFileAtomic(join(backupDir, 'files', name), stored, { mode: 0o600, uid: 0, gid: 0, noClobber: true });
+    return { name, withheld };
   } finally {
     bytes.fill(0);
   }
-  return name;
 }
 
 function makeChange(change: Change, hostPath: string): void {

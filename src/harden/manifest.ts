@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { HardenPathError, hostPathInside, lstatOrUndefined } from './host-path.js';
 import type { Change, HardenArea, ReloadCommand } from './types.js';
+import type { WithheldRecord } from './withheld.js';
 
 export const BACKUP_DIRECTORY = '/var/backups/signer-opsec';
 export const MANIFEST_NAME = 'manifest.json';
@@ -30,8 +31,11 @@ export type Fingerprint =
   | { type: 'symlink'; linkTarget: string }
   | { type: 'other' };
 
-/** The state before a change; a file's bytes are in the backup directory under `backup`. */
-export type PriorState = Fingerprint & { backup?: string };
+/**
+ * The state before a change; a file's bytes are in the backup directory under `backup`, minus the secrets listed in
+ * `withheld` (see withheld.ts).
+ */
+export type PriorState = Fingerprint & { backup?: string; withheld?: WithheldRecord[] };
 
 export type EntryStatus = 'pending' | 'applied' | 'failed';
 

@@ -22,6 +22,7 @@ import {
   sha256Hex,
   writeManifest,
 } from './manifest.js';
+import { fillSecrets } from './withheld.js';
 
 export interface RollbackOptions {
   /** Restore even paths changed since the apply. */
@@ -150,13 +151,15 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
         return 'restored';
       }
       if (!prior.backup) throw new Error(`${entry.path}: the manifest has no byte copy to restore`);
-      const bytes = readFileSync(join(backupDir, 'files', prior.backup));
+      const stored = readFileSync(join(backupDir, 'files', prior.backup));
+      const bytes = prior.withheld ? fillSecrets(stored, prior.withheld, (path) => readInTarget(root, path)) : stored;
       try {
         if (sha256Hex(bytes) !== prior.sha256)
           throw new Error(`${entry.path}: its backup ${prior.backup} does not match the recorded sha256; not restored`);
         writeFileAtomic(hostPath, bytes, { mode: prior.mode, uid: prior.uid, gid: prior.gid });
       } finally {
         bytes.fill(0);
+        stored.fill(0);
       }
       return 'restored';
     }
@@ -170,6 +173,15 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
       return 'restored';
     default:
       throw new Error(`${entry.path}: its prior state was not recorded; not restored`);
+  }
+}
+
+/** A file's text inside the target, or undefined when it cannot be read (a source of a withheld secret). */
+function readInTarget(root: string, path: string): string | undefined {
+  try {
+    return readFileSync(hostPathInside(root, path), 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

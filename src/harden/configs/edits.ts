@@ -14,6 +14,8 @@ export interface ConfigEditInput {
   nodeText?: string;
   /** A fresh token (32 random bytes, hex); called at most once. */
   newToken: () => string;
+  /** db_path to set: the layout moves a database ProtectHome= would hide (none exists there yet). */
+  dbPath?: string;
 }
 
 export interface EditedConfig {
@@ -137,6 +139,11 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
     );
   } else {
     notes.push('metrics_endpoint is a host name or malformed: set it to a loopback or private address yourself');
+  }
+
+  if (input.dbPath !== undefined && config.dbPath !== input.dbPath) {
+    signer.set({ key: 'db_path' }, input.dbPath);
+    notes.push(`db_path moves out of the home area that ProtectHome= hides: the signer creates its database there`);
   }
 
   const signerToken = config.raw.auth_password;

@@ -118,6 +118,7 @@ export async function planConfigsWith(
   const edits = decideConfigEdits({
     signerText: signer.text,
     ...(node ? { nodeText: node.text } : {}),
+    ...(signerLayout.dbMovedFrom !== undefined && signerLayout.dbPath ? { dbPath: signerLayout.dbPath } : {}),
     newToken: () => {
       generated = true;
       return (options.newToken ?? freshToken)();

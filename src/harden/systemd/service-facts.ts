@@ -7,6 +7,7 @@ import { dynamicUser } from '../../checks/service/unit-settings.js';
 import { classifyHost } from '../../net/address.js';
 import { findConfigArg, parseExecCommand } from '../../parsers/exec-command.js';
 import type { EffectiveUnit } from '../../parsers/systemd-unit.js';
+import { withConfig } from '../layout.js';
 import type { NodeLayout, SignerLayout } from '../types.js';
 import { fixConditions } from './conditions.js';
 import { type DropInFacts, unsafeUnitPath, type WritableDirectory } from './render-drop-in.js';
@@ -35,6 +36,16 @@ const PRIVILEGED_PORT_LIMIT = 1024;
 function currentArgv(unit: EffectiveUnit): string[] | undefined {
   const execStart = unit.list('Service', 'ExecStart').at(-1);
   return execStart ? parseExecCommand(execStart.value)?.argv : undefined;
+}
+
+/** argv with --config set to `config` when it names another file; undefined when it already names it. */
+function configFixedArgv(
+  argv: string[] | undefined,
+  role: ServiceInput['role'],
+  config: string | undefined,
+): string[] | undefined {
+  if (!argv || !config || findConfigArg(argv, role) === config) return undefined;
+  return withConfig(argv, role === 'signer' ? 'run' : 'start', config);
 }
 
 /** Where the service writes: a StateDirectory= below /var/lib, a bind under a home area, else ReadWritePaths=. */
@@ -85,7 +96,10 @@ export function serviceFacts(input: ServiceInput): ServiceFacts {
   const { role, unit, layout, unitName } = input;
   const notes: string[] = [];
   const errors: string[] = [];
-  const argv = layout.execStart ? [...layout.execStart] : currentArgv(unit);
+  // The layout sees the unit with our earlier drop-in applied (its ExecStart already fixed); this planner sees it
+  // without, so it re-derives the fix from the unit as the operator wrote it: the same drop-in on every plan.
+  const execStart = layout.execStart ?? configFixedArgv(currentArgv(unit), role, layout.configTarget);
+  const argv = execStart ? [...execStart] : currentArgv(unit);
   if (!argv || argv.length === 0) {
     errors.push(`${unitName}: ExecStart= names no command harden can read; fix the unit by hand`);
     return { userChanges: false, notes, errors };
@@ -125,8 +139,8 @@ export function serviceFacts(input: ServiceInput): ServiceFacts {
       );
     }
   }
-  if (layout.execStart) {
-    for (const word of layout.execStart) {
+  if (execStart) {
+    for (const word of execStart) {
       if (/[\x00-\x1f\x7f]/.test(word)) errors.push(`${unitName}: an ExecStart= argument holds a control character`);
     }
   }
@@ -147,7 +161,7 @@ export function serviceFacts(input: ServiceInput): ServiceFacts {
     ...(account ? { account } : {}),
     dynamicUserOff: dynamic,
     resetSupplementaryGroups: unit.list('Service', 'SupplementaryGroups').length > 0,
-    ...(layout.execStart ? { execStart: argv } : {}),
+    ...(execStart ? { execStart: argv } : {}),
     ...withConditions(fixConditions(unit, { ...(config ? { config } : {}), binary })),
     writable,
     readOnlyBinds,
