@@ -1,7 +1,9 @@
 // A hardening plan: the layout decided once, each area's planner in HARDEN_AREAS order, then only the changes the
 // target does not already satisfy (so planning an applied host again gives nothing to change).
 
+import { allChecks } from '../checks/index.js';
 import type { AuditContext } from '../engine/context.js';
+import { runChecks } from '../engine/runner.js';
 import { decideLayout } from './layout.js';
 import { PLANNERS } from './planners.js';
 import { type CurrentState, isSatisfied, readCurrentState, stateAfter } from './state.js';
@@ -71,7 +73,35 @@ export async function buildPlan(
       parts.push(failedPart(area, error));
     }
   }
-  return resolvePlan(ctx, layout, parts, options);
+  return resolvePlan(ctx, layout, await withoutHardenedAreas(ctx, parts), options);
+}
+
+/**
+ * Parts whose every addressed control already passes on the target write nothing: a host hardened by hand (its own
+ * ruleset, its own sshd settings, a unit that already scores well) is left as the operator made it.
+ */
+export async function withoutHardenedAreas(ctx: AuditContext, parts: PlanPart[]): Promise<PlanPart[]> {
+  const ids = new Set(parts.flatMap((part) => part.addresses));
+  const checks = allChecks.filter((check) => ids.has(check.id));
+  const results = await runChecks(checks, ctx);
+  const passing = new Set(results.filter((result) => result.status === 'pass').map((result) => result.id));
+  return parts.map((part) => {
+    const hardened =
+      part.changes.length > 0 &&
+      part.addresses.length > 0 &&
+      part.errors.length === 0 &&
+      part.addresses.every((id) => passing.has(id));
+    if (!hardened) return part;
+    return {
+      ...part,
+      summary: `${part.area}: already hardened, nothing to write`,
+      changes: [],
+      reloads: [],
+      rollbackReloads: [],
+      refusals: [],
+      notes: [`${part.addresses.join(', ')} already pass as the host is`],
+    };
+  });
 }
 
 /** Drops satisfied changes from hand-built or planned parts and computes what blocks an apply. */

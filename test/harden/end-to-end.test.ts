@@ -91,6 +91,25 @@ describe('harden end to end: plan → apply → audit → apply → rollback', (
     }
   });
 
+  test('the bundled hardened example: every addressed control already passes, so nothing is written', async () => {
+    const root = await materialiseExample('hardened');
+    try {
+      const before = snapshotTree(root);
+      const plan = runCli(['harden', 'plan', '--root', root]);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /== sshd: already hardened, nothing to write/);
+      assert.match(plan.stdout, /== firewall: already hardened, nothing to write/);
+      assert.match(plan.stdout, /== systemd: already hardened, nothing to write/);
+      assert.match(plan.stdout, /\nNothing to change/);
+      const apply = runCli(['harden', 'apply', '--yes', '--root', root]);
+      assert.equal(apply.code, 0, apply.stderr);
+      assert.match(apply.stdout, /\nNothing to change/);
+      assert.deepEqual(snapshotTree(root), before, 'no backup directory either');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   const expected: Record<string, string[]> = {
     'root-services': ALL_AREAS,
     'shared-account': ALL_AREAS,
