@@ -94,12 +94,13 @@ export async function withoutHardenedAreas(ctx: AuditContext, parts: PlanPart[])
     if (!hardened) return part;
     return {
       ...part,
-      summary: `${part.area}: already hardened, nothing to write`,
+      summary: 'already hardened, nothing to write',
+      validations: [],
       changes: [],
       reloads: [],
       rollbackReloads: [],
       refusals: [],
-      notes: [`${part.addresses.join(', ')} already pass as the host is`],
+      notes: [`${part.addresses.join(', ')} already ${part.addresses.length === 1 ? 'passes' : 'pass'} as the host is`],
     };
   });
 }
