@@ -86,8 +86,7 @@ async function plan(target: Target, values: Flags): Promise<Planned> {
  * file would otherwise reach a diff): sensitive files are already summarised by key name only.
  */
 async function renderPlan({ built, ctx }: Planned, format: 'text' | 'json'): Promise<string> {
-  const text =
-    format === 'json' ? renderPlanJson(built) : renderPlanText(built, ownerNames(await ctx.users(), built.layout));
+  const text = format === 'json' ? renderPlanJson(built) : renderPlanText(built, ownerNames(await ctx.users(), built));
   return ctx.secrets.mask(text);
 }
 

@@ -16,6 +16,7 @@ import {
   type HardenPlan,
   type Planner,
   type PlanPart,
+  type ServiceAccount,
 } from './types.js';
 
 /** The flag that steps past refusals naming it. */
@@ -146,8 +147,57 @@ export async function resolvePlan(
     parts: resolvedParts,
     pending,
     satisfied,
-    blockers: blockersOf(resolvedParts, options),
+    blockers: [...blockersOf(resolvedParts, options), ...missingAccountBlockers(layout, resolvedParts)],
   };
+}
+
+/**
+ * The accounts this plan creates: those the layout marks `create` when the accounts area is in the plan and could be
+ * planned. Without it a chown to the account's uid or a User= naming it would point at nobody.
+ */
+export function accountsCreatedBy(plan: Pick<HardenPlan, 'layout' | 'parts'>): ServiceAccount[] {
+  const accounts = plan.parts.find((part) => part.area === 'accounts');
+  if (!accounts || accounts.errors.length > 0) return [];
+  return accountsToCreate(plan.layout);
+}
+
+function accountsToCreate(layout: HardenLayout): ServiceAccount[] {
+  const accounts: ServiceAccount[] = [];
+  for (const account of [layout.signer?.account, layout.node?.account]) {
+    if (account?.create && !accounts.some((each) => each.name === account.name)) accounts.push(account);
+  }
+  return accounts;
+}
+
+/** A change that names the account: owned by its uid or gid, or a written file that mentions it (User=, Group=). */
+function reliesOn(change: Change, account: ServiceAccount): boolean {
+  if (change.kind === 'write' || change.kind === 'attributes' || change.kind === 'mkdir') {
+    if (change.uid === account.uid || change.gid === account.gid) return true;
+  }
+  if (change.kind !== 'write') return false;
+  const word = account.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // As a value (User=name, "name", name:name), not inside a path like /var/lib/name/.
+  return new RegExp(`(^|[=\\s:"'])${word}($|[\\s:"'])`, 'm').test(change.content);
+}
+
+/** Parts that rely on an account only the accounts area would create, when that area is not selected or failed. */
+function missingAccountBlockers(layout: HardenLayout, parts: readonly PlanPart[]): string[] {
+  const accountsPart = parts.find((part) => part.area === 'accounts');
+  if (accountsPart && accountsPart.errors.length === 0) return [];
+  const why = accountsPart
+    ? 'but the accounts area could not be planned (see its error)'
+    : 'but accounts is not selected: drop --skip accounts (or add accounts to --only)';
+  const blockers: string[] = [];
+  for (const account of accountsToCreate(layout)) {
+    const areas = parts
+      .filter((part) => part.area !== 'accounts' && part.changes.some((change) => reliesOn(change, account)))
+      .map((part) => part.area);
+    if (areas.length === 0) continue;
+    blockers.push(
+      `${areas.join('/')} need${areas.length === 1 ? 's' : ''} the account ${account.name}, which the accounts area creates, ${why}`,
+    );
+  }
+  return blockers;
 }
 
 function blockersOf(parts: readonly PlanPart[], options: HardenOptions): string[] {

@@ -4,21 +4,23 @@
 
 import type { UserDatabase } from '../parsers/passwd.js';
 import { changedLines, unifiedDiff } from './diff.js';
-import type { BuiltPlan, PlannedChange } from './plan.js';
+import { accountsCreatedBy, type BuiltPlan, type PlannedChange } from './plan.js';
 import type { CurrentState } from './state.js';
-import type { HardenLayout, PlanPart, ReloadCommand } from './types.js';
+import type { HardenPlan, PlanPart, ReloadCommand } from './types.js';
 
 export interface OwnerNames {
   user(uid: number): string;
   group(gid: number): string;
 }
 
-/** Names from the target's passwd/group, plus the accounts the plan creates (not in passwd yet). */
-export function ownerNames(users: UserDatabase, layout: HardenLayout): OwnerNames {
+/**
+ * Names from the target's passwd/group, plus the accounts the plan itself creates (not in passwd yet). An account the
+ * plan would not create (accounts skipped) keeps its bare uid: naming it would hide that nobody has that uid.
+ */
+export function ownerNames(users: UserDatabase, plan: Pick<HardenPlan, 'layout' | 'parts'>): OwnerNames {
   const newUsers = new Map<number, string>();
   const newGroups = new Map<number, string>();
-  for (const account of [layout.signer?.account, layout.node?.account]) {
-    if (!account?.create) continue;
+  for (const account of accountsCreatedBy(plan)) {
     newUsers.set(account.uid, account.name);
     newGroups.set(account.gid, account.group);
   }

@@ -10,6 +10,7 @@ import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { writeTar } from '../../src/target/tar-writer.js';
 import { BIN, runCli } from '../support/cli.js';
+import { rootServicesHost } from '../support/harden-hosts.js';
 import { FIXTURE_FILES, FIXTURE_SECRET, fixturePlan } from '../support/harden-plans.js';
 import { materialiseExample, materialiseFiles } from '../support/materialise.js';
 import { snapshotTree } from '../support/snapshot-tree.js';
@@ -199,6 +200,34 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
       assert.deepEqual(snapshotTree(root, exclude), before);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('--skip accounts (or --only without it) on a host whose signer needs a new account: refused, names the account', async () => {
+    const tree = await materialiseFiles(rootServicesHost());
+    try {
+      for (const args of [
+        ['--skip', 'accounts'],
+        ['--only', 'permissions,systemd'],
+      ]) {
+        const plan = runCli(['harden', 'plan', '--root', tree.root, ...args]);
+        assert.equal(plan.code, 2, args.join(' '));
+        assert.match(
+          plan.stdout,
+          /\n {2}- [a-z/]*(systemd|permissions)[a-z/]* needs? the account stacks-signer, which the accounts area creates, but accounts is not selected: drop --skip accounts/,
+        );
+        // The new account's uid is not shown as its name: nobody has it yet.
+        assert.doesNotMatch(plan.stdout, /→ stacks-signer:/);
+        const before = snapshotTree(tree.root);
+        const apply = runCli(['harden', 'apply', '--yes', '--root', tree.root, ...args]);
+        assert.equal(apply.code, 2, apply.stderr);
+        assert.deepEqual(snapshotTree(tree.root), before);
+      }
+      const all = runCli(['harden', 'plan', '--root', tree.root]);
+      assert.equal(all.code, 0, all.stdout);
+      assert.match(all.stdout, /→ stacks-signer:stacks-signer/);
+    } finally {
+      tree.cleanup();
     }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AuditContext } from '../../src/engine/context.js';
-import { buildPlan } from '../../src/harden/plan.js';
+import { accountsCreatedBy, buildPlan } from '../../src/harden/plan.js';
 import type { HardenArea, Planner, PlanPart } from '../../src/harden/types.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { FIXTURE_CHANGE_COUNT, FIXTURE_FILES, FIXTURE_LAYOUT, fixtureParts } from '../support/harden-plans.js';
@@ -136,5 +136,46 @@ describe('buildPlan', () => {
     } finally {
       tree.cleanup();
     }
+  });
+
+  test('parts that chown to or name an account only the accounts area creates are blocked without it', async () => {
+    await withTree(async (ctx) => {
+      const skipped = await buildPlan(
+        ctx,
+        { consoleAccess: false },
+        { skip: ['accounts'] },
+        { decideLayout, planners: fixturePlanners([]) },
+      );
+      assert.deepEqual(skipped.blockers, [
+        'configs/permissions/systemd need the account stacks-signer, which the accounts area creates, but accounts is not selected: drop --skip accounts (or add accounts to --only)',
+      ]);
+      // sshd and firewall do not rely on it.
+      const unrelated = await buildPlan(
+        ctx,
+        { consoleAccess: false },
+        { only: ['sshd', 'firewall'] },
+        { decideLayout, planners: fixturePlanners([]) },
+      );
+      assert.deepEqual(unrelated.blockers, []);
+      const failed = await buildPlan(
+        ctx,
+        { consoleAccess: false },
+        { only: ['accounts', 'systemd'] },
+        {
+          decideLayout,
+          planners: fixturePlanners([], {
+            accounts: async () => {
+              throw new Error('/etc/passwd: line 3 malformed');
+            },
+          }),
+        },
+      );
+      assert.deepEqual(failed.blockers, [
+        'accounts: the accounts planner failed: /etc/passwd: line 3 malformed',
+        'systemd needs the account stacks-signer, which the accounts area creates, but the accounts area could not be planned (see its error)',
+      ]);
+      assert.deepEqual(accountsCreatedBy(failed), []);
+      assert.deepEqual(accountsCreatedBy(skipped), []);
+    });
   });
 });

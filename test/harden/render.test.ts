@@ -11,7 +11,7 @@ async function renderedFixture(parts = fixtureParts()) {
   try {
     const plan = await fixturePlan(tree.root, parts);
     const users = await new AuditContext(new DirectoryTarget(tree.root, { live: false })).users();
-    return { text: renderPlanText(plan, ownerNames(users, FIXTURE_LAYOUT)), json: renderPlanJson(plan) };
+    return { text: renderPlanText(plan, ownerNames(users, plan)), json: renderPlanJson(plan) };
   } finally {
     tree.cleanup();
   }
@@ -87,7 +87,7 @@ describe('plan rendering', () => {
       await applyPlan(await fixturePlan(tree.root), new DirectoryTarget(tree.root, { live: false }), { reload: false });
       const plan = await fixturePlan(tree.root);
       const users = await new AuditContext(new DirectoryTarget(tree.root, { live: false })).users();
-      const text = renderPlanText(plan, ownerNames(users, FIXTURE_LAYOUT));
+      const text = renderPlanText(plan, ownerNames(users, plan));
       assert.match(text, /\n== sshd: sshd for the fixture\n {3}\(already in place\)\n/);
       assert.ok(!text.includes('Commands'), 'no reload when nothing changes');
       assert.match(text, /\nNothing to change \(12 already in place\)\.\n$/);
