@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { AuditContext } from '../../src/engine/context.js';
 import { lineName, ownerNames, renderPlanJson, renderPlanText, sensitiveSummary } from '../../src/harden/render.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
-import { FIXTURE_FILES, FIXTURE_LAYOUT, FIXTURE_SECRET, fixtureParts, fixturePlan } from '../support/harden-plans.js';
+import { FIXTURE_FILES, FIXTURE_SECRET, fixtureParts, fixturePlan } from '../support/harden-plans.js';
 import { materialiseFiles } from '../support/materialise.js';
 
 async function renderedFixture(parts = fixtureParts()) {
