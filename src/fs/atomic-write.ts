@@ -25,6 +25,13 @@ export interface AtomicWriteOptions {
   noClobber?: boolean;
   /** fsync the directory after the rename so the new name survives a crash. Default true. */
   syncDirectory?: boolean;
+  /**
+   * The temp file's path (same directory as `path`), for a caller that records it beforehand so a crash's leftover
+   * can be found and removed. Default: a random name beside `path`.
+   */
+  tempPath?: string;
+  /** Called with the temp file complete and fsynced, just before the rename (a test's crash point). */
+  beforeRename?: () => void;
 }
 
 /**
@@ -34,7 +41,8 @@ export interface AtomicWriteOptions {
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const mode = options.mode ?? 0o644;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp =
+    options.tempPath ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // 0600 at creation whatever the final mode: nobody else can open the file in the window before fchmod.
   let fd: number;
   try {
@@ -55,6 +63,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
     } finally {
       closeSync(fd);
     }
+    options.beforeRename?.();
     if (options.noClobber) {
       linkSync(temp, path);
       unlinkSync(temp);

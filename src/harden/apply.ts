@@ -6,19 +6,24 @@ import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'no
 import { basename, dirname, join } from 'node:path';
 import { backupTimestamp, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
-import { HardenPathError, hostPathInside, lstatOrUndefined } from './host-path.js';
+import { HardenPathError, hostPathInside, lstatOrUndefined, sharedInodeProblem } from './host-path.js';
 import { acquireLock } from './lock.js';
 import {
+  BACKUP_DIRECTORY,
   createBackupDirectory,
   ensureBackupRoot,
   type Fingerprint,
   fingerprintOf,
+  listBackupIds,
   type Manifest,
   type ManifestEntry,
   newManifest,
   type PriorState,
+  readManifest,
+  removeLeftoverTemps,
   setAttributesNoFollow,
   sha256Hex,
+  tempPathFor,
   writeManifest,
 } from './manifest.js';
 import type { BuiltPlan, PlannedChange } from './plan.js';
@@ -45,10 +50,13 @@ export interface ApplyResult {
   error?: string;
 }
 
-/** Test hook only: `SIGNER_OPSEC_FAILPOINT=crash-after:N` SIGKILLs the process right after the Nth change is made. */
-function crashAfter(): number | undefined {
-  const match = /^crash-after:(\d+)$/.exec(process.env.SIGNER_OPSEC_FAILPOINT ?? '');
-  return match ? Number(match[1]) : undefined;
+/**
+ * Test hook only: `SIGNER_OPSEC_FAILPOINT=crash-after:N` SIGKILLs the process right after the Nth change is made;
+ * `crash-before-rename:N` inside the Nth change's write, with its temp file complete and not yet renamed.
+ */
+function failpoint(kind: 'crash-after' | 'crash-before-rename'): number | undefined {
+  const match = /^([a-z-]+):(\d+)$/.exec(process.env.SIGNER_OPSEC_FAILPOINT ?? '');
+  return match?.[1] === kind ? Number(match[2]) : undefined;
 }
 
 export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyOptions): Promise<ApplyResult> {
@@ -67,6 +75,7 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
   const backupRoot = ensureBackupRoot(root);
   const release = acquireLock(backupRoot);
   try {
+    removeLeftoversOfEarlierRuns(root, log);
     const now = options.now ?? new Date();
     const { id, dir } = createBackupDirectory(backupRoot, backupTimestamp(now));
     const changedParts = plan.parts.filter((part) => part.changes.length > 0);
@@ -78,7 +87,7 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
       changedParts.map((part) => ({ area: part.area, rollbackReloads: part.rollbackReloads })),
     );
     writeManifest(dir, manifest);
-    const failpoint = crashAfter();
+    const crashAfter = failpoint('crash-after');
     const touched = new Set<string>();
     for (const [index, pending] of plan.pending.entries()) {
       const entry = await recordAndApply(root, dir, manifest, index, pending, touched, options.withhold ?? []);
@@ -87,7 +96,7 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
         writeManifest(dir, manifest);
         return { status: 'failed', id, applied: index, error: entry.error ?? 'failed' };
       }
-      if (failpoint === index + 1) process.kill(process.pid, 'SIGKILL');
+      if (crashAfter === index + 1) process.kill(process.pid, 'SIGKILL');
       entry.status = 'applied';
       writeManifest(dir, manifest);
       log(`${describeChange(pending.change)}`);
@@ -104,6 +113,19 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
     return { status: 'applied', id, applied: plan.pending.length };
   } finally {
     release();
+  }
+}
+
+/** Temp files an earlier apply or rollback was killed inside a write of (they may hold a key): removed first. */
+function removeLeftoversOfEarlierRuns(root: string, log: (line: string) => void): void {
+  for (const id of listBackupIds(root)) {
+    let manifest: Manifest;
+    try {
+      manifest = readManifest(join(hostPathInside(root, BACKUP_DIRECTORY), id));
+    } catch {
+      continue; // Not ours to judge here: rollback --list reports an unreadable manifest.
+    }
+    for (const temp of removeLeftoverTemps(root, manifest)) log(`removed ${temp}, left by an interrupted write`);
   }
 }
 
@@ -163,7 +185,12 @@ function checkPathKind(change: Change, hostPath: string): void {
     symlink: ['symlink', 'file'],
     remove: ['file', 'symlink'],
   };
-  if (accepts[change.kind].includes(type)) return;
+  if (accepts[change.kind].includes(type)) {
+    const shared =
+      change.kind === 'attributes' || change.kind === 'remove' ? sharedInodeProblem(hostPath, stats) : undefined;
+    if (shared) throw new HardenPathError(change.path, shared);
+    return;
+  }
   const what =
     type === 'symlink'
       ? 'is a symlink; harden never writes through a symlink'
@@ -244,6 +271,10 @@ async function recordAndApply(
       prior.backup = copy.name;
       if (copy.withheld.length > 0) prior.withheld = copy.withheld;
     }
+    const temp =
+      change.kind === 'write' || change.kind === 'symlink'
+        ? tempPathFor(change.path, manifest.id, index, 'apply')
+        : undefined;
     entry = {
       index,
       area: pending.area,
@@ -252,11 +283,16 @@ async function recordAndApply(
       status: 'pending',
       prior,
       after: afterState(change, now),
+      ...(temp ? { temp } : {}),
     };
     manifest.entries.push(entry);
     writeManifest(backupDir, manifest);
     touched.add(change.path);
-    makeChange(change, hostPath);
+    const crash = failpoint('crash-before-rename') === index + 1;
+    makeChange(change, hostPath, {
+      ...(temp ? { tempPath: hostPathInside(root, temp) } : {}),
+      ...(crash ? { beforeRename: () => process.kill(process.pid, 'SIGKILL') } : {}),
+    });
     return entry;
   } catch (error) {
     const line = inTargetMessage(error, root, change.path);
@@ -322,11 +358,16 @@ function copyToBackup(
   }
 }
 
-function makeChange(change: Change, hostPath: string): void {
+interface TempOptions {
+  tempPath?: string;
+  beforeRename?: () => void;
+}
+
+function makeChange(change: Change, hostPath: string, temp: TempOptions): void {
   switch (change.kind) {
     case 'write':
       // Mode and owner go on the temp file before any content, then one rename.
-      writeFileAtomic(hostPath, change.content, { mode: change.mode, uid: change.uid, gid: change.gid });
+      writeFileAtomic(hostPath, change.content, { mode: change.mode, uid: change.uid, gid: change.gid, ...temp });
       return;
     case 'attributes':
       setAttributesNoFollow(hostPath, change.mode, change.uid, change.gid);
@@ -339,7 +380,7 @@ function makeChange(change: Change, hostPath: string): void {
       setAttributesNoFollow(hostPath, change.mode, change.uid, change.gid);
       return;
     case 'symlink':
-      replaceWithSymlink(hostPath, change.linkTarget);
+      replaceWithSymlink(hostPath, change.linkTarget, temp);
       return;
     case 'remove':
       unlinkSync(hostPath);
@@ -349,10 +390,13 @@ function makeChange(change: Change, hostPath: string): void {
 }
 
 /** A new link under a temp name renamed over the path: the path is never missing. */
-export function replaceWithSymlink(hostPath: string, linkTarget: string): void {
-  const temp = join(dirname(hostPath), `.${basename(hostPath)}.${process.pid}.${randomBytes(4).toString('hex')}.lnk`);
+export function replaceWithSymlink(hostPath: string, linkTarget: string, options: TempOptions = {}): void {
+  const temp =
+    options.tempPath ??
+    join(dirname(hostPath), `.${basename(hostPath)}.${process.pid}.${randomBytes(4).toString('hex')}.lnk`);
   symlinkSync(linkTarget, temp);
   try {
+    options.beforeRename?.();
     renameSync(temp, hostPath);
   } catch (error) {
     unlinkSync(temp);

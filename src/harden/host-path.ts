@@ -2,7 +2,7 @@
 // write as root, and a symlinked component (planted or accidental) would send a write outside the root.
 
 import { lstatSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export class HardenPathError extends Error {
   constructor(
@@ -46,4 +46,19 @@ export function hostPathInside(root: string, path: string): string {
     if (!stats.isDirectory()) throw new HardenPathError(path, `${inTarget} is not a directory`);
   }
   return join(root, ...components);
+}
+
+/**
+ * Why a chmod, chown or unlink of this regular file would act beyond the path harden planned: another name shares its
+ * inode (a hard link, perhaps outside the root, so its mode and owner would change there too), or the file is a mount
+ * point (bind-mounted in from elsewhere: its device differs from its directory's). Undefined when the file is its own.
+ * A directory on another filesystem (a separate /var) is normal and not refused.
+ */
+export function sharedInodeProblem(hostPath: string, stats: Stats): string | undefined {
+  if (!stats.isFile()) return undefined;
+  if (stats.nlink > 1)
+    return `has ${stats.nlink} hard links: its inode is shared with another name (perhaps outside the target), so harden will not change it`;
+  if (lstatSync(dirname(hostPath)).dev !== stats.dev)
+    return 'is a mount point (a file mounted in from elsewhere), so harden will not change it';
+  return undefined;
 }

@@ -12,8 +12,9 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  unlinkSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { HardenPathError, hostPathInside, lstatOrUndefined } from './host-path.js';
 import type { Change, HardenArea, ReloadCommand } from './types.js';
@@ -49,6 +50,11 @@ export interface ManifestEntry {
   prior: PriorState;
   /** What the change leaves: rollback refuses (without --force) when the path no longer matches it. */
   after: Fingerprint;
+  /**
+   * The temp file (in-target path) the change writes before its rename, recorded before it is created: a crash in
+   * between leaves it (with the new bytes, perhaps a key), and rollback or the next apply removes it.
+   */
+  temp?: string;
   error?: string;
 }
 
@@ -65,6 +71,43 @@ export interface Manifest {
   parts: { area: HardenArea; rollbackReloads: ReloadCommand[] }[];
   entries: ManifestEntry[];
   rolledBackAt?: string;
+}
+
+/**
+ * The temp path a change of backup `id` uses beside `path` (in-target): fixed by id and entry index so a crash's
+ * leftover is known without listing directories. `step` tells apply's temp from rollback's.
+ */
+export function tempPathFor(path: string, id: string, index: number, step: 'apply' | 'rollback'): string {
+  const slash = path.lastIndexOf('/');
+  const suffix = step === 'apply' ? 'tmp' : 'rollback.tmp';
+  return `${path.slice(0, slash)}/.${path.slice(slash + 1)}.signer-opsec-${id}-${String(index).padStart(4, '0')}.${suffix}`;
+}
+
+/**
+ * Removes what a crash inside a write of this backup's apply or rollback left: each entry's recorded temp file and its
+ * rollback temp, when it is a regular file or a link (never a directory, never through a symlinked directory).
+ * Returns the in-target paths removed.
+ */
+export function removeLeftoverTemps(root: string, manifest: Manifest): string[] {
+  const removed: string[] = [];
+  for (const entry of manifest.entries) {
+    const candidates = [entry.temp, tempPathFor(entry.path, manifest.id, entry.index, 'rollback')];
+    for (const temp of candidates) {
+      if (!temp) continue;
+      let hostPath: string;
+      try {
+        hostPath = hostPathInside(root, temp);
+      } catch {
+        continue;
+      }
+      const stats = lstatOrUndefined(hostPath);
+      if (!stats || stats.isDirectory()) continue;
+      unlinkSync(hostPath);
+      syncDirectory(dirname(hostPath));
+      removed.push(temp);
+    }
+  }
+  return removed;
 }
 
 export function newManifest(id: string, root: string, live: boolean, now: Date, parts: Manifest['parts']): Manifest {

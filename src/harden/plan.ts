@@ -4,6 +4,7 @@
 import { allChecks } from '../checks/index.js';
 import type { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
+import { hostPathInside, lstatOrUndefined, sharedInodeProblem } from './host-path.js';
 import { decideLayout } from './layout.js';
 import { PLANNERS } from './planners.js';
 import { type CurrentState, isSatisfied, readCurrentState, stateAfter } from './state.js';
@@ -124,6 +125,7 @@ export async function resolvePlan(
     const errors = [...part.errors];
     for (const change of part.changes) {
       let current = simulated.get(change.path);
+      const fromHost = current === undefined;
       try {
         current ??= await readCurrentState(ctx.target, change.path, change.kind === 'write');
       } catch (error) {
@@ -132,6 +134,12 @@ export async function resolvePlan(
       }
       if (isSatisfied(change, current)) {
         satisfied++;
+        continue;
+      }
+      // Checked again right before the change is made. A path an earlier change rewrites is a fresh inode by then.
+      const shared = fromHost ? sharedInodeAt(ctx, change, current) : undefined;
+      if (shared) {
+        errors.push(`${change.path}: ${shared}`);
         continue;
       }
       remaining.push(change);
@@ -198,6 +206,15 @@ function missingAccountBlockers(layout: HardenLayout, parts: readonly PlanPart[]
     );
   }
   return blockers;
+}
+
+/** A chmod/chown/rm of a file whose inode is not its own alone (see sharedInodeProblem); only on a host filesystem. */
+function sharedInodeAt(ctx: AuditContext, change: Change, current: CurrentState): string | undefined {
+  if (change.kind !== 'attributes' && change.kind !== 'remove') return undefined;
+  if (current.type !== 'file' || ctx.target.kind === 'tar') return undefined;
+  const hostPath = hostPathInside(ctx.target.source, change.path);
+  const stats = lstatOrUndefined(hostPath);
+  return stats ? sharedInodeProblem(hostPath, stats) : undefined;
 }
 
 function blockersOf(parts: readonly PlanPart[], options: HardenOptions): string[] {

@@ -1,12 +1,12 @@
 // Undoes one apply from its backup: in reverse order, each path put back to its recorded prior state (bytes, mode,
 // owner; created files, links and empty directories removed). Works on a manifest an interrupted apply left.
 
-import { readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
 import { inTargetMessage, replaceWithSymlink, runReloads } from './apply.js';
-import { hostPathInside } from './host-path.js';
+import { hostPathInside, sharedInodeProblem } from './host-path.js';
 import { acquireLock } from './lock.js';
 import {
   BACKUP_DIRECTORY,
@@ -17,9 +17,11 @@ import {
   type Manifest,
   type ManifestEntry,
   readManifest,
+  removeLeftoverTemps,
   sameFingerprint,
   setAttributesNoFollow,
   sha256Hex,
+  tempPathFor,
   writeManifest,
 } from './manifest.js';
 import { fillSecrets } from './withheld.js';
@@ -80,6 +82,7 @@ export async function rollbackBackup(
     const manifest = readManifest(dir);
     if (manifest.status === 'rolled-back') return { status: 'already-rolled-back', id, restored: 0, leftInPlace: [] };
     const log = options.log ?? (() => {});
+    for (const temp of removeLeftoverTemps(root, manifest)) log(`removed ${temp}, left by an interrupted write`);
     // Entries a crash left 'pending' may or may not have happened: comparing with prior and after tells.
     const entries = [...manifest.entries].reverse();
     const conflicts = findConflicts(root, entries);
@@ -96,7 +99,12 @@ export async function rollbackBackup(
     const leftInPlace: string[] = [];
     for (const entry of entries) {
       try {
-        const outcome = restoreEntry(root, dir, entry);
+        const outcome = restoreEntry(
+          root,
+          dir,
+          entry,
+          hostPathInside(root, tempPathFor(entry.path, id, entry.index, 'rollback')),
+        );
         if (outcome === 'restored') {
           restored++;
           log(`restored ${entry.path}`);
@@ -135,7 +143,12 @@ function findConflicts(root: string, reversedEntries: readonly ManifestEntry[]):
   return conflicts;
 }
 
-function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'restored' | 'unchanged' | 'left' {
+function restoreEntry(
+  root: string,
+  backupDir: string,
+  entry: ManifestEntry,
+  tempPath: string,
+): 'restored' | 'unchanged' | 'left' {
   const hostPath = hostPathInside(root, entry.path);
   const current = fingerprintOf(hostPath);
   const prior = entry.prior;
@@ -147,6 +160,8 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
       if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
       const needsContent = current.type !== 'file' || current.sha256 !== prior.sha256;
       if (!needsContent) {
+        const shared = sharedInodeProblem(hostPath, lstatSync(hostPath));
+        if (shared) throw new Error(`${entry.path}: ${shared}; not restored`);
         setAttributesNoFollow(hostPath, prior.mode, prior.uid, prior.gid);
         return 'restored';
       }
@@ -156,7 +171,7 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
       try {
         if (sha256Hex(bytes) !== prior.sha256)
           throw new Error(`${entry.path}: its backup ${prior.backup} does not match the recorded sha256; not restored`);
-        writeFileAtomic(hostPath, bytes, { mode: prior.mode, uid: prior.uid, gid: prior.gid });
+        writeFileAtomic(hostPath, bytes, { mode: prior.mode, uid: prior.uid, gid: prior.gid, tempPath });
       } finally {
         bytes.fill(0);
         stored.fill(0);
@@ -169,7 +184,7 @@ function restoreEntry(root: string, backupDir: string, entry: ManifestEntry): 'r
       return 'restored';
     case 'symlink':
       if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
-      replaceWithSymlink(hostPath, prior.linkTarget);
+      replaceWithSymlink(hostPath, prior.linkTarget, { tempPath });
       return 'restored';
     default:
       throw new Error(`${entry.path}: its prior state was not recorded; not restored`);

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   existsSync,
+  linkSync,
   lstatSync,
   readdirSync,
   readFileSync,
@@ -172,7 +175,8 @@ describe('harden apply and rollback', () => {
       });
       try {
         const before = snapshotTree(tree.root);
-        const plan = await fixturePlan(tree.root, [fixtureParts()[index] as never]);
+        // The accounts part too: the permissions part chowns to the account it creates.
+        const plan = await fixturePlan(tree.root, [fixtureParts()[0] as never, fixtureParts()[index] as never]);
         const result = await applyPlan(plan, offline(tree.root), options);
         assert.match(result.error ?? '', new RegExp(`^nothing written: /${path}: is a symlink`));
         assert.deepEqual(snapshotTree(tree.root), before);
@@ -302,6 +306,52 @@ describe('harden apply and rollback', () => {
       );
     } finally {
       tree.cleanup();
+    }
+  });
+
+  test('a file hard-linked to one outside the root is never chmod/chowned or removed: at plan time and at apply', async () => {
+    const outside = await materialiseFiles({
+      'shadow-like': { content: 'outside\n', mode: 0o777, uid: 1000, gid: 1000 },
+    });
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const outsidePath = join(outside.root, 'shadow-like');
+      const binary = join(tree.root, 'usr/local/bin/stacks-signer');
+      // Linked before the plan: the plan refuses it (the permissions part errors, apply is blocked).
+      rmSync(binary);
+      linkSync(outsidePath, binary);
+      const planned = await fixturePlan(tree.root);
+      assert.ok(
+        planned.blockers.includes(
+          'permissions: /usr/local/bin/stacks-signer: has 2 hard links: its inode is shared with another name (perhaps outside the target), so harden will not change it',
+        ),
+        planned.blockers.join('\n'),
+      );
+      // Linked after the plan (same mode and owner, so nothing else notices): apply refuses before any write.
+      rmSync(binary);
+      writeFileSync(binary, 'outside\n', { mode: 0o777 });
+      chownSync(binary, 1000, 1000);
+      chmodSync(binary, 0o777);
+      const plan = await fixturePlan(tree.root);
+      assert.deepEqual(plan.blockers, []);
+      rmSync(binary);
+      linkSync(outsidePath, binary);
+      const before = snapshotTree(tree.root, EXCLUDE);
+      const result = await applyPlan(plan, offline(tree.root), options);
+      assert.equal(result.status, 'failed');
+      assert.match(result.error ?? '', /^nothing written: \/usr\/local\/bin\/stacks-signer: has 2 hard links/);
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+      const stats = lstatSync(outsidePath);
+      assert.deepEqual([stats.mode & 0o7777, stats.uid, stats.gid], [0o777, 1000, 1000]);
+      // The remove of a hard-linked copy is refused the same way.
+      const stray = join(tree.root, 'home/op/signer.toml');
+      const strayOutside = join(outside.root, 'stray');
+      linkSync(stray, strayOutside);
+      const removing = await fixturePlan(tree.root);
+      assert.ok(removing.blockers.some((line) => line.startsWith('configs: /home/op/signer.toml: has 2 hard links')));
+    } finally {
+      tree.cleanup();
+      outside.cleanup();
     }
   });
 });

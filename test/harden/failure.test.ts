@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,15 @@ async function appliedSnapshot(): Promise<Record<string, SnapshotEntry>> {
     const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), { reload: false });
     assert.equal(result.status, 'applied');
     return snapshotTree(tree.root, EXCLUDE);
+  } finally {
+    tree.cleanup();
+  }
+}
+
+async function fixturePlanOnFreshTree() {
+  const tree = await materialiseFiles(FIXTURE_FILES);
+  try {
+    return (await fixturePlan(tree.root)).pending;
   } finally {
     tree.cleanup();
   }
@@ -76,6 +85,49 @@ describe('harden apply under failure', () => {
         assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before, `crash-after:${crashAfter}`);
       } finally {
         tree.cleanup();
+      }
+    }
+  });
+
+  test('killed inside each write, before its rename: the recorded temp file is removed by rollback, or by the next apply', async () => {
+    const after = await appliedSnapshot();
+    const kinds = (await fixturePlanOnFreshTree()).map((pending) => pending.change.kind);
+    const inWrites = kinds.flatMap((kind, index) => (kind === 'write' || kind === 'symlink' ? [index + 1] : []));
+    assert.ok(inWrites.length >= 6);
+    for (const crashAt of inWrites) {
+      for (const next of ['rollback', 'apply'] as const) {
+        const tree = await materialiseFiles(FIXTURE_FILES);
+        try {
+          const before = snapshotTree(tree.root, EXCLUDE);
+          const run = spawnSync(process.execPath, [APPLY_FIXTURE, tree.root], {
+            env: { PATH: process.env.PATH, SIGNER_OPSEC_FAILPOINT: `crash-before-rename:${crashAt}` },
+            encoding: 'utf8',
+          });
+          const label = `crash-before-rename:${crashAt} then ${next}`;
+          assert.equal(run.signal, 'SIGKILL', `${label}: ${run.stderr}`);
+          const [backup] = listBackups(tree.root);
+          const manifest = readManifest(join(tree.root, BACKUP_DIRECTORY, backup?.id ?? ''));
+          const last = manifest.entries.at(-1);
+          assert.equal(manifest.entries.length, crashAt, label);
+          // Recorded before it was created, and there: the new bytes (for the config, the key) under a known name.
+          assert.ok(last?.temp, label);
+          assert.ok(lstatSync(join(tree.root, last.temp)), `${label}: ${last.temp}`);
+          if (next === 'rollback') {
+            const rolled = await rollbackBackup(tree.root, offline(tree.root), undefined, {
+              force: false,
+              reload: false,
+            });
+            assert.equal(rolled.status, 'rolled-back', `${label}: ${rolled.error}`);
+            assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before, label);
+          } else {
+            const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), { reload: false });
+            assert.equal(result.status, 'applied', `${label}: ${result.error}`);
+            assert.deepEqual(snapshotTree(tree.root, EXCLUDE), after, label);
+          }
+          assert.ok(!existsSync(join(tree.root, last.temp)), label);
+        } finally {
+          tree.cleanup();
+        }
       }
     }
   });
