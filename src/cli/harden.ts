@@ -7,7 +7,7 @@ import { applyPlan } from '../harden/apply.js';
 import { sha256Hex } from '../harden/manifest.js';
 import { type BuiltPlan, buildPlan, selectedAreas } from '../harden/plan.js';
 import { ownerNames, reloadsOf, renderPlanJson, renderPlanText } from '../harden/render.js';
-import { listBackups, rollbackBackup } from '../harden/rollback.js';
+import { listBackups, rollbackBackup, unfinishedBackups } from '../harden/rollback.js';
 import { HARDEN_AREAS, type HardenArea } from '../harden/types.js';
 import { secretsToWithhold } from '../harden/withheld.js';
 import { openTarget } from '../target/open.js';
@@ -138,6 +138,12 @@ async function applyCommand(values: Flags): Promise<number> {
     throw new UsageError(
       `--root ${values.root}: a tar archive can be planned, not applied (extract it to a directory)`,
     );
+  for (const backup of unfinishedBackups(target.source)) {
+    const how = backup.status === 'applying' ? 'was interrupted' : 'stopped on a failure';
+    process.stderr.write(
+      `signer-opsec: warning: the apply of backup ${backup.id} ${how} with ${backup.entries} change(s) recorded; undo it with: signer-opsec harden rollback ${backup.id}${rootHint(values)}\n`,
+    );
+  }
   const planned = await plan(target, values);
   const shown = planned.built;
   process.stdout.write(await renderPlan(planned, 'text'));
@@ -219,6 +225,9 @@ async function rollbackCommand(values: Flags, positionals: string[]): Promise<nu
     log: (line) => process.stdout.write(`  ${line}\n`),
   });
   switch (result.status) {
+    case 'nothing':
+      process.stdout.write('Nothing to roll back: every harden backup is rolled back or recorded no change.\n');
+      return 0;
     case 'already-rolled-back':
       process.stdout.write(`Backup ${result.id} was already rolled back; nothing to do.\n`);
       return 0;

@@ -2,7 +2,7 @@
 // (with a byte copy of what it replaces), then made atomically; reloads only on the live host.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { backupTimestamp, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
@@ -92,6 +92,12 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
     for (const [index, pending] of plan.pending.entries()) {
       const entry = await recordAndApply(root, dir, manifest, index, pending, touched, options.withhold ?? []);
       if (entry.status === 'failed') {
+        if (manifest.entries.length === 0) {
+          // Nothing was recorded, so nothing to undo: a backup that only says so would be what rollback picks.
+          rmSync(dir, { recursive: true, force: true });
+          syncDirectory(backupRoot);
+          return { status: 'failed', applied: 0, error: `nothing written: ${entry.error ?? 'failed'}` };
+        }
         manifest.status = 'failed';
         writeManifest(dir, manifest);
         return { status: 'failed', id, applied: index, error: entry.error ?? 'failed' };

@@ -35,7 +35,8 @@ export interface RollbackOptions {
 }
 
 export interface RollbackResult {
-  status: 'rolled-back' | 'already-rolled-back' | 'refused' | 'failed' | 'reload-failed';
+  /** nothing: no ID given and every backup is rolled back or empty (`id` is then the newest). */
+  status: 'rolled-back' | 'already-rolled-back' | 'nothing' | 'refused' | 'failed' | 'reload-failed';
   id: string;
   restored: number;
   /** Paths that could not be put back entirely (a created directory that is no longer empty). */
@@ -64,6 +65,20 @@ export function listBackups(root: string): BackupSummary[] {
   });
 }
 
+/** The newest backup that changed something and is not rolled back: what `harden rollback` with no ID undoes. */
+export function latestToRollBack(root: string): string | undefined {
+  return listBackups(root)
+    .reverse()
+    .find((backup) => backup.status !== 'rolled-back' && backup.entries > 0)?.id;
+}
+
+/** Backups an apply left unfinished (killed, or stopped by a failure) with changes still in place to undo. */
+export function unfinishedBackups(root: string): BackupSummary[] {
+  return listBackups(root).filter(
+    (backup) => (backup.status === 'applying' || backup.status === 'failed') && backup.entries > 0,
+  );
+}
+
 export async function rollbackBackup(
   root: string,
   target: Target,
@@ -71,8 +86,10 @@ export async function rollbackBackup(
   options: RollbackOptions,
 ): Promise<RollbackResult> {
   const ids = listBackupIds(root);
-  const id = requestedId ?? ids.at(-1);
-  if (id === undefined) throw new Error(`no harden backup under ${BACKUP_DIRECTORY} in ${root}`);
+  if (ids.length === 0) throw new Error(`no harden backup under ${BACKUP_DIRECTORY} in ${root}`);
+  const id = requestedId ?? latestToRollBack(root);
+  // Every backup is rolled back (or recorded nothing): running rollback twice is not an error.
+  if (id === undefined) return { status: 'nothing', id: ids.at(-1) ?? '', restored: 0, leftInPlace: [] };
   if (!ids.includes(id))
     throw new Error(`no harden backup ${id} under ${BACKUP_DIRECTORY} (harden rollback --list shows them)`);
   const backupRoot = hostPathInside(root, BACKUP_DIRECTORY);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { exampleHostsDir } from '../../scripts/example-hosts.js';
 import { applyPlan } from '../../src/harden/apply.js';
 import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
@@ -118,7 +119,13 @@ describe('signer-opsec harden', () => {
 
       const again = runCli(['harden', 'rollback', '--root', tree.root]);
       assert.equal(again.code, 0);
-      assert.match(again.stdout, /already rolled back; nothing to do/);
+      assert.match(
+        again.stdout,
+        /^Nothing to roll back: every harden backup is rolled back or recorded no change\.\n$/,
+      );
+      const named = runCli(['harden', 'rollback', first.id ?? '', '--root', tree.root]);
+      assert.equal(named.code, 0);
+      assert.match(named.stdout, /already rolled back; nothing to do/);
     } finally {
       tree.cleanup();
     }
@@ -226,6 +233,27 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
       const all = runCli(['harden', 'plan', '--root', tree.root]);
       assert.equal(all.code, 0, all.stdout);
       assert.match(all.stdout, /→ stacks-signer:stacks-signer/);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('apply warns about an earlier apply that was interrupted, naming the rollback that undoes it', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const fixture = fileURLToPath(new URL('../support/harden-apply-fixture.js', import.meta.url));
+      const killed = spawnSync(process.execPath, [fixture, tree.root], {
+        env: { PATH: process.env.PATH, SIGNER_OPSEC_FAILPOINT: 'crash-after:3' },
+      });
+      assert.equal(killed.signal, 'SIGKILL');
+      const [id] = readdirSync(join(tree.root, BACKUP_DIRECTORY)).filter((name) => !name.startsWith('.'));
+      const apply = runCli(['harden', 'apply', '--yes', '--no-reload', '--root', tree.root]);
+      assert.match(
+        apply.stderr,
+        new RegExp(
+          `signer-opsec: warning: the apply of backup ${id} was interrupted with 3 change\\(s\\) recorded; undo it with: signer-opsec harden rollback ${id} --root ${tree.root}\n`,
+        ),
+      );
     } finally {
       tree.cleanup();
     }

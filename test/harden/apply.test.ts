@@ -18,6 +18,7 @@ import { describe, test } from 'node:test';
 import { applyPlan } from '../../src/harden/apply.js';
 import { BACKUP_DIRECTORY, readManifest } from '../../src/harden/manifest.js';
 import { listBackups, rollbackBackup } from '../../src/harden/rollback.js';
+import type { PlanPart } from '../../src/harden/types.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import {
   FIXTURE_CHANGE_COUNT,
@@ -98,7 +99,9 @@ describe('harden apply and rollback', () => {
       assert.equal(readManifest(backupDir).status, 'rolled-back');
 
       const again = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
-      assert.equal(again.status, 'already-rolled-back');
+      assert.equal(again.status, 'nothing');
+      const named = await rollbackBackup(tree.root, offline(tree.root), rolled.id, { force: false, reload: false });
+      assert.equal(named.status, 'already-rolled-back');
       assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
     } finally {
       tree.cleanup();
@@ -352,6 +355,38 @@ describe('harden apply and rollback', () => {
     } finally {
       tree.cleanup();
       outside.cleanup();
+    }
+  });
+
+  test('rollback with no ID undoes the newest backup that changed something and is not rolled back', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const original = snapshotTree(tree.root, EXCLUDE);
+      const sshdOnly = () => [fixtureParts()[4] as PlanPart];
+      const firewallOnly = () => [fixtureParts()[5] as PlanPart];
+      const first = await applyPlan(await fixturePlan(tree.root, sshdOnly()), offline(tree.root), options);
+      assert.equal(first.status, 'applied');
+      // Stopped at its first change: nothing recorded, so no backup for rollback to pick.
+      const stale = await fixturePlan(tree.root, firewallOnly());
+      writeFileSync(join(tree.root, 'etc/nftables.conf'), '#!/usr/sbin/nft -f\n# edited meanwhile\n');
+      const stopped = await applyPlan(stale, offline(tree.root), options);
+      assert.equal(stopped.status, 'failed');
+      assert.equal(stopped.id, undefined);
+      assert.match(stopped.error ?? '', /^nothing written: \/etc\/nftables\.conf: changed since the plan was made/);
+      assert.deepEqual(backupIds(tree.root), [first.id]);
+      const second = await applyPlan(await fixturePlan(tree.root, firewallOnly()), offline(tree.root), options);
+      assert.equal(second.status, 'applied');
+      const undone = await rollbackBackup(tree.root, offline(tree.root), second.id, { force: false, reload: false });
+      assert.equal(undone.status, 'rolled-back');
+      // The newest is rolled back already: no ID means the sshd apply.
+      const latest = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
+      assert.deepEqual([latest.status, latest.id], ['rolled-back', first.id]);
+      writeFileSync(join(tree.root, 'etc/nftables.conf'), '#!/usr/sbin/nft -f\nflush ruleset\n');
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), original);
+      const none = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
+      assert.deepEqual([none.status, none.restored], ['nothing', 0]);
+    } finally {
+      tree.cleanup();
     }
   });
 });
