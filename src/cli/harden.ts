@@ -151,8 +151,9 @@ async function applyCommand(values: Flags): Promise<number> {
     process.stderr.write('signer-opsec: harden apply refused: nothing written (see "Apply would refuse" above)\n');
     return 2;
   }
-  if (shown.pending.length === 0) return 0;
-  if (!values.yes) {
+  // Nothing to write still goes to apply: it runs again the reloads the latest apply failed to run.
+  const nothingToWrite = shown.pending.length === 0;
+  if (!nothingToWrite && !values.yes) {
     const count = shown.pending.length;
     if (!(await confirm(`Apply ${count} change${count === 1 ? '' : 's'} to ${shown.root}? [y/N] `))) {
       process.stdout.write('Not applied.\n');
@@ -160,7 +161,7 @@ async function applyCommand(values: Flags): Promise<number> {
     }
   }
   // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
-  const replanned = await plan(target, values);
+  const replanned = nothingToWrite ? planned : await plan(target, values);
   const current = replanned.built;
   if (planIdentity(current) !== planIdentity(shown)) {
     process.stderr.write(
@@ -170,13 +171,18 @@ async function applyCommand(values: Flags): Promise<number> {
   }
   const result = await applyPlan(current, target, {
     reload: values['no-reload'] !== true,
-    withhold: await secretsToWithhold(replanned.ctx, current.layout),
+    withhold: nothingToWrite ? [] : await secretsToWithhold(replanned.ctx, current.layout),
     log: (line) => process.stdout.write(`  ${line}\n`),
   });
   const undo = result.id ? `signer-opsec harden rollback ${result.id}${rootHint(values)}` : undefined;
   switch (result.status) {
     case 'nothing':
-      process.stdout.write('Nothing to change.\n');
+      // The plan above already says so.
+      return 0;
+    case 'reloaded':
+      process.stdout.write(
+        `Nothing to change. The reloads of backup ${result.id} had failed; they were run again and succeeded.\n`,
+      );
       return 0;
     case 'applied': {
       process.stdout.write(

@@ -43,7 +43,8 @@ export interface ApplyOptions {
 }
 
 export interface ApplyResult {
-  status: 'nothing' | 'applied' | 'failed' | 'reload-failed';
+  /** reloaded: nothing to change, and the reloads the latest apply failed to run were run again, successfully. */
+  status: 'nothing' | 'reloaded' | 'applied' | 'failed' | 'reload-failed';
   /** The backup id (for `harden rollback <ID>`); undefined when nothing was written. */
   id?: string;
   applied: number;
@@ -60,7 +61,7 @@ function failpoint(kind: 'crash-after' | 'crash-before-rename'): number | undefi
 }
 
 export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyOptions): Promise<ApplyResult> {
-  if (plan.pending.length === 0) return { status: 'nothing', applied: 0 };
+  if (plan.pending.length === 0) return retryFailedReloads(plan, target, options);
   if (plan.blockers.length > 0) return { status: 'failed', applied: 0, error: `refused: ${plan.blockers.join('; ')}` };
   if (target.kind === 'tar')
     return { status: 'failed', applied: 0, error: 'a tar archive can be planned, not applied' };
@@ -84,7 +85,11 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
       root,
       plan.live,
       now,
-      changedParts.map((part) => ({ area: part.area, rollbackReloads: part.rollbackReloads })),
+      changedParts.map((part) => ({
+        area: part.area,
+        reloads: part.reloads,
+        rollbackReloads: part.rollbackReloads,
+      })),
     );
     writeManifest(dir, manifest);
     const crashAfter = failpoint('crash-after');
@@ -117,6 +122,37 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
       return { status: 'reload-failed', id, applied: plan.pending.length, error: reloadError };
     }
     return { status: 'applied', id, applied: plan.pending.length };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Nothing to change: when the latest apply's files are in place but a reload of it failed, its reloads run again
+ * (live host, reloads allowed), so the services do pick the files up.
+ */
+async function retryFailedReloads(plan: BuiltPlan, target: Target, options: ApplyOptions): Promise<ApplyResult> {
+  const nothing: ApplyResult = { status: 'nothing', applied: 0 };
+  if (!plan.live || !options.reload || !target.live || target.kind === 'tar') return nothing;
+  const id = listBackupIds(plan.root).at(-1);
+  if (id === undefined) return nothing;
+  const backupRoot = hostPathInside(plan.root, BACKUP_DIRECTORY);
+  const release = acquireLock(backupRoot);
+  try {
+    const dir = join(backupRoot, id);
+    const manifest = readManifest(dir);
+    if (manifest.status !== 'reload-failed') return nothing;
+    const log = options.log ?? (() => {});
+    log(`the reloads of backup ${id} failed; running them again`);
+    const reloadError = await runReloads(
+      target,
+      manifest.parts.flatMap((part) => part.reloads ?? []),
+      log,
+    );
+    if (reloadError) return { status: 'reload-failed', id, applied: 0, error: reloadError };
+    manifest.status = 'applied';
+    writeManifest(dir, manifest);
+    return { status: 'reloaded', id, applied: 0 };
   } finally {
     release();
   }

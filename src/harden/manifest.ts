@@ -58,7 +58,17 @@ export interface ManifestEntry {
   error?: string;
 }
 
-export type ManifestStatus = 'applying' | 'applied' | 'failed' | 'reload-failed' | 'rolled-back';
+/**
+ * reload-failed: the files are in place, a reload failed (the next apply with nothing to change runs them again);
+ * rollback-reload-failed: the files are restored, a rollback reload failed (the next rollback runs them again).
+ */
+export type ManifestStatus =
+  | 'applying'
+  | 'applied'
+  | 'failed'
+  | 'reload-failed'
+  | 'rolled-back'
+  | 'rollback-reload-failed';
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
@@ -68,7 +78,8 @@ export interface Manifest {
   root: string;
   live: boolean;
   status: ManifestStatus;
-  parts: { area: HardenArea; rollbackReloads: ReloadCommand[] }[];
+  /** `reloads`: what the apply ran (or tried) on the live host, kept so a failed reload can be run again. */
+  parts: { area: HardenArea; reloads?: ReloadCommand[]; rollbackReloads: ReloadCommand[] }[];
   entries: ManifestEntry[];
   rolledBackAt?: string;
 }

@@ -130,14 +130,19 @@ export async function rollbackBackup(
         return { status: 'failed', id, restored, leftInPlace, error: inTargetMessage(error, root, entry.path) };
       }
     }
-    manifest.status = 'rolled-back';
-    manifest.rolledBackAt = (options.now ?? new Date()).toISOString();
-    writeManifest(dir, manifest);
+    // Rolled back only once the services have the old files too: a failed reload is retried by the next rollback.
     if (manifest.live && options.reload && target.live) {
       const reloads = manifest.parts.flatMap((part) => part.rollbackReloads);
       const reloadError = await runReloads(target, reloads, log);
-      if (reloadError) return { status: 'reload-failed', id, restored, leftInPlace, error: reloadError };
+      if (reloadError) {
+        manifest.status = 'rollback-reload-failed';
+        writeManifest(dir, manifest);
+        return { status: 'reload-failed', id, restored, leftInPlace, error: reloadError };
+      }
     }
+    manifest.status = 'rolled-back';
+    manifest.rolledBackAt = (options.now ?? new Date()).toISOString();
+    writeManifest(dir, manifest);
     return { status: 'rolled-back', id, restored, leftInPlace };
   } finally {
     release();

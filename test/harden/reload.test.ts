@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { applyPlan } from '../../src/harden/apply.js';
@@ -77,6 +77,63 @@ describe('harden reloads', () => {
       assert.throws(() => readFileSync(log), /ENOENT/);
     } finally {
       quiet.cleanup();
+    }
+  });
+
+  test('a failed reload is run again by the next apply with nothing to change; a failed rollback reload by the next rollback', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const log = join(tree.root, 'reloads.log');
+      const fixed = join(tree.root, 'fixed');
+      // Fails until the test creates `fixed` (the operator mended what made the reload fail).
+      const untilFixed = (word: string) => ({
+        argv: [
+          'sh',
+          '-c',
+          `test -e "$0" || { echo "${word}: not yet" >&2; exit 1; }; echo ${word} >> "$1"`,
+          fixed,
+          log,
+        ],
+        why: word,
+      });
+      const parts = () => {
+        const each = withReloads(log);
+        (each[4] as PlanPart).reloads = [untilFixed('sshd-reload')];
+        (each[3] as PlanPart).rollbackReloads = [untilFixed('daemon-reload-after-rollback')];
+        return each;
+      };
+      const target = new DirectoryTarget(tree.root, { live: true });
+      const first = await applyPlan({ ...(await fixturePlan(tree.root, parts())), live: true }, target, {
+        reload: true,
+      });
+      assert.equal(first.status, 'reload-failed');
+      const lines: string[] = [];
+      const again = { ...(await fixturePlan(tree.root, parts())), live: true };
+      assert.equal(again.pending.length, 0);
+      const stillFailing = await applyPlan(again, target, { reload: true, log: (line) => lines.push(line) });
+      assert.deepEqual([stillFailing.status, stillFailing.id], ['reload-failed', first.id]);
+      assert.match(stillFailing.error ?? '', /exited 1: sshd-reload: not yet$/);
+      writeFileSync(fixed, '');
+      const retried = await applyPlan(again, target, { reload: true, log: (line) => lines.push(line) });
+      assert.deepEqual([retried.status, retried.id, retried.applied], ['reloaded', first.id, 0]);
+      assert.ok(lines.includes(`the reloads of backup ${first.id} failed; running them again`), lines.join('\n'));
+      assert.match(readFileSync(log, 'utf8'), /\nsshd-reload\nnft-load-in\nnft-load\n$/);
+      const dir = join(tree.root, BACKUP_DIRECTORY, first.id ?? '');
+      assert.equal(readManifest(dir).status, 'applied');
+      // Once reloaded, a further apply has nothing to run.
+      assert.equal((await applyPlan(again, target, { reload: true })).status, 'nothing');
+
+      rmSync(fixed);
+      const rolled = await rollbackBackup(tree.root, target, undefined, { force: false, reload: true });
+      assert.deepEqual([rolled.status, rolled.id], ['reload-failed', first.id]);
+      assert.equal(readManifest(dir).status, 'rollback-reload-failed');
+      writeFileSync(fixed, '');
+      const retriedRollback = await rollbackBackup(tree.root, target, undefined, { force: false, reload: true });
+      assert.deepEqual([retriedRollback.status, retriedRollback.restored], ['rolled-back', 0]);
+      assert.equal(readManifest(dir).status, 'rolled-back');
+      assert.match(readFileSync(log, 'utf8'), /\ndaemon-reload-after-rollback\n$/);
+    } finally {
+      tree.cleanup();
     }
   });
 });
