@@ -3,6 +3,7 @@
 // content is never printed, only which keys changed.
 
 import type { UserDatabase } from '../parsers/passwd.js';
+import { fingerprint } from '../stacks/fingerprint.js';
 import { changedLines, unifiedDiff } from './diff.js';
 import { accountsCreatedBy, type BuiltPlan, type PlannedChange } from './plan.js';
 import type { CurrentState } from './state.js';
@@ -121,7 +122,11 @@ function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
           : `create ${change.path} (mode ${octal(change.mode)}, owner ${owner(names, change.uid, change.gid)})`;
       if (change.sensitive)
         return [head, reason, `   ${sensitiveSummary(before, change.content)} (content not shown: holds secrets)`];
-      const diff = unifiedDiff(change.path, before, change.content);
+      const diff = unifiedDiff(
+        change.path,
+        before === undefined ? undefined : maskPasswordHashes(change.path, before),
+        maskPasswordHashes(change.path, change.content),
+      );
       return [head, reason, ...(diff ? diff.trimEnd().split('\n') : [])];
     }
     case 'attributes': {
@@ -149,6 +154,29 @@ function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
     case 'remove':
       return [`rm ${change.path}`, reason];
   }
+}
+
+/** The account files whose second field may hold a password hash (legacy passwd without shadow, group passwords). */
+const ACCOUNT_FILE = /^\/etc\/(passwd|group|shadow|gshadow)-?$/;
+/** Second-field values that are not a hash: shadowed (x), locked or no password (*, !, !!), empty. */
+const NOT_A_HASH = new Set(['', 'x', '*', '!', '!!']);
+
+/**
+ * An account file's text with every password hash replaced by its fingerprint, whichever planner writes it: a hash
+ * is a secret (it can be cracked offline) and a plan is meant to be read and pasted.
+ */
+export function maskPasswordHashes(path: string, text: string): string {
+  if (!ACCOUNT_FILE.test(path)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const fields = line.split(':');
+      const field = fields[1];
+      if (field === undefined || NOT_A_HASH.has(field) || line.trimStart().startsWith('#')) return line;
+      fields[1] = `<hash ${fingerprint(field)}>`;
+      return fields.join(':');
+    })
+    .join('\n');
 }
 
 /** The name of a changed line without its value: a TOML/INI key, a [table] header, or what kind of line it is. */
@@ -199,7 +227,9 @@ export function renderPlanJson(plan: BuiltPlan): string {
                   change.content,
                 ),
               }
-            : change),
+            : change.kind === 'write'
+              ? { ...change, content: maskPasswordHashes(change.path, change.content) }
+              : change),
           current: describeCurrent(current),
         })),
     })),

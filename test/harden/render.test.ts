@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AuditContext } from '../../src/engine/context.js';
-import { lineName, ownerNames, renderPlanJson, renderPlanText, sensitiveSummary } from '../../src/harden/render.js';
+import {
+  lineName,
+  maskPasswordHashes,
+  ownerNames,
+  renderPlanJson,
+  renderPlanText,
+  sensitiveSummary,
+} from '../../src/harden/render.js';
+import type { PlanPart } from '../../src/harden/types.js';
+import { fingerprint } from '../../src/stacks/fingerprint.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { FIXTURE_FILES, FIXTURE_SECRET, fixtureParts, fixturePlan } from '../support/harden-plans.js';
 import { materialiseFiles } from '../support/materialise.js';
@@ -94,5 +103,45 @@ describe('plan rendering', () => {
     } finally {
       tree.cleanup();
     }
+  });
+
+  test('password hashes in passwd (no shadow) and group lines are masked in the diff and the JSON, for any planner', async () => {
+    const hash = '$6$rounds=5000$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const groupHash = '$1$grp$abcdefghijklmnopqrstuv';
+    const parts = fixtureParts();
+    // Not the accounts area: the mask is the renderer's, whoever writes the file.
+    parts[1] = {
+      ...(parts[1] as PlanPart),
+      changes: [
+        {
+          kind: 'write',
+          path: '/etc/passwd',
+          content: `root:x:0:0:root:/root:/bin/bash\nop:${hash}:1000:1000::/home/op:/bin/bash\nlocked:!:1001:1001::/:/bin/sh\n`,
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          reason: 'legacy passwd with a hash in it',
+        },
+        {
+          kind: 'write',
+          path: '/etc/group',
+          content: `root:x:0:\nop:${groupHash}:1000:\nnone::1001:\n`,
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          reason: 'a group password',
+        },
+      ],
+    };
+    const { text, json } = await renderedFixture([parts[1] as PlanPart]);
+    for (const output of [text, json]) {
+      assert.ok(!output.includes(hash) && !output.includes('saltsalt'), output);
+      assert.ok(!output.includes(groupHash), output);
+      assert.ok(output.includes(`op:<hash ${fingerprint(hash)}>:1000:1000::/home/op:/bin/bash`), output);
+      assert.ok(output.includes(`op:<hash ${fingerprint(groupHash)}>:1000:`), output);
+      assert.ok(output.includes('locked:!:1001:1001::/:/bin/sh'), output);
+    }
+    assert.match(text, /\n\+none::1001:\n/);
+    assert.equal(maskPasswordHashes('/etc/stacks/signer.toml', `a:${hash}:b`), `a:${hash}:b`);
   });
 });
