@@ -303,13 +303,14 @@ async function recordAndApply(
   try {
     const hostPath = hostPathInside(root, change.path);
     checkPathKind(change, hostPath);
-    const now = fingerprintOf(hostPath);
+    // A chmod/chown needs no content hash (the file may be a database of gigabytes).
+    const now = fingerprintOf(hostPath, change.kind !== 'attributes' && change.kind !== 'mkdir');
     // An earlier change of this apply may have touched the path; otherwise it must still be what the plan saw.
     if (!touched.has(change.path) && !matchesPlanned(pending.current, now))
       throw new HardenPathError(change.path, 'changed since the plan was made; run harden plan again');
     const prior: PriorState = { ...now };
     if (now.type === 'file' && (change.kind === 'write' || change.kind === 'remove' || change.kind === 'symlink')) {
-      const copy = copyToBackup(hostPath, backupDir, index, now.sha256, withhold);
+      const copy = copyToBackup(hostPath, backupDir, index, now.sha256 ?? '', withhold);
       prior.backup = copy.name;
       if (copy.withheld.length > 0) prior.withheld = copy.withheld;
     }

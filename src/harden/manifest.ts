@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   unlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,7 +28,17 @@ const MANIFEST_FORMAT = 'signer-opsec-harden-backup';
 /** What is at a path, enough to tell whether it is still what apply left (or what it found). */
 export type Fingerprint =
   | { type: 'absent' }
-  | { type: 'file'; mode: number; uid: number; gid: number; sha256: string }
+  | {
+      type: 'file';
+      mode: number;
+      uid: number;
+      gid: number;
+      /** Content hash, for changes that replace or remove the file. */
+      sha256?: string;
+      /** For a chmod/chown, which leaves the content alone: a database may be gigabytes, so no hash, just these. */
+      size?: number;
+      mtimeMs?: number;
+    }
   | { type: 'dir'; mode: number; uid: number; gid: number }
   | { type: 'symlink'; linkTarget: string }
   | { type: 'other' };
@@ -242,20 +253,45 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The fingerprint of a host path, not following a symlink in its last component. */
-export function fingerprintOf(hostPath: string): Fingerprint {
+/**
+ * The fingerprint of a host path, not following a symlink in its last component. A file's content is hashed (streamed,
+ * bounded memory) only `withContent`; otherwise its size and mtime stand for it.
+ */
+export function fingerprintOf(hostPath: string, withContent = true): Fingerprint {
   const stats = lstatOrUndefined(hostPath);
   if (!stats) return { type: 'absent' };
   const attributes = { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid };
   if (stats.isSymbolicLink()) return { type: 'symlink', linkTarget: readlinkSync(hostPath) };
   if (stats.isDirectory()) return { type: 'dir', ...attributes };
   if (!stats.isFile()) return { type: 'other' };
-  const bytes = readFileSync(hostPath);
+  if (!withContent) return { type: 'file', ...attributes, size: stats.size, mtimeMs: stats.mtimeMs };
+  return { type: 'file', ...attributes, sha256: sha256OfFile(hostPath) };
+}
+
+const HASH_CHUNK_BYTES = 1024 * 1024;
+
+/** SHA-256 of a file read in 1 MiB chunks (never through a symlink); the buffer is zeroed after (it held a key). */
+export function sha256OfFile(hostPath: string): string {
+  const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(HASH_CHUNK_BYTES);
   try {
-    return { type: 'file', ...attributes, sha256: sha256Hex(bytes) };
+    for (
+      let read = readSync(fd, buffer, 0, buffer.length, null);
+      read > 0;
+      read = readSync(fd, buffer, 0, buffer.length, null)
+    )
+      hash.update(buffer.subarray(0, read));
+    return hash.digest('hex');
   } finally {
-    bytes.fill(0);
+    buffer.fill(0);
+    closeSync(fd);
   }
+}
+
+function contentOf(file: { sha256?: string; size?: number }): string {
+  if (file.sha256 !== undefined) return ` sha256 ${file.sha256.slice(0, 12)}…`;
+  return file.size === undefined ? '' : ` size ${file.size}`;
 }
 
 export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
@@ -263,7 +299,12 @@ export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
   switch (a.type) {
     case 'file': {
       const other = b as typeof a;
-      return a.mode === other.mode && a.uid === other.uid && a.gid === other.gid && a.sha256 === other.sha256;
+      // Whichever stand-in for the content both sides have: the hash, or size and mtime (a chmod/chown entry).
+      const sameContent =
+        a.sha256 !== undefined && other.sha256 !== undefined
+          ? a.sha256 === other.sha256
+          : a.size === undefined || other.size === undefined || (a.size === other.size && a.mtimeMs === other.mtimeMs);
+      return a.mode === other.mode && a.uid === other.uid && a.gid === other.gid && sameContent;
     }
     case 'dir': {
       const other = b as typeof a;
@@ -281,7 +322,7 @@ export function describeFingerprint(fingerprint: Fingerprint): string {
   switch (fingerprint.type) {
     case 'file':
     case 'dir':
-      return `${fingerprint.type} mode ${fingerprint.mode.toString(8).padStart(4, '0')} owner ${fingerprint.uid}:${fingerprint.gid}${fingerprint.type === 'file' ? ` sha256 ${fingerprint.sha256.slice(0, 12)}…` : ''}`;
+      return `${fingerprint.type} mode ${fingerprint.mode.toString(8).padStart(4, '0')} owner ${fingerprint.uid}:${fingerprint.gid}${fingerprint.type === 'file' ? contentOf(fingerprint) : ''}`;
     case 'symlink':
       return `symlink → ${fingerprint.linkTarget}`;
     default:

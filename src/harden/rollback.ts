@@ -157,12 +157,20 @@ function findConflicts(root: string, reversedEntries: readonly ManifestEntry[]):
   const simulated = new Map<string, Fingerprint>();
   const conflicts: string[] = [];
   for (const entry of reversedEntries) {
-    const current = simulated.get(entry.path) ?? fingerprintOf(hostPathInside(root, entry.path));
+    const current = simulated.get(entry.path) ?? fingerprintOf(hostPathInside(root, entry.path), hasContentHash(entry));
     const unchanged = sameFingerprint(current, entry.prior) || sameFingerprint(current, entry.after);
     if (!unchanged) conflicts.push(`${entry.path} is now ${describeFingerprint(current)}`);
     simulated.set(entry.path, entry.prior);
   }
   return conflicts;
+}
+
+/** Entries that recorded a content hash compare by it; a chmod/chown entry by size and mtime. */
+function hasContentHash(entry: ManifestEntry): boolean {
+  return (
+    (entry.prior.type === 'file' && entry.prior.sha256 !== undefined) ||
+    (entry.after.type === 'file' && entry.after.sha256 !== undefined)
+  );
 }
 
 function restoreEntry(
@@ -172,7 +180,7 @@ function restoreEntry(
   tempPath: string,
 ): 'restored' | 'unchanged' | 'left' {
   const hostPath = hostPathInside(root, entry.path);
-  const current = fingerprintOf(hostPath);
+  const current = fingerprintOf(hostPath, hasContentHash(entry));
   const prior = entry.prior;
   if (sameFingerprint(current, prior)) return 'unchanged';
   switch (prior.type) {
@@ -180,7 +188,8 @@ function restoreEntry(
       return removeCreated(hostPath, current);
     case 'file': {
       if (current.type === 'dir') throw new Error(`${entry.path}: is now a directory; not replaced`);
-      const needsContent = current.type !== 'file' || current.sha256 !== prior.sha256;
+      // A chmod/chown entry recorded no hash: its content was never changed, only the attributes go back.
+      const needsContent = current.type !== 'file' || (prior.sha256 !== undefined && current.sha256 !== prior.sha256);
       if (!needsContent) {
         const shared = sharedInodeProblem(hostPath, lstatSync(hostPath));
         if (shared) throw new Error(`${entry.path}: ${shared}; not restored`);

@@ -11,6 +11,7 @@ import {
   readlinkSync,
   rmSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -385,6 +386,62 @@ describe('harden apply and rollback', () => {
       assert.deepEqual(snapshotTree(tree.root, EXCLUDE), original);
       const none = await rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false });
       assert.deepEqual([none.status, none.restored], ['nothing', 0]);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('a chmod/chown of a 3 GiB database reads none of it: apply and rollback record size and mtime, not a hash', async () => {
+    const tree = await materialiseFiles({
+      ...FIXTURE_FILES,
+      'var/lib/stacks-signer': { dir: true, mode: 0o700, uid: SIGNER_UID, gid: SIGNER_UID },
+    });
+    try {
+      const database = join(tree.root, 'var/lib/stacks-signer/signer.sqlite');
+      // Sparse: 3 GiB long, no blocks on disk; more than a Buffer (and readFileSync) can hold.
+      writeFileSync(database, 'SQLite format 3\0', { mode: 0o644 });
+      truncateSync(database, 3 * 1024 ** 3);
+      // The database is compared by its stat below: hashing 3 GiB twice would only slow the test.
+      const exclude = { exclude: [BACKUP_DIRECTORY, '/var/lib/stacks-signer/signer.sqlite'] };
+      const before = snapshotTree(tree.root, exclude);
+      const statOf = () => {
+        const { mode, uid, gid, size, mtimeMs, blocks } = lstatSync(database);
+        return { mode: mode & 0o7777, uid, gid, size, mtimeMs, blocks };
+      };
+      const databaseBefore = statOf();
+      const parts: PlanPart[] = [
+        fixtureParts()[0] as PlanPart,
+        {
+          ...(fixtureParts()[2] as PlanPart),
+          changes: [
+            {
+              kind: 'attributes',
+              path: '/var/lib/stacks-signer/signer.sqlite',
+              mode: 0o600,
+              uid: SIGNER_UID,
+              gid: SIGNER_UID,
+              reason: 'the database, the signer only',
+            },
+          ],
+        },
+      ];
+      const result = await applyPlan(await fixturePlan(tree.root, parts), offline(tree.root), options);
+      assert.equal(result.status, 'applied', result.error);
+      const stats = lstatSync(database);
+      assert.deepEqual([stats.mode & 0o7777, stats.uid, stats.size], [0o600, SIGNER_UID, 3 * 1024 ** 3]);
+      const entry = readManifest(join(tree.root, BACKUP_DIRECTORY, result.id ?? '')).entries.at(-1);
+      assert.deepEqual(entry?.prior, {
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: 3 * 1024 ** 3,
+        mtimeMs: stats.mtimeMs,
+      });
+      const rolled = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.equal(rolled.status, 'rolled-back', rolled.error);
+      assert.deepEqual(snapshotTree(tree.root, exclude), before);
+      assert.deepEqual(statOf(), databaseBefore);
     } finally {
       tree.cleanup();
     }

@@ -1,7 +1,7 @@
 // Every path of a tree with its type, mode, owner and content hash (or link text): two snapshots are deepEqual
 // exactly when the trees are byte-identical in contents, modes, owners and symlinks.
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface SnapshotEntry {
@@ -34,11 +34,24 @@ export function snapshotTree(
       result[inTree] = { type: 'dir', ...base };
       for (const name of readdirSync(host).sort()) walk(inTree === '/' ? `/${name}` : `${inTree}/${name}`);
     } else if (stats.isFile()) {
-      result[inTree] = { type: 'file', ...base, sha256: createHash('sha256').update(readFileSync(host)).digest('hex') };
+      result[inTree] = { type: 'file', ...base, sha256: hashFile(host) };
     } else {
       result[inTree] = { type: 'other', ...base };
     }
   };
   walk('/');
   return result;
+}
+
+/** Read in chunks: a tree may hold a database larger than one Buffer. */
+function hashFile(host: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(4 * 1024 * 1024);
+  const fd = openSync(host, 'r');
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
