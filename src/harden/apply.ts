@@ -66,9 +66,16 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
   if (target.kind === 'tar')
     return { status: 'failed', applied: 0, error: 'a tar archive can be planned, not applied' };
   const root = plan.root;
-  // Every path is checked before the first write, so a planted symlink stops the apply with nothing changed.
+  // Every path is checked before the first write, so a planted symlink stops the apply with nothing changed. A path
+  // an earlier change of the plan makes or removes is checked against what that change leaves (as resolvePlan does).
   try {
-    for (const { change } of plan.pending) checkPathKind(change, hostPathInside(root, change.path));
+    const simulated = new Map<string, PathType>();
+    for (const { change } of plan.pending) {
+      const after = simulated.get(change.path);
+      const before = after ?? checkPathKind(change, hostPathInside(root, change.path));
+      if (after !== undefined) checkKind(change, after);
+      simulated.set(change.path, typeAfter(change, before));
+    }
   } catch (error) {
     return { status: 'failed', applied: 0, error: `nothing written: ${(error as Error).message}` };
   }
@@ -212,32 +219,63 @@ export function describeChange(change: Change): string {
   }
 }
 
+type PathType = 'absent' | 'file' | 'dir' | 'symlink' | 'other';
+
 /** What each kind accepts at its path (never a symlink to replace or chmod, never a directory to overwrite). */
-function checkPathKind(change: Change, hostPath: string): void {
-  const stats = lstatOrUndefined(hostPath);
-  if (!stats) {
-    if (change.kind === 'attributes') throw new HardenPathError(change.path, 'does not exist (nothing to chmod/chown)');
-    return;
-  }
-  const type = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
-  const accepts: Record<Change['kind'], readonly string[]> = {
-    write: ['file'],
-    attributes: ['file', 'dir'],
-    mkdir: ['dir'],
-    symlink: ['symlink', 'file'],
-    remove: ['file', 'symlink'],
-  };
-  if (accepts[change.kind].includes(type)) {
-    const shared =
-      change.kind === 'attributes' || change.kind === 'remove' ? sharedInodeProblem(hostPath, stats) : undefined;
-    if (shared) throw new HardenPathError(change.path, shared);
-    return;
-  }
+const ACCEPTS: Record<Change['kind'], readonly PathType[]> = {
+  write: ['absent', 'file'],
+  attributes: ['file', 'dir'],
+  mkdir: ['absent', 'dir'],
+  symlink: ['absent', 'symlink', 'file'],
+  remove: ['absent', 'file', 'symlink'],
+};
+
+/** Throws naming the path when `change` cannot be made over what is there (`type`). */
+function checkKind(change: Change, type: PathType): void {
+  if (ACCEPTS[change.kind].includes(type)) return;
   const what =
-    type === 'symlink'
-      ? 'is a symlink; harden never writes through a symlink'
-      : `is a ${type === 'dir' ? 'directory' : 'special file'}, not what a ${change.kind} can replace`;
+    type === 'absent'
+      ? 'does not exist (nothing to chmod/chown)'
+      : type === 'symlink'
+        ? 'is a symlink; harden never writes through a symlink'
+        : `is a ${type === 'dir' ? 'directory' : 'special file'}, not what a ${change.kind} can replace`;
   throw new HardenPathError(change.path, what);
+}
+
+/** checkKind on the host path as it is now, plus a file whose inode is not its own alone. Returns what is there. */
+function checkPathKind(change: Change, hostPath: string): PathType {
+  const stats = lstatOrUndefined(hostPath);
+  const type: PathType = !stats
+    ? 'absent'
+    : stats.isSymbolicLink()
+      ? 'symlink'
+      : stats.isDirectory()
+        ? 'dir'
+        : stats.isFile()
+          ? 'file'
+          : 'other';
+  checkKind(change, type);
+  if (stats && (change.kind === 'attributes' || change.kind === 'remove')) {
+    const shared = sharedInodeProblem(hostPath, stats);
+    if (shared) throw new HardenPathError(change.path, shared);
+  }
+  return type;
+}
+
+/** What is at the path once the change is made. */
+function typeAfter(change: Change, before: PathType): PathType {
+  switch (change.kind) {
+    case 'write':
+      return 'file';
+    case 'attributes':
+      return before;
+    case 'mkdir':
+      return 'dir';
+    case 'symlink':
+      return 'symlink';
+    case 'remove':
+      return 'absent';
+  }
 }
 
 /** Did the path change since the plan was made (another editor, a package upgrade)? */

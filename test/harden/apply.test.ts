@@ -446,4 +446,43 @@ describe('harden apply and rollback', () => {
       tree.cleanup();
     }
   });
+
+  test("the check before the first write sees the plan's own earlier changes: a chmod of a file an earlier part creates", async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const parts: PlanPart[] = [
+        {
+          ...(fixtureParts()[1] as PlanPart),
+          changes: [
+            { kind: 'write', path: '/etc/x.toml', content: 'a = 1\n', mode: 0o600, uid: 0, gid: 0, reason: 'new file' },
+          ],
+        },
+        {
+          ...(fixtureParts()[2] as PlanPart),
+          changes: [{ kind: 'attributes', path: '/etc/x.toml', mode: 0o640, gid: 1000, reason: 'group-readable' }],
+        },
+        {
+          ...(fixtureParts()[3] as PlanPart),
+          changes: [
+            { kind: 'remove', path: '/etc/nftables.conf', reason: 'gone' },
+            { kind: 'attributes', path: '/etc/nftables.conf', mode: 0o600, reason: 'chmod of what was removed' },
+          ],
+        },
+      ];
+      const plan = await fixturePlan(tree.root, parts.slice(0, 2));
+      assert.equal(plan.pending.length, 2);
+      const result = await applyPlan(plan, offline(tree.root), options);
+      assert.equal(result.status, 'applied', result.error);
+      const stats = lstatSync(join(tree.root, 'etc/x.toml'));
+      assert.deepEqual([stats.mode & 0o7777, stats.uid, stats.gid], [0o640, 0, 1000]);
+      // And the other way: a chmod after the plan's own remove is refused before anything is written.
+      const before = snapshotTree(tree.root, EXCLUDE);
+      const removing = await fixturePlan(tree.root, parts.slice(2));
+      const refused = await applyPlan(removing, offline(tree.root), options);
+      assert.equal(refused.error, 'nothing written: /etc/nftables.conf: does not exist (nothing to chmod/chown)');
+      assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+    } finally {
+      tree.cleanup();
+    }
+  });
 });
