@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { applyPlan } from '../../src/harden/apply.js';
+import { acquireLock } from '../../src/harden/lock.js';
 import { BACKUP_DIRECTORY, readManifest } from '../../src/harden/manifest.js';
 import { listBackups, rollbackBackup } from '../../src/harden/rollback.js';
 import type { PlanPart } from '../../src/harden/types.js';
@@ -481,6 +482,63 @@ describe('harden apply and rollback', () => {
       const refused = await applyPlan(removing, offline(tree.root), options);
       assert.equal(refused.error, 'nothing written: /etc/nftables.conf: does not exist (nothing to chmod/chown)');
       assert.deepEqual(snapshotTree(tree.root, EXCLUDE), before);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('the lock: released only while it is still ours; a stale one taken over by exactly one of many at once', async () => {
+    const tree = await materialiseFiles({ 'var/backups/signer-opsec': { dir: true, mode: 0o700 } });
+    try {
+      const backupRoot = join(tree.root, BACKUP_DIRECTORY);
+      const lock = join(backupRoot, '.lock');
+      const release = acquireLock(backupRoot);
+      // Another process took it over meanwhile (it judged ours stale): our release must leave its lock alone.
+      const theirs = `${process.ppid}\nfeedface\n`;
+      writeFileSync(lock, theirs);
+      release();
+      assert.equal(readFileSync(lock, 'utf8'), theirs);
+      rmSync(lock);
+
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+        encoding: 'utf8',
+      });
+      writeFileSync(lock, `${dead.stdout}\n`);
+      const log = join(tree.root, 'holders.log');
+      const lockModule = new URL('../../src/harden/lock.js', import.meta.url).href;
+      const script = `
+        import { appendFileSync } from 'node:fs';
+        const { acquireLock } = await import(${JSON.stringify(lockModule)});
+        let release;
+        try { release = acquireLock(process.argv[1]); } catch { process.exit(3); }
+        appendFileSync(process.argv[2], 'in ' + process.pid + '\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        appendFileSync(process.argv[2], 'out ' + process.pid + '\\n');
+        release();`;
+      const codes = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise<number | null>((resolve) => {
+              const child = spawn(process.execPath, ['--input-type=module', '-e', script, backupRoot, log]);
+              child.on('exit', (code) => resolve(code));
+            }),
+        ),
+      );
+      assert.ok(
+        codes.every((code) => code === 0 || code === 3),
+        JSON.stringify(codes),
+      );
+      assert.ok(codes.includes(0));
+      // Never two holders at once: every "in" is followed by the same process's "out".
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      for (let index = 0; index < lines.length; index += 2)
+        assert.equal(lines[index + 1], lines[index]?.replace('in ', 'out '), lines.join('\n'));
+      assert.ok(!existsSync(lock));
+      assert.deepEqual(
+        readdirSync(backupRoot).filter((name) => name.startsWith('.lock')),
+        [],
+      );
     } finally {
       tree.cleanup();
     }
