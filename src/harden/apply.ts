@@ -80,12 +80,25 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
     return { status: 'failed', applied: 0, error: `nothing written: ${(error as Error).message}` };
   }
   const log = options.log ?? (() => {});
-  const backupRoot = ensureBackupRoot(root);
-  const release = acquireLock(backupRoot);
+  let backupRoot: string;
+  let release: () => void;
+  try {
+    backupRoot = ensureBackupRoot(root);
+    release = acquireLock(backupRoot);
+  } catch (error) {
+    return {
+      status: 'failed',
+      applied: 0,
+      error: `nothing written: ${inTargetMessage(error, root, BACKUP_DIRECTORY)}`,
+    };
+  }
+  // Failures outside a change (the manifest cannot be written: a full disk) name the backup path inside the target.
+  const progress: { id?: string; applied: number } = { applied: 0 };
   try {
     removeLeftoversOfEarlierRuns(root, log);
     const now = options.now ?? new Date();
     const { id, dir } = createBackupDirectory(backupRoot, backupTimestamp(now));
+    progress.id = id;
     const changedParts = plan.parts.filter((part) => part.changes.length > 0);
     const manifest = newManifest(
       id,
@@ -116,6 +129,7 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
       }
       if (crashAfter === index + 1) process.kill(process.pid, 'SIGKILL');
       entry.status = 'applied';
+      progress.applied = index + 1;
       writeManifest(dir, manifest);
       log(`${describeChange(pending.change)}`);
     }
@@ -129,6 +143,8 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
       return { status: 'reload-failed', id, applied: plan.pending.length, error: reloadError };
     }
     return { status: 'applied', id, applied: plan.pending.length };
+  } catch (error) {
+    return { status: 'failed', ...progress, error: inTargetMessage(error, root, BACKUP_DIRECTORY) };
   } finally {
     release();
   }
@@ -144,7 +160,12 @@ async function retryFailedReloads(plan: BuiltPlan, target: Target, options: Appl
   const id = listBackupIds(plan.root).at(-1);
   if (id === undefined) return nothing;
   const backupRoot = hostPathInside(plan.root, BACKUP_DIRECTORY);
-  const release = acquireLock(backupRoot);
+  let release: () => void;
+  try {
+    release = acquireLock(backupRoot);
+  } catch (error) {
+    return { status: 'failed', applied: 0, error: inTargetMessage(error, plan.root, BACKUP_DIRECTORY) };
+  }
   try {
     const dir = join(backupRoot, id);
     const manifest = readManifest(dir);
@@ -160,6 +181,8 @@ async function retryFailedReloads(plan: BuiltPlan, target: Target, options: Appl
     manifest.status = 'applied';
     writeManifest(dir, manifest);
     return { status: 'reloaded', id, applied: 0 };
+  } catch (error) {
+    return { status: 'failed', id, applied: 0, error: inTargetMessage(error, plan.root, BACKUP_DIRECTORY) };
   } finally {
     release();
   }
@@ -413,6 +436,8 @@ export function inTargetMessage(error: unknown, root: string, path: string): str
   const code = (error as NodeJS.ErrnoException).code;
   const word = code ? ERRNO_WORDS[code] : undefined;
   if (word && !message.includes(word)) message = `${message} (${word})`;
+  // Already names a path below `path` (the lock, a manifest): that one says where.
+  if (message.startsWith(`${path}/`)) return message;
   return `${path}: ${message}`;
 }
 

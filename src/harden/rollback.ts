@@ -52,9 +52,20 @@ export interface BackupSummary {
   areas: string[];
 }
 
+/** Runs `step`, turning its error into one naming the in-target path (not the host path under --root). */
+function inTarget<T>(root: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw Object.assign(new Error(inTargetMessage(error, root, BACKUP_DIRECTORY)), {
+      code: (error as NodeJS.ErrnoException).code,
+    });
+  }
+}
+
 export function listBackups(root: string): BackupSummary[] {
   return listBackupIds(root).map((id) => {
-    const manifest = readManifest(join(hostPathInside(root, BACKUP_DIRECTORY), id));
+    const manifest = inTarget(root, () => readManifest(join(hostPathInside(root, BACKUP_DIRECTORY), id)));
     return {
       id,
       createdAt: manifest.createdAt,
@@ -94,15 +105,16 @@ export async function rollbackBackup(
     throw new Error(`no harden backup ${id} under ${BACKUP_DIRECTORY} (harden rollback --list shows them)`);
   const backupRoot = hostPathInside(root, BACKUP_DIRECTORY);
   const dir = join(backupRoot, id);
-  const release = acquireLock(backupRoot);
+  const release = inTarget(root, () => acquireLock(backupRoot));
   try {
-    const manifest = readManifest(dir);
+    const manifest = inTarget(root, () => readManifest(dir));
     if (manifest.status === 'rolled-back') return { status: 'already-rolled-back', id, restored: 0, leftInPlace: [] };
     const log = options.log ?? (() => {});
-    for (const temp of removeLeftoverTemps(root, manifest)) log(`removed ${temp}, left by an interrupted write`);
+    for (const temp of inTarget(root, () => removeLeftoverTemps(root, manifest)))
+      log(`removed ${temp}, left by an interrupted write`);
     // Entries a crash left 'pending' may or may not have happened: comparing with prior and after tells.
     const entries = [...manifest.entries].reverse();
-    const conflicts = findConflicts(root, entries);
+    const conflicts = inTarget(root, () => findConflicts(root, entries));
     if (conflicts.length > 0 && !options.force) {
       return {
         status: 'refused',
@@ -136,13 +148,13 @@ export async function rollbackBackup(
       const reloadError = await runReloads(target, reloads, log);
       if (reloadError) {
         manifest.status = 'rollback-reload-failed';
-        writeManifest(dir, manifest);
+        inTarget(root, () => writeManifest(dir, manifest));
         return { status: 'reload-failed', id, restored, leftInPlace, error: reloadError };
       }
     }
     manifest.status = 'rolled-back';
     manifest.rolledBackAt = (options.now ?? new Date()).toISOString();
-    writeManifest(dir, manifest);
+    inTarget(root, () => writeManifest(dir, manifest));
     return { status: 'rolled-back', id, restored, leftInPlace };
   } finally {
     release();

@@ -282,9 +282,16 @@ describe('harden apply and rollback', () => {
       writeFileSync(join(tree.root, 'etc/ssh/sshd_config.d/.keep'), '');
       const held = `${process.ppid}\n`;
       writeFileSync(lock, held);
+      // Named inside the target, never by the host path under --root.
+      const refused = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      assert.deepEqual(refused, {
+        status: 'failed',
+        applied: 0,
+        error: `nothing written: /var/backups/signer-opsec/.lock: another signer-opsec harden (pid ${process.ppid}) is running on this root`,
+      });
       await assert.rejects(
-        applyPlan(await fixturePlan(tree.root), offline(tree.root), options),
-        /another signer-opsec harden \(pid \d+\) is running/,
+        rollbackBackup(tree.root, offline(tree.root), undefined, { force: false, reload: false }),
+        /no harden backup under/,
       );
       assert.deepEqual(backupIds(tree.root), []);
       writeFileSync(lock, `${dead.stdout}\n`);
@@ -539,6 +546,26 @@ describe('harden apply and rollback', () => {
         readdirSync(backupRoot).filter((name) => name.startsWith('.lock')),
         [],
       );
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('errors outside a change (a held lock, an unreadable manifest) name the path inside the target', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const result = await applyPlan(await fixturePlan(tree.root), offline(tree.root), options);
+      const manifestPath = join(tree.root, BACKUP_DIRECTORY, result.id ?? '', 'manifest.json');
+      writeFileSync(manifestPath, '{ truncated');
+      const inTarget = `/var/backups/signer-opsec/${result.id}/manifest.json: not valid JSON`;
+      assert.throws(() => listBackups(tree.root), { message: inTarget });
+      await assert.rejects(rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false }), {
+        message: inTarget,
+      });
+      writeFileSync(join(tree.root, BACKUP_DIRECTORY, '.lock'), `${process.ppid}\n`);
+      await assert.rejects(rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false }), {
+        message: `/var/backups/signer-opsec/.lock: another signer-opsec harden (pid ${process.ppid}) is running on this root`,
+      });
     } finally {
       tree.cleanup();
     }
