@@ -1,22 +1,28 @@
 // Where the signer and node are, and where they will be after hardening: decided once from discovery so every planner
 // agrees (the drop-in's User= and the config's owner name one account; ExecStart's --config names the config's path).
-import { posix } from 'node:path';
 import { serviceAccount } from '../checks/identity/accounts.js';
+import { normalisePath } from '../checks/service/sandbox-paths.js';
+import { signerLocalAddresses } from '../checks/service/signer-local-addresses.js';
 import { targetHosts } from '../checks/topology/endpoint-trust.js';
 import type { NodeService, SignerService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
 import { classifyHost, parseHostPort } from '../net/address.js';
 import { findConfigArg } from '../parsers/exec-command.js';
 import { lookupHost } from '../parsers/hosts.js';
-import { decideAccount } from './service-accounts.js';
-import type { HardenLayout, NodeLayout, SignerLayout } from './types.js';
+import { decideAccount, sharedAccountReasons } from './service-accounts.js';
+import { DEFAULT_SIGNER_DB, databaseDirectory, nodeWorkingDirectory } from './service-directories.js';
+import type { HardenLayout, NodeLayout, ServiceAccount, SignerLayout } from './types.js';
 
 /** systemd's ProtectHome= hides these; a config or database there cannot be read by a hardened unit. */
 const HIDDEN_BY_PROTECT_HOME = ['/home/', '/root/', '/run/user/'];
 export const DEFAULT_SIGNER_CONFIG = '/etc/stacks/signer/signer-config.toml';
 export const DEFAULT_NODE_CONFIG = '/etc/stacks/node/node-config.toml';
 const DEFAULT_P2P_PORT = 20444;
-export const DEFAULT_SIGNER_DB = '/var/lib/stacks-signer/signer.sqlite';
+
+export { DEFAULT_SIGNER_DB };
+
+/** SQLite's in-memory database: the signer keeps no state on disk. */
+const IN_MEMORY_DB = ':memory:';
 
 export function hiddenByProtectHome(path: string): boolean {
   return HIDDEN_BY_PROTECT_HOME.some((prefix) => path.startsWith(prefix));
@@ -43,10 +49,20 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
     if (decision.problem) notes.push(`signer: ${decision.problem}`);
     if (signer.config.status === 'ok') {
       const config = signer.config.parsed.config;
-      if (config.dbPath) Object.assign(signerLayout, await databaseLayout(ctx, config.dbPath, notes));
+      if (config.dbPath)
+        Object.assign(signerLayout, await databaseLayout(ctx, config.dbPath, signerLayout.account, notes));
       const endpoint = config.endpoint ? parseHostPort(config.endpoint) : undefined;
       if (endpoint?.port !== undefined) signerLayout.endpoint = { host: endpoint.host, port: endpoint.port };
       Object.assign(signerLayout, await nodeAddresses(ctx, config.nodeHost));
+      const local = await signerLocalAddresses(ctx);
+      if (local.length > 0) signerLayout.localAddresses = local.map((entry) => entry.address);
+      const metrics = local.find((entry) => entry.from === 'metrics_endpoint');
+      if (metrics && signerLayout.nodeAddressUnknown === undefined) {
+        // Not the metrics network: harden cannot know the scraper, and a subnet would let the signer reach every host on it.
+        notes.push(
+          `signer: metrics_endpoint binds ${metrics.address}, but the drop-in's IPAddressDeny=any admits only loopback, the node and this host's own addresses: a Prometheus on another host can no longer scrape it. Scrape from this host (an agent that forwards the samples), or accept the wider egress by hand.`,
+        );
+      }
     }
   } else if (signer) {
     notes.push(
@@ -57,13 +73,18 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
   let nodeLayout: NodeLayout | undefined;
   if (node?.unit) {
     nodeLayout = { ...serviceBase(node, DEFAULT_NODE_CONFIG, notes), p2pPort: DEFAULT_P2P_PORT };
-    // The node's own account changes only when it is root: moving a node means moving its chainstate.
-    if (!nodeAccount || nodeAccount.isRoot || nodeAccount.dynamic) {
+    // The node's own account changes only when it is root or shared with other software: moving a node means
+    // moving its chainstate (nodeWorkingDirectory refuses when systemd cannot do that for it).
+    const users = await ctx.users();
+    const nodeEntry = nodeAccount?.uid !== undefined ? users.user(nodeAccount.uid) : undefined;
+    const ownUnits = [node.unit.name, ...(signer?.unit ? [signer.unit.name] : [])];
+    const shared = nodeEntry ? await sharedAccountReasons(ctx, nodeEntry, ownUnits) : [];
+    let newNodeAccount: ServiceAccount | undefined;
+    if (!nodeAccount || nodeAccount.isRoot || nodeAccount.dynamic || shared.length > 0) {
       const decision = await decideAccount(ctx, node, 'stacks-node', undefined, promised);
-      if (decision.account) nodeLayout.account = decision.account;
+      if (decision.account) nodeLayout.account = newNodeAccount = decision.account;
       if (decision.problem) notes.push(`node: ${decision.problem}`);
     } else if (nodeAccount.uid !== undefined) {
-      const users = await ctx.users();
       const entry = users.user(nodeAccount.uid);
       if (entry) {
         nodeLayout.account = {
@@ -82,7 +103,13 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
       if (p2p?.port !== undefined) nodeLayout.p2pPort = p2p.port;
       const rpc = config.node.rpcBind ? parseHostPort(config.node.rpcBind) : undefined;
       if (rpc?.port !== undefined) nodeLayout.rpcPort = rpc.port;
-      if (config.node.workingDir) nodeLayout.workingDirectory = config.node.workingDir;
+    }
+    const configured = node.config.status === 'ok' ? node.config.parsed.config.node.workingDir : undefined;
+    if (node.config.status === 'ok' || configured !== undefined) {
+      Object.assign(
+        nodeLayout,
+        await nodeWorkingDirectory(ctx, node, configured, newNodeAccount, signerLayout?.dbDirectory, notes),
+      );
     }
   }
 
@@ -118,21 +145,34 @@ function serviceBase(
   return base;
 }
 
-/** Where the database will be: where it is, unless ProtectHome= would hide a database that does not exist yet. */
+/**
+ * Where the database will be: where it is, unless ProtectHome= would hide a database that does not exist yet. An
+ * in-memory database (":memory:") needs no writable path at all.
+ */
 async function databaseLayout(
   ctx: AuditContext,
   dbPath: string,
+  account: ServiceAccount | undefined,
   notes: string[],
-): Promise<Pick<SignerLayout, 'dbPath' | 'dbDirectory' | 'dbMovedFrom'>> {
+): Promise<Pick<SignerLayout, 'dbPath' | 'dbDirectory' | 'dbMovedFrom' | 'dbDirectoryDedicated' | 'dbProblem'>> {
+  if (dbPath === IN_MEMORY_DB) return {};
+  if (!dbPath.startsWith('/')) {
+    return {
+      dbProblem: `db_path ${dbPath} is relative (to the unit's working directory): make it absolute, e.g. ${DEFAULT_SIGNER_DB}`,
+    };
+  }
   if (hiddenByProtectHome(dbPath)) {
     if (!(await ctx.target.lstat(dbPath).catch(() => undefined))) {
-      return { dbPath: DEFAULT_SIGNER_DB, dbDirectory: posix.dirname(DEFAULT_SIGNER_DB), dbMovedFrom: dbPath };
+      return {
+        ...(await databaseDirectory(ctx, DEFAULT_SIGNER_DB, account)),
+        dbMovedFrom: dbPath,
+      };
     }
     notes.push(
       `signer: the database ${dbPath} is where ProtectHome= hides it; stop the signer, move it to ${DEFAULT_SIGNER_DB} and set db_path`,
     );
   }
-  return { dbPath, dbDirectory: posix.dirname(dbPath) };
+  return databaseDirectory(ctx, normalisePath(dbPath), account);
 }
 
 /** argv with its --config value replaced (or added after the subcommand when it had none). */

@@ -4,12 +4,42 @@ import { sameAccount, serviceAccount } from '../checks/identity/accounts.js';
 import { grantCovers, PRIVILEGED_GROUPS } from '../checks/identity/signer-user-unprivileged.js';
 import type { ServiceUser } from '../checks/service-user.js';
 import type { Service } from '../discovery/types.js';
+import { type LoadedUnit, loadUnits } from '../discovery/units.js';
 import type { AuditContext } from '../engine/context.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import type { ServiceAccount } from './types.js';
 
 const NON_LOGIN_SHELLS = new Set(['nologin', 'false']);
 const AUTHORIZED_KEY_FILES = ['authorized_keys', 'authorized_keys2'];
+
+/** nobody/nogroup (Debian, Fedora, Arch): the kernel's overflow id, never an account of one service. */
+const NOBODY_UID = 65534;
+/** Accounts named for the stacks services (or harden's fallback names) are ours even below SYS_UID_MIN. */
+const OWN_ACCOUNT_NAME = /^_?stacks/;
+
+const unitsByContext = new WeakMap<AuditContext, Promise<LoadedUnit[]>>();
+
+/** The other loaded units whose User= names this account (by name or uid). */
+async function unitsRunningAs(
+  ctx: AuditContext,
+  name: string,
+  uid: number,
+  ownUnits: readonly string[],
+): Promise<string[]> {
+  let units = unitsByContext.get(ctx);
+  if (!units) {
+    units = loadUnits(ctx.target);
+    unitsByContext.set(ctx, units);
+  }
+  return (await units)
+    .filter((unit) => unit.loaded && !ownUnits.includes(unit.name))
+    .filter((unit) => {
+      const user = unit.effective.get('Service', 'User')?.value.trim();
+      return user !== undefined && (user === name || user === String(uid));
+    })
+    .map((unit) => unit.name)
+    .sort();
+}
 
 /** useradd(8)'s defaults when etc/login.defs does not set them. */
 const DEFAULT_SYSTEM_IDS = { min: 100, max: 999 };
@@ -18,13 +48,18 @@ const DEFAULT_SYSTEM_IDS = { min: 100, max: 999 };
  * Why an existing account is unfit to run a signer or node; empty when it is fine. The unit's own Group= and
  * SupplementaryGroups= are not counted: the hardening drop-in resets them.
  */
-export async function accountUnfitness(ctx: AuditContext, account: ServiceUser): Promise<string[]> {
+export async function accountUnfitness(
+  ctx: AuditContext,
+  account: ServiceUser,
+  ownUnits: readonly string[] = [],
+): Promise<string[]> {
   if (account.isRoot) return ['it runs as root'];
   if (account.dynamic) return ['a DynamicUser owns no file at rest, so its config cannot be given to it'];
   const users = await ctx.users();
   const entry = account.uid === undefined ? undefined : users.user(account.uid);
   if (!entry) return [`its user ${account.name ?? '?'} is not in /etc/passwd`];
   const reasons: string[] = [];
+  reasons.push(...(await sharedAccountReasons(ctx, entry, ownUnits)));
   const groups = users.groupsOf(entry.name).map((group) => ({ name: group.name, gid: group.gid }));
   for (const group of groups) {
     if (PRIVILEGED_GROUPS[group.name] !== undefined) reasons.push(`${entry.name} is in group ${group.name}`);
@@ -41,6 +76,33 @@ export async function accountUnfitness(ctx: AuditContext, account: ServiceUser):
     const stat = await ctx.target.lstat(`${sshDir}/${file}`).catch(() => undefined);
     if (stat && stat.size > 0) reasons.push(`${entry.name} has SSH keys in ${sshDir}/${file}`);
   }
+  return reasons;
+}
+
+/**
+ * Why other software may run as this account: nobody, a distribution account below SYS_UID_MIN (www-data, daemon),
+ * or another unit's User=. Whatever else runs as it could read the key or replace the database.
+ */
+export async function sharedAccountReasons(
+  ctx: AuditContext,
+  entry: { name: string; uid: number },
+  ownUnits: readonly string[],
+): Promise<string[]> {
+  const reasons: string[] = [];
+  if (entry.uid === NOBODY_UID)
+    reasons.push(
+      `${entry.name} (uid ${NOBODY_UID}) is the overflow account every unmapped owner and many daemons share`,
+    );
+  else {
+    const range = await systemIdRange(ctx);
+    if (entry.uid < range.uid.min && !OWN_ACCOUNT_NAME.test(entry.name))
+      reasons.push(
+        `${entry.name} (uid ${entry.uid}, below SYS_UID_MIN ${range.uid.min}) is a distribution account other software runs as`,
+      );
+  }
+  const others = await unitsRunningAs(ctx, entry.name, entry.uid, ownUnits);
+  if (others.length > 0)
+    reasons.push(`${others.join(', ')} also ${others.length === 1 ? 'runs' : 'run'} as ${entry.name}`);
   return reasons;
 }
 
@@ -105,7 +167,9 @@ export async function decideAccount(
 ): Promise<AccountDecision> {
   const users = await ctx.users();
   const current = await serviceAccount(ctx, service);
-  const reasons = current ? await accountUnfitness(ctx, current) : ['no User= is set (it runs as root)'];
+  // The other stacks service's unit is judged by sameAccount below (a clearer reason).
+  const ownUnits = [service.unit?.name, other?.service.unit?.name].filter((name): name is string => !!name);
+  const reasons = current ? await accountUnfitness(ctx, current, ownUnits) : ['no User= is set (it runs as root)'];
   if (current && other?.account && sameAccount(current, other.account))
     reasons.push(`it shares its account with the ${other.service.role}`);
   if (current && reasons.length === 0 && current.uid !== undefined) {
@@ -134,7 +198,7 @@ export async function decideAccount(
       source: 'unit',
       evidence: { detail: '' },
     };
-    if ((await accountUnfitness(ctx, probe)).length === 0) {
+    if ((await accountUnfitness(ctx, probe, ownUnits)).length === 0) {
       return {
         account: {
           name: existing.name,

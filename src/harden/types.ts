@@ -167,14 +167,31 @@ export interface SignerLayout extends ServiceLayout {
   nodeAddresses: string[];
   /** node_host names nothing harden can pin to an address (a DNS name not in /etc/hosts): egress cannot be narrowed. */
   nodeAddressUnknown?: string;
+  /**
+   * This host's own non-loopback addresses the signer's traffic carries: the endpoint's and metrics_endpoint's bind
+   * address, and the host of a local node's [[events_observer]] that targets the endpoint's port (the node's events
+   * then come from that address, not from loopback). Admitting them lets no other host in.
+   */
+  localAddresses?: string[];
+  /** The database directory holds nothing but the signer's database files (or does not exist yet). */
+  dbDirectoryDedicated?: boolean;
+  /**
+   * Why the database cannot be handed to the service account (a shared or system directory it cannot write, a
+   * symlinked directory): the systemd part then refuses, and the permissions part leaves the database alone.
+   */
+  dbProblem?: string;
 }
 
 export interface NodeLayout extends ServiceLayout {
   /** The node's P2P port (p2p_bind, default 20444) and RPC port. */
   p2pPort: number;
   rpcPort?: number;
-  /** working_dir: chainstate the node must be able to write. */
+  /** The chainstate the node must be able to write: STACKS_WORKING_DIR from the unit's environment, else working_dir. */
   workingDirectory?: string;
+  /** The working directory belongs to the node alone (below /var/lib, the signer's database not inside it). */
+  workingDirectoryDedicated?: boolean;
+  /** Why the node's chainstate cannot follow it to its new account: the systemd part then refuses. */
+  workingDirectoryProblem?: string;
 }
 
 export interface HardenLayout {

@@ -115,6 +115,12 @@ describe('harden end to end: plan → apply → audit → apply → rollback', (
     'shared-account': ALL_AREAS,
     // A dedicated account and a token that is already strong: nothing for accounts or configs to do.
     'remote-node': ['permissions', 'systemd', 'sshd', 'firewall'],
+    // Strong tokens and loopback/private endpoints: no config edit.
+    'private-endpoint': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
+    'environment-working-dir': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
+    'shared-system-accounts': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
+    'memory-database': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
+    'remote-node-local-unit': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
   };
   for (const [name, make] of Object.entries(BROKEN_HOSTS)) {
     test(`the broken host ${name}`, async () => {

@@ -209,8 +209,155 @@ export function remoteNodeHost(): FileSpec {
   };
 }
 
+interface ColocatedOptions {
+  signer?: Record<string, string>;
+  nodeWorkingDir?: string | undefined;
+  observer?: string;
+  signerUnit?: string[];
+  nodeUnit?: string[];
+  signerExec?: string;
+  users?: string[];
+  groups?: string[];
+}
+
+/**
+ * A colocated signer and node, both root, a strong token, configs 0600, and whatever `options` bends: the review's
+ * hosts, each wrong in one way the service planners must see.
+ */
+function colocatedHost(options: ColocatedOptions = {}, files: FileSpec = {}): FileSpec {
+  const workingDir = 'nodeWorkingDir' in options ? options.nodeWorkingDir : '/var/lib/stacks-node';
+  const node = nodeToml(TEST_AUTH_TOKEN)
+    .replace('working_dir = "/var/lib/stacks-node"\n', workingDir ? `working_dir = "${workingDir}"\n` : '')
+    .replace('endpoint = "127.0.0.1:30000"', `endpoint = "${options.observer ?? '127.0.0.1:30000'}"`);
+  return {
+    ...base(options.users ?? [], options.groups ?? [], []),
+    'etc/systemd/system/stacks-signer.service': unit(
+      options.signerExec ?? 'ExecStart=/usr/local/bin/stacks-signer run --config /etc/stacks-signer/config.toml',
+      options.signerUnit ?? [],
+    ),
+    'etc/systemd/system/stacks-node.service': unit(
+      'ExecStart=/usr/local/bin/stacks-node start --config /etc/stacks-node/config.toml',
+      options.nodeUnit ?? [],
+    ),
+    'etc/stacks-signer/config.toml': {
+      content: signerToml({ endpoint: '127.0.0.1:30000', ...options.signer }),
+      mode: 0o600,
+    },
+    'etc/stacks-node/config.toml': { content: node, mode: 0o600 },
+    'var/lib/stacks-signer/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o600 },
+    ...files,
+  };
+}
+
+/** The endpoint binds the host's private address, and the local node posts its events there (from that address). */
+export function privateEndpointHost(): FileSpec {
+  return colocatedHost({ signer: { endpoint: '10.0.0.5:30000' }, observer: '10.0.0.5:30000' });
+}
+
+/** The node's chainstate comes from STACKS_WORKING_DIR in its unit, not from working_dir (unset). */
+export function environmentWorkingDirHost(): FileSpec {
+  return colocatedHost(
+    {
+      nodeWorkingDir: undefined,
+      nodeUnit: ['User=stacks-node', 'Environment=STACKS_WORKING_DIR=/srv/stacks-node'],
+      users: ['stacks-node:x:990:990::/nonexistent:/usr/sbin/nologin'],
+      groups: ['stacks-node:x:990:'],
+    },
+    { 'srv/stacks-node/mainnet/chainstate.db': { content: 'x', mode: 0o644, uid: 990, gid: 990 } },
+  );
+}
+
+/** The signer runs as www-data (uid 33) and the node as nobody: accounts other software shares. */
+export function sharedSystemAccountsHost(): FileSpec {
+  return colocatedHost({
+    signerUnit: ['User=www-data'],
+    nodeUnit: ['User=nobody'],
+    users: [
+      'www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin',
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+    ],
+    groups: ['www-data:x:33:', 'nogroup:x:65534:'],
+  });
+}
+
+/** db_path = ":memory:": no database on disk, nothing for the unit to write. */
+export function memoryDatabaseHost(): FileSpec {
+  const spec = colocatedHost({ signer: { db_path: ':memory:' } });
+  delete spec['var/lib/stacks-signer/signer.sqlite'];
+  return spec;
+}
+
+/** A node runs here, but the signer's node is another host: the local node's loopback observer is not its node. */
+export function remoteNodeLocalUnitHost(): FileSpec {
+  return colocatedHost({ signer: { node_host: '10.0.0.8:20443', endpoint: '0.0.0.0:30000' } });
+}
+
+/** Hosts harden must refuse (an error, nothing written): what they need is a move only the operator can make. */
+export const REFUSED_HOSTS: Readonly<Record<string, { spec: () => FileSpec; error: RegExp }>> = {
+  // The signer's database and the node's chainstate share /var/lib/stacks: StateDirectory= would chown it all.
+  'shared-var-lib': {
+    spec: () =>
+      colocatedHost(
+        { signer: { db_path: '/var/lib/stacks/signer.sqlite' }, nodeWorkingDir: '/var/lib/stacks/chain' },
+        {
+          'var/lib/stacks/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o644 },
+          'var/lib/stacks/chain/mainnet/chainstate.db': { content: 'x', mode: 0o644 },
+        },
+      ),
+    error: /\/var\/lib\/stacks, which holds more than the signer's database and stacks-signer cannot write/,
+  },
+  // db_path directly in /var/lib: never ReadWritePaths=/var/lib.
+  'db-in-var-lib': {
+    spec: () =>
+      colocatedHost(
+        { signer: { db_path: '/var/lib/signer.sqlite' } },
+        { 'var/lib/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o600 } },
+      ),
+    error: /system directory \/var\/lib, which harden never makes writable/,
+  },
+  // A root node whose chainstate is in /data: a new account could not write it.
+  'root-node-data-chainstate': {
+    spec: () =>
+      colocatedHost(
+        { nodeWorkingDir: '/data/stacks-node' },
+        { 'data/stacks-node/mainnet/chainstate.db': { content: 'x', mode: 0o644 } },
+      ),
+    error:
+      /chainstate \/data\/stacks-node \(working_dir\) exists.*chown -R stacks-node:stacks-node \/data\/stacks-node/,
+  },
+  // The release unpacked in the operator's home: ProtectHome= would hide it (203/EXEC).
+  'home-binary': {
+    spec: () =>
+      colocatedHost(
+        { signerExec: 'ExecStart=/home/admin/stacks/stacks-signer run --config /etc/stacks-signer/config.toml' },
+        {
+          'home/admin/stacks': { dir: true, mode: 0o755, uid: 1000, gid: 1000 },
+          'home/admin/stacks/stacks-signer': { content: STUB_BINARY, mode: 0o755, uid: 1000, gid: 1000 },
+        },
+      ),
+    error: /runs \/home\/admin\/stacks\/stacks-signer, under a home area.*install it under \/usr\/local\/bin/,
+  },
+  // The database directory is a symlink: its owner cannot be changed safely through it.
+  'symlinked-db-directory': {
+    spec: () =>
+      colocatedHost(
+        { signer: { db_path: '/var/stacks/signer.sqlite' } },
+        {
+          'var/stacks': { symlink: '/srv/signer-db' },
+          'srv/signer-db/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o600 },
+        },
+      ),
+    error: /the database directory \/var\/stacks is a symlink/,
+  },
+};
+
 export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'root-services': rootServicesHost,
   'shared-account': sharedAccountHost,
   'remote-node': remoteNodeHost,
+  'private-endpoint': privateEndpointHost,
+  'environment-working-dir': environmentWorkingDirHost,
+  'shared-system-accounts': sharedSystemAccountsHost,
+  'memory-database': memoryDatabaseHost,
+  'remote-node-local-unit': remoteNodeLocalUnitHost,
 };

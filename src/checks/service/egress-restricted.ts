@@ -11,6 +11,7 @@ import { type EffectiveUnit, mergeUnit, type UnitAssignment } from '../../parser
 import { splitWords } from '../../parsers/systemd-words.js';
 import { at } from '../common.js';
 import { targetHosts } from '../topology/endpoint-trust.js';
+import { signerLocalAddresses } from './signer-local-addresses.js';
 import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
 
 type Family = 'ipv4' | 'ipv6';
@@ -185,7 +186,10 @@ export default defineCheck({
     'assignment adds, an empty one resets. The deny list must cover every IPv4 and IPv6 address (`any`, or both',
     '`0.0.0.0/0` and `::/0`). Every allowed entry must be loopback (`localhost`, inside 127.0.0.0/8, `::1`) or exactly',
     "one of the node's addresses: `node_host` from the signer config, a name resolved through the target's /etc/hosts",
-    '(never DNS). Anything wider fails and is named: `any`, a subnet (even a private one: every host on it could',
+    "(never DNS), or exactly one of this host's own addresses the signer uses: the address `endpoint` or",
+    "`metrics_endpoint` binds, and, when `endpoint` binds every address, the host a local node's `[[events_observer]]`",
+    'posts to on its port (a colocated node reaching the signer on a private address connects from that address).',
+    'Anything wider fails and is named: `any`, a subnet (even a private one: every host on it could',
     'receive the key), `multicast`, and `link-local` (it reaches the cloud metadata service at 169.254.169.254 and',
     'every neighbour on the segment). When `node_host` is a name /etc/hosts does not map, single addresses that may',
     "be the node are a warning. The reverse mistake also fails: a deny list that blocks the node's own address, so",
@@ -259,11 +263,13 @@ export default defineCheck({
 
     const node = await nodeAddresses(ctx);
     report.evidence(node.evidence);
+    // The host's own addresses the signer binds or hears its local node on admit no other host.
+    const own = (await signerLocalAddresses(ctx)).map((entry) => entry.address);
+    const isSingle = (subnet: Subnet, address: string) =>
+      subnet.prefix === (subnet.family === 'ipv4' ? 32 : 128) && contains(subnet, address, familyOf(address));
     const isNodeAddress = (subnet: Subnet) =>
-      node.addresses?.some(
-        (address) =>
-          subnet.prefix === (subnet.family === 'ipv4' ? 32 : 128) && contains(subnet, address, familyOf(address)),
-      ) ?? false;
+      (node.addresses?.some((address) => isSingle(subnet, address)) ?? false) ||
+      own.some((address) => isSingle(subnet, address));
     const nodeLabel = node.addresses
       ? `${node.host}${node.addresses[0] !== node.host ? ` = ${node.addresses.join(', ')}` : ''}`
       : node.host;

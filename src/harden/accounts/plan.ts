@@ -1,7 +1,9 @@
 // Area 'accounts': the system users and groups the layout asks for (a root or shared signer moves to its own account),
 // added to /etc/passwd, /etc/group and, when present, /etc/shadow and /etc/gshadow as `useradd --system` would.
 // Each file is rewritten whole with every other byte, its mode and its owner kept.
+import { allChecks } from '../../checks/index.js';
 import type { AuditContext } from '../../engine/context.js';
+import { runChecks } from '../../engine/runner.js';
 import { parseGroup, parsePasswd } from '../../parsers/passwd.js';
 import type { Planner, PlanPart, ServiceAccount, WriteFileChange } from '../types.js';
 import { type NewAccount, renderGroup, renderGshadow, renderPasswd, renderShadow } from './render.js';
@@ -38,6 +40,26 @@ const ADDRESSES = {
   signer: ['identity/signer-not-root', 'identity/separate-service-users', 'identity/signer-user-unprivileged'],
   node: ['identity/separate-service-users'],
 } as const;
+
+/**
+ * The other parts run the services as these accounts, so adding them is never optional. A part whose every addressed
+ * control already passes is withheld as "already hardened"; that happens when harden moves a service off an account
+ * the audit accepts but harden does not (nobody, www-data, an account another unit runs as). The part then claims
+ * no control, and says why it still adds the account.
+ */
+async function keepPrerequisite(ctx: AuditContext, part: PlanPart): Promise<void> {
+  const ids = new Set(part.addresses);
+  if (ids.size === 0) return;
+  const results = await runChecks(
+    allChecks.filter((check) => ids.has(check.id)),
+    ctx,
+  );
+  if (!results.every((result) => result.status === 'pass')) return;
+  part.notes.push(
+    `${part.addresses.join(', ')} already pass, but the services must not keep an account other software shares: the drop-ins run them as the new account${part.addresses.length > 1 ? 's' : ''}`,
+  );
+  part.addresses = [];
+}
 
 export const planAccounts: Planner = async ({ ctx, layout }) => {
   const requested: { role: 'signer' | 'node'; account: ServiceAccount }[] = [];
@@ -118,6 +140,7 @@ export const planAccounts: Planner = async ({ ctx, layout }) => {
     );
   }
   if (part.errors.length > 0) return part;
+  await keepPrerequisite(ctx, part);
   if (added.length === 0) {
     part.summary = `system account${requested.length > 1 ? 's' : ''} ${requested.map((r) => r.account.name).join(', ')} already present`;
     part.addresses.push(

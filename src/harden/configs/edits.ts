@@ -3,6 +3,7 @@
 // texts out; every other byte stays (src/keys/config-edit.ts). Reasons and notes name keys, never values.
 import { setTomlString, type TomlStringLocation } from '../../keys/config-edit.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
+import { type HostsEntry, lookupHost } from '../../parsers/hosts.js';
 import { parseNodeConfig } from '../../parsers/node-config.js';
 import { parseSignerConfig } from '../../parsers/signer-config.js';
 import { isWeakAuthToken } from '../../stacks/published-secrets.js';
@@ -16,6 +17,8 @@ export interface ConfigEditInput {
   newToken: () => string;
   /** db_path to set: the layout moves a database ProtectHome= would hide (none exists there yet). */
   dbPath?: string;
+  /** The target's /etc/hosts, to tell whether a node_host name is loopback (never DNS). */
+  hosts?: readonly HostsEntry[];
 }
 
 export interface EditedConfig {
@@ -45,6 +48,16 @@ export function formatHostPort(host: string, port: number): string {
 function isLoopbackAddress(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   return classifyHost(bare) === 'loopback' && /^[0-9.:]+$/.test(bare);
+}
+
+/** node_host reaches the node over loopback: a loopback address, localhost, or a name /etc/hosts maps only to loopback. */
+function nodeHostIsLoopback(nodeHost: string | undefined, hosts: readonly HostsEntry[]): boolean {
+  const host = nodeHost ? parseHostPort(nodeHost)?.host : undefined;
+  if (!host) return false;
+  const kind = classifyHost(host);
+  if (kind !== 'name') return kind === 'loopback';
+  const mapped = lookupHost(hosts, host.replace(/^\[|\]$/g, ''));
+  return mapped.length > 0 && mapped.every((entry) => classifyHost(entry.address) === 'loopback');
 }
 
 export function isStrongAuthToken(token: unknown): token is string {
@@ -101,13 +114,15 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
     input.nodeText !== undefined && node ? new Editor(input.nodeText, 'node config', errors) : undefined;
   const config = signerParse.config;
 
-  // The event endpoint: loopback only when the node delivers its events over loopback, else it would stop hearing.
+  // The event endpoint: loopback only when the signer's own node is the local one and delivers its events over
+  // loopback. A signer whose node_host is remote hears that node, not a local node's loopback observer.
   const endpoint = config.endpoint ? parseHostPort(config.endpoint) : undefined;
   const endpointKind = endpoint ? classifyHost(endpoint.host) : undefined;
+  const localNode = nodeHostIsLoopback(config.nodeHost, input.hosts ?? []);
   if (endpointKind === 'loopback' || endpointKind === 'private') {
     addresses.push('topology/signer-endpoint-exposure');
   } else if (endpoint?.port !== undefined && (endpointKind === 'wildcard' || endpointKind === 'public')) {
-    const observer = node?.eventsObservers
+    const observer = (localNode ? (node?.eventsObservers ?? []) : [])
       .map((entry) => (entry.endpoint ? parseHostPort(entry.endpoint) : undefined))
       .find(
         (target) => target !== undefined && target.port === endpoint.port && classifyHost(target.host) === 'loopback',
@@ -118,9 +133,11 @@ export function decideConfigEdits(input: ConfigEditInput): ConfigEdits {
       addresses.push('topology/signer-endpoint-exposure');
     } else {
       notes.push(
-        node
-          ? `signer endpoint binds all interfaces, and no [[events_observer]] of the node sends to it over loopback: bind the signer's private address yourself`
-          : `signer endpoint binds all interfaces and the node runs elsewhere: bind the signer's private address (the one the node's [[events_observer]] names) yourself`,
+        node && !localNode
+          ? `signer endpoint binds all interfaces and its node_host is not loopback (the node on this host is not its node): bind the signer's private address (the one its node's [[events_observer]] names) yourself`
+          : node
+            ? `signer endpoint binds all interfaces, and no [[events_observer]] of the node sends to it over loopback: bind the signer's private address yourself`
+            : `signer endpoint binds all interfaces and the node runs elsewhere: bind the signer's private address (the one the node's [[events_observer]] names) yourself`,
       );
     }
   } else {

@@ -1,62 +1,72 @@
-// What the firewall planner reads from the target (through ctx.target only): the SSH ports in use, a container
-// engine, the nftables.service unit, and /etc/nftables.conf with every file it includes.
+// What the firewall planner reads from the target (through ctx.target only): a container engine, the
+// nftables.service unit (which file it loads, which target enables it), and /etc/nftables.conf with every file it
+// includes. The SSH ports are in ssh-ports.ts.
 
-import type { AuditContext } from '../../engine/context.js';
+import { loadUnit } from '../../discovery/units.js';
+import { parseExecLine } from '../../parsers/exec-command.js';
 import { expandGlob } from '../../parsers/glob.js';
 import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
 import type { Target } from '../../target/types.js';
 
-/** Where Debian and RHEL install nftables.service; /lib first, as Debian's own enabling link names it. */
-export const NFTABLES_UNIT_PATHS = [
-  '/etc/systemd/system/nftables.service',
-  '/lib/systemd/system/nftables.service',
-  '/usr/lib/systemd/system/nftables.service',
-];
-
-/** Any of these present means containers may rely on forwarding (Docker's and Podman's FORWARD rules). */
-const CONTAINER_ENGINE_PATHS = [
+/** Any of these present means containers may rely on forwarding (Docker's, Podman's, k3s's, libvirt's FORWARD rules). */
+export const CONTAINER_ENGINE_PATHS = [
   '/usr/bin/dockerd',
   '/usr/sbin/dockerd',
+  '/snap/bin/docker',
+  '/var/snap/docker',
   '/usr/bin/containerd',
+  '/usr/local/bin/containerd',
   '/usr/bin/podman',
+  '/usr/local/bin/k3s',
+  '/var/lib/rancher',
+  '/usr/sbin/libvirtd',
+  '/var/lib/libvirt',
   '/var/lib/docker',
+  '/var/lib/containerd',
   '/var/lib/containers',
 ];
 
-/** The port of a ListenAddress (`host:port`, `[v6]:port`); undefined when it names none (Port applies). */
-export function listenAddressPort(value: string): number | undefined {
-  const first = value.split(/\s+/)[0] ?? '';
-  const match = /^\[[^\]]*\]:(\d+)$/.exec(first) ?? (first.split(':').length === 2 ? /:(\d+)$/.exec(first) : null);
-  const port = match ? Number(match[1]) : undefined;
-  return port !== undefined && port > 0 && port < 65536 ? port : undefined;
-}
-
-/** Every port sshd listens on: all Port values and every ListenAddress port (a superset is safe: never closes SSH). */
-export async function currentSshPorts(ctx: AuditContext): Promise<number[]> {
-  const sshd = await ctx.sshd();
-  if (!sshd.present) return [];
-  const { settings } = await sshd.effective();
-  const ports = new Set(settings.ports.map((port) => port.value));
-  for (const address of settings.listenaddresses) {
-    const port = listenAddressPort(address.value);
-    if (port !== undefined) ports.add(port);
-  }
-  return [...ports].sort((a, b) => a - b);
-}
+/** Live: bridge interfaces container and VM engines create. */
+const ENGINE_INTERFACE = /^(docker0|cni.*|virbr.*|podman.*)$/;
 
 export async function containerEngine(target: Target): Promise<string | undefined> {
   for (const path of CONTAINER_ENGINE_PATHS) {
     if (await target.lstat(path).catch(() => undefined)) return path;
   }
+  if (target.live) {
+    const interfaces = await target.readDir('/sys/class/net').catch(() => [] as string[]);
+    const bridge = interfaces.find((name) => ENGINE_INTERFACE.test(name));
+    if (bridge) return `/sys/class/net/${bridge}`;
+  }
   return undefined;
 }
 
-export async function nftablesUnitPath(target: Target): Promise<string | undefined> {
-  for (const path of NFTABLES_UNIT_PATHS) {
-    const found = await target.stat(path).catch(() => undefined);
-    if (found?.type === 'file') return path;
+export interface NftablesUnit {
+  /** The unit file systemd would load. */
+  path: string;
+  /** The file its ExecStart loads (`nft -f FILE`); undefined when it loads none. */
+  loads?: string;
+  /** Its [Install] WantedBy= targets (`systemctl enable` links it into the first one's .wants). */
+  wantedBy: string[];
+}
+
+/** nftables.service as systemd would load it (search path and drop-ins); undefined when not installed. */
+export async function nftablesUnit(
+  target: Target,
+): Promise<NftablesUnit | { path: string; problem: string } | undefined> {
+  const unit = await loadUnit(target, 'nftables.service').catch(() => undefined);
+  if (!unit) return undefined;
+  if (!unit.loaded) {
+    return { path: unit.path, problem: unit.masked ? 'is masked' : 'cannot be read' };
   }
-  return undefined;
+  let loads: string | undefined;
+  for (const assignment of unit.effective.list('Service', 'ExecStart')) {
+    for (const command of parseExecLine(assignment.value).commands) {
+      const flag = command.argv.findIndex((arg) => arg === '-f' || arg === '--file');
+      if (flag >= 0 && command.argv[flag + 1] !== undefined) loads ??= command.argv[flag + 1];
+    }
+  }
+  return { path: unit.path, ...(loads ? { loads } : {}), wantedBy: unit.effective.words('Install', 'WantedBy') };
 }
 
 /**

@@ -72,3 +72,26 @@ export function parseRuleset(mainPath: string, files: ReadonlyMap<string, string
   };
   return parseNftablesConf(mainPath, sources);
 }
+
+/** The operator's own SSH session (SSH_CONNECTION): its server port must stay open to its client, and established. */
+export function sessionFindings(ruleset: FirewallRuleset, session: { client: string; port: number }): string[] {
+  const client = parseAddress(session.client);
+  if (!client) return [`SSH_CONNECTION names a client address the firewall model cannot read (${session.client})`];
+  const family: Family = session.client.includes(':') ? 'ipv6' : 'ipv4';
+  const findings: string[] = [];
+  const reconnect = evaluateInbound(ruleset, { family, port: session.port, source: session.client });
+  if (reconnect.reach !== 'open') {
+    findings.push(`your SSH session's port ${session.port} would be ${reconnect.reach} to ${session.client}`);
+  }
+  const established = evaluatePacket(ruleset, {
+    family,
+    dport: session.port,
+    saddr: client.value,
+    oif: null,
+    ctState: 'established',
+  });
+  if (established.reach !== 'open') {
+    findings.push(`your SSH session (${session.client} to port ${session.port}) would be cut (${established.reach})`);
+  }
+  return findings;
+}

@@ -1,11 +1,17 @@
 // Plans the inbound firewall (area 'firewall'): our table in a delimited block of /etc/nftables.conf, enabled at
 // boot through nftables.service, checked by the audit's own firewall model (lock-out guard) and by `nft -c`.
+//
+// Conntrack pickup (residual, documented in docs/harden.md): on a host that had no stateful rules before, the
+// connections already open are tracked only from their next packet, which the kernel classes `ct state new`
+// when it cannot be picked up as established (nf_conntrack_tcp_loose). Our SSH ports accept new packets, and the
+// operator's own session port (SSH_CONNECTION) is checked, so the SSH session survives; another long-lived
+// inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
 import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
 import type { Target } from '../../target/types.js';
-import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
-import { containerEngine, currentSshPorts, nftablesUnitPath, readNftablesTree } from './facts.js';
-import { lockoutFindings, parseRuleset } from './guard.js';
+import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
+import { containerEngine, type NftablesUnit, nftablesUnit, readNftablesTree } from './facts.js';
+import { lockoutFindings, parseRuleset, sessionFindings } from './guard.js';
 import {
   existingBlock,
   type FirewallFacts,
@@ -14,12 +20,12 @@ import {
   renderFirewallBlock,
   TABLE_NAME,
 } from './render.js';
+import { findSshPorts, sshSession } from './ssh-ports.js';
 import { validateNftablesConf } from './validate.js';
 
-const WANTS_DIR = '/etc/systemd/system/sysinit.target.wants';
-const ENABLE_LINK = `${WANTS_DIR}/nftables.service`;
+const CONSOLE_OVERRIDE = '--i-have-console-access';
 
-export const planFirewall: Planner = async ({ ctx, layout }) => {
+export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   if (!layout.signer && !layout.node) return undefined;
   const target = ctx.target;
   const part: PlanPart = {
@@ -35,7 +41,31 @@ export const planFirewall: Planner = async ({ ctx, layout }) => {
     errors: [],
   };
 
-  const sshPorts = await currentSshPorts(ctx);
+  const found = await findSshPorts(ctx);
+  // The operator's own session (live host, run over SSH) must survive whatever the files say.
+  const session = ctx.target.live ? sshSession(process.env['SSH_CONNECTION']) : undefined;
+  if (session) found.push({ port: session.port, source: 'this SSH session (SSH_CONNECTION)' });
+  const sshPorts = [...new Set(found.map((entry) => entry.port))].sort((a, b) => a - b);
+  if (sshPorts.length > 0) {
+    part.notes.push(`SSH ports kept open: ${found.map((entry) => `${entry.port} (${entry.source})`).join(', ')}`);
+  } else if (options.consoleAccess) {
+    part.notes.push(
+      `${CONSOLE_OVERRIDE}: no SSH port found (sshd_config, ssh unit, ssh.socket); the firewall opens none`,
+    );
+  } else {
+    part.refusals.push({
+      code: 'no-ssh-port',
+      message:
+        'no SSH port found (no sshd_config Port, ssh.service -p, ssh.socket ListenStream=, or listening sshd): an ' +
+        `inbound default drop would shut SSH out. Plan again where sshd is configured, or pass ${CONSOLE_OVERRIDE}.`,
+      override: CONSOLE_OVERRIDE,
+    });
+  }
+  const containerNode = await nodeInContainer(ctx);
+  if (containerNode) {
+    part.errors.push(containerNode);
+    return part;
+  }
   const nodeIsRemote = layout.signer !== undefined && !layout.colocated;
   const signerPort = nodeIsRemote ? layout.signer?.endpoint?.port : undefined;
   const nodeAddresses = nodeIsRemote ? (layout.signer?.nodeAddresses ?? []) : [];
@@ -56,7 +86,6 @@ export const planFirewall: Planner = async ({ ctx, layout }) => {
     nodeAddresses,
     ...(engine ? { containerEngine: engine } : {}),
   };
-  if (sshPorts.length === 0) part.notes.push('no sshd on this host: the firewall opens no SSH port');
   if (engine) {
     part.notes.push(
       `a container engine is present (${engine}): the forward hook is left to it; ports it publishes with -p bypass ` +
@@ -75,7 +104,22 @@ export const planFirewall: Planner = async ({ ctx, layout }) => {
   }
   if (part.errors.length > 0) return part;
 
-  guard(part, block, merged, current.files, sshPorts);
+  const unit = await nftablesUnit(target);
+  const loadsAtBoot =
+    unit !== undefined &&
+    !('problem' in unit) &&
+    unit.loads === NFTABLES_CONF &&
+    (await enablingLink(target, 'nftables.service')) !== undefined;
+  // What boots today can excuse a finding only when it really loads at boot and (offline) is what runs: on a live
+  // host the kernel may hold something else, and a never-enabled file is switched on by this very change.
+  const trustBefore = loadsAtBoot && !target.live;
+  guard(part, block, merged, current.files, sshPorts, trustBefore);
+  if (session) {
+    const after = parseRuleset(NFTABLES_CONF, new Map(current.files).set(NFTABLES_CONF, merged));
+    for (const finding of sessionFindings(after, session)) {
+      part.refusals.push({ code: 'firewall-cuts-session', message: finding });
+    }
+  }
   const after = new Map(current.files).set(NFTABLES_CONF, merged);
   const validation = await validateNftablesConf(NFTABLES_CONF, after);
   part.validations.push(validation);
@@ -95,7 +139,7 @@ export const planFirewall: Planner = async ({ ctx, layout }) => {
     gid: stat?.gid ?? 0,
     reason: existing === undefined ? 'inbound firewall for the signer host' : `our block in ${NFTABLES_CONF}`,
   });
-  part.changes.push(...(await enableAtBoot(ctx.target, part)));
+  part.changes.push(...(await enableAtBoot(ctx.target, part, unit)));
   part.reloads.push(loadBlock(block, 'load the signer-opsec table now (other tables are left as they are)'));
   const previousBlock = existing === undefined ? undefined : existingBlock(existing);
   part.rollbackReloads.push(
@@ -123,6 +167,7 @@ function guard(
   merged: string,
   files: ReadonlyMap<string, string>,
   sshPorts: readonly number[],
+  trustBefore: boolean,
 ): void {
   const ours = parseRuleset('/block', new Map([['/block', block]]));
   const findings = lockoutFindings(ours, sshPorts);
@@ -135,8 +180,10 @@ function guard(
       })),
     );
   }
-  // The operator's own tables may already cut something; only what this change newly cuts is ours to refuse.
-  const before = files.has(NFTABLES_CONF) ? lockoutFindings(parseRuleset(NFTABLES_CONF, files), sshPorts) : [];
+  // The operator's own tables may already cut something at boot; only what this change newly cuts is ours to
+  // refuse. When the file does not load at boot today (or might not be what runs), the whole result is judged.
+  const before =
+    trustBefore && files.has(NFTABLES_CONF) ? lockoutFindings(parseRuleset(NFTABLES_CONF, files), sshPorts) : [];
   const afterFindings = lockoutFindings(
     parseRuleset(NFTABLES_CONF, new Map(files).set(NFTABLES_CONF, merged)),
     sshPorts,
@@ -150,14 +197,26 @@ function guard(
   if (unique.length > 0) {
     part.refusals.push({
       code: 'firewall-lockout',
-      message: `the generated ruleset would lock sessions out: ${unique.join('; ')}`,
+      message:
+        `the generated ruleset would lock sessions out: ${unique.join('; ')}` +
+        (trustBefore
+          ? ''
+          : ` (judged on the whole ${NFTABLES_CONF} as a boot would load it: it is not loaded at boot today, or this ` +
+            'is a live host whose kernel may hold another ruleset; fix the rules outside the signer-opsec block first)'),
     });
   }
 }
 
-/** The sysinit.target.wants link nftables.service's `systemctl enable` makes; none when the unit is missing. */
-async function enableAtBoot(target: Target, part: PlanPart): Promise<Change[]> {
-  const unit = await nftablesUnitPath(target);
+/**
+ * The link `systemctl enable nftables.service` makes: into the .wants of the unit's own WantedBy= target (Debian:
+ * sysinit.target). Only when the unit loads /etc/nftables.conf, the file the audit reads; anything else (RHEL's
+ * /etc/sysconfig/nftables.conf) gets no link and a note, and the control is not claimed.
+ */
+async function enableAtBoot(
+  target: Target,
+  part: PlanPart,
+  unit: NftablesUnit | { path: string; problem: string } | undefined,
+): Promise<Change[]> {
   if (!unit) {
     part.notes.push(
       'nftables is not installed (no nftables.service): `apt-get install nftables`, then `systemctl enable nftables`; ' +
@@ -165,17 +224,53 @@ async function enableAtBoot(target: Target, part: PlanPart): Promise<Change[]> {
     );
     return [];
   }
+  if ('problem' in unit) {
+    part.notes.push(`${unit.path} ${unit.problem}: not enabled; ${NFTABLES_CONF} is loaded now only, not at boot`);
+    return [];
+  }
+  if (unit.loads !== NFTABLES_CONF) {
+    part.notes.push(
+      `${unit.path} loads ${unit.loads ?? 'no file (no `nft -f FILE` in ExecStart)'}, not ${NFTABLES_CONF}: not ` +
+        `enabled by harden. Add \`include "${NFTABLES_CONF}"\` to the file it loads and enable it yourself; ` +
+        'topology/inbound-firewall is not claimed',
+    );
+    return [];
+  }
+  const wantedBy = unit.wantedBy[0];
+  if (wantedBy === undefined) {
+    part.notes.push(
+      `${unit.path} has no [Install] WantedBy=: harden cannot enable it; topology/inbound-firewall is not claimed`,
+    );
+    return [];
+  }
   part.addresses.push('topology/inbound-firewall');
   if (await enablingLink(target, 'nftables.service')) return [];
+  const wantsDir = `/etc/systemd/system/${wantedBy}.wants`;
   const changes: Change[] = [];
-  if (!(await target.lstat(WANTS_DIR))) {
-    changes.push({ kind: 'mkdir', path: WANTS_DIR, mode: 0o755, uid: 0, gid: 0, reason: 'holds the enabling link' });
+  if (!(await target.lstat(wantsDir))) {
+    changes.push({ kind: 'mkdir', path: wantsDir, mode: 0o755, uid: 0, gid: 0, reason: 'holds the enabling link' });
   }
   changes.push({
     kind: 'symlink',
-    path: ENABLE_LINK,
-    linkTarget: unit,
+    path: `${wantsDir}/nftables.service`,
+    linkTarget: unit.path,
     reason: `enable nftables.service at boot (loads ${NFTABLES_CONF})`,
   });
   return changes;
+}
+
+/**
+ * A node in a bridged container with the signer under systemd: the node's events reach the signer from the
+ * bridge, not lo, and the signer port would be closed to them. Undefined when that is not the case.
+ */
+async function nodeInContainer(ctx: PlannerInput['ctx']): Promise<string | undefined> {
+  const discovery = await ctx.discovery();
+  const node = discovery.node;
+  if (!discovery.signer?.unit || !node?.container || node.container.networkMode === 'host') return undefined;
+  return (
+    `the node runs in a container (${node.container.name}, ${node.container.file}) with the signer under systemd: ` +
+    "the node's events reach the signer from the container bridge, not loopback, and an inbound default drop " +
+    'would close the signer port to them. harden does not plan the firewall for this layout; run the node with ' +
+    'network_mode: host, or write the firewall rule for the bridge yourself.'
+  );
 }

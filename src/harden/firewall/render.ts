@@ -30,6 +30,8 @@ const ICMPV6_TYPES = [
   'nd-neighbor-solicit',
   'nd-neighbor-advert',
 ];
+/** Multicast Listener Discovery (RFC 4890 4.4.1): link-local only, or multicast (and so SLAAC/ND) stalls. */
+const MLD_TYPES = ['mld-listener-query', 'mld-listener-report', 'mld-listener-done', 'mld2-listener-report'];
 const ICMP_TYPES = ['destination-unreachable', 'time-exceeded', 'parameter-problem', 'echo-request'];
 
 function set(values: readonly (string | number)[]): string {
@@ -55,6 +57,9 @@ function inputRules(facts: FirewallFacts): string[] {
     'iif "lo" accept',
     '# IPv6 does not work without these (RFC 4890); ping stays answered for diagnosis.',
     `icmpv6 type ${set(ICMPV6_TYPES)} accept`,
+    `icmpv6 type ${set(MLD_TYPES)} ip6 saddr fe80::/10 accept`,
+    '# DHCPv6 replies from the on-link server: a host whose address comes from DHCPv6 keeps renewing it.',
+    'ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept',
     `icmp type ${set(ICMP_TYPES)} accept`,
   ];
   if (facts.sshPorts.length > 0) {

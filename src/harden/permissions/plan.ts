@@ -2,8 +2,10 @@
 // above them, so the config, database and binary controls pass. Only attributes (and a missing database directory)
 // change; system directories are never touched, only reported in a note.
 import { posix } from 'node:path';
+import { HOME_AREAS, isAtOrBelow } from '../../checks/service/sandbox-paths.js';
 import type { AuditContext } from '../../engine/context.js';
 import type { FileStat } from '../../target/types.js';
+import { DB_SIDECARS, dedicatedToDatabase } from '../service-directories.js';
 import type { Change, HardenLayout, Planner, ServiceAccount } from '../types.js';
 import {
   type Attributes,
@@ -15,8 +17,9 @@ import {
   systemDirectoryProblem,
 } from './rules.js';
 
-/** SQLite's companions of a database file (write-ahead log, shared memory, rollback journal). */
-const DB_SIDECARS = ['-wal', '-shm', '-journal'];
+function inHomeArea(path: string): boolean {
+  return HOME_AREAS.some((area) => isAtOrBelow(path, area));
+}
 
 class PermissionPlan {
   readonly changes = new Map<string, Change>();
@@ -31,13 +34,22 @@ class PermissionPlan {
     this.notes.push(text);
   }
 
-  /** An attributes change when `stat` differs from `wanted`; a later request for the same path replaces it. */
-  set(path: string, stat: FileStat, wanted: Attributes, reason: string): void {
+  /**
+   * An attributes change when `stat` differs from `wanted`; a later request for the same path replaces it. Nothing
+   * in a home area is ever changed (a chown of /home/admin to root locks its owner out): false, with a note, then.
+   */
+  set(path: string, stat: FileStat, wanted: Attributes, reason: string): boolean {
+    if (inHomeArea(path)) {
+      if (!sameAttributes(stat, wanted))
+        this.note(`${path} is in a home area, which harden never changes: ${reason} — fix it by hand, or move it out`);
+      return sameAttributes(stat, wanted);
+    }
     if (sameAttributes(stat, wanted)) {
       this.changes.delete(path);
-      return;
+      return true;
     }
     this.changes.set(path, { kind: 'attributes', path, ...wanted, reason });
+    return true;
   }
 
   /** `stat` with the attributes already planned for `path`, so two requests for one directory add up. */
@@ -83,7 +95,7 @@ class PermissionPlan {
         continue;
       }
       const wanted = safeDirectory(this.pending(dir.path, dir.stat), service);
-      this.set(dir.path, dir.stat, wanted, `directory above ${what}: no group/other write`);
+      if (!this.set(dir.path, dir.stat, wanted, `directory above ${what}: no group/other write`)) clean = false;
     }
     return clean;
   }
@@ -122,33 +134,30 @@ async function protectConfig(
     plan.note(`${role}: no service account was decided, so the owner of ${path} is left as it is`);
     return false;
   }
-  plan.set(
+  const set = plan.set(
     path,
     stat,
     { mode: 0o600, uid: account.uid, gid: account.gid },
     `${what}: private to ${account.name} (it holds secrets)`,
   );
-  return clean;
+  return clean && set;
 }
 
-/** Whether a directory holds nothing but the signer's database files. */
-async function dedicatedToDatabase(ctx: AuditContext, dir: string, dbPath: string): Promise<boolean> {
-  if (isSystemDirectory(dir)) return false;
-  const base = posix.basename(dbPath);
-  const allowed = new Set([base, ...DB_SIDECARS.map((suffix) => `${base}${suffix}`)]);
-  const entries = await ctx.target.readDir(dir).catch(() => undefined);
-  return entries?.every((entry) => allowed.has(entry)) ?? false;
+async function inMemoryDatabase(ctx: AuditContext): Promise<boolean> {
+  const { signer } = await ctx.discovery();
+  return signer?.config.status === 'ok' && signer.config.parsed.config.dbPath === ':memory:';
 }
 
 async function protectDatabase(plan: PermissionPlan, layout: HardenLayout): Promise<boolean> {
   const signer = layout.signer;
-  const dbPath = signer?.dbPath;
-  if (!signer || !dbPath) return false;
-  if (dbPath === ':memory:') return true;
-  if (!dbPath.startsWith('/')) {
-    plan.note(`db_path ${dbPath} is relative: make it absolute (e.g. /var/lib/stacks-signer/signer.sqlite)`);
+  if (!signer) return false;
+  if (signer.dbProblem !== undefined) {
+    plan.note(`signer: ${signer.dbProblem}; its database is left as it is`);
     return false;
   }
+  const dbPath = signer.dbPath;
+  // No dbPath: an in-memory database (nothing on disk to protect; the control passes), or no db_path at all.
+  if (!dbPath) return await inMemoryDatabase(plan.ctx);
   const account = signer.account;
   if (!account) {
     plan.note('signer: no service account was decided, so the database is left as it is');
@@ -174,9 +183,13 @@ async function protectDatabase(plan: PermissionPlan, layout: HardenLayout): Prom
   } else if (dirStat.type !== 'dir') {
     plan.note(`${dir} (above db_path) is not a directory: fix it by hand`);
     return false;
-  } else if (await dedicatedToDatabase(plan.ctx, dir, dbPath)) {
-    plan.set(dir, dirStat, { mode: 0o700, ...owner }, `the signer's database directory, private to ${account.name}`);
-    closed = true;
+  } else if (signer.dbDirectoryDedicated === true || (await dedicatedToDatabase(plan.ctx, dir, dbPath))) {
+    closed = plan.set(
+      dir,
+      dirStat,
+      { mode: 0o700, ...owner },
+      `the signer's database directory, private to ${account.name}`,
+    );
   } else {
     closed = (dirStat.mode & 0o006) === 0;
     plan.note(
@@ -191,7 +204,8 @@ async function protectDatabase(plan: PermissionPlan, layout: HardenLayout): Prom
       closed = false;
       continue;
     }
-    plan.set(file, stat, { mode: 0o600, ...owner }, `signer database file, private to ${account.name}`);
+    if (!plan.set(file, stat, { mode: 0o600, ...owner }, `signer database file, private to ${account.name}`))
+      closed = false;
   }
   return closed;
 }
@@ -216,7 +230,7 @@ async function protectBinary(
       continue;
     }
     const wanted = rootDirectory(plan.pending(dir.path, dir.stat), services);
-    plan.set(dir.path, dir.stat, wanted, `directory above ${what}: only root may change it`);
+    if (!plan.set(dir.path, dir.stat, wanted, `directory above ${what}: only root may change it`)) clean = false;
   }
   const real = await plan.ctx.target.realpath(binary).catch(() => undefined);
   const stat = real ? await plan.ctx.target.lstat(real) : undefined;
@@ -224,7 +238,7 @@ async function protectBinary(
     plan.note(`${what} does not exist: install it with install -o root -g root -m 0755`);
     return clean;
   }
-  plan.set(real, stat, { mode: 0o755, uid: 0, gid: 0 }, `${what}: only root may replace it`);
+  if (!plan.set(real, stat, { mode: 0o755, uid: 0, gid: 0 }, `${what}: only root may replace it`)) return false;
   return clean;
 }
 

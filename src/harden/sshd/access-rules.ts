@@ -1,7 +1,6 @@
-// Who may log in over SSH at all, from the parsed configuration (pure): AuthorizedKeysFile (first value wins) and
-// AllowUsers/DenyUsers/AllowGroups/DenyGroups (every line adds), outside Match blocks as the startup pass sees them.
-
-import type { SshdConfig, SshdConfigFile } from '../../parsers/sshd-config.js';
+// Who may log in over SSH with a key, judged from the RESULTING configuration for that very user: the real
+// `sshd -T -C user=<name>,…` output (Match blocks applied by sshd itself), not our reading of the global section.
+// https://man.openbsd.org/sshd_config (AuthorizedKeysFile, AuthenticationMethods, AllowUsers…, StrictModes).
 
 export interface AccessRules {
   /** AuthorizedKeysFile entries as written (`%h/.ssh/authorized_keys`, relative to the home when not absolute). */
@@ -10,41 +9,41 @@ export interface AccessRules {
   denyUsers: string[];
   allowGroups: string[];
   denyGroups: string[];
+  pubkeyAuthentication: boolean;
+  /** AuthenticationMethods lists (each a comma-separated chain); `['any']` when unset. */
+  authenticationMethods: string[];
+  /** StrictModes (global only: sshd refuses it in a Match block). */
+  strictModes: boolean;
 }
 
-/** OpenSSH's default AuthorizedKeysFile. */
-export const DEFAULT_AUTHORIZED_KEYS = ['.ssh/authorized_keys', '.ssh/authorized_keys2'];
+/** The rules from one `sshd -T -C user=…` dump (keyword → every value line, as parseSshdT returns it). */
+export function accessRulesFromSshdT(dump: Readonly<Record<string, readonly string[]>>): AccessRules {
+  const words = (keyword: string) => (dump[keyword] ?? []).flatMap((line) => line.split(/\s+/)).filter(Boolean);
+  const keysFiles = words('authorizedkeysfile');
+  return {
+    authorizedKeysFiles: keysFiles.filter((file) => file.toLowerCase() !== 'none'),
+    allowUsers: words('allowusers'),
+    denyUsers: words('denyusers'),
+    allowGroups: words('allowgroups'),
+    denyGroups: words('denygroups'),
+    pubkeyAuthentication: (dump['pubkeyauthentication']?.[0] ?? 'yes').toLowerCase() !== 'no',
+    authenticationMethods: words('authenticationmethods').length > 0 ? words('authenticationmethods') : ['any'],
+    strictModes: (dump['strictmodes']?.[0] ?? 'yes').toLowerCase() !== 'no',
+  };
+}
 
-export function accessRules(config: SshdConfig | undefined): AccessRules {
-  const rules: AccessRules = {
-    authorizedKeysFiles: [],
-    allowUsers: [],
-    denyUsers: [],
-    allowGroups: [],
-    denyGroups: [],
-  };
-  let keysFilesSet = false;
-  const walk = (file: SshdConfigFile) => {
-    let inMatch = false;
-    for (const node of file.nodes) {
-      if (node.kind === 'match') inMatch = !/^all$/i.test(node.text.trim());
-      else if (node.kind === 'include') {
-        if (!inMatch) for (const target of node.targets) for (const included of target.files) walk(included);
-      } else if (!inMatch) {
-        const { keyword, args } = node.directive;
-        if (keyword === 'authorizedkeysfile' && !keysFilesSet) {
-          keysFilesSet = true;
-          rules.authorizedKeysFiles = args.filter((arg) => arg.toLowerCase() !== 'none');
-        } else if (keyword === 'allowusers') rules.allowUsers.push(...args);
-        else if (keyword === 'denyusers') rules.denyUsers.push(...args);
-        else if (keyword === 'allowgroups') rules.allowGroups.push(...args);
-        else if (keyword === 'denygroups') rules.denyGroups.push(...args);
-      }
-    }
-  };
-  if (config?.main) walk(config.main);
-  if (!keysFilesSet) rules.authorizedKeysFiles = [...DEFAULT_AUTHORIZED_KEYS];
-  return rules;
+/**
+ * Why the resulting config gives this user no key-only login, or undefined when it does: PubkeyAuthentication off,
+ * or no AuthenticationMethods list that publickey alone completes (`publickey,keyboard-interactive` asks for a
+ * second factor harden is about to turn off).
+ */
+export function keyAuthBlockedBy(rules: AccessRules): string | undefined {
+  if (!rules.pubkeyAuthentication) return 'PubkeyAuthentication no';
+  const lists = rules.authenticationMethods;
+  const keyOnly = lists.some(
+    (list) => list.toLowerCase() === 'any' || list.split(',').every((method) => method === 'publickey'),
+  );
+  return keyOnly ? undefined : `AuthenticationMethods ${lists.join(' ')} needs more than a key`;
 }
 
 /** `%h`, `%u`, `%U`, `%%` expanded; a relative path is taken from the home directory (sshd_config(5) TOKENS). */

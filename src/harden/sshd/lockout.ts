@@ -13,8 +13,13 @@ export interface LoginCandidate {
   shell: string;
   /** Each authorized_keys file sshd would read for this user, with how many key lines it holds. */
   keyFiles: { path: string; keys: number; problem?: string }[];
-  /** Why AllowUsers/DenyUsers/AllowGroups/DenyGroups keep this user out; undefined when they don't. */
+  /**
+   * Why the resulting config keeps this user from a key-only login (AllowUsers/DenyUsers/AllowGroups/DenyGroups,
+   * PubkeyAuthentication no, AuthenticationMethods needing more than a key); undefined when nothing does.
+   */
   excludedBy?: string;
+  /** Why the account's shell gives no login (not in /etc/shells, git-shell, …); undefined when it does. */
+  shellProblem?: string;
 }
 
 export interface LockoutFacts {
@@ -26,16 +31,33 @@ export interface LockoutFacts {
   consoleAccess: boolean;
 }
 
-const NO_LOGIN_SHELL = /(^|\/)(nologin|false)$/;
+/** Shells that run no interactive session: refusers, restricted copy/git shells, and the sync/halt/shutdown accounts. */
+const NO_LOGIN_SHELL = /(^|\/)(nologin|false|git-shell|rssh|scponly|sync|halt|shutdown)$/;
 
-export function hasLoginShell(shell: string): boolean {
+/**
+ * Why this shell gives no login, or undefined when it does. `listed` is the target's /etc/shells when it exists: a
+ * shell missing from it is refused by PAM's pam_shells and by most FTP/sshd setups that check it.
+ */
+export function shellProblem(shell: string, listed?: ReadonlySet<string>): string | undefined {
   // An empty shell field means /bin/sh to login(1) and sshd.
-  return !NO_LOGIN_SHELL.test(shell.trim());
+  const effective = shell.trim() === '' ? '/bin/sh' : shell.trim();
+  if (NO_LOGIN_SHELL.test(effective)) return `shell ${effective} allows no login`;
+  if (listed && !listed.has(effective)) return `shell ${effective} is not listed in /etc/shells`;
+  return undefined;
+}
+
+export function hasLoginShell(shell: string, listed?: ReadonlySet<string>): boolean {
+  return shellProblem(shell, listed) === undefined;
+}
+
+function candidateShellProblem(candidate: LoginCandidate): string | undefined {
+  return candidate.shellProblem ?? shellProblem(candidate.shell);
 }
 
 /** Why this user cannot log in with a key, or undefined when it can. */
 export function whyNotKeyLogin(candidate: LoginCandidate): string | undefined {
-  if (!hasLoginShell(candidate.shell)) return `shell ${candidate.shell} allows no login`;
+  const noShell = candidateShellProblem(candidate);
+  if (noShell) return noShell;
   if (candidate.excludedBy) return candidate.excludedBy;
   if (candidate.keyFiles.some((file) => file.keys > 0)) return undefined;
   const files = candidate.keyFiles.map((file) => `${file.path} ${file.problem ?? 'has no key line'}`);
@@ -58,7 +80,7 @@ export function judgeLockout(facts: LockoutFacts): LockoutVerdict {
   if (keyHolders.length > 0 || !cutsSomeoneOff) return { keyHolders, notes: [] };
 
   const considered = nonRoot
-    .filter((candidate) => hasLoginShell(candidate.shell))
+    .filter((candidate) => candidateShellProblem(candidate) === undefined)
     .map((candidate) => `${candidate.name}: ${whyNotKeyLogin(candidate)}`);
   const noShell = nonRoot.length - considered.length;
   const what = [facts.disablesPasswords ? 'password login' : '', facts.disablesRootLogin ? 'root login' : '']

@@ -16,8 +16,8 @@ import {
 } from '../../parsers/sshd-config.js';
 import type { Target } from '../../target/types.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
-import { accessRules } from './access-rules.js';
-import { loginCandidates } from './key-holders.js';
+import { accessRulesFromSshdT } from './access-rules.js';
+import { loginCandidates, passwdUsers } from './key-holders.js';
 import { judgeLockout } from './lockout.js';
 import {
   DEFAULT_DROP_IN,
@@ -132,9 +132,19 @@ export const planSshd: Planner = async ({ ctx, options }) => {
     return part;
   }
 
+  // Who can still log in is judged from what sshd itself applies to each user after the change (Match blocks
+  // included), so sshd runs first; users whose shell gives no login are not asked about.
+  const users = await passwdUsers(ctx);
+  const probed = users.filter((user) => !user.shellProblem && SAFE_USER_NAME.test(user.name)).map((u) => u.name);
+  const perUser = await proveWithSshd(part, ctx, planned.config, planned.overlay, dropIn, probed);
+  if (part.errors.length > 0 || !perUser) return part;
+
   const { settings: current } = await sshd.effective();
   const verdict = judgeLockout({
-    candidates: await loginCandidates(ctx, accessRules(planned.config)),
+    candidates: await loginCandidates(ctx, users, (name) => {
+      const dump = perUser.get(name);
+      return dump ? accessRulesFromSshdT(dump) : undefined;
+    }),
     disablesPasswords:
       current.passwordauthentication.value !== 'no' || current.kbdinteractiveauthentication.value !== 'no',
     disablesRootLogin: current.permitrootlogin.value !== 'no',
@@ -147,9 +157,6 @@ export const planSshd: Planner = async ({ ctx, options }) => {
   }
   part.notes.push(...matchBlockNotes(planned.config));
 
-  await proveWithSshd(part, ctx, planned.config, planned.overlay, dropIn);
-  if (part.errors.length > 0) return part;
-
   part.changes.push(
     ...(await changes(target, dropIn, planned.editsMain ? planned.overlay.get(SSHD_CONFIG) : undefined)),
   );
@@ -160,20 +167,55 @@ export const planSshd: Planner = async ({ ctx, options }) => {
   } else {
     part.notes.push('no ssh.service or sshd.service unit found: reload sshd yourself (keep your current session open)');
   }
-  part.addresses.push('ssh/password-authentication', 'ssh/root-login');
+  part.addresses.push(...claimedControls(planned.config, part.notes));
   return part;
 };
 
+/** A user name that fits in `sshd -T -C user=…` unchanged (no comma or `=` to split the spec). */
+const SAFE_USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._@$-]*$/;
+
+/** The controls each Match-scoped keyword weakens: the audit warns on these, so harden does not claim them. */
+const CONTROL_KEYWORDS = {
+  'ssh/password-authentication': ['passwordauthentication', 'kbdinteractiveauthentication'],
+  'ssh/root-login': ['permitrootlogin'],
+} as const;
+
+/** The controls this part makes pass: none that a Match block still weakens (that block is left alone). */
+function claimedControls(config: SshdConfig, notes: string[]): string[] {
+  return Object.entries(CONTROL_KEYWORDS).flatMap(([control, keywords]) => {
+    const weakened = keywords.some((keyword) =>
+      conditionalSettings(config, keyword).some(
+        ({ directive }) => directive.args[0]?.toLowerCase() !== HARDENED_VALUES[keyword],
+      ),
+    );
+    if (!weakened) return [control];
+    notes.push(`${control} is not claimed: a Match block above weakens it for some connections, and the audit warns`);
+    return [];
+  });
+}
+
+/** Match-scoped keywords that can take key logins away from some users: reported whatever their value. */
+const MATCH_REPORTED = ['authenticationmethods', 'pubkeyauthentication', 'authorizedkeysfile'] as const;
+
 /** Match blocks that hand some users or addresses weaker settings than ours: not changed, only reported. */
 function matchBlockNotes(config: SshdConfig): string[] {
-  return HARDENED_KEYWORDS.flatMap((keyword) =>
-    conditionalSettings(config, keyword)
-      .filter(({ directive }) => directive.args[0]?.toLowerCase() !== HARDENED_VALUES[keyword])
-      .map(
-        ({ directive, match }) =>
-          `${directive.file}:${directive.line}: Match ${match} sets ${directive.written} ${directive.args.join(' ')} ` +
-          'for the connections it selects; harden leaves Match blocks alone',
-      ),
+  const keyLogin = MATCH_REPORTED.flatMap((keyword) =>
+    conditionalSettings(config, keyword).map(
+      ({ directive, match }) =>
+        `${directive.file}:${directive.line}: Match ${match} sets ${directive.written} ${directive.args.join(' ')} ` +
+        'for the connections it selects (the lock-out guard judged each user with it applied)',
+    ),
+  );
+  return keyLogin.concat(
+    HARDENED_KEYWORDS.filter((keyword) => keyword !== 'pubkeyauthentication').flatMap((keyword) =>
+      conditionalSettings(config, keyword)
+        .filter(({ directive }) => directive.args[0]?.toLowerCase() !== HARDENED_VALUES[keyword])
+        .map(
+          ({ directive, match }) =>
+            `${directive.file}:${directive.line}: Match ${match} sets ${directive.written} ${directive.args.join(' ')} ` +
+            'for the connections it selects; harden leaves Match blocks alone',
+        ),
+    ),
   );
 }
 
@@ -184,18 +226,22 @@ async function proveWithSshd(
   config: SshdConfig,
   overlay: ReadonlyMap<string, string>,
   dropIn: string,
-): Promise<void> {
+  users: readonly string[],
+): Promise<Map<string, Record<string, string[]>> | undefined> {
   const files = new Map<string, string>();
   for (const path of config.files) {
     const text = overlay.get(path) ?? (await ctx.target.readText(path).catch(() => undefined));
     if (text !== undefined) files.set(path, text);
   }
-  const result = await validateSshdConfig(SSHD_CONFIG, files, sshdTestSpec(PROBE_CONNECTION), dropIn);
+  const result = await validateSshdConfig(SSHD_CONFIG, files, sshdTestSpec(PROBE_CONNECTION), dropIn, {
+    names: users,
+    probe: PROBE_CONNECTION,
+  });
   part.validations.push(...result.validations);
   for (const validation of result.validations.filter((entry) => !entry.ok)) {
     part.errors.push(`${validation.tool} rejects the resulting configuration: ${validation.detail}`);
   }
-  if (!result.effective) return;
+  if (!result.effective) return undefined;
   const wrong = HARDENED_KEYWORDS.filter((keyword) => result.effective![keyword] !== HARDENED_VALUES[keyword]);
   const detail =
     wrong.length === 0
@@ -203,6 +249,7 @@ async function proveWithSshd(
       : `not in effect: ${wrong.map((keyword) => `${keyword} ${result.effective![keyword] ?? '(unset)'}`).join(', ')}`;
   part.validations.push({ tool: 'sshd -T', artefact: dropIn, ok: wrong.length === 0, detail });
   if (wrong.length > 0) part.errors.push(`sshd -T disagrees with the plan: ${detail}`);
+  return result.perUser;
 }
 
 async function changes(target: Target, dropIn: string, newMain: string | undefined): Promise<Change[]> {

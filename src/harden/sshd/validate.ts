@@ -1,7 +1,8 @@
 // The real sshd judges the result: `sshd -t` (the configuration loads) and `sshd -T` (the values that take
 // effect) over a temp copy of the whole config tree, drop-in included. Include paths are rewritten to point into
 // the copy, so the auditing machine's own /etc/ssh is never read; a throwaway host key (-h) stands in for the
-// target's, which harden never copies.
+// target's, which harden never copies. The same copy answers, per login candidate, what sshd would apply to that
+// user once every Match block is taken into account (`sshd -T -C user=<name>,…`).
 
 import { join } from 'node:path';
 import { parseSshdT } from '../../parsers/sshd-config.js';
@@ -9,27 +10,56 @@ import { argvSplit } from '../../parsers/sshd-config-syntax.js';
 import { runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
+/** `Include a b`, `Include=a`, `include = a` (sshd accepts `=` or blanks between keyword and value). */
+const INCLUDE_LINE = /^(\s*)include(\s*=\s*|\s+)(.*)$/i;
+
 /** Every `Include` argument made absolute below `root` (relative ones are relative to /etc/ssh, as sshd does). */
 export function rewriteSshdIncludes(text: string, root: string): string {
   return text
     .split('\n')
     .map((line) => {
-      const match = /^(\s*)include(\s+)(.*)$/i.exec(line);
+      const match = INCLUDE_LINE.exec(line);
       if (!match) return line;
       const args = argvSplit(match[3]!.trim()) ?? [];
       const rewritten = args.map((arg) => {
         const absolute = arg.startsWith('/') ? arg : `/etc/ssh/${arg}`;
         return `"${join(root, absolute)}"`;
       });
-      return `${match[1]}Include${match[2]}${rewritten.join(' ')}`;
+      return `${match[1]}Include ${rewritten.join(' ')}`;
     })
     .join('\n');
+}
+
+/**
+ * Include arguments of a rewritten file that still point outside `root` (sshd would read the auditing machine's
+ * own files): each line's first word, split at `=`, is compared case-insensitively as sshd does.
+ */
+export function includesOutside(text: string, root: string): string[] {
+  const outside: string[] = [];
+  for (const line of text.split('\n')) {
+    const words = argvSplit(line.trim()) ?? [];
+    const [first, ...rest] = words;
+    if (first === undefined) continue;
+    const equals = first.indexOf('=');
+    const keyword = (equals < 0 ? first : first.slice(0, equals)).toLowerCase();
+    if (keyword !== 'include') continue;
+    const args = [...(equals < 0 ? [] : [first.slice(equals + 1)]), ...rest].filter((arg) => arg !== '' && arg !== '=');
+    outside.push(...args.filter((arg) => !arg.startsWith(`${root}/`)));
+  }
+  return outside;
 }
 
 export interface SshdValidation {
   validations: Validation[];
   /** `sshd -T` values (lowercase keyword → first value); undefined when sshd could not be run. */
   effective?: Record<string, string>;
+  /** Per probed user: every `sshd -T -C user=<name>,…` value line (keyword → values). */
+  perUser?: Map<string, Record<string, string[]>>;
+}
+
+/** A `-C` spec for one user, from the probe's host and address. */
+export function userSpec(user: string, probe: { host: string; addr: string }): string {
+  return `user=${user},host=${probe.host},addr=${probe.addr}`;
 }
 
 /** `files`: target path → text of sshd_config and everything it includes, after the change. */
@@ -38,9 +68,19 @@ export async function validateSshdConfig(
   files: ReadonlyMap<string, string>,
   connectionSpec: string,
   artefact: string,
+  users: { names: readonly string[]; probe: { host: string; addr: string } } = {
+    names: [],
+    probe: { host: 'probe.invalid', addr: '203.0.113.1' },
+  },
 ): Promise<SshdValidation> {
   return withTempDirectory(async (root) => {
-    await writeTree(root, new Map([...files].map(([path, text]) => [path, rewriteSshdIncludes(text, root)])));
+    const copied = new Map([...files].map(([path, text]) => [path, rewriteSshdIncludes(text, root)]));
+    const escaping = [...copied].flatMap(([path, text]) => includesOutside(text, root).map((arg) => `${path}: ${arg}`));
+    if (escaping.length > 0) {
+      const detail = `an Include could not be pointed into the temp copy (${escaping.join(', ')}); sshd would read this machine's files`;
+      return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail }] };
+    }
+    await writeTree(root, copied);
     const hostKey = join(root, 'validate-host-key');
     const keygen = await runTool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'signer-opsec', '-f', hostKey]);
     if (!keygen.ok) {
@@ -63,6 +103,15 @@ export async function validateSshdConfig(
     const effective = Object.fromEntries(
       Object.entries(parseSshdT(dump.stdout)).map(([keyword, values]) => [keyword, values[0] ?? '']),
     );
-    return { validations, effective };
+    const perUser = new Map<string, Record<string, string[]>>();
+    for (const name of users.names) {
+      const forUser = await runTool('sshd', ['-T', '-f', config, '-h', hostKey, '-C', userSpec(name, users.probe)]);
+      if (!forUser.ok) {
+        validations.push({ tool: `sshd -T -C user=${name}`, artefact, ok: false, detail: clean(forUser.firstLine) });
+        return { validations, effective };
+      }
+      perUser.set(name, parseSshdT(forUser.stdout));
+    }
+    return { validations, effective, perUser };
   });
 }

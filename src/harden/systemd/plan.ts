@@ -7,7 +7,7 @@ import type { AuditContext } from '../../engine/context.js';
 import { filterUnit } from '../../parsers/systemd-unit.js';
 import type { Change, HardenLayout, PlannerInput, PlanPart, ServiceLayout, Validation } from '../types.js';
 import { chooseDropInName, DROP_IN_SUFFIX, isOwnDropIn } from './drop-in-name.js';
-import { renderDropIn } from './render-drop-in.js';
+import { renderDropIn, type WritableDirectory } from './render-drop-in.js';
 import { type ServiceTarget, serviceFacts } from './service-facts.js';
 import { validateUnit } from './validate.js';
 
@@ -47,10 +47,11 @@ async function readDropIns(ctx: AuditContext, unit: LoadedUnit, plan: UnitPlan) 
 async function writableDirectoryChange(
   ctx: AuditContext,
   layout: ServiceLayout,
-  directory: string | undefined,
+  writable: WritableDirectory,
   plan: UnitPlan,
 ): Promise<void> {
-  if (directory === undefined || directory.startsWith('/var/lib/')) return; // StateDirectory= creates those
+  if (writable.kind === 'state') return; // StateDirectory= creates it
+  const directory = writable.path;
   if (await ctx.target.stat(directory)) return;
   const account = layout.account;
   const parent = posix.dirname(directory);
@@ -108,8 +109,7 @@ async function planUnit(ctx: AuditContext, input: ServiceTarget): Promise<UnitPl
       plan.changes.push({ kind: 'remove', path: old.path, reason: `replaced by ${path}` });
     }
   }
-  const writable = input.role === 'signer' ? input.layout.dbDirectory : input.layout.workingDirectory;
-  await writableDirectoryChange(ctx, input.layout, writable, plan);
+  for (const writable of decided.facts.writable) await writableDirectoryChange(ctx, input.layout, writable, plan);
 
   const verdict = await validateUnit(
     {

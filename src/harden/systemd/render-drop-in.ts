@@ -105,7 +105,7 @@ function identityLines(facts: DropInFacts): string[] {
   const lines: string[] = [];
   if (facts.account) {
     lines.push(
-      `# A dedicated system account: never root, never a login account, never shared with the other service.`,
+      `# A dedicated system account: never root, never a login account, no other unit runs as it.`,
       `User=${facts.account.user}`,
       `Group=${facts.account.group}`,
     );

@@ -8,6 +8,8 @@ import { classifyHost } from '../../net/address.js';
 import { findConfigArg, parseExecCommand } from '../../parsers/exec-command.js';
 import type { EffectiveUnit } from '../../parsers/systemd-unit.js';
 import { withConfig } from '../layout.js';
+import { isSystemDirectory } from '../permissions/rules.js';
+import { isStateDirectory } from '../service-directories.js';
 import type { NodeLayout, SignerLayout } from '../types.js';
 import { fixConditions } from './conditions.js';
 import { type DropInFacts, unsafeUnitPath, type WritableDirectory } from './render-drop-in.js';
@@ -48,11 +50,15 @@ function configFixedArgv(
   return withConfig(argv, role === 'signer' ? 'run' : 'start', config);
 }
 
-/** Where the service writes: a StateDirectory= below /var/lib, a bind under a home area, else ReadWritePaths=. */
-export function writableDirectory(directory: string): WritableDirectory {
+/**
+ * Where the service writes: StateDirectory= for a directory of its own below /var/lib (systemd creates it and hands
+ * it to User= at every start), a bind under a home area, else ReadWritePaths=. A shared directory is never a
+ * StateDirectory=: systemd would chown everything in it.
+ */
+export function writableDirectory(directory: string, dedicated: boolean): WritableDirectory {
   const path = normalisePath(directory);
   if (HOME_AREAS.some((area) => isAtOrBelow(path, area))) return { kind: 'bind', path };
-  if (path.startsWith('/var/lib/')) return { kind: 'state', name: path.slice('/var/lib/'.length) };
+  if (dedicated && isStateDirectory(path)) return { kind: 'state', name: path.slice('/var/lib/'.length) };
   return { kind: 'path', path };
 }
 
@@ -60,8 +66,21 @@ function isUnderHome(path: string): boolean {
   return HOME_AREAS.some((area) => isAtOrBelow(path, area));
 }
 
-function writableOf(input: ServiceInput): string | undefined {
-  return input.role === 'signer' ? input.layout.dbDirectory : input.layout.workingDirectory;
+function writableOf(input: ServiceInput): { path?: string; dedicated: boolean; problem?: string } {
+  if (input.role === 'signer') {
+    const { dbDirectory, dbDirectoryDedicated, dbProblem } = input.layout;
+    return {
+      ...(dbDirectory !== undefined ? { path: dbDirectory } : {}),
+      dedicated: dbDirectoryDedicated === true,
+      ...(dbProblem !== undefined ? { problem: dbProblem } : {}),
+    };
+  }
+  const { workingDirectory, workingDirectoryDedicated, workingDirectoryProblem } = input.layout;
+  return {
+    ...(workingDirectory !== undefined ? { path: workingDirectory } : {}),
+    dedicated: workingDirectoryDedicated === true,
+    ...(workingDirectoryProblem !== undefined ? { problem: workingDirectoryProblem } : {}),
+  };
 }
 
 function portsOf(input: ServiceInput): number[] {
@@ -71,7 +90,10 @@ function portsOf(input: ServiceInput): number[] {
   ].sort((a, b) => a - b);
 }
 
-/** IPAddressAllow= entries besides localhost, or undefined (with a note) when the node cannot be pinned. */
+/**
+ * IPAddressAllow= entries besides localhost: the node's addresses and this host's own the signer uses (a local node
+ * posting to a private endpoint connects from it); undefined (with a note) when the node cannot be pinned.
+ */
 function egressOf(layout: SignerLayout, notes: string[], errors: string[]): string[] | undefined {
   if (layout.nodeAddressUnknown !== undefined) {
     notes.push(
@@ -80,7 +102,7 @@ function egressOf(layout: SignerLayout, notes: string[], errors: string[]): stri
     return undefined;
   }
   const allow: string[] = [];
-  for (const address of layout.nodeAddresses) {
+  for (const address of [...layout.nodeAddresses, ...(layout.localAddresses ?? [])]) {
     if (isIP(address) === 0) {
       errors.push(`the node address ${JSON.stringify(address)} from the layout is not an IP address`);
       continue;
@@ -113,13 +135,26 @@ export function serviceFacts(input: ServiceInput): ServiceFacts {
   const dynamic = dynamicUser(unit) !== undefined;
   const userChanges = account !== undefined && (currentUser !== account.user || dynamic);
 
-  const writablePath = writableOf(input);
+  const writableNeed = writableOf(input);
+  const writablePath = writableNeed.path;
   const writable: WritableDirectory[] = [];
-  if (writablePath !== undefined) {
+  // The account must not change while the directory it writes cannot be handed to it: no drop-in at all then.
+  if (writableNeed.problem !== undefined) errors.push(`${unitName}: ${writableNeed.problem}`);
+  else if (writablePath !== undefined) {
     const problem = unsafeUnitPath(writablePath);
     if (problem) errors.push(`${unitName}: the directory ${JSON.stringify(writablePath)} ${problem}`);
-    else if (normalisePath(writablePath) === '/') errors.push(`${unitName}: the service would need all of / writable`);
-    else writable.push(writableDirectory(writablePath));
+    else if (isSystemDirectory(normalisePath(writablePath)))
+      errors.push(
+        `${unitName}: the service writes ${normalisePath(writablePath)}, a system directory harden never makes writable: give it a directory of its own below /var/lib`,
+      );
+    else writable.push(writableDirectory(writablePath, writableNeed.dedicated));
+  }
+  // ProtectHome=yes hides the binary: the unit would fail with 203/EXEC. Binding it in would keep the operator's
+  // login account able to replace what runs as the service.
+  if (binary.startsWith('/') && isUnderHome(normalisePath(binary))) {
+    errors.push(
+      `${unitName} runs ${binary}, under a home area that ProtectHome= hides (it would fail with 203/EXEC), and writable by that home's owner: install it under /usr/local/bin (install -o root -g root -m 0755) and point ExecStart= there`,
+    );
   }
   const readOnlyBinds: string[] = [];
   if (config?.startsWith('/') && isUnderHome(config)) {

@@ -80,9 +80,24 @@ describe('permissions planner', () => {
     }
   });
 
+  test('a database in a shared directory the signer cannot write: left alone, with the move to make', async () => {
+    // uid 1000 owns the directory 0755: the signer could not create -wal/-journal there, so harden never
+    // hands it a database it cannot use, nor takes the directory over.
+    const tree = await materialiseFiles(looseHost({ 'var/lib/stacks-signer/other.log': 'x' }));
+    try {
+      const part = await planOn(planPermissions, tree.root, decideLayout);
+      assert.ok(!part?.changes.some((change) => change.path.startsWith('/var/lib/stacks-signer')));
+      assert.ok(!part?.addresses.includes('keys/signer-db-permissions'));
+      assert.match(part?.notes.join('\n') ?? '', /stacks-signer cannot write.*move the database to/);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
   test('a database in a shared directory: only its files are fixed, and a note says why', async () => {
     const tree = await materialiseFiles(
       looseHost({
+        'var/lib/stacks-signer': { dir: true, mode: 0o755, uid: 990, gid: 990 },
         'var/lib/stacks-signer/other.log': 'x',
       }),
     );

@@ -176,7 +176,8 @@ describe('firewall planner over a host whose sshd listens on 2222', () => {
     const tree = await materialiseFiles(
       host({
         'etc/ssh/sshd_config': 'Port 2222\n',
-        'lib/systemd/system/nftables.service': '[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n',
+        'lib/systemd/system/nftables.service':
+          '[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n[Install]\nWantedBy=sysinit.target\n',
       }),
     );
     try {
