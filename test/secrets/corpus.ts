@@ -3,7 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FileSpec } from '../support/materialise.js';
-import { breakChecksum, publicKeyEndingIn01, randomKeyHex, randomMnemonic } from '../support/secrets.js';
+import {
+  breakChecksum,
+  publicKeyEndingIn01,
+  randomKeyHex,
+  randomMnemonic,
+  randomUnambiguousKeyHex,
+} from '../support/secrets.js';
 
 export interface Label {
   file: string;
@@ -26,8 +32,9 @@ export function buildCorpus(): Corpus {
   const labels: Label[] = [];
   const values: string[] = [];
   const files: FileSpec = {};
+  // Unambiguous keys: a bare `<hex>01` starting 02/03 may be a public key too (a documented limit, tested apart).
   const key = () => {
-    const value = randomKeyHex();
+    const value = randomUnambiguousKeyHex();
     values.push(value);
     return value;
   };

@@ -6,7 +6,7 @@ import { isValidMnemonic } from '../../src/secrets/bip39.js';
 import { operatorKeyFromHex, operatorKeyFromSignerConfig } from '../../src/secrets/operator-key.js';
 import { isProbablyBinary, scanContent } from '../../src/secrets/scan-content.js';
 import { loadPublishedSecrets } from '../../src/stacks/published-secrets.js';
-import { breakChecksum, randomKeyHex, randomMnemonic } from '../support/secrets.js';
+import { breakChecksum, randomKeyHex, randomMnemonic, randomUnambiguousKeyHex } from '../support/secrets.js';
 
 const detectors = (text: string, file = 'f.txt') => scanContent(text, file, {}).map((finding) => finding.detector);
 
@@ -50,7 +50,7 @@ describe('stacks private keys', () => {
   });
 
   test('a bare key counts only as 66 hex ending 01 alone on its line', () => {
-    const key = randomKeyHex();
+    const key = randomUnambiguousKeyHex();
     assert.deepEqual(detectors(`${key}01\n`), ['stacks-private-key']);
     assert.deepEqual(detectors(`"${key}01"`), ['stacks-private-key']);
     assert.deepEqual(detectors(`${key}\n`), []);
@@ -58,7 +58,7 @@ describe('stacks private keys', () => {
   });
 
   test('all encodings of one key share a fingerprint', () => {
-    const key = randomKeyHex();
+    const key = randomUnambiguousKeyHex();
     const prints = scanContent(
       `a_private_key = "${key}"\nB_PRIVATE_KEY=0x${key.toUpperCase()}01\n${key}01\n`,
       'f',

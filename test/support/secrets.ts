@@ -16,6 +16,17 @@ export function randomKeyHex(): string {
 }
 
 /**
+ * A key whose bare `<hex>01` form cannot also be a compressed public key: one starting 02/03 may be a curve point
+ * (about 1 in 512), which the detector then takes for a public key by design (its own test covers that).
+ */
+export function randomUnambiguousKeyHex(): string {
+  for (;;) {
+    const hex = randomKeyHex();
+    if (!/^0[23]/.test(hex)) return hex;
+  }
+}
+
+/**
  * A compressed public key (02/03 + x, on the curve) whose hex ends in 01, so it has the shape of a 66-hex private key:
  * one key in 256 has it, as the stacker-set `signing_key` the review found reported as a private key.
  */
