@@ -6,6 +6,7 @@ import type { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import { hostPathInside, lstatOrUndefined, sharedInodeProblem } from './host-path.js';
 import { decideLayout } from './layout.js';
+import { newPart } from './part.js';
 import { PLANNERS } from './planners.js';
 import { type CurrentState, isSatisfied, readCurrentState, stateAfter } from './state.js';
 import {
@@ -236,15 +237,7 @@ function blockersOf(parts: readonly PlanPart[], options: HardenOptions): string[
 
 function failedPart(area: HardenArea, error: unknown): PlanPart {
   return {
-    area,
-    summary: `${area}: could not be planned`,
-    changes: [],
-    reloads: [],
-    rollbackReloads: [],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
+    ...newPart(area, `${area}: could not be planned`),
     errors: [`the ${area} planner failed: ${firstLine(error)}`],
   };
 }

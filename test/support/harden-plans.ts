@@ -1,6 +1,7 @@
 // A hand-built hardening plan over a small host, covering every change kind in every area, for the engine's tests
 // (the real planners are tested on their own; this keeps apply/rollback independent of them).
 import { AuditContext } from '../../src/engine/context.js';
+import { newPart } from '../../src/harden/part.js';
 import { type BuiltPlan, resolvePlan } from '../../src/harden/plan.js';
 import type { HardenLayout, PlanPart } from '../../src/harden/types.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
@@ -34,16 +35,8 @@ export const FIXTURE_FILES: FileSpec = {
 };
 
 const part = (area: PlanPart['area'], changes: PlanPart['changes'], extra: Partial<PlanPart> = {}): PlanPart => ({
-  area,
-  summary: `${area} for the fixture`,
+  ...newPart(area, `${area} for the fixture`),
   changes,
-  reloads: [],
-  rollbackReloads: [],
-  addresses: [],
-  notes: [],
-  validations: [],
-  refusals: [],
-  errors: [],
   ...extra,
 });
 

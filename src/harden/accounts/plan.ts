@@ -5,6 +5,7 @@ import { allChecks } from '../../checks/index.js';
 import type { AuditContext } from '../../engine/context.js';
 import { runChecks } from '../../engine/runner.js';
 import { parseGroup, parsePasswd } from '../../parsers/passwd.js';
+import { newPart } from '../part.js';
 import type { Planner, PlanPart, ServiceAccount, WriteFileChange } from '../types.js';
 import { type NewAccount, renderGroup, renderGshadow, renderPasswd, renderShadow } from './render.js';
 import { type AccountFileTexts, validateAccountFiles } from './validate.js';
@@ -67,18 +68,10 @@ export const planAccounts: Planner = async ({ ctx, layout }) => {
   if (layout.node?.account?.create) requested.push({ role: 'node', account: layout.node.account });
   if (requested.length === 0) return undefined;
 
-  const part: PlanPart = {
-    area: 'accounts',
-    summary: `add system account${requested.length > 1 ? 's' : ''} ${requested.map((r) => r.account.name).join(', ')}`,
-    changes: [],
-    reloads: [],
-    rollbackReloads: [],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
-    errors: [],
-  };
+  const part: PlanPart = newPart(
+    'accounts',
+    `add system account${requested.length > 1 ? 's' : ''} ${requested.map((r) => r.account.name).join(', ')}`,
+  );
   const passwd = await readAccountFile(ctx, '/etc/passwd');
   const group = await readAccountFile(ctx, '/etc/group');
   if (!passwd || !group) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { targetHosts } from '../../checks/topology/endpoint-trust.js';
 import type { AuditContext } from '../../engine/context.js';
+import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ServiceLayout } from '../types.js';
 import { decideConfigEdits, type EditedConfig } from './edits.js';
 
@@ -98,18 +99,7 @@ export async function planConfigsWith(
   const { ctx, layout } = input;
   const signerLayout = layout.signer;
   if (!signerLayout?.configPath) return undefined;
-  const part: PlanPart = {
-    area: 'configs',
-    summary: '',
-    changes: [],
-    reloads: [],
-    rollbackReloads: [],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
-    errors: [],
-  };
+  const part: PlanPart = newPart('configs', '');
   const signer = await readConfig(ctx, 'signer', signerLayout.configPath, part.errors);
   const nodePath = layout.node?.configPath;
   const node = nodePath ? await readConfig(ctx, 'node', nodePath, part.errors) : undefined;

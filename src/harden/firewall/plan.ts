@@ -9,6 +9,7 @@
 
 import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
 import type { Target } from '../../target/types.js';
+import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
 import { containerEngine, type NftablesUnit, nftablesUnit, readNftablesTree } from './facts.js';
 import { lockoutFindings, parseRuleset, sessionFindings } from './guard.js';
@@ -28,18 +29,10 @@ const CONSOLE_OVERRIDE = '--i-have-console-access';
 export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   if (!layout.signer && !layout.node) return undefined;
   const target = ctx.target;
-  const part: PlanPart = {
-    area: 'firewall',
-    summary: `nftables: inbound default drop (table inet ${TABLE_NAME}) for IPv4 and IPv6`,
-    changes: [],
-    reloads: [],
-    rollbackReloads: [],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
-    errors: [],
-  };
+  const part: PlanPart = newPart(
+    'firewall',
+    `nftables: inbound default drop (table inet ${TABLE_NAME}) for IPv4 and IPv6`,
+  );
 
   const found = await findSshPorts(ctx);
   // The operator's own session (live host, run over SSH) must survive whatever the files say.

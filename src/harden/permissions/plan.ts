@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { HOME_AREAS, isAtOrBelow } from '../../checks/service/sandbox-paths.js';
 import type { AuditContext } from '../../engine/context.js';
 import type { FileStat } from '../../target/types.js';
+import { newPart } from '../part.js';
 import { DB_SIDECARS, dedicatedToDatabase } from '../service-directories.js';
 import type { Change, HardenLayout, Planner, ServiceAccount } from '../types.js';
 import {
@@ -267,19 +268,9 @@ export const planPermissions: Planner = async ({ ctx, layout }) => {
     addresses.push('binary/not-writable-by-service');
 
   const changes = [...plan.changes.values()];
-  return {
-    area: 'permissions',
-    summary:
-      changes.length === 0
-        ? 'owners and modes of configs, database and binaries are already right'
-        : `fix owner/mode of ${changes.length} path${changes.length === 1 ? '' : 's'} (configs, database, binaries)`,
-    changes,
-    reloads: [],
-    rollbackReloads: [],
-    addresses,
-    notes: plan.notes,
-    validations: [],
-    refusals: [],
-    errors: [],
-  };
+  const summary =
+    changes.length === 0
+      ? 'owners and modes of configs, database and binaries are already right'
+      : `fix owner/mode of ${changes.length} path${changes.length === 1 ? '' : 's'} (configs, database, binaries)`;
+  return { ...newPart('permissions', summary), changes, addresses, notes: plan.notes };
 };

@@ -15,6 +15,7 @@ import {
   sshdTestSpec,
 } from '../../parsers/sshd-config.js';
 import type { Target } from '../../target/types.js';
+import { newPart } from '../part.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
 import { accessRulesFromSshdT } from './access-rules.js';
 import { loginCandidates, passwdUsers } from './key-holders.js';
@@ -78,18 +79,7 @@ async function reloadCommand(target: Target): Promise<ReloadCommand | undefined>
 }
 
 function emptyPart(): PlanPart {
-  return {
-    area: 'sshd',
-    summary: 'sshd: key-only logins and no root login, in a drop-in read first; the port stays as it is',
-    changes: [],
-    reloads: [],
-    rollbackReloads: [],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
-    errors: [],
-  };
+  return newPart('sshd', 'sshd: key-only logins and no root login, in a drop-in read first; the port stays as it is');
 }
 
 /** The config after the change: the drop-in alone when it wins, else with our Include at the top of sshd_config. */

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { type LoadedUnit, loadUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { filterUnit } from '../../parsers/systemd-unit.js';
+import { newPart } from '../part.js';
 import type { Change, HardenLayout, PlannerInput, PlanPart, ServiceLayout, Validation } from '../types.js';
 import { chooseDropInName, DROP_IN_SUFFIX, isOwnDropIn } from './drop-in-name.js';
 import { renderDropIn, type WritableDirectory } from './render-drop-in.js';
@@ -174,16 +175,12 @@ export async function planSystemd({ ctx, layout }: PlannerInput): Promise<PlanPa
   const inputs = unitsOf(layout);
   if (inputs.length === 0) return undefined;
   const part: PlanPart = {
-    area: 'systemd',
-    summary: `Confine ${inputs.map((input) => input.unitName).join(' and ')} with a drop-in each (the units stay as written)`,
-    changes: [],
+    ...newPart(
+      'systemd',
+      `Confine ${inputs.map((input) => input.unitName).join(' and ')} with a drop-in each (the units stay as written)`,
+    ),
     reloads: [{ argv: ['systemctl', 'daemon-reload'], why: 'make systemd read the new drop-ins' }],
     rollbackReloads: [{ argv: ['systemctl', 'daemon-reload'], why: 'make systemd forget the removed drop-ins' }],
-    addresses: [],
-    notes: [],
-    validations: [],
-    refusals: [],
-    errors: [],
   };
   const plans: UnitPlan[] = [];
   for (const input of inputs) plans.push(await planUnit(ctx, input));
