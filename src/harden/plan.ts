@@ -79,17 +79,27 @@ export async function buildPlan(
   return resolvePlan(ctx, layout, await withoutHardenedAreas(ctx, parts), options);
 }
 
+/** Areas whose artefacts stand alone: nothing another area writes relies on them. */
+const SELF_CONTAINED_AREAS: ReadonlySet<HardenArea> = new Set(['sshd', 'firewall']);
+/** What the systemd drop-in carries for these areas: User= of their account, ExecStart= of a moved config. */
+const DROP_IN_DEPENDENTS: ReadonlySet<HardenArea> = new Set(['accounts', 'configs', 'permissions']);
+
 /**
- * Parts whose every addressed control already passes on the target write nothing: a host hardened by hand (its own
- * ruleset, its own sshd settings, a unit that already scores well) is left as the operator made it.
+ * A host hardened by hand is left as the operator made it: an sshd or firewall part whose every addressed control
+ * already passes writes nothing, and so does the systemd part when no account, config or permission changes with it.
+ * Accounts, configs and permissions are never held back: they plan only what is wrong, and the other parts' files
+ * name what they create (a drop-in's User= and ExecStart= need the account and the moved config).
  */
 export async function withoutHardenedAreas(ctx: AuditContext, parts: PlanPart[]): Promise<PlanPart[]> {
   const ids = new Set(parts.flatMap((part) => part.addresses));
   const checks = allChecks.filter((check) => ids.has(check.id));
   const results = await runChecks(checks, ctx);
   const passing = new Set(results.filter((result) => result.status === 'pass').map((result) => result.id));
+  const dependentsChange = parts.some((part) => DROP_IN_DEPENDENTS.has(part.area) && part.changes.length > 0);
+  const standsAlone = (area: HardenArea) => SELF_CONTAINED_AREAS.has(area) || (area === 'systemd' && !dependentsChange);
   return parts.map((part) => {
     const hardened =
+      standsAlone(part.area) &&
       part.changes.length > 0 &&
       part.addresses.length > 0 &&
       part.errors.length === 0 &&

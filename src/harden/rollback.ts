@@ -109,6 +109,17 @@ export async function rollbackBackup(
   try {
     const manifest = inTarget(root, () => readManifest(dir));
     if (manifest.status === 'rolled-back') return { status: 'already-rolled-back', id, restored: 0, leftInPlace: [] };
+    // A newer apply that changed the same paths is layered on this one: undoing this one first would strand it.
+    const newer = newerOverlapping(root, ids, id, manifest);
+    if (newer.length > 0 && !options.force) {
+      return {
+        status: 'refused',
+        id,
+        restored: 0,
+        leftInPlace: [],
+        error: `newer applies changed the same files and are still in place: roll back ${newer.join(', then ')} first (or use --force)`,
+      };
+    }
     const log = options.log ?? (() => {});
     for (const temp of inTarget(root, () => removeLeftoverTemps(root, manifest)))
       log(`removed ${temp}, left by an interrupted write`);
@@ -159,6 +170,18 @@ export async function rollbackBackup(
   } finally {
     release();
   }
+}
+
+/** Newer backups, newest first, not rolled back, that touched a path this one touched. */
+function newerOverlapping(root: string, ids: readonly string[], id: string, manifest: Manifest): string[] {
+  const paths = new Set(manifest.entries.map((entry) => entry.path));
+  return ids
+    .slice(ids.indexOf(id) + 1)
+    .reverse()
+    .filter((newerId) => {
+      const newer = inTarget(root, () => readManifest(join(hostPathInside(root, BACKUP_DIRECTORY), newerId)));
+      return newer.status !== 'rolled-back' && newer.entries.some((entry) => paths.has(entry.path));
+    });
 }
 
 /**

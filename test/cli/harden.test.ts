@@ -238,6 +238,35 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
     }
   });
 
+  test('rolling back an older apply while a newer one changed the same files is refused until the newer is undone', async () => {
+    const root = await materialiseExample('published-guide');
+    try {
+      const before = snapshotTree(root, { exclude: ['/var/backups'] });
+      const first = runCli(['harden', 'apply', '--yes', '--only', 'sshd', '--root', root]);
+      assert.equal(first.code, 0, first.stderr);
+      // Someone turns passwords back on in the drop-in; the next apply puts it back: a second backup of that file.
+      const dropIn = join(root, 'etc/ssh/sshd_config.d/10-signer-opsec.conf');
+      writeFileSync(
+        dropIn,
+        readFileSync(dropIn, 'utf8').replace('PasswordAuthentication no', 'PasswordAuthentication yes'),
+      );
+      const second = runCli(['harden', 'apply', '--yes', '--only', 'sshd', '--root', root]);
+      assert.equal(second.code, 0, second.stderr);
+      const [older, newer] = readdirSync(join(root, BACKUP_DIRECTORY)).filter((name) => !name.startsWith('.'));
+      assert.ok(older && newer);
+      const refused = runCli(['harden', 'rollback', older, '--root', root]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, new RegExp(`roll back ${newer} first`));
+      assert.equal(runCli(['harden', 'rollback', newer, '--root', root]).code, 0);
+      // The edit made between the two applies is back now: the older rollback sees it and asks for --force.
+      assert.match(runCli(['harden', 'rollback', older, '--root', root]).stderr, /changed since the apply/);
+      assert.equal(runCli(['harden', 'rollback', older, '--force', '--root', root]).code, 0);
+      assert.deepEqual(snapshotTree(root, { exclude: ['/var/backups'] }), before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('apply warns about an earlier apply that was interrupted, naming the rollback that undoes it', async () => {
     const tree = await materialiseFiles(FIXTURE_FILES);
     try {

@@ -23,7 +23,12 @@ function filesUnder(dir: string): Buffer[] {
 }
 
 function signerKeyOf(root: string): string {
-  const configs = ['etc/stacks/signer/signer-config.toml', 'etc/stacks-signer/config.toml', 'home/stacks/signer.toml'];
+  const configs = [
+    'etc/stacks/signer/signer-config.toml',
+    'etc/stacks-signer/config.toml',
+    'home/stacks/signer.toml',
+    'home/admin/signer.toml',
+  ];
   for (const config of configs) {
     try {
       const match = /stacks_private_key\s*=\s*"([0-9a-f]+)"/.exec(readFileSync(join(root, config), 'utf8'));
@@ -121,6 +126,8 @@ describe('harden end to end: plan → apply → audit → apply → rollback', (
     'shared-system-accounts': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
     'memory-database': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
     'remote-node-local-unit': ['accounts', 'permissions', 'systemd', 'sshd', 'firewall'],
+    // Only the move out of /home for configs (the drop-in's ExecStart= names the new path).
+    'home-config': ALL_AREAS,
   };
   for (const [name, make] of Object.entries(BROKEN_HOSTS)) {
     test(`the broken host ${name}`, async () => {

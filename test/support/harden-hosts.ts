@@ -351,6 +351,22 @@ export const REFUSED_HOSTS: Readonly<Record<string, { spec: () => FileSpec; erro
   },
 };
 
+/**
+ * The signer config lives in an admin's home, under ProtectHome=yes, with nothing else wrong in it: the configs area
+ * only moves it, and that move must not be held back (the drop-in's ExecStart= names where it goes).
+ */
+export function homeConfigHost(): FileSpec {
+  const spec = colocatedHost(
+    {
+      signerExec: 'ExecStart=/usr/local/bin/stacks-signer run --config /home/admin/signer.toml',
+      signerUnit: ['ProtectHome=yes'],
+    },
+    { 'home/admin/signer.toml': { content: signerToml({ endpoint: '127.0.0.1:30000' }), mode: 0o600 } },
+  );
+  delete spec['etc/stacks-signer/config.toml'];
+  return spec;
+}
+
 export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'root-services': rootServicesHost,
   'shared-account': sharedAccountHost,
@@ -360,4 +376,5 @@ export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'shared-system-accounts': sharedSystemAccountsHost,
   'memory-database': memoryDatabaseHost,
   'remote-node-local-unit': remoteNodeLocalUnitHost,
+  'home-config': homeConfigHost,
 };
