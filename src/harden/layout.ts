@@ -113,7 +113,10 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
     }
   }
 
-  const layout: HardenLayout = { colocated: node !== undefined && signer !== undefined, notes };
+  // The signer's own node is here only when node_host names this host: another node unit here is not its node.
+  const signerNodeHere =
+    signerLayout === undefined || (signerLayout.nodeAddresses.length === 0 && !signerLayout.nodeAddressUnknown);
+  const layout: HardenLayout = { colocated: node !== undefined && signer !== undefined && signerNodeHere, notes };
   if (signerLayout) layout.signer = signerLayout;
   if (nodeLayout) layout.node = nodeLayout;
   return layout;

@@ -198,7 +198,10 @@ export interface HardenLayout {
   signer?: SignerLayout;
   /** The node on this host; undefined when it runs elsewhere. */
   node?: NodeLayout;
-  /** Both run here (the firewall then needs no rule for the signer endpoint: events come over loopback). */
+  /**
+   * The signer and ITS node (the one node_host names) both run here: the firewall then needs no rule for the signer
+   * endpoint, events come over loopback. A node unit here that is not the signer's node does not count.
+   */
   colocated: boolean;
   /** Where discovery's choices come from, for the plan's header. */
   notes: string[];

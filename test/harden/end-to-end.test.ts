@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { portReach } from '../../src/checks/topology/firewall-reach.js';
+import { AuditContext } from '../../src/engine/context.js';
+import { decideLayout } from '../../src/harden/layout.js';
 import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
+import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { runCli } from '../support/cli.js';
 import { BROKEN_HOSTS } from '../support/harden-hosts.js';
 import { materialiseExample, materialiseFiles } from '../support/materialise.js';
@@ -38,6 +42,24 @@ function signerKeyOf(root: string): string {
   throw new Error('no signer config with a key in the test host');
 }
 
+/**
+ * The hardened firewall still lets the signer's own node (node_host's addresses) reach the signer endpoint: a signer
+ * whose node cannot deliver events is offline, whatever the audit says about exposure.
+ */
+async function assertNodeReachesSigner(root: string): Promise<void> {
+  const ctx = new AuditContext(new DirectoryTarget(root));
+  const { signer } = await decideLayout(ctx);
+  const port = signer?.endpoint?.port;
+  if (!signer || port === undefined) return;
+  for (const address of signer.nodeAddresses) {
+    const family = address.includes(':') ? 'ipv6' : 'ipv4';
+    const reach = await portReach(ctx, port, [family]);
+    assert.ok(reach, 'the hardened host has an active firewall');
+    const admitted = reach.open.some((entry) => entry.sources === 'any' || entry.sources.includes(address));
+    assert.ok(admitted, `the node at ${address} cannot reach the signer endpoint port ${port}`);
+  }
+}
+
 async function hardenRoundTrip(root: string, expectedAreas: string[]): Promise<void> {
   // Rollback keeps the backups on purpose (and /var/backups, when apply had to create it).
   const exclude = {
@@ -66,6 +88,7 @@ async function hardenRoundTrip(root: string, expectedAreas: string[]): Promise<v
     const result = results.find((candidate) => candidate.id === id);
     assert.equal(result?.status, 'pass', `${id}: ${result?.message}`);
   }
+  await assertNodeReachesSigner(root);
   // The backups are root-only and hold no copy of the signer key.
   assert.equal(results.find((result) => result.id === 'keys/key-copies-on-host')?.status, 'pass');
   for (const bytes of filesUnder(join(root, BACKUP_DIRECTORY)))

@@ -108,6 +108,16 @@ describe('decideLayout', () => {
     );
     assert.deepEqual(byIp.signer?.nodeAddresses, ['10.0.0.7']);
     assert.equal(byIp.colocated, false);
+    // A node unit on this host that is not the signer's node (node_host names another host): not colocated.
+    const otherNode = await layoutOf(
+      serviceHost({
+        signer: ['User=stacks-signer'],
+        node: ['User=stacks-node'],
+        signerConfig: { content: signerToml({ node_host: '10.0.0.7:20443' }) },
+      }),
+    );
+    assert.ok(otherNode.node);
+    assert.equal(otherNode.colocated, false);
     const byName = await layoutOf({
       ...serviceHost({
         signer: ['User=stacks-signer'],
