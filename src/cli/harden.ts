@@ -161,7 +161,9 @@ async function applyCommand(values: Flags): Promise<number> {
     }
   }
   // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
-  const replanned = nothingToWrite ? planned : await plan(target, values);
+  // A fresh target for it: the first one caches what it read, and the point is to see the files as they are now.
+  const freshTarget = nothingToWrite ? target : await openTarget(values.root);
+  const replanned = nothingToWrite ? planned : await plan(freshTarget, values);
   const current = replanned.built;
   if (planIdentity(current) !== planIdentity(shown)) {
     process.stderr.write(
@@ -169,7 +171,7 @@ async function applyCommand(values: Flags): Promise<number> {
     );
     return 2;
   }
-  const result = await applyPlan(current, target, {
+  const result = await applyPlan(current, freshTarget, {
     reload: values['no-reload'] !== true,
     withhold: nothingToWrite ? [] : await secretsToWithhold(replanned.ctx, current.layout),
     log: (line) => process.stdout.write(`  ${line}\n`),

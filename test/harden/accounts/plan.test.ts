@@ -54,7 +54,7 @@ describe('accounts planner', () => {
         part.changes.map((change) => change.path),
         ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'],
       );
-      assert.ok(part.validations.every((validation) => validation.ok));
+      assert.ok(part.validations.length > 0 && part.validations.every((validation) => validation.ok));
       const shadow = part.changes.find((change) => change.path === '/etc/shadow');
       assert.ok(shadow?.kind === 'write' && shadow.sensitive === true && shadow.mode === 0o640 && shadow.gid === 42);
       applyChanges(tree.root, part.changes);

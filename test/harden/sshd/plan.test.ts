@@ -4,7 +4,7 @@ import { AuditContext } from '../../../src/engine/context.js';
 import { planFirewall } from '../../../src/harden/firewall/plan.js';
 import { judgeLockout } from '../../../src/harden/sshd/lockout.js';
 import { planSshd } from '../../../src/harden/sshd/plan.js';
-import { DEFAULT_DROP_IN, renderSshdDropIn } from '../../../src/harden/sshd/render.js';
+import { DEFAULT_DROP_IN } from '../../../src/harden/sshd/render.js';
 import type { HardenLayout, PlanPart, WriteFileChange } from '../../../src/harden/types.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import { ADMIN_PUBLIC_KEY } from '../../support/harden-hosts.js';
@@ -86,7 +86,7 @@ describe('sshd planner', () => {
       /^# Added by signer-opsec harden.*\nInclude \/etc\/ssh\/sshd_config\.d\/10-signer-opsec\.conf\n/,
     );
     assert.equal(edited.mode, 0o600, 'the file keeps its mode');
-    assert.ok(part.validations.every((validation) => validation.ok));
+    assert.ok(part.validations.length > 0 && part.validations.every((validation) => validation.ok));
   });
 
   test('an earlier drop-in that turns passwords on: the Include on top wins over it', async () => {
@@ -97,7 +97,7 @@ describe('sshd planner', () => {
     });
     assert.deepEqual(part.errors, []);
     assert.ok(writes(part).some((change) => change.path === '/etc/ssh/sshd_config'));
-    assert.ok(part.validations.every((validation) => validation.ok));
+    assert.ok(part.validations.length > 0 && part.validations.every((validation) => validation.ok));
   });
 
   test('a second plan over the applied result asks for nothing that is not already there', async () => {
@@ -164,10 +164,6 @@ describe('sshd planner', () => {
       consoleAccess: false,
     });
     assert.equal(verdict.refusal, undefined);
-  });
-
-  test('the drop-in is deterministic', () => {
-    assert.equal(renderSshdDropIn(), renderSshdDropIn());
   });
 });
 
