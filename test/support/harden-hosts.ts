@@ -292,6 +292,76 @@ export function remoteNodeLocalUnitHost(): FileSpec {
   return colocatedHost({ signer: { node_host: '10.0.0.8:20443', endpoint: '0.0.0.0:30000' } });
 }
 
+/** Debian's ssh.service: `sshd -D $SSHD_OPTS` with /etc/default/ssh as its EnvironmentFile. */
+export const SSH_SERVICE_UNIT = [
+  '[Unit]',
+  'Description=OpenBSD Secure Shell server',
+  'After=network.target auditd.service',
+  '',
+  '[Service]',
+  'EnvironmentFile=-/etc/default/ssh',
+  'ExecStartPre=/usr/sbin/sshd -t',
+  'ExecStart=/usr/sbin/sshd -D $SSHD_OPTS',
+  'ExecReload=/bin/kill -HUP $MAINPID',
+  'KillMode=process',
+  'Restart=on-failure',
+  'Type=notify',
+  'RuntimeDirectory=sshd',
+  '',
+  '[Install]',
+  'WantedBy=multi-user.target',
+  'Alias=sshd.service',
+  '',
+].join('\n');
+
+/** Ubuntu's ssh.socket (22.10+ socket activation): it, not sshd_config's Port, decides where sshd listens. */
+export const SSH_SOCKET_UNIT = [
+  '[Unit]',
+  'Description=OpenBSD Secure Shell server socket',
+  'Before=sockets.target ssh.service',
+  '',
+  '[Socket]',
+  'ListenStream=22',
+  'Accept=no',
+  'FreeBind=yes',
+  '',
+  '[Install]',
+  'WantedBy=sockets.target',
+  'RequiredBy=ssh.service',
+  '',
+].join('\n');
+
+/** SSH by socket activation on 2222 (a drop-in resets ListenStream=); sshd_config keeps its default Port 22. */
+export function socketActivatedSshFiles(): FileSpec {
+  return {
+    'usr/lib/systemd/system/ssh.service': SSH_SERVICE_UNIT,
+    'usr/lib/systemd/system/ssh.socket': SSH_SOCKET_UNIT,
+    'etc/systemd/system/ssh.socket.d/listen.conf': '[Socket]\nListenStream=\nListenStream=2222\n',
+    'etc/systemd/system/sockets.target.wants/ssh.socket': { symlink: '/lib/systemd/system/ssh.socket' },
+  };
+}
+
+/** sshd started with `-p 2200` from /etc/default/ssh: sshd(8) then ignores sshd_config's `Port 2222`. */
+export function sshdOptsPortFiles(): FileSpec {
+  return {
+    'etc/ssh/sshd_config':
+      'Port 2222\nPasswordAuthentication yes\nUsePAM yes\nSubsystem sftp /usr/lib/openssh/sftp-server\n',
+    'etc/default/ssh': 'SSHD_OPTS="-p 2200"\n',
+    'usr/lib/systemd/system/ssh.service': SSH_SERVICE_UNIT,
+    'etc/systemd/system/multi-user.target.wants/ssh.service': { symlink: '/lib/systemd/system/ssh.service' },
+  };
+}
+
+/** A colocated host whose SSH listens on 2222 by socket activation only. */
+export function socketActivatedSshHost(): FileSpec {
+  return colocatedHost({}, socketActivatedSshFiles());
+}
+
+/** A colocated host whose sshd runs with `-p 2200` from its unit's EnvironmentFile. */
+export function sshdOptsPortHost(): FileSpec {
+  return colocatedHost({}, sshdOptsPortFiles());
+}
+
 /** Hosts harden must refuse (an error, nothing written): what they need is a move only the operator can make. */
 export const REFUSED_HOSTS: Readonly<Record<string, { spec: () => FileSpec; error: RegExp }>> = {
   // The signer's database and the node's chainstate share /var/lib/stacks: StateDirectory= would chown it all.
@@ -360,4 +430,6 @@ export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'shared-system-accounts': sharedSystemAccountsHost,
   'memory-database': memoryDatabaseHost,
   'remote-node-local-unit': remoteNodeLocalUnitHost,
+  'socket-activated-ssh': socketActivatedSshHost,
+  'sshd-opts-port': sshdOptsPortHost,
 };

@@ -1,6 +1,6 @@
 // What the firewall planner reads from the target (through ctx.target only): a container engine, the
 // nftables.service unit (which file it loads, which target enables it), and /etc/nftables.conf with every file it
-// includes. The SSH ports are in ssh-ports.ts.
+// includes. The SSH ports are in src/discovery/ssh-ports.ts.
 
 import { loadUnit } from '../../discovery/units.js';
 import { parseExecLine } from '../../parsers/exec-command.js';

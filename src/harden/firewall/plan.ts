@@ -7,6 +7,7 @@
 // operator's own session port (SSH_CONNECTION) is checked, so the SSH session survives; another long-lived
 // inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
+import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
 import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
@@ -21,7 +22,6 @@ import {
   renderFirewallBlock,
   TABLE_NAME,
 } from './render.js';
-import { findSshPorts, sshSession } from './ssh-ports.js';
 import { validateNftablesConf } from './validate.js';
 
 const CONSOLE_OVERRIDE = '--i-have-console-access';
@@ -34,13 +34,13 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     `nftables: inbound default drop (table inet ${TABLE_NAME}) for IPv4 and IPv6`,
   );
 
-  const found = await findSshPorts(ctx);
+  const found = (await findSshPorts(target, await ctx.sshd())).all;
   // The operator's own session (live host, run over SSH) must survive whatever the files say.
   const session = ctx.target.live ? sshSession(process.env['SSH_CONNECTION']) : undefined;
-  if (session) found.push({ port: session.port, source: 'this SSH session (SSH_CONNECTION)' });
+  if (session) found.push({ port: session.port, kind: 'listening', source: 'this SSH session (SSH_CONNECTION)' });
   const sshPorts = [...new Set(found.map((entry) => entry.port))].sort((a, b) => a - b);
   if (sshPorts.length > 0) {
-    part.notes.push(`SSH ports kept open: ${found.map((entry) => `${entry.port} (${entry.source})`).join(', ')}`);
+    part.notes.push(`SSH ports kept open: ${found.map(describeSshPort).join(', ')}`);
   } else if (options.consoleAccess) {
     part.notes.push(
       `${CONSOLE_OVERRIDE}: no SSH port found (sshd_config, ssh unit, ssh.socket); the firewall opens none`,
@@ -148,6 +148,12 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   }
   return part;
 };
+
+/** "2222 (ssh.socket ListenStream=, /etc/systemd/system/ssh.socket.d/listen.conf:3)". */
+function describeSshPort(entry: SshPortSource): string {
+  const where = entry.file ? `, ${entry.file}${entry.line ? `:${entry.line}` : ''}` : '';
+  return `${entry.port} (${entry.source}${where})`;
+}
 
 function loadBlock(block: string, why: string): ReloadCommand {
   return { argv: ['nft', '-f', '-'], stdin: block, why };
