@@ -9,10 +9,20 @@
 
 import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
 import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
+import { parseAddress, parseAddressRange, rangeContains } from '../../net/firewall/address-range.js';
+import type { FirewallRuleset } from '../../net/firewall/model.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
-import { containerEngine, type NftablesUnit, nftablesUnit, readNftablesTree } from './facts.js';
+import { portsOurTableCloses } from './closed-ports.js';
+import {
+  containerEngine,
+  type NftablesUnit,
+  nftablesUnit,
+  readNftablesTree,
+  type WireguardInterface,
+  wireguardInterfaces,
+} from './facts.js';
 import { lockoutFindings, parseRuleset, sessionFindings } from './guard.js';
 import {
   existingBlock,
@@ -72,13 +82,23 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     return part;
   }
   const engine = await containerEngine(target);
+  const tunnels = await wireguardInterfaces(target);
+  const wireguard = tunnels.flatMap((tunnel) =>
+    tunnel.listenPort === undefined ? [] : [{ name: tunnel.name, port: tunnel.listenPort }],
+  );
   const facts: FirewallFacts = {
     sshPorts,
     ...(layout.node ? { p2pPort: layout.node.p2pPort } : {}),
     ...(signerPort !== undefined ? { signerPort } : {}),
     nodeAddresses,
+    ...(wireguard.length > 0 ? { wireguard } : {}),
     ...(engine ? { containerEngine: engine } : {}),
   };
+  if (wireguard.length > 0) {
+    const kept = wireguard.map((tunnel) => `udp/${tunnel.port} (${tunnel.name})`).join(', ');
+    part.notes.push(`WireGuard ListenPort kept open: ${kept}`);
+  }
+  for (const note of tunnelNotes(tunnels, nodeAddresses, signerPort)) part.notes.push(note);
   if (engine) {
     part.notes.push(
       `a container engine is present (${engine}): the forward hook is left to it; ports it publishes with -p bypass ` +
@@ -90,6 +110,8 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   const current = await readNftablesTree(target, NFTABLES_CONF);
   for (const problem of current.unreadable) part.errors.push(`${NFTABLES_CONF}: ${problem}`);
   const existing = current.files.get(NFTABLES_CONF);
+  const closing = await closingNote(ctx, current.files, facts);
+  if (closing) part.notes.push(closing);
   const merged = mergeIntoNftablesConf(existing, block);
   if (typeof merged !== 'string') {
     part.errors.push(`${NFTABLES_CONF}: ${merged.error}; fix or remove the markers and plan again`);
@@ -153,6 +175,57 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
 function describeSshPort(entry: SshPortSource): string {
   const where = entry.file ? `, ${entry.file}${entry.line ? `:${entry.line}` : ''}` : '';
   return `${entry.port} (${entry.source}${where})`;
+}
+
+/** The node reached through a WireGuard tunnel: its events arrive on that interface from its tunnel address. */
+function tunnelNotes(
+  tunnels: readonly WireguardInterface[],
+  nodeAddresses: readonly string[],
+  signerPort: number | undefined,
+): string[] {
+  if (signerPort === undefined) return [];
+  return tunnels.flatMap((tunnel) => {
+    const through = nodeAddresses.filter((node) => {
+      const address = parseAddress(node);
+      return (
+        address !== undefined &&
+        tunnel.addresses.some((cidr) => {
+          const range = parseAddressRange(cidr);
+          return range !== undefined && rangeContains(range, address.family, address.value);
+        })
+      );
+    });
+    return through.length === 0
+      ? []
+      : [
+          `the node (${through.join(', ')}) is reached over WireGuard ${tunnel.name} (${tunnel.file}): its events ` +
+            `arrive on ${tunnel.name} from that address and the signer-port rule (tcp/${signerPort} from the node) ` +
+            'admits them on any interface',
+        ];
+  });
+}
+
+/** Every port the operator's firewall opens today (or the nftables files a boot loads) that our table will close. */
+async function closingNote(
+  ctx: PlannerInput['ctx'],
+  files: ReadonlyMap<string, string>,
+  facts: FirewallFacts,
+): Promise<string | undefined> {
+  const rulesets: FirewallRuleset[] = [];
+  const active = await ctx.firewall();
+  if (active.ruleset) rulesets.push(active.ruleset);
+  if (files.has(NFTABLES_CONF)) rulesets.push(parseRuleset(NFTABLES_CONF, files));
+  const closed = portsOurTableCloses(rulesets, {
+    tcp: new Set([...facts.sshPorts, ...(facts.p2pPort !== undefined ? [facts.p2pPort] : [])]),
+    udp: new Set((facts.wireguard ?? []).map((tunnel) => tunnel.port)),
+    ...(facts.signerPort !== undefined ? { signerPort: facts.signerPort } : {}),
+    nodeAddresses: facts.nodeAddresses,
+  });
+  if (closed.length === 0) return undefined;
+  return (
+    `table inet ${TABLE_NAME} drops by default, and a drop in any input base chain wins over an accept in another ` +
+    `table or in ufw: these openings will be CLOSED: ${closed.join('; ')}`
+  );
 }
 
 function loadBlock(block: string, why: string): ReloadCommand {
