@@ -362,6 +362,38 @@ export function sshdOptsPortHost(): FileSpec {
   return colocatedHost({}, sshdOptsPortFiles());
 }
 
+/**
+ * A signer whose node is across a WireGuard tunnel (node_host 10.8.0.1, wg0 listens on udp/51820), and an operator
+ * nftables.conf (not enabled, no `flush ruleset`) that accepts the tunnel and a monitoring port from the tunnel.
+ */
+export function wireguardNodeHost(): FileSpec {
+  const spec = remoteNodeHost();
+  delete spec['usr/bin/dockerd'];
+  delete spec['var/lib/docker'];
+  delete spec['etc/systemd/system/sysinit.target.wants/nftables.service'];
+  return {
+    ...spec,
+    'etc/hosts': '127.0.0.1 localhost\n',
+    'etc/stacks/signer/signer-config.toml': {
+      content: signerToml({ node_host: '10.8.0.1:20443', endpoint: '10.8.0.2:30000' }),
+      mode: 0o600,
+      uid: 990,
+      gid: 990,
+    },
+    'etc/wireguard': { dir: true, mode: 0o700 },
+    'etc/wireguard/wg0.conf': {
+      content:
+        '[Interface]\nAddress = 10.8.0.2/24\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort = 51820\n',
+      mode: 0o600,
+    },
+    'etc/nftables.conf': {
+      content:
+        '#!/usr/sbin/nft -f\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tct state established,related accept\n\t\ttcp dport 22 accept\n\t\tudp dport 51820 accept\n\t\tip saddr 10.8.0.0/24 tcp dport 9100 accept\n\t}\n}\n',
+      mode: 0o755,
+    },
+  };
+}
+
 /** Hosts harden must refuse (an error, nothing written): what they need is a move only the operator can make. */
 export const REFUSED_HOSTS: Readonly<Record<string, { spec: () => FileSpec; error: RegExp }>> = {
   // The signer's database and the node's chainstate share /var/lib/stacks: StateDirectory= would chown it all.
@@ -432,4 +464,5 @@ export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'remote-node-local-unit': remoteNodeLocalUnitHost,
   'socket-activated-ssh': socketActivatedSshHost,
   'sshd-opts-port': sshdOptsPortHost,
+  'wireguard-node': wireguardNodeHost,
 };

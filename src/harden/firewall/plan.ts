@@ -23,6 +23,7 @@ import {
   type WireguardInterface,
   wireguardInterfaces,
 } from './facts.js';
+import { definedTables, flushRulesetMessage, flushRulesetStatements, ufwEnabled } from './flush-ruleset.js';
 import { lockoutFindings, parseRuleset, sessionFindings } from './guard.js';
 import {
   existingBlock,
@@ -125,6 +126,18 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     !('problem' in unit) &&
     unit.loads === NFTABLES_CONF &&
     (await enablingLink(target, 'nftables.service')) !== undefined;
+  const refusal = await flushRulesetConflict(
+    target,
+    unit,
+    loadsAtBoot,
+    engine,
+    new Map(current.files).set(NFTABLES_CONF, merged),
+  );
+  if (refusal?.enabling) {
+    part.errors.push(refusal.message);
+    return part;
+  }
+  if (refusal) part.notes.push(refusal.message);
   // What boots today can excuse a finding only when it really loads at boot and (offline) is what runs: on a live
   // host the kernel may hold something else, and a never-enabled file is switched on by this very change.
   const trustBefore = loadsAtBoot && !target.live;
@@ -175,6 +188,31 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
 function describeSshPort(entry: SshPortSource): string {
   const where = entry.file ? `, ${entry.file}${entry.line ? `:${entry.line}` : ''}` : '';
   return `${entry.port} (${entry.source}${where})`;
+}
+
+/**
+ * `flush ruleset` outside our block while a container engine or an enabled ufw keeps its own tables: `enabling`
+ * when this plan would enable nftables.service (an error), otherwise it already runs so (a note).
+ */
+async function flushRulesetConflict(
+  target: Target,
+  unit: NftablesUnit | { path: string; problem: string } | undefined,
+  loadsAtBoot: boolean,
+  engine: string | undefined,
+  files: ReadonlyMap<string, string>,
+): Promise<{ enabling: boolean; message: string } | undefined> {
+  const statements = flushRulesetStatements(files);
+  if (statements.length === 0) return undefined;
+  const ufw = await ufwEnabled(target);
+  const others = [...(engine ? [`the container engine (${engine})`] : []), ...(ufw ? [ufw] : [])];
+  if (others.length === 0) return undefined;
+  const enabling =
+    !loadsAtBoot &&
+    unit !== undefined &&
+    !('problem' in unit) &&
+    unit.loads === NFTABLES_CONF &&
+    unit.wantedBy.length > 0;
+  return { enabling, message: flushRulesetMessage(statements, others, definedTables(files), enabling) };
 }
 
 /** The node reached through a WireGuard tunnel: its events arrive on that interface from its tunnel address. */
