@@ -292,6 +292,108 @@ export function remoteNodeLocalUnitHost(): FileSpec {
   return colocatedHost({ signer: { node_host: '10.0.0.8:20443', endpoint: '0.0.0.0:30000' } });
 }
 
+/** Debian's ssh.service: `sshd -D $SSHD_OPTS` with /etc/default/ssh as its EnvironmentFile. */
+export const SSH_SERVICE_UNIT = [
+  '[Unit]',
+  'Description=OpenBSD Secure Shell server',
+  'After=network.target auditd.service',
+  '',
+  '[Service]',
+  'EnvironmentFile=-/etc/default/ssh',
+  'ExecStartPre=/usr/sbin/sshd -t',
+  'ExecStart=/usr/sbin/sshd -D $SSHD_OPTS',
+  'ExecReload=/bin/kill -HUP $MAINPID',
+  'KillMode=process',
+  'Restart=on-failure',
+  'Type=notify',
+  'RuntimeDirectory=sshd',
+  '',
+  '[Install]',
+  'WantedBy=multi-user.target',
+  'Alias=sshd.service',
+  '',
+].join('\n');
+
+/** Ubuntu's ssh.socket (22.10+ socket activation): it, not sshd_config's Port, decides where sshd listens. */
+export const SSH_SOCKET_UNIT = [
+  '[Unit]',
+  'Description=OpenBSD Secure Shell server socket',
+  'Before=sockets.target ssh.service',
+  '',
+  '[Socket]',
+  'ListenStream=22',
+  'Accept=no',
+  'FreeBind=yes',
+  '',
+  '[Install]',
+  'WantedBy=sockets.target',
+  'RequiredBy=ssh.service',
+  '',
+].join('\n');
+
+/** SSH by socket activation on 2222 (a drop-in resets ListenStream=); sshd_config keeps its default Port 22. */
+export function socketActivatedSshFiles(): FileSpec {
+  return {
+    'usr/lib/systemd/system/ssh.service': SSH_SERVICE_UNIT,
+    'usr/lib/systemd/system/ssh.socket': SSH_SOCKET_UNIT,
+    'etc/systemd/system/ssh.socket.d/listen.conf': '[Socket]\nListenStream=\nListenStream=2222\n',
+    'etc/systemd/system/sockets.target.wants/ssh.socket': { symlink: '/lib/systemd/system/ssh.socket' },
+  };
+}
+
+/** sshd started with `-p 2200` from /etc/default/ssh: sshd(8) then ignores sshd_config's `Port 2222`. */
+export function sshdOptsPortFiles(): FileSpec {
+  return {
+    'etc/ssh/sshd_config':
+      'Port 2222\nPasswordAuthentication yes\nUsePAM yes\nSubsystem sftp /usr/lib/openssh/sftp-server\n',
+    'etc/default/ssh': 'SSHD_OPTS="-p 2200"\n',
+    'usr/lib/systemd/system/ssh.service': SSH_SERVICE_UNIT,
+    'etc/systemd/system/multi-user.target.wants/ssh.service': { symlink: '/lib/systemd/system/ssh.service' },
+  };
+}
+
+/** A colocated host whose SSH listens on 2222 by socket activation only. */
+export function socketActivatedSshHost(): FileSpec {
+  return colocatedHost({}, socketActivatedSshFiles());
+}
+
+/** A colocated host whose sshd runs with `-p 2200` from its unit's EnvironmentFile. */
+export function sshdOptsPortHost(): FileSpec {
+  return colocatedHost({}, sshdOptsPortFiles());
+}
+
+/**
+ * A signer whose node is across a WireGuard tunnel (node_host 10.8.0.1, wg0 listens on udp/51820), and an operator
+ * nftables.conf (not enabled, no `flush ruleset`) that accepts the tunnel and a monitoring port from the tunnel.
+ */
+export function wireguardNodeHost(): FileSpec {
+  const spec = remoteNodeHost();
+  delete spec['usr/bin/dockerd'];
+  delete spec['var/lib/docker'];
+  delete spec['etc/systemd/system/sysinit.target.wants/nftables.service'];
+  return {
+    ...spec,
+    'etc/hosts': '127.0.0.1 localhost\n',
+    'etc/stacks/signer/signer-config.toml': {
+      content: signerToml({ node_host: '10.8.0.1:20443', endpoint: '10.8.0.2:30000' }),
+      mode: 0o600,
+      uid: 990,
+      gid: 990,
+    },
+    'etc/wireguard': { dir: true, mode: 0o700 },
+    'etc/wireguard/wg0.conf': {
+      content:
+        '[Interface]\nAddress = 10.8.0.2/24\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort = 51820\n',
+      mode: 0o600,
+    },
+    'etc/nftables.conf': {
+      content:
+        '#!/usr/sbin/nft -f\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tct state established,related accept\n\t\ttcp dport 22 accept\n\t\tudp dport 51820 accept\n\t\tip saddr 10.8.0.0/24 tcp dport 9100 accept\n\t\tip saddr 10.8.0.1 tcp dport 30000 accept\n\t}\n}\n',
+      mode: 0o755,
+    },
+  };
+}
+
 /** Hosts harden must refuse (an error, nothing written): what they need is a move only the operator can make. */
 export const REFUSED_HOSTS: Readonly<Record<string, { spec: () => FileSpec; error: RegExp }>> = {
   // The signer's database and the node's chainstate share /var/lib/stacks: StateDirectory= would chown it all.
@@ -377,4 +479,7 @@ export const BROKEN_HOSTS: Readonly<Record<string, () => FileSpec>> = {
   'memory-database': memoryDatabaseHost,
   'remote-node-local-unit': remoteNodeLocalUnitHost,
   'home-config': homeConfigHost,
+  'socket-activated-ssh': socketActivatedSshHost,
+  'sshd-opts-port': sshdOptsPortHost,
+  'wireguard-node': wireguardNodeHost,
 };

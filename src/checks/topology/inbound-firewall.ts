@@ -1,4 +1,5 @@
 // https://wiki.nftables.org/wiki-nftables/index.php/Simple_ruleset_for_a_server — default-drop inbound, open only what must be.
+import { findSshPorts } from '../../discovery/ssh-ports.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
@@ -43,8 +44,11 @@ export default defineCheck({
     '`netfilter-persistent` is, ufw when `/etc/ufw/ufw.conf` has `ENABLED=yes` (`user.rules`/`user6.rules`, default',
     'policy from `/etc/default/ufw`) — and follows a new inbound TCP connection through every input chain (policies,',
     'jumps, `ct state`, source addresses, port sets, `lo`) for IPv4 and IPv6. Passes when, in both families, the',
-    "default is drop/reject, only the SSH port (from the effective sshd config) and the node's P2P port (`p2p_bind`,",
-    "default 20444; expected only when a node runs here) are open to anyone, and the signer endpoint's port is open at",
+    "default is drop/reject, only the SSH ports and the node's P2P port (`p2p_bind`,",
+    'default 20444; expected only when a node runs here) are open to anyone — the SSH ports are every port sshd can',
+    'listen on: `Port`/`ListenAddress` of the effective sshd config, `-p`/`-o Port=`/`-o ListenAddress=` in the',
+    "ssh/sshd unit's `ExecStart` (with its `EnvironmentFile=`, e.g. `SSHD_OPTS`), `ssh.socket`'s `ListenStream=`, and",
+    "live the ports sshd processes hold — and the signer endpoint's port is open at",
     "most to the node's address (`node_host`); open to other private addresses too (the node's subnet) it fails,",
     'naming them. Fails with no active firewall, a default-accept family (IPv6 left open',
     'while IPv4 is closed fails too: use an `inet` table), or any other port open to anyone. Live, an empty kernel',
@@ -189,11 +193,8 @@ function rejectedError(rejected: Evidence[]): CheckError {
 
 async function expectedPorts(ctx: AuditContext): Promise<Expected> {
   const publicPorts = new Map<number, string>();
-  const sshd = await ctx.sshd();
-  if (sshd.present) {
-    const { settings } = await sshd.effective();
-    for (const port of settings.ports) publicPorts.set(port.value, 'ssh');
-  }
+  // The ports harden keeps open too: sshd_config, the unit's -p/-o, ssh.socket, live sshd listeners.
+  for (const entry of (await findSshPorts(ctx.target, await ctx.sshd())).all) publicPorts.set(entry.port, 'ssh');
   const { signer, node } = await ctx.discovery();
   if (node) {
     const bind = node.config.status === 'ok' ? node.config.parsed.config.node.p2pBind : undefined;

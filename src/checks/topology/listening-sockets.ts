@@ -1,4 +1,5 @@
 // https://man7.org/linux/man-pages/man5/proc_pid_net.5.html — /proc/net/tcp: what the host actually listens on.
+import { findSshPorts, portNumbers } from '../../discovery/ssh-ports.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
@@ -18,8 +19,7 @@ async function allowedPorts(ctx: AuditContext) {
   const nodeConfig = node?.config.status === 'ok' ? node.config.parsed.config : undefined;
   const signerConfig = signer?.config.status === 'ok' ? signer.config.parsed.config : undefined;
   const p2p = portOf(nodeConfig?.node.p2pBind) ?? DEFAULT_P2P_PORT;
-  const sshd = await ctx.sshd();
-  const ssh = sshd.present ? (await sshd.effective()).settings.ports.map((port) => port.value) : [];
+  const ssh = portNumbers((await findSshPorts(ctx.target, await ctx.sshd())).all);
   return { p2p, ssh, endpoint: portOf(signerConfig?.endpoint) };
 }
 
@@ -55,7 +55,7 @@ export default defineCheck({
     '`/proc/<pid>/fd`; the user is the process uid mapped through `/etc/passwd`.',
     '',
     'Listeners on loopback are ignored. Beyond loopback a signer host needs only: the node P2P port (from `[node] p2p_bind`,',
-    'default 20444), the SSH port(s) of the effective sshd configuration, and the signer endpoint port when it is bound to a',
+    'default 20444), the SSH port(s) (sshd_config, `-p` in the ssh unit, `ssh.socket`, the ports sshd holds), and the signer endpoint port when it is bound to a',
     'private address (a node on another host of the private network must reach it). Any other listener on a wildcard or',
     'public address fails and is named with its process and user. Another listener on a private address (a metrics endpoint',
     'scraped over the private network, a node RPC for a remote signer) is a warning: reachable only from that network, but',

@@ -1,6 +1,6 @@
 // What the firewall planner reads from the target (through ctx.target only): a container engine, the
 // nftables.service unit (which file it loads, which target enables it), and /etc/nftables.conf with every file it
-// includes. The SSH ports are in ssh-ports.ts.
+// includes. The SSH ports are in src/discovery/ssh-ports.ts.
 
 import { loadUnit } from '../../discovery/units.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
@@ -104,4 +104,54 @@ export async function readNftablesTree(
     }
   }
   return { files, unreadable };
+}
+
+export interface WireguardInterface {
+  /** wg-quick's interface name: the file name without `.conf`. */
+  name: string;
+  file: string;
+  /** [Interface] ListenPort=; undefined when the interface only dials out (a random port). */
+  listenPort?: number;
+  /** [Interface] Address= entries (CIDR), to tell whether the node is reached through this tunnel. */
+  addresses: string[];
+}
+
+/**
+ * /etc/wireguard/*.conf, enabled or not (wg-quick@ may be started by hand). Only ListenPort and Address are read:
+ * the file also holds the interface's PrivateKey, which never leaves this function. wg-quick(8), wg(8).
+ */
+export async function wireguardInterfaces(target: Target): Promise<WireguardInterface[]> {
+  const directory = '/etc/wireguard';
+  const names = (await target.readDir(directory).catch(() => [] as string[])).filter((name) => name.endsWith('.conf'));
+  const found: WireguardInterface[] = [];
+  for (const entry of names.sort()) {
+    // wg-quick's own rule for interface names; anything else it refuses to bring up (and nft could not quote).
+    if (!/^[A-Za-z0-9_=+.-]{1,15}\.conf$/.test(entry)) continue;
+    const file = `${directory}/${entry}`;
+    const text = await target.readText(file, { maxBytes: 1024 * 1024 }).catch(() => undefined);
+    if (text === undefined) continue;
+    let section = '';
+    let listenPort: number | undefined;
+    const addresses: string[] = [];
+    for (const raw of text.split('\n')) {
+      const line = raw.replace(/#.*$/, '').trim();
+      const header = /^\[(\w+)\]$/.exec(line);
+      if (header) section = header[1]!.toLowerCase();
+      const setting = /^(\w+)\s*=\s*(.*)$/.exec(line);
+      if (section !== 'interface' || !setting) continue;
+      const key = setting[1]!.toLowerCase();
+      if (key === 'listenport' && /^\d+$/.test(setting[2]!) && Number(setting[2]) > 0 && Number(setting[2]) < 65536) {
+        listenPort = Number(setting[2]);
+      } else if (key === 'address') {
+        addresses.push(
+          ...setting[2]!
+            .split(',')
+            .map((address) => address.trim())
+            .filter(Boolean),
+        );
+      }
+    }
+    found.push({ name: entry.slice(0, -'.conf'.length), file, ...(listenPort ? { listenPort } : {}), addresses });
+  }
+  return found;
 }

@@ -55,6 +55,34 @@ export function lockoutFindings(ruleset: FirewallRuleset, sshPorts: readonly num
   return findings;
 }
 
+/** A connection the signer and node need to keep working: from `source` (undefined: anyone) to `port`. */
+export interface NeededOpening {
+  port: number;
+  source?: string;
+  what: string;
+}
+
+/**
+ * What the ruleset would cut that the services need: the node's events to the signer endpoint, peers to the P2P port.
+ * A signer cut off from its node is offline, and offline signers count towards the 30% that halts the chain.
+ */
+export function serviceFindings(ruleset: FirewallRuleset, needed: readonly NeededOpening[]): string[] {
+  const findings: string[] = [];
+  for (const opening of needed) {
+    const families: Family[] = opening.source ? [opening.source.includes(':') ? 'ipv6' : 'ipv4'] : [...FAMILIES];
+    for (const family of families) {
+      const verdict = evaluateInbound(ruleset, {
+        family,
+        port: opening.port,
+        source: opening.source ?? STRANGER[family],
+      });
+      if (verdict.reach !== 'open')
+        findings.push(`${family}: ${opening.what} (tcp/${opening.port}) would be ${verdict.reach}`);
+    }
+  }
+  return findings;
+}
+
 /** Parses nft text with our reader: the rules the audit will see after apply. */
 export function parseRuleset(mainPath: string, files: ReadonlyMap<string, string>): FirewallRuleset {
   const sources: NftSources = {

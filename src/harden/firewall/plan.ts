@@ -7,12 +7,24 @@
 // operator's own session port (SSH_CONNECTION) is checked, so the SSH session survives; another long-lived
 // inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
+import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
 import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
+import { parseAddress, parseAddressRange, rangeContains } from '../../net/firewall/address-range.js';
+import type { FirewallRuleset } from '../../net/firewall/model.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
-import { containerEngine, type NftablesUnit, nftablesUnit, readNftablesTree } from './facts.js';
-import { lockoutFindings, parseRuleset, sessionFindings } from './guard.js';
+import { portsOurTableCloses } from './closed-ports.js';
+import {
+  containerEngine,
+  type NftablesUnit,
+  nftablesUnit,
+  readNftablesTree,
+  type WireguardInterface,
+  wireguardInterfaces,
+} from './facts.js';
+import { definedTables, flushRulesetMessage, flushRulesetStatements, ufwEnabled } from './flush-ruleset.js';
+import { lockoutFindings, type NeededOpening, parseRuleset, serviceFindings, sessionFindings } from './guard.js';
 import {
   existingBlock,
   type FirewallFacts,
@@ -21,7 +33,6 @@ import {
   renderFirewallBlock,
   TABLE_NAME,
 } from './render.js';
-import { findSshPorts, sshSession } from './ssh-ports.js';
 import { validateNftablesConf } from './validate.js';
 
 const CONSOLE_OVERRIDE = '--i-have-console-access';
@@ -34,13 +45,13 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     `nftables: inbound default drop (table inet ${TABLE_NAME}) for IPv4 and IPv6`,
   );
 
-  const found = await findSshPorts(ctx);
+  const found = (await findSshPorts(target, await ctx.sshd())).all;
   // The operator's own session (live host, run over SSH) must survive whatever the files say.
   const session = ctx.target.live ? sshSession(process.env['SSH_CONNECTION']) : undefined;
-  if (session) found.push({ port: session.port, source: 'this SSH session (SSH_CONNECTION)' });
+  if (session) found.push({ port: session.port, kind: 'listening', source: 'this SSH session (SSH_CONNECTION)' });
   const sshPorts = [...new Set(found.map((entry) => entry.port))].sort((a, b) => a - b);
   if (sshPorts.length > 0) {
-    part.notes.push(`SSH ports kept open: ${found.map((entry) => `${entry.port} (${entry.source})`).join(', ')}`);
+    part.notes.push(`SSH ports kept open: ${found.map(describeSshPort).join(', ')}`);
   } else if (options.consoleAccess) {
     part.notes.push(
       `${CONSOLE_OVERRIDE}: no SSH port found (sshd_config, ssh unit, ssh.socket); the firewall opens none`,
@@ -72,13 +83,23 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     return part;
   }
   const engine = await containerEngine(target);
+  const tunnels = await wireguardInterfaces(target);
+  const wireguard = tunnels.flatMap((tunnel) =>
+    tunnel.listenPort === undefined ? [] : [{ name: tunnel.name, port: tunnel.listenPort }],
+  );
   const facts: FirewallFacts = {
     sshPorts,
     ...(layout.node ? { p2pPort: layout.node.p2pPort } : {}),
     ...(signerPort !== undefined ? { signerPort } : {}),
     nodeAddresses,
+    ...(wireguard.length > 0 ? { wireguard } : {}),
     ...(engine ? { containerEngine: engine } : {}),
   };
+  if (wireguard.length > 0) {
+    const kept = wireguard.map((tunnel) => `udp/${tunnel.port} (${tunnel.name})`).join(', ');
+    part.notes.push(`WireGuard ListenPort kept open: ${kept}`);
+  }
+  for (const note of tunnelNotes(tunnels, nodeAddresses, signerPort)) part.notes.push(note);
   if (engine) {
     part.notes.push(
       `a container engine is present (${engine}): the forward hook is left to it; ports it publishes with -p bypass ` +
@@ -90,6 +111,8 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   const current = await readNftablesTree(target, NFTABLES_CONF);
   for (const problem of current.unreadable) part.errors.push(`${NFTABLES_CONF}: ${problem}`);
   const existing = current.files.get(NFTABLES_CONF);
+  const closing = await closingNote(ctx, current.files, facts);
+  if (closing) part.notes.push(closing);
   const merged = mergeIntoNftablesConf(existing, block);
   if (typeof merged !== 'string') {
     part.errors.push(`${NFTABLES_CONF}: ${merged.error}; fix or remove the markers and plan again`);
@@ -103,10 +126,23 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     !('problem' in unit) &&
     unit.loads === NFTABLES_CONF &&
     (await enablingLink(target, 'nftables.service')) !== undefined;
+  const refusal = await flushRulesetConflict(
+    target,
+    unit,
+    loadsAtBoot,
+    engine,
+    new Map(current.files).set(NFTABLES_CONF, merged),
+  );
+  if (refusal?.enabling) {
+    part.errors.push(refusal.message);
+    return part;
+  }
+  if (refusal) part.notes.push(refusal.message);
   // What boots today can excuse a finding only when it really loads at boot and (offline) is what runs: on a live
   // host the kernel may hold something else, and a never-enabled file is switched on by this very change.
   const trustBefore = loadsAtBoot && !target.live;
   guard(part, block, merged, current.files, sshPorts, trustBefore);
+  servicesGuard(part, facts, merged, current.files, trustBefore);
   if (session) {
     const after = parseRuleset(NFTABLES_CONF, new Map(current.files).set(NFTABLES_CONF, merged));
     for (const finding of sessionFindings(after, session)) {
@@ -149,8 +185,127 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   return part;
 };
 
+/** "2222 (ssh.socket ListenStream=, /etc/systemd/system/ssh.socket.d/listen.conf:3)". */
+function describeSshPort(entry: SshPortSource): string {
+  const where = entry.file ? `, ${entry.file}${entry.line ? `:${entry.line}` : ''}` : '';
+  return `${entry.port} (${entry.source}${where})`;
+}
+
+/**
+ * `flush ruleset` outside our block while a container engine or an enabled ufw keeps its own tables: `enabling`
+ * when this plan would enable nftables.service (an error), otherwise it already runs so (a note).
+ */
+async function flushRulesetConflict(
+  target: Target,
+  unit: NftablesUnit | { path: string; problem: string } | undefined,
+  loadsAtBoot: boolean,
+  engine: string | undefined,
+  files: ReadonlyMap<string, string>,
+): Promise<{ enabling: boolean; message: string } | undefined> {
+  const statements = flushRulesetStatements(files);
+  if (statements.length === 0) return undefined;
+  const ufw = await ufwEnabled(target);
+  const others = [...(engine ? [`the container engine (${engine})`] : []), ...(ufw ? [ufw] : [])];
+  if (others.length === 0) return undefined;
+  const enabling =
+    !loadsAtBoot &&
+    unit !== undefined &&
+    !('problem' in unit) &&
+    unit.loads === NFTABLES_CONF &&
+    unit.wantedBy.length > 0;
+  return { enabling, message: flushRulesetMessage(statements, others, definedTables(files), enabling) };
+}
+
+/** The node reached through a WireGuard tunnel: its events arrive on that interface from its tunnel address. */
+function tunnelNotes(
+  tunnels: readonly WireguardInterface[],
+  nodeAddresses: readonly string[],
+  signerPort: number | undefined,
+): string[] {
+  if (signerPort === undefined) return [];
+  return tunnels.flatMap((tunnel) => {
+    const through = nodeAddresses.filter((node) => {
+      const address = parseAddress(node);
+      return (
+        address !== undefined &&
+        tunnel.addresses.some((cidr) => {
+          const range = parseAddressRange(cidr);
+          return range !== undefined && rangeContains(range, address.family, address.value);
+        })
+      );
+    });
+    return through.length === 0
+      ? []
+      : [
+          `the node (${through.join(', ')}) is reached over WireGuard ${tunnel.name} (${tunnel.file}): its events ` +
+            `arrive on ${tunnel.name} from that address and the signer-port rule (tcp/${signerPort} from the node) ` +
+            'admits them on any interface',
+        ];
+  });
+}
+
+/** Every port the operator's firewall opens today (or the nftables files a boot loads) that our table will close. */
+async function closingNote(
+  ctx: PlannerInput['ctx'],
+  files: ReadonlyMap<string, string>,
+  facts: FirewallFacts,
+): Promise<string | undefined> {
+  const rulesets: FirewallRuleset[] = [];
+  const active = await ctx.firewall();
+  if (active.ruleset) rulesets.push(active.ruleset);
+  if (files.has(NFTABLES_CONF)) rulesets.push(parseRuleset(NFTABLES_CONF, files));
+  const closed = portsOurTableCloses(rulesets, {
+    tcp: new Set([...facts.sshPorts, ...(facts.p2pPort !== undefined ? [facts.p2pPort] : [])]),
+    udp: new Set((facts.wireguard ?? []).map((tunnel) => tunnel.port)),
+    ...(facts.signerPort !== undefined ? { signerPort: facts.signerPort } : {}),
+    nodeAddresses: facts.nodeAddresses,
+  });
+  if (closed.length === 0) return undefined;
+  return (
+    `table inet ${TABLE_NAME} drops by default, and a drop in any input base chain wins over an accept in another ` +
+    `table or in ufw: these openings will be CLOSED: ${closed.join('; ')}`
+  );
+}
+
 function loadBlock(block: string, why: string): ReloadCommand {
   return { argv: ['nft', '-f', '-'], stdin: block, why };
+}
+
+/**
+ * The services must keep working under what will load at boot, the operator's tables included (a drop in any base
+ * chain wins): the node's events must reach the signer endpoint, and peers the P2P port. Otherwise this area stops.
+ */
+function servicesGuard(
+  part: PlanPart,
+  facts: FirewallFacts,
+  merged: string,
+  files: ReadonlyMap<string, string>,
+  trustBefore: boolean,
+): void {
+  const needed: NeededOpening[] = [
+    ...(facts.p2pPort !== undefined ? [{ port: facts.p2pPort, what: "peers reaching the node's P2P port" }] : []),
+    ...(facts.signerPort !== undefined
+      ? facts.nodeAddresses.map((address) => ({
+          port: facts.signerPort!,
+          source: address,
+          what: `the node at ${address} reaching the signer endpoint`,
+        }))
+      : []),
+  ];
+  if (needed.length === 0) return;
+  const before = new Set(
+    trustBefore && files.has(NFTABLES_CONF) ? serviceFindings(parseRuleset(NFTABLES_CONF, files), needed) : [],
+  );
+  const after = serviceFindings(parseRuleset(NFTABLES_CONF, new Map(files).set(NFTABLES_CONF, merged)), needed);
+  const cut = after.filter((finding) => !before.has(finding));
+  for (const finding of after.filter((finding) => before.has(finding)))
+    part.notes.push(`already so before harden: ${finding}`);
+  if (cut.length > 0) {
+    part.errors.push(
+      `the rules that would load at boot from ${NFTABLES_CONF} (the operator's tables and ours: a drop in any table ` +
+        `wins) would cut the services: ${cut.join('; ')}. Open them in the operator's tables first, then plan again`,
+    );
+  }
 }
 
 /** The lock-out guard: our table alone, and the whole resulting file, through the audit's firewall model. */

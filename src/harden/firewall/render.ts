@@ -15,6 +15,8 @@ export interface FirewallFacts {
   /** The signer endpoint's port, opened only to `nodeAddresses` (a remote node); a local node uses loopback. */
   signerPort?: number;
   nodeAddresses: string[];
+  /** WireGuard interfaces that listen (ListenPort=): their UDP port stays open so the tunnel keeps working. */
+  wireguard?: { name: string; port: number }[];
   /** Evidence of a container engine (a path): the forward chain is then left alone. */
   containerEngine?: string;
 }
@@ -69,6 +71,10 @@ function inputRules(facts: FirewallFacts): string[] {
   if (facts.p2pPort !== undefined) {
     rules.push('# stacks-node P2P (p2p_bind): peers must reach it.');
     rules.push(`tcp dport ${facts.p2pPort} accept comment "stacks-node p2p"`);
+  }
+  for (const tunnel of facts.wireguard ?? []) {
+    rules.push(`# WireGuard ${tunnel.name} (ListenPort in /etc/wireguard/${tunnel.name}.conf): peers must reach it.`);
+    rules.push(`udp dport ${tunnel.port} accept comment "wireguard ${tunnel.name}"`);
   }
   if (facts.signerPort !== undefined && facts.nodeAddresses.length > 0) {
     const v4 = facts.nodeAddresses.filter((address) => !address.includes(':'));

@@ -13,6 +13,7 @@ import {
   UFW_USER6_RULES,
   ufwFiles,
 } from '../../support/firewall-hosts.js';
+import { socketActivatedSshFiles, sshdOptsPortFiles } from '../../support/harden-hosts.js';
 import { BASE_USERS } from '../../support/hosts.js';
 
 const iptablesFiles = { 'etc/iptables/rules.v4': IPTABLES_RULES.v4, 'etc/iptables/rules.v6': IPTABLES_RULES.v6 };
@@ -29,6 +30,31 @@ runCheckCases(check, {
       },
     },
     { name: 'nftables: signer port open only to the node', files: nftHost(NFT_RULESETS.signerToNode) },
+    {
+      // sshd_config says the default 22, but the enabled ssh.socket listens on 2222: 2222 is SSH, as harden keeps it.
+      name: 'SSH by socket activation (ssh.socket ListenStream=2222)',
+      files: firewallHost({
+        'etc/nftables.conf': NFT_RULESETS.dropSshP2p,
+        ...NFTABLES_ENABLED,
+        ...socketActivatedSshFiles(),
+        'etc/ssh/sshd_config': 'PermitRootLogin no\n',
+      }),
+      messages: ['restricted'],
+      verify: ({ result }) => assert.match(result.message, /ipv4 2222 \(anyone\)/),
+    },
+    {
+      name: 'SSH on the port sshd -p sets from SSHD_OPTS in /etc/default/ssh',
+      files: firewallHost({
+        'etc/nftables.conf': NFT_RULESETS.dropSshP2p.replace(
+          'tcp dport { 2222, 20444 } accept',
+          'tcp dport { 2200, 20444 } accept',
+        ),
+        ...NFTABLES_ENABLED,
+        ...sshdOptsPortFiles(),
+      }),
+      messages: ['restricted'],
+      verify: ({ result }) => assert.match(result.message, /ipv4 2200 \(anyone\)/),
+    },
     {
       name: 'a later base chain drops what the first accepts',
       files: nftHost(NFT_RULESETS.twoChains),
