@@ -1,45 +1,23 @@
-// `harden apply` without --yes asks on the terminal. `script` (util-linux) runs the CLI on a pseudo-terminal, and
-// the answer is typed only once the question has appeared, as a person would.
+// `harden apply` without --yes asks on the terminal (test/support/terminal.ts).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { materialiseExample } from '../support/materialise.js';
 import { snapshotTree } from '../support/snapshot-tree.js';
+import { runOnTerminal, type TerminalRun } from '../support/terminal.js';
 
 const DROP_IN = 'etc/ssh/sshd_config.d/10-signer-opsec.conf';
 
-/** Runs the CLI on a terminal; when the y/N question appears, `beforeAnswer` runs, then `answer` is typed. */
-function applyOnTerminal(
-  root: string,
-  answer: string,
-  beforeAnswer: () => void = () => {},
-): Promise<{ code: number | null; transcript: string }> {
-  const args = [process.execPath, BIN, 'harden', 'apply', '--only', 'sshd', '--root', root];
-  const command = args.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let transcript = '';
+/** `harden apply --only sshd` on a terminal; when the y/N question appears, `beforeAnswer` runs, then `answer` is typed. */
+function applyOnTerminal(root: string, answer: string, beforeAnswer: () => void = () => {}): Promise<TerminalRun> {
   let answered = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    transcript += chunk.toString('utf8');
-    if (!answered && /\[y\/N\] /.test(transcript)) {
-      answered = true;
-      beforeAnswer();
-      child.stdin.write(`${answer}\r`);
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no exit within 60 s; transcript so far: ${JSON.stringify(transcript)}`));
-    }, 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, transcript });
-    });
+  return runOnTerminal(['harden', 'apply', '--only', 'sshd', '--root', root], (transcript, type) => {
+    if (answered || !/\[y\/N\] /.test(transcript)) return;
+    answered = true;
+    beforeAnswer();
+    type(`${answer}\r`);
   });
 }
 
