@@ -3,7 +3,6 @@
 // same table reloaded with the block alone on stdin (`nft -f -`, as apply does) and removed (as rollback does).
 // Needs root, `ip` and `nft`; fails when they are missing.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +13,8 @@ import {
   REMOVE_TABLE,
   renderFirewallBlock,
 } from '../../../src/harden/firewall/render.js';
+import { createNetnsPair, type NetnsPair, run } from '../../support/netns-pair.js';
 
-const tag = `${process.pid % 100000}`;
-const SERVER_NS = `sohf-s${tag}`;
-const CLIENT_NS = `sohf-c${tag}`;
 const ADDRESSES = {
   ipv4: { server: '10.98.0.1', node: '10.98.0.2', other: '10.98.0.3' },
   ipv6: { server: 'fd98::1', node: 'fd98::2', other: 'fd98::3' },
@@ -36,84 +33,30 @@ const REMOTE_NODE: FirewallFacts = {
 };
 const LOCAL_NODE: FirewallFacts = { sshPorts: [SSH_PORT], p2pPort: P2P_PORT, nodeAddresses: [] };
 
-const SERVER = `
-const net = require('node:net');
-const ports = ${JSON.stringify(PORTS)};
-let ready = 0;
-for (const port of ports) net.createServer((s) => s.end()).listen({ port, host: '::' }, () => {
-  if (++ready === ports.length) process.stdout.write('ready\\n');
-});`;
-
-const CLIENT = `
-const net = require('node:net');
-const targets = JSON.parse(process.argv[1]);
-Promise.all(targets.map(([host, port, localAddress]) => new Promise((done) => {
-  const socket = net.connect({ host, port, localAddress, timeout: 1500 });
-  socket.on('connect', () => { socket.destroy(); done(true); });
-  socket.on('timeout', () => { socket.destroy(); done(false); });
-  socket.on('error', () => done(false));
-}))).then((results) => process.stdout.write(JSON.stringify(results)));`;
-
-function run(command: string, args: string[], input?: string): string {
-  return execFileSync(command, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
 /** Which "family from port" connections succeed, as a sorted list of labels. */
-function reachable(): string[] {
+function reachable(pair: NetnsPair): string[] {
   const cases = (['ipv4', 'ipv6'] as const).flatMap((family) =>
     (['node', 'other'] as const).flatMap((from) => PORTS.map((port) => ({ family, from, port }))),
   );
-  const targets = cases.map(({ family, from, port }) => [ADDRESSES[family].server, port, ADDRESSES[family][from]]);
-  const connected = JSON.parse(
-    run('ip', ['netns', 'exec', CLIENT_NS, process.execPath, '-e', CLIENT, JSON.stringify(targets)]),
-  ) as boolean[];
+  const connected = pair.connect(
+    cases.map(({ family, from, port }) => [ADDRESSES[family].server, port, ADDRESSES[family][from]] as const),
+  );
   return cases.filter((_, index) => connected[index]).map(({ family, from, port }) => `${family} ${from} ${port}`);
 }
 
 describe('the generated firewall in a network namespace', () => {
-  let server: ChildProcess | undefined;
+  let pair: NetnsPair | undefined;
   let scratch: string | undefined;
+  const at = (role: 'server' | 'node' | 'other') => ({ ipv4: ADDRESSES.ipv4[role], ipv6: ADDRESSES.ipv6[role] });
 
   before(async () => {
-    run('ip', ['netns', 'add', SERVER_NS]);
-    run('ip', ['netns', 'add', CLIENT_NS]);
-    run('ip', ['link', 'add', `sohf-a${tag}`, 'type', 'veth', 'peer', 'name', `sohf-b${tag}`]);
-    run('ip', ['link', 'set', `sohf-a${tag}`, 'netns', SERVER_NS]);
-    run('ip', ['link', 'set', `sohf-b${tag}`, 'netns', CLIENT_NS]);
-    const links = [
-      [SERVER_NS, `sohf-a${tag}`, ['server']],
-      [CLIENT_NS, `sohf-b${tag}`, ['node', 'other']],
-    ] as const;
-    for (const [ns, link, roles] of links) {
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      for (const role of roles) {
-        const v4 = ADDRESSES.ipv4[role as 'server'];
-        const v6 = ADDRESSES.ipv6[role as 'server'];
-        run('ip', ['-n', ns, 'addr', 'add', `${v4}/24`, 'dev', link]);
-        // Neighbour discovery still has to pass the firewall for any IPv6 connection to work.
-        run('ip', ['-n', ns, 'addr', 'add', `${v6}/64`, 'dev', link, 'nodad']);
-      }
-      run('ip', ['-n', ns, 'link', 'set', link, 'up']);
-    }
+    pair = createNetnsPair('sohf', at('server'), [at('node'), at('other')]);
     scratch = mkdtempSync(join(tmpdir(), 'signer-opsec-harden-nft-'));
-    server = spawn('ip', ['netns', 'exec', SERVER_NS, process.execPath, '-e', SERVER], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-      server!.on('exit', (code) => reject(new Error(`listener exited with ${code}`)));
-    });
+    await pair.listen(PORTS);
   });
 
   after(() => {
-    server?.kill('SIGKILL');
-    for (const ns of [SERVER_NS, CLIENT_NS]) {
-      try {
-        run('ip', ['netns', 'del', ns]);
-      } catch {
-        // not created
-      }
-    }
+    pair?.destroy();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -121,8 +64,8 @@ describe('the generated firewall in a network namespace', () => {
     const file = join(scratch!, 'nftables.conf');
     writeFileSync(file, mergeIntoNftablesConf(undefined, renderFirewallBlock(REMOTE_NODE)) as string);
     run('nft', ['-c', '-f', file]);
-    run('ip', ['netns', 'exec', SERVER_NS, 'nft', '-f', file]);
-    const open = reachable();
+    run('ip', ['netns', 'exec', pair!.serverNs, 'nft', '-f', file]);
+    const open = reachable(pair!);
     assert.deepEqual(open, [
       `ipv4 node ${SSH_PORT}`,
       `ipv4 node ${P2P_PORT}`,
@@ -138,19 +81,19 @@ describe('the generated firewall in a network namespace', () => {
   });
 
   test('reloaded with the block alone on stdin (a local node): 30000 closed to everyone, table replaced not doubled', () => {
-    run('ip', ['netns', 'exec', SERVER_NS, 'nft', '-f', '-'], renderFirewallBlock(LOCAL_NODE));
-    const listed = run('ip', ['netns', 'exec', SERVER_NS, 'nft', 'list', 'tables']);
+    run('ip', ['netns', 'exec', pair!.serverNs, 'nft', '-f', '-'], renderFirewallBlock(LOCAL_NODE));
+    const listed = run('ip', ['netns', 'exec', pair!.serverNs, 'nft', 'list', 'tables']);
     assert.equal(listed.trim(), 'table inet signer_opsec');
-    assert.ok(!reachable().some((label) => label.endsWith(` ${SIGNER_PORT}`)));
+    assert.ok(!reachable(pair!).some((label) => label.endsWith(` ${SIGNER_PORT}`)));
     assert.deepEqual(
-      reachable().filter((label) => label.includes(' other ')),
+      reachable(pair!).filter((label) => label.includes(' other ')),
       [`ipv4 other ${SSH_PORT}`, `ipv4 other ${P2P_PORT}`, `ipv6 other ${SSH_PORT}`, `ipv6 other ${P2P_PORT}`],
     );
   });
 
   test('removed the way rollback does: everything reachable again, and removing twice is harmless', () => {
-    run('ip', ['netns', 'exec', SERVER_NS, 'nft', '-f', '-'], REMOVE_TABLE);
-    run('ip', ['netns', 'exec', SERVER_NS, 'nft', '-f', '-'], REMOVE_TABLE);
-    assert.equal(reachable().length, 16);
+    run('ip', ['netns', 'exec', pair!.serverNs, 'nft', '-f', '-'], REMOVE_TABLE);
+    run('ip', ['netns', 'exec', pair!.serverNs, 'nft', '-f', '-'], REMOVE_TABLE);
+    assert.equal(reachable(pair!).length, 16);
   });
 });

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { mergeUnit } from '../../../src/parsers/systemd-unit.js';
 import { scoreUnit } from '../../../src/systemd/exposure/score.js';
-import { UnitNotLoadable } from '../../../src/systemd/exposure/security-info.js';
+import { BOOLEAN_SETTINGS, UnitNotLoadable } from '../../../src/systemd/exposure/security-info.js';
 import { type FileSpec, materialiseExample, materialiseFiles } from '../../support/materialise.js';
 import { analyzeSecurity } from '../../support/systemd-analyze.js';
 
@@ -27,26 +27,7 @@ function prng(seed: number): () => number {
 }
 
 const BOOLEANS = ['yes', 'no', 'true', 'false', 'on', 'off', '1', '0', 'y', 'n', 't', 'f', 'YES', 'False', '', 'maybe'];
-const BOOLEAN_KEYS = [
-  'PrivateDevices',
-  'PrivateMounts',
-  'PrivateNetwork',
-  'PrivateTmp',
-  'PrivateUsers',
-  'ProtectControlGroups',
-  'ProtectKernelModules',
-  'ProtectKernelTunables',
-  'ProtectKernelLogs',
-  'ProtectClock',
-  'ProtectHostname',
-  'LockPersonality',
-  'MemoryDenyWriteExecute',
-  'NoNewPrivileges',
-  'RemoveIPC',
-  'RestrictRealtime',
-  'RestrictSUIDSGID',
-  'DynamicUser',
-];
+const BOOLEAN_KEYS = [...BOOLEAN_SETTINGS, 'DynamicUser'];
 
 /** Each [Service] directive with the values (in their accepted spellings, resets and mistakes) to draw from. */
 const VALUES: Record<string, readonly string[]> = {
