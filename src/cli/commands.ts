@@ -7,11 +7,13 @@ import { runChecks } from '../engine/runner.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { buildReport, describeDiscovery } from '../report/build.js';
 import { formatters } from '../report/index.js';
+import { attachWaivers, checksToRun, resolveWaivers } from '../report/waivers.js';
 import { openTarget } from '../target/open.js';
 import { formatCatalogue } from './catalogue.js';
 import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
+import { loadWaivers, targetHostName, utcDay } from './waivers.js';
 import { writeFileAtomic } from './write-output.js';
 
 const AUDIT_OPTIONS = {
@@ -27,6 +29,8 @@ const AUDIT_OPTIONS = {
   'node-unit': { type: 'string' },
   'pin-file': { type: 'string' },
   'docker-inspect': { type: 'string' },
+  waivers: { type: 'string' },
+  'no-waivers': { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -95,8 +99,12 @@ export async function audit(args: string[]): Promise<number> {
   if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
     throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
+  const waiverFile = loadWaivers(values, allChecks);
+  const startedAt = new Date();
   const started = performance.now();
   const target = await openTarget(values.root);
+  const host = await targetHostName(target);
+  const waivers = resolveWaivers(waiverFile, checks, host, utcDay(startedAt));
   const ctx = new AuditContext(target, {
     ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
     ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
@@ -105,13 +113,16 @@ export async function audit(args: string[]): Promise<number> {
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
     ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
   });
-  const results = await runChecks(checks, ctx);
+  const results = attachWaivers(checks, await runChecks(checksToRun(checks, waivers), ctx), waivers);
   const discovered = describeDiscovery(await ctx.discovery());
   const report = buildReport({
     version: toolVersion(),
     target,
+    ...(host !== undefined ? { host } : {}),
+    startedAt,
     discovered,
     results,
+    waivers: waivers.report,
     failOn,
     durationMs: performance.now() - started,
   });

@@ -7,6 +7,7 @@ import { HttpGetError } from '../net/http-get.js';
 import { fetchStackerSet, MAX_CYCLE, NodeRpcError } from '../net/stacker-set-rpc.js';
 import { parseSignerConfig } from '../parsers/signer-config.js';
 import { buildThreatReport, formatThreatJson, formatThreatText, type ThreatSource } from '../report/threat.js';
+import { formatThreatPrometheus } from '../report/threat-prometheus.js';
 import { compressedPublicKey, parsePrivateKeyHex } from '../stacks/keys.js';
 import { type OperatorMap, parseOperatorMap } from '../stacks/operators.js';
 import { normalisePublicKey, parseStackerSet, type StackerSet, StackerSetError } from '../stacks/signer-set.js';
@@ -154,8 +155,8 @@ function exceeds(
 
 export async function threat(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.format !== 'text' && values.format !== 'json')
-    throw new UsageError(`--format ${values.format}: expected text or json`);
+  if (values.format !== 'text' && values.format !== 'json' && values.format !== 'prometheus')
+    throw new UsageError(`--format ${values.format}: expected text, json or prometheus`);
   const keys = myKeys(values);
   const limitText = values['fail-if-me-above'];
   const limit = limitText === undefined ? undefined : parsePercent(limitText);
@@ -165,7 +166,12 @@ export async function threat(args: string[]): Promise<number> {
 
   const analysis = analyseThreat(set, { ...(operators ? { operators } : {}), myKeys: keys });
   const report = buildThreatReport(analysis, source, toolVersion());
-  const text = values.format === 'json' ? formatThreatJson(report) : formatThreatText(report);
+  const text =
+    values.format === 'json'
+      ? formatThreatJson(report)
+      : values.format === 'prometheus'
+        ? formatThreatPrometheus(report)
+        : formatThreatText(report);
   if (values.output) writeFileAtomic(values.output, text);
   else process.stdout.write(text);
 

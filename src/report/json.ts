@@ -1,6 +1,15 @@
 // The machine-readable report. Keys are rebuilt in the contract's order so output is stable whatever built the report.
-import { type CheckResult, type Evidence, SEVERITIES, STATUSES } from '../engine/types.js';
-import type { AuditReport, Discovered, DiscoveredService, Formatter, ReportSummary } from './types.js';
+import { type Evidence, SEVERITIES, STATUSES } from '../engine/types.js';
+import type {
+  AuditReport,
+  Discovered,
+  DiscoveredService,
+  Formatter,
+  ReportResult,
+  ReportSummary,
+  ReportWaivers,
+  ResultWaiver,
+} from './types.js';
 
 function orderedEvidence(evidence: Evidence): Evidence {
   return { file: evidence.file, line: evidence.line, detail: evidence.detail };
@@ -41,10 +50,42 @@ function orderedSummary(summary: ReportSummary): ReportSummary {
     failOn: summary.failOn,
     exitCode: summary.exitCode,
     durationMs: summary.durationMs,
+    waived: {
+      total: summary.waived.total,
+      byStatus: Object.fromEntries(
+        STATUSES.map((s) => [s, summary.waived.byStatus[s] ?? 0]),
+      ) as ReportSummary['byStatus'],
+    },
   };
 }
 
-function orderedResult(result: CheckResult): CheckResult {
+function orderedWaiver(waiver: ResultWaiver | undefined): ResultWaiver | undefined {
+  if (!waiver) return undefined;
+  return {
+    state: waiver.state,
+    justification: waiver.justification,
+    expires: waiver.expires,
+    file: waiver.file,
+    line: waiver.line,
+  };
+}
+
+function orderedWaivers(waivers: ReportWaivers): ReportWaivers {
+  return {
+    file: waivers.file,
+    entries: waivers.entries.map((entry) => ({
+      id: entry.id,
+      justification: entry.justification,
+      expires: entry.expires,
+      hosts: entry.hosts,
+      run: entry.run,
+      line: entry.line,
+      state: entry.state,
+    })),
+  };
+}
+
+function orderedResult(result: ReportResult): ReportResult {
   return {
     id: result.id,
     title: result.title,
@@ -58,6 +99,7 @@ function orderedResult(result: CheckResult): CheckResult {
     references: [...result.references],
     severityReason: result.severityReason,
     data: result.data,
+    waiver: orderedWaiver(result.waiver),
   };
 }
 
@@ -66,8 +108,15 @@ export function orderedReport(report: AuditReport): AuditReport {
   return {
     schemaVersion: report.schemaVersion,
     tool: { name: report.tool.name, version: report.tool.version },
-    target: { kind: report.target.kind, source: report.target.source, live: report.target.live },
+    target: {
+      kind: report.target.kind,
+      source: report.target.source,
+      live: report.target.live,
+      host: report.target.host,
+    },
+    generatedAt: report.generatedAt,
     discovered: orderedDiscovered(report.discovered),
+    waivers: orderedWaivers(report.waivers),
     summary: orderedSummary(report.summary),
     results: report.results.map(orderedResult),
   };

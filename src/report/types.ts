@@ -32,15 +32,57 @@ export interface ReportSummary {
   failOn: Severity | 'none';
   exitCode: 0 | 1 | 2;
   durationMs: number;
+  /** Results under a waiver that applied, by status: counted here and nowhere above (not in byStatus, not towards --fail-on, not in the score). */
+  waived: { total: number; byStatus: Record<Status, number> };
+}
+
+/** How a waiver met the result of its control. */
+export type WaiverState = 'applied' | 'expired';
+
+/** A waiver as the result that it waives (or no longer waives) carries it. */
+export interface ResultWaiver {
+  state: WaiverState;
+  justification: string;
+  /** YYYY-MM-DD: the last day the waiver applies (UTC). */
+  expires?: string;
+  /** Where the waiver was written. */
+  file: string;
+  line: number;
+}
+
+export interface ReportResult extends CheckResult {
+  waiver?: ResultWaiver;
+}
+
+/** Every waiver read, and what became of it on this host. */
+export interface WaiverEntry {
+  id: string;
+  justification: string;
+  expires?: string;
+  hosts?: string;
+  run: boolean;
+  line: number;
+  /** `other-host`: its `hosts` glob does not match this host; `not-selected`: the control was not run (--only/--skip). */
+  state: WaiverState | 'other-host' | 'not-selected';
+}
+
+export interface ReportWaivers {
+  /** The waivers file read, or null (none given, the default absent, or --no-waivers). */
+  file: string | null;
+  entries: WaiverEntry[];
 }
 
 export interface AuditReport {
-  schemaVersion: 1;
+  schemaVersion: 2;
   tool: { name: string; version: string };
-  target: { kind: TargetKind; source: string; live: boolean };
+  /** `host`: the audited host's name (the live host's, or the target's etc/hostname), which waiver `hosts` globs match. */
+  target: { kind: TargetKind; source: string; live: boolean; host?: string };
+  /** When the audit ran (ISO 8601, UTC). */
+  generatedAt: string;
   discovered: Discovered;
+  waivers: ReportWaivers;
   summary: ReportSummary;
-  results: CheckResult[];
+  results: ReportResult[];
 }
 
 export interface FormatOptions {

@@ -66,6 +66,16 @@ export function sampleResults(): CheckResult[] {
   ];
 }
 
+const ZERO: Record<Status, number> = {
+  pass: 0,
+  fail: 0,
+  warn: 0,
+  manual: 0,
+  not_applicable: 0,
+  not_evaluable: 0,
+  error: 0,
+};
+
 export function sampleReport(results: CheckResult[] = sampleResults()): AuditReport {
   const byStatus: Record<Status, number> = {
     pass: 0,
@@ -78,9 +88,10 @@ export function sampleReport(results: CheckResult[] = sampleResults()): AuditRep
   };
   for (const r of results) byStatus[r.status]++;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'signer-opsec', version: '0.1.0' },
-    target: { kind: 'directory', source: '/mnt/signer-image', live: false },
+    target: { kind: 'directory', source: '/mnt/signer-image', live: false, host: 'signer-1' },
+    generatedAt: '2026-12-07T10:00:00.000Z',
     discovered: {
       signer: {
         role: 'signer',
@@ -118,7 +129,9 @@ export function sampleReport(results: CheckResult[] = sampleResults()): AuditRep
       failOn: 'high',
       exitCode: 1,
       durationMs: 1234,
+      waived: { total: 0, byStatus: { ...ZERO } },
     },
+    waivers: { file: null, entries: [] },
     results,
   };
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { type CheckResult, type Evidence, SEVERITIES, STATUSES, THREATS } from '../../src/engine/types.js';
 import { formatJson } from '../../src/report/json.js';
-import type { AuditReport, DiscoveredService, ReportSummary } from '../../src/report/types.js';
+import type { AuditReport, DiscoveredService, ReportResult, ReportSummary } from '../../src/report/types.js';
 import type { TargetKind } from '../../src/target/types.js';
 import { sampleReport } from './sample-report.js';
 
@@ -56,7 +56,8 @@ const RESULT_KEYS = [
   'references',
   'severityReason',
   'data',
-] as const satisfies readonly (keyof CheckResult)[];
+  'waiver',
+] as const satisfies readonly (keyof ReportResult)[];
 const SUMMARY_KEYS = [
   'total',
   'byStatus',
@@ -65,6 +66,7 @@ const SUMMARY_KEYS = [
   'failOn',
   'exitCode',
   'durationMs',
+  'waived',
 ] as const satisfies readonly (keyof ReportSummary)[];
 const EVIDENCE_KEYS = ['file', 'line', 'detail'] as const satisfies readonly (keyof Evidence)[];
 const complete: true[] = [
@@ -72,7 +74,7 @@ const complete: true[] = [
   true satisfies Exhaustive<typeof ROLES, DiscoveredService['role']>,
   true satisfies Exhaustive<typeof SOURCES, DiscoveredService['source']>,
   true satisfies Exhaustive<typeof CONFIG_STATUSES, DiscoveredService['configStatus']>,
-  true satisfies Exhaustive<typeof RESULT_KEYS, keyof CheckResult>,
+  true satisfies Exhaustive<typeof RESULT_KEYS, keyof ReportResult>,
   true satisfies Exhaustive<typeof SUMMARY_KEYS, keyof ReportSummary>,
   true satisfies Exhaustive<typeof EVIDENCE_KEYS, keyof Evidence>,
 ];
@@ -111,7 +113,23 @@ describe('report JSON Schema', () => {
 
   test('rejects reports that break the contract', () => {
     const cases: [string, (r: ParsedJson) => void][] = [
-      ['another schema version', (r) => (r.schemaVersion = 2)],
+      ['another schema version', (r) => (r.schemaVersion = 1)],
+      [
+        'a waiver without justification',
+        (r) => (r.waivers.entries = [{ id: 'ssh/root-login', run: true, line: 1, state: 'applied' }]),
+      ],
+      [
+        'a waiver with a bad date',
+        (r) =>
+          (r.results[0].waiver = {
+            state: 'applied',
+            justification: 'j',
+            expires: '31/01/2027',
+            file: 'w.yml',
+            line: 1,
+          }),
+      ],
+      ['a missing generatedAt', (r) => delete r.generatedAt],
       ['an unknown top-level field', (r) => (r.extra = true)],
       ['a result id not family/name', (r) => (r.results[0].id = 'SSH/Root_Login')],
       ['an id without family', (r) => (r.results[0].id = 'root-login')],
@@ -137,6 +155,40 @@ describe('report JSON Schema', () => {
     }
   });
 
+  test('accepts waivers: applied and expired, on results and in the list', () => {
+    const report = emitted();
+    report.waivers = {
+      file: '/etc/signer-opsec/waivers.yml',
+      entries: [
+        {
+          id: 'ssh/non-standard-port',
+          justification: 'port 22 kept',
+          expires: '2027-01-31',
+          run: true,
+          line: 1,
+          state: 'applied',
+        },
+        { id: 'ssh/root-login', justification: 'j', hosts: 'signer-*', run: false, line: 5, state: 'other-host' },
+      ],
+    };
+    report.results[3].waiver = {
+      state: 'applied',
+      justification: 'port 22 kept',
+      expires: '2027-01-31',
+      file: 'w.yml',
+      line: 1,
+    };
+    report.results[0].waiver = {
+      state: 'expired',
+      justification: 'old',
+      expires: '2020-01-01',
+      file: 'w.yml',
+      line: 9,
+    };
+    report.summary.waived.total = 1;
+    assertValid(report);
+  });
+
   test('accepts the optional severityReason and data', () => {
     const report = emitted();
     const withBoth = report.results.find((r: CheckResult) => r.severityReason !== undefined);
@@ -150,9 +202,18 @@ describe('formatJson', () => {
   test('prints the contract key order with 2-space indent and a trailing newline', () => {
     const text = formatJson(sampleReport(), { color: false });
     assert.ok(text.endsWith('}\n'));
-    assert.ok(text.startsWith('{\n  "schemaVersion": 1,\n  "tool": {'));
+    assert.ok(text.startsWith('{\n  "schemaVersion": 2,\n  "tool": {'));
     const report = JSON.parse(text);
-    assert.deepEqual(Object.keys(report), ['schemaVersion', 'tool', 'target', 'discovered', 'summary', 'results']);
+    assert.deepEqual(Object.keys(report), [
+      'schemaVersion',
+      'tool',
+      'target',
+      'generatedAt',
+      'discovered',
+      'waivers',
+      'summary',
+      'results',
+    ]);
     assert.deepEqual(Object.keys(report.summary.byStatus), [...STATUSES]);
     const first = report.results[0];
     assert.deepEqual(Object.keys(first), RESULT_KEYS.slice(0, 10));

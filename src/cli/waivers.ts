@@ -1,0 +1,69 @@
+// Reading the waivers file for `audit`. Waivers are the auditing team's policy, so they are read on the auditing
+// machine, never from the target: a host under audit (perhaps compromised) must not be able to waive its own findings.
+import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Check } from '../engine/define-check.js';
+import { parseWaivers, WaiverFileError } from '../parsers/waivers.js';
+import type { WaiverFile } from '../report/waivers.js';
+import type { Target } from '../target/types.js';
+import { UsageError } from './usage-error.js';
+
+export const DEFAULT_WAIVERS_FILE = '/etc/signer-opsec/waivers.yml';
+
+/**
+ * `--waivers FILE` must exist; the default is read only when it exists. A file others (or its group) may write is
+ * refused: whoever can write it can hide any finding.
+ */
+export function loadWaivers(
+  flags: { waivers?: string; 'no-waivers'?: boolean },
+  catalogue: readonly Check[],
+): WaiverFile | undefined {
+  if (flags['no-waivers']) {
+    if (flags.waivers !== undefined) throw new UsageError('--waivers and --no-waivers contradict each other');
+    return undefined;
+  }
+  const file = flags.waivers ?? DEFAULT_WAIVERS_FILE;
+  let mode: number;
+  try {
+    const stats = statSync(file);
+    if (!stats.isFile()) throw new UsageError(`--waivers ${file}: not a regular file`);
+    mode = stats.mode;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (flags.waivers === undefined && code === 'ENOENT') return undefined;
+    throw new UsageError(`--waivers ${file}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
+  }
+  if (mode & 0o022)
+    throw new UsageError(
+      `${file}: writable by group or others (mode ${(mode & 0o777).toString(8)}); whoever can write it can waive any finding: chmod go-w`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--waivers ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    return { file, waivers: parseWaivers(text, new Set(catalogue.map((check) => check.id))) };
+  } catch (error) {
+    if (error instanceof WaiverFileError) throw new UsageError(`${file}:${error.line}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The audited host's name: this machine's for the live host, else the target's /etc/hostname (first word). */
+export async function targetHostName(target: Target): Promise<string | undefined> {
+  if (target.live) return hostname();
+  try {
+    const name = (await target.readText('/etc/hostname', { maxBytes: 4096 })).trim().split(/\s+/)[0];
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Today in UTC, YYYY-MM-DD: the day waiver expiry dates are compared with. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
