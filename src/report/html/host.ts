@@ -71,7 +71,7 @@ function exposureChart(report: AuditReport): string {
     })
     .join('\n');
   const restText = rest.length
-    ? `<p class="meta">${rest.length} smaller contributors, ${rest.reduce((sum, c) => sum + c.exposure, 0).toFixed(2)} together.</p>`
+    ? `<p class="meta">${rest.length} smaller contributors not drawn (all are listed under the control below).</p>`
     : '';
   const unit = report.discovered.signer?.unit?.name ?? 'the signer unit';
   return `<section class="exposure"><h2>Exposure score: ${esc(unit)} ${data.score.toFixed(1)} ${esc(data.label ?? '')}</h2>
