@@ -54,7 +54,7 @@ export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waive
   const document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0];
   if (problem) {
-    const line = problem.linePos?.[0]?.line ?? 1;
+    const line = counter.linePos(problem.pos[0]).line;
     throw new WaiverFileError(line, `not valid YAML (${problem.code})`);
   }
   const root = document.contents;

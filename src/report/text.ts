@@ -12,7 +12,7 @@ import {
   type Threat,
 } from '../engine/types.js';
 import { type Palette, palette } from './ansi.js';
-import type { AuditReport, DiscoveredService, Formatter } from './types.js';
+import type { AuditReport, DiscoveredService, Formatter, ReportResult } from './types.js';
 import { wrapText } from './wrap.js';
 
 const WIDTH = 110;
@@ -148,7 +148,22 @@ function labelledBody(label: string, text: string, indent: number, style: (s: st
   );
 }
 
-function resultLines(result: CheckResult, p: Palette): string[] {
+function waiverLines(result: ReportResult, p: Palette): string[] {
+  const waiver = result.waiver;
+  if (!waiver) return [];
+  const where = `${waiver.file}:${waiver.line}`;
+  if (waiver.state === 'expired')
+    return labelledBody(
+      'Waiver expired',
+      `on ${waiver.expires}: it no longer applies (${where}).`,
+      BODY_INDENT,
+      p.yellow,
+    );
+  const until = waiver.expires ? ` until ${waiver.expires}` : '';
+  return labelledBody(`Waived${until}:`, `${waiver.justification} (${where})`, BODY_INDENT, p.cyan);
+}
+
+function resultLines(result: ReportResult, p: Palette): string[] {
   const head = `  ${badge(result.status, p)}  ${severityLabel(result.severity, p)}  ${p.bold(result.id)}`;
   const firstRoom = WIDTH - BODY_INDENT - result.id.length - 2;
   const indent = ' '.repeat(BODY_INDENT);
@@ -160,6 +175,7 @@ function resultLines(result: CheckResult, p: Palette): string[] {
   } else {
     lines.push(head, ...wrapText(result.message, WIDTH - BODY_INDENT).map((line) => indent + line));
   }
+  lines.push(...waiverLines(result, p));
   if (result.status === 'pass') return lines;
 
   if (result.severityReason) {
@@ -247,7 +263,18 @@ function verdict(report: AuditReport, p: Palette): string {
 function summaryLines(report: AuditReport, p: Palette): string[] {
   const { summary } = report;
   const seconds = (summary.durationMs / 1000).toFixed(1);
-  const counts = summary.total === 0 ? 'no controls ran' : statusCounts(report.results, p);
+  const counted = report.results.filter((result) => result.waiver?.state !== 'applied');
+  const counts = summary.total === 0 ? 'no controls ran' : statusCounts(counted, p);
+  const waived = summary.waived.total
+    ? labelled(
+        'Waived',
+        `${summary.waived.total} (${statusCounts(
+          report.results.filter((r) => r.waiver?.state === 'applied'),
+          p,
+        )}); not counted above`,
+        p,
+      )
+    : [];
   return [
     '',
     ...labelled(
@@ -255,6 +282,7 @@ function summaryLines(report: AuditReport, p: Palette): string[] {
       `${summary.total} ${summary.total === 1 ? 'control' : 'controls'}: ${counts}  ${p.dim(`(${seconds} s)`)}`,
       p,
     ),
+    ...waived,
     ...labelled('Score', `${summary.score}/100`, p),
     ...labelled('Verdict', verdict(report, p), p),
   ];

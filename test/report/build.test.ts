@@ -29,6 +29,33 @@ const zeroByStatus = () => Object.fromEntries(STATUSES.map((status) => [status, 
 const zeroBySeverity = () =>
   Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
 
+describe('summarise: waived results', () => {
+  const waiver = { state: 'applied', justification: 'j', file: 'w.yml', line: 1 } as const;
+  test('are counted apart: not in byStatus, not towards --fail-on, not in the score', () => {
+    const summary = summarise(
+      [
+        { ...result('fail', 'critical'), waiver },
+        result('pass', 'high'),
+        { ...result('fail', 'low'), waiver: { ...waiver, state: 'expired' } },
+      ],
+      'high',
+      0,
+    );
+    assert.equal(summary.byStatus.fail, 1, 'the expired waiver no longer applies');
+    assert.equal(summary.waived.total, 1);
+    assert.equal(summary.waived.byStatus.fail, 1);
+    assert.equal(summary.failedBySeverity.critical, 0);
+    assert.equal(summary.exitCode, 0);
+    assert.equal(summary.score, 86, 'high pass (6) of high + low (7)');
+  });
+  test('an error under a waiver still makes the audit incomplete (exit 2)', () => {
+    const summary = summarise([{ ...result('error', 'low'), waiver }], 'high', 0);
+    assert.equal(summary.byStatus.error, 0);
+    assert.equal(summary.waived.byStatus.error, 1);
+    assert.equal(summary.exitCode, 2);
+  });
+});
+
 describe('summarise: counts', () => {
   test('no results: every status and severity present at zero, score 0, exit 0', () => {
     const summary = summarise([], 'high', 0);
@@ -40,6 +67,7 @@ describe('summarise: counts', () => {
       failOn: 'high',
       exitCode: 0,
       durationMs: 0,
+      waived: { total: 0, byStatus: zeroByStatus() },
     });
   });
 
@@ -308,10 +336,13 @@ describe('buildReport', () => {
       results,
       failOn: 'high',
       durationMs: 5,
+      startedAt: new Date('2026-12-07T10:00:00Z'),
     });
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, 2);
     assert.deepEqual(report.tool, { name: 'signer-opsec', version: '9.9.9' });
     assert.deepEqual(report.target, { kind: 'directory', source: '/tmp', live: false });
+    assert.equal(report.generatedAt, '2026-12-07T10:00:00.000Z');
+    assert.deepEqual(report.waivers, { file: null, entries: [] });
     assert.deepEqual(report.discovered, { notes: [] });
     assert.deepEqual(report.summary, summarise(results, 'high', 5));
     assert.equal(report.results, results);
