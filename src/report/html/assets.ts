@@ -38,13 +38,14 @@ code,.loc{font-family:ui-monospace,monospace;font-size:.85em}
 .fix{background:var(--soft);border-radius:4px;padding:4px 8px}
 .waiver{border:1px dashed var(--waived);border-radius:4px;padding:4px 8px;color:var(--fg)}
 .refs{font-size:.85rem;overflow-wrap:anywhere}
-.chart{display:grid;grid-template-columns:minmax(0,2fr) minmax(60px,3fr) 3.5em;gap:3px 8px;align-items:center;font-size:.85rem}
-.chart .label{overflow-wrap:anywhere;font-family:ui-monospace,monospace}
+.chart{font-size:.85rem}.bar{display:grid;grid-template-columns:minmax(0,2fr) minmax(60px,3fr) 3.5em;gap:2px 8px;align-items:center;margin:2px 0}
+.chart .label{overflow-wrap:anywhere;font-family:ui-monospace,monospace;min-width:0}
 .chart svg{width:100%;height:12px;display:block}.chart rect{fill:var(--fail)}
 .chart .value{text-align:right;font-variant-numeric:tabular-nums}
 .matrix-wrap{overflow-x:auto}.matrix td,.matrix th{text-align:center;white-space:nowrap}.matrix th:first-child,.matrix td:first-child{text-align:left}
 details summary{cursor:pointer;color:var(--muted)}
-@media (max-width:600px){body{font-size:14px}main{padding:8px}.chart{grid-template-columns:minmax(0,1fr) 3em}.chart svg{grid-column:1/3}}
+@media (max-width:600px){body{font-size:14px}main{padding:8px}.card b{font-size:1.25rem}
+.bar{grid-template-columns:minmax(0,1fr) 3em}.bar svg{grid-column:1/3;grid-row:2}}
 @media print{.filters{display:none}.result[hidden],.group[hidden]{display:block!important}main{max-width:none;padding:0}
 body{font-size:11pt}a{color:inherit}details>*{display:block}.result{page-break-inside:avoid}}
 `;

@@ -37,10 +37,10 @@ function summary(report: AuditReport): string {
     return `<td>${s.failedBySeverity[severity] - above}</td>`;
   }).join('');
   return `<div class="cards">
-<div class="card verdict-${v.tone}"><span>Verdict</span><b>${esc(v.text)}</b></div>
-<div class="card"><span>Score</span><b>${s.score}<small>/100</small></b></div>
-<div class="card"><span>Controls</span><b>${s.total}</b></div>
-<div class="card"><span>Waived</span><b>${s.waived.total}</b></div>
+<div class="card verdict-${v.tone}"><span>Verdict</span> <b>${esc(v.text)}</b></div>
+<div class="card"><span>Score</span> <b>${s.score}<small>/100</small></b></div>
+<div class="card"><span>Controls</span> <b>${s.total}</b></div>
+<div class="card"><span>Waived</span> <b>${s.waived.total}</b></div>
 </div>
 <div class="counts" aria-label="results by status">${counts}${s.waived.total ? ` ${statusBadge('waived')} ${s.waived.total}` : ''}</div>
 <table class="by-severity"><thead><tr><th>failed by severity</th>${SEVERITIES.map((x) => `<th>${x}</th>`).join('')}</tr></thead>
@@ -67,7 +67,7 @@ function exposureChart(report: AuditReport): string {
     .map((c) => {
       const width = ((100 * c.exposure) / max).toFixed(1);
       const title = c.directive ? ` title="${esc(c.directive)}"` : '';
-      return `<span class="label"${title}>${esc(c.id)}</span><svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect width="${width}" height="10"/></svg><span class="value">${c.exposure.toFixed(2)}</span>`;
+      return `<div class="bar"><span class="label"${title}>${esc(c.id)}</span><svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect width="${width}" height="10"/></svg><span class="value">${c.exposure.toFixed(2)}</span></div>`;
     })
     .join('\n');
   const restText = rest.length
