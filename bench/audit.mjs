@@ -43,3 +43,40 @@ for (const [name, args] of cases) {
     `${name.padEnd(36)} ${timing.median.toFixed(1).padStart(7)} ms  (${timing.min.toFixed(1)}–${timing.max.toFixed(1)})  ${ratio}× anchor`,
   );
 }
+
+// The HTML report's cost over the JSON report of the same host: runs interleaved (json, html, json, html, …) so that
+// load from elsewhere hits both alike, and the median of the pairwise differences reported.
+const guide = (format) => [
+  bin,
+  'audit',
+  '--root',
+  `${repo}examples/hosts/published-guide.tar`,
+  '--format',
+  format,
+  '--fail-on',
+  'none',
+];
+function once(args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, bytes: result.stdout.length };
+}
+const differences = [];
+const jsonTimes = [];
+let htmlBytes = 0;
+for (let index = 0; index < runs + 1; index += 1) {
+  const json = once(guide('json'));
+  const html = once(guide('html'));
+  htmlBytes = html.bytes;
+  if (index === 0) continue; // warm-up pair
+  jsonTimes.push(json.ms);
+  differences.push(html.ms - json.ms);
+}
+console.log(
+  `${'audit published-guide.tar --format json'.padEnd(36)} ${median(jsonTimes).toFixed(1).padStart(7)} ms  ${(median(jsonTimes) / anchor.median).toFixed(2)}× anchor`,
+);
+console.log(
+  `--format html over json (paired median): ${median(differences).toFixed(1)} ms (budget 50 ms); ` +
+    `html report ${(htmlBytes / 1024).toFixed(1)} KB (budget 150 KB)`,
+);

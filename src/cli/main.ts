@@ -35,7 +35,8 @@ Usage:
 Audit options:
   --root DIR|FILE.tar     audit a directory holding a system's root, or a tar of one (docker export);
                           default: the live host (/)
-  --format text|json      report format (default text)
+  --format FORMAT         report format: text (default), json, html (one self-contained page), junit,
+                          sarif, prometheus (node_exporter textfile collector)
   --output FILE           write the report to FILE (atomically) instead of standard output
   --fail-on SEVERITY      exit 1 when a control of this severity or higher fails:
                           critical|high|medium|low|info|none (default high)
@@ -47,6 +48,9 @@ Audit options:
   --node-unit NAME        the node's systemd unit
   --pin-file PATH         the release pin inside the target (default /etc/signer-opsec/release-pins.json)
   --docker-inspect FILE   containers from a saved \`docker inspect <ids>\` (JSON array) of the audited host
+  --waivers FILE          accepted risks (YAML: control id → justification, expires, hosts, run); read on the
+                          auditing machine; default /etc/signer-opsec/waivers.yml when it exists
+  --no-waivers            ignore the default waivers file
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
 
 Threat options:
@@ -56,7 +60,8 @@ Threat options:
   --me PUBKEY             your signer's compressed public key (repeatable, comma-separated)
   --config FILE           or your signer config: the public key is derived, the private key never printed
   --operators FILE        JSON {"<pubkey>": "<operator name>"}: an operator with several keys counts once
-  --format text|json      output format (default text); --output FILE writes it atomically
+  --format text|json|prometheus
+                          output format (default text); --output FILE writes it atomically
   --fail-if-me-above PCT  exit 1 when your share (your operator's, with --operators) is above PCT percent
 
 verify-release options:

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { formatters } from '../../src/report/index.js';
 import { runCli } from '../support/cli.js';
@@ -111,6 +111,22 @@ describe('no output contains a secret', () => {
       });
     }
   }
+
+  test('a waivers file quoting a secret: not echoed by any format, nor by its error', () => {
+    const { root } = roots[0]!;
+    const waivers = `${root}/waivers.yml`;
+    writeFileSync(waivers, `ssh/root-login:\n  justification: "the key ${SIGNER_KEY} is rotated"\n`);
+    for (const format of Object.keys(formatters)) {
+      const run = runCli(['audit', '--root', root, '--format', format, '--fail-on', 'none', '--waivers', waivers]);
+      assert.equal(run.code, 0, run.stderr);
+      assertNoSecret(run.stdout, `waived ${format} stdout`);
+    }
+    writeFileSync(waivers, `${SIGNER_KEY}:\n  justification: oops\n`);
+    const bad = runCli(['audit', '--root', root, '--waivers', waivers]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /waivers\.yml:1: /);
+    assertNoSecret(bad.stderr, 'waivers error');
+  });
 
   test('--output file and the JSON fields carry fingerprints, not values', () => {
     const { root } = roots[0]!;

@@ -84,7 +84,10 @@ describe('contrib/systemd: the audit service and timer', () => {
       readFileSync(join(CONTRIB, 'systemd', SERVICE), 'utf8').replace('ProtectSystem=', 'ProtectSystm='),
     );
     try {
-      assert.match(verify('broken.service').output, /Unknown key '?ProtectSystm'? in section \[Service\]|Unknown key name 'ProtectSystm'/);
+      assert.match(
+        verify('broken.service').output,
+        /Unknown key '?ProtectSystm'? in section \[Service\]|Unknown key name 'ProtectSystm'/,
+      );
     } finally {
       rmSync(path);
     }
