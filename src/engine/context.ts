@@ -5,7 +5,7 @@ import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
 import type { Discovery } from '../discovery/types.js';
 import { loadUserDatabase } from '../discovery/users.js';
-import { type FirewallFacts, loadFirewall } from '../firewall/load.js';
+import { type FirewallFacts, loadFirewall } from '../net/firewall/load.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { DEFAULT_PIN_PATH } from '../stacks/release-pin.js';
 import type { Target } from '../target/types.js';

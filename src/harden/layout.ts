@@ -1,11 +1,12 @@
 // Where the signer and node are, and where they will be after hardening: decided once from discovery so every planner
 // agrees (the drop-in's User= and the config's owner name one account; ExecStart's --config names the config's path).
-import { serviceAccount } from '../checks/identity/accounts.js';
-import { normalisePath } from '../checks/service/sandbox-paths.js';
-import { signerLocalAddresses } from '../checks/service/signer-local-addresses.js';
-import { targetHosts } from '../checks/topology/endpoint-trust.js';
+
 import type { NodeService, SignerService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
+import { serviceAccount } from '../facts/accounts/service-accounts.js';
+import { targetHosts } from '../facts/network/endpoint-trust.js';
+import { normalisePath } from '../facts/services/sandbox-paths.js';
+import { signerLocalAddresses } from '../facts/services/signer-local-addresses.js';
 import { classifyHost, parseHostPort } from '../net/address.js';
 import { findConfigArg } from '../parsers/exec-command.js';
 import { lookupHost } from '../parsers/hosts.js';

@@ -1,9 +1,15 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.service.html#Command%20lines — the ExecStart binary runs with the key in memory.
 
 import { defineCheck } from '../../engine/define-check.js';
-import { governingPaths, locateBinary, type NamedPrincipal, servicePrincipal, writersOf } from '../binary-files.js';
-import { appliesToSigner, octal, services } from '../common.js';
-import { serviceUser } from '../service-user.js';
+import {
+  governingPaths,
+  locateBinary,
+  type NamedPrincipal,
+  servicePrincipal,
+  writersOf,
+} from '../../facts/binaries/binary-files.js';
+import { appliesToSigner, octal, services } from '../../facts/services/discovered-services.js';
+import { serviceUser } from '../../facts/services/service-user.js';
 
 export default defineCheck({
   id: 'binary/not-writable-by-service',

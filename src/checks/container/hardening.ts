@@ -6,9 +6,9 @@ import { containerConfigPath } from '../../discovery/compose.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { absent } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
-import { parseContainerUser } from '../identity/accounts.js';
+import { parseContainerUser } from '../../facts/accounts/service-accounts.js';
+import { containerEvidence, containerLabel, stacksContainers } from '../../facts/containers/stacks-containers.js';
+import { absent } from '../../facts/services/discovered-services.js';
 
 const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
 

@@ -2,12 +2,17 @@
 import type { ConfigState, Service } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
+import { canAccess, type Principal } from '../../facts/access/file-access.js';
+import {
+  describeAccount,
+  primaryGid,
+  serviceAccount,
+  servicePrincipal,
+} from '../../facts/accounts/service-accounts.js';
+import { absent, at } from '../../facts/services/discovered-services.js';
+import type { ServiceUser } from '../../facts/services/service-user.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
 import type { FileStat } from '../../target/types.js';
-import { canAccess, type Principal } from '../access.js';
-import { absent, at } from '../common.js';
-import type { ServiceUser } from '../service-user.js';
-import { describeAccount, primaryGid, serviceAccount, servicePrincipal } from './accounts.js';
 
 const messages = {
   owned: 'The {{role}} config {{path}} is owned by {{owner}}, the user the {{role}} runs as.',

@@ -1,7 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — run the stacks-signer as a separate user from the stacks-node.
 import { defineCheck } from '../../engine/define-check.js';
-import { absent, NO_NODE, NO_SIGNER } from '../common.js';
-import { describeAccount, primaryGid, sameAccount, serviceAccount } from './accounts.js';
+import { describeAccount, primaryGid, sameAccount, serviceAccount } from '../../facts/accounts/service-accounts.js';
+import { absent, NO_NODE, NO_SIGNER } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'identity/separate-service-users',

@@ -3,10 +3,10 @@ import type { ComposeService } from '../../discovery/compose.js';
 import type { SignerService } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
-import { appliesToSigner, at } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
-import { serviceProcesses, serviceUser } from '../service-user.js';
-import { parseContainerUser } from './accounts.js';
+import { parseContainerUser } from '../../facts/accounts/service-accounts.js';
+import { containerEvidence, containerLabel, stacksContainers } from '../../facts/containers/stacks-containers.js';
+import { appliesToSigner, at } from '../../facts/services/discovered-services.js';
+import { serviceProcesses, serviceUser } from '../../facts/services/service-user.js';
 
 const messages = {
   unitNoUser: '{{unit}} sets no User=: a system unit runs the signer as root.',

@@ -2,8 +2,8 @@
 import type { SudoersGrant } from '../../discovery/sudoers.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { appliesToSigner, at } from '../common.js';
-import { describeAccount, type HeldGroup, heldGroups, serviceAccount } from './accounts.js';
+import { describeAccount, type HeldGroup, heldGroups, serviceAccount } from '../../facts/accounts/service-accounts.js';
+import { appliesToSigner, at } from '../../facts/services/discovered-services.js';
 
 /** Groups that hand out root, or read what root guards, and why. */
 export const PRIVILEGED_GROUPS: Readonly<Record<string, string>> = {

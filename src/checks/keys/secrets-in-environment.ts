@@ -2,11 +2,11 @@
 import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from '../../facts/secrets/secret-values.js';
+import { absent, at, NO_SIGNER, octal } from '../../facts/services/discovered-services.js';
+import { serviceEnvironment } from '../../facts/services/service-environment.js';
+import { serviceProcesses } from '../../facts/services/service-user.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
-import { absent, at, NO_SIGNER, octal } from '../common.js';
-import { serviceEnvironment } from '../service-environment.js';
-import { serviceProcesses } from '../service-user.js';
-import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from './secret-values.js';
 
 function serviceLabel(service: Service): string {
   return (

@@ -5,14 +5,14 @@ import { findDropIns, UNIT_SEARCH_PATH } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { targetHosts } from '../../facts/network/endpoint-trust.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { signerLocalAddresses } from '../../facts/services/signer-local-addresses.js';
+import { appliesToSignerUnit, loadedUnit, where } from '../../facts/services/unit-settings.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { lookupHost } from '../../parsers/hosts.js';
 import { type EffectiveUnit, mergeUnit, type UnitAssignment } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
-import { at } from '../common.js';
-import { targetHosts } from '../topology/endpoint-trust.js';
-import { signerLocalAddresses } from './signer-local-addresses.js';
-import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
 
 type Family = 'ipv4' | 'ipv6';
 

@@ -5,12 +5,18 @@ import type { LoadedUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { summariseExecLine } from '../../facts/services/exec-lines.js';
+import {
+  isAtOrBelow,
+  normalisePath,
+  pathAccess,
+  type SandboxRule,
+  sandboxRules,
+} from '../../facts/services/sandbox-paths.js';
+import { appliesToSignerUnit, loadedUnit, where } from '../../facts/services/unit-settings.js';
 import { findConfigArg } from '../../parsers/exec-command.js';
 import type { EffectiveUnit, UnitAssignment } from '../../parsers/systemd-unit.js';
-import { at } from '../common.js';
-import { summariseExecLine } from './exec-evidence.js';
-import { isAtOrBelow, normalisePath, pathAccess, type SandboxRule, sandboxRules } from './sandbox-paths.js';
-import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
 
 const messages = {
   noConfigArg:

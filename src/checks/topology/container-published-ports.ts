@@ -3,9 +3,14 @@
 import type { ComposeService } from '../../discovery/compose.js';
 import type { Discovery } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
+import {
+  appliesToStacksContainers,
+  containerEvidence,
+  containerLabel,
+  stacksContainers,
+} from '../../facts/containers/stacks-containers.js';
 import { type AddressClass, classifyHost, parseHostPort } from '../../net/address.js';
 import { publishesPort } from '../../parsers/container-ports.js';
-import { appliesToStacksContainers, containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 interface SensitivePort {
   port: number;

@@ -4,10 +4,6 @@ import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
-import { parseHostPort } from '../../net/address.js';
-import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
-import { formatPorts, type PortRange } from '../../net/firewall/model.js';
-import { appliesToSignerOrNode, at } from '../common.js';
 import {
   allPrivate,
   describeSources,
@@ -16,7 +12,11 @@ import {
   onlyFrom,
   openPortEvidence,
   originEvidence,
-} from './firewall-reach.js';
+} from '../../facts/network/firewall-reach.js';
+import { appliesToSignerOrNode, at } from '../../facts/services/discovered-services.js';
+import { parseHostPort } from '../../net/address.js';
+import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
+import { formatPorts, type PortRange } from '../../net/firewall/model.js';
 
 const DEFAULT_P2P_PORT = 20444;
 

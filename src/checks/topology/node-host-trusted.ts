@@ -1,7 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — node_host is used as http://{node_host}.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from '../../facts/network/endpoint-trust.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'topology/node-host-trusted',

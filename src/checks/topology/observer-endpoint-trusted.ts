@@ -1,9 +1,9 @@
 // https://docs.stacks.co/operate/run-a-signer — the node pushes events to every [[events_observer]] over plain HTTP.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToNode, at, parsedConfig } from '../common.js';
-import { maskSecrets } from '../keys/secret-values.js';
-import { serviceEnvironment } from '../service-environment.js';
-import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from '../../facts/network/endpoint-trust.js';
+import { maskSecrets } from '../../facts/secrets/secret-values.js';
+import { appliesToNode, at, parsedConfig } from '../../facts/services/discovered-services.js';
+import { serviceEnvironment } from '../../facts/services/service-environment.js';
 
 const OBSERVER_VARIABLE = 'STACKS_EVENT_OBSERVER';
 

@@ -1,7 +1,12 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — `endpoint` is where the signer listens for node events.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import {
+  describeTrust,
+  inContainerNetwork,
+  judgeEndpoint,
+  mappingEvidence,
+  targetHosts,
+} from '../../facts/network/endpoint-trust.js';
 import {
   bindFamilies,
   describeSources,
@@ -9,7 +14,8 @@ import {
   noFirewallEvidence,
   onlyFrom,
   portReach,
-} from './firewall-reach.js';
+} from '../../facts/network/firewall-reach.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'topology/signer-endpoint-exposure',

@@ -8,8 +8,8 @@
 // inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
 import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
-import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
 import { parseAddress, parseAddressRange, rangeContains } from '../../net/firewall/address-range.js';
+import { enablingLink, NFTABLES_CONF } from '../../net/firewall/load.js';
 import type { FirewallRuleset } from '../../net/firewall/model.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';

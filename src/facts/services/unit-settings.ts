@@ -8,8 +8,8 @@ import type { Applicability } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { type EffectiveUnit, parseSystemdBoolean, type UnitAssignment } from '../../parsers/systemd-unit.js';
-import { absent, at, NO_SIGNER } from '../common.js';
-import { maskSecrets } from '../keys/secret-values.js';
+import { maskSecrets } from '../secrets/secret-values.js';
+import { absent, at, NO_SIGNER } from './discovered-services.js';
 
 export type ProtectSystemValue = 'no' | 'yes' | 'full' | 'strict';
 export type ProtectHomeValue = 'no' | 'yes' | 'read-only' | 'tmpfs';

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { AuditContext } from '../../engine/context.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { lookupHost } from '../../parsers/hosts.js';
-import { targetHosts } from '../topology/endpoint-trust.js';
+import { targetHosts } from '../network/endpoint-trust.js';
 
 export interface SignerLocalAddress {
   address: string;

@@ -4,9 +4,9 @@ import type { Service } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import type { Evidence } from '../../engine/types.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
-import type { Principal } from '../access.js';
-import { at } from '../common.js';
-import { type ServiceUser, serviceUser } from '../service-user.js';
+import type { Principal } from '../access/file-access.js';
+import { at } from '../services/discovered-services.js';
+import { type ServiceUser, serviceUser } from '../services/service-user.js';
 
 /** A compose `user:` value: `uid[:gid]` or `name[:group]`; empty or unset means root. */
 export interface ContainerUser {

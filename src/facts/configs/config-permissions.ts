@@ -7,9 +7,9 @@ import type { Reporter } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
 import type { FileStat } from '../../target/types.js';
-import { ancestors } from '../access.js';
-import { at, NO_NODE, NO_SIGNER, octal } from '../common.js';
-import { serviceUser } from '../service-user.js';
+import { ancestors } from '../access/file-access.js';
+import { at, NO_NODE, NO_SIGNER, octal } from '../services/discovered-services.js';
+import { serviceUser } from '../services/service-user.js';
 
 export const CONFIG_PERMISSION_MESSAGES = {
   missing: '{{path}} does not exist: there is nothing to protect (the service cannot start).',

@@ -1,15 +1,15 @@
 // What the binary controls share: where the signer's (or node's) binary is, its SHA-256 (computed once per run),
 // and who besides root can replace a path.
-import type { Role, Service } from '../discovery/types.js';
-import type { AuditContext } from '../engine/context.js';
-import type { Evidence } from '../engine/types.js';
-import { parseExecCommand } from '../parsers/exec-command.js';
-import type { UserDatabase } from '../parsers/passwd.js';
-import { TargetError } from '../target/errors.js';
-import type { FileStat, Target } from '../target/types.js';
-import { ancestors, type Principal, principalOf } from './access.js';
-import { at } from './common.js';
-import { serviceUser } from './service-user.js';
+import type { Role, Service } from '../../discovery/types.js';
+import type { AuditContext } from '../../engine/context.js';
+import type { Evidence } from '../../engine/types.js';
+import { parseExecCommand } from '../../parsers/exec-command.js';
+import type { UserDatabase } from '../../parsers/passwd.js';
+import { TargetError } from '../../target/errors.js';
+import type { FileStat, Target } from '../../target/types.js';
+import { ancestors, type Principal, principalOf } from '../access/file-access.js';
+import { at } from '../services/discovered-services.js';
+import { serviceUser } from '../services/service-user.js';
 
 export const BINARY_NAME: Record<Role, string> = { signer: 'stacks-signer', node: 'stacks-node' };
 

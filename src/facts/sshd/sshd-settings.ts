@@ -3,7 +3,7 @@ import type { Applicability } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import type { SshdSetting } from '../../parsers/sshd-config.js';
-import { at } from '../common.js';
+import { at } from '../services/discovered-services.js';
 
 export async function appliesToSshd(ctx: AuditContext): Promise<Applicability> {
   const sshd = await ctx.sshd();

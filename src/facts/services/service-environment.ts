@@ -1,10 +1,10 @@
 // The environment a signer or node service gets, and where each variable is written: unit `Environment=` and
 // `EnvironmentFile=`, compose `environment:`, `env_file:` and the compose project's `.env`.
 import { posix } from 'node:path';
-import type { Service } from '../discovery/types.js';
-import type { AuditContext } from '../engine/context.js';
-import { splitWords } from '../parsers/systemd-words.js';
-import type { FileStat } from '../target/types.js';
+import type { Service } from '../../discovery/types.js';
+import type { AuditContext } from '../../engine/context.js';
+import { splitWords } from '../../parsers/systemd-words.js';
+import type { FileStat } from '../../target/types.js';
 
 export type EnvironmentOrigin =
   | 'unit Environment='

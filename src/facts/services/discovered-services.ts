@@ -1,9 +1,9 @@
 // What many controls need: the discovered services, their parsed configs, and evidence pointing at a file.
-import type { ConfigState, Discovery, NodeService, SignerService } from '../discovery/types.js';
-import type { AuditContext } from '../engine/context.js';
-import type { Applicability } from '../engine/define-check.js';
-import { CheckError } from '../engine/errors.js';
-import type { Evidence } from '../engine/types.js';
+import type { ConfigState, Discovery, NodeService, SignerService } from '../../discovery/types.js';
+import type { AuditContext } from '../../engine/context.js';
+import type { Applicability } from '../../engine/define-check.js';
+import { CheckError } from '../../engine/errors.js';
+import type { Evidence } from '../../engine/types.js';
 
 export const NO_SIGNER = 'no signer found on the target (no systemd unit, well-known config or compose service)';
 export const NO_NODE = 'no stacks-node found on the target';

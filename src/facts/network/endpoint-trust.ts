@@ -5,7 +5,7 @@ import type { AuditContext } from '../../engine/context.js';
 import type { Evidence } from '../../engine/types.js';
 import { type AddressClass, classifyHost, parseHostPort } from '../../net/address.js';
 import { type HostsEntry, lookupHost, parseHosts } from '../../parsers/hosts.js';
-import { at } from '../common.js';
+import { at } from '../services/discovered-services.js';
 
 export interface EndpointTrust {
   host: string;

@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
-import type { Service } from '../discovery/types.js';
-import type { AuditContext } from '../engine/context.js';
-import type { Evidence } from '../engine/types.js';
-import type { ProcessInfo } from '../target/types.js';
-import { at } from './common.js';
+import type { Service } from '../../discovery/types.js';
+import type { AuditContext } from '../../engine/context.js';
+import type { Evidence } from '../../engine/types.js';
+import type { ProcessInfo } from '../../target/types.js';
+import { at } from './discovered-services.js';
 
 /** The account a signer or node runs as, and how we know. */
 export interface ServiceUser {

@@ -1,5 +1,5 @@
-import type { UserDatabase } from '../parsers/passwd.js';
-import type { FileStat, Target } from '../target/types.js';
+import type { UserDatabase } from '../../parsers/passwd.js';
+import type { FileStat, Target } from '../../target/types.js';
 
 // POSIX permission evaluation as the kernel does it for a non-root process: the owner class if the uid owns
 // the file, else the group class if one of its groups owns it, else other. ACLs and capabilities are not seen.

@@ -1,10 +1,10 @@
 // What the container controls share: naming a container whatever described it, and pointing evidence at the
 // line of its compose file (or at the engine's record).
-import type { ComposeService } from '../discovery/compose.js';
-import type { AuditContext } from '../engine/context.js';
-import type { Applicability } from '../engine/define-check.js';
-import type { Evidence } from '../engine/types.js';
-import { absent, at } from './common.js';
+import type { ComposeService } from '../../discovery/compose.js';
+import type { AuditContext } from '../../engine/context.js';
+import type { Applicability } from '../../engine/define-check.js';
+import type { Evidence } from '../../engine/types.js';
+import { absent, at } from '../services/discovered-services.js';
 
 /** "compose service signer" or "container signer". */
 export function containerLabel(container: ComposeService): string {

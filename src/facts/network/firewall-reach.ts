@@ -6,7 +6,7 @@ import { classifyHost, parseHostPort } from '../../net/address.js';
 import { parseAddressRange } from '../../net/firewall/address-range.js';
 import { type FamilyExposure, inboundExposure, type OpenPort } from '../../net/firewall/exposure.js';
 import { type Family, formatPorts, type Origin } from '../../net/firewall/model.js';
-import { at } from '../common.js';
+import { at } from '../services/discovered-services.js';
 import { judgeEndpoint, targetHosts } from './endpoint-trust.js';
 
 const exposureByContext = new WeakMap<AuditContext, Promise<FamilyExposure[] | undefined>>();
