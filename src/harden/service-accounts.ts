@@ -1,10 +1,10 @@
 // Which account each service runs as after hardening: the current one when it is a dedicated unprivileged account,
 // else a new system account, allocated the way `useradd --system` does (highest free id in SYS_UID_MIN..SYS_UID_MAX).
 
-import { grantCovers, PRIVILEGED_GROUPS } from '../checks/identity/signer-user-unprivileged.js';
 import type { Service } from '../discovery/types.js';
 import { type LoadedUnit, loadUnits } from '../discovery/units.js';
 import type { AuditContext } from '../engine/context.js';
+import { grantCovers, PRIVILEGED_GROUPS } from '../facts/accounts/privileges.js';
 import { sameAccount, serviceAccount } from '../facts/accounts/service-accounts.js';
 import type { ServiceUser } from '../facts/services/service-user.js';
 import type { UserDatabase } from '../parsers/passwd.js';
