@@ -16,7 +16,7 @@ import {
 import { appliesToSignerOrNode, at } from '../../facts/services/discovered-services.js';
 import { parseHostPort } from '../../net/address.js';
 import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
-import { formatPorts, type PortRange } from '../../net/firewall/model.js';
+import { formatPorts, type PortRange } from '../../parsers/firewall/model.js';
 
 const DEFAULT_P2P_PORT = 20444;
 

@@ -3,9 +3,9 @@
 import type { AuditContext } from '../../engine/context.js';
 import type { Evidence } from '../../engine/types.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
-import { parseAddressRange } from '../../net/firewall/address-range.js';
 import { type FamilyExposure, inboundExposure, type OpenPort } from '../../net/firewall/exposure.js';
-import { type Family, formatPorts, type Origin } from '../../net/firewall/model.js';
+import { parseAddressRange } from '../../parsers/firewall/address-range.js';
+import { type Family, formatPorts, type Origin } from '../../parsers/firewall/model.js';
 import { at } from '../services/discovered-services.js';
 import { judgeEndpoint, targetHosts } from './endpoint-trust.js';
 

@@ -12,7 +12,7 @@ import {
   type Match,
   type Origin,
   type PortRange,
-} from '../../net/firewall/model.js';
+} from '../../parsers/firewall/model.js';
 import { TABLE_NAME } from './render.js';
 
 /** What our table admits from anyone, and the signer port from the node only. */

@@ -1,4 +1,10 @@
 import type { Evidence } from '../../engine/types.js';
+import {
+  type Family,
+  type FirewallProblem,
+  type FirewallRuleset,
+  mergeRulesets,
+} from '../../parsers/firewall/model.js';
 import { expandGlob } from '../../parsers/glob.js';
 import { parseIptablesSave } from '../../parsers/iptables-save.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
@@ -6,7 +12,6 @@ import { parseNftJson } from '../../parsers/nftables-json.js';
 import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../../parsers/ufw.js';
 import type { Target } from '../../target/types.js';
-import { type Family, type FirewallProblem, type FirewallRuleset, mergeRulesets } from './model.js';
 
 // Which firewall filters this host's inbound traffic. Live: the kernel's ruleset (`nft -j list ruleset`, else
 // iptables-save for legacy iptables); the config files are then only context, and an empty kernel ruleset means no
