@@ -3,10 +3,8 @@
 
 import type { NodeService, SignerService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
-import { serviceAccount } from '../facts/accounts/service-accounts.js';
-import { targetHosts } from '../facts/network/endpoint-trust.js';
+import { facts } from '../facts/index.js';
 import { normalisePath } from '../facts/services/sandbox-paths.js';
-import { signerLocalAddresses } from '../facts/services/signer-local-addresses.js';
 import { classifyHost, parseHostPort } from '../net/address.js';
 import { findConfigArg } from '../parsers/exec-command.js';
 import { lookupHost } from '../parsers/hosts.js';
@@ -34,7 +32,7 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
   const notes: string[] = [];
   const promised = { ids: new Set<number>(), names: new Set<string>() };
   const { signer, node } = discovery;
-  const nodeAccount = node ? await serviceAccount(ctx, node) : undefined;
+  const nodeAccount = node ? await facts(ctx).serviceAccount(node) : undefined;
 
   let signerLayout: SignerLayout | undefined;
   if (signer?.unit) {
@@ -55,7 +53,7 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
       const endpoint = config.endpoint ? parseHostPort(config.endpoint) : undefined;
       if (endpoint?.port !== undefined) signerLayout.endpoint = { host: endpoint.host, port: endpoint.port };
       Object.assign(signerLayout, await nodeAddresses(ctx, config.nodeHost));
-      const local = await signerLocalAddresses(ctx);
+      const local = await facts(ctx).signerLocalAddresses();
       if (local.length > 0) signerLayout.localAddresses = local.map((entry) => entry.address);
       const metrics = local.find((entry) => entry.from === 'metrics_endpoint');
       if (metrics && signerLayout.nodeAddressUnknown === undefined) {
@@ -217,7 +215,7 @@ async function nodeAddresses(
   const kind = classifyHost(bare);
   if (kind === 'loopback') return { nodeAddresses: [] };
   if (kind !== 'name') return { nodeAddresses: kind === 'wildcard' ? [] : [bare] };
-  const mapped = lookupHost(await targetHosts(ctx), bare).map((entry) => entry.address);
+  const mapped = lookupHost(await facts(ctx).hosts(), bare).map((entry) => entry.address);
   if (mapped.length === 0) return { nodeAddresses: [], nodeAddressUnknown: bare };
   return { nodeAddresses: [...new Set(mapped.filter((address) => classifyHost(address) !== 'loopback'))] };
 }

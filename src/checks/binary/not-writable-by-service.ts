@@ -8,8 +8,8 @@ import {
   servicePrincipal,
   writersOf,
 } from '../../facts/binaries/binary-files.js';
+import { facts } from '../../facts/index.js';
 import { appliesToSigner, octal, services } from '../../facts/services/discovered-services.js';
-import { serviceUser } from '../../facts/services/service-user.js';
 
 export default defineCheck({
   id: 'binary/not-writable-by-service',
@@ -53,7 +53,7 @@ export default defineCheck({
     if (location.status === 'unknown') return report.notApplicable('notFound', { reason: location.reason });
     if (location.status === 'missing' && !location.path.startsWith('/'))
       return report.notApplicable('notFound', { reason: location.evidence.detail }, location.evidence);
-    const user = await serviceUser(ctx, signer);
+    const user = await facts(ctx).serviceUser(signer);
     if (user?.isRoot) return report.fail('signerIsRoot', { path: location.path }, user.evidence);
 
     const principals: NamedPrincipal[] = [];

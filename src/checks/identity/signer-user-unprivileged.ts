@@ -3,7 +3,8 @@ import type { SudoersGrant } from '../../discovery/sudoers.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
 import { grantCovers, PRIVILEGED_GROUPS } from '../../facts/accounts/privileges.js';
-import { describeAccount, heldGroups, serviceAccount } from '../../facts/accounts/service-accounts.js';
+import { describeAccount, heldGroups } from '../../facts/accounts/service-accounts.js';
+import { facts } from '../../facts/index.js';
 import { appliesToSigner, at } from '../../facts/services/discovered-services.js';
 
 const NON_LOGIN_SHELLS = new Set(['nologin', 'false']);
@@ -71,7 +72,7 @@ export default defineCheck({
   async run(ctx, report) {
     const { signer } = await ctx.discovery();
     if (!signer) return;
-    const account = await serviceAccount(ctx, signer);
+    const account = await facts(ctx).serviceAccount(signer);
     if (!account) return report.notEvaluable('unknown');
     const user = describeAccount(account, signer);
     if (account.isRoot) return report.fail('root', {}, account.evidence);
