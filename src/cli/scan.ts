@@ -38,8 +38,11 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
 } as const;
 
-/** A history scan shows progress only after this long, so quick scans print nothing extra. */
-const PROGRESS_DELAY_MS = 1000;
+/**
+ * A history scan shows progress only after this long, so quick scans print nothing extra. SIGNER_OPSEC_PROGRESS_DELAY_MS
+ * overrides it (the pty test shows the line without building a slow history).
+ */
+const PROGRESS_DELAY_MS = Number(process.env.SIGNER_OPSEC_PROGRESS_DELAY_MS ?? 1000);
 const PROGRESS_INTERVAL_MS = 200;
 
 /**

@@ -119,7 +119,7 @@ async function walkShare(
       return;
     }
     const why = firstErrorLine(stderr) ?? `exit ${code}`;
-    if (!/unable to read|bad object|missing|could not read|corrupt/i.test(why)) {
+    if (!/unable to read|bad object|missing|could not read|corrupt|is not a (?:blob|tree|commit)/i.test(why)) {
       errors.push(`git diff-tree: ${why}`);
       return;
     }

@@ -132,6 +132,11 @@ async function listCommits(
  */
 const NEEDS_CONTEXT = /^[ \t]*["']?password["']?[ \t]*[:=]|^[ \t]*-[ \t]+["']?(?:0[xX])?[0-9a-fA-F]{64}/im;
 
+/** A native pre-check for NEEDS_CONTEXT: the word password (any case) or a YAML list item. */
+function mayNeedContext(text: Buffer): boolean {
+  return text.includes('assword') || text.includes('ASSWORD') || text.includes('- ');
+}
+
 interface BlobRequest {
   path: string;
   index: number;
@@ -238,7 +243,7 @@ async function scanPatches(
       finding.line = file.lineNumbers[finding.line - 1] ?? finding.line;
       groups.add({ finding, commit: file.commit, age: index });
     }
-    if (file.blob !== undefined && NEEDS_CONTEXT.test(text.toString('latin1'))) {
+    if (file.blob !== undefined && mayNeedContext(text) && NEEDS_CONTEXT.test(text.toString('latin1'))) {
       request(file.blob, { path: file.path, index, commit: file.commit, lines: new Set(file.lineNumbers) });
     }
   };
