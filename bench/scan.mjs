@@ -159,7 +159,7 @@ const historyCounts = spawnSync(
   'sh',
   [
     '-c',
-    `git -C '${historyRepo}' rev-list --objects --all --missing=allow-any | git -C '${historyRepo}' cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
+    `git -C '${countedRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${countedRepo}' cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
   ],
   { encoding: 'utf8', env: gitEnv },
 ).stdout.trim();

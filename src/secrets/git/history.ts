@@ -1,7 +1,8 @@
 // Scans what each commit reachable from any ref or stash entry added (its patch), and reports each leak once:
 // grouped by secret and path, with the commit that introduced it and the refs whose tip still hold it.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { type Addition, AdditionGroups } from './additions.js';
@@ -393,6 +394,35 @@ async function scanBlobs(
   return errors;
 }
 
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What a repository pulls in from elsewhere on the machine git runs on: objects of other repositories (alternates)
+ * and config files (include, includeIf). git has no switch to refuse them; a hostile repository in an audit target
+ * can point them at the auditing host's paths, so the report says they were read.
+ */
+function borrowedPlaces(gitDir: string): string[] {
+  const lines: string[] = [];
+  const alternates = readOrEmpty(join(gitDir, 'objects/info/alternates'))
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  if (alternates.length > 0) {
+    lines.push(
+      `the repository borrows objects from ${alternates.length} other place(s) (objects/info/alternates); they were read as part of it`,
+    );
+  }
+  if (/^[ \t]*\[[ \t]*include(?:if)?\b/im.test(readOrEmpty(join(gitDir, 'config')))) {
+    lines.push('the repository config includes other files (include/includeIf); git read them');
+  }
+  return lines;
+}
+
 /**
  * Scans the history of the repository at `repoDir`: every commit reachable from any ref (branches, tags,
  * remote-tracking refs, HEAD) or stash entry (older ones too), or only those of `since`/`range`. Each commit's patch
@@ -408,9 +438,10 @@ export async function scanGitHistory(
 ): Promise<ScanResult> {
   checkDirectory(repoDir);
   const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
-  await resolveGitDir(location);
+  const gitDir = await resolveGitDir(location);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const warnings = new WarningList();
+  for (const line of borrowedPlaces(gitDir)) warnings.addFirst(line);
   const stats: ScanStats = {
     filesScanned: 0,
     bytesScanned: 0,

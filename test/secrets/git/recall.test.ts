@@ -1,12 +1,16 @@
 // Recall of the patch-based history scan on real git histories: every way a secret can enter a history is found,
 // attributed to the commit that introduced it, and reported once per (secret, path) with where it still is.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatScanJson } from '../../../src/secrets/format/json.js';
 import { formatScanSarif } from '../../../src/secrets/format/sarif.js';
 import { formatScanText } from '../../../src/secrets/format/text.js';
 import { scanGitHistory } from '../../../src/secrets/git/index.js';
 import type { Finding, ScanResult } from '../../../src/secrets/types.js';
+import { runCli } from '../../support/cli.js';
 import { makeRepo, type TestRepo, testKey, testMnemonic } from './repo.js';
 
 describe('history recall: one finding per leak', () => {
@@ -204,5 +208,39 @@ describe('history recall: one finding per leak', () => {
       ['side/secret.toml'],
     );
     await assert.rejects(scanGitHistory(repo.dir, {}, { range: '--output=/tmp/x' }), /not a revision name/);
+  });
+
+  test('a baseline written from the grouped history accepts it by fingerprint', () => {
+    const dir = mkdtempSync(join(tmpdir(), `scan-recall-baseline-${process.pid}-`));
+    try {
+      const baseline = join(dir, 'baseline.json');
+      const written = runCli(['scan', '--history', repo.dir, '--write-baseline', baseline]);
+      assert.equal(written.code, 0, written.stderr);
+      const again = runCli(['scan', '--history', repo.dir, '--baseline', baseline, '--format', 'json']);
+      assert.equal(again.code, 0, again.stderr);
+      const report = JSON.parse(again.stdout);
+      assert.deepEqual(report.findings, []);
+      assert.equal(report.stats.suppressedByBaseline, result.findings.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a repository that borrows objects or config from elsewhere says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), `scan-recall-shared-${process.pid}-`));
+    try {
+      const clone = join(dir, 'clone');
+      repo.git('clone', '-q', '--shared', repo.dir, clone);
+      repo.git('-C', clone, 'config', 'include.path', join(dir, 'elsewhere.gitconfig'));
+      const shared = await scanGitHistory(clone, {});
+      assert.ok(
+        shared.warnings.some((line) => /borrows objects from 1 other place/.test(line)),
+        shared.warnings.join('\n'),
+      );
+      assert.ok(shared.warnings.some((line) => /config includes other files/.test(line)));
+      assert.ok(shared.findings.length > 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
