@@ -23,11 +23,30 @@ export interface FilePatch {
   blob: string | undefined;
   /** Git showed no text (a binary file, or one its attributes mark -diff): the blob itself must be read. */
   binary: boolean;
-  /** Added lines (without their prefix and newline) and, in step, their 1-based line numbers in the new file. */
+  /**
+   * Added lines without their prefix, to be joined with LF (an element may already hold several joined lines: see
+   * PatchParser.compact); `lineNumbers` has each added line's 1-based number in the new file, in order.
+   */
   lines: string[];
   lineNumbers: number[];
   /** Added bytes went over the cap given to the parser: `lines` stops there. */
   truncated: boolean;
+}
+
+/** How much patch text of one file is read between compactions of its added lines. */
+const COMPACT_EVERY_BYTES = 1024 * 1024;
+
+/**
+ * Text read from the pipe (latin1: one character per byte) as the UTF-8 it is, in a string of its own: a slice would
+ * keep its whole 64 KiB pipe chunk alive for as long as a finding holds the path or the commit.
+ */
+function ownUtf8(latin1: string): string {
+  return Buffer.from(latin1, 'latin1').toString('utf8');
+}
+
+/** A path as git printed it (C-quoted when it needs to be), decoded. */
+function decodePath(latin1: string): string {
+  return unquoteGitPath(ownUtf8(latin1));
 }
 
 const HUNK = /^@@+ (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @@/;
@@ -41,6 +60,10 @@ export class PatchParser {
   private commit: CommitHeader | undefined;
   private file: FilePatch | undefined;
   private addedBytes = 0;
+  /** Patch bytes read for the current file since its added lines were last compacted. */
+  private readSinceCompact = 0;
+  /** lines[compactedUpTo..] are slices of pipe chunks. */
+  private compactedUpTo = 0;
   private inHunk = false;
   /** Prefix columns of the current hunk's content lines: 1, or the number of parents of a merge (combined diff). */
   private columns = 1;
@@ -83,7 +106,7 @@ export class PatchParser {
     }
     if (first === 0x01) {
       this.flushFile();
-      const [commit = '', date = '', author = ''] = text.slice(start + 1, end).split('\t');
+      const [commit = '', date = '', author = ''] = ownUtf8(text.slice(start + 1, end)).split('\t');
       this.commit = { commit, date, author };
       this.commits++;
       this.onCommit(this.commit);
@@ -109,10 +132,11 @@ export class PatchParser {
       return;
     }
     if (first === 0x2b && text.startsWith('+++ ', start)) {
-      const target = text.slice(start + 4, end);
+      // git ends the name with a TAB when it holds a space (so that patch(1) reads it whole).
+      const target = text.slice(start + 4, text.charCodeAt(end - 1) === 0x09 ? end - 1 : end);
       if (target === '/dev/null') file.path = '';
       else {
-        const unquoted = unquoteGitPath(target);
+        const unquoted = decodePath(target);
         file.path = unquoted.startsWith('b/') ? unquoted.slice(2) : unquoted;
       }
       return;
@@ -123,7 +147,7 @@ export class PatchParser {
       if (range !== -1) {
         const after = line.slice(range + 2);
         const space = after.indexOf(' ');
-        file.blob = space === -1 ? after : after.slice(0, space);
+        file.blob = ownUtf8(space === -1 ? after : after.slice(0, space));
       }
       return;
     }
@@ -142,12 +166,12 @@ export class PatchParser {
       const rest = line.slice('diff --git '.length);
       if (rest.startsWith('"')) {
         const close = rest.indexOf('" ', 1);
-        path = close === -1 ? '' : unquoteGitPath(rest.slice(0, close + 1)).slice(2);
-      } else path = rest.slice(2, (rest.length - 1) / 2);
+        path = close === -1 ? '' : decodePath(rest.slice(0, close + 1)).slice(2);
+      } else path = ownUtf8(rest.slice(2, (rest.length - 1) / 2));
     } else {
       // `diff --cc P` / `diff --combined P`: a merge (its parent count is read from the hunk headers).
       const space = line.indexOf(' ', 'diff --'.length);
-      path = unquoteGitPath(line.slice(space + 1));
+      path = decodePath(line.slice(space + 1));
     }
     this.file = {
       commit: this.commit,
@@ -159,10 +183,26 @@ export class PatchParser {
       truncated: false,
     };
     this.addedBytes = 0;
+    this.readSinceCompact = 0;
+    this.compactedUpTo = 0;
+  }
+
+  /**
+   * A line kept as a slice keeps its whole pipe chunk alive; in a large rewrite, removed lines around it would be held
+   * too. Joining the slices into one string copies just the added bytes and lets the chunks go.
+   */
+  private compact(file: FilePatch): void {
+    this.readSinceCompact = 0;
+    if (file.lines.length - this.compactedUpTo < 2) return;
+    const joined = file.lines.splice(this.compactedUpTo).join('\n');
+    file.lines.push(joined);
+    this.compactedUpTo = file.lines.length;
   }
 
   private content(text: string, start: number, end: number): void {
     const file = this.file as FilePatch;
+    this.readSinceCompact += end - start + 1;
+    if (this.readSinceCompact > COMPACT_EVERY_BYTES) this.compact(file);
     const columns = this.columns;
     let added = true;
     let removed = false;
@@ -190,7 +230,7 @@ export class PatchParser {
     this.file = undefined;
     this.inHunk = false;
     if (file === undefined || file.path === '') return;
-    if (file.lines.length === 0 && !file.binary && !file.truncated) return;
+    if (file.lineNumbers.length === 0 && !file.binary && !file.truncated) return;
     this.onFile(file);
   }
 }

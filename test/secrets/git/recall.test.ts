@@ -68,7 +68,7 @@ describe('history recall: one finding per leak', () => {
 
     // A side branch only.
     repo.git('checkout', '-q', '-b', 'side', commits.base);
-    repo.write('side/secret.toml', `stacks_private_key = "${keys.side}"\n`);
+    repo.write('side/naïve secret.toml', `stacks_private_key = "${keys.side}"\n`);
     commits.side = repo.commit('side key');
 
     // A merge whose conflict resolution adds a key neither parent had.
@@ -109,7 +109,7 @@ describe('history recall: one finding per leak', () => {
   });
 
   test('a key on a side branch only: still at that branch tip', () => {
-    const [finding] = at('side/secret.toml');
+    const [finding] = at('side/naïve secret.toml');
     assert.equal(finding?.commit, commits.side);
     assert.deepEqual(finding?.inRefs, ['side']);
   });
@@ -188,7 +188,7 @@ describe('history recall: one finding per leak', () => {
     const sarif = JSON.parse(formatScanSarif(report));
     const result0 = sarif.runs[0].results.find(
       (item: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
-        item.locations[0]?.physicalLocation.artifactLocation.uri === 'side/secret.toml',
+        item.locations[0]?.physicalLocation.artifactLocation.uri === 'side/na%C3%AFve%20secret.toml',
     );
     assert.deepEqual(result0.properties.inRefs, ['side']);
     assert.match(result0.message.text, /still at the tip of side/);
@@ -201,11 +201,11 @@ describe('history recall: one finding per leak', () => {
   test('--since and --range see only the commits they name', async () => {
     const since = await scanGitHistory(repo.dir, {}, { since: commits.readdFirst });
     assert.ok(since.findings.every((finding) => finding.file !== 'old/signer.toml'));
-    assert.ok(since.findings.some((finding) => finding.file === 'side/secret.toml'));
+    assert.ok(since.findings.some((finding) => finding.file === 'side/naïve secret.toml'));
     const range = await scanGitHistory(repo.dir, {}, { range: `${commits.base}..${commits.side}` });
     assert.deepEqual(
       range.findings.map(({ file }) => file),
-      ['side/secret.toml'],
+      ['side/naïve secret.toml'],
     );
     await assert.rejects(scanGitHistory(repo.dir, {}, { range: '--output=/tmp/x' }), /not a revision name/);
   });
