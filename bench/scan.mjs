@@ -1,7 +1,14 @@
 // Secret-scan wall time against the practical floor and the alternatives, in one run:
 //   files:   signer-opsec scan DIR  vs  rg (same candidate regex)  vs  secretlint + its secp256k1 rule
-//   history: signer-opsec scan --history REPO  vs  git log -p -U0 --all | rg (the design gitleaks uses)
-// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint]
+//   history: signer-opsec scan --history REPO  vs  git log -p -U0 --all | rg (the design gitleaks uses), with the
+//            scan's peak RSS and its findings before and after grouping
+//   audit:   signer-opsec audit --root examples/hosts/hardened.tar --format json  vs  node -e 0
+// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH]
+// --repo PATH (or SCAN_BENCH_REPO=PATH): a real repository for the history rows (a clone of a large public one);
+// without it the generated history is used. A repository missing objects (a snapshot without its large blobs) is
+// wrapped: a bare repository borrowing its objects (alternates) and refs, whose info/attributes mark the paths of the
+// missing blobs -diff, so git log -p (the anchor) shows "Binary files differ" there instead of dying, and both tools
+// walk the same complete history. The wrapper lives in bench/.cache/; nothing is written to the repository.
 // Corpora are generated once into bench/.cache/ (gitignored); secretlint is installed bench-only from
 // bench/secretlint/package-lock.json with `npm ci --prefix` on first run.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +26,9 @@ const runs = option('--runs', 3);
 const filesMb = option('--files-mb', 200);
 const commits = option('--commits', 20_000);
 const withSecretlint = !argv.includes('--no-secretlint');
+const repoIndex = argv.indexOf('--repo');
+const realRepo = repoIndex >= 0 ? argv[repoIndex + 1] : process.env.SCAN_BENCH_REPO;
+const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'bin/signer-opsec.js');
@@ -49,10 +59,18 @@ function median(values) {
 function time(command, args, { times = runs, cwd = repo, okCodes = [0, 1] } = {}) {
   const out = join(cache, 'stdout.tmp');
   const samples = [];
+  let peakRss = 0;
   for (let i = 0; i < times; i++) {
     const fd = openSync(out, 'w');
     const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(command, args, {
+      cwd,
+      env: gitEnv,
+      stdio: ['ignore', fd, 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const hwm = /VMHWM (\d+)/.exec(String(result.stderr))?.[1];
+    if (hwm) peakRss = Math.max(peakRss, Number(hwm));
     samples.push(Number(process.hrtime.bigint() - started) / 1e9);
     closeSync(fd);
     if (result.error) throw result.error;
@@ -60,7 +78,49 @@ function time(command, args, { times = runs, cwd = repo, okCodes = [0, 1] } = {}
       throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(0, 500)}`);
     }
   }
-  return { seconds: median(samples), stdout: readFileSync(out, 'utf8') };
+  return { seconds: median(samples), stdout: readFileSync(out, 'utf8'), peakRss };
+}
+
+/** The CLI in-process, printing its peak RSS (VmHWM: this node process, not the git processes) on stderr. */
+function cliWithPeak(args) {
+  const script = `const { main } = await import(${JSON.stringify(join(repo, 'dist/src/cli/main.js'))});
+    const code = await main(process.argv.slice(1));
+    const { readFileSync } = await import('node:fs');
+    process.stderr.write('VMHWM ' + Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024 + '\\n');
+    process.exitCode = code;`;
+  return [process.execPath, ['--input-type=module', '-e', script, ...args]];
+}
+
+/** A repository missing objects, wrapped so both tools walk it whole (see the header); else the repository itself. */
+function benchRepository(path) {
+  const git = (args, options = {}) =>
+    spawnSync('git', ['-C', path, ...args], { encoding: 'utf8', env: gitEnv, maxBuffer: 1 << 30, ...options });
+  const missing = new Set(
+    git(['rev-list', '--objects', '--all', '--missing=print'])
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('?'))
+      .map((line) => line.slice(1)),
+  );
+  if (missing.size === 0) return { dir: path, missing: 0, missingPaths: 0 };
+  const head = git(['rev-parse', 'HEAD']).stdout.trim();
+  const wrapper = join(cache, `wrapped-${head.slice(0, 12)}.git`);
+  const paths = new Set();
+  for (const line of git(['log', '--all', '--raw', '--no-abbrev', '--format=', '-m']).stdout.split('\n')) {
+    const match = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \S+\t(.*)$/.exec(line);
+    if (match && (missing.has(match[1]) || missing.has(match[2]))) paths.add(match[3]);
+  }
+  if (!existsSync(join(wrapper, 'info/attributes'))) {
+    rmSync(wrapper, { recursive: true, force: true });
+    spawnSync('git', ['init', '-q', '--bare', wrapper], { env: gitEnv });
+    const objects = git(['rev-parse', '--path-format=absolute', '--git-path', 'objects']).stdout.trim();
+    writeFileSync(join(wrapper, 'objects/info/alternates'), `${objects}\n`);
+    const refs = git(['for-each-ref', '--format=create %(refname) %(objectname)']).stdout;
+    spawnSync('git', ['-C', wrapper, 'update-ref', '--stdin'], { input: refs, env: gitEnv });
+    mkdirSync(join(wrapper, 'info'), { recursive: true });
+    const escapePattern = (p) => p.replace(/[\\*?[\] ]/g, (c) => `\\${c}`);
+    writeFileSync(join(wrapper, 'info/attributes'), [...paths].map((p) => `/${escapePattern(p)} -diff\n`).join(''));
+  }
+  return { dir: wrapper, missing: missing.size, missingPaths: paths.size };
 }
 
 function duSize(dir) {
@@ -88,16 +148,25 @@ mkdirSync(cache, { recursive: true });
 const filesDir = join(cache, `files-${filesMb}mb`);
 const historyDir = join(cache, `history-${commits}`);
 const files = await cached(filesDir, (dir) => generateFileCorpus(dir, filesMb * 1024 * 1024, wordlist));
-const history = await cached(historyDir, (dir) => generateHistory(dir, commits, wordlist));
-const historyPack = spawnSync('git', ['-C', historyDir, 'count-objects', '-vH'], { encoding: 'utf8' }).stdout;
-const historyContent = spawnSync(
+const generated = realRepo ? undefined : await cached(historyDir, (dir) => generateHistory(dir, commits, wordlist));
+const wrapped = realRepo ? benchRepository(realRepo) : { dir: historyDir, missing: 0, missingPaths: 0 };
+const historyRepo = wrapped.dir;
+const historyPack = spawnSync('git', ['-C', historyRepo, 'count-objects', '-vH'], {
+  encoding: 'utf8',
+  env: gitEnv,
+}).stdout;
+const historyCounts = spawnSync(
   'sh',
   [
     '-c',
-    `git -C '${historyDir}' rev-list --objects --all | git -C '${historyDir}' cat-file --batch-check='%(objectsize) %(rest)' | awk '{s+=$1} END {print s}'`,
+    `git -C '${countedRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${countedRepo}' cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
   ],
-  { encoding: 'utf8' },
+  { encoding: 'utf8', env: gitEnv },
 ).stdout.trim();
+const [blobCount, blobBytes] = historyCounts.split(' ').map(Number);
+const commitCount = Number(
+  spawnSync('git', ['-C', historyRepo, 'rev-list', '--all', '--count'], { encoding: 'utf8', env: gitEnv }).stdout,
+);
 
 const rows = [];
 const add = (area, tool, result, findings, note = '') =>
@@ -140,10 +209,26 @@ if (withSecretlint) {
   }
 }
 
-const oursHistory = time(process.execPath, [bin, 'scan', '--history', historyDir, '--format', 'json']);
-add('history', 'signer-opsec scan --history', oursHistory, JSON.parse(oursHistory.stdout).findings.length);
-const pipeline = time('sh', ['-c', `git -C '${historyDir}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]);
+const oursHistory = time(...cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']));
+const historyReport = JSON.parse(oursHistory.stdout);
+add(
+  'history',
+  'signer-opsec scan --history',
+  oursHistory,
+  historyReport.findings.length,
+  `${historyReport.stats.additions} before grouping; peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB`,
+);
+const pipeline = time('sh', ['-c', `git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]);
 add('history', 'git log -p -U0 --all | rg', pipeline, Number(pipeline.stdout.trim() || 0), 'regex matches');
+
+const audit = time(
+  process.execPath,
+  [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
+  { okCodes: [0, 1, 2] },
+);
+add('audit', 'audit --root hardened.tar --format json', audit, undefined);
+const nodeStart = time(process.execPath, ['-e', '0']);
+add('audit', 'node -e 0', nodeStart, undefined);
 
 console.log(
   `machine: ${process.arch}, ${spawnSync('nproc').stdout.toString().trim()} cpus, node ${process.version}; median of ${runs} runs`,
@@ -152,7 +237,10 @@ console.log(
   `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
 );
 console.log(
-  `history: ${history.commits} commits, ${(Number(historyContent) / 1048576).toFixed(0)} MiB of objects, ${history.planted} planted secrets; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed`,
+  `history: ${realRepo ?? 'generated'}: ${commitCount} commits, ${blobCount} blobs, ${(blobBytes / 1048576).toFixed(0)} MiB of blob text${generated ? `, ${generated.planted} planted secrets` : ''}; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed` +
+    (wrapped.missing > 0
+      ? `; ${wrapped.missing} objects missing, their ${wrapped.missingPaths} paths marked -diff in a wrapper (${historyRepo})`
+      : ''),
 );
 console.log('');
 console.log(`${'area'.padEnd(8)} ${'tool'.padEnd(32)} ${'wall s'.padStart(8)} ${'findings'.padStart(10)}  note`);
@@ -166,4 +254,7 @@ for (const row of rows) {
 const ratio = (a, b) => (a && b ? (a.seconds / b.seconds).toFixed(2) : '—');
 console.log('');
 console.log(`files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`);
-console.log(`history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (target ≤ 1×)`);
+console.log(
+  `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
+);
+console.log(`audit: / node -e 0 = ${ratio(audit, nodeStart)}× (target ≤ 3×)`);

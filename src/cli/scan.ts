@@ -33,7 +33,43 @@ const OPTIONS = {
   'max-file-size': { type: 'string' },
   'include-git-dir': { type: 'boolean', default: false },
   'include-binary': { type: 'boolean', default: false },
+  since: { type: 'string' },
+  range: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
 } as const;
+
+/**
+ * A history scan shows progress only after this long, so quick scans print nothing extra. SIGNER_OPSEC_PROGRESS_DELAY_MS
+ * overrides it (the pty test shows the line without building a slow history).
+ */
+const PROGRESS_DELAY_MS = Number(process.env.SIGNER_OPSEC_PROGRESS_DELAY_MS ?? 1000);
+const PROGRESS_INTERVAL_MS = 200;
+
+/**
+ * `commits done/total (rate/s)` on one rewritten stderr line, only when stderr is a terminal: a log or a pipe gets
+ * nothing. Counts only, never a path or a value. `stop` erases the line.
+ */
+function terminalProgress(stream: NodeJS.WriteStream): {
+  update: (done: number, total: number) => void;
+  stop: () => void;
+} {
+  const started = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - started < PROGRESS_DELAY_MS || (now - last < PROGRESS_INTERVAL_MS && done !== total)) return;
+      last = now;
+      shown = true;
+      const rate = Math.round(done / ((now - started) / 1000));
+      stream.write(`\r\x1b[Kscanning history: ${done}/${total} commits (${rate}/s)`);
+    },
+    stop() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+}
 
 function parseDetectors(values: string[] | undefined): string[] | undefined {
   if (!values) return undefined;
@@ -84,6 +120,7 @@ async function runScan(
   paths: string[],
   mode: 'files' | 'history' | 'staged',
   options: ScanOptions & { includeGitDir: boolean; includeBinary: boolean; skip?: (path: string) => boolean },
+  history: { since?: string; range?: string; quiet: boolean },
 ): Promise<ScanResult> {
   if (mode === 'files') {
     try {
@@ -96,7 +133,17 @@ async function runScan(
   if (paths.length > 1) throw new UsageError(`--${mode} scans one repository; got ${paths.length} paths`);
   const git = await import('../secrets/git/index.js');
   const repo = paths[0] ?? '.';
-  return mode === 'history' ? git.scanGitHistory(repo, options) : git.scanGitStaged(repo, options);
+  if (mode === 'staged') return git.scanGitStaged(repo, options);
+  const progress = process.stderr.isTTY && !history.quiet ? terminalProgress(process.stderr) : undefined;
+  try {
+    return await git.scanGitHistory(repo, options, {
+      ...(history.since !== undefined ? { since: history.since } : {}),
+      ...(history.range !== undefined ? { range: history.range } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    });
+  } finally {
+    progress?.stop();
+  }
 }
 
 export async function scanCommand(args: string[]): Promise<number> {
@@ -108,6 +155,10 @@ export async function scanCommand(args: string[]): Promise<number> {
   }
   if (values.history && values.staged)
     throw new UsageError('--history and --staged are exclusive: run them one at a time');
+  if ((values.since !== undefined || values.range !== undefined) && !values.history)
+    throw new UsageError('--since and --range select commits: use them with --history');
+  if (values.since !== undefined && values.range !== undefined)
+    throw new UsageError('--since and --range are exclusive: a range already names where it starts');
   const mode = values.history ? 'history' : values.staged ? 'staged' : 'files';
   const paths = positionals.length > 0 ? positionals : ['.'];
 
@@ -136,7 +187,11 @@ export async function scanCommand(args: string[]): Promise<number> {
     }
   }
 
-  const result = await runScan(paths, mode, options);
+  const result = await runScan(paths, mode, options, {
+    ...(values.since !== undefined ? { since: values.since } : {}),
+    ...(values.range !== undefined ? { range: values.range } : {}),
+    quiet: values.quiet,
+  });
 
   const writeBaseline = values['write-baseline'];
   if (writeBaseline !== undefined) {
@@ -157,5 +212,11 @@ export async function scanCommand(args: string[]): Promise<number> {
   if (values.output !== undefined) writeFileAtomic(values.output, output);
   else process.stdout.write(output);
   if (writeBaseline !== undefined) return 0;
-  return findings.length > 0 ? 1 : 0;
+  if (findings.length > 0) return 1;
+  // Fail closed: a history that could not be read through is no clean result.
+  if (result.incomplete !== undefined) {
+    process.stderr.write(`signer-opsec: the history was not scanned completely: ${result.incomplete}\n`);
+    return 2;
+  }
+  return 0;
 }

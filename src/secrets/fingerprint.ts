@@ -3,7 +3,7 @@
 // KDF (src/stacks/fingerprint.ts), so a published SARIF or baseline is not a cheap dictionary oracle.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { slowDigestHex } from '../stacks/fingerprint.js';
+import { slowDigestHex, slowDigestHexAsync } from '../stacks/fingerprint.js';
 
 const HIGH_ENTROPY_DETECTORS = new Set(['stacks-private-key', 'operator-key', 'bip39-mnemonic']);
 // A published sample is public either way; its key and mnemonic forms keep the fast fingerprint (stable baselines).
@@ -24,4 +24,48 @@ export function secretFingerprint(detector: string, canonicalValue: string): str
   const input = `${detector}\u0000${canonicalValue}`;
   if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
   return slowDigestHex(input).slice(0, 16);
+}
+
+/** secretFingerprint with the slow KDF on libuv's pool: callers start many and await them together. */
+export async function secretFingerprintAsync(detector: string, canonicalValue: string): Promise<string> {
+  const input = `${detector}\u0000${canonicalValue}`;
+  if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
+  return (await slowDigestHexAsync(input)).slice(0, 16);
+}
+
+/**
+ * A detected value held for fingerprinting later, only if it is reported. The value is private to this object: `id`
+ * (a fast hash, kept in memory only, never printed: for guessable values only the slow fingerprint may leave the
+ * process) tells equal secrets apart for grouping; `fingerprint()` computes the reported form once.
+ */
+export class SecretValue {
+  readonly #detector: string;
+  readonly #value: string;
+  #fingerprint: Promise<string> | undefined;
+  readonly id: string;
+
+  constructor(detector: string, canonicalValue: string) {
+    this.#detector = detector;
+    this.#value = canonicalValue;
+    this.id = bytesToHex(sha256(utf8ToBytes(`${detector}\u0000${canonicalValue}`)));
+  }
+
+  fingerprint(): Promise<string> {
+    this.#fingerprint ??= secretFingerprintAsync(this.#detector, this.#value);
+    return this.#fingerprint;
+  }
+
+  /** The fingerprint computed here and now (the slow KDF blocks): for a lone value. */
+  fingerprintSync(): string {
+    return secretFingerprint(this.#detector, this.#value);
+  }
+
+  /** Never the value: a SecretValue that reaches a log or JSON shows only that it is one. */
+  toJSON(): string {
+    return '[secret value]';
+  }
+
+  toString(): string {
+    return '[secret value]';
+  }
 }

@@ -7,7 +7,7 @@ import { detectConfigSecrets } from './detectors/config-secret.js';
 import { detectOperatorKey } from './detectors/operator-key.js';
 import { detectStacksPrivateKeys } from './detectors/stacks-private-key.js';
 import type { Detect, DetectInput, Hit } from './detectors/types.js';
-import { secretFingerprint } from './fingerprint.js';
+import { SecretValue } from './fingerprint.js';
 import type { Finding, ScanOptions } from './types.js';
 
 /** Put this on a line to accept what is on it (a documented test key, say): `# signer-opsec:allow`. */
@@ -116,15 +116,19 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
   return wanted ? hits.filter((hit) => wanted.has(hit.detector)) : hits;
 }
 
+/** A finding whose fingerprint is not computed yet: `secret` computes it (and tells equal values apart) on demand. */
+export type PendingFinding = Omit<Finding, 'fingerprint'> & { secret: SecretValue };
+
 /**
  * Findings in `content` (bytes are read as latin1, one character per byte: every pattern is ASCII; a string is
- * taken as UTF-8, so columns count bytes). Does not
+ * taken as UTF-8, so columns count bytes), with fingerprints left to compute: a caller that drops some (history
+ * grouping) or holds many (a tree scan) computes them once each, concurrently, with `withFingerprints`. Does not
  * sniff for binary content or apply maxFileBytes: the caller decides what to skip and says so.
  */
-export function scanContent(content: Buffer | string, file: string, options: ScanOptions): Finding[] {
+export function scanContentPending(content: Buffer | string, file: string, options: ScanOptions): PendingFinding[] {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const hits = collectHits(bytes, file, options).sort((a, b) => a.index - b.index);
-  const findings: Finding[] = [];
+  const findings: PendingFinding[] = [];
   const seen = new Set<string>();
   // Lines are counted once, forwards, across the sorted hits.
   let line = 1;
@@ -144,10 +148,29 @@ export function scanContent(content: Buffer | string, file: string, options: Sca
       file,
       line,
       column: hit.index - lineStart + 1,
-      fingerprint: secretFingerprint(hit.detector, hit.canonicalValue),
+      secret: new SecretValue(hit.detector, hit.canonicalValue),
       severity: hit.severity,
       message: hit.message,
     });
   }
   return findings;
+}
+
+/** Computes every pending fingerprint at once (the slow ones run side by side on libuv's pool), keeping the order. */
+export async function withFingerprints<T extends PendingFinding>(
+  pending: readonly T[],
+): Promise<(Omit<T, 'secret'> & { fingerprint: string })[]> {
+  const fingerprints = await Promise.all(pending.map((finding) => finding.secret.fingerprint()));
+  return pending.map(({ secret: _secret, ...finding }, index) => ({
+    ...finding,
+    fingerprint: fingerprints[index] as string,
+  }));
+}
+
+/** scanContent with its fingerprints computed (the slow ones synchronously): for a single small input. */
+export function scanContent(content: Buffer | string, file: string, options: ScanOptions): Finding[] {
+  return scanContentPending(content, file, options).map(({ secret, ...finding }) => ({
+    ...finding,
+    fingerprint: secret.fingerprintSync(),
+  }));
 }

@@ -16,10 +16,19 @@ export interface Finding {
   severity: SecretSeverity;
   /** Says what was found and where; never contains the value. */
   message: string;
-  /** History only. */
+  /** History only: the commit that first introduced the secret at this path, its author and author date. */
   commit?: string;
   author?: string;
   date?: string;
+  /** History only: how many other commits added the same secret at this path again (after a removal, on a branch). */
+  addedAgain?: number;
+  /**
+   * History only: the refs (branches, tags, remote-tracking refs, stash entries) whose tip still holds the secret at
+   * this path; empty when it was removed from every tip and lives on only in the history.
+   */
+  inRefs?: string[];
+  /** History only: refs that were not checked (a repository with very many refs), so `inRefs` may miss some. */
+  refsUnchecked?: number;
 }
 
 /** The operator's own key, every encoding precomputed once (see operatorKeyFromHex in src/secrets/operator-key.ts). */
@@ -51,10 +60,17 @@ export interface ScanStats {
   commits?: number;
   blobs?: number;
   missingObjects?: number;
+  /** History only: findings before grouping (one per commit that added a secret at a path). */
+  additions?: number;
 }
 
 export interface ScanResult {
   findings: Finding[];
+  /**
+   * Set when part of what was asked could not be searched (a history walk that stopped early): the findings are
+   * then a lower bound, and no finding must not be read as "clean".
+   */
+  incomplete?: string;
   stats: ScanStats;
   /** One line each, no secret in it (a missing object, an unreadable file, a file over the size cap). */
   warnings: string[];

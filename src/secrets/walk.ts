@@ -3,7 +3,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join as hostJoin, posix } from 'node:path';
 import type { FileType, Target } from '../target/types.js';
-import { scanContent, textToScan } from './scan-content.js';
+import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from './scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
 
 export const TOO_LARGE = Symbol('too large');
@@ -62,7 +62,8 @@ export async function scanTree(
   options: ScanOptions & WalkOptions = {},
 ): Promise<ScanResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const findings: Finding[] = [];
+  // Fingerprints are computed once the walk is done, all at once: the slow ones run side by side on libuv's pool.
+  const pending: PendingFinding[] = [];
   const warnings: string[] = [];
   const stats = emptyStats();
 
@@ -88,7 +89,7 @@ export async function scanTree(
     }
     stats.filesScanned++;
     stats.bytesScanned += content.length;
-    for (const finding of scanContent(text ?? content, path, options)) findings.push(finding);
+    for (const finding of scanContentPending(text ?? content, path, options)) pending.push(finding);
   };
 
   const walkDir = async (dir: string, depth: number) => {
@@ -131,6 +132,7 @@ export async function scanTree(
     else if (type === 'dir') await walkDir(root, 0);
     else if (options.requireRoots) throw new ScanRootError(`${root}: not a regular file or directory`);
   }
+  const findings: Finding[] = await withFingerprints(pending);
   return { findings, stats, warnings };
 }
 

@@ -1,7 +1,7 @@
 // Names a secret without revealing it: evidence and messages carry this instead of the value.
 // Scheme (docs/fingerprints.md): keys and mnemonics (≥ 128 bits) get a fast SHA-256 prefix; guessable values
 // (tokens, passwords) get a scrypt prefix, so a published fingerprint is not a cheap dictionary oracle.
-import { createHash, scryptSync } from 'node:crypto';
+import { createHash, scrypt, scryptSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -33,6 +33,36 @@ export function slowDigestHex(input: string): string {
     slowMemo.set(memoKey, digest);
   }
   return digest;
+}
+
+// In-flight and settled async digests, keyed like slowMemo: concurrent callers of one value share one scrypt.
+const slowPending = new Map<string, Promise<string>>();
+
+/**
+ * slowDigestHex on libuv's thread pool: many values are digested at once (one per pool thread) and the event loop
+ * goes on meanwhile. Shares the memo with the synchronous form.
+ */
+export function slowDigestHexAsync(input: string): Promise<string> {
+  const memoKey = createHash('sha256').update(input, 'utf8').digest('hex');
+  const settled = slowMemo.get(memoKey);
+  if (settled !== undefined) return Promise.resolve(settled);
+  let pending = slowPending.get(memoKey);
+  if (pending === undefined) {
+    pending = new Promise<string>((resolvePromise, reject) => {
+      scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
+        slowPending.delete(memoKey);
+        if (error) {
+          reject(error);
+          return;
+        }
+        const digest = key.toString('hex');
+        slowMemo.set(memoKey, digest);
+        resolvePromise(digest);
+      });
+    });
+    slowPending.set(memoKey, pending);
+  }
+  return pending;
 }
 
 /** First 8 hex of the slow digest: the fingerprint of a guessable secret (token, password). */

@@ -4,6 +4,7 @@ import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
 import { absent, at, NO_SIGNER } from '../../facts/services/discovered-services.js';
+import { historyStanding } from '../../secrets/format/text.js';
 import { DEFAULT_SEARCH_LIMITS, findRepositories } from '../../secrets/git/find-repos.js';
 import { scanGitHistory } from '../../secrets/git/index.js';
 import { withHostGitDir } from '../../secrets/git/target-repo.js';
@@ -51,7 +52,7 @@ function repositoryName(gitDir: string): string {
 
 function placeEvidence(repo: string, finding: Finding): Evidence {
   const where = finding.commit
-    ? `commit ${finding.commit.slice(0, 12)} (${finding.date?.slice(0, 10) ?? '?'}, ${finding.author ?? '?'})`
+    ? `commit ${finding.commit.slice(0, 12)} (${finding.date?.slice(0, 10) ?? '?'}, ${finding.author ?? '?'})${historyStanding(finding)}`
     : 'an object no commit reaches';
   return at(
     `${repo === '/' ? '' : repo}/${finding.file}`,
@@ -72,10 +73,12 @@ export default defineCheck({
     "to, as a submodule work tree or `--separate-git-dir` clone has) up to five levels under `/root`, `/home`, every user's",
     'home, `/opt`, `/srv`, `/etc` (etckeeper',
     'commits `/etc` — the signer config with it — to `/etc/.git`), `/var/lib` and `/usr/local/src`, without following',
-    'symlinks and skipping container storage. In each it searches every blob reachable from any branch, tag,',
-    "remote-tracking ref or stash entry (older stash entries too) for the signer's own `stacks_private_key`, in any",
+    'symlinks and skipping container storage. In each it searches what every commit reachable from any branch, tag,',
+    'remote-tracking ref or stash entry (older stash entries too) added, merge resolutions included, for the',
+    "signer's own `stacks_private_key`, in any",
     'encoding (64/66 hex, `0x`, any case, base64): only that key, so a hit is never a false alarm. A hit fails, naming',
-    "the repository, the path in it, the commit that introduced it and the key's fingerprint, never the key.",
+    "the repository, the path in it, the commit that introduced it, the refs whose tip still hold it and the key's",
+    'fingerprint, never the key. A history that could not be read through is a warning, never a pass.',
     'Objects a partial clone lacks are not fetched (the audit makes no network call) and are not on the host. A',
     'repository that cannot be read is a warning: it might hold the key. Inside a tar target a git directory is copied',
     'out (up to 512 MiB) to be read. Needs `git` on the auditing machine. Applies when a signer is found; when its key is',
@@ -119,6 +122,14 @@ export default defineCheck({
           scanGitHistory(hostDir, { keyFrom: known.key }, { searchParents: false }),
         );
         const warnings = result.warnings.map((warning) => at(gitDir, undefined, warning));
+        // Fail closed: a walk that stopped early found nothing only in what it read.
+        if (result.findings.length === 0 && result.incomplete !== undefined) {
+          report.warn('unreadable', { repo, reason: result.incomplete }, [
+            at(gitDir, undefined, 'not searched completely'),
+            ...warnings,
+          ]);
+          continue;
+        }
         if (result.findings.length === 0) {
           clean++;
           report.evidence([at(gitDir, undefined, `${result.stats.commits ?? 0} commit(s) searched`), ...warnings]);

@@ -3,6 +3,7 @@
 import { DETECTORS } from '../detectors/index.js';
 import type { SecretSeverity } from '../types.js';
 import type { SecretScanReport } from './report.js';
+import { historyStanding } from './text.js';
 
 const LEVEL: Record<SecretSeverity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -40,7 +41,11 @@ export function formatScanSarif(report: SecretScanReport): string {
     ruleId: finding.detector,
     ...(ruleIndex.has(finding.detector) ? { ruleIndex: ruleIndex.get(finding.detector) } : {}),
     level: LEVEL[finding.severity],
-    message: { text: finding.message },
+    message: {
+      text: finding.commit
+        ? `${finding.message} Introduced in commit ${finding.commit.slice(0, 12)}${historyStanding(finding)}.`
+        : finding.message,
+    },
     locations: [
       {
         physicalLocation: {
@@ -55,6 +60,9 @@ export function formatScanSarif(report: SecretScanReport): string {
       ...(finding.commit !== undefined ? { commit: finding.commit } : {}),
       ...(finding.author !== undefined ? { author: finding.author } : {}),
       ...(finding.date !== undefined ? { date: finding.date } : {}),
+      ...(finding.addedAgain !== undefined ? { addedAgain: finding.addedAgain } : {}),
+      ...(finding.inRefs !== undefined ? { inRefs: finding.inRefs } : {}),
+      ...(finding.refsUnchecked !== undefined ? { refsUnchecked: finding.refsUnchecked } : {}),
     },
   }));
   const log = {

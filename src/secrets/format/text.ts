@@ -1,4 +1,17 @@
+import type { Finding } from '../types.js';
 import type { SecretScanReport } from './report.js';
+
+/** Where a history finding stands: what an operator acts on (still at a tip, or only in history: rotate either way). */
+export function historyStanding(finding: Finding): string {
+  const again = finding.addedAgain ? `; added again in ${finding.addedAgain} commit(s)` : '';
+  if (finding.inRefs === undefined) return again;
+  const unchecked = finding.refsUnchecked ? ` (${finding.refsUnchecked} refs not checked)` : '';
+  const where =
+    finding.inRefs.length > 0
+      ? `; still at the tip of ${finding.inRefs.join(', ')}`
+      : '; removed from every ref tip, still in history';
+  return `${again}${where}${unchecked}`;
+}
 
 /** One line per finding (`file:line:column detector severity fingerprint message`), notes, then a summary line. */
 export function formatScanText(report: SecretScanReport): string {
@@ -6,7 +19,7 @@ export function formatScanText(report: SecretScanReport): string {
   for (const finding of report.findings) {
     const where = `${finding.file}:${finding.line}${finding.column !== undefined ? `:${finding.column}` : ''}`;
     const history = finding.commit
-      ? ` [commit ${finding.commit.slice(0, 12)}${finding.author ? ` by ${finding.author}` : ''}${finding.date ? ` ${finding.date}` : ''}]`
+      ? ` [introduced in commit ${finding.commit.slice(0, 12)}${finding.author ? ` by ${finding.author}` : ''}${finding.date ? ` ${finding.date}` : ''}${historyStanding(finding)}]`
       : '';
     lines.push(`${where}${history} ${finding.severity} ${finding.detector} ${finding.fingerprint}: ${finding.message}`);
   }
@@ -14,7 +27,7 @@ export function formatScanText(report: SecretScanReport): string {
   const { stats } = report;
   const scanned =
     stats.commits !== undefined
-      ? `${stats.commits} commits, ${stats.blobs ?? 0} blobs`
+      ? `${stats.commits} commits${stats.additions !== undefined ? ` (${stats.additions} additions before grouping)` : ''}, ${stats.blobs ?? 0} blobs read whole`
       : `${stats.filesScanned} files (${stats.bytesScanned} bytes)`;
   const skipped = [
     stats.skippedBinary ? `${stats.skippedBinary} binary` : '',

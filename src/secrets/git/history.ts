@@ -1,16 +1,36 @@
-// Scans every blob reachable from any ref or stash entry once: https://git-scm.com/docs/git-log#_raw_output_format
-import { statSync } from 'node:fs';
-import { scanContent, textToScan } from '../scan-content.js';
+// Scans what each commit reachable from any ref or stash entry added (its patch), and reports each leak once:
+// grouped by secret and path, with the commit that introduced it and the refs whose tip still hold it.
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
+import { type Addition, AdditionGroups } from './additions.js';
+import { readBatchGroups } from './cat-file.js';
+import { changedBlobs, walkDiffs } from './diff-walk.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
-import { GitError, type GitLocation, gitOutput, resolveGitDir } from './run-git.js';
+import type { CommitHeader, FilePatch } from './patch-parser.js';
+import { listTips, tipHoldings } from './ref-tips.js';
+import { GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
 import { type HistoryWalk, startRevListWalk } from './walk.js';
 import { WarningList } from './warnings.js';
 
 export interface GitScanOptions {
   /** When false, `repoDir` itself must be the repository (an audit never lets git look above it). Default true. */
   searchParents?: boolean;
+  /** Only commits reachable from a ref but not from this one (`--since REF`: what a push adds). */
+  since?: string;
+  /** Only the commits of this range (`A..B`, `--range`: what a pull request adds). */
+  range?: string;
+  /** Called as commits are walked (done of total), at most a few times a second by the caller's choice. */
+  onProgress?: (done: number, total: number) => void;
+  /** git processes reading patches at once; default: the CPUs available, at most 4. */
+  processes?: number;
+  /** The whole walk is stopped (and the scan reported incomplete) after this long; default one hour. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_HISTORY_TIMEOUT_MS = 60 * 60 * 1000;
 
 /** Every stash entry, not only the newest: older ones live only in the reflog of refs/stash. */
 export async function listStashes(location: GitLocation): Promise<string[]> {
@@ -59,56 +79,257 @@ async function isPartialClone(location: GitLocation): Promise<boolean> {
   return config.code === 0 && config.stdout.trim() !== '';
 }
 
-/**
- * The single git log walk where it is safe and bounded; rev-list for partial clones (git log would try to fetch
- * missing trees, and cat-file missing blobs) and for very large repositories.
- */
-async function startWalk(location: GitLocation): Promise<HistoryWalk> {
-  const [stashes, partial, objects, tagTips] = await Promise.all([
-    listStashes(location),
-    isPartialClone(location),
-    objectCount(location),
-    nonCommitRefs(location),
-  ]);
-  if (partial || objects === undefined || objects > MAX_OBJECTS_FOR_LOG_WALK)
-    return startRevListWalk(location, stashes);
-  return startLogWalk(location, stashes, tagTips);
-}
-
 interface BlobFinding {
   blob: string;
-  finding: Finding;
+  finding: PendingFinding;
+}
+
+/** Arguments naming a revision must not read as options: `--since --output=x` is refused, not passed on. */
+function checkRevision(option: string, value: string): void {
+  if (value === '' || value.startsWith('-') || /[\s\0]/.test(value)) {
+    throw new GitError(`${option} ${JSON.stringify(value)}: not a revision name`);
+  }
+}
+
+/** The commits to walk, newest first (rev-list's order: the position is how old a commit is). */
+async function listCommits(
+  location: GitLocation,
+  stashes: readonly string[],
+  options: GitScanOptions,
+): Promise<string[]> {
+  const args = ['rev-list'];
+  if (options.range !== undefined) {
+    checkRevision('--range', options.range);
+    args.push('--end-of-options', options.range);
+  } else {
+    args.push('--all', '--stdin');
+    if (options.since !== undefined) {
+      checkRevision('--since', options.since);
+      args.push('--end-of-options', `^${options.since}`);
+    }
+  }
+  const git = spawnGit(location, args, { timeoutMs: 600_000 });
+  git.child.stdin.end(options.range === undefined && stashes.length > 0 ? `${stashes.join('\n')}\n` : '');
+  git.child.stdout.setEncoding('latin1');
+  const commits: string[] = [];
+  let partial = '';
+  for await (const chunk of git.child.stdout as AsyncIterable<string>) {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') commits.push(line);
+  }
+  if (partial !== '') commits.push(partial);
+  const { code, stderr } = await git.done;
+  if (code !== 0) {
+    const reason = stderr.split('\n').find((line) => line.startsWith('fatal:')) ?? `exit ${code}`;
+    throw new GitError(`git rev-list in ${location.cwd}: ${reason.replace(/^fatal: /, '')}`);
+  }
+  return commits;
 }
 
 /**
- * Scans the content of every blob reachable from any ref (branches, tags, remote-tracking refs, HEAD) and from every
- * stash entry, each unique blob once, streamed from `git cat-file --batch` (memory: the blobs of one pipe read, each
- * capped at `maxFileBytes`). One `git log --raw` lists the blobs and who introduced them (log-walk.ts); in a partial
- * clone rev-list lists them instead, and blobs it lacks are never requested, so no fetch is attempted: they become
- * one warning. Each finding is then attributed to the earliest commit that introduced its blob at a path.
+ * Lines whose meaning depends on lines a patch need not show: a plain `password =` (a bitcoind password only under
+ * `[burnchain]`) and a YAML list item holding a key (named by its block's header). The file's blob is read for these.
  */
-export async function scanGitHistory(
-  repoDir: string,
-  options: ScanOptions,
-  gitOptions: GitScanOptions = {},
-): Promise<ScanResult> {
-  checkDirectory(repoDir);
-  const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
-  await resolveGitDir(location);
-  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const warnings = new WarningList();
-  const stats: ScanStats = {
-    filesScanned: 0,
-    bytesScanned: 0,
-    skippedBinary: 0,
-    skippedTooLarge: 0,
-    skippedUnreadable: 0,
-    commits: 0,
-    blobs: 0,
-    missingObjects: 0,
-  };
-  const walk = await startWalk(location);
+const NEEDS_CONTEXT = /^[ \t]*["']?password["']?[ \t]*[:=]|^[ \t]*-[ \t]+["']?(?:0[xX])?[0-9a-fA-F]{64}/im;
 
+/** A native pre-check for NEEDS_CONTEXT: the word password (any case) or a YAML list item. */
+function mayNeedContext(text: Buffer): boolean {
+  return text.includes('assword') || text.includes('ASSWORD') || text.includes('- ');
+}
+
+interface BlobRequest {
+  path: string;
+  index: number;
+  commit: CommitHeader;
+  /** Keep only findings on these lines (the added ones); all lines when absent (a binary or fallback read). */
+  lines?: Set<number>;
+}
+
+interface Counters {
+  stats: ScanStats;
+  warnings: WarningList;
+}
+
+/**
+ * Reads whole blobs a patch could not stand in for (binary to git, needing context, over the added-bytes cap, or of
+ * a commit git could not show) and adds their findings. Memory: one cat-file pipe read at a time.
+ */
+async function scanRequestedBlobs(
+  location: GitLocation,
+  requests: Map<string, BlobRequest[]>,
+  options: ScanOptions,
+  maxBytes: number,
+  groups: AdditionGroups,
+  { stats, warnings }: Counters,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  if (requests.size === 0) return undefined;
+  const git = spawnGit(location, ['cat-file', '--batch', '--buffer'], { timeoutMs });
+  git.child.stdin.end(`${[...requests.keys()].join('\n')}\n`);
+  for await (const group of readBatchGroups(git.child.stdout, maxBytes)) {
+    for (const object of group) {
+      if ('missing' in object) {
+        stats.missingObjects = (stats.missingObjects ?? 0) + 1;
+        stats.skippedUnreadable++;
+        const paths = [...new Set((requests.get(object.missing) ?? []).map(({ path }) => path))].join(', ');
+        warnings.add(`${paths} (blob ${object.missing.slice(0, 12)}): missing from the repository, not scanned`);
+        continue;
+      }
+      stats.blobs = (stats.blobs ?? 0) + 1;
+      const wanted = requests.get(object.oid) ?? [];
+      if (object.content === undefined) {
+        stats.skippedTooLarge++;
+        warnings.add(
+          `${wanted[0]?.path ?? object.oid} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+        );
+        continue;
+      }
+      const text = textToScan(object.content);
+      if (text === undefined) {
+        stats.skippedBinary++;
+        continue;
+      }
+      stats.filesScanned++;
+      stats.bytesScanned += object.size;
+      const byPath = new Map<string, PendingFinding[]>();
+      for (const request of wanted) {
+        let found = byPath.get(request.path);
+        if (found === undefined) {
+          found = scanContentPending(text, request.path, options);
+          byPath.set(request.path, found);
+        }
+        for (const finding of found) {
+          if (request.lines && !request.lines.has(finding.line)) continue;
+          groups.add({ finding, commit: request.commit, age: request.index });
+        }
+      }
+    }
+  }
+  const { code, stderr, timedOut } = await git.done;
+  if (timedOut) return 'git cat-file did not finish in time';
+  return code === 0 ? undefined : `git cat-file: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`;
+}
+
+/**
+ * Scans each commit's added lines (git diff-tree, split between processes), reading whole blobs only where a patch
+ * cannot stand in for them. Returns why the walk is incomplete, if it is.
+ */
+async function scanPatches(
+  location: GitLocation,
+  commits: readonly string[],
+  options: ScanOptions & GitScanOptions,
+  maxBytes: number,
+  groups: AdditionGroups,
+  counters: Counters,
+): Promise<string[]> {
+  const { stats, warnings } = counters;
+  const requests = new Map<string, BlobRequest[]>();
+  const request = (blob: string, entry: BlobRequest) => {
+    if (/^0+$/.test(blob)) return;
+    const list = requests.get(blob);
+    if (list) list.push(entry);
+    else requests.set(blob, [entry]);
+  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HISTORY_TIMEOUT_MS;
+  let done = 0;
+  const onFile = (file: FilePatch, index: number) => {
+    if (file.binary || file.truncated) {
+      if (file.blob !== undefined) request(file.blob, { path: file.path, index, commit: file.commit });
+      return;
+    }
+    const text = Buffer.from(file.lines.join('\n'), 'latin1');
+    stats.bytesScanned += text.length;
+    for (const finding of scanContentPending(text, file.path, options)) {
+      finding.line = file.lineNumbers[finding.line - 1] ?? finding.line;
+      groups.add({ finding, commit: file.commit, age: index });
+    }
+    if (file.blob !== undefined && mayNeedContext(text) && NEEDS_CONTEXT.test(text.toString('latin1'))) {
+      request(file.blob, { path: file.path, index, commit: file.commit, lines: new Set(file.lineNumbers) });
+    }
+  };
+  const processes = options.processes ?? Math.min(4, Math.max(1, availableParallelism()));
+  const walk = await walkDiffs(
+    location,
+    commits,
+    processes,
+    maxBytes,
+    {
+      onFile,
+      onCommit() {
+        done++;
+        options.onProgress?.(done, commits.length);
+      },
+      async onFallback({ commit, index, why }) {
+        try {
+          const { header, blobs } = await changedBlobs(location, commit);
+          for (const { path, blob } of blobs) {
+            request(blob, { path, index, commit: header ?? { commit, date: '', author: '' } });
+          }
+          warnings.add(
+            `commit ${commit.slice(0, 12)}: its patch could not be shown (${why}); its files were read whole`,
+          );
+        } catch (error) {
+          warnings.add(`commit ${commit.slice(0, 12)}: not read (${(error as Error).message})`);
+          stats.skippedUnreadable++;
+        }
+      },
+    },
+    timeoutMs,
+  );
+  stats.commits = commits.length;
+  if (options.since === undefined && options.range === undefined) {
+    for (const { path, blob } of await blobsOnlyTagsReach(location)) {
+      request(blob, { path, index: Number.NEGATIVE_INFINITY, commit: { commit: '', date: '', author: '' } });
+    }
+  }
+  const catFileError = await scanRequestedBlobs(location, requests, options, maxBytes, groups, counters, timeoutMs);
+  return catFileError === undefined ? walk.errors : [...walk.errors, catFileError];
+}
+
+/**
+ * Blobs of refs that name no commit (tags of a tree or a blob), which no commit walk sees: read whole, with the tree
+ * path (or the blob id for a tagged blob).
+ */
+async function blobsOnlyTagsReach(location: GitLocation): Promise<{ path: string; blob: string }[]> {
+  const tips = await nonCommitRefs(location);
+  if (tips.length === 0) return [];
+  const git = spawnGit(
+    location,
+    ['rev-list', '--objects', '--no-walk', '--stdin', '--missing=print', '--filter=object:type=blob'],
+    { timeoutMs: 600_000 },
+  );
+  git.child.stdin.end(`${tips.join('\n')}\n`);
+  git.child.stdout.setEncoding('utf8');
+  let output = '';
+  for await (const chunk of git.child.stdout as AsyncIterable<string>) output += chunk;
+  await git.done;
+  const blobs: { path: string; blob: string }[] = [];
+  for (const line of output.split('\n')) {
+    const match = /^([0-9a-f]{40,64})(?: (.*))?$/.exec(line);
+    if (match) blobs.push({ blob: match[1] as string, path: match[2] || (match[1] as string) });
+  }
+  return blobs;
+}
+
+/**
+ * The blob walk (every blob reachable, each once, attributed to the commits that introduced it), kept for partial
+ * clones: diff-tree would need the blobs they lack; rev-list lists what is there without fetching.
+ */
+async function scanBlobs(
+  location: GitLocation,
+  stashes: readonly string[],
+  options: ScanOptions,
+  maxBytes: number,
+  groups: AdditionGroups,
+  { stats, warnings }: Counters,
+): Promise<string[]> {
+  const tagTips = await nonCommitRefs(location);
+  const walk: HistoryWalk =
+    (await isPartialClone(location)) ||
+    ((await objectCount(location)) ?? Number.POSITIVE_INFINITY) > MAX_OBJECTS_FOR_LOG_WALK
+      ? startRevListWalk(location, stashes)
+      : startLogWalk(location, stashes, tagTips);
   const hits: BlobFinding[] = [];
   try {
     for await (const group of walk.objects(maxBytes)) {
@@ -134,7 +355,7 @@ export async function scanGitHistory(
         }
         stats.filesScanned++;
         stats.bytesScanned += object.size;
-        for (const finding of scanContent(text, path, options)) {
+        for (const finding of scanContentPending(text, path, options)) {
           hits.push({ blob: object.oid, finding });
           walk.want(object.oid);
         }
@@ -145,15 +366,8 @@ export async function scanGitHistory(
     throw error;
   }
   const end = await walk.finish();
-  const [walkError] = end.walkErrors;
-  if (walkError !== undefined) {
-    if (stats.blobs === 0) {
-      walk.abort();
-      throw new GitError(`${walkError.replace(/^(git \S+)/, `$1 in ${repoDir}`)}`);
-    }
-    warnings.add(`the history could not be walked completely (${walkError}); what was reachable was scanned`);
-  }
-  if (end.catFileError !== undefined) warnings.add(`git cat-file stopped early (${end.catFileError})`);
+  const errors = [...end.walkErrors];
+  if (end.catFileError !== undefined) errors.push(`git cat-file stopped early (${end.catFileError})`);
   stats.commits = end.commits;
   stats.missingObjects = end.missing.length;
   if (end.missing.length > 0) {
@@ -161,25 +375,141 @@ export async function scanGitHistory(
       `${end.missing.length} object(s) are missing (a partial clone, or a damaged repository): they were not scanned and nothing was fetched`,
     );
   }
-
   const { introductions, warning } = await walk.introductions();
   if (warning) warnings.add(warning);
-  const findings: Finding[] = [];
   for (const { blob, finding } of hits) {
-    const introduced = introductions.get(blob);
-    if (!introduced || introduced.length === 0) {
-      findings.push(finding);
-      continue;
+    const introduced = introductions.get(blob) ?? [];
+    if (introduced.length === 0) {
+      groups.add({ finding, commit: { commit: '', date: '', author: '' }, age: Number.NEGATIVE_INFINITY });
     }
-    for (const { path, commit, author, date } of introduced)
-      findings.push({ ...finding, file: path, commit, author, date });
+    for (const { path, commit, author, date } of introduced) {
+      const addition: Addition = {
+        finding: { ...finding, file: path },
+        commit: { commit, author, date },
+        age: -Date.parse(date),
+      };
+      groups.add(addition);
+    }
   }
+  return errors;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What a repository pulls in from elsewhere on the machine git runs on: objects of other repositories (alternates)
+ * and config files (include, includeIf). git has no switch to refuse them; a hostile repository in an audit target
+ * can point them at the auditing host's paths, so the report says they were read.
+ */
+function borrowedPlaces(gitDir: string): string[] {
+  const lines: string[] = [];
+  const alternates = readOrEmpty(join(gitDir, 'objects/info/alternates'))
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  if (alternates.length > 0) {
+    lines.push(
+      `the repository borrows objects from ${alternates.length} other place(s) (objects/info/alternates); they were read as part of it`,
+    );
+  }
+  if (/^[ \t]*\[[ \t]*include(?:if)?\b/im.test(readOrEmpty(join(gitDir, 'config')))) {
+    lines.push('the repository config includes other files (include/includeIf); git read them');
+  }
+  return lines;
+}
+
+/**
+ * Scans the history of the repository at `repoDir`: every commit reachable from any ref (branches, tags,
+ * remote-tracking refs, HEAD) or stash entry (older ones too), or only those of `since`/`range`. Each commit's patch
+ * is read (`git diff-tree -p`, one process per core); a merge's combined diff shows what its resolution added that no
+ * parent had. Findings are grouped by (secret, path): one finding per leak, naming the commit that introduced it, how
+ * many commits added it again, and the refs whose tip still hold it. A partial clone is read blob by blob instead
+ * (nothing is fetched). A walk that stopped early sets `incomplete`.
+ */
+export async function scanGitHistory(
+  repoDir: string,
+  options: ScanOptions,
+  gitOptions: GitScanOptions = {},
+): Promise<ScanResult> {
+  checkDirectory(repoDir);
+  const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
+  const gitDir = await resolveGitDir(location);
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const warnings = new WarningList();
+  for (const line of borrowedPlaces(gitDir)) warnings.addFirst(line);
+  const stats: ScanStats = {
+    filesScanned: 0,
+    bytesScanned: 0,
+    skippedBinary: 0,
+    skippedTooLarge: 0,
+    skippedUnreadable: 0,
+    commits: 0,
+    blobs: 0,
+    missingObjects: 0,
+  };
+  const counters = { stats, warnings };
+  const groups = new AdditionGroups();
+  const [stashes, partial] = await Promise.all([listStashes(location), isPartialClone(location)]);
+  const ranged = gitOptions.since !== undefined || gitOptions.range !== undefined;
+  if (partial && ranged)
+    throw new GitError(`${repoDir}: a partial clone is scanned whole; --since/--range need its blobs`);
+  let errors: string[];
+  if (partial) errors = await scanBlobs(location, stashes, options, maxBytes, groups, counters);
+  else {
+    const commits = await listCommits(location, stashes, gitOptions);
+    errors = await scanPatches(location, commits, { ...options, ...gitOptions }, maxBytes, groups, counters);
+  }
+  if (errors.length > 0 && groups.additions === 0 && stats.commits === 0)
+    throw new GitError(`${repoDir}: ${errors[0]}`);
+  for (const error of errors)
+    warnings.addFirst(`the history could not be walked completely (${error}); what was read was scanned`);
+  if ((stats.missingObjects ?? 0) > 0 && !partial) {
+    warnings.addFirst(
+      `${stats.missingObjects} object(s) are missing from the repository: they were not scanned and nothing was fetched`,
+    );
+  }
+
+  const grouped = groups.values();
+  const tips = ranged ? [] : await listTips(location, stashes);
+  const holdings = await tipHoldings(
+    location,
+    tips,
+    [...new Set(grouped.map(({ first }) => first.finding.file))].sort(),
+    options,
+    maxBytes,
+  );
+  if (holdings.unchecked > 0) {
+    warnings.add(
+      `${holdings.unchecked} of ${tips.length} refs were not checked for what their tip still holds (too many refs)`,
+    );
+  }
+  const pending = grouped.map(({ first, commits }) => {
+    const { finding, commit } = first;
+    const inRefs = holdings.holders.get(`${finding.secret.id}\u0000${finding.file}`) ?? [];
+    return {
+      ...finding,
+      ...(commit.commit !== '' ? { commit: commit.commit, author: commit.author, date: commit.date } : {}),
+      addedAgain: commits.size - 1,
+      ...(ranged ? {} : { inRefs }),
+      ...(holdings.unchecked > 0 ? { refsUnchecked: holdings.unchecked } : {}),
+    };
+  });
+  const findings: Finding[] = await withFingerprints(pending);
   findings.sort(
     (a, b) =>
       a.file.localeCompare(b.file) ||
       a.line - b.line ||
       (a.date ?? '').localeCompare(b.date ?? '') ||
-      a.detector.localeCompare(b.detector),
+      a.detector.localeCompare(b.detector) ||
+      a.fingerprint.localeCompare(b.fingerprint),
   );
-  return { findings, stats, warnings: warnings.lines() };
+  stats.additions = groups.additions;
+  const result: ScanResult = { findings, stats, warnings: warnings.lines() };
+  if (errors.length > 0) result.incomplete = errors[0] as string;
+  return result;
 }

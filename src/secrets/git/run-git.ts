@@ -76,13 +76,30 @@ function notInstalled(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
-/** Runs git to completion and returns its stdout; a non-zero exit rejects with git's first error line. */
-export function gitOutput(location: GitLocation, args: readonly string[], options: { allowFail?: boolean } = {}) {
+/** A short git command (rev-parse, config, a ref list) that has not finished after this long is stopped. */
+export const SHORT_GIT_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs git to completion and returns its stdout (at most 64 MiB, within `timeoutMs`); a non-zero exit rejects with
+ * git's first error line.
+ */
+export function gitOutput(
+  location: GitLocation,
+  args: readonly string[],
+  options: { allowFail?: boolean; timeoutMs?: number } = {},
+) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
     execFile(
       'git',
       gitArgs(args),
-      { cwd: location.cwd, env: gitEnv(location), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      {
+        cwd: location.cwd,
+        env: gitEnv(location),
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+        timeout: options.timeoutMs ?? SHORT_GIT_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         if (notInstalled(error)) {
           reject(new GitError('git: not installed or not on PATH'));
@@ -107,23 +124,42 @@ export function firstErrorLine(stderr: string): string | undefined {
 /** A long-running git whose output is streamed; `done` settles with its exit code and stderr once it exits. */
 export interface GitProcess {
   child: ChildProcessWithoutNullStreams;
-  done: Promise<{ code: number; stderr: string }>;
+  /** `timedOut`: git was killed for running past its timeout. */
+  done: Promise<{ code: number; stderr: string; timedOut?: boolean }>;
 }
 
 const MAX_STDERR = 64 * 1024;
 
-export function spawnGit(location: GitLocation, args: readonly string[]): GitProcess {
+/** Spawns a streaming git; with `timeoutMs`, it is killed (and `done` says so) when it runs longer. */
+export function spawnGit(
+  location: GitLocation,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): GitProcess {
   const child = spawn('git', gitArgs(args), { cwd: location.cwd, env: gitEnv(location), stdio: 'pipe' });
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs);
+  timer?.unref();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     if (stderr.length < MAX_STDERR) stderr += chunk;
   });
-  const done = new Promise<{ code: number; stderr: string }>((resolvePromise, reject) => {
-    child.on('error', (error) =>
-      reject(notInstalled(error) ? new GitError('git: not installed or not on PATH') : error),
-    );
-    child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), stderr }));
+  const done = new Promise<{ code: number; stderr: string; timedOut?: boolean }>((resolvePromise, reject) => {
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(notInstalled(error) ? new GitError('git: not installed or not on PATH') : error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stderr, ...(timedOut ? { timedOut } : {}) });
+    });
   });
   // A consumer that stops early closes stdin; git then gets EPIPE, which is not our error.
   child.stdin.on('error', () => {});
