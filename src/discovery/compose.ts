@@ -281,7 +281,7 @@ export async function discoverCompose(
   }
   if (projects.length === 0) return { services, problems, unreadable };
   // The YAML parser is the largest module we load: only when there is a compose file to read.
-  const { parse: parseYaml } = await import('yaml');
+  const { COMPOSE_LIMITS, parseComposeYaml } = await import('../parsers/compose-yaml.js');
   for (const files of projects) {
     const file = files[0]!;
     // Relative paths in every file of a project resolve against the first file's directory, as do .env and the project.
@@ -291,8 +291,7 @@ export async function discoverCompose(
     const read: string[] = [];
     for (const path of files) {
       try {
-        // logLevel 'error': the library's warnings go to stderr and quote the document.
-        documents.push(parseYaml(await target.readText(path), { maxAliasCount: 100, logLevel: 'error' }));
+        documents.push(parseComposeYaml(await target.readText(path, { maxBytes: COMPOSE_LIMITS.maxBytes })));
         read.push(path);
       } catch (error) {
         const role = path === file ? '' : ` (merged over ${file})`;
