@@ -162,7 +162,8 @@ async function hashArchiveBinaries(
 ): Promise<Record<string, PinnedBinary>> {
   const { path: archivePath, source } = archive;
   try {
-    const binaries: Record<string, PinnedBinary> = {};
+    // No prototype: an entry named "__proto__" (or "constructor") is a key like any other.
+    const binaries: Record<string, PinnedBinary> = Object.create(null);
     for (const entry of await listZipEntries(source)) {
       if (entry.kind !== 'file') continue;
       // Keyed by file name: the installed binary is compared by its name, wherever the archive nests it.

@@ -44,7 +44,8 @@ export function parseReleasePin(text: string): PinParse {
   if (typeof verifiedAt !== 'string' || Number.isNaN(Date.parse(verifiedAt)))
     return fail('"verifiedAt" is not an ISO 8601 time');
   if (!isObject(binaries) || Object.keys(binaries).length === 0) return fail('"binaries" is empty or not an object');
-  const pinned: Record<string, PinnedBinary> = {};
+  // No prototype: a binary named "__proto__" stays a key, and lookups of "constructor" find nothing.
+  const pinned: Record<string, PinnedBinary> = Object.create(null);
   for (const [name, entry] of Object.entries(binaries)) {
     if (!isObject(entry)) return fail(`"binaries.${name}" is not an object`);
     if (typeof entry.sha256 !== 'string' || !HEX(64).test(entry.sha256))
