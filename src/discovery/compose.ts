@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { mergeComposeDocuments } from '../parsers/compose-merge.js';
 import { type PublishedPort, parseComposePorts } from '../parsers/container-ports.js';
+import { appendAll } from '../shared/lists.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import type { Role } from './types.js';
@@ -311,7 +312,10 @@ export async function discoverCompose(
       const role = roleOfImage(image);
       if (!role) continue;
       const ports = parseComposePorts(raw.ports);
-      problems.push(...ports.problems.map((problem) => `${read.join(' + ')}: service ${name}: ${problem}`));
+      appendAll(
+        problems,
+        ports.problems.map((problem) => `${read.join(' + ')}: service ${name}: ${problem}`),
+      );
       services.push({
         origin: 'compose',
         file,

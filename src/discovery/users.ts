@@ -1,4 +1,5 @@
 import { parseGroup, parsePasswd, UserDatabase } from '../parsers/passwd.js';
+import { appendAll } from '../shared/lists.js';
 import type { Target } from '../target/types.js';
 
 /** The target's own users and groups; a missing or unreadable file yields an empty table and a problem. */
@@ -14,7 +15,13 @@ export async function loadUserDatabase(target: Target): Promise<UserDatabase> {
   };
   const passwd = parsePasswd(await read('/etc/passwd'));
   const group = parseGroup(await read('/etc/group'));
-  problems.push(...passwd.problems.map((problem) => `/etc/passwd:${problem.line}: ${problem.message}`));
-  problems.push(...group.problems.map((problem) => `/etc/group:${problem.line}: ${problem.message}`));
+  appendAll(
+    problems,
+    passwd.problems.map((problem) => `/etc/passwd:${problem.line}: ${problem.message}`),
+  );
+  appendAll(
+    problems,
+    group.problems.map((problem) => `/etc/group:${problem.line}: ${problem.message}`),
+  );
   return new UserDatabase(passwd.entries, group.entries, problems);
 }

@@ -6,6 +6,7 @@ import { parseNftablesConf } from '../parsers/nftables.js';
 import { parseNftJson } from '../parsers/nftables-json.js';
 import { resolveIncludePath } from '../parsers/nftables-syntax.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../parsers/ufw.js';
+import { appendAll } from '../shared/lists.js';
 import type { Target } from '../target/types.js';
 
 // Which firewall filters this host's inbound traffic. Live: the kernel's ruleset (`nft -j list ruleset`, else
@@ -101,7 +102,7 @@ async function loadNftablesConf(target: Target, mainPath: string): Promise<Firew
         },
       });
       includes.set(`${path}\0${pattern}`, files);
-      pending.push(...files);
+      appendAll(pending, files);
     }
   }
   const ruleset = parseNftablesConf(mainPath, {
@@ -150,7 +151,7 @@ async function iptablesFiles(target: Target): Promise<FileFirewall | undefined> 
     if (text !== undefined) rulesets.push(parseIptablesSave(text, { family, file }));
   }
   if (rulesets.length === 0) return undefined;
-  const ruleset = mergeRulesets(...rulesets);
+  const ruleset = mergeRulesets(rulesets);
   const link = await enablingLink(target, 'netfilter-persistent.service');
   return link
     ? {
@@ -175,7 +176,7 @@ async function ufwFiles(target: Target): Promise<FileFirewall | undefined> {
     const text = family === 'ipv6' && !defaults.ipv6 ? undefined : await readOptional(target, file);
     rulesets.push(ufwRuleset(family, text === undefined ? undefined : { text, file }, defaults));
   }
-  const ruleset = mergeRulesets(...rulesets);
+  const ruleset = mergeRulesets(rulesets);
   const where = { file: UFW_CONF, ...(settings.enabledLine ? { line: settings.enabledLine } : {}) };
   return settings.enabled
     ? { ruleset, active: { ...where, detail: 'ufw ENABLED=yes' } }
@@ -221,7 +222,7 @@ async function liveRuleset(
       // not installed: nothing to read
     }
   }
-  const merged = mergeRulesets(...legacy);
+  const merged = mergeRulesets(legacy);
   if (legacy.length > 0 && hasRules(merged)) return { ruleset: merged, source: 'iptables-save / ip6tables-save' };
   if (nftProblem && legacy.length === 0) return { unreadable: nftProblem };
   return {};
@@ -267,7 +268,7 @@ export async function loadFirewall(target: Target): Promise<FirewallFacts> {
   }
   return {
     origin: 'files',
-    ruleset: mergeRulesets(...active.map((entry) => entry.ruleset)),
+    ruleset: mergeRulesets(active.map((entry) => entry.ruleset)),
     active: active.map((entry) => entry.active!),
     inactive,
     ...refused,

@@ -7,6 +7,7 @@ import type { Service } from '../discovery/types.js';
 import { type LoadedUnit, loadUnits } from '../discovery/units.js';
 import type { AuditContext } from '../engine/context.js';
 import type { UserDatabase } from '../parsers/passwd.js';
+import { appendAll } from '../shared/lists.js';
 import type { ServiceAccount } from './types.js';
 
 const NON_LOGIN_SHELLS = new Set(['nologin', 'false']);
@@ -59,7 +60,7 @@ export async function accountUnfitness(
   const entry = account.uid === undefined ? undefined : users.user(account.uid);
   if (!entry) return [`its user ${account.name ?? '?'} is not in /etc/passwd`];
   const reasons: string[] = [];
-  reasons.push(...(await sharedAccountReasons(ctx, entry, ownUnits)));
+  appendAll(reasons, await sharedAccountReasons(ctx, entry, ownUnits));
   const groups = users.groupsOf(entry.name).map((group) => ({ name: group.name, gid: group.gid }));
   for (const group of groups) {
     if (PRIVILEGED_GROUPS[group.name] !== undefined) reasons.push(`${entry.name} is in group ${group.name}`);

@@ -1,6 +1,7 @@
 // systemd unit file syntax (systemd.syntax(7); config_parse() in src/shared/conf-parser.c, v252) and the
 // merge of a unit file with its drop-ins into the settings systemd would use.
 
+import { appendAll } from '../shared/lists.js';
 import { splitWords } from './systemd-words.js';
 
 export interface UnitAssignment {
@@ -148,8 +149,8 @@ export function mergeUnit(name: string, files: readonly { path: string; text: st
   const problems: UnitProblem[] = [];
   for (const file of files) {
     const parsed = parseUnitFile(file.text, file.path);
-    assignments.push(...parsed.assignments);
-    problems.push(...parsed.problems);
+    appendAll(assignments, parsed.assignments);
+    appendAll(problems, parsed.problems);
   }
   return new MergedUnit(
     name,

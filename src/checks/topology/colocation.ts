@@ -1,6 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — "Run the stacks-signer on a separate system from the stacks-node".
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { appendAll } from '../../shared/lists.js';
 import { appliesToSignerConfig, at, signerConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
 
@@ -50,7 +51,7 @@ export default defineCheck({
       );
     }
     if (nodeHost !== undefined) evidence.push(at(path, parsed.lineOf('node_host'), `node_host = "${nodeHost}"`));
-    if (nodeTrust) evidence.push(...mappingEvidence(nodeTrust));
+    if (nodeTrust) appendAll(evidence, mappingEvidence(nodeTrust));
     if (nodeTrust?.kind === 'loopback') reasons.push(`node_host ${nodeHost} is loopback`);
     report.data({ colocated: reasons.length > 0 });
     if (reasons.length === 0) {
@@ -63,7 +64,11 @@ export default defineCheck({
     // A containerised signer must bind beyond its own loopback for the node container to reach it.
     const { signer } = await ctx.discovery();
     if (endpointTrust && endpointTrust.kind !== 'loopback' && !inContainerNetwork(signer)) {
-      evidence.push(at(path, parsed.lineOf('endpoint'), `endpoint = "${endpoint}"`), ...mappingEvidence(endpointTrust));
+      appendAll(
+        evidence,
+        [at(path, parsed.lineOf('endpoint'), `endpoint = "${endpoint}"`)],
+        mappingEvidence(endpointTrust),
+      );
       return report.warn(
         'colocatedWideEndpoint',
         { how, value: endpoint, kind: describeTrust(endpointTrust) },

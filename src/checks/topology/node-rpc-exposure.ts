@@ -2,6 +2,7 @@
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type MessageData, type Reporter } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { appendAll } from '../../shared/lists.js';
 import { appliesToNodeConfig, at, nodeConfig } from '../common.js';
 import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
 import { allPrivate, bindFamilies, noFirewallEvidence, portReach } from './firewall-reach.js';
@@ -23,7 +24,7 @@ async function firewallNarrows(
 ): Promise<boolean> {
   const reach = await portReach(ctx, port, bindFamilies(host));
   if (!reach) {
-    found.push(...(await noFirewallEvidence(ctx)));
+    appendAll(found, await noFirewallEvidence(ctx));
     return false;
   }
   if (reach.open.length === 0) {
@@ -34,7 +35,7 @@ async function firewallNarrows(
     report.warn('firewallRestricted', { ...data, who: 'private addresses', port }, [...found, ...reach.evidence]);
     return true;
   }
-  found.push(...reach.evidence);
+  appendAll(found, reach.evidence);
   return false;
 }
 

@@ -14,6 +14,7 @@ import {
   type SshdEffective,
   sshdTestSpec,
 } from '../../parsers/sshd-config.js';
+import { appendAll } from '../../shared/lists.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
@@ -141,14 +142,15 @@ export const planSshd: Planner = async ({ ctx, options }) => {
     consoleAccess: options.consoleAccess,
   });
   if (verdict.refusal) part.refusals.push(verdict.refusal);
-  part.notes.push(...verdict.notes);
+  appendAll(part.notes, verdict.notes);
   if (verdict.keyHolders.length > 0) {
     part.notes.push(`key login stays possible for: ${verdict.keyHolders.join(', ')}`);
   }
-  part.notes.push(...matchBlockNotes(planned.config));
+  appendAll(part.notes, matchBlockNotes(planned.config));
 
-  part.changes.push(
-    ...(await changes(target, dropIn, planned.editsMain ? planned.overlay.get(SSHD_CONFIG) : undefined)),
+  appendAll(
+    part.changes,
+    await changes(target, dropIn, planned.editsMain ? planned.overlay.get(SSHD_CONFIG) : undefined),
   );
   const reload = await reloadCommand(target);
   if (reload) {
@@ -157,7 +159,7 @@ export const planSshd: Planner = async ({ ctx, options }) => {
   } else {
     part.notes.push('no ssh.service or sshd.service unit found: reload sshd yourself (keep your current session open)');
   }
-  part.addresses.push(...claimedControls(planned.config, part.notes));
+  appendAll(part.addresses, claimedControls(planned.config, part.notes));
   return part;
 };
 
@@ -227,7 +229,7 @@ async function proveWithSshd(
     names: users,
     probe: PROBE_CONNECTION,
   });
-  part.validations.push(...result.validations);
+  appendAll(part.validations, result.validations);
   for (const validation of result.validations.filter((entry) => !entry.ok)) {
     part.errors.push(`${validation.tool} rejects the resulting configuration: ${validation.detail}`);
   }

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { parseSshdT } from '../../parsers/sshd-config.js';
 import { argvSplit } from '../../parsers/sshd-config-syntax.js';
+import { appendAll } from '../../shared/lists.js';
 import { runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
@@ -44,7 +45,10 @@ export function includesOutside(text: string, root: string): string[] {
     const keyword = (equals < 0 ? first : first.slice(0, equals)).toLowerCase();
     if (keyword !== 'include') continue;
     const args = [...(equals < 0 ? [] : [first.slice(equals + 1)]), ...rest].filter((arg) => arg !== '' && arg !== '=');
-    outside.push(...args.filter((arg) => !arg.startsWith(`${root}/`)));
+    appendAll(
+      outside,
+      args.filter((arg) => !arg.startsWith(`${root}/`)),
+    );
   }
   return outside;
 }

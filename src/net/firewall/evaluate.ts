@@ -1,3 +1,4 @@
+import { appendAll } from '../../shared/lists.js';
 import { parseAddress } from './address-range.js';
 import {
   type Family,
@@ -175,7 +176,7 @@ class Walker {
         for (const path of this.chain(target, way, depth + 1)) {
           const { uncertain, assumed } = path;
           if (path.outcome !== 'return') paths.push(path);
-          else if (action.kind === 'jump') paths.push(...this.from(chain, index + 1, { uncertain, assumed }, depth));
+          else if (action.kind === 'jump') appendAll(paths, this.from(chain, index + 1, { uncertain, assumed }, depth));
           else paths.push({ ...path, origin: rule.origin });
         }
         return cap(paths);
