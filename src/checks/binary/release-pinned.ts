@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
+import { pinnedBinary } from '../../stacks/release-pin.js';
 import {
   fileSha256,
   governingPaths,
@@ -70,7 +71,8 @@ export default defineCheck({
     if (nodeLocation?.status === 'found') binaries.push({ path: nodeLocation.path });
     for (const { path } of binaries) {
       const name = posix.basename(path);
-      const pinned = pin.binaries[name];
+      // The binary's name comes from the target: a binary named "constructor" must not find Object's.
+      const pinned = pinnedBinary(pin, name);
       const actual = await fileSha256(ctx, path);
       const evidence = at(path, undefined, `sha256 ${actual}`);
       if (!pinned) report.fail('notPinned', { release, name, path }, evidence);
