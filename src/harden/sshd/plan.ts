@@ -211,6 +211,18 @@ function matchBlockNotes(config: SshdConfig): string[] {
   );
 }
 
+/** Whether any file sshd reads has a Match block (without one, sshd answers every user alike). */
+export function hasMatchBlock(config: SshdConfig): boolean {
+  const pending = config.main ? [config.main] : [];
+  while (pending.length > 0) {
+    for (const node of pending.pop()!.nodes) {
+      if (node.kind === 'match') return true;
+      if (node.kind === 'include') for (const target of node.targets) appendAll(pending, target.files);
+    }
+  }
+  return false;
+}
+
 /** `sshd -t` and `sshd -T` on a temp copy of every file sshd will read; the effective values must be ours. */
 async function proveWithSshd(
   part: PlanPart,
@@ -228,6 +240,7 @@ async function proveWithSshd(
   const result = await validateSshdConfig(SSHD_CONFIG, files, sshdTestSpec(PROBE_CONNECTION), dropIn, {
     names: users,
     probe: PROBE_CONNECTION,
+    uniform: !hasMatchBlock(config),
   });
   appendAll(part.validations, result.validations);
   for (const validation of result.validations.filter((entry) => !entry.ok)) {
