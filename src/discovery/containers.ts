@@ -5,7 +5,7 @@
 // since `up`), the compose file what will run next; checks judge both.
 import { posix } from 'node:path';
 import { type InspectedContainer, readInspectedContainer } from '../parsers/docker-inspect.js';
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from '../parsers/lists.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, type ContainerOrigin, roleOfImage } from './compose.js';
 

@@ -5,11 +5,11 @@
 // never locks anyone out) and the audit accepts exactly those; `listening` applies sshd's and systemd's precedence
 // for a control that asks which port sshd really serves. https://man.openbsd.org/sshd.8#p
 
-import { parseEnvironmentFile } from '../checks/service-environment.js';
-import { enablingLink } from '../firewall/load.js';
+import { parseEnvironmentFile } from '../facts/services/service-environment.js';
+import { enablingLink } from '../net/firewall/load.js';
 import { parseExecLine } from '../parsers/exec-command.js';
+import { appendAll } from '../parsers/lists.js';
 import { mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
-import { appendAll } from '../shared/lists.js';
 import type { Target } from '../target/types.js';
 import type { SshdFacts } from './sshd.js';
 import { findDropIns, loadUnit, UNIT_SEARCH_PATH } from './units.js';

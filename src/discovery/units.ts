@@ -1,8 +1,8 @@
 // Finds systemd service units and their drop-ins the way systemd 252 does (systemd.unit(5) "UNIT FILE LOAD PATH";
 // unit_file_build_name_map() and unit_file_find_dropin_paths() in src/shared/). Reads only through the Target.
 
+import { appendAll } from '../parsers/lists.js';
 import { type EffectiveUnit, mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
-import { appendAll } from '../shared/lists.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 

@@ -1,5 +1,5 @@
+import { appendAll } from '../parsers/lists.js';
 import { parseGroup, parsePasswd, UserDatabase } from '../parsers/passwd.js';
-import { appendAll } from '../shared/lists.js';
 import type { Target } from '../target/types.js';
 
 /** The target's own users and groups; a missing or unreadable file yields an empty table and a problem. */

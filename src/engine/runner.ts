@@ -1,4 +1,4 @@
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from '../parsers/lists.js';
 import { NotEvaluableError, TargetError } from '../target/errors.js';
 import type { AuditContext } from './context.js';
 import { type Applicability, type Check, formatMessage, type MessageData, type Reporter } from './define-check.js';

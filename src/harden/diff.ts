@@ -1,5 +1,5 @@
 // Unified diffs of small text files (the format of GNU `diff -u`, see
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from '../parsers/lists.js';
 
 // https://www.gnu.org/software/diffutils/manual/html_node/Unified-Format.html), from a Myers shortest edit script.
 // Pure: text in, text out.

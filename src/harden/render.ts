@@ -2,8 +2,8 @@
 // the commands a live apply runs. Pure: a built plan and owner names in, text (or JSON) out. A sensitive file's
 // content is never printed, only which keys changed.
 
+import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
-import { appendAll } from '../shared/lists.js';
 import { fingerprint } from '../stacks/fingerprint.js';
 import { changedLines, unifiedDiff } from './diff.js';
 import { accountsCreatedBy, type BuiltPlan, type PlannedChange } from './plan.js';

@@ -2,8 +2,8 @@
 // or the engine's own state on disk, /var/lib/docker/containers/<id>/config.v2.json with hostconfig.json beside it
 // (moby container.Container and container.HostConfig). Pure: parsed JSON in, the settings the controls read out.
 
-import { appendAll } from '../shared/lists.js';
 import { type PublishedPort, parsePortBindings, publishAllExposed } from './container-ports.js';
+import { appendAll } from './lists.js';
 
 export interface InspectMount {
   source: string;

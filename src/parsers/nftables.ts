@@ -5,8 +5,8 @@ import type {
   FirewallRuleset,
   FirewallTable,
   TableFamily,
-} from '../net/firewall/model.js';
-import { appendAll } from '../shared/lists.js';
+} from './firewall/model.js';
+import { appendAll } from './lists.js';
 import { parseNftRules } from './nftables-rule.js';
 import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
 

@@ -1,7 +1,7 @@
 // systemd unit file syntax (systemd.syntax(7); config_parse() in src/shared/conf-parser.c, v252) and the
 // merge of a unit file with its drop-ins into the settings systemd would use.
 
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from './lists.js';
 import { splitWords } from './systemd-words.js';
 
 export interface UnitAssignment {

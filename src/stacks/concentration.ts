@@ -11,7 +11,7 @@
 //   answer is the shortest prefix of the members sorted heaviest first whose sum reaches W (the property test checks this
 //   against every subset).
 
-import { maxOf } from '../shared/lists.js';
+import { maxOf } from '../parsers/lists.js';
 
 /** T: the weight that must sign a block, ceil(total * 7 / 10), computed in integers as stacks-core does. */
 export function approvalThreshold(totalWeight: number): number {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from '../parsers/lists.js';
 import { NotEvaluableError, TargetError } from './errors.js';
 import type {
   CommandResult,

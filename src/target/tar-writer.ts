@@ -1,5 +1,5 @@
 // Writes reproducible tar archives (ustar headers, pax records where ustar can't hold a value): same entries in,
-import { appendAll } from '../shared/lists.js';
+import { appendAll } from '../parsers/lists.js';
 
 // same bytes out, whatever the machine, clock or user that runs it.
 

@@ -4,7 +4,6 @@ import { posix } from 'node:path';
 import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
-import { pinnedBinary } from '../../stacks/release-pin.js';
 import {
   fileSha256,
   governingPaths,
@@ -12,8 +11,9 @@ import {
   type NamedPrincipal,
   servicePrincipal,
   writersOf,
-} from '../binary-files.js';
-import { appliesToSigner, at, services } from '../common.js';
+} from '../../facts/binaries/binary-files.js';
+import { appliesToSigner, at, services } from '../../facts/services/discovered-services.js';
+import { pinnedBinary } from '../../stacks/release-pin.js';
 
 export default defineCheck({
   id: 'binary/release-pinned',

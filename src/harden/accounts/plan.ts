@@ -4,8 +4,8 @@
 import { allChecks } from '../../checks/index.js';
 import type { AuditContext } from '../../engine/context.js';
 import { runChecks } from '../../engine/runner.js';
+import { appendAll } from '../../parsers/lists.js';
 import { parseGroup, parsePasswd } from '../../parsers/passwd.js';
-import { appendAll } from '../../shared/lists.js';
 import { newPart } from '../part.js';
 import type { Planner, PlanPart, ServiceAccount, WriteFileChange } from '../types.js';
 import { type NewAccount, renderGroup, renderGshadow, renderPasswd, renderShadow } from './render.js';

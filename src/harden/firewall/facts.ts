@@ -5,8 +5,8 @@
 import { loadUnit } from '../../discovery/units.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { expandGlob } from '../../parsers/glob.js';
+import { appendAll } from '../../parsers/lists.js';
 import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
-import { appendAll } from '../../shared/lists.js';
 import type { Target } from '../../target/types.js';
 
 /** Any of these present means containers may rely on forwarding (Docker's, Podman's, k3s's, libvirt's FORWARD rules). */

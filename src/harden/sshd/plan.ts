@@ -2,10 +2,11 @@
 // sshd_config only when the drop-in would not otherwise win, the lock-out guard, and proof of the effective result
 // from both our parser and the real `sshd -T`.
 
-import { conditionalSettings } from '../../checks/ssh/match-blocks.js';
 import { PROBE_CONNECTION, SSHD_CONFIG } from '../../discovery/sshd.js';
 import type { AuditContext } from '../../engine/context.js';
+import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
 import { expandGlob } from '../../parsers/glob.js';
+import { appendAll } from '../../parsers/lists.js';
 import {
   effectiveSshd,
   loadSshdConfig,
@@ -14,7 +15,6 @@ import {
   type SshdEffective,
   sshdTestSpec,
 } from '../../parsers/sshd-config.js';
-import { appendAll } from '../../shared/lists.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';

@@ -5,9 +5,9 @@
 // user once every Match block is taken into account (`sshd -T -C user=<name>,…`).
 
 import { join } from 'node:path';
+import { appendAll } from '../../parsers/lists.js';
 import { parseSshdT } from '../../parsers/sshd-config.js';
 import { argvSplit } from '../../parsers/sshd-config-syntax.js';
-import { appendAll } from '../../shared/lists.js';
 import { runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 

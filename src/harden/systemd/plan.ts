@@ -4,8 +4,8 @@
 import { posix } from 'node:path';
 import { type LoadedUnit, loadUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
+import { appendAll } from '../../parsers/lists.js';
 import { filterUnit } from '../../parsers/systemd-unit.js';
-import { appendAll } from '../../shared/lists.js';
 import { newPart } from '../part.js';
 import type { Change, HardenLayout, PlannerInput, PlanPart, ServiceLayout, Validation } from '../types.js';
 import { chooseDropInName, DROP_IN_SUFFIX, isOwnDropIn } from './drop-in-name.js';

@@ -1,5 +1,5 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html — the text of a confinement drop-in for
-import { appendAll } from '../../shared/lists.js';
+import { appendAll } from '../../parsers/lists.js';
 // a stacks unit. Pure: the facts the planner decided go in, the drop-in's bytes come out (no timestamps, so the same
 // facts always give the same file and a second apply changes nothing).
 

@@ -1,6 +1,4 @@
-import { appendAll } from '../../shared/lists.js';
-import { familyBits, parseAddress } from './address-range.js';
-import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
+import { familyBits, parseAddress } from '../../parsers/firewall/address-range.js';
 import {
   type AddressRange,
   FAMILIES,
@@ -9,7 +7,9 @@ import {
   type Origin,
   type PortRange,
   tableFamilies,
-} from './model.js';
+} from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
+import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView } from './specialise.js';

@@ -1,4 +1,5 @@
-import { appendAll } from '../../shared/lists.js';
+import type { FirewallChain, FirewallRule, FirewallTable } from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
 import {
   type BaseChain,
   type ChainFold,
@@ -15,7 +16,6 @@ import {
   type Verdict,
   type Way,
 } from './evaluate.js';
-import type { FirewallChain, FirewallRule, FirewallTable } from './model.js';
 import type { FixedPacket } from './specialise.js';
 
 // The evaluate.ts walk, done once for many sources at a time. The sources differ only in address (sourceView fixed
