@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { mergeComposeDocuments } from '../parsers/compose-merge.js';
 import { type PublishedPort, parseComposePorts } from '../parsers/container-ports.js';
+import { appendAll } from '../parsers/lists.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import type { Role } from './role.js';
@@ -281,7 +282,7 @@ export async function discoverCompose(
   }
   if (projects.length === 0) return { services, problems, unreadable };
   // The YAML parser is the largest module we load: only when there is a compose file to read.
-  const { parse: parseYaml } = await import('yaml');
+  const { COMPOSE_LIMITS, parseComposeYaml } = await import('../parsers/compose-yaml.js');
   for (const files of projects) {
     const file = files[0]!;
     // Relative paths in every file of a project resolve against the first file's directory, as do .env and the project.
@@ -291,8 +292,7 @@ export async function discoverCompose(
     const read: string[] = [];
     for (const path of files) {
       try {
-        // logLevel 'error': the library's warnings go to stderr and quote the document.
-        documents.push(parseYaml(await target.readText(path), { maxAliasCount: 100, logLevel: 'error' }));
+        documents.push(parseComposeYaml(await target.readText(path, { maxBytes: COMPOSE_LIMITS.maxBytes })));
         read.push(path);
       } catch (error) {
         const role = path === file ? '' : ` (merged over ${file})`;
@@ -312,7 +312,10 @@ export async function discoverCompose(
       const role = roleOfImage(image);
       if (!role) continue;
       const ports = parseComposePorts(raw.ports);
-      problems.push(...ports.problems.map((problem) => `${read.join(' + ')}: service ${name}: ${problem}`));
+      appendAll(
+        problems,
+        ports.problems.map((problem) => `${read.join(' + ')}: service ${name}: ${problem}`),
+      );
       services.push({
         origin: 'compose',
         file,

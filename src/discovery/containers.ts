@@ -5,6 +5,7 @@
 // since `up`), the compose file what will run next; checks judge both.
 import { posix } from 'node:path';
 import { type InspectedContainer, readInspectedContainer } from '../parsers/docker-inspect.js';
+import { appendAll } from '../parsers/lists.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, type ContainerOrigin, roleOfImage } from './compose.js';
 
@@ -146,11 +147,11 @@ export async function discoverContainers(
   const notes: string[] = [];
   const found: ComposeService[] = [];
   if (inspectInput) {
-    found.push(...fromInspectRecords(inspectInput.records, 'inspect-file', inspectInput.source, notes));
+    appendAll(found, fromInspectRecords(inspectInput.records, 'inspect-file', inspectInput.source, notes));
   }
   const live = target.live ? await fromLiveEngine(target, notes) : undefined;
   // With the engine answering, its live view is the truth; otherwise read what it would start again from disk.
-  found.push(...(live ?? (await fromEngineState(target, notes))));
+  appendAll(found, live ?? (await fromEngineState(target, notes)));
   const isRunning = (service: ComposeService) => (service.raw as { running?: boolean }).running === true;
   const seen = new Set<string>();
   const services = found.filter((service) => {

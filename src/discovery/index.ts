@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { SecretRegistry } from '../engine/secrets.js';
 import { findConfigArg, parseExecCommand } from '../parsers/exec-command.js';
+import { appendAll } from '../parsers/lists.js';
 import { type NodeConfigParse, parseNodeConfig } from '../parsers/node-config.js';
 import { parseSignerConfig, type SignerConfigParse } from '../parsers/signer-config.js';
 import { TargetError } from '../target/errors.js';
@@ -168,7 +169,7 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
   }
   const engine = await discoverContainers(target, options.dockerInspect);
   const compose = await discoverCompose(target, composeFileListsOf(engine.services));
-  notes.push(...compose.unreadable, ...compose.problems, ...engine.notes);
+  appendAll(notes, compose.unreadable, compose.problems, engine.notes);
   const containers = [...compose.services, ...engine.services];
   for (const container of containers) registerContainerSecrets(secrets, container);
 
@@ -249,7 +250,10 @@ function buildService(
   const { unitMatch, container } = location;
   const notes: string[] = [];
   if (unitMatch)
-    notes.push(...unitMatch.unit.problems.map((problem) => `${problem.file}:${problem.line}: ${problem.message}`));
+    appendAll(
+      notes,
+      unitMatch.unit.problems.map((problem) => `${problem.file}:${problem.line}: ${problem.message}`),
+    );
   if (config.status === 'ok') {
     const parsed = config.parsed as {
       unknownKeys: { section?: string; key?: string; line: number; note?: string }[];

@@ -8,6 +8,7 @@
 import { parseEnvironmentFile } from '../facts/services/service-environment.js';
 import { enablingLink } from '../net/firewall/load.js';
 import { parseExecLine } from '../parsers/exec-command.js';
+import { appendAll } from '../parsers/lists.js';
 import { mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
 import type { Target } from '../target/types.js';
 import type { SshdFacts } from './sshd.js';
@@ -234,8 +235,8 @@ export async function findSshPorts(target: Target, sshd: SshdFacts): Promise<Ssh
     }
   }
   const units = await unitPorts(target);
-  found.push(...units.found, ...(await socketPorts(target)));
-  if (target.live) found.push(...(await listeningPorts(target)));
+  appendAll(found, units.found, await socketPorts(target));
+  if (target.live) appendAll(found, await listeningPorts(target));
   const all = unique(found);
   const socketEnabled = (await enablingLink(target, 'ssh.socket')) !== undefined;
   const listening = applyPrecedence(

@@ -1,6 +1,7 @@
 // Finds systemd service units and their drop-ins the way systemd 252 does (systemd.unit(5) "UNIT FILE LOAD PATH";
 // unit_file_build_name_map() and unit_file_find_dropin_paths() in src/shared/). Reads only through the Target.
 
+import { appendAll } from '../parsers/lists.js';
 import { type EffectiveUnit, mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
@@ -125,7 +126,10 @@ async function groupUnits(target: Target, found: Map<string, string>): Promise<M
       path: first.path,
       resolution: { kind: 'file', fragment: first.fragment },
     };
-    group.aliases.push(...aliases.map((entry) => entry.alias));
+    appendAll(
+      group.aliases,
+      aliases.map((entry) => entry.alias),
+    );
     groups.set(name, group);
   }
   return groups;

@@ -1,3 +1,4 @@
+import { appendAll } from '../parsers/lists.js';
 import { parseGroup, parsePasswd, UserDatabase } from '../parsers/passwd.js';
 import type { Target } from '../target/types.js';
 
@@ -14,7 +15,13 @@ export async function loadUserDatabase(target: Target): Promise<UserDatabase> {
   };
   const passwd = parsePasswd(await read('/etc/passwd'));
   const group = parseGroup(await read('/etc/group'));
-  problems.push(...passwd.problems.map((problem) => `/etc/passwd:${problem.line}: ${problem.message}`));
-  problems.push(...group.problems.map((problem) => `/etc/group:${problem.line}: ${problem.message}`));
+  appendAll(
+    problems,
+    passwd.problems.map((problem) => `/etc/passwd:${problem.line}: ${problem.message}`),
+  );
+  appendAll(
+    problems,
+    group.problems.map((problem) => `/etc/group:${problem.line}: ${problem.message}`),
+  );
   return new UserDatabase(passwd.entries, group.entries, problems);
 }

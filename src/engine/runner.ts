@@ -1,3 +1,4 @@
+import { appendAll } from '../parsers/lists.js';
 import { NotEvaluableError, TargetError } from '../target/errors.js';
 import type { AuditContext } from './context.js';
 import { type Applicability, type Check, formatMessage, type MessageData, type Reporter } from './define-check.js';
@@ -70,7 +71,7 @@ export async function runCheckDetailed(check: Check, ctx: AuditContext): Promise
       const template = check.messages[messageId];
       if (template === undefined) throw new Error(`${check.id} reported unknown message id "${messageId}"`);
       items.push({ status, messageId, message: formatMessage(template, values) });
-      evidence.push(...toList(found));
+      appendAll(evidence, toList(found));
     };
     const reporter: Reporter<string> = {
       pass: add('pass'),
@@ -79,7 +80,7 @@ export async function runCheckDetailed(check: Check, ctx: AuditContext): Promise
       manual: add('manual'),
       notApplicable: add('not_applicable'),
       notEvaluable: add('not_evaluable'),
-      evidence: (found) => evidence.push(...toList(found)),
+      evidence: (found) => appendAll(evidence, toList(found)),
       data: (values) => {
         data = { ...data, ...values };
       },

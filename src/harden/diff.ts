@@ -1,4 +1,6 @@
 // Unified diffs of small text files (the format of GNU `diff -u`, see
+import { appendAll } from '../parsers/lists.js';
+
 // https://www.gnu.org/software/diffutils/manual/html_node/Unified-Format.html), from a Myers shortest edit script.
 // Pure: text in, text out.
 
@@ -83,7 +85,7 @@ function groupChanges(ops: Op[]): Op[] {
   let deletes: Op[] = [];
   let inserts: Op[] = [];
   const flush = (): void => {
-    result.push(...deletes, ...inserts);
+    appendAll(result, deletes, inserts);
     deletes = [];
     inserts = [];
   };

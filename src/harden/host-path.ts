@@ -45,7 +45,7 @@ export function hostPathInside(root: string, path: string): string {
       throw new HardenPathError(path, `${inTarget} is a symlink; harden never writes through a symlink`);
     if (!stats.isDirectory()) throw new HardenPathError(path, `${inTarget} is not a directory`);
   }
-  return join(root, ...components);
+  return join(root, components.join('/'));
 }
 
 /**

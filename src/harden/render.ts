@@ -2,6 +2,7 @@
 // the commands a live apply runs. Pure: a built plan and owner names in, text (or JSON) out. A sensitive file's
 // content is never printed, only which keys changed.
 
+import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { fingerprint } from '../stacks/fingerprint.js';
 import { changedLines, unifiedDiff } from './diff.js';
@@ -45,8 +46,8 @@ export function renderPlanText(plan: BuiltPlan, names: OwnerNames): string {
     lines.push('', `== ${part.area}: ${part.summary}`);
     const changes = plan.pending.filter((pending) => pending.area === part.area);
     if (changes.length === 0 && part.errors.length === 0) lines.push('   (already in place)');
-    for (const pending of changes) lines.push(...renderChange(pending, names));
-    lines.push(...renderChecks(part));
+    for (const pending of changes) appendAll(lines, renderChange(pending, names));
+    appendAll(lines, renderChecks(part));
   }
   const reloads = reloadsOf(plan);
   if (reloads.length > 0) {

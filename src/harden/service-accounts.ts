@@ -8,6 +8,7 @@ import { grantCovers, PRIVILEGED_GROUPS } from '../facts/accounts/privileges.js'
 import { sameAccount } from '../facts/accounts/service-accounts.js';
 import { facts } from '../facts/index.js';
 import type { ServiceUser } from '../facts/services/service-user.js';
+import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import type { ServiceAccount } from './types.js';
 
@@ -61,7 +62,7 @@ export async function accountUnfitness(
   const entry = account.uid === undefined ? undefined : users.user(account.uid);
   if (!entry) return [`its user ${account.name ?? '?'} is not in /etc/passwd`];
   const reasons: string[] = [];
-  reasons.push(...(await sharedAccountReasons(ctx, entry, ownUnits)));
+  appendAll(reasons, await sharedAccountReasons(ctx, entry, ownUnits));
   const groups = users.groupsOf(entry.name).map((group) => ({ name: group.name, gid: group.gid }));
   for (const group of groups) {
     if (PRIVILEGED_GROUPS[group.name] !== undefined) reasons.push(`${entry.name} is in group ${group.name}`);

@@ -1,7 +1,9 @@
 // A container as the Docker engine records it: `docker inspect` output (https://docs.docker.com/reference/cli/docker/inspect/)
 // or the engine's own state on disk, /var/lib/docker/containers/<id>/config.v2.json with hostconfig.json beside it
 // (moby container.Container and container.HostConfig). Pure: parsed JSON in, the settings the controls read out.
+
 import { type PublishedPort, parsePortBindings, publishAllExposed } from './container-ports.js';
+import { appendAll } from './lists.js';
 
 export interface InspectMount {
   source: string;
@@ -100,7 +102,7 @@ export function readInspectedContainer(value: unknown, separateHostConfig?: unkn
   const path = text(container.Path);
   const command = path ? [path, ...strings(container.Args)] : [...strings(config.Entrypoint), ...strings(config.Cmd)];
   const ports = parsePortBindings(hostConfig.PortBindings);
-  if (hostConfig.PublishAllPorts === true) ports.push(...publishAllExposed(config.ExposedPorts));
+  if (hostConfig.PublishAllPorts === true) appendAll(ports, publishAllExposed(config.ExposedPorts));
   const composeService = text(labels['com.docker.compose.service']);
   const configFiles = text(labels['com.docker.compose.project.config_files']);
   const networkMode = text(hostConfig.NetworkMode);

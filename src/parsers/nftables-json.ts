@@ -10,6 +10,7 @@ import type {
   TableFamily,
 } from './firewall/model.js';
 import { comparisonRange, normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
+import { appendAll } from './lists.js';
 import { type VmapElement, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 
 // `nft -j list ruleset` (libnftables-json(5)) into the model: the kernel's ruleset as it is loaded. Expressions the
@@ -81,8 +82,9 @@ export function parseNftJson(text: string): FirewallRuleset {
         continue;
       }
       const lookup = (name: string) => sets.get(`${family} ${rule.table} ${name}`);
-      chain.rules.push(
-        ...convertRule(
+      appendAll(
+        chain.rules,
+        convertRule(
           Array.isArray(rule.expr) ? (rule.expr as Json[]) : [],
           lookup,
           origin(family, String(rule.table), String(rule.chain), rule.handle, rule.comment),
@@ -160,7 +162,7 @@ function convertRule(
   for (const expression of expressions) {
     const [key, body] = Object.entries(expression)[0] ?? ['', undefined];
     if (key === 'match') {
-      matches.push(...convertMatch(body as Json, lookup));
+      appendAll(matches, convertMatch(body as Json, lookup));
     } else if (key === 'accept' || key === 'drop' || key === 'return' || key === 'continue' || key === 'reject') {
       action = { kind: key };
     } else if (key === 'jump' || key === 'goto') {

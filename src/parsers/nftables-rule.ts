@@ -6,6 +6,7 @@ import {
   parsePort,
   parsePortValues,
 } from './firewall/values.js';
+import { appendAll } from './lists.js';
 import type { NftToken } from './nftables-syntax.js';
 import { type VmapElement, type VmapKey, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 
@@ -229,7 +230,7 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
           ? scope.set(element.slice(1))
           : [element];
       if (!resolved) return undefined;
-      out.push(...resolved);
+      appendAll(out, resolved);
     }
     return out;
   };

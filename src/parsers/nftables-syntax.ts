@@ -1,4 +1,5 @@
 import type { FirewallProblem } from './firewall/model.js';
+import { appendAll } from './lists.js';
 
 // The lexical layer of the nft language (nft(8) "LEXICAL CONVENTIONS"): words, "strings", braces, `;`, `,`, `=`,
 // newlines ending statements, `#` comments and `\` line continuations; `include "file"` spliced in place, so every
@@ -113,7 +114,7 @@ export function tokenizeWithIncludes(
           rejects: true,
         });
       }
-      for (const file of files) out.push(...tokenizeWithIncludes(file, sources, problems, depth + 1));
+      for (const file of files) appendAll(out, tokenizeWithIncludes(file, sources, problems, depth + 1));
       continue;
     }
     out.push(token);

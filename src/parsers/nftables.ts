@@ -6,6 +6,7 @@ import type {
   FirewallTable,
   TableFamily,
 } from './firewall/model.js';
+import { appendAll } from './lists.js';
 import { parseNftRules } from './nftables-rule.js';
 import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
 
@@ -93,7 +94,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const elements: string[] = [];
     for (const token of body) {
       if (token.kind !== 'word' && token.kind !== 'string') continue;
-      if (token.text.startsWith('$')) elements.push(...(variables.get(token.text.slice(1)) ?? []));
+      if (token.text.startsWith('$')) appendAll(elements, variables.get(token.text.slice(1)) ?? []);
       else elements.push(token.text);
     }
     return elements;
@@ -166,11 +167,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       } else if (head === 'comment' || head === 'devices') {
         // metadata
       } else if (words.length) {
-        added.push(...parseNftRules(words, scopeOf(state)));
+        appendAll(added, parseNftRules(words, scopeOf(state)));
       }
     }
     closeBlock(opener, `chain ${chain.name}`);
-    chain.rules.push(...added);
+    appendAll(chain.rules, added);
   };
 
   const setBody = (state: TableState, name: string, opener?: NftToken) => {
@@ -182,7 +183,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       const words = statement();
       if (words[0]?.text === 'elements') {
         const open = words.findIndex((token) => token.kind === '{');
-        elements.push(...elementsOf(words.slice(open + 1)));
+        appendAll(elements, elementsOf(words.slice(open + 1)));
       }
     }
     closeBlock(opener, `set ${name}`);
@@ -236,8 +237,8 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       // `position N` / `handle N` / `index N` name a place in a live chain; the rule is kept at the start or end.
       const at = words[0] && ['position', 'handle', 'index'].includes(words[0].text) ? 2 : 0;
       const rules = parseNftRules(words.slice(at), scopeOf(state));
-      if (verb === 'insert') chain.rules.unshift(...rules);
-      else chain.rules.push(...rules);
+      if (verb === 'insert') chain.rules = [...rules, ...chain.rules];
+      else appendAll(chain.rules, rules);
     } else if (object === 'set') {
       const name = tokens[i++]?.text ?? '';
       if (peek()?.kind === '{') setBody(state, name, first);

@@ -1,6 +1,7 @@
 // systemd unit file syntax (systemd.syntax(7); config_parse() in src/shared/conf-parser.c, v252) and the
 // merge of a unit file with its drop-ins into the settings systemd would use.
 
+import { appendAll } from './lists.js';
 import { splitWords } from './systemd-words.js';
 
 export interface UnitAssignment {
@@ -65,7 +66,9 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
 
   let section: string | undefined;
   let sectionIgnored = false;
-  let continuation: { text: string; line: number } | undefined;
+  // The pieces of a continued line, joined once it ends: appending to one string and reading its last character each
+  // time flattened the whole string per line (100k continuation lines took minutes).
+  let continuation: { pieces: string[]; line: number } | undefined;
 
   // Returns false when systemd would stop reading the file.
   const parseLogicalLine = (raw: string, lineNumber: number): boolean => {
@@ -127,16 +130,19 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
       bomSeen = true;
     }
 
-    const joined = continuation ? continuation.text + raw : raw;
-    const startLine = continuation ? continuation.line : lineNumber;
-    if (endsWithUnescapedBackslash(joined)) {
-      continuation = { text: `${joined.slice(0, -1)} `, line: startLine };
+    // Each piece but the last ends in the space that replaced its backslash, so the backslashes that end the joined
+    // line are those that end this physical line.
+    if (endsWithUnescapedBackslash(raw)) {
+      continuation ??= { pieces: [], line: lineNumber };
+      continuation.pieces.push(`${raw.slice(0, -1)} `);
       continue;
     }
+    const startLine = continuation ? continuation.line : lineNumber;
+    const joined = continuation ? continuation.pieces.join('') + raw : raw;
     continuation = undefined;
     stopped = !parseLogicalLine(joined, startLine);
   }
-  if (continuation && !stopped) parseLogicalLine(continuation.text, continuation.line);
+  if (continuation && !stopped) parseLogicalLine(continuation.pieces.join(''), continuation.line);
 
   if (droppedProblems > 0) problems.push({ file, line: 0, message: `${droppedProblems} more problems not listed` });
   return { assignments, problems };
@@ -148,8 +154,8 @@ export function mergeUnit(name: string, files: readonly { path: string; text: st
   const problems: UnitProblem[] = [];
   for (const file of files) {
     const parsed = parseUnitFile(file.text, file.path);
-    assignments.push(...parsed.assignments);
-    problems.push(...parsed.problems);
+    appendAll(assignments, parsed.assignments);
+    appendAll(problems, parsed.problems);
   }
   return new MergedUnit(
     name,

@@ -9,7 +9,7 @@ import type { Stats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseSha512Checksums } from '../parsers/checksums.js';
-import type { PinnedBinary, ReleasePin } from '../stacks/release-pin.js';
+import { type PinnedBinary, type ReleasePin, setOwn } from '../stacks/release-pin.js';
 import { parseVersion } from '../stacks/version.js';
 import { type ByteSource, hashZipEntry, listZipEntries, ZipFormatError } from './zip-reader.js';
 
@@ -171,7 +171,12 @@ async function hashArchiveBinaries(
         throw new ReleaseVerificationError(`${archivePath}: two entries are named "${name}"; which one is installed?`);
       const digest = await hashZipEntry(source, entry);
       const isProgram = (RELEASE_BINARIES as readonly string[]).includes(name);
-      binaries[name] = { sha256: digest.sha256, size: digest.size, ...(version && isProgram ? { version } : {}) };
+      // An entry named "__proto__" is a key like any other.
+      setOwn(binaries, name, {
+        sha256: digest.sha256,
+        size: digest.size,
+        ...(version && isProgram ? { version } : {}),
+      });
     }
     if (!RELEASE_BINARIES.some((name) => Object.hasOwn(binaries, name)))
       throw new ReleaseVerificationError(

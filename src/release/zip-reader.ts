@@ -20,6 +20,8 @@ export interface ZipEntry {
   uncompressedSize: number;
   crc32: number;
   localHeaderOffset: number;
+  /** Where the entry's data begins (after its local header): set by listZipEntries, which checked the range. */
+  dataStart: number;
   kind: 'file' | 'dir' | 'symlink';
 }
 
@@ -35,6 +37,14 @@ export const ZIP_LIMITS = {
   maxCentralDirectoryBytes: 16 * 1024 * 1024,
   /** stacks-node is a few hundred MB; anything near this is not a release binary. */
   maxEntryBytes: 1024 * 1024 * 1024,
+  /** All entries together: a release holds a handful of binaries, not gigabytes of them. */
+  maxTotalBytes: 2 * 1024 * 1024 * 1024,
+  /**
+   * Inflated : compressed, for entries over ratioFloorBytes. Executables deflate 3–5×; a run of zeros deflates ~1000×,
+   * which is what a bomb is made of.
+   */
+  maxRatio: 100,
+  ratioFloorBytes: 1024 * 1024,
 };
 
 const SIG = { local: 0x04034b50, central: 0x02014b50, end: 0x06054b50, end64: 0x06064b50, locator64: 0x07064b50 };
@@ -130,6 +140,7 @@ export async function listZipEntries(source: ByteSource): Promise<ZipEntry[]> {
   const bytes = await source.read(directory.offset, directory.size);
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
+  let totalBytes = 0;
   let at = 0;
   for (let index = 0; index < directory.entries; index += 1) {
     if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== SIG.central)
@@ -169,6 +180,15 @@ export async function listZipEntries(source: ByteSource): Promise<ZipEntry[]> {
       throw new ZipFormatError(`${where} is stored but its sizes differ`);
     if (sizes.offset + 30 + sizes.compressed > directory.offset)
       throw new ZipFormatError(`${where}: its data lies outside the archive`);
+    if (sizes.uncompressed > ZIP_LIMITS.ratioFloorBytes && sizes.uncompressed > sizes.compressed * ZIP_LIMITS.maxRatio)
+      throw new ZipFormatError(
+        `${where} declares ${sizes.uncompressed} bytes from ${sizes.compressed}, a ratio over ${ZIP_LIMITS.maxRatio}:1 (a zip bomb?)`,
+      );
+    totalBytes += sizes.uncompressed;
+    if (totalBytes > ZIP_LIMITS.maxTotalBytes)
+      throw new ZipFormatError(
+        `the entries declare over ${ZIP_LIMITS.maxTotalBytes} bytes in all, more than a release holds`,
+      );
     entries.push({
       name,
       method,
@@ -176,12 +196,42 @@ export async function listZipEntries(source: ByteSource): Promise<ZipEntry[]> {
       uncompressedSize: sizes.uncompressed,
       crc32: bytes.readUInt32LE(at + 16),
       localHeaderOffset: sizes.offset,
+      dataStart: 0,
       kind,
     });
     at = next;
   }
   if (at !== bytes.length) throw new ZipFormatError('the central directory holds more than its entry count says');
+  await placeEntries(source, entries, directory.offset);
   return entries;
+}
+
+/**
+ * Reads each local header for where the data starts, and refuses entries whose local header and data overlap another
+ * entry's or the central directory: pointing many entries at one deflate stream multiplies what one stream inflates
+ * to (the overlap bomb), so every byte of the archive may belong to one entry only. Sorting makes this n log n.
+ */
+async function placeEntries(source: ByteSource, entries: ZipEntry[], directoryOffset: number): Promise<void> {
+  const ranges: { start: number; end: number; entry: ZipEntry }[] = [];
+  for (const entry of entries) {
+    const where = `entry "${printable(entry.name)}"`;
+    const header = await source.read(entry.localHeaderOffset, 30);
+    if (header.length < 30 || header.readUInt32LE(0) !== SIG.local)
+      throw new ZipFormatError(`${where}: no local file header where the central directory points`);
+    entry.dataStart = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const end = entry.dataStart + entry.compressedSize;
+    if (end > directoryOffset) throw new ZipFormatError(`${where}: its data lies outside the archive`);
+    ranges.push({ start: entry.localHeaderOffset, end, entry });
+  }
+  ranges.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ranges.length; i += 1) {
+    const before = ranges[i - 1]!;
+    const range = ranges[i]!;
+    if (range.start < before.end)
+      throw new ZipFormatError(
+        `entry "${printable(range.entry.name)}" overlaps entry "${printable(before.entry.name)}" (overlapping entries: a zip bomb?)`,
+      );
+  }
 }
 
 /** APPNOTE §4.5.3: the zip64 extra field carries, in order, each size that is 0xFFFFFFFF in the record. */
@@ -234,10 +284,8 @@ export interface EntryDigest {
 /** Streams one entry's content through SHA-256, checking its size and CRC-32 against the central directory. */
 export async function hashZipEntry(source: ByteSource, entry: ZipEntry): Promise<EntryDigest> {
   const where = `entry "${printable(entry.name)}"`;
-  const header = await source.read(entry.localHeaderOffset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== SIG.local)
-    throw new ZipFormatError(`${where}: no local file header where the central directory points`);
-  const dataStart = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const { dataStart } = entry;
+  if (dataStart === 0) throw new ZipFormatError(`${where}: not placed (list entries with listZipEntries)`);
   if (dataStart + entry.compressedSize > source.size) throw new ZipFormatError(`${where}: data runs past the archive`);
   const hash = createHash('sha256');
   let crc = 0;

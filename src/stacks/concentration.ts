@@ -11,6 +11,8 @@
 //   answer is the shortest prefix of the members sorted heaviest first whose sum reaches W (the property test checks this
 //   against every subset).
 
+import { maxOf } from '../parsers/lists.js';
+
 /** T: the weight that must sign a block, ceil(total * 7 / 10), computed in integers as stacks-core does. */
 export function approvalThreshold(totalWeight: number): number {
   const scaled = totalWeight * 7;
@@ -83,7 +85,7 @@ export function concentration(weights: readonly number[]): ConcentrationFigures 
     haltWeight,
     fewestToApprove,
     fewestToHalt,
-    largestShare: Math.max(...weights) / totalWeight,
+    largestShare: maxOf(weights) / totalWeight,
     hhi: concentrationRatio * 10_000,
     effectiveMembers: 1 / concentrationRatio,
   };

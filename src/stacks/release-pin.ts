@@ -53,7 +53,7 @@ export function parseReleasePin(text: string): PinParse {
       return fail(`"binaries.${name}.size" is not a byte count`);
     const version = optionalVersion(entry.version, `binaries.${name}.version`);
     if (version instanceof Error) return fail(version.message);
-    pinned[name] = { sha256: entry.sha256, size: entry.size, ...(version ? { version } : {}) };
+    setOwn(pinned, name, { sha256: entry.sha256, size: entry.size, ...(version ? { version } : {}) });
   }
   return {
     ok: true,
@@ -70,13 +70,23 @@ export function parseReleasePin(text: string): PinParse {
   };
 }
 
+/** `record[name] = value` that makes an own key even of "__proto__" (an assignment would set the prototype). */
+export function setOwn<T>(record: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function serializeReleasePin(pin: ReleasePin): string {
   return `${JSON.stringify(pin, null, 2)}\n`;
 }
 
 /** The version a pin records for one binary: its own, else the release's. */
 export function pinnedVersion(pin: ReleasePin, binary: string): string | undefined {
-  return pin.binaries[binary]?.version ?? pin.release.version;
+  return pinnedBinary(pin, binary)?.version ?? pin.release.version;
+}
+
+/** The pin of one binary; undefined for a name the release did not hold, "constructor" and "toString" included. */
+export function pinnedBinary(pin: ReleasePin, binary: string): PinnedBinary | undefined {
+  return Object.hasOwn(pin.binaries, binary) ? pin.binaries[binary] : undefined;
 }
 
 function optionalVersion(value: unknown, field: string): string | undefined | Error {

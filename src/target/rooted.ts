@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { appendAll } from '../parsers/lists.js';
 import { NotEvaluableError, TargetError } from './errors.js';
 import type {
   CommandResult,
@@ -157,7 +158,7 @@ export abstract class RootedTarget implements Target {
         if (symlinksFollowed > MAX_SYMLINKS) throw new TargetError('ELOOP', path);
         const link = node.linkTarget ?? '';
         if (link.startsWith('/')) resolved.length = 0;
-        pending.push(...splitReversed(link));
+        appendAll(pending, splitReversed(link));
         if (pending.length + resolved.length > MAX_COMPONENTS) throw new TargetError('ENAMETOOLONG', path);
         continue;
       }

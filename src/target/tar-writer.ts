@@ -1,4 +1,6 @@
 // Writes reproducible tar archives (ustar headers, pax records where ustar can't hold a value): same entries in,
+import { appendAll } from '../parsers/lists.js';
+
 // same bytes out, whatever the machine, clock or user that runs it.
 
 const BLOCK = 512;
@@ -28,7 +30,7 @@ export function writeTar(entries: readonly TarWriterEntry[], options: { mtime?: 
     .map((entry) => ({ ...entry, path: entry.path.replace(/^\/+|\/+$/g, '') }))
     .filter((entry) => entry.path !== '')
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const entry of sorted) blocks.push(...entryBlocks(entry, mtime));
+  for (const entry of sorted) appendAll(blocks, entryBlocks(entry, mtime));
   blocks.push(Buffer.alloc(BLOCK * 2)); // end-of-archive marker
   return Buffer.concat(blocks);
 }

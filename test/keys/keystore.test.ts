@@ -86,7 +86,7 @@ describe('keystore', () => {
     await assert.rejects(encryptKeystore(hexToBytes(KEY_B), 'short', { params: FAST }), /at least 12 characters/);
   });
 
-  test('malformed files are named by field; costs outside 2^15..2^20 are refused', async () => {
+  test('malformed files are named by field; costs outside 2^15..2^18 are refused', async () => {
     const keystore = await sealed();
     const cases: [unknown, RegExp][] = [
       [null, /not a JSON object/],

@@ -76,3 +76,28 @@ export function bufferSource(buffer: Buffer) {
     },
   };
 }
+
+/**
+ * The overlap bomb: one local entry, and a central directory naming it under every name in `names` (each entry's
+ * range is the same bytes), so a reader that hashes each entry inflates the one stream once per name.
+ */
+export function buildOverlapZip(names: readonly string[], content: Buffer, method: 0 | 8 = 8): Buffer {
+  const single = buildZip([{ name: names[0]!, content, method }]);
+  const directoryAt = single.readUInt32LE(single.length - 22 + 16);
+  const first = single.subarray(directoryAt, single.length - 22);
+  const centrals: Buffer[] = [];
+  for (const name of names) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const central = Buffer.from(first.subarray(0, 46));
+    central.writeUInt16LE(nameBytes.length, 28);
+    centrals.push(central, nameBytes);
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(names.length, 8);
+  end.writeUInt16LE(names.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(directoryAt, 16);
+  return Buffer.concat([single.subarray(0, directoryAt), directory, end]);
+}

@@ -13,6 +13,7 @@ import {
   writersOf,
 } from '../../facts/binaries/binary-files.js';
 import { appliesToSigner, at, services } from '../../facts/services/discovered-services.js';
+import { pinnedBinary } from '../../stacks/release-pin.js';
 
 export default defineCheck({
   id: 'binary/release-pinned',
@@ -70,7 +71,8 @@ export default defineCheck({
     if (nodeLocation?.status === 'found') binaries.push({ path: nodeLocation.path });
     for (const { path } of binaries) {
       const name = posix.basename(path);
-      const pinned = pin.binaries[name];
+      // The binary's name comes from the target: a binary named "constructor" must not find Object's.
+      const pinned = pinnedBinary(pin, name);
       const actual = await fileSha256(ctx, path);
       const evidence = at(path, undefined, `sha256 ${actual}`);
       if (!pinned) report.fail('notPinned', { release, name, path }, evidence);

@@ -9,6 +9,7 @@ import {
   mappingEvidence,
 } from '../../facts/network/endpoint-trust.js';
 import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
+import { appendAll } from '../../parsers/lists.js';
 
 export default defineCheck({
   id: 'topology/colocation',
@@ -56,7 +57,7 @@ export default defineCheck({
       );
     }
     if (nodeHost !== undefined) evidence.push(at(path, parsed.lineOf('node_host'), `node_host = "${nodeHost}"`));
-    if (nodeTrust) evidence.push(...mappingEvidence(nodeTrust));
+    if (nodeTrust) appendAll(evidence, mappingEvidence(nodeTrust));
     if (nodeTrust?.kind === 'loopback') reasons.push(`node_host ${nodeHost} is loopback`);
     report.data({ colocated: reasons.length > 0 });
     if (reasons.length === 0) {
@@ -69,7 +70,11 @@ export default defineCheck({
     // A containerised signer must bind beyond its own loopback for the node container to reach it.
     const { signer } = await ctx.discovery();
     if (endpointTrust && endpointTrust.kind !== 'loopback' && !inContainerNetwork(signer)) {
-      evidence.push(at(path, parsed.lineOf('endpoint'), `endpoint = "${endpoint}"`), ...mappingEvidence(endpointTrust));
+      appendAll(
+        evidence,
+        [at(path, parsed.lineOf('endpoint'), `endpoint = "${endpoint}"`)],
+        mappingEvidence(endpointTrust),
+      );
       return report.warn(
         'colocatedWideEndpoint',
         { how, value: endpoint, kind: describeTrust(endpointTrust) },

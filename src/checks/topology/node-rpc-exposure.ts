@@ -11,6 +11,7 @@ import {
 } from '../../facts/network/endpoint-trust.js';
 import { allPrivate, bindFamilies, noFirewallEvidence, portReach } from '../../facts/network/firewall-reach.js';
 import { appliesToNodeConfig, at, nodeConfig } from '../../facts/services/discovered-services.js';
+import { appendAll } from '../../parsers/lists.js';
 
 /** stacks-node binds its RPC here when `rpc_bind` is unset. */
 const DEFAULT_RPC_BIND = '0.0.0.0:20443';
@@ -29,7 +30,7 @@ async function firewallNarrows(
 ): Promise<boolean> {
   const reach = await portReach(ctx, port, bindFamilies(host));
   if (!reach) {
-    found.push(...(await noFirewallEvidence(ctx)));
+    appendAll(found, await noFirewallEvidence(ctx));
     return false;
   }
   if (reach.open.length === 0) {
@@ -40,7 +41,7 @@ async function firewallNarrows(
     report.warn('firewallRestricted', { ...data, who: 'private addresses', port }, [...found, ...reach.evidence]);
     return true;
   }
-  found.push(...reach.evidence);
+  appendAll(found, reach.evidence);
   return false;
 }
 

@@ -4,6 +4,7 @@
 import { allChecks } from '../../checks/index.js';
 import type { AuditContext } from '../../engine/context.js';
 import { runChecks } from '../../engine/runner.js';
+import { appendAll } from '../../parsers/lists.js';
 import { parseGroup, parsePasswd } from '../../parsers/passwd.js';
 import { newPart } from '../part.js';
 import type { Planner, PlanPart, ServiceAccount, WriteFileChange } from '../types.js';
@@ -127,7 +128,10 @@ export const planAccounts: Planner = async ({ ctx, layout }) => {
     }
     if (after.shadow !== undefined) after.shadow = renderShadow(after.shadow, next);
     added.push(next);
-    part.addresses.push(...ADDRESSES[role].filter((id) => !part.addresses.includes(id)));
+    appendAll(
+      part.addresses,
+      ADDRESSES[role].filter((id) => !part.addresses.includes(id)),
+    );
     part.notes.push(
       `${role}: runs as the new system account ${next.name} (uid ${next.uid}, shell ${shell}, no home): ${account.reason}`,
     );
@@ -136,8 +140,9 @@ export const planAccounts: Planner = async ({ ctx, layout }) => {
   await keepPrerequisite(ctx, part);
   if (added.length === 0) {
     part.summary = `system account${requested.length > 1 ? 's' : ''} ${requested.map((r) => r.account.name).join(', ')} already present`;
-    part.addresses.push(
-      ...requested.flatMap(({ role }) => ADDRESSES[role]).filter((id, i, all) => all.indexOf(id) === i),
+    appendAll(
+      part.addresses,
+      requested.flatMap(({ role }) => ADDRESSES[role]).filter((id, i, all) => all.indexOf(id) === i),
     );
     return part;
   }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { AuditContext } from '../../engine/context.js';
 import { facts } from '../../facts/index.js';
+import { appendAll } from '../../parsers/lists.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ServiceLayout } from '../types.js';
 import { decideConfigEdits, type EditedConfig } from './edits.js';
@@ -116,13 +117,13 @@ export async function planConfigsWith(
       return (options.newToken ?? freshToken)();
     },
   });
-  part.errors.push(...edits.errors);
-  part.notes.push(...edits.notes);
+  appendAll(part.errors, edits.errors);
+  appendAll(part.notes, edits.notes);
   if (part.errors.length > 0) return part;
-  part.addresses.push(...edits.addresses);
-  part.changes.push(...(await configChanges(ctx, 'signer', signerLayout, signer, edits.signer)));
+  appendAll(part.addresses, edits.addresses);
+  appendAll(part.changes, await configChanges(ctx, 'signer', signerLayout, signer, edits.signer));
   if (node && edits.node && layout.node)
-    part.changes.push(...(await configChanges(ctx, 'node', layout.node, node, edits.node)));
+    appendAll(part.changes, await configChanges(ctx, 'node', layout.node, node, edits.node));
   const keys = [...edits.signer.changedKeys, ...(edits.node?.changedKeys ?? []).map((key) => `node ${key}`)];
   const moved = part.changes.some((change) => change.kind === 'remove');
   part.summary =

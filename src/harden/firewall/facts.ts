@@ -5,6 +5,7 @@
 import { loadUnit } from '../../discovery/units.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { expandGlob } from '../../parsers/glob.js';
+import { appendAll } from '../../parsers/lists.js';
 import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
 import type { Target } from '../../target/types.js';
 
@@ -100,7 +101,7 @@ export async function readNftablesTree(
         readDir: (dir) => target.readDir(dir).catch(() => undefined),
         exists: async (candidate) => (await target.stat(candidate).catch(() => undefined))?.type === 'file',
       });
-      pending.push(...found);
+      appendAll(pending, found);
     }
   }
   return { files, unreadable };
@@ -143,8 +144,9 @@ export async function wireguardInterfaces(target: Target): Promise<WireguardInte
       if (key === 'listenport' && /^\d+$/.test(setting[2]!) && Number(setting[2]) > 0 && Number(setting[2]) < 65536) {
         listenPort = Number(setting[2]);
       } else if (key === 'address') {
-        addresses.push(
-          ...setting[2]!
+        appendAll(
+          addresses,
+          setting[2]!
             .split(',')
             .map((address) => address.trim())
             .filter(Boolean),

@@ -11,6 +11,7 @@ import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ss
 import { enablingLink, NFTABLES_CONF } from '../../net/firewall/load.js';
 import { parseAddress, parseAddressRange, rangeContains } from '../../parsers/firewall/address-range.js';
 import type { FirewallRuleset } from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
@@ -168,7 +169,7 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     gid: stat?.gid ?? 0,
     reason: existing === undefined ? 'inbound firewall for the signer host' : `our block in ${NFTABLES_CONF}`,
   });
-  part.changes.push(...(await enableAtBoot(ctx.target, part, unit)));
+  appendAll(part.changes, await enableAtBoot(ctx.target, part, unit));
   part.reloads.push(loadBlock(block, 'load the signer-opsec table now (other tables are left as they are)'));
   const previousBlock = existing === undefined ? undefined : existingBlock(existing);
   part.rollbackReloads.push(
@@ -320,8 +321,9 @@ function guard(
   const ours = parseRuleset('/block', new Map([['/block', block]]));
   const findings = lockoutFindings(ours, sshPorts);
   if (ours.problems.length > 0) {
-    findings.push(
-      ...ours.problems.map((problem) => ({
+    appendAll(
+      findings,
+      ours.problems.map((problem) => ({
         kind: 'established' as const,
         family: 'ipv4' as const,
         message: `the generated table is not fully understood by the firewall model: ${problem.message}`,

@@ -161,6 +161,7 @@ export function mergeIntoNftablesConf(existing: string | undefined, block: strin
   const blockLines = block.replace(/\n$/, '').split('\n');
   if (found) {
     const lines = existing.split('\n');
+    // spread-ok: blockLines is our own block of a few dozen lines
     lines.splice(found.begin, found.end - found.begin + 1, ...blockLines);
     return lines.join('\n');
   }

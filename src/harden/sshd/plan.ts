@@ -6,6 +6,7 @@ import { PROBE_CONNECTION, SSHD_CONFIG } from '../../discovery/sshd.js';
 import type { AuditContext } from '../../engine/context.js';
 import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
 import { expandGlob } from '../../parsers/glob.js';
+import { appendAll } from '../../parsers/lists.js';
 import {
   effectiveSshd,
   loadSshdConfig,
@@ -141,14 +142,15 @@ export const planSshd: Planner = async ({ ctx, options }) => {
     consoleAccess: options.consoleAccess,
   });
   if (verdict.refusal) part.refusals.push(verdict.refusal);
-  part.notes.push(...verdict.notes);
+  appendAll(part.notes, verdict.notes);
   if (verdict.keyHolders.length > 0) {
     part.notes.push(`key login stays possible for: ${verdict.keyHolders.join(', ')}`);
   }
-  part.notes.push(...matchBlockNotes(planned.config));
+  appendAll(part.notes, matchBlockNotes(planned.config));
 
-  part.changes.push(
-    ...(await changes(target, dropIn, planned.editsMain ? planned.overlay.get(SSHD_CONFIG) : undefined)),
+  appendAll(
+    part.changes,
+    await changes(target, dropIn, planned.editsMain ? planned.overlay.get(SSHD_CONFIG) : undefined),
   );
   const reload = await reloadCommand(target);
   if (reload) {
@@ -157,7 +159,7 @@ export const planSshd: Planner = async ({ ctx, options }) => {
   } else {
     part.notes.push('no ssh.service or sshd.service unit found: reload sshd yourself (keep your current session open)');
   }
-  part.addresses.push(...claimedControls(planned.config, part.notes));
+  appendAll(part.addresses, claimedControls(planned.config, part.notes));
   return part;
 };
 
@@ -209,6 +211,18 @@ function matchBlockNotes(config: SshdConfig): string[] {
   );
 }
 
+/** Whether any file sshd reads has a Match block (without one, sshd answers every user alike). */
+export function hasMatchBlock(config: SshdConfig): boolean {
+  const pending = config.main ? [config.main] : [];
+  while (pending.length > 0) {
+    for (const node of pending.pop()!.nodes) {
+      if (node.kind === 'match') return true;
+      if (node.kind === 'include') for (const target of node.targets) appendAll(pending, target.files);
+    }
+  }
+  return false;
+}
+
 /** `sshd -t` and `sshd -T` on a temp copy of every file sshd will read; the effective values must be ours. */
 async function proveWithSshd(
   part: PlanPart,
@@ -226,8 +240,9 @@ async function proveWithSshd(
   const result = await validateSshdConfig(SSHD_CONFIG, files, sshdTestSpec(PROBE_CONNECTION), dropIn, {
     names: users,
     probe: PROBE_CONNECTION,
+    uniform: !hasMatchBlock(config),
   });
-  part.validations.push(...result.validations);
+  appendAll(part.validations, result.validations);
   for (const validation of result.validations.filter((entry) => !entry.ok)) {
     part.errors.push(`${validation.tool} rejects the resulting configuration: ${validation.detail}`);
   }

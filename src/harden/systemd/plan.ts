@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { type LoadedUnit, loadUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
+import { appendAll } from '../../parsers/lists.js';
 import { filterUnit } from '../../parsers/systemd-unit.js';
 import { newPart } from '../part.js';
 import type { Change, HardenLayout, PlannerInput, PlanPart, ServiceLayout, Validation } from '../types.js';
@@ -84,9 +85,9 @@ async function planUnit(ctx: AuditContext, input: ServiceTarget): Promise<UnitPl
   // would make a second plan differ from the first (its resets would hide what they reset).
   const operatorUnit = filterUnit(unit.effective, (assignment) => !isOwnDropIn(baseName(assignment.file)));
   const decided = serviceFacts({ ...input, unit: operatorUnit });
-  plan.notes.push(...decided.notes);
+  appendAll(plan.notes, decided.notes);
   if (decided.errors.length > 0 || !decided.facts) {
-    plan.errors.push(...decided.errors);
+    appendAll(plan.errors, decided.errors);
     return plan;
   }
   const dropIns = await readDropIns(ctx, unit, plan);
@@ -187,12 +188,12 @@ export async function planSystemd({ ctx, layout }: PlannerInput): Promise<PlanPa
   for (const input of inputs) plans.push(await planUnit(ctx, input));
   const failed = plans.some((plan) => plan.errors.length > 0);
   for (const plan of plans) {
-    part.notes.push(...plan.notes);
-    part.errors.push(...plan.errors);
-    part.validations.push(...plan.validations);
+    appendAll(part.notes, plan.notes);
+    appendAll(part.errors, plan.errors);
+    appendAll(part.validations, plan.validations);
     if (!failed) {
-      part.changes.push(...plan.changes);
-      part.addresses.push(...plan.addresses);
+      appendAll(part.changes, plan.changes);
+      appendAll(part.addresses, plan.addresses);
     }
   }
   if (!failed) {

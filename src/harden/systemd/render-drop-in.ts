@@ -1,4 +1,5 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html — the text of a confinement drop-in for
+import { appendAll } from '../../parsers/lists.js';
 // a stacks unit. Pure: the facts the planner decided go in, the drop-in's bytes come out (no timestamps, so the same
 // facts always give the same file and a second apply changes nothing).
 
@@ -91,11 +92,12 @@ function unitSection(facts: DropInFacts): string[] {
     'StartLimitIntervalSec=0',
   ];
   if (facts.conditions) {
-    lines.push(
-      "# The unit's conditions checked other files than the ones ExecStart= uses: an empty Condition…= resets every",
-      '# condition (systemd.unit(5)), then the right ones follow.',
-      'ConditionFileNotEmpty=',
-      ...facts.conditions.map((condition) => `${condition.key}=${condition.value}`),
+    appendAll(
+      lines,
+      ["# The unit's conditions checked other files than the ones ExecStart= uses: an empty Condition…= resets every"],
+      ['# condition (systemd.unit(5)), then the right ones follow.'],
+      ['ConditionFileNotEmpty='],
+      facts.conditions.map((condition) => `${condition.key}=${condition.value}`),
     );
   }
   return lines;

@@ -9,6 +9,7 @@ import {
   type Origin,
   tableFamilies,
 } from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.
@@ -175,7 +176,7 @@ class Walker {
         for (const path of this.chain(target, way, depth + 1)) {
           const { uncertain, assumed } = path;
           if (path.outcome !== 'return') paths.push(path);
-          else if (action.kind === 'jump') paths.push(...this.from(chain, index + 1, { uncertain, assumed }, depth));
+          else if (action.kind === 'jump') appendAll(paths, this.from(chain, index + 1, { uncertain, assumed }, depth));
           else paths.push({ ...path, origin: rule.origin });
         }
         return cap(paths);

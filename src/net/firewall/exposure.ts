@@ -8,6 +8,7 @@ import {
   type PortRange,
   tableFamilies,
 } from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
 import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
@@ -70,7 +71,8 @@ function sourceRanges(ruleset: FirewallRuleset, family: Family): AddressRange[] 
   const ranges: AddressRange[] = [];
   for (const rule of familyRules(ruleset, family)) {
     for (const match of rule.matches) {
-      if (match.kind === 'address' && match.field === 'saddr' && match.family === family) ranges.push(...match.ranges);
+      if (match.kind === 'address' && match.field === 'saddr' && match.family === family)
+        appendAll(ranges, match.ranges);
     }
   }
   return ranges;
@@ -132,8 +134,8 @@ function addInterfaceResult(results: PieceResult[], result: PieceResult): void {
   const twin = results.find((entry) => entry.interfaces && sameOpening(entry, result));
   if (!twin) results.push(result);
   else {
-    twin.interfaces!.push(...result.interfaces!);
-    twin.verdicts.push(...result.verdicts);
+    appendAll(twin.interfaces!, result.interfaces!);
+    appendAll(twin.verdicts, result.verdicts);
   }
 }
 

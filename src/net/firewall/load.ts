@@ -7,6 +7,7 @@ import {
 } from '../../parsers/firewall/model.js';
 import { expandGlob } from '../../parsers/glob.js';
 import { parseIptablesSave } from '../../parsers/iptables-save.js';
+import { appendAll } from '../../parsers/lists.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
 import { parseNftJson } from '../../parsers/nftables-json.js';
 import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
@@ -106,7 +107,7 @@ async function loadNftablesConf(target: Target, mainPath: string): Promise<Firew
         },
       });
       includes.set(`${path}\0${pattern}`, files);
-      pending.push(...files);
+      appendAll(pending, files);
     }
   }
   const ruleset = parseNftablesConf(mainPath, {
@@ -155,7 +156,7 @@ async function iptablesFiles(target: Target): Promise<FileFirewall | undefined> 
     if (text !== undefined) rulesets.push(parseIptablesSave(text, { family, file }));
   }
   if (rulesets.length === 0) return undefined;
-  const ruleset = mergeRulesets(...rulesets);
+  const ruleset = mergeRulesets(rulesets);
   const link = await enablingLink(target, 'netfilter-persistent.service');
   return link
     ? {
@@ -180,7 +181,7 @@ async function ufwFiles(target: Target): Promise<FileFirewall | undefined> {
     const text = family === 'ipv6' && !defaults.ipv6 ? undefined : await readOptional(target, file);
     rulesets.push(ufwRuleset(family, text === undefined ? undefined : { text, file }, defaults));
   }
-  const ruleset = mergeRulesets(...rulesets);
+  const ruleset = mergeRulesets(rulesets);
   const where = { file: UFW_CONF, ...(settings.enabledLine ? { line: settings.enabledLine } : {}) };
   return settings.enabled
     ? { ruleset, active: { ...where, detail: 'ufw ENABLED=yes' } }
@@ -226,7 +227,7 @@ async function liveRuleset(
       // not installed: nothing to read
     }
   }
-  const merged = mergeRulesets(...legacy);
+  const merged = mergeRulesets(legacy);
   if (legacy.length > 0 && hasRules(merged)) return { ruleset: merged, source: 'iptables-save / ip6tables-save' };
   if (nftProblem && legacy.length === 0) return { unreadable: nftProblem };
   return {};
@@ -272,7 +273,7 @@ export async function loadFirewall(target: Target): Promise<FirewallFacts> {
   }
   return {
     origin: 'files',
-    ruleset: mergeRulesets(...active.map((entry) => entry.ruleset)),
+    ruleset: mergeRulesets(active.map((entry) => entry.ruleset)),
     active: active.map((entry) => entry.active!),
     inactive,
     ...refused,

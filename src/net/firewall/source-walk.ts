@@ -1,4 +1,5 @@
 import type { FirewallChain, FirewallRule, FirewallTable } from '../../parsers/firewall/model.js';
+import { appendAll } from '../../parsers/lists.js';
 import {
   type BaseChain,
   type ChainFold,
@@ -167,7 +168,7 @@ class SourceWalker {
     for (let i = index; i < chain.rules.length && rest.length > 0; i++) {
       const rule = chain.rules[i]!;
       const parts = this.split(rule, rest);
-      if (parts.yes.length > 0) groups.push(...this.act(table, chain, i, rule, parts.yes, way, depth));
+      if (parts.yes.length > 0) appendAll(groups, this.act(table, chain, i, rule, parts.yes, way, depth));
       if (parts.maybe.length > 0) {
         const uncertain = [...way.uncertain, rule.origin];
         const taken = this.act(
@@ -180,7 +181,10 @@ class SourceWalker {
           depth,
         );
         const skipped = this.from(table, chain, i + 1, parts.maybe, { uncertain, assumed: way.assumed }, depth);
-        groups.push(...concatGroups(taken, skipped).map((group) => ({ gaps: group.gaps, paths: cap(group.paths) })));
+        appendAll(
+          groups,
+          concatGroups(taken, skipped).map((group) => ({ gaps: group.gaps, paths: cap(group.paths) })),
+        );
       }
       rest = parts.no;
     }
@@ -240,7 +244,10 @@ class SourceWalker {
               for (const part of parts) part.paths.push({ ...path, origin: rule.origin });
             }
           }
-          out.push(...parts.map((part) => ({ gaps: part.gaps, paths: cap(part.paths) })));
+          appendAll(
+            out,
+            parts.map((part) => ({ gaps: part.gaps, paths: cap(part.paths) })),
+          );
         }
         return out;
       }

@@ -106,7 +106,7 @@ export function formatPorts(range: PortRange): string {
 }
 
 /** Rulesets loaded side by side (nftables and ufw's iptables-nft tables): every base chain of a hook must accept. */
-export function mergeRulesets(...rulesets: FirewallRuleset[]): FirewallRuleset {
+export function mergeRulesets(rulesets: readonly FirewallRuleset[]): FirewallRuleset {
   return {
     tables: rulesets.flatMap((ruleset) => ruleset.tables),
     problems: rulesets.flatMap((ruleset) => ruleset.problems),

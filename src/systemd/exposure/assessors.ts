@@ -53,7 +53,7 @@ function bool(key: BooleanSetting, weight: number, good: string, bad: string, ex
 }
 
 function capability(id: string, caps: CapabilityName[], weight: number, good: string, bad: string): Assessor {
-  const mask = capabilityMask(...caps);
+  const mask = capabilityMask(...caps); // spread-ok: a fixed list of a few capability names
   return {
     id: `CapabilityBoundingSet=~${id}`,
     weight,

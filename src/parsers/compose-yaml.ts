@@ -1,0 +1,75 @@
+// https://docs.docker.com/reference/compose-file/ — a compose file is YAML; parsed here with limits so no file can
+// make the audit quadratic or exhaust memory.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+/** Compose files are kilobytes; these bound a hostile one well above any real project. */
+export const COMPOSE_LIMITS = {
+  /** Bytes read of one compose file. */
+  maxBytes: 4 * 1024 * 1024,
+  /** Nesting of maps and sequences. */
+  maxDepth: 64,
+  /** Map keys plus sequence items in one document. */
+  maxNodes: 200_000,
+  /** Alias expansions when the document becomes data (the library's billion-laughs guard). */
+  maxAliasCount: 100,
+} as const;
+
+/**
+ * Shaped like the library's own errors (`code`, `linePos`) so one formatter places both, without quoting the text.
+ */
+export class ComposeYamlLimitError extends Error {
+  readonly linePos: { line: number; col: number }[];
+  constructor(
+    readonly code: 'DUPLICATE_KEY' | 'TOO_DEEP' | 'TOO_MANY_NODES',
+    at: { line: number; col: number },
+  ) {
+    super(code);
+    this.name = 'ComposeYamlLimitError';
+    this.linePos = [at];
+  }
+}
+
+/**
+ * YAML text → plain data. The library's own duplicate-key check compares each key with every earlier key of its map
+ * (O(n²): 40k keys took a minute), so it is off and duplicates are found here with one set per map, in one walk that
+ * also bounds depth and node count. Throws the library's first error, or a ComposeYamlLimitError.
+ */
+export function parseComposeYaml(text: string): unknown {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { uniqueKeys: false, logLevel: 'error', lineCounter, prettyErrors: true });
+  if (document.errors.length > 0) throw document.errors[0];
+  const at = (node: { range?: readonly number[] | null | undefined } | null | undefined) => {
+    const offset = node?.range?.[0] ?? 0;
+    return lineCounter.linePos(offset);
+  };
+  // An explicit stack, not recursion: depth is bounded by the check, but the walk must not depend on it.
+  const pending: { node: unknown; depth: number }[] = [{ node: document.contents, depth: 0 }];
+  let nodes = 0;
+  while (pending.length > 0) {
+    const { node, depth } = pending.pop()!;
+    if (!node || isScalar(node) || isAlias(node)) continue;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= COMPOSE_LIMITS.maxDepth) throw new ComposeYamlLimitError('TOO_DEEP', at(node as Node));
+    nodes += node.items.length;
+    if (nodes > COMPOSE_LIMITS.maxNodes) throw new ComposeYamlLimitError('TOO_MANY_NODES', at(node as Node));
+    if (isSeq(node)) {
+      for (const item of node.items) pending.push({ node: item, depth: depth + 1 });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = pair.key;
+      // Compose keys are scalars; a complex key cannot name a compose field, so it is not compared.
+      if (isScalar(key)) {
+        const name = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(name)) throw new ComposeYamlLimitError('DUPLICATE_KEY', at(key));
+        seen.add(name);
+      } else if (key) {
+        pending.push({ node: key, depth: depth + 1 });
+      }
+      pending.push({ node: pair.value, depth: depth + 1 });
+    }
+  }
+  return document.toJS({ maxAliasCount: COMPOSE_LIMITS.maxAliasCount });
+}
