@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
-import { AuditContext } from '../engine/context.js';
-import { runChecks } from '../engine/runner.js';
+import type { AuditOptions } from '../engine/context.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
-import { buildReport, describeDiscovery } from '../report/build.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
+import { auditTarget } from '../fleet/audit-host.js';
 import { formatCatalogue } from './catalogue.js';
+import { auditFleet, openHostTarget, REMOTE_OPTIONS, type RemoteFlags, runWithHostDeadline } from './fleet.js';
 import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -29,6 +29,7 @@ const AUDIT_OPTIONS = {
   'docker-inspect': { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  ...REMOTE_OPTIONS,
 } satisfies ParseArgsConfig['options'];
 
 function parseFailOn(value: string): Severity | 'none' {
@@ -95,30 +96,31 @@ export async function audit(args: string[]): Promise<number> {
   if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
     throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
-  const started = performance.now();
-  const target = await openTarget(values.root);
-  const ctx = new AuditContext(target, {
+  const auditOptions: AuditOptions = {
     ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
     ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
     ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
     ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
     ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
-  });
-  const results = await runChecks(checks, ctx);
-  const discovered = describeDiscovery(await ctx.discovery());
-  const report = buildReport({
-    version: toolVersion(),
-    target,
-    discovered,
-    results,
-    failOn,
-    durationMs: performance.now() - started,
-  });
-  // Mask before formatting: no formatter ever sees a secret value.
-  const masked = ctx.secrets.maskDeep(report);
+  };
+  const color = useColor(values, values.output !== undefined);
+  const remote = values as RemoteFlags;
+  if (remote.inventory !== undefined) {
+    if (values.root !== undefined || remote.host !== undefined)
+      throw new UsageError('--inventory audits the hosts it lists: leave out --root and --host');
+    const fleet = await auditFleet(remote, { checks, audit: auditOptions, failOn, version: toolVersion() }, format);
+    emit(fleet.text, values.output);
+    return fleet.exitCode;
+  }
+  if (remote.host !== undefined && values.root !== undefined)
+    throw new UsageError('--host and --root name different targets: give one');
+  const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
+  const { report } = await runWithHostDeadline(target, remote, () =>
+    auditTarget(target, { checks, audit: auditOptions, failOn, version: toolVersion() }),
+  );
   const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(masked, { color: useColor(values, values.output !== undefined) }), values.output);
+  emit(formatter(report, { color }), values.output);
   return report.summary.exitCode;
 }
 

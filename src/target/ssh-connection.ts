@@ -109,12 +109,6 @@ export class SshConnection {
     return args;
   }
 
-  /** The remote command: a POSIX sh script, under `sudo -n` with --become. */
-  private remoteCommand(script: string): string {
-    const sh = `sh -c ${shellQuote(script)}`;
-    return this.options.become ? `sudo -n -- ${sh}` : sh;
-  }
-
   /** Connects and authenticates (and checks sudo with --become). Throws SshUnreachableError with the reason. */
   async open(): Promise<void> {
     const probe = this.options.become
@@ -167,50 +161,48 @@ export class SshConnection {
     }
   }
 
-  /** Runs a script on the host over the master connection; stdin (a secret, say) crosses only the SSH channel. */
-  exec(script: string, options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number } = {}): Promise<RemoteResult> {
-    if (this.closed || !this.master) return Promise.reject(new SshUnreachableError(this.host, 'connection closed'));
-    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
-    const child = spawn(
-      'ssh',
-      ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, this.remoteCommand(script)],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let stderr = '';
-      let failure: Error | undefined;
-      const timer =
-        options.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              failure = new SshUnreachableError(this.host, `the remote command gave no answer within ${options.timeoutMs} ms`);
-              child.kill('SIGKILL');
-            }, options.timeoutMs);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) {
-          failure = new SshUnreachableError(this.host, `the remote answer is larger than ${maxBytes} bytes`);
-          child.kill('SIGKILL');
-          return;
-        }
-        chunks.push(chunk);
-      });
-      child.stderr!.on('data', (chunk: Buffer) => {
-        if (stderr.length < 1024 * 1024) stderr += chunk.toString('utf8');
-      });
-      child.on('error', (error) => {
-        failure = new SshUnreachableError(this.host, `cannot run ssh: ${error.message}`);
-      });
-      child.on('close', (code) => {
-        if (timer) clearTimeout(timer);
-        if (failure) reject(failure);
-        else if (code === 255) reject(new SshUnreachableError(this.host, classifySshFailure(stderr, code)));
-        else resolve({ code, stdout: Buffer.concat(chunks, size), stderr });
-      });
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(options.stdin ?? '');
+  /**
+   * Runs a script on the host over the master connection; stdin (a secret, say) crosses only the SSH channel. The
+   * script goes to one of a few long-lived remote shells (one login each, however many requests follow).
+   */
+  async exec(
+    script: string,
+    options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number } = {},
+  ): Promise<RemoteResult> {
+    if (this.closed || !this.master) throw new SshUnreachableError(this.host, 'connection closed');
+    const session = await this.pickSession();
+    return session.run(script, options.stdin === undefined ? '' : options.stdin.toString(), options.timeoutMs);
+  }
+
+  private sessions: RemoteShell[] = [];
+  private starting: Promise<RemoteShell>[] = [];
+
+  /** The least busy remote shell; more are opened (up to SESSIONS) while all are busy. */
+  private async pickSession(): Promise<RemoteShell> {
+    this.sessions = this.sessions.filter((session) => session.alive);
+    const idle = this.sessions.find((session) => session.pending === 0);
+    if (idle) return idle;
+    if (this.sessions.length + this.starting.length < SESSIONS) {
+      const starting = RemoteShell.start(this.spawnRemote(), this.host);
+      this.starting.push(starting);
+      try {
+        const session = await starting;
+        this.sessions.push(session);
+        return session;
+      } finally {
+        this.starting = this.starting.filter((each) => each !== starting);
+      }
+    }
+    if (this.sessions.length === 0) return this.starting[0]!;
+    return this.sessions.reduce((best, session) => (session.pending < best.pending ? session : best));
+  }
+
+  private spawnRemote(): ChildProcess {
+    const command = this.options.become
+      ? `sudo -n -- sh -c ${shellQuote(SHELL_LOOP)}`
+      : `sh -c ${shellQuote(SHELL_LOOP)}`;
+    return spawn('ssh', ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
   }
 
@@ -225,6 +217,182 @@ export class SshConnection {
       kill.unref();
       master.once('exit', () => clearTimeout(kill));
     }
+    for (const session of this.sessions) session.close();
     rmSync(this.controlDir, { recursive: true, force: true });
+  }
+}
+
+/** Remote shells per host: requests to one shell run one after another, so a few let fetches overlap. */
+const SESSIONS = 3;
+const MARK = '@@signer-opsec';
+
+/**
+ * The remote loop: each request is a header line `<id> <script bytes> <input bytes>`, then the script and its input.
+ * The script runs in `sh -c` (its text is in argv: it never holds a secret); the input reaches it through a pipe from
+ * the printf builtin, so a secret is never in any argv or environment. The answer is the base64 of the script's
+ * output and its exit status on one line ending in ` <id>`; its stderr sits between two markers on stderr.
+ */
+export const SHELL_LOOP = [
+  'LC_ALL=C; export LC_ALL',
+  'echo ready',
+  'while IFS=" " read -r id slen ilen; do',
+  '  script=$(head -c "$slen"; printf x); script=${script%x}',
+  '  input=$(head -c "$ilen"; printf x); input=${input%x}',
+  `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
+  `  { printf '%s' "$input" | sh -c "$script"; printf '\\n%s' "$?"; } | base64 -w0`,
+  `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
+  "  printf ' %s\\n' \"$id\"",
+  'done',
+].join('\n');
+
+interface PendingRequest {
+  resolve: (result: RemoteResult) => void;
+  reject: (error: Error) => void;
+  stdout?: Buffer;
+  stderr?: string;
+  timer?: NodeJS.Timeout;
+}
+
+class RemoteShell {
+  alive = true;
+  private nextId = 1;
+  private readonly requests = new Map<number, PendingRequest>();
+  private stdoutChunks: string[] = [];
+  private stderrText = '';
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly host: string,
+  ) {}
+
+  get pending(): number {
+    return this.requests.size;
+  }
+
+  static start(child: ChildProcess, host: string): Promise<RemoteShell> {
+    const shell = new RemoteShell(child, host);
+    child.stdin!.on('error', () => {});
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      let early = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (ready) {
+          shell.onStdout(chunk.toString('latin1'));
+          return;
+        }
+        early += chunk.toString('latin1');
+        const newline = early.indexOf('\n');
+        if (newline === -1) return;
+        if (early.slice(0, newline) !== 'ready') {
+          reject(new SshUnreachableError(host, `the remote shell did not start: ${early.slice(0, newline)}`));
+          child.kill('SIGKILL');
+          return;
+        }
+        ready = true;
+        resolve(shell);
+        if (early.length > newline + 1) shell.onStdout(early.slice(newline + 1));
+      });
+      child.stderr!.on('data', (chunk: Buffer) => shell.onStderr(chunk.toString('utf8')));
+      child.on('close', (code) => {
+        shell.alive = false;
+        const reason = classifySshFailure(shell.stderrText, code);
+        if (!ready) reject(new SshUnreachableError(host, reason));
+        for (const request of shell.requests.values()) {
+          if (request.timer) clearTimeout(request.timer);
+          request.reject(new SshUnreachableError(host, `the connection ended: ${reason}`));
+        }
+        shell.requests.clear();
+      });
+    });
+  }
+
+  run(script: string, input: string, timeoutMs: number | undefined): Promise<RemoteResult> {
+    if (!this.alive) return Promise.reject(new SshUnreachableError(this.host, 'connection closed'));
+    const id = this.nextId++;
+    const scriptBytes = Buffer.from(script, 'utf8');
+    const inputBytes = Buffer.from(input, 'utf8');
+    return new Promise((resolve, reject) => {
+      const request: PendingRequest = { resolve, reject };
+      if (timeoutMs !== undefined) {
+        request.timer = setTimeout(() => {
+          this.requests.delete(id);
+          reject(new SshUnreachableError(this.host, `the remote command gave no answer within ${timeoutMs} ms`));
+          // The shell is stuck on this request: drop it (the others queued on it fail with it).
+          this.close();
+        }, timeoutMs);
+      }
+      this.requests.set(id, request);
+      this.child.stdin!.write(Buffer.concat([Buffer.from(`${id} ${scriptBytes.length} ${inputBytes.length}\n`), scriptBytes, inputBytes]));
+    });
+  }
+
+  private onStdout(text: string): void {
+    // Answers are long base64 lines: only the new chunk is searched for the line end.
+    let newline = text.indexOf('\n');
+    if (newline === -1) {
+      this.stdoutChunks.push(text);
+      return;
+    }
+    let rest = text;
+    while (newline !== -1) {
+      const line = this.stdoutChunks.join('') + rest.slice(0, newline);
+      this.stdoutChunks = [];
+      rest = rest.slice(newline + 1);
+      const space = line.lastIndexOf(' ');
+      const id = Number(line.slice(space + 1));
+      const request = this.requests.get(id);
+      if (request) {
+        request.stdout = Buffer.from(line.slice(0, space), 'base64');
+        this.settle(id, request);
+      }
+      newline = rest.indexOf('\n');
+    }
+    if (rest !== '') this.stdoutChunks.push(rest);
+  }
+
+  private onStderr(text: string): void {
+    this.stderrText += text;
+    for (;;) {
+      const start = this.stderrText.indexOf(`\n${MARK} `);
+      if (start === -1) break;
+      const idEnd = this.stderrText.indexOf('@@\n', start + MARK.length + 2);
+      if (idEnd === -1) break;
+      const id = this.stderrText.slice(start + MARK.length + 2, idEnd);
+      const endMarker = `\n${MARK} ${id}@@\n`;
+      const end = this.stderrText.indexOf(endMarker, idEnd + 3);
+      if (end === -1) break;
+      const request = this.requests.get(Number(id));
+      const body = this.stderrText.slice(idEnd + 3, end);
+      this.stderrText = this.stderrText.slice(end + endMarker.length);
+      if (request) {
+        request.stderr = body;
+        this.settle(Number(id), request);
+      }
+    }
+    // Outside a request (a login banner, a motd): kept only to explain a failure, bounded.
+    if (this.stderrText.length > 1024 * 1024 && !this.stderrText.includes(`\n${MARK} `)) this.stderrText = this.stderrText.slice(-8192);
+  }
+
+  private settle(id: number, request: PendingRequest): void {
+    if (request.stdout === undefined || request.stderr === undefined) return;
+    this.requests.delete(id);
+    if (request.timer) clearTimeout(request.timer);
+    const output = request.stdout;
+    const newline = output.lastIndexOf(0x0a);
+    const code = Number(output.subarray(newline + 1).toString('latin1'));
+    request.resolve({
+      code: Number.isInteger(code) ? code : null,
+      stdout: newline === -1 ? Buffer.alloc(0) : output.subarray(0, newline),
+      stderr: request.stderr,
+    });
+  }
+
+  close(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.child.stdin!.end();
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    kill.unref();
+    this.child.once('close', () => clearTimeout(kill));
   }
 }

@@ -5,7 +5,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface SshLab {
@@ -38,6 +37,8 @@ export interface ServerSpec {
   refuseKey?: boolean;
   /** Users (besides root) that may log in with the lab's key. */
   users?: string[];
+  /** An empty private /tmp (other tests' temp trees stay out of what the audit sees). */
+  privateTmp?: boolean;
 }
 
 function sh(command: string, args: readonly string[]): string {
@@ -95,7 +96,8 @@ function subnet(index: number): [string, string] {
 export async function startSshLab(name: string, specs: readonly ServerSpec[]): Promise<SshLab> {
   // sshd's privilege separation directory (systemd's unit creates it on a booted host).
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(join(tmpdir(), `i13-${name}-`));
+  // Not under /tmp: a server with a private /tmp must still read its config and keys from here.
+  const dir = mkdtempSync(join('/var/tmp', `i13-${name}-`));
   chmodSync(dir, 0o700);
   const keyFile = join(dir, 'client_key');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'signer-opsec-test', '-f', keyFile]);
@@ -177,13 +179,17 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       );
       const log = join(serverDir, 'sshd.log');
       const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
-      // Its own mount namespace: the tree's directories replace the host's, for sshd and everything it starts.
-      const binds = spec.tree
-        ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`).join(' && ')
-        : '';
-      const command = spec.tree
-        ? [...prefix, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${binds} && exec ${sshd.join(' ')} 2>>${log}`]
-        : [...prefix, 'sh', '-c', `exec ${sshd.join(' ')} 2>>${log}`];
+      // Its own mount namespace: the tree's directories replace the host's, for sshd and everything it starts; an
+      // empty /root keeps this machine's root shell start-up files (pyenv and the like, seconds per login) out.
+      const emptyRoot = join(serverDir, 'root');
+      mkdirSync(emptyRoot, { mode: 0o700 });
+      const binds = [
+        `mount --bind ${emptyRoot} /root`,
+        ...(spec.tree ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`) : []),
+        // Last: the paths above may be under /tmp.
+        ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
+      ].join(' && ');
+      const command = [...prefix, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', `exec 2>>${log}; ${binds} && exec ${sshd.join(' ')}`];
       const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
       children.push(child);
       await waitForPort(address, port, child, log);
