@@ -127,22 +127,25 @@ export function hostPathIn(root: string, path: string): string {
 /**
  * Files under `roots` that hold one of the needles, which arrive on standard input (never in an argument or the
  * environment): find lists the regular files a tree walk would read (depth, size, no .git, no symlinks below a
- * root), and grep -F looks for the needles in batches, each batch fed the needles through a pipe from a builtin.
- * Output: the matching paths, NUL-terminated, then `#<count of files searched>`.
+ * root) and xargs hands them to grep -F in batches. Each batch reads its own copy of the needles, exactly
+ * `needleBytes` of them, from a pipe a builtin printf loop keeps filled. Output: NUL-terminated tokens, the matching
+ * paths and one `#<files in the batch>` per batch.
  */
-export function searchScript(root: string, roots: readonly string[], limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean }): string {
+export function searchScript(
+  root: string,
+  roots: readonly string[],
+  limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
+  needleBytes: number,
+): string {
   const prune = limits.includeGitDir ? '' : '\\( -type d -name .git -prune \\) -o ';
   const rootWords = roots.map((path) => shellQuote(hostPath(root, path))).join(' ');
+  const batch = `printf '#%d\\0' "$#"; head -c ${needleBytes} <&3 | grep -l -a -i -F -Z -f - -- "$@" 2>/dev/null; exit 0`;
   return [
     PRELUDE,
     'needles=$(cat)',
-    'n=0',
-    'search() { printf "%s\\n" "$needles" | grep -l -a -i -F -Z -f - -- "$@" 2>/dev/null; }',
-    `find -H ${rootWords} -maxdepth ${limits.maxDepth + 1} ${prune}\\( -type f -size -${limits.maxFileBytes + 1}c -print \\) 2>/dev/null | {`,
-    '  set --',
-    '  while IFS= read -r f; do n=$((n + 1)); set -- "$@" "$f"; if [ $# -ge 256 ]; then search "$@"; set --; fi; done',
-    '  if [ $# -gt 0 ]; then search "$@"; fi',
-    '  printf "#%d" "$n"',
-    '}',
+    `while printf '%s\\n' "$needles"; do :; done 2>/dev/null | {`,
+    `  find -H ${rootWords} -maxdepth ${limits.maxDepth + 1} ${prune}\\( -type f -size -${limits.maxFileBytes + 1}c -print0 \\) 2>/dev/null </dev/null | xargs -0 -r sh -c ${shellQuote(batch)} sh`,
+    '} 3<&0',
+    'exit 0',
   ].join('\n');
 }

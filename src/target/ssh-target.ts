@@ -48,6 +48,8 @@ const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[]]> = [
 /** Follow-ups needed by one operation (one more path each time a symlink leads somewhere new). */
 const MAX_FOLLOW_UPS = 64;
 const DEFAULT_RUN_TIMEOUT_MS = 5000;
+/** Sibling directories listed along with one a walk asks for. */
+const MAX_SIBLINGS = 512;
 
 /** A tar answer held in memory (never written to disk on this side). */
 function bufferSource(bytes: Buffer): ByteSource {
@@ -159,7 +161,11 @@ export class SshTarget extends RootedTarget {
 
   private exec(script: string, options: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<RemoteResult> {
     this.roundTrips++;
-    return this.connection.exec(script, { timeoutMs: this.commandTimeoutMs, ...options });
+    const started = performance.now();
+    const answer = this.connection.exec(script, { timeoutMs: this.commandTimeoutMs, ...options });
+    if (process.env.SIGNER_OPSEC_TRACE_SSH)
+      answer.then((result) => process.stderr.write(`ssh ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`));
+    return answer;
   }
 
   private async prefetch(): Promise<void> {
@@ -327,6 +333,16 @@ export class SshTarget extends RootedTarget {
     ]);
   }
 
+  private unlistedSiblings(dir: string): string[] {
+    const parent = parentOf(dir);
+    if (dir === '/' || !this.listed.has(parent)) return [];
+    const prefix = parent === '/' ? '' : parent;
+    return [...(this.children.get(parent) ?? [])]
+      .map((name) => `${prefix}/${name}`)
+      .filter((path) => path !== dir && this.nodes.get(path)?.type === 'dir' && !this.listed.has(path) && !this.unlistable.has(path))
+      .slice(0, MAX_SIBLINGS);
+  }
+
   /** Runs a tree operation, fetching what it lacks until it has all it needs. */
   private async withFetch<T>(path: string, operation: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -336,6 +352,8 @@ export class SshTarget extends RootedTarget {
         if (!(error instanceof Missing) || attempt >= MAX_FOLLOW_UPS) throw error;
         // A missing component is usually followed by the rest of the same path: ask for all of it at once.
         const rest = prefixes(path).filter((prefix) => prefix.length > error.path.length && prefix.startsWith(error.path));
+        // A tree walk lists a directory's subdirectories one after another: list the unlisted siblings too.
+        if (error.need === 'listing') for (const sibling of this.unlistedSiblings(error.path)) this.request('listing', sibling, []);
         await this.request(error.need, error.path, rest);
       }
     }
@@ -463,18 +481,17 @@ export class SshTarget extends RootedTarget {
     needles: readonly string[],
     limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
   ): Promise<{ files: string[]; searched: number }> {
-    const result = await this.exec(searchScript(this.root, roots, limits), { stdin: `${needles.join('\n')}\n` });
-    // NUL-terminated names, then "#<count>" after the last NUL (a name may hold "#", never a NUL).
-    const text = result.stdout.toString('utf8');
-    const lastNul = text.lastIndexOf('\0');
-    const searched = Number(/^#(\d+)$/.exec(text.slice(lastNul + 1))?.[1] ?? Number.NaN);
-    if (!Number.isFinite(searched)) throw new Error(`the key search on the host gave no answer (${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`})`);
+    const input = `${needles.join('\n')}\n`;
+    const result = await this.exec(searchScript(this.root, roots, limits, Buffer.byteLength(input)), { stdin: input });
+    // NUL-terminated tokens: "#<count>" per batch, else a matching path (always absolute).
     const prefix = rootPrefix(this.root);
-    const files = text
-      .slice(0, lastNul + 1)
-      .split('\0')
-      .filter((name) => name !== '')
-      .map((name) => (prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name));
+    let searched = 0;
+    const files: string[] = [];
+    for (const token of result.stdout.toString('utf8').split('\0')) {
+      if (token.startsWith('#')) searched += Number(token.slice(1)) || 0;
+      else if (token.startsWith('/')) files.push(prefix && token.startsWith(prefix) ? token.slice(prefix.length) : token);
+    }
+    if (result.code !== 0) throw new Error(`the key search on the host failed (${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`})`);
     return { files: [...new Set(files)].sort(), searched };
   }
 }

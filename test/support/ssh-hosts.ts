@@ -3,7 +3,7 @@
 // /var/lib and /usr/local/bin. Each server has its own host key, pinned in a known_hosts file the client config
 // names: host-key checking stays on. Everything lives in one private temp dir; stop() tears it all down.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -39,6 +39,10 @@ export interface ServerSpec {
   users?: string[];
   /** An empty private /tmp (other tests' temp trees stay out of what the audit sees). */
   privateTmp?: boolean;
+  /** Its own pid namespace (a fresh /proc): other tests' processes come and go outside it. */
+  privatePids?: boolean;
+  /** Also empty /opt, /srv, /var/cache, /var/log, /var/backups and /home (the tree's own /home when it has one). */
+  minimal?: boolean;
 }
 
 function sh(command: string, args: readonly string[]): string {
@@ -98,7 +102,8 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   // Not under /tmp: a server with a private /tmp must still read its config and keys from here.
   const dir = mkdtempSync(join('/var/tmp', `i13-${name}-`));
-  chmodSync(dir, 0o700);
+  // Searchable by the test users sshd reads authorized_keys as; keys inside stay 0600.
+  chmodSync(dir, 0o711);
   const keyFile = join(dir, 'client_key');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'signer-opsec-test', '-f', keyFile]);
   const otherKey = join(dir, 'other_key');
@@ -131,7 +136,7 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
   try {
     for (const [index, spec] of specs.entries()) {
       const serverDir = join(dir, spec.alias);
-      mkdirSync(serverDir, { mode: 0o700 });
+      mkdirSync(serverDir, { mode: 0o711 });
       const hostKey = join(serverDir, 'host_key');
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
       const authorized = join(serverDir, 'authorized_keys');
@@ -182,14 +187,22 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       // Its own mount namespace: the tree's directories replace the host's, for sshd and everything it starts; an
       // empty /root keeps this machine's root shell start-up files (pyenv and the like, seconds per login) out.
       const emptyRoot = join(serverDir, 'root');
+      for (const sub of ['etc', 'var/lib', 'usr/local/bin']) if (spec.tree) mkdirSync(join(spec.tree, sub), { recursive: true });
       mkdirSync(emptyRoot, { mode: 0o700 });
       const binds = [
         `mount --bind ${emptyRoot} /root`,
         ...(spec.tree ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`) : []),
+        ...(spec.minimal
+          ? [
+              ...['/opt', '/srv', '/var/cache', '/var/log', '/var/backups'].map((path) => `mount -t tmpfs tmpfs ${path}`),
+              spec.tree && existsSync(join(spec.tree, 'home')) ? `mount --bind ${join(spec.tree, 'home')} /home` : 'mount -t tmpfs tmpfs /home',
+            ]
+          : []),
         // Last: the paths above may be under /tmp.
         ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
       ].join(' && ');
-      const command = [...prefix, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', `exec 2>>${log}; ${binds} && exec ${sshd.join(' ')}`];
+      const pidNs = spec.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
+      const command = [...prefix, 'unshare', '--mount', '--propagation', 'private', ...pidNs, 'sh', '-c', `exec 2>>${log}; ${binds} && exec ${sshd.join(' ')}`];
       const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
       children.push(child);
       await waitForPort(address, port, child, log);
@@ -218,7 +231,10 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
   return lab;
 }
 
-/** The pid of the sshd inside the `unshare` wrapper's namespaces (the wrapper execs it, so it is the same pid). */
-export function mountNamespaceOf(server: SshServer): string {
-  return `/proc/${server.pid}/ns/mnt`;
+/** nsenter options that put a process in the server's mount (and pid, with privatePids) namespaces. */
+export function nsenterArgs(server: SshServer, privatePids: boolean): string[] {
+  return [
+    `--mount=/proc/${server.pid}/ns/mnt`,
+    ...(privatePids ? [`--pid=/proc/${server.pid}/ns/pid_for_children`] : []),
+  ];
 }
