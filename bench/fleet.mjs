@@ -25,7 +25,8 @@ function timed(command, args) {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`${command} ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
   return ms;
 }
 
@@ -39,25 +40,37 @@ const trees = EXAMPLES.map((name) => {
 let lab;
 try {
   // (1) one host over loopback SSH vs the live audit of the same host.
-  lab = await startSshLab('bench1', [{ alias: 'self', tree: trees[0], privateTmp: true, privatePids: true, minimal: true }]);
+  lab = await startSshLab('bench1', [
+    { alias: 'self', tree: trees[0], privateTmp: true, privatePids: true, minimal: true },
+  ]);
   const self = lab.hosts[0];
   const local = [];
   const remote = [];
   for (let run = 0; run < runs; run++) {
     local.push(timed('nsenter', [...nsenterArgs(self, true), process.execPath, BIN, 'audit', '--format', 'json']));
-    remote.push(timed(process.execPath, [BIN, 'audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json']));
+    remote.push(
+      timed(process.execPath, [BIN, 'audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json']),
+    );
   }
   lab.stop();
   lab = undefined;
   const localMs = median(local);
   const remoteMs = median(remote);
   console.log(`local live audit (anchor)      ${localMs.toFixed(0).padStart(7)} ms  (median of ${runs})`);
-  console.log(`same host over loopback SSH    ${remoteMs.toFixed(0).padStart(7)} ms  = ${(remoteMs / localMs).toFixed(2)}× (target ≤ 2×)`);
+  console.log(
+    `same host over loopback SSH    ${remoteMs.toFixed(0).padStart(7)} ms  = ${(remoteMs / localMs).toFixed(2)}× (target ≤ 2×)`,
+  );
 
   // (2) a fleet of namespace hosts.
   lab = await startSshLab(
     'bench20',
-    Array.from({ length: hostCount }, (_, index) => ({ alias: `h${index + 1}`, tree: trees[index % trees.length], netns: true, privateTmp: true, minimal: true })),
+    Array.from({ length: hostCount }, (_, index) => ({
+      alias: `h${index + 1}`,
+      tree: trees[index % trees.length],
+      netns: true,
+      privateTmp: true,
+      minimal: true,
+    })),
   );
   const inventory = join(work, 'hosts.ini');
   writeFileSync(
@@ -72,9 +85,12 @@ try {
     ].join('\n'),
   );
   const fleet = [];
-  for (let run = 0; run < runs; run++) fleet.push(timed(process.execPath, [BIN, 'audit', '--inventory', inventory, '--forks', '10', '--format', 'json']));
+  for (let run = 0; run < runs; run++)
+    fleet.push(timed(process.execPath, [BIN, 'audit', '--inventory', inventory, '--forks', '10', '--format', 'json']));
   const fleetMs = median(fleet);
-  console.log(`${hostCount} namespace hosts, --forks 10 ${fleetMs.toFixed(0).padStart(7)} ms  (target < 10000 ms; ${(fleetMs / localMs).toFixed(1)}× one local audit)`);
+  console.log(
+    `${hostCount} namespace hosts, --forks 10 ${fleetMs.toFixed(0).padStart(7)} ms  (target < 10000 ms; ${(fleetMs / localMs).toFixed(1)}× one local audit)`,
+  );
 } finally {
   lab?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 // CLI glue for `audit --host` and `audit --inventory`: option entries, then calls into the target and fleet modules.
 import { readFileSync } from 'node:fs';
 import { fleetChecks } from '../checks/fleet/index.js';
-import type { Check } from '../engine/define-check.js';
 import type { AuditOptions } from '../engine/context.js';
+import type { Check } from '../engine/define-check.js';
 import { runFleetCheck } from '../engine/define-fleet-check.js';
 import type { Severity } from '../engine/types.js';
 import { withDeadline } from '../fleet/audit-host.js';
@@ -50,7 +50,8 @@ const DEFAULT_FORKS = 10;
 function positiveInteger(flag: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > max) throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(value) || number < 1 || number > max)
+    throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
   return number;
 }
 
@@ -90,7 +91,8 @@ export async function auditFleet(
   options: { checks: readonly Check[]; audit: AuditOptions; failOn: Severity | 'none'; version: string },
   format: string,
 ): Promise<{ text: string; exitCode: number }> {
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: a fleet report is text or json`);
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(`--format ${format}: a fleet report is text or json`);
   const path = flags.inventory!;
   let text: string;
   try {
@@ -103,7 +105,8 @@ export async function auditFleet(
   if (!parsed.ok) throw new UsageError(`--inventory ${path}${parsed.line ? `:${parsed.line}` : ''}: ${parsed.reason}`);
   const limited = applyLimit(parsed.inventory, flags.limit);
   if (!limited.ok) throw new UsageError(limited.reason);
-  if (limited.hosts.length === 0) throw new UsageError(`--inventory ${path}: no host to audit${flags.limit ? ` after --limit ${flags.limit}` : ''}`);
+  if (limited.hosts.length === 0)
+    throw new UsageError(`--inventory ${path}: no host to audit${flags.limit ? ` after --limit ${flags.limit}` : ''}`);
   const forks = positiveInteger('--forks', flags.forks, DEFAULT_FORKS, 256);
   // Load the stacker set first: a bad file or an unreachable node is a usage error before any host is contacted.
   const stackerSet = await loadStackerSetForFleet(flags);

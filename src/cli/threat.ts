@@ -144,9 +144,7 @@ export async function loadStackerSetForFleet(flags: {
     return undefined;
   }
   const { set, source } = await loadSet({ ...flags, timeout: '10' });
-  return source.kind === 'file'
-    ? { set, source: source.path }
-    : { set, source: source.url, cycle: source.cycle };
+  return source.kind === 'file' ? { set, source: source.path } : { set, source: source.url, cycle: source.cycle };
 }
 
 function loadOperators(path: string | undefined): OperatorMap | undefined {

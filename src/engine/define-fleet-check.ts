@@ -61,9 +61,20 @@ export function runFleetCheck(check: FleetCheck, hosts: readonly FleetHost[]): C
     check.run(hosts, { pass: add('pass'), fail: add('fail'), warn: add('warn'), notApplicable: add('not_applicable') });
     if (items.length === 0) throw new Error(`${check.id} reported no verdict`);
   } catch (error) {
-    return { ...base, status: 'error', message: `internal error in ${check.id}: ${(error as Error).message}`, evidence: [] };
+    return {
+      ...base,
+      status: 'error',
+      message: `internal error in ${check.id}: ${(error as Error).message}`,
+      evidence: [],
+    };
   }
-  const status = items.reduce<Status>((worst, item) => (STATUS_RANK[item.status] > STATUS_RANK[worst] ? item.status : worst), 'not_applicable');
-  const message = items.filter((item) => item.status === status).map((item) => item.message).join(' ');
+  const status = items.reduce<Status>(
+    (worst, item) => (STATUS_RANK[item.status] > STATUS_RANK[worst] ? item.status : worst),
+    'not_applicable',
+  );
+  const message = items
+    .filter((item) => item.status === status)
+    .map((item) => item.message)
+    .join(' ');
   return { ...base, status, message, evidence };
 }

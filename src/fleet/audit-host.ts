@@ -1,7 +1,8 @@
 // One audit of one target, local or remote, to a masked report: the path `audit`, `audit --host` and every host of
 // `audit --inventory` share, so a remote host is judged exactly as a local one.
+
+import { type AuditContext, type AuditOptions, AuditContext as Context } from '../engine/context.js';
 import type { Check } from '../engine/define-check.js';
-import { type AuditContext, AuditContext as Context, type AuditOptions } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import type { Severity } from '../engine/types.js';
 import { buildReport, describeDiscovery } from '../report/build.js';

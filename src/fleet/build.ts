@@ -1,5 +1,5 @@
 // Assembles the fleet report from each host's outcome and the fleet controls, and decides the fleet's exit code.
-import { SEVERITIES, type CheckResult, type Severity, severityAtLeast } from '../engine/types.js';
+import { type CheckResult, SEVERITIES, type Severity, severityAtLeast } from '../engine/types.js';
 import type { FleetControlRow, FleetHostOutcome, FleetReport, FleetSummary, FleetWeight } from './types.js';
 
 function failsAt(result: CheckResult, failOn: Severity | 'none'): boolean {
@@ -42,12 +42,21 @@ export function summariseFleet(
   const fleetErrors = fleetResults.filter((result) => result.status === 'error');
   let exitCode: 0 | 1 | 2 = 0;
   const reasons: string[] = [];
-  if (notAudited.length > 0) reasons.push(`${notAudited.length} host(s) could not be audited: ${notAudited.map((host) => host.name).join(', ')}`);
-  if (withErrors.length > 0) reasons.push(`controls ended in error on ${withErrors.map((host) => host.name).join(', ')}`);
-  if (fleetErrors.length > 0) reasons.push(`fleet controls in error: ${fleetErrors.map((result) => result.id).join(', ')}`);
+  if (notAudited.length > 0)
+    reasons.push(
+      `${notAudited.length} host(s) could not be audited: ${notAudited.map((host) => host.name).join(', ')}`,
+    );
+  if (withErrors.length > 0)
+    reasons.push(`controls ended in error on ${withErrors.map((host) => host.name).join(', ')}`);
+  if (fleetErrors.length > 0)
+    reasons.push(`fleet controls in error: ${fleetErrors.map((result) => result.id).join(', ')}`);
   if (reasons.length > 0) exitCode = 2;
-  if (failing.length > 0) reasons.push(`${failing.length} host(s) fail a control at or above ${failOn}: ${failing.map((host) => host.name).join(', ')}`);
-  if (fleetFailing.length > 0) reasons.push(`fleet controls failing: ${fleetFailing.map((result) => result.id).join(', ')}`);
+  if (failing.length > 0)
+    reasons.push(
+      `${failing.length} host(s) fail a control at or above ${failOn}: ${failing.map((host) => host.name).join(', ')}`,
+    );
+  if (fleetFailing.length > 0)
+    reasons.push(`fleet controls failing: ${fleetFailing.map((result) => result.id).join(', ')}`);
   if (exitCode === 0 && (failing.length > 0 || fleetFailing.length > 0)) exitCode = 1;
   if (audited.length === 0 && exitCode !== 2) {
     exitCode = 2;

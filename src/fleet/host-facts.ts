@@ -1,11 +1,12 @@
 // What the fleet controls compare across hosts, taken from one host's audit: public keys, fingerprints (slow digests
 // for guessable secrets) and addresses. No secret value leaves this module.
+
+import { createHash } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AuditContext } from '../engine/context.js';
 import type { AuditReport } from '../report/types.js';
 import { guessableFingerprint, slowDigestHex } from '../stacks/fingerprint.js';
 import { compressedPublicKey, parsePrivateKeyHexLenient } from '../stacks/keys.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { createHash } from 'node:crypto';
 
 /** A secret named for comparison: equal digests mean equal values; `fingerprint` is what a report may show. */
 export interface SecretName {

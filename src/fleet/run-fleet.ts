@@ -1,7 +1,8 @@
 // Audits the hosts of an inventory over SSH, `forks` at a time, each with its own deadline; a host that can't be
 // reached is one outcome with the reason, and the others go on.
-import type { Check } from '../engine/define-check.js';
+
 import type { AuditOptions } from '../engine/context.js';
+import type { Check } from '../engine/define-check.js';
 import type { FleetHost } from '../engine/define-fleet-check.js';
 import type { Severity } from '../engine/types.js';
 import type { HostConnection } from '../parsers/ansible-inventory.js';
@@ -31,7 +32,10 @@ export interface FleetRun {
   fleetHosts: FleetHost[];
 }
 
-async function auditOne(host: HostConnection, options: FleetRunOptions): Promise<{ outcome: FleetHostOutcome; fleetHost?: FleetHost }> {
+async function auditOne(
+  host: HostConnection,
+  options: FleetRunOptions,
+): Promise<{ outcome: FleetHostOutcome; fleetHost?: FleetHost }> {
   const destination = formatSshDestination({
     host: host.address,
     ...(host.user ? { user: host.user } : {}),
@@ -42,7 +46,11 @@ async function auditOne(host: HostConnection, options: FleetRunOptions): Promise
   let closed = false;
   const work = async () => {
     target = await SshTarget.open({
-      destination: { host: host.address, ...(host.user ? { user: host.user } : {}), ...(host.port ? { port: host.port } : {}) },
+      destination: {
+        host: host.address,
+        ...(host.user ? { user: host.user } : {}),
+        ...(host.port ? { port: host.port } : {}),
+      },
       ...(host.identityFile ? { identityFile: host.identityFile } : {}),
       ...(options.sshConfig ? { configFile: options.sshConfig } : {}),
       extraArgs: host.extraArgs,

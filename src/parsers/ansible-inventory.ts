@@ -160,7 +160,11 @@ export function parseYamlInventory(text: string): InventoryResult {
     document = parseYaml(text);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    return { ok: false, ...(line ? { line } : {}), reason: `not valid YAML (${(error as Error).message.split('\n')[0]})` };
+    return {
+      ok: false,
+      ...(line ? { line } : {}),
+      reason: `not valid YAML (${(error as Error).message.split('\n')[0]})`,
+    };
   }
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
@@ -170,13 +174,15 @@ export function parseYamlInventory(text: string): InventoryResult {
     if (body === null || body === undefined) return undefined;
     if (!isRecord(body)) return `${path}: expected a mapping with hosts, vars or children`;
     for (const key of Object.keys(body)) {
-      if (!['hosts', 'vars', 'children'].includes(key)) return `${path}: unexpected key "${key}" (hosts, vars or children)`;
+      if (!['hosts', 'vars', 'children'].includes(key))
+        return `${path}: unexpected key "${key}" (hosts, vars or children)`;
     }
     const { hosts, vars, children } = body;
     if (hosts !== undefined && hosts !== null) {
       if (!isRecord(hosts)) return `${path}.hosts: expected a mapping of host names`;
       for (const [pattern, hostVars] of Object.entries(hosts)) {
-        if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars)) return `${path}.hosts.${pattern}: expected a mapping of variables`;
+        if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars))
+          return `${path}.hosts.${pattern}: expected a mapping of variables`;
         for (const host of expandHostPattern(pattern)) {
           addHost(inventory, name, host, { ...(hostVars ?? {}) });
         }
@@ -225,7 +231,8 @@ export function parseInventoryJson(text: string): InventoryResult {
       addHost(inventory, name, host, {});
     }
     if (Array.isArray(record.children)) {
-      for (const child of record.children) if (typeof child === 'string' && !entry.children.includes(child)) entry.children.push(child);
+      for (const child of record.children)
+        if (typeof child === 'string' && !entry.children.includes(child)) entry.children.push(child);
     }
     if (isRecord(record.vars)) Object.assign(entry.vars, record.vars);
   }
@@ -288,7 +295,10 @@ export function effectiveHostVars(inventory: Inventory, host: string): Inventory
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -313,7 +323,8 @@ function matchOne(inventory: Inventory, pattern: string): Set<string> {
   if (/[*?[]/.test(pattern)) {
     const regex = globToRegExp(pattern);
     const result = new Set<string>();
-    for (const name of inventory.groups.keys()) if (regex.test(name)) for (const host of hostsOfGroup(inventory, name)) result.add(host);
+    for (const name of inventory.groups.keys())
+      if (regex.test(name)) for (const host of hostsOfGroup(inventory, name)) result.add(host);
     for (const host of inventory.hostOrder) if (regex.test(host)) result.add(host);
     return result;
   }
@@ -337,7 +348,8 @@ export function applyLimit(inventory: Inventory, limit: string | undefined): Lim
     else if (raw.startsWith('&')) intersections.push(matchOne(inventory, raw.slice(1)));
     else {
       const matched = matchOne(inventory, raw);
-      if (matched.size === 0) return { ok: false, reason: `--limit ${raw}: no host or group of the inventory matches it` };
+      if (matched.size === 0)
+        return { ok: false, reason: `--limit ${raw}: no host or group of the inventory matches it` };
       selected = new Set([...(selected ?? []), ...matched]);
     }
   }

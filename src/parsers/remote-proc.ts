@@ -3,7 +3,7 @@
 import type { FileStat, FileType, ProcessInfo } from '../target/types.js';
 
 const S_IFMT = 0o170000;
-const TYPES: Record<number, FileType> = { 0o100000: 'file', 0o040000: 'dir', 0o120000: 'symlink' };
+const TYPES: Record<number, FileType> = { 16807: 'file', 9604: 'dir', 21609: 'symlink' };
 
 export interface StatRecord extends FileStat {
   /** The in-target path (the root prefix removed). */
@@ -38,7 +38,14 @@ export function parseStatOutput(output: Buffer, prefix: string): StatOutput {
     let path = prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
     if (path === '') path = '/';
     path = path.replace(/\/{2,}/g, '/');
-    const record: StatRecord = { path, type, mode: mode & 0o7777, uid: Number(uid), gid: Number(gid), size: Number(size) };
+    const record: StatRecord = {
+      path,
+      type,
+      mode: mode & 0o7777,
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+    };
     if (type === 'symlink' && quoted.startsWith(`${name} -> `)) record.linkTarget = quoted.slice(name.length + 4);
     records.push(record);
   }

@@ -37,7 +37,8 @@ export function parseSshDestination(text: string): SshDestinationResult {
   } else {
     const colon = rest.indexOf(':');
     if (colon !== -1) {
-      if (rest.indexOf(':', colon + 1) !== -1) return { ok: false, reason: 'write an IPv6 address in brackets: [addr]:port' };
+      if (rest.indexOf(':', colon + 1) !== -1)
+        return { ok: false, reason: 'write an IPv6 address in brackets: [addr]:port' };
       host = rest.slice(0, colon);
       portText = rest.slice(colon + 1);
     }
@@ -47,7 +48,8 @@ export function parseSshDestination(text: string): SshDestinationResult {
   let port: number | undefined;
   if (portText !== undefined) {
     port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) return { ok: false, reason: `port "${portText}" is not 1-65535` };
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+      return { ok: false, reason: `port "${portText}" is not 1-65535` };
   }
   return { ok: true, destination: { host, ...(user ? { user } : {}), ...(port ? { port } : {}) } };
 }

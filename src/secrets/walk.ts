@@ -130,7 +130,9 @@ export async function scanTree(
       includeGitDir: options.includeGitDir === true,
     });
     for (const file of files) {
-      const root = wanted.filter((candidate) => file.startsWith(`${candidate.replace(/\/$/, '')}/`)).sort((a, b) => b.length - a.length)[0];
+      const root = wanted
+        .filter((candidate) => file.startsWith(`${candidate.replace(/\/$/, '')}/`))
+        .sort((a, b) => b.length - a.length)[0];
       if (root === undefined) continue;
       const below = file.slice(root.replace(/\/$/, '').length + 1).split('/');
       if (below.length > options.maxDepth + 1) continue;

@@ -3,7 +3,8 @@
 // (the host's "/" in an audit). Every path and name is a single-quoted word: nothing is ever interpreted.
 import { shellQuote } from './shell-quote.js';
 
-const PRELUDE = 'LC_ALL=C; export LC_ALL; QUOTING_STYLE=literal; export QUOTING_STYLE; PATH=/usr/sbin:/usr/bin:/sbin:/bin; export PATH';
+const PRELUDE =
+  'LC_ALL=C; export LC_ALL; QUOTING_STYLE=literal; export QUOTING_STYLE; PATH=/usr/sbin:/usr/bin:/sbin:/bin; export PATH';
 
 /** "/" + path under root, as a host path ("" root prefix for "/"). */
 function hostPath(root: string, path: string): string {
@@ -23,14 +24,18 @@ export function rootPrefix(root: string): string {
  */
 export function statScript(root: string, paths: readonly string[], listDirs: readonly string[]): string {
   const lines = [PRELUDE, 'set --'];
-  for (const path of paths) lines.push(`p=${shellQuote(hostPath(root, path))}; if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; fi`);
+  for (const path of paths)
+    lines.push(`p=${shellQuote(hostPath(root, path))}; if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; fi`);
   for (const dir of listDirs) {
     const prefix = shellQuote(dir === '/' ? rootPrefix(root) : hostPath(root, dir));
     lines.push(
       `d=${prefix}; if [ -d "$d/" ] && [ -r "$d/" ] && [ -x "$d/" ]; then for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do if [ -e "$e" ] || [ -L "$e" ]; then set -- "$@" "$e"; fi; done; else printf 'U\\0%s\\0' ${shellQuote(dir)}; fi`,
     );
   }
-  lines.push(`if [ $# -gt 0 ]; then stat --printf 'S\\0%n\\0%f\\0%u\\0%g\\0%s\\0%N\\0' -- "$@" 2>/dev/null; fi`, 'exit 0');
+  lines.push(
+    `if [ $# -gt 0 ]; then stat --printf 'S\\0%n\\0%f\\0%u\\0%g\\0%s\\0%N\\0' -- "$@" 2>/dev/null; fi`,
+    'exit 0',
+  );
   return lines.join('\n');
 }
 
@@ -40,7 +45,8 @@ export function statScript(root: string, paths: readonly string[], listDirs: rea
  */
 export function treeStatScript(root: string, dirs: readonly string[], depth: number): string {
   const lines = [PRELUDE, 'set --'];
-  for (const dir of dirs) lines.push(`d=${shellQuote(hostPath(root, dir))}; if [ -d "$d" ] && [ ! -L "$d" ]; then set -- "$@" "$d"; fi`);
+  for (const dir of dirs)
+    lines.push(`d=${shellQuote(hostPath(root, dir))}; if [ -d "$d" ] && [ ! -L "$d" ]; then set -- "$@" "$d"; fi`);
   lines.push(
     `if [ $# -gt 0 ]; then find "$@" -mindepth 1 -maxdepth ${depth} -print0 | xargs -0 -r stat --printf 'S\\0%n\\0%f\\0%u\\0%g\\0%s\\0%N\\0' -- 2>/dev/null; fi`,
     'exit 0',
@@ -98,7 +104,11 @@ export const NOT_ROOT_MARK = 'signer-opsec: not root';
  * Runs one program as runCommand does locally: no shell between it and its arguments, C locale, a fixed PATH,
  * a timeout; `unprivileged` drops to nobody with setpriv, which needs root (else the program is not run).
  */
-export function runScript(command: string, args: readonly string[], options: { timeoutMs: number; unprivileged?: boolean }): string {
+export function runScript(
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs: number; unprivileged?: boolean },
+): string {
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
   const words = [command, ...args].map(shellQuote).join(' ');
   const lines = [

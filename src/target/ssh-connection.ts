@@ -236,12 +236,14 @@ export const SHELL_LOOP = [
   'LC_ALL=C; export LC_ALL',
   'echo ready',
   'while IFS=" " read -r id slen ilen; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion (drops the guard against $( ) stripping newlines)
   '  script=$(head -c "$slen"; printf x); script=${script%x}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
   '  input=$(head -c "$ilen"; printf x); input=${input%x}',
   `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
   `  { printf '%s' "$input" | sh -c "$script"; printf '\\n%s' "$?"; } | base64 -w0`,
   `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
-  "  printf ' %s\\n' \"$id\"",
+  '  printf \' %s\\n\' "$id"',
   'done',
 ].join('\n');
 
@@ -322,7 +324,9 @@ class RemoteShell {
         }, timeoutMs);
       }
       this.requests.set(id, request);
-      this.child.stdin!.write(Buffer.concat([Buffer.from(`${id} ${scriptBytes.length} ${inputBytes.length}\n`), scriptBytes, inputBytes]));
+      this.child.stdin!.write(
+        Buffer.concat([Buffer.from(`${id} ${scriptBytes.length} ${inputBytes.length}\n`), scriptBytes, inputBytes]),
+      );
     });
   }
 
@@ -370,7 +374,8 @@ class RemoteShell {
       }
     }
     // Outside a request (a login banner, a motd): kept only to explain a failure, bounded.
-    if (this.stderrText.length > 1024 * 1024 && !this.stderrText.includes(`\n${MARK} `)) this.stderrText = this.stderrText.slice(-8192);
+    if (this.stderrText.length > 1024 * 1024 && !this.stderrText.includes(`\n${MARK} `))
+      this.stderrText = this.stderrText.slice(-8192);
   }
 
   private settle(id: number, request: PendingRequest): void {

@@ -2,7 +2,7 @@
 // trips (stat, tar and /proc over one multiplexed connection) and held in memory only. Nothing is written on either
 // side; secrets in the files read cross only the SSH channel.
 import { parseListeningSockets } from '../parsers/proc-net-tcp.js';
-import { parseProcessLines, parseProcLinks, parseStatOutput, type ProcLinks } from '../parsers/remote-proc.js';
+import { type ProcLinks, parseProcessLines, parseProcLinks, parseStatOutput } from '../parsers/remote-proc.js';
 import { NotEvaluableError, TargetError, type TargetErrorCode, UnprivilegedRunRefusedError } from './errors.js';
 import {
   hostPathIn,
@@ -19,9 +19,9 @@ import {
   searchScript,
   sha256Script,
   statScript,
-  treeStatScript,
   TIMED_OUT_EXIT,
   tarScript,
+  treeStatScript,
 } from './remote-scripts.js';
 import { DEFAULT_MAX_HASH_BYTES, type RawNode, RootedTarget } from './rooted.js';
 import { type RemoteResult, SshConnection, type SshConnectionOptions } from './ssh-connection.js';
@@ -31,7 +31,30 @@ import type { CommandResult, FileType, ListeningSocket, ProcessInfo, RunOptions,
 /** Read whole at connect time: where units, configs, sshd, sudoers, firewalls and accounts live. */
 const PREFETCH_TREES = ['/etc', '/usr/lib/systemd/system', '/lib/systemd/system'];
 /** Metadata (and listings) most audits look at next, fetched in the same first round trip. */
-const PREFETCH_STATS = ['/', '/usr', '/usr/lib', '/usr/lib/systemd', '/lib', '/var', '/var/lib', '/usr/local', '/usr/local/bin', '/home', '/root', '/opt', '/srv', '/tmp', '/var/tmp', '/var/log', '/var/backups', '/var/cache', '/usr/local/etc', '/bin', '/usr/bin', '/usr/sbin'];
+const PREFETCH_STATS = [
+  '/',
+  '/usr',
+  '/usr/lib',
+  '/usr/lib/systemd',
+  '/lib',
+  '/var',
+  '/var/lib',
+  '/usr/local',
+  '/usr/local/bin',
+  '/home',
+  '/root',
+  '/opt',
+  '/srv',
+  '/tmp',
+  '/var/tmp',
+  '/var/log',
+  '/var/backups',
+  '/var/cache',
+  '/usr/local/etc',
+  '/bin',
+  '/usr/bin',
+  '/usr/sbin',
+];
 /** Directory trees listed (with every entry's metadata) in the first round trip, by depth. */
 const PREFETCH_LISTINGS: ReadonlyArray<readonly [number, readonly string[]]> = [
   [1, ['/', '/usr/local/bin', '/tmp', '/var/tmp']],
@@ -138,7 +161,9 @@ export class SshTarget extends RootedTarget {
     super();
     this.root = options.remoteRoot ?? '/';
     this.commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
-    this.source = options.label ?? `ssh://${options.destination.user ? `${options.destination.user}@` : ''}${options.destination.host}${options.destination.port ? `:${options.destination.port}` : ''}`;
+    this.source =
+      options.label ??
+      `ssh://${options.destination.user ? `${options.destination.user}@` : ''}${options.destination.host}${options.destination.port ? `:${options.destination.port}` : ''}`;
   }
 
   /** Connects (throws SshUnreachableError with the reason) and reads what every audit needs in one round of requests. */
@@ -164,14 +189,20 @@ export class SshTarget extends RootedTarget {
     const started = performance.now();
     const answer = this.connection.exec(script, { timeoutMs: this.commandTimeoutMs, ...options });
     if (process.env.SIGNER_OPSEC_TRACE_SSH)
-      answer.then((result) => process.stderr.write(`ssh ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`));
+      answer.then((result) =>
+        process.stderr.write(
+          `ssh ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`,
+        ),
+      );
     return answer;
   }
 
   private async prefetch(): Promise<void> {
-    this.liveFacts = Promise.all([this.exec(PROCESSES_SCRIPT), this.exec(LINKS_SCRIPT), this.exec(NET_TCP_SCRIPT)]).then(
-      ([processes, links, net]) => ({ processes: processes.stdout, links: links.stdout, net: net.stdout }),
-    );
+    this.liveFacts = Promise.all([
+      this.exec(PROCESSES_SCRIPT),
+      this.exec(LINKS_SCRIPT),
+      this.exec(NET_TCP_SCRIPT),
+    ]).then(([processes, links, net]) => ({ processes: processes.stdout, links: links.stdout, net: net.stdout }));
     this.liveFacts.catch(() => {});
     for (const [command, args] of PREFETCH_COMMANDS) this.cachedRun(command, args).catch(() => {});
     const [tar] = await Promise.all([
@@ -254,7 +285,9 @@ export class SshTarget extends RootedTarget {
   /** Adds a tar answer: `files` fetched one by one (content only), `trees` recursively (content and listings). */
   private addTar(result: RemoteResult, files: readonly string[], trees: readonly string[]): void {
     const unreadable = new Set<string>();
-    for (const match of result.stderr.matchAll(/^tar: \.?(\/[^\n]*?): (?:Warning: )?Cannot (?:open|read|stat|readlink|savedir)/gm)) {
+    for (const match of result.stderr.matchAll(
+      /^tar: \.?(\/[^\n]*?): (?:Warning: )?Cannot (?:open|read|stat|readlink|savedir)/gm,
+    )) {
       unreadable.add(match[1]!);
     }
     const index = indexTar(bufferSource(result.stdout));
@@ -264,7 +297,10 @@ export class SshTarget extends RootedTarget {
       for (const [path, node] of index.nodes) {
         if (!isUnder(path, tree)) continue;
         const { dataOffset, ...stat } = node;
-        const data = node.type === 'file' && dataOffset !== undefined ? result.stdout.subarray(dataOffset, dataOffset + node.size) : undefined;
+        const data =
+          node.type === 'file' && dataOffset !== undefined
+            ? result.stdout.subarray(dataOffset, dataOffset + node.size)
+            : undefined;
         this.setNode(path, { ...stat, ...(data ? { data } : {}) });
       }
     }
@@ -329,7 +365,9 @@ export class SshTarget extends RootedTarget {
     await Promise.all([
       stats.length > 0 ? this.fetchStats(stats) : undefined,
       listings.length > 0 ? this.fetchTrees(listings, LISTING_DEPTH) : undefined,
-      contents.length > 0 ? this.exec(tarScript(this.root, contents, [])).then((tar) => this.addTar(tar, contents, [])) : undefined,
+      contents.length > 0
+        ? this.exec(tarScript(this.root, contents, [])).then((tar) => this.addTar(tar, contents, []))
+        : undefined,
     ]);
   }
 
@@ -339,7 +377,10 @@ export class SshTarget extends RootedTarget {
     const prefix = parent === '/' ? '' : parent;
     return [...(this.children.get(parent) ?? [])]
       .map((name) => `${prefix}/${name}`)
-      .filter((path) => path !== dir && this.nodes.get(path)?.type === 'dir' && !this.listed.has(path) && !this.unlistable.has(path))
+      .filter(
+        (path) =>
+          path !== dir && this.nodes.get(path)?.type === 'dir' && !this.listed.has(path) && !this.unlistable.has(path),
+      )
       .slice(0, MAX_SIBLINGS);
   }
 
@@ -351,9 +392,12 @@ export class SshTarget extends RootedTarget {
       } catch (error) {
         if (!(error instanceof Missing) || attempt >= MAX_FOLLOW_UPS) throw error;
         // A missing component is usually followed by the rest of the same path: ask for all of it at once.
-        const rest = prefixes(path).filter((prefix) => prefix.length > error.path.length && prefix.startsWith(error.path));
+        const rest = prefixes(path).filter(
+          (prefix) => prefix.length > error.path.length && prefix.startsWith(error.path),
+        );
         // A tree walk lists a directory's subdirectories one after another: list the unlisted siblings too.
-        if (error.need === 'listing') for (const sibling of this.unlistedSiblings(error.path)) this.request('listing', sibling, []);
+        if (error.need === 'listing')
+          for (const sibling of this.unlistedSiblings(error.path)) this.request('listing', sibling, []);
         await this.request(error.need, error.path, rest);
       }
     }
@@ -457,20 +501,26 @@ export class SshTarget extends RootedTarget {
   }
 
   override run(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const prefetched = PREFETCH_COMMANDS.some(([name, list]) => name === command && JSON.stringify(list) === JSON.stringify(args));
+    const prefetched = PREFETCH_COMMANDS.some(
+      ([name, list]) => name === command && JSON.stringify(list) === JSON.stringify(args),
+    );
     if (prefetched && options.stdin === undefined && !options.unprivileged) return this.cachedRun(command, args);
     return this.runRemote(command, args, options);
   }
 
   private async runRemote(command: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-    const result = await this.exec(runScript(command, args, { timeoutMs, ...(options.unprivileged ? { unprivileged: true } : {}) }), {
-      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-      timeoutMs: timeoutMs + this.commandTimeoutMs,
-    });
+    const result = await this.exec(
+      runScript(command, args, { timeoutMs, ...(options.unprivileged ? { unprivileged: true } : {}) }),
+      {
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        timeoutMs: timeoutMs + this.commandTimeoutMs,
+      },
+    );
     if (result.code === NOT_INSTALLED_EXIT && result.stderr.includes(NOT_INSTALLED_MARK))
       throw new Error(`${command}: not installed or not on PATH`);
-    if (result.code === NOT_ROOT_EXIT && result.stderr.includes(NOT_ROOT_MARK)) throw new UnprivilegedRunRefusedError(command);
+    if (result.code === NOT_ROOT_EXIT && result.stderr.includes(NOT_ROOT_MARK))
+      throw new UnprivilegedRunRefusedError(command);
     if (result.code === TIMED_OUT_EXIT) throw new Error(`${command}: no answer within ${timeoutMs} ms`);
     return { code: result.code ?? 1, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
   }
@@ -489,9 +539,13 @@ export class SshTarget extends RootedTarget {
     const files: string[] = [];
     for (const token of result.stdout.toString('utf8').split('\0')) {
       if (token.startsWith('#')) searched += Number(token.slice(1)) || 0;
-      else if (token.startsWith('/')) files.push(prefix && token.startsWith(prefix) ? token.slice(prefix.length) : token);
+      else if (token.startsWith('/'))
+        files.push(prefix && token.startsWith(prefix) ? token.slice(prefix.length) : token);
     }
-    if (result.code !== 0) throw new Error(`the key search on the host failed (${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`})`);
+    if (result.code !== 0)
+      throw new Error(
+        `the key search on the host failed (${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`})`,
+      );
     return { files: [...new Set(files)].sort(), searched };
   }
 }

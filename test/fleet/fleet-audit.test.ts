@@ -2,7 +2,7 @@
 // host tree bound over /etc, /var/lib and /usr/local/bin; real ssh; INI, YAML and ansible-inventory JSON.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,12 +39,17 @@ function extract(name: string, into: string): string {
 
 /** Adds login users to a tree: `auditor` may sudo without a password, `nosudo` may not sudo at all. */
 function addUsers(tree: string): void {
-  appendFileSync(join(tree, 'etc/passwd'), 'auditor:x:2001:2001::/nonexistent:/bin/sh\nnosudo:x:2002:2002::/nonexistent:/bin/sh\n');
+  appendFileSync(
+    join(tree, 'etc/passwd'),
+    'auditor:x:2001:2001::/nonexistent:/bin/sh\nnosudo:x:2002:2002::/nonexistent:/bin/sh\n',
+  );
   appendFileSync(join(tree, 'etc/group'), 'auditor:x:2001:\nnosudo:x:2002:\n');
   appendFileSync(join(tree, 'etc/shadow'), 'auditor:*:19000:0:99999:7:::\nnosudo:*:19000:0:99999:7:::\n');
   writeFileSync(join(tree, 'etc/sudoers.d/auditor'), 'auditor ALL=(root) NOPASSWD: ALL\n', { mode: 0o440 });
-  // sudo goes through PAM: the host's PAM stack (the tree has none).
-  cpSync('/etc/pam.d', join(tree, 'etc/pam.d'), { recursive: true });
+  // sudo goes through PAM: the host's PAM stack and its session modules' files (the tree has none).
+  for (const name of ['pam.d', 'security', 'environment', 'login.defs']) {
+    if (existsSync(`/etc/${name}`)) execFileSync('cp', ['-a', `/etc/${name}`, join(tree, 'etc/')]);
+  }
 }
 
 async function closedPort(): Promise<number> {
@@ -84,10 +89,26 @@ describe('audit --inventory over SSH', () => {
     const guide = extract('published-guide', work);
     const docker = extract('docker-guide', work);
     lab = await startSshLab('fleet', [
-      { alias: 'signer-a', tree: signerA, netns: true, privateTmp: true, minimal: true, users: ['auditor', 'nosudo'] },
-      { alias: 'signer-b', tree: signerB, netns: true, privateTmp: true, minimal: true },
-      { alias: 'guide', tree: guide, netns: true, privateTmp: true, minimal: true },
-      { alias: 'refused', tree: docker, netns: true, privateTmp: true, minimal: true, refuseKey: true },
+      {
+        alias: 'signer-a',
+        tree: signerA,
+        netns: true,
+        privateTmp: true,
+        privatePids: true,
+        minimal: true,
+        users: ['auditor', 'nosudo'],
+      },
+      { alias: 'signer-b', tree: signerB, netns: true, privateTmp: true, privatePids: true, minimal: true },
+      { alias: 'guide', tree: guide, netns: true, privateTmp: true, privatePids: true, minimal: true },
+      {
+        alias: 'refused',
+        tree: docker,
+        netns: true,
+        privateTmp: true,
+        privatePids: true,
+        minimal: true,
+        refuseKey: true,
+      },
     ]);
     const address = (alias: string) => lab.hosts.find((host) => host.alias === alias)!.address;
     common = `-o UserKnownHostsFile=${lab.knownHosts} -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes`;
@@ -120,7 +141,17 @@ describe('audit --inventory over SSH', () => {
 
   let first: FleetJson;
   test('INI inventory: unreachable and refused hosts are rows with a reason, the others are audited (exit 2)', async () => {
-    const run = await cli(['audit', '--inventory', ini, '--limit', 'signers,others', '--format', 'json', '--forks', '4']);
+    const run = await cli([
+      'audit',
+      '--inventory',
+      ini,
+      '--limit',
+      'signers,others',
+      '--format',
+      'json',
+      '--forks',
+      '4',
+    ]);
     assert.equal(run.code, 2, run.stderr);
     first = JSON.parse(run.stdout) as FleetJson;
     const schema = JSON.parse(readFileSync(join(REPO, 'schema/fleet.schema.json'), 'utf8'));
@@ -128,13 +159,16 @@ describe('audit --inventory over SSH', () => {
     ajv.addSchema(JSON.parse(readFileSync(join(REPO, 'schema/report.schema.json'), 'utf8')));
     const validate = ajv.compile(schema);
     assert.ok(validate(first), JSON.stringify(validate.errors));
-    assert.deepEqual(first.hosts.map((host) => [host.name, host.status]), [
-      ['signer-a', 'audited'],
-      ['signer-b', 'audited'],
-      ['guide', 'audited'],
-      ['refused', 'unreachable'],
-      ['gone', 'unreachable'],
-    ]);
+    assert.deepEqual(
+      first.hosts.map((host) => [host.name, host.status]),
+      [
+        ['signer-a', 'audited'],
+        ['signer-b', 'audited'],
+        ['guide', 'audited'],
+        ['refused', 'unreachable'],
+        ['gone', 'unreachable'],
+      ],
+    );
     assert.match(first.hosts[3]!.reason!, /authentication failed/);
     assert.match(first.hosts[4]!.reason!, /unreachable: .*Connection refused/);
     assert.match(first.summary.exitReason, /2 host\(s\) could not be audited: refused, gone/);
@@ -145,7 +179,10 @@ describe('audit --inventory over SSH', () => {
     assert.notDeepEqual(statusesOf(first, 'guide'), statusesOf(first, 'signer-a'));
     // The matrix orders controls by how many hosts fail them.
     const counts = first.matrix.map((row) => row.failing.length);
-    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
   });
 
   test('YAML inventory with --become: passwordless sudo audits as root; a password prompt is an error, not a hang', async () => {
@@ -198,7 +235,8 @@ describe('audit --inventory over SSH', () => {
     const run = await cli(['audit', '--inventory', listed, '--limit', 'signer-a:gone', '--format', 'json']);
     assert.equal(run.code, 2, run.stderr);
     const report = JSON.parse(run.stdout) as FleetJson;
-    assert.deepEqual(report.hosts.map((host) => host.name), ['signer-a', 'gone']);
+    // ansible-inventory lists groups by name: the order is its own.
+    assert.deepEqual(report.hosts.map((host) => host.name).sort(), ['gone', 'signer-a']);
     assert.deepEqual(statusesOf(report, 'signer-a'), statusesOf(first, 'signer-a'));
     const text = await cli(['audit', '--inventory', ini, '--limit', 'signer-b:gone', '--format', 'text']);
     assert.equal(text.code, 2);

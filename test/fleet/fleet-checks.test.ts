@@ -13,8 +13,18 @@ import { fleetWeight } from '../../src/fleet/weight.js';
 function host(name: string, address: string, facts: Partial<HostFacts>): FleetHost {
   return { name, address, facts: { tokens: [], status: {}, criticalFailures: {}, ...facts } };
 }
-const key = (digest: string, publicKey = `02${digest.padEnd(64, '0')}`) => ({ file: '/etc/stacks/signer/signer-config.toml', fingerprint: digest.slice(0, 8), digest, publicKey });
-const token = (digest: string, kind: 'auth_password' | 'auth_token' = 'auth_password') => ({ file: '/etc/x.toml', fingerprint: digest.slice(0, 8), digest, kind });
+const key = (digest: string, publicKey = `02${digest.padEnd(64, '0')}`) => ({
+  file: '/etc/stacks/signer/signer-config.toml',
+  fingerprint: digest.slice(0, 8),
+  digest,
+  publicKey,
+});
+const token = (digest: string, kind: 'auth_password' | 'auth_token' = 'auth_password') => ({
+  file: '/etc/x.toml',
+  fingerprint: digest.slice(0, 8),
+  digest,
+  kind,
+});
 
 describe('fleet controls', () => {
   test('the catalogue of fleet controls: ids in the fleet family, unique', () => {
@@ -25,15 +35,28 @@ describe('fleet controls', () => {
   });
 
   test('fleet/duplicate-signer-key', () => {
-    const fail = runFleetCheck(duplicateSignerKey, [host('a', '10.0.0.1', { signerKey: key('aa') }), host('b', '10.0.0.2', { signerKey: key('aa') }), host('c', '10.0.0.3', { signerKey: key('cc') })]);
+    const fail = runFleetCheck(duplicateSignerKey, [
+      host('a', '10.0.0.1', { signerKey: key('aa') }),
+      host('b', '10.0.0.2', { signerKey: key('aa') }),
+      host('c', '10.0.0.3', { signerKey: key('cc') }),
+    ]);
     assert.equal(fail.status, 'fail');
     assert.match(fail.message, /on 2 hosts: a, b/);
-    assert.equal(runFleetCheck(duplicateSignerKey, [host('a', 'x', { signerKey: key('aa') }), host('b', 'y', { signerKey: key('bb') })]).status, 'pass');
+    assert.equal(
+      runFleetCheck(duplicateSignerKey, [
+        host('a', 'x', { signerKey: key('aa') }),
+        host('b', 'y', { signerKey: key('bb') }),
+      ]).status,
+      'pass',
+    );
     assert.equal(runFleetCheck(duplicateSignerKey, [host('a', 'x', {})]).status, 'not_applicable');
   });
 
   test('fleet/shared-secrets: one token on two signers fails; a signer and the node it names may share it', () => {
-    const fail = runFleetCheck(sharedSecrets, [host('a', '10.0.0.1', { tokens: [token('t1')] }), host('b', '10.0.0.2', { tokens: [token('t1')] })]);
+    const fail = runFleetCheck(sharedSecrets, [
+      host('a', '10.0.0.1', { tokens: [token('t1')] }),
+      host('b', '10.0.0.2', { tokens: [token('t1')] }),
+    ]);
     assert.equal(fail.status, 'fail');
     const pair = runFleetCheck(sharedSecrets, [
       host('signer', '10.0.0.1', { tokens: [token('t1')], nodeHost: '10.0.0.2:20443' }),
@@ -50,17 +73,40 @@ describe('fleet controls', () => {
   });
 
   test('fleet/node-host-exposed', () => {
-    const node = (status: string) => host('node', '10.0.0.2', { status: { 'topology/node-rpc-exposure': status, 'topology/inbound-firewall': 'pass' } });
+    const node = (status: string) =>
+      host('node', '10.0.0.2', {
+        status: { 'topology/node-rpc-exposure': status, 'topology/inbound-firewall': 'pass' },
+      });
     const signer = host('signer', '10.0.0.1', { nodeHost: '10.0.0.2:20443' });
     assert.equal(runFleetCheck(nodeHostExposed, [signer, node('fail')]).status, 'fail');
     assert.equal(runFleetCheck(nodeHostExposed, [signer, node('pass')]).status, 'pass');
-    assert.equal(runFleetCheck(nodeHostExposed, [host('signer', '10.0.0.1', { nodeHost: '127.0.0.1:20443' }), node('fail')]).status, 'not_applicable');
+    assert.equal(
+      runFleetCheck(nodeHostExposed, [host('signer', '10.0.0.1', { nodeHost: '127.0.0.1:20443' }), node('fail')])
+        .status,
+      'not_applicable',
+    );
   });
 
   test('fleet/version-skew', () => {
-    assert.equal(runFleetCheck(versionSkew, [host('a', 'x', { signerVersion: '3.1.0.0.5.0' }), host('b', 'y', { signerVersion: '3.1.0.0.5.0' })]).status, 'pass');
-    assert.equal(runFleetCheck(versionSkew, [host('a', 'x', { signerVersion: '3.1.0.0.5.0' }), host('b', 'y', { signerVersion: '3.1.0.0.4.0' })]).status, 'warn');
-    assert.equal(runFleetCheck(versionSkew, [host('a', 'x', { signerVersion: '2.0.0.0.0.1', signerVersionUnsupported: true })]).status, 'fail');
+    assert.equal(
+      runFleetCheck(versionSkew, [
+        host('a', 'x', { signerVersion: '3.1.0.0.5.0' }),
+        host('b', 'y', { signerVersion: '3.1.0.0.5.0' }),
+      ]).status,
+      'pass',
+    );
+    assert.equal(
+      runFleetCheck(versionSkew, [
+        host('a', 'x', { signerVersion: '3.1.0.0.5.0' }),
+        host('b', 'y', { signerVersion: '3.1.0.0.4.0' }),
+      ]).status,
+      'warn',
+    );
+    assert.equal(
+      runFleetCheck(versionSkew, [host('a', 'x', { signerVersion: '2.0.0.0.0.1', signerVersionUnsupported: true })])
+        .status,
+      'fail',
+    );
     assert.equal(runFleetCheck(versionSkew, [host('a', 'x', {})]).status, 'not_applicable');
   });
 
@@ -86,6 +132,9 @@ describe('fleet controls', () => {
     assert.equal(weight.crossesApprove, false);
     assert.equal(weight.atRiskWeight, 25);
     assert.deepEqual(weight.atRiskHosts, ['a']);
-    assert.deepEqual(weight.notInSet.map((entry) => entry.host), ['c']);
+    assert.deepEqual(
+      weight.notInSet.map((entry) => entry.host),
+      ['c'],
+    );
   });
 });

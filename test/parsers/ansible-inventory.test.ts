@@ -63,12 +63,27 @@ all:
 describe('Ansible inventories', () => {
   test('INI: groups, children, group vars, host:port, ranges, quoted common args', () => {
     const inventory = ok(parseIniInventory(INI));
-    assert.deepEqual(inventory.hostOrder, ['lonely', 'signer-a', 'signer-b', 'web01.example.com', 'web02.example.com', 'web03.example.com', 'node-a']);
+    assert.deepEqual(inventory.hostOrder, [
+      'lonely',
+      'signer-a',
+      'signer-b',
+      'web01.example.com',
+      'web02.example.com',
+      'web03.example.com',
+      'node-a',
+    ]);
     assert.deepEqual(inventory.groups.get('ungrouped')?.hosts, ['lonely']);
     assert.deepEqual(inventory.groups.get('prod')?.children, ['signers', 'nodes']);
     const a = hostConnection(inventory, 'signer-a');
     // The host's own variable wins over its group's.
-    assert.deepEqual(a, { name: 'signer-a', address: '10.0.0.1', user: 'audit', become: false, identityFile: '/keys/prod', extraArgs: [] });
+    assert.deepEqual(a, {
+      name: 'signer-a',
+      address: '10.0.0.1',
+      user: 'audit',
+      become: false,
+      identityFile: '/keys/prod',
+      extraArgs: [],
+    });
     const b = hostConnection(inventory, 'signer-b');
     assert.equal(b.port, 2222);
     assert.equal(b.user, 'ops');
@@ -95,7 +110,9 @@ describe('Ansible inventories', () => {
 
   test('ansible-inventory --list JSON: groups, children and _meta.hostvars', () => {
     const json = JSON.stringify({
-      _meta: { hostvars: { 'signer-a': { ansible_host: '10.0.0.1', ansible_port: 2201 }, 'node-a': { ansible_become: true } } },
+      _meta: {
+        hostvars: { 'signer-a': { ansible_host: '10.0.0.1', ansible_port: 2201 }, 'node-a': { ansible_become: true } },
+      },
       all: { children: ['ungrouped', 'prod'] },
       prod: { children: ['signers', 'nodes'] },
       signers: { hosts: ['signer-a'] },
@@ -118,20 +135,37 @@ describe('Ansible inventories', () => {
     };
     assert.deepEqual(hosts('nodes'), ['node-a']);
     assert.deepEqual(hosts('node-a,signer-a'), ['signer-a', 'node-a']);
-    assert.deepEqual(hosts('prod:!signer-b'), ['signer-a', 'web01.example.com', 'web02.example.com', 'web03.example.com', 'node-a']);
+    assert.deepEqual(hosts('prod:!signer-b'), [
+      'signer-a',
+      'web01.example.com',
+      'web02.example.com',
+      'web03.example.com',
+      'node-a',
+    ]);
     assert.deepEqual(hosts('web*'), ['web01.example.com', 'web02.example.com', 'web03.example.com']);
     assert.deepEqual(hosts('~^signer-[ab]$'), ['signer-a', 'signer-b']);
     assert.deepEqual(hosts('prod:&nodes'), ['node-a']);
     assert.deepEqual(hosts('all:!prod'), ['lonely']);
-    assert.deepEqual(applyLimit(inventory, 'nosuch'), { ok: false, reason: '--limit nosuch: no host or group of the inventory matches it' });
+    assert.deepEqual(applyLimit(inventory, 'nosuch'), {
+      ok: false,
+      reason: '--limit nosuch: no host or group of the inventory matches it',
+    });
   });
 
   test('format by content and name; bad input says where', () => {
     assert.ok(parseInventory(YAML, 'hosts.yml').ok);
     assert.ok(parseInventory(INI, 'hosts').ok);
     assert.ok(parseInventory('{"all":{"hosts":["x"]}}', 'dynamic.json').ok);
-    assert.deepEqual(parseIniInventory('[signers\nx\n'), { ok: false, line: 1, reason: 'not a section header: [signers' });
-    assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), { ok: false, line: 2, reason: 'expected key=value, got "ansible_port"' });
+    assert.deepEqual(parseIniInventory('[signers\nx\n'), {
+      ok: false,
+      line: 1,
+      reason: 'not a section header: [signers',
+    });
+    assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), {
+      ok: false,
+      line: 2,
+      reason: 'expected key=value, got "ansible_port"',
+    });
     const yaml = parseYamlInventory('all:\n  hostz: {}\n');
     assert.equal(yaml.ok, false);
   });

@@ -3,8 +3,17 @@
 // /var/lib and /usr/local/bin. Each server has its own host key, pinned in a known_hosts file the client config
 // names: host-key checking stays on. Everything lives in one private temp dir; stop() tears it all down.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface SshLab {
@@ -54,12 +63,20 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
-function waitForPort(address: string, port: number, child: ChildProcess, log: string, timeoutMs = 20_000): Promise<void> {
+function waitForPort(
+  address: string,
+  port: number,
+  child: ChildProcess,
+  log: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -187,22 +204,39 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       // Its own mount namespace: the tree's directories replace the host's, for sshd and everything it starts; an
       // empty /root keeps this machine's root shell start-up files (pyenv and the like, seconds per login) out.
       const emptyRoot = join(serverDir, 'root');
-      for (const sub of ['etc', 'var/lib', 'usr/local/bin']) if (spec.tree) mkdirSync(join(spec.tree, sub), { recursive: true });
+      for (const sub of ['etc', 'var/lib', 'usr/local/bin'])
+        if (spec.tree) mkdirSync(join(spec.tree, sub), { recursive: true });
       mkdirSync(emptyRoot, { mode: 0o700 });
       const binds = [
         `mount --bind ${emptyRoot} /root`,
-        ...(spec.tree ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`) : []),
+        ...(spec.tree
+          ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`)
+          : []),
         ...(spec.minimal
           ? [
-              ...['/opt', '/srv', '/var/cache', '/var/log', '/var/backups'].map((path) => `mount -t tmpfs tmpfs ${path}`),
-              spec.tree && existsSync(join(spec.tree, 'home')) ? `mount --bind ${join(spec.tree, 'home')} /home` : 'mount -t tmpfs tmpfs /home',
+              ...['/opt', '/srv', '/var/cache', '/var/log', '/var/backups'].map(
+                (path) => `mount -t tmpfs tmpfs ${path}`,
+              ),
+              spec.tree && existsSync(join(spec.tree, 'home'))
+                ? `mount --bind ${join(spec.tree, 'home')} /home`
+                : 'mount -t tmpfs tmpfs /home',
             ]
           : []),
         // Last: the paths above may be under /tmp.
         ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
       ].join(' && ');
       const pidNs = spec.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
-      const command = [...prefix, 'unshare', '--mount', '--propagation', 'private', ...pidNs, 'sh', '-c', `exec 2>>${log}; ${binds} && exec ${sshd.join(' ')}`];
+      const command = [
+        ...prefix,
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        ...pidNs,
+        'sh',
+        '-c',
+        `exec 2>>${log}; ${binds} && exec ${sshd.join(' ')}`,
+      ];
       const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
       children.push(child);
       await waitForPort(address, port, child, log);

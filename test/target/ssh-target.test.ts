@@ -51,7 +51,9 @@ function statuses(json: string): Record<string, string> {
 function differences(localJson: string, remoteJson: string): string[] {
   type Result = { id: string; status: string; message: string; evidence: unknown[] };
   const local = (JSON.parse(localJson) as { results: Result[] }).results;
-  const remote = new Map((JSON.parse(remoteJson) as { results: Result[] }).results.map((result) => [result.id, result]));
+  const remote = new Map(
+    (JSON.parse(remoteJson) as { results: Result[] }).results.map((result) => [result.id, result]),
+  );
   return local
     .filter((result) => remote.get(result.id)?.status !== result.status)
     .map((result) => {
@@ -125,7 +127,17 @@ describe('remote host over SSH', () => {
     const self = lab.hosts.find((host) => host.alias === 'self')!;
     // The live audit of the same machine, in the sshd's own mount and pid namespaces.
     const local = await cli(['audit', '--format', 'json', '--fail-on', 'none'], { nsenter: nsenterArgs(self, true) });
-    const remote = await cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json', '--fail-on', 'none']);
+    const remote = await cli([
+      'audit',
+      '--host',
+      'self',
+      '--ssh-config',
+      lab.configFile,
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+    ]);
     assert.equal(local.code, 0, local.stderr);
     assert.equal(remote.code, 0, remote.stderr);
     const localStatuses = statuses(local.stdout);
@@ -149,12 +161,16 @@ describe('remote host over SSH', () => {
       for (const format of ['text', 'json']) {
         const output = join(tmp, `report.${format}`);
         const { result, seen } = await watchProcesses(
-          cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', format, '--output', output], { tmp }),
+          cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', format, '--output', output], {
+            tmp,
+          }),
         );
         assert.equal(result.code, 1, result.stderr);
         const report = readFileSync(output, 'utf8');
         if (format === 'json') {
-          const copies = JSON.parse(report).results.find((each: { id: string }) => each.id === 'keys/key-copies-on-host');
+          const copies = JSON.parse(report).results.find(
+            (each: { id: string }) => each.id === 'keys/key-copies-on-host',
+          );
           assert.equal(copies.status, 'fail');
           assert.ok(copies.evidence.some((evidence: { file?: string }) => evidence.file === '/root/.bash_history'));
         }
@@ -169,7 +185,10 @@ describe('remote host over SSH', () => {
         }
         for (const text of seen) {
           assertNoKey(text, KEY, 'a process argv or environment');
-          assert.ok(!text.includes(TOKEN) && !text.includes(BITCOIND_PASSWORD), 'a process argv or environment holds a secret');
+          assert.ok(
+            !text.includes(TOKEN) && !text.includes(BITCOIND_PASSWORD),
+            'a process argv or environment holds a secret',
+          );
         }
         void self;
       }

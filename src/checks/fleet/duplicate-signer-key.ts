@@ -33,7 +33,10 @@ export default defineFleetCheck({
       report.fail(
         'duplicate',
         { fingerprint: key.fingerprint, count: group.length, hosts: hostList(group) },
-        group.map((host) => ({ file: host.facts.signerKey!.file, detail: `${host.name}: signer key ${key.fingerprint} (public key ${key.publicKey})` })),
+        group.map((host) => ({
+          file: host.facts.signerKey!.file,
+          detail: `${host.name}: signer key ${key.fingerprint} (public key ${key.publicKey})`,
+        })),
       );
     }
     if (duplicates === 0) report.pass('unique', { count: byKey.size });

@@ -11,7 +11,7 @@ export default defineFleetCheck({
   severity: 'high',
   description: [
     "When a signer's `node_host` names another audited host (by inventory name or address), the signer's safety",
-    "rests on that host too: the node feeds it block proposals and holds the same auth token. The control fails when",
+    'rests on that host too: the node feeds it block proposals and holds the same auth token. The control fails when',
     'that host fails `topology/node-rpc-exposure` (its RPC or Prometheus port is open beyond the private network) or',
     '`topology/inbound-firewall` (no default-drop firewall in front of the signer-facing port). A single-host audit of',
     'the signer cannot see the node host; a single-host audit of the node does not know a signer depends on it. Not',

@@ -50,8 +50,16 @@ export default defineFleetCheck({
       const first = group[0]!;
       report.fail(
         'shared',
-        { what: first.what, fingerprint: first.fingerprint, count: distinctHosts.length, hosts: hostList(distinctHosts) },
-        group.map((holder) => ({ file: holder.file, detail: `${holder.host.name}: ${holder.what} ${holder.fingerprint}` })),
+        {
+          what: first.what,
+          fingerprint: first.fingerprint,
+          count: distinctHosts.length,
+          hosts: hostList(distinctHosts),
+        },
+        group.map((holder) => ({
+          file: holder.file,
+          detail: `${holder.host.name}: ${holder.what} ${holder.fingerprint}`,
+        })),
       );
     }
     if (shared === 0) report.pass('distinct', { count: new Set(holders.map((holder) => holder.digest)).size });

@@ -33,7 +33,9 @@ export default defineFleetCheck({
       });
     }
     const byVersion = groupBy(versioned, (host) => host.facts.signerVersion!);
-    const versions = [...byVersion.entries()].map(([version, group]) => `${version} on ${group.map((host) => host.name).join(', ')}`);
+    const versions = [...byVersion.entries()].map(
+      ([version, group]) => `${version} on ${group.map((host) => host.name).join(', ')}`,
+    );
     if (byVersion.size > 1) report.warn('skew', { count: byVersion.size, versions: versions.join('; ') });
     else report.pass('uniform', { count: versioned.length, version: versioned[0]!.facts.signerVersion! });
   },
