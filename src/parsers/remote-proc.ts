@@ -1,6 +1,22 @@
 // Pure parsers for what a remote host's /proc gives over SSH (see src/target/remote-scripts.ts), shaped exactly as
 // the live target's own /proc readers shape them, so a check sees the same processes either way.
-import type { FileStat, FileType, ProcessInfo } from '../target/types.js';
+// Shapes match src/target/types.ts (FileStat, ProcessInfo); parsers import only parsers.
+type FileType = 'file' | 'dir' | 'symlink' | 'other';
+
+interface FileStat {
+  type: FileType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface RemoteProcess {
+  pid: number;
+  uid: number;
+  argv: string[];
+  comm: string;
+}
 
 const S_IFMT = 0o170000;
 const TYPES: Record<number, FileType> = { 16807: 'file', 9604: 'dir', 21609: 'symlink' };
@@ -56,9 +72,9 @@ export function parseStatOutput(output: Buffer, prefix: string): StatOutput {
  * `paste -s` of each process's status then cmdline: one line each (a file's own newlines became tabs). A status line
  * starts with "Name:" and carries "Pid:"; the line after it is that process's cmdline.
  */
-export function parseProcessLines(output: Buffer): Omit<ProcessInfo, 'exe'>[] {
+export function parseProcessLines(output: Buffer): RemoteProcess[] {
   const lines = output.toString('utf8').split('\n');
-  const processes: Omit<ProcessInfo, 'exe'>[] = [];
+  const processes: RemoteProcess[] = [];
   for (let i = 0; i < lines.length; i++) {
     const status = lines[i]!;
     if (!status.startsWith('Name:\t')) continue;
