@@ -1,6 +1,6 @@
 // https://docs.stacks.co/operate/run-a-signer — one key, one signer: two hosts with the same key double-sign.
 import { defineFleetCheck } from '../../engine/define-fleet-check.js';
-import { groupBy, hostList } from './common.js';
+import { groupBy, hostList } from '../../fleet/fleet-hosts.js';
 
 export default defineFleetCheck({
   id: 'fleet/duplicate-signer-key',

@@ -1,6 +1,6 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — node_host: the node the signer trusts.
 import { defineFleetCheck } from '../../engine/define-fleet-check.js';
-import { nodeHostTarget } from './common.js';
+import { nodeHostTarget } from '../../fleet/fleet-hosts.js';
 
 const EXPOSURE_CONTROLS = ['topology/node-rpc-exposure', 'topology/inbound-firewall'] as const;
 

@@ -1,6 +1,6 @@
 // https://docs.stacks.co/reference/signer-configuration — auth_password / auth_token are per signer–node pair.
 import { defineFleetCheck, type FleetHost } from '../../engine/define-fleet-check.js';
-import { groupBy, hostList, nodeHostTarget } from './common.js';
+import { groupBy, hostList, nodeHostTarget } from '../../fleet/fleet-hosts.js';
 
 interface Holder {
   host: FleetHost;

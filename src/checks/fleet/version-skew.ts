@@ -1,6 +1,6 @@
 // https://github.com/stacks-network/stacks-core/releases — signers of one operator should run one supported release.
 import { defineFleetCheck } from '../../engine/define-fleet-check.js';
-import { groupBy } from './common.js';
+import { groupBy } from '../../fleet/fleet-hosts.js';
 
 export default defineFleetCheck({
   id: 'fleet/version-skew',

@@ -1,5 +1,5 @@
-// Helpers shared by the fleet controls (not a control).
-import type { FleetHost } from '../../engine/define-fleet-check.js';
+// How fleet controls group and match hosts (helpers, not controls: src/checks/ holds only controls).
+import type { FleetHost } from '../engine/define-fleet-check.js';
 
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
