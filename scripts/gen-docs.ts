@@ -20,6 +20,7 @@ const FAMILY_TITLES: Record<string, string> = {
   container: 'when the signer runs in Docker',
   os: 'the host',
   practice: 'what only a person can confirm',
+  fleet: 'what only a fleet view can see (`audit --inventory`)',
 };
 
 function pagePath(check: Check): string {
@@ -176,9 +177,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // Loaded here, not at the top, so the rendering functions can be tested with any catalogue.
   const { allChecks } = await import('../src/checks/index.js');
+  const { fleetChecks } = await import('../src/checks/fleet/index.js');
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const dir = join(repoRoot, 'docs', 'controls');
-  const pages = renderControlDocs(allChecks);
+  // Fleet controls carry the same metadata (a predicate over hosts instead of one host): documented alike.
+  const pages = renderControlDocs([...allChecks, ...(fleetChecks as unknown as readonly Check[])]);
   if (argv.includes('--check')) {
     const drift = compareDocs(dir, pages);
     const problems = describeDrift(drift);

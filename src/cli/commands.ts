@@ -2,18 +2,17 @@ import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
-import { AuditContext } from '../engine/context.js';
-import { runChecks } from '../engine/runner.js';
+import type { AuditOptions } from '../engine/context.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
-import { buildReport, describeDiscovery } from '../report/build.js';
+import { auditTarget } from '../fleet/audit-host.js';
 import { formatters } from '../report/index.js';
-import { attachWaivers, checksToRun, resolveWaivers } from '../report/waivers.js';
 import { openTarget } from '../target/open.js';
 import { formatCatalogue } from './catalogue.js';
+import { auditFleet, openHostTarget, REMOTE_OPTIONS, type RemoteFlags, runWithHostDeadline } from './fleet.js';
 import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
-import { loadWaivers, targetHostName, utcDay } from './waivers.js';
+import { loadWaivers } from './waivers.js';
 import { writeFileAtomic } from './write-output.js';
 
 const AUDIT_OPTIONS = {
@@ -33,6 +32,7 @@ const AUDIT_OPTIONS = {
   'no-waivers': { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  ...REMOTE_OPTIONS,
 } satisfies ParseArgsConfig['options'];
 
 function parseFailOn(value: string): Severity | 'none' {
@@ -99,37 +99,32 @@ export async function audit(args: string[]): Promise<number> {
   if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
     throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
-  const waiverFile = loadWaivers(values, allChecks);
-  const startedAt = new Date();
-  const started = performance.now();
-  const target = await openTarget(values.root);
-  const host = await targetHostName(target);
-  const waivers = resolveWaivers(waiverFile, checks, host, utcDay(startedAt));
-  const ctx = new AuditContext(target, {
+  const waivers = loadWaivers(values, allChecks);
+  const auditOptions: AuditOptions = {
     ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
     ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
     ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
     ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
     ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
-  });
-  const results = attachWaivers(checks, await runChecks(checksToRun(checks, waivers), ctx), waivers);
-  const discovered = describeDiscovery(await ctx.discovery());
-  const report = buildReport({
-    version: toolVersion(),
-    target,
-    ...(host !== undefined ? { host } : {}),
-    startedAt,
-    discovered,
-    results,
-    waivers: waivers.report,
-    failOn,
-    durationMs: performance.now() - started,
-  });
-  // Mask before formatting: no formatter ever sees a secret value.
-  const masked = ctx.secrets.maskDeep(report);
+  };
+  const color = useColor(values, values.output !== undefined);
+  const remote = values as RemoteFlags;
+  if (remote.inventory !== undefined) {
+    if (values.root !== undefined || remote.host !== undefined)
+      throw new UsageError('--inventory audits the hosts it lists: leave out --root and --host');
+    const fleet = await auditFleet(remote, { checks, audit: auditOptions, failOn, version: toolVersion(), ...(waivers ? { waivers } : {}) }, format);
+    emit(fleet.text, values.output);
+    return fleet.exitCode;
+  }
+  if (remote.host !== undefined && values.root !== undefined)
+    throw new UsageError('--host and --root name different targets: give one');
+  const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
+  const { report } = await runWithHostDeadline(target, remote, () =>
+    auditTarget(target, { checks, audit: auditOptions, failOn, version: toolVersion(), ...(waivers ? { waivers } : {}) }),
+  );
   const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(masked, { color: useColor(values, values.output !== undefined) }), values.output);
+  emit(formatter(report, { color }), values.output);
   return report.summary.exitCode;
 }
 

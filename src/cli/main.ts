@@ -52,6 +52,16 @@ Audit options:
                           auditing machine; default /etc/signer-opsec/waivers.yml when it exists
   --no-waivers            ignore the default waivers file
   --color / --no-color    force colour on or off (default: on when writing to a terminal, unless NO_COLOR)
+  --host [ssh://][user@]host[:port]
+                          audit a remote host over SSH (nothing installed or written there)
+  --inventory FILE        audit every host of an Ansible inventory (INI, YAML, or ansible-inventory --list JSON)
+  --limit PATTERN         Ansible --limit: groups, hosts, globs, ~regex, &and, !not
+  --forks N               hosts audited at once (default 10)
+  --become                run the remote side under sudo -n (a password prompt is an error)
+  --ssh-config FILE       ssh -F FILE for every connection
+  --host-timeout SECONDS  deadline per host (default 300)
+  --stacker-set FILE | --node URL --cycle N
+                          with --inventory: the fleet's combined signer weight and the 30% / 70% thresholds
 
 Threat options:
   --stacker-set FILE      a saved /v3/stacker_set/{cycle} answer ({"stacker_set":{...}} or the inner object)

@@ -134,6 +134,20 @@ async function loadSet(values: {
   }
 }
 
+/** `audit --inventory` with --stacker-set FILE or --node URL --cycle N: the same loader and the same errors. */
+export async function loadStackerSetForFleet(flags: {
+  'stacker-set'?: string;
+  node?: string;
+  cycle?: string;
+}): Promise<{ set: StackerSet; source: string; cycle?: number } | undefined> {
+  if (flags['stacker-set'] === undefined && flags.node === undefined) {
+    if (flags.cycle !== undefined) throw new UsageError('--cycle goes with --node');
+    return undefined;
+  }
+  const { set, source } = await loadSet({ ...flags, timeout: '10' });
+  return source.kind === 'file' ? { set, source: source.path } : { set, source: source.url, cycle: source.cycle };
+}
+
 function loadOperators(path: string | undefined): OperatorMap | undefined {
   if (path === undefined) return undefined;
   try {

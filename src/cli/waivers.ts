@@ -1,11 +1,9 @@
 // Reading the waivers file for `audit`. Waivers are the auditing team's policy, so they are read on the auditing
 // machine, never from the target: a host under audit (perhaps compromised) must not be able to waive its own findings.
 import { readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { Check } from '../engine/define-check.js';
 import { parseWaivers, WaiverFileError } from '../parsers/waivers.js';
 import type { WaiverFile } from '../report/waivers.js';
-import type { Target } from '../target/types.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_WAIVERS_FILE = '/etc/signer-opsec/waivers.yml';
@@ -50,20 +48,4 @@ export function loadWaivers(
     if (error instanceof WaiverFileError) throw new UsageError(`${file}:${error.line}: ${error.message}`);
     throw error;
   }
-}
-
-/** The audited host's name: this machine's for the live host, else the target's /etc/hostname (first word). */
-export async function targetHostName(target: Target): Promise<string | undefined> {
-  if (target.live) return hostname();
-  try {
-    const name = (await target.readText('/etc/hostname', { maxBytes: 4096 })).trim().split(/\s+/)[0];
-    return name || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Today in UTC, YYYY-MM-DD: the day waiver expiry dates are compared with. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }

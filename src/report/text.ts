@@ -83,6 +83,7 @@ function labelled(label: string, text: string, p: Palette): string[] {
 function describeTarget(report: AuditReport): string {
   const { kind, source } = report.target;
   if (kind === 'live') return `${source} (live host)`;
+  if (kind === 'remote') return `${source} (remote host over SSH, live)`;
   const what = kind === 'tar' ? 'tar archive' : 'directory';
   return `${source} (${what}, offline: processes, sockets and commands are not evaluated)`;
 }

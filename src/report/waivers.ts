@@ -102,3 +102,8 @@ export function attachWaivers(
   }
   return results;
 }
+
+/** Today in UTC, YYYY-MM-DD: the day waiver expiry dates are compared with. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

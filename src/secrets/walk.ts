@@ -16,6 +16,12 @@ export interface TreeSource {
   /** The file's bytes, or TOO_LARGE when it has more than maxBytes; `follow` for a root the user named. */
   read(path: string, maxBytes: number, follow?: boolean): Promise<Buffer | typeof TOO_LARGE>;
   join(dir: string, name: string): string;
+  /** A search where the files are (a remote host): the files that may hold a needle, and how many were searched. */
+  findContaining?(
+    roots: readonly string[],
+    needles: readonly string[],
+    limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
+  ): Promise<{ files: string[]; searched: number }>;
 }
 
 export interface WalkOptions {
@@ -115,6 +121,29 @@ export async function scanTree(
     }
   };
 
+  if (options.keyFrom && source.findContaining && options.maxDepth !== undefined) {
+    // The source narrows the walk to the files that may hold the key; each is then read and scanned here, exactly
+    // as the walk would have (same skips, same depth), so the findings are the walk's.
+    const wanted = roots.filter((root) => !options.skip?.(root));
+    const { files, searched } = await source.findContaining(wanted, options.keyFrom.encodings, {
+      maxDepth: options.maxDepth,
+      maxFileBytes,
+      includeGitDir: options.includeGitDir === true,
+    });
+    for (const file of files) {
+      const root = wanted
+        .filter((candidate) => file.startsWith(`${candidate.replace(/\/$/, '')}/`))
+        .sort((a, b) => b.length - a.length)[0];
+      if (root === undefined) continue;
+      const below = file.slice(root.replace(/\/$/, '').length + 1).split('/');
+      if (below.length > options.maxDepth + 1) continue;
+      const skipped = below.some((_, i) => options.skip?.(source.join(root, below.slice(0, i + 1).join('/'))));
+      if (!skipped) await scanFile(file);
+    }
+    stats.filesScanned = Math.max(stats.filesScanned, searched);
+    return { findings, stats, warnings };
+  }
+
   for (const root of roots) {
     if (options.skip?.(root)) continue;
     let type: FileType | undefined;
@@ -196,5 +225,8 @@ export function targetTree(target: Target): TreeSource {
       }
     },
     join: posix.join,
+    ...(target.findFilesContaining
+      ? { findContaining: (roots, needles, limits) => target.findFilesContaining!(roots, needles, limits) }
+      : {}),
   };
 }

@@ -44,7 +44,7 @@ export interface CommandResult {
   stderr: string;
 }
 
-export type TargetKind = 'live' | 'directory' | 'tar';
+export type TargetKind = 'live' | 'directory' | 'tar' | 'remote';
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -90,4 +90,14 @@ export interface Target {
   listeningSockets(): Promise<ListeningSocket[]>;
   /** Runs a program of the live host, never through a shell. Throws NotEvaluableError on an offline target. */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Where reading every file to look for a few exact strings would be slow (a remote host), the target searches where
+   * the files are and names the files that may hold one (case-insensitive), with how many files it searched. The
+   * needles never appear in an argument or the environment. Targets without it are walked file by file.
+   */
+  findFilesContaining?(
+    roots: readonly string[],
+    needles: readonly string[],
+    limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
+  ): Promise<{ files: string[]; searched: number }>;
 }

@@ -33,7 +33,7 @@ function emitted(report: AuditReport = sampleReport()): ParsedJson {
 // Type-level lists of what the TypeScript contract allows, so the schema's enums can be compared against them.
 // `satisfies` catches a removed value; the `Exhaustive` check catches a value added to the type but not here.
 type Exhaustive<List extends readonly unknown[], Union> = [Union] extends [List[number]] ? true : never;
-const TARGET_KINDS = ['live', 'directory', 'tar'] as const satisfies readonly TargetKind[];
+const TARGET_KINDS = ['live', 'directory', 'tar', 'remote'] as const satisfies readonly TargetKind[];
 const ROLES = ['signer', 'node'] as const satisfies readonly DiscoveredService['role'][];
 const SOURCES = ['unit', 'well-known', 'compose', 'flag'] as const satisfies readonly DiscoveredService['source'][];
 const CONFIG_STATUSES = [

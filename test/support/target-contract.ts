@@ -63,7 +63,11 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
 }
 
 /** Registers the shared behaviour tests for a target built by `open` from a host directory. */
-export function describeTargetContract(label: string, open: (treeRoot: string) => Promise<Target> | Target): void {
+export function describeTargetContract(
+  label: string,
+  open: (treeRoot: string) => Promise<Target> | Target,
+  options: { live?: boolean; close?: (target: Target) => void } = {},
+): void {
   describe(`${label}: shared target behaviour`, () => {
     let tree: MaterialisedTree;
     let target: Target;
@@ -71,7 +75,10 @@ export function describeTargetContract(label: string, open: (treeRoot: string) =
       tree = await buildContractTree();
       target = await open(tree.root);
     });
-    after(() => tree.cleanup());
+    after(() => {
+      if (target) options.close?.(target);
+      tree.cleanup();
+    });
 
     test('stat reports modes, owners and types from the tree', async () => {
       assert.deepEqual(await target.stat('/etc/shadow'), {
@@ -184,6 +191,16 @@ export function describeTargetContract(label: string, open: (treeRoot: string) =
       await rejectsWith(target.sha256('/dangling'), 'ENOENT');
     });
 
+    if (options.live) {
+      test('a live target lists processes and runs commands of the host', async () => {
+        assert.equal(target.live, true);
+        assert.ok((await target.processes()).some((process) => process.argv.length > 0));
+        assert.equal((await target.run('true', [])).code, 0);
+        assert.equal((await target.run('false', [])).code, 1);
+        await assert.rejects(target.run('no-such-program-i13', []), /not installed or not on PATH/);
+      });
+      return;
+    }
     test('an offline target has no processes and runs no commands', async () => {
       assert.equal(target.live, false);
       await assert.rejects(target.processes(), { name: 'NotEvaluableError' });

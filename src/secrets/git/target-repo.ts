@@ -33,6 +33,10 @@ export async function withHostGitDir<T>(
   gitDir: string,
   scan: (hostDir: string) => Promise<T>,
 ): Promise<T> {
+  if (target.kind === 'remote') {
+    // Copying a remote repository here would put its contents (and the key, if it is there) on this machine's disk.
+    throw new GitError(`${gitDir}: git history on a remote host is not searched over SSH; run the audit on the host`);
+  }
   if (target.kind !== 'tar') {
     const canonical = await target.realpath(gitDir);
     return scan(target.source === '/' ? canonical : join(target.source, canonical));

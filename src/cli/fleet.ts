@@ -1,0 +1,134 @@
+// CLI glue for `audit --host` and `audit --inventory`: option entries, then calls into the target and fleet modules.
+import { readFileSync } from 'node:fs';
+import { fleetChecks } from '../checks/fleet/index.js';
+import { runFleetCheck } from '../engine/define-fleet-check.js';
+import { type AuditTargetOptions, withDeadline } from '../fleet/audit-host.js';
+import { buildFleetReport } from '../fleet/build.js';
+import { runFleet } from '../fleet/run-fleet.js';
+import { fleetWeight } from '../fleet/weight.js';
+import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-inventory.js';
+import { parseSshDestination } from '../parsers/ssh-destination.js';
+import { formatFleetJson } from '../report/fleet-json.js';
+import { formatFleetText } from '../report/fleet-text.js';
+import { SshTarget } from '../target/ssh-target.js';
+import type { Target } from '../target/types.js';
+import { loadStackerSetForFleet } from './threat.js';
+import { UsageError } from './usage-error.js';
+
+export const REMOTE_OPTIONS = {
+  host: { type: 'string' },
+  become: { type: 'boolean' },
+  'ssh-config': { type: 'string' },
+  'host-timeout': { type: 'string' },
+  inventory: { type: 'string' },
+  limit: { type: 'string' },
+  forks: { type: 'string' },
+  'stacker-set': { type: 'string' },
+  node: { type: 'string' },
+  cycle: { type: 'string' },
+} as const;
+
+export interface RemoteFlags {
+  host?: string;
+  become?: boolean;
+  'ssh-config'?: string;
+  'host-timeout'?: string;
+  inventory?: string;
+  limit?: string;
+  forks?: string;
+  'stacker-set'?: string;
+  node?: string;
+  cycle?: string;
+}
+
+const DEFAULT_HOST_TIMEOUT_S = 300;
+const DEFAULT_FORKS = 10;
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || number > max)
+    throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
+  return number;
+}
+
+function hostTimeoutMs(flags: RemoteFlags): number {
+  return positiveInteger('--host-timeout', flags['host-timeout'], DEFAULT_HOST_TIMEOUT_S, 86_400) * 1000;
+}
+
+/** `--host [ssh://][user@]host[:port]`: connects (an unreachable host is one clear error, exit 2). */
+export async function openHostTarget(flags: RemoteFlags): Promise<Target> {
+  const parsed = parseSshDestination(flags.host ?? '');
+  if (!parsed.ok) throw new UsageError(`--host ${flags.host}: ${parsed.reason}`);
+  const timeout = hostTimeoutMs(flags);
+  try {
+    return await SshTarget.open({
+      destination: parsed.destination,
+      ...(flags['ssh-config'] ? { configFile: flags['ssh-config'] } : {}),
+      become: flags.become === true,
+      connectTimeoutMs: Math.min(timeout, 15_000),
+    });
+  } catch (error) {
+    throw new Error(`--host ${flags.host}: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
+  }
+}
+
+/** Runs the audit of one target under --host-timeout when it is remote, and closes its connection after. */
+export async function runWithHostDeadline<T>(target: Target, flags: RemoteFlags, work: () => Promise<T>): Promise<T> {
+  if (!(target instanceof SshTarget)) return work();
+  try {
+    return await withDeadline(work(), hostTimeoutMs(flags), flags.host ?? target.source, () => target.close());
+  } finally {
+    target.close();
+  }
+}
+
+export async function auditFleet(
+  flags: RemoteFlags,
+  options: Omit<AuditTargetOptions, 'hostName'>,
+  format: string,
+): Promise<{ text: string; exitCode: number }> {
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(`--format ${format}: a fleet report is text or json`);
+  const path = flags.inventory!;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--inventory ${path}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
+  }
+  const parsed = parseInventory(text, path);
+  if (!parsed.ok) throw new UsageError(`--inventory ${path}${parsed.line ? `:${parsed.line}` : ''}: ${parsed.reason}`);
+  const limited = applyLimit(parsed.inventory, flags.limit);
+  if (!limited.ok) throw new UsageError(limited.reason);
+  if (limited.hosts.length === 0)
+    throw new UsageError(`--inventory ${path}: no host to audit${flags.limit ? ` after --limit ${flags.limit}` : ''}`);
+  const forks = positiveInteger('--forks', flags.forks, DEFAULT_FORKS, 256);
+  // Load the stacker set first: a bad file or an unreachable node is a usage error before any host is contacted.
+  const stackerSet = await loadStackerSetForFleet(flags);
+  const started = performance.now();
+  const run = await runFleet(
+    limited.hosts.map((host) => hostConnection(parsed.inventory, host)),
+    {
+      ...options,
+      forks,
+      hostTimeoutMs: hostTimeoutMs(flags),
+      become: flags.become === true,
+      ...(flags['ssh-config'] ? { sshConfig: flags['ssh-config'] } : {}),
+    },
+  );
+  const fleetResults = fleetChecks.map((check) => runFleetCheck(check, run.fleetHosts));
+  const weight = stackerSet ? fleetWeight(stackerSet, run.fleetHosts) : undefined;
+  const report = buildFleetReport({
+    version: options.version,
+    inventory: { source: path, ...(flags.limit ? { limit: flags.limit } : {}) },
+    hosts: run.outcomes,
+    fleetResults,
+    failOn: options.failOn,
+    durationMs: performance.now() - started,
+    ...(weight ? { weight } : {}),
+  });
+  const output = format === 'json' ? formatFleetJson(report) : formatFleetText(report, { color: false });
+  return { text: output, exitCode: report.summary.exitCode };
+}

@@ -1,0 +1,247 @@
+// `audit --inventory` end to end: network namespaces, each with its own address, its own sshd and its own example
+// host tree bound over /etc, /var/lib and /usr/local/bin; real ssh; INI, YAML and ansible-inventory JSON.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { type SshLab, startSshLab } from '../support/ssh-hosts.js';
+
+const REPO = resolve(import.meta.dirname, '../../..');
+const BIN = join(REPO, 'bin/signer-opsec.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: readonly string[]): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function extract(name: string, into: string): string {
+  const tree = join(into, name);
+  mkdirSync(tree);
+  execFileSync('tar', ['-xf', join(REPO, `examples/hosts/${name}.tar`), '-C', tree]);
+  return tree;
+}
+
+/** Adds login users to a tree: `auditor` may sudo without a password, `nosudo` may not sudo at all. */
+function addUsers(tree: string): void {
+  appendFileSync(
+    join(tree, 'etc/passwd'),
+    'auditor:x:2001:2001::/nonexistent:/bin/sh\nnosudo:x:2002:2002::/nonexistent:/bin/sh\n',
+  );
+  appendFileSync(join(tree, 'etc/group'), 'auditor:x:2001:\nnosudo:x:2002:\n');
+  appendFileSync(join(tree, 'etc/shadow'), 'auditor:*:19000:0:99999:7:::\nnosudo:*:19000:0:99999:7:::\n');
+  writeFileSync(join(tree, 'etc/sudoers.d/auditor'), 'auditor ALL=(root) NOPASSWD: ALL\n', { mode: 0o440 });
+  // sudo goes through PAM: the host's PAM stack and its session modules' files (the tree has none).
+  for (const name of ['pam.d', 'security', 'environment', 'login.defs']) {
+    if (existsSync(`/etc/${name}`)) execFileSync('cp', ['-a', `/etc/${name}`, join(tree, 'etc/')]);
+  }
+}
+
+async function closedPort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+type FleetJson = {
+  summary: { exitCode: number; exitReason: string; audited: number; unreachable: number };
+  hosts: { name: string; status: string; reason?: string; report?: { results: { id: string; status: string }[] } }[];
+  fleetResults: { id: string; status: string; message: string }[];
+  matrix: { id: string; failing: string[] }[];
+};
+
+function statusesOf(report: FleetJson, host: string): Record<string, string> {
+  const found = report.hosts.find((entry) => entry.name === host);
+  assert.ok(found?.report, `${host} was not audited: ${found?.reason}`);
+  return Object.fromEntries(found.report.results.map((result) => [result.id, result.status]));
+}
+
+describe('audit --inventory over SSH', () => {
+  let lab: SshLab;
+  let work: string;
+  let ini: string;
+  let common: string;
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'i13-fleet-'));
+    const signerA = extract('hardened', work);
+    // The same host tree twice: the same signer key on two hosts.
+    const signerB = join(work, 'hardened-copy');
+    execFileSync('cp', ['-a', signerA, signerB]);
+    addUsers(signerA);
+    const guide = extract('published-guide', work);
+    const docker = extract('docker-guide', work);
+    lab = await startSshLab('fleet', [
+      {
+        alias: 'signer-a',
+        tree: signerA,
+        netns: true,
+        privateTmp: true,
+        privatePids: true,
+        minimal: true,
+        users: ['auditor', 'nosudo'],
+      },
+      { alias: 'signer-b', tree: signerB, netns: true, privateTmp: true, privatePids: true, minimal: true },
+      { alias: 'guide', tree: guide, netns: true, privateTmp: true, privatePids: true, minimal: true },
+      {
+        alias: 'refused',
+        tree: docker,
+        netns: true,
+        privateTmp: true,
+        privatePids: true,
+        minimal: true,
+        refuseKey: true,
+      },
+    ]);
+    const address = (alias: string) => lab.hosts.find((host) => host.alias === alias)!.address;
+    common = `-o UserKnownHostsFile=${lab.knownHosts} -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes`;
+    ini = join(work, 'hosts.ini');
+    writeFileSync(
+      ini,
+      [
+        '[signers]',
+        `signer-a ansible_host=${address('signer-a')}`,
+        `signer-b ansible_host=${address('signer-b')}`,
+        '[others]',
+        `guide ansible_host=${address('guide')}`,
+        `refused ansible_host=${address('refused')}`,
+        `gone ansible_host=127.0.0.1 ansible_port=${await closedPort()}`,
+        '[become_ok]',
+        `a-become ansible_host=${address('signer-a')} ansible_user=auditor ansible_become=true`,
+        '[become_no]',
+        `a-nosudo ansible_host=${address('signer-a')} ansible_user=nosudo ansible_become=true`,
+        '[all:vars]',
+        `ansible_ssh_private_key_file=${lab.keyFile}`,
+        `ansible_ssh_common_args='${common}'`,
+        '',
+      ].join('\n'),
+    );
+  });
+  after(() => {
+    lab?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  let first: FleetJson;
+  test('INI inventory: unreachable and refused hosts are rows with a reason, the others are audited (exit 2)', async () => {
+    const run = await cli([
+      'audit',
+      '--inventory',
+      ini,
+      '--limit',
+      'signers,others',
+      '--format',
+      'json',
+      '--forks',
+      '4',
+    ]);
+    assert.equal(run.code, 2, run.stderr);
+    first = JSON.parse(run.stdout) as FleetJson;
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema/fleet.schema.json'), 'utf8'));
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    ajv.addSchema(JSON.parse(readFileSync(join(REPO, 'schema/report.schema.json'), 'utf8')));
+    const validate = ajv.compile(schema);
+    assert.ok(validate(first), JSON.stringify(validate.errors));
+    assert.deepEqual(
+      first.hosts.map((host) => [host.name, host.status]),
+      [
+        ['signer-a', 'audited'],
+        ['signer-b', 'audited'],
+        ['guide', 'audited'],
+        ['refused', 'unreachable'],
+        ['gone', 'unreachable'],
+      ],
+    );
+    assert.match(first.hosts[3]!.reason!, /authentication failed/);
+    assert.match(first.hosts[4]!.reason!, /unreachable: .*Connection refused/);
+    assert.match(first.summary.exitReason, /2 host\(s\) could not be audited: refused, gone/);
+    const duplicate = first.fleetResults.find((result) => result.id === 'fleet/duplicate-signer-key')!;
+    assert.equal(duplicate.status, 'fail');
+    assert.match(duplicate.message, /on 2 hosts: signer-a, signer-b/);
+    // Different trees, different verdicts: the hardened hosts and the published guide differ somewhere.
+    assert.notDeepEqual(statusesOf(first, 'guide'), statusesOf(first, 'signer-a'));
+    // The matrix orders controls by how many hosts fail them.
+    const counts = first.matrix.map((row) => row.failing.length);
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
+  });
+
+  test('YAML inventory with --become: passwordless sudo audits as root; a password prompt is an error, not a hang', async () => {
+    const address = lab.hosts.find((host) => host.alias === 'signer-a')!.address;
+    const yaml = join(work, 'hosts.yml');
+    writeFileSync(
+      yaml,
+      [
+        'all:',
+        '  vars:',
+        `    ansible_ssh_private_key_file: ${lab.keyFile}`,
+        `    ansible_ssh_common_args: "${common}"`,
+        '  children:',
+        '    become_ok:',
+        '      hosts:',
+        `        a-become: { ansible_host: ${address}, ansible_user: auditor, ansible_become: true }`,
+        '    become_no:',
+        '      hosts:',
+        `        a-nosudo: { ansible_host: ${address}, ansible_user: nosudo, ansible_become: true }`,
+        '    plain:',
+        '      hosts:',
+        `        a-plain: { ansible_host: ${address}, ansible_user: auditor }`,
+        '',
+      ].join('\n'),
+    );
+    const run = await cli(['audit', '--inventory', yaml, '--format', 'json']);
+    assert.equal(run.code, 2, run.stderr);
+    const report = JSON.parse(run.stdout) as FleetJson;
+    const nosudo = report.hosts.find((host) => host.name === 'a-nosudo')!;
+    assert.equal(nosudo.status, 'unreachable');
+    assert.match(nosudo.reason!, /sudo asks for a password/);
+    // Through sudo the audit sees what root sees: the same verdicts as signer-a audited as root.
+    const asRoot = statusesOf(first, 'signer-a');
+    const withBecome = statusesOf(report, 'a-become');
+    assert.deepEqual(withBecome, asRoot);
+    for (const id of ['keys/signer-config-permissions', 'keys/key-copies-on-host', 'identity/config-owner']) {
+      assert.equal(withBecome[id], asRoot[id], id);
+    }
+    // Without sudo the unprivileged user can't read the signer config: the audit says so rather than passing.
+    assert.notEqual(statusesOf(report, 'a-plain')['keys/key-copies-on-host'], 'pass');
+  });
+
+  test('ansible-inventory --list JSON and --limit; the text report has the matrix and the reasons', async () => {
+    const json = execFileSync('ansible-inventory', ['-i', ini, '--list'], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'), ANSIBLE_HOME: join(work, 'ansible-home') },
+    });
+    const listed = join(work, 'inventory.json');
+    writeFileSync(listed, json);
+    const run = await cli(['audit', '--inventory', listed, '--limit', 'signer-a:gone', '--format', 'json']);
+    assert.equal(run.code, 2, run.stderr);
+    const report = JSON.parse(run.stdout) as FleetJson;
+    // ansible-inventory lists groups by name: the order is its own.
+    assert.deepEqual(report.hosts.map((host) => host.name).sort(), ['gone', 'signer-a']);
+    assert.deepEqual(statusesOf(report, 'signer-a'), statusesOf(first, 'signer-a'));
+    const text = await cli(['audit', '--inventory', ini, '--limit', 'signer-b:gone', '--format', 'text']);
+    assert.equal(text.code, 2);
+    assert.match(text.stdout, /Not audited\n {2}UNREACHABLE {2}gone \(ssh:\/\/127\.0\.0\.1:\d+\): unreachable/);
+    assert.match(text.stdout, /Host × control\n {2}H1=signer-b\n/);
+    assert.match(text.stdout, /Exit 2: 1 host\(s\) could not be audited: gone/);
+  });
+});

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  applyLimit,
+  effectiveHostVars,
+  expandHostPattern,
+  hostConnection,
+  type Inventory,
+  parseIniInventory,
+  parseInventory,
+  parseInventoryJson,
+  parseYamlInventory,
+  splitShellWords,
+} from '../../src/parsers/ansible-inventory.js';
+
+function ok(result: ReturnType<typeof parseIniInventory>): Inventory {
+  assert.ok(result.ok, result.ok ? '' : result.reason);
+  return result.inventory;
+}
+
+const INI = `# signers
+lonely ansible_host=10.0.0.9
+
+[signers]
+signer-a ansible_host=10.0.0.1 ansible_user=audit
+signer-b:2222 ansible_host=10.0.0.2 ansible_ssh_common_args='-o ProxyJump=bastion -o "IdentityAgent none"'
+web[01:03].example.com
+
+[nodes]
+node-a ansible_host=10.0.1.1 ansible_become=true
+
+[prod:children]
+signers
+nodes
+
+[prod:vars]
+ansible_user=ops
+ansible_ssh_private_key_file=/keys/prod
+`;
+
+const YAML = `
+all:
+  vars:
+    ansible_user: ops
+  children:
+    signers:
+      hosts:
+        signer-a:
+          ansible_host: 10.0.0.1
+          ansible_user: audit
+        signer-b:
+          ansible_host: 10.0.0.2
+          ansible_port: 2222
+    nodes:
+      hosts:
+        node-a:
+          ansible_host: 10.0.1.1
+          ansible_become: yes
+      vars:
+        ansible_ssh_private_key_file: /keys/nodes
+`;
+
+describe('Ansible inventories', () => {
+  test('INI: groups, children, group vars, host:port, ranges, quoted common args', () => {
+    const inventory = ok(parseIniInventory(INI));
+    assert.deepEqual(inventory.hostOrder, [
+      'lonely',
+      'signer-a',
+      'signer-b',
+      'web01.example.com',
+      'web02.example.com',
+      'web03.example.com',
+      'node-a',
+    ]);
+    assert.deepEqual(inventory.groups.get('ungrouped')?.hosts, ['lonely']);
+    assert.deepEqual(inventory.groups.get('prod')?.children, ['signers', 'nodes']);
+    const a = hostConnection(inventory, 'signer-a');
+    // The host's own variable wins over its group's.
+    assert.deepEqual(a, {
+      name: 'signer-a',
+      address: '10.0.0.1',
+      user: 'audit',
+      become: false,
+      identityFile: '/keys/prod',
+      extraArgs: [],
+    });
+    const b = hostConnection(inventory, 'signer-b');
+    assert.equal(b.port, 2222);
+    assert.equal(b.user, 'ops');
+    assert.deepEqual(b.extraArgs, ['-o', 'ProxyJump=bastion', '-o', 'IdentityAgent none']);
+    assert.equal(hostConnection(inventory, 'node-a').become, true);
+    assert.equal(hostConnection(inventory, 'lonely').user, undefined);
+  });
+
+  test('YAML gives the same hosts and connections as the equivalent INI', () => {
+    const inventory = ok(parseYamlInventory(YAML));
+    assert.deepEqual(inventory.hostOrder, ['signer-a', 'signer-b', 'node-a']);
+    assert.equal(hostConnection(inventory, 'signer-a').user, 'audit');
+    assert.equal(hostConnection(inventory, 'signer-b').user, 'ops');
+    assert.equal(hostConnection(inventory, 'signer-b').port, 2222);
+    assert.deepEqual(hostConnection(inventory, 'node-a'), {
+      name: 'node-a',
+      address: '10.0.1.1',
+      user: 'ops',
+      become: true,
+      identityFile: '/keys/nodes',
+      extraArgs: [],
+    });
+  });
+
+  test('ansible-inventory --list JSON: groups, children and _meta.hostvars', () => {
+    const json = JSON.stringify({
+      _meta: {
+        hostvars: { 'signer-a': { ansible_host: '10.0.0.1', ansible_port: 2201 }, 'node-a': { ansible_become: true } },
+      },
+      all: { children: ['ungrouped', 'prod'] },
+      prod: { children: ['signers', 'nodes'] },
+      signers: { hosts: ['signer-a'] },
+      nodes: { hosts: ['node-a'] },
+      ungrouped: {},
+    });
+    const inventory = ok(parseInventoryJson(json));
+    assert.deepEqual(inventory.hostOrder, ['signer-a', 'node-a']);
+    assert.equal(hostConnection(inventory, 'signer-a').port, 2201);
+    assert.equal(hostConnection(inventory, 'node-a').become, true);
+    assert.deepEqual(applyLimit(inventory, 'prod:!nodes'), { ok: true, hosts: ['signer-a'] });
+  });
+
+  test('--limit: groups, hosts, globs, ~regex, & and !, in inventory order', () => {
+    const inventory = ok(parseIniInventory(INI));
+    const hosts = (limit: string) => {
+      const result = applyLimit(inventory, limit);
+      assert.ok(result.ok);
+      return result.hosts;
+    };
+    assert.deepEqual(hosts('nodes'), ['node-a']);
+    assert.deepEqual(hosts('node-a,signer-a'), ['signer-a', 'node-a']);
+    assert.deepEqual(hosts('prod:!signer-b'), [
+      'signer-a',
+      'web01.example.com',
+      'web02.example.com',
+      'web03.example.com',
+      'node-a',
+    ]);
+    assert.deepEqual(hosts('web*'), ['web01.example.com', 'web02.example.com', 'web03.example.com']);
+    assert.deepEqual(hosts('~^signer-[ab]$'), ['signer-a', 'signer-b']);
+    assert.deepEqual(hosts('prod:&nodes'), ['node-a']);
+    assert.deepEqual(hosts('all:!prod'), ['lonely']);
+    assert.deepEqual(applyLimit(inventory, 'nosuch'), {
+      ok: false,
+      reason: '--limit nosuch: no host or group of the inventory matches it',
+    });
+  });
+
+  test('format by content and name; bad input says where', () => {
+    assert.ok(parseInventory(YAML, 'hosts.yml').ok);
+    assert.ok(parseInventory(INI, 'hosts').ok);
+    assert.ok(parseInventory('{"all":{"hosts":["x"]}}', 'dynamic.json').ok);
+    assert.deepEqual(parseIniInventory('[signers\nx\n'), {
+      ok: false,
+      line: 1,
+      reason: 'not a section header: [signers',
+    });
+    assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), {
+      ok: false,
+      line: 2,
+      reason: 'expected key=value, got "ansible_port"',
+    });
+    const yaml = parseYamlInventory('all:\n  hostz: {}\n');
+    assert.equal(yaml.ok, false);
+  });
+
+  test('host ranges and shell words', () => {
+    assert.deepEqual(expandHostPattern('db-[a:c]'), ['db-a', 'db-b', 'db-c']);
+    assert.deepEqual(expandHostPattern('n[8:12:2]'), ['n8', 'n10', 'n12']);
+    assert.deepEqual(splitShellWords(`-o 'A=b c' -o "D=\\"e\\"" f\\ g`), ['-o', 'A=b c', '-o', 'D="e"', 'f g']);
+    assert.deepEqual(effectiveHostVars(ok(parseIniInventory(INI)), 'node-a').ansible_user, 'ops');
+  });
+});
