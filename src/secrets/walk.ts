@@ -141,7 +141,7 @@ export async function scanTree(
       if (!skipped) await scanFile(file);
     }
     stats.filesScanned = Math.max(stats.filesScanned, searched);
-    return { findings, stats, warnings };
+    return { findings: await withFingerprints(pending), stats, warnings };
   }
 
   for (const root of roots) {
