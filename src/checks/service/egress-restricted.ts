@@ -198,7 +198,8 @@ export default defineCheck({
     'Only the signer is read: the stacks-node needs the internet (P2P, bitcoind). Note that a remote metrics scraper',
     "or a DNS server off the host are blocked too under this policy: scrape through loopback, and give the node's",
     'address, not a name, or map the name in /etc/hosts. The filter needs a kernel with cgroup BPF (any current',
-    'distribution kernel).',
+    'distribution kernel) and a mounted cgroup v2 hierarchy: on a live host with none (cgroup v1 only, as some container',
+    'hosts still are), systemd runs the signer unfiltered, and a restriction that passes otherwise is a warning.',
   ].join('\n'),
   remediation: [
     'Add a drop-in (`systemctl edit stacks-signer`) with `[Service]` `IPAddressDeny=any` and `IPAddressAllow=localhost`',
@@ -222,6 +223,8 @@ export default defineCheck({
     nodeBlocked:
       '{{unit}}: IPAddressDeny= blocks the node at {{address}} (node_host {{host}}) and no IPAddressAllow= entry admits it: the signer cannot reach its node.',
     restricted: '{{unit}}: IPAddressDeny=any, and IPAddressAllow= admits only {{allowed}}.',
+    notEnforced:
+      '{{unit}}: IPAddressDeny=any, and IPAddressAllow= admits only {{allowed}}, but this host cannot enforce it: {{why}}.',
   },
   applies: appliesToSignerUnit,
   async run(ctx, report) {
@@ -315,13 +318,29 @@ export default defineCheck({
     }
     if (problems === 0) {
       const allowed = allowedLabels.length > 0 ? allowedLabels.join(' ') : 'nothing';
-      report.pass('restricted', { unit: name, allowed }, [
-        ...denyEvidence,
-        ...allow.map((entry) => entryEvidence(entry, 'allowed')),
-      ]);
+      const evidence = [...denyEvidence, ...allow.map((entry) => entryEvidence(entry, 'allowed'))];
+      const unenforceable = ctx.target.live ? await withoutCgroup2(ctx) : undefined;
+      if (unenforceable)
+        return report.warn('notEnforced', { unit: name, allowed, why: unenforceable }, [
+          ...evidence,
+          at('/proc/self/mountinfo', undefined, 'no cgroup2 mount: the filter is configured, not enforced'),
+        ]);
+      report.pass('restricted', { unit: name, allowed }, evidence);
     }
   },
 });
+
+/**
+ * Live only: systemd attaches IPAddressDeny=/IPAddressAllow= as cgroup BPF programs, which need a cgroup v2
+ * hierarchy (unified, or hybrid's /sys/fs/cgroup/unified). On a host with none (a cgroup v1 container host), systemd
+ * logs "BPF firewalling not supported" and runs the service unfiltered: the reason, or undefined when cgroup2 is mounted.
+ */
+async function withoutCgroup2(ctx: AuditContext): Promise<string | undefined> {
+  const mounts = await ctx.target.readText('/proc/self/mountinfo').catch(() => undefined);
+  if (mounts === undefined) return undefined;
+  if (/ - cgroup2 /.test(mounts)) return undefined;
+  return 'IPAddressDeny= is not enforced: no cgroup v2 hierarchy is mounted (/proc/self/mountinfo), and systemd needs one for its BPF filters';
+}
 
 function describeReach(written: string, outside: Subnet[]): string {
   if (written === 'any') return 'every address';
