@@ -14,7 +14,7 @@ import { type SnapshotEntry, snapshotTree } from '../support/snapshot-tree.js';
 import { listenInClient, reachFromClient, type SshClient, sshClient } from './probes.js';
 import { journalOf, restartAll, type ServiceState, signerExposure, stacksUnits, stopAll } from './services.js';
 
-/** What a running system changes on its own (journal, runtime state, mount points), and the backup rollback keeps. */
+/** What a running system changes on its own (journal, runtime state), and the backup rollback keeps. */
 const VOLATILE = [
   '/proc',
   '/sys',
@@ -25,8 +25,9 @@ const VOLATILE = [
   '/var/log',
   '/var/cache',
   '/var/lib/systemd',
-  '/usr/lib/signer-opsec',
   BACKUP_DIRECTORY,
+  // Debian's own files (~250 MB, hashed at every snapshot): harden writes under /etc, /var, /home and /usr/local.
+  ...['bin', 'games', 'include', 'lib', 'lib64', 'libexec', 'sbin', 'share', 'src'].map((dir) => `/usr/${dir}`),
 ];
 /** The controls harden leaves alone on purpose (examples/hosts/README.md, docs/harden.md). */
 const LEFT_ALONE = [
@@ -105,7 +106,7 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
   it('apply --yes on / with its reloads; the signer starts, stays up 10 s, reaches its node, writes its database', async (t) => {
     const applied = await toolInside(host, ['harden', 'apply', '--yes']);
     assert.equal(applied.code, 0, `${applied.stdout}${applied.stderr}`);
-    const [backup] = listBackups(host.root);
+    const backup = listBackups(host.root).at(-1);
     assert.equal(backup?.status, 'applied');
     changes = backup?.entries ?? 0;
     t.diagnostic(`published-guide: harden apply made ${changes} changes`);
@@ -151,17 +152,38 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
     assert.match(shown.stdout, /RestrictAddressFamilies=(.*AF_INET|$)/m);
   });
 
-  it('the live audit passes every control harden claims', async () => {
-    const audit = await liveAudit(host);
-    const notPassing = [...audit.results.values()].filter(
-      (result) => ['fail', 'warn', 'error', 'not_evaluable'].includes(result.status) && !LEFT_ALONE.includes(result.id),
-    );
-    // service/egress-restricted is judged on its own below: enforcement depends on the host's cgroup setup.
-    const unexpected = notPassing.filter((result) => result.id !== 'service/egress-restricted');
+  it('the live audit passes every control harden claims', async (t) => {
+    let audit = await liveAudit(host);
+    const unexpectedIn = (run: typeof audit) =>
+      [...run.results.values()].filter((result) => {
+        if (!['fail', 'warn', 'error', 'not_evaluable'].includes(result.status)) return false;
+        if (LEFT_ALONE.includes(result.id)) return false;
+        // Judged on its own below: whether IPAddressDeny= is enforced depends on the host's cgroup and seccomp setup.
+        if (result.id === 'service/egress-restricted') return false;
+        // The live view of what node-rpc-exposure warns about: harden leaves the node's RPC bind alone.
+        if (result.id === 'topology/listening-sockets')
+          return !/^0\.0\.0\.0:20443 listens on all interfaces: stacks-node \(pid \d+, \/usr\/local\/bin\/stacks-node\), user stacks-node\.$/.test(
+            result.message ?? '',
+          );
+        return true;
+      });
+    let unexpected = unexpectedIn(audit);
+    if (unexpected.length > 0) {
+      // See live-audit.test.ts: once under heavy load a child of the audit returned exit 0 with no output.
+      t.diagnostic(
+        `first live audit: ${unexpected.map((result) => `${result.id} ${result.status}`).join(', ')}; again`,
+      );
+      audit = await liveAudit(host);
+      unexpected = unexpectedIn(audit);
+    }
     assert.deepEqual(
-      unexpected.map((result) => `${result.id}: ${result.status}: ${result.message}`),
+      unexpected.map(
+        (result) => `${result.id}: ${result.status}: ${result.message} ${JSON.stringify(result.evidence)}`,
+      ),
       [],
     );
+    // The signer's process is the file on disk, seen through the kernel's /proc/<pid>/exe.
+    assert.equal(audit.results.get('binary/running-matches-disk')?.status, 'pass');
   });
 
   it('SSH: the key from outside still logs in; a password is refused', async () => {
@@ -189,39 +211,33 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
     assert.equal(local.code, 0, local.stderr);
   });
 
-  it('IPAddressDeny=: enforced where cgroup v2 BPF is available; otherwise said so, by the test and the audit', async (t) => {
-    const mounts = (await host.exec('cat', ['/proc/self/mountinfo'])).stdout;
-    const bpfPossible = / - cgroup2 /.test(mounts);
+  it('IPAddressDeny=: the audit says it holds exactly when a probe from the signer is blocked', async (t) => {
     const listener = await listenInClient(host, STRANGER, 8080);
     const dropIn = join(host.root, 'etc/systemd/system/stacks-signer.service.d/zz-egress-probe.conf');
+    let probe: string | undefined;
     try {
       writeFileSync(dropIn, `[Service]\nEnvironment=STACKS_STANDIN_EGRESS=${STRANGER}:8080\n`);
       await host.exec('systemctl', ['daemon-reload']);
       await restartAll(host, 5000);
-      const probe = /egress probe \S+: (.*)/.exec(
-        (await journalOf(host, SIGNER))
-          .split('\n')
-          .filter((line) => line.includes('egress probe'))
-          .at(-1) ?? '',
-      )?.[1];
-      if (bpfPossible) {
-        assert.match(probe ?? '', /^blocked/, 'IPAddressDeny=any must stop the signer reaching a stranger');
-        t.diagnostic('IPAddressDeny= enforced: the egress probe was blocked');
-      } else {
-        assert.equal(probe, 'connected', 'without cgroup v2 the filter is not attached, and the probe gets through');
-        t.diagnostic('IPAddressDeny= NOT enforced here: no cgroup v2 hierarchy (systemd needs it for BPF filters)');
-      }
+      const lines = (await journalOf(host, SIGNER)).split('\n').filter((line) => line.includes('egress probe'));
+      probe = /egress probe \S+: (.*)/.exec(lines.at(-1) ?? '')?.[1];
     } finally {
       listener.kill('SIGKILL');
       await host.exec('rm', ['-f', '/etc/systemd/system/stacks-signer.service.d/zz-egress-probe.conf']);
       await host.exec('systemctl', ['daemon-reload']);
     }
-    const audit = await liveAudit(host);
-    const egress = audit.results.get('service/egress-restricted');
-    if (bpfPossible) assert.equal(egress?.status, 'pass', egress?.message);
-    else {
+    assert.match(probe ?? '', /^(connected|blocked)/, `egress probe: ${probe}`);
+    const egress = (await liveAudit(host)).results.get('service/egress-restricted');
+    if (probe?.startsWith('blocked')) {
+      t.diagnostic(`IPAddressDeny= enforced: the probe to ${STRANGER} was ${probe}`);
+      assert.equal(egress?.status, 'pass', egress?.message);
+    } else {
+      // Not enforced here: the test says so, and the audit must not claim otherwise.
+      t.diagnostic(
+        `IPAddressDeny= NOT enforced on this host: the probe reached ${STRANGER}; audit: ${egress?.message}`,
+      );
       assert.equal(egress?.status, 'warn', egress?.message);
-      assert.match(JSON.stringify(egress?.evidence), /not enforced/);
+      assert.match(egress?.message ?? '', /this host may not enforce it/);
     }
   });
 
@@ -244,7 +260,7 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
         SIGNER_OPSEC_FAILPOINT: `crash-after:${index}`,
       });
       assert.notEqual(killed.code, 0, `crash-after:${index} did not stop the apply`);
-      assert.equal(listBackups(host.root)[0]?.status, 'applying', `crash-after:${index}`);
+      assert.equal(listBackups(host.root).at(-1)?.status, 'applying', `crash-after:${index}`);
       if (index % 2 === 1) {
         // Rollback of the partial apply: the tree as before, services as before.
         const rolled = await toolInside(host, ['harden', 'rollback']);
@@ -253,7 +269,7 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
         // The next apply finishes the job: the signer runs hardened; then both backups roll back, newest first.
         const again = await toolInside(host, ['harden', 'apply', '--yes']);
         assert.equal(again.code, 0, `crash-after:${index}, apply again: ${again.stdout}${again.stderr}`);
-        const states = await restartAll(host);
+        const states = await restartAll(host, 1000);
         assert.deepEqual(
           states.map((s) => s.state),
           ['active', 'active'],
@@ -271,7 +287,7 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
       }
       assert.deepEqual(treeDifferences(before0, snapshot(host)), [], `crash-after:${index}`);
       assert.equal(await ruleset(host), rulesetBefore, `crash-after:${index}: ruleset`);
-      assert.deepEqual(await restartAll(host), statesBefore, `crash-after:${index}: services`);
+      assert.deepEqual(await restartAll(host, 1000), statesBefore, `crash-after:${index}: services`);
       await stopAll(host);
     }
     t.diagnostic(`published-guide: killed at each of ${changes} change indexes, each time made whole`);

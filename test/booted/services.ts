@@ -49,8 +49,21 @@ export async function restartAll(host: BootedHost, settleMs = 3000): Promise<Ser
   const units = await stacksUnits(host);
   await host.exec('systemctl', ['reset-failed', ...units]);
   for (const unit of units) await host.exec('systemctl', ['restart', unit]);
+  // A loaded machine may take a while to get there: wait out the transitional states (60 s at most), then watch.
+  for (let waited = 0; waited < 60_000; waited += 500) {
+    const states = await serviceStates(host, units);
+    if (!states.some((s) => /^(activating|deactivating|reloading)$/.test(s.state))) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   return serviceStates(host, units);
+}
+
+/** Both units' journals, for a failure message. */
+export async function journals(host: BootedHost): Promise<string> {
+  const units = await stacksUnits(host);
+  const texts = await Promise.all(units.map(async (unit) => `--- ${unit}\n${await journalOf(host, unit)}`));
+  return texts.join('\n');
 }
 
 export async function stopAll(host: BootedHost): Promise<void> {

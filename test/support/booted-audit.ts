@@ -67,7 +67,7 @@ export interface VerdictDifference {
  * the kernel and cgroup setup enforce it. Each is recognised by the live message saying so.
  */
 const EXPLAINED: readonly { id: string; live: string; offline: string; message: RegExp }[] = [
-  { id: 'service/egress-restricted', live: 'warn', offline: 'pass', message: /this host cannot enforce it/ },
+  { id: 'service/egress-restricted', live: 'warn', offline: 'pass', message: /this host may not enforce it/ },
 ];
 
 /**

@@ -24,6 +24,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exampleHostsDir, readExampleHost, repoRoot } from '../../scripts/example-hosts.js';
 import { ensureRootTarball } from './booted-root.js';
@@ -368,10 +369,32 @@ function mergeAccounts(path: string, debian: string): void {
   chmodSync(path, stats.mode & 0o7777);
 }
 
+let standInDir: string | undefined;
+
+/**
+ * The stand-ins, compiled once per test process (C, linked against the host's glibc: the container's Debian 12 has
+ * the same). ELF binaries, not scripts, so the kernel's /proc/<pid>/exe is /usr/local/bin/stacks-signer itself, as
+ * with a real release, and the audit's process controls see the signer.
+ */
+export function compileStandIns(): string {
+  if (standInDir) return standInDir;
+  const dir = mkdtempSync(join(tmpdir(), 'so17-standins-'));
+  live.add(() => rmSync(dir, { recursive: true, force: true }));
+  const sources = join(repoRoot(), 'test', 'booted', 'stand-ins');
+  for (const name of ['stacks-signer', 'stacks-node']) {
+    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', join(dir, name), join(sources, `${name}.c`)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+  standInDir = dir;
+  return dir;
+}
+
 /** The stand-ins replace the host's placeholder binaries, keeping their owner and mode (a wrong one is a finding). */
 function installStandIns(root: string): void {
+  const compiled = compileStandIns();
   for (const name of ['stacks-signer', 'stacks-node']) {
-    const source = join(repoRoot(), 'test', 'booted', 'stand-ins', name);
+    const source = join(compiled, name);
     const target = join(root, 'usr/local/bin', name);
     const existing = lstatOrUndefined(target);
     mkdirSync(dirname(target), { recursive: true });
