@@ -6,29 +6,14 @@ import assert from 'node:assert/strict';
 import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BACKUP_DIRECTORY } from '../../src/harden/manifest.js';
 import { listBackups } from '../../src/harden/rollback.js';
 import { liveAudit, toolInside } from '../support/booted-audit.js';
 import { type BootedHost, bootHost } from '../support/booted-host.js';
-import { type SnapshotEntry, snapshotTree } from '../support/snapshot-tree.js';
+import type { SnapshotEntry } from '../support/snapshot-tree.js';
 import { listenInClient, reachFromClient, type SshClient, sshClient } from './probes.js';
 import { journalOf, restartAll, type ServiceState, signerExposure, stacksUnits, stopAll } from './services.js';
+import { ruleset, snapshot, treeDifferences } from './tree.js';
 
-/** What a running system changes on its own (journal, runtime state), and the backup rollback keeps. */
-const VOLATILE = [
-  '/proc',
-  '/sys',
-  '/dev',
-  '/run',
-  '/tmp',
-  '/var/tmp',
-  '/var/log',
-  '/var/cache',
-  '/var/lib/systemd',
-  BACKUP_DIRECTORY,
-  // Debian's own files (~250 MB, hashed at every snapshot): harden writes under /etc, /var, /home and /usr/local.
-  ...['bin', 'games', 'include', 'lib', 'lib64', 'libexec', 'sbin', 'share', 'src'].map((dir) => `/usr/${dir}`),
-];
 /** The controls harden leaves alone on purpose (examples/hosts/README.md, docs/harden.md). */
 const LEFT_ALONE = [
   'ssh/non-standard-port',
@@ -44,20 +29,6 @@ const STRANGER = '10.0.0.9';
 const TEST_PASSWORD = 'so17-throwaway-password';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function snapshot(host: BootedHost): Record<string, SnapshotEntry> {
-  return snapshotTree(host.root, { exclude: VOLATILE });
-}
-
-function treeDifferences(a: Record<string, SnapshotEntry>, b: Record<string, SnapshotEntry>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((path) => JSON.stringify(a[path]) !== JSON.stringify(b[path]))
-    .sort();
-}
-
-async function ruleset(host: BootedHost): Promise<string> {
-  return (await host.exec('nft', ['list', 'ruleset'])).stdout;
-}
 
 describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () => {
   let host: BootedHost;
@@ -251,45 +222,5 @@ describe('harden on a booted published-guide host', { timeout: 3_600_000 }, () =
     assert.deepEqual(states, statesBefore);
     assert.equal((await ssh.withPassword('stacks', ADDRESS, 22, TEST_PASSWORD)).code, 0, 'passwords log in again');
     await stopAll(host);
-  });
-
-  it('killed at each change index: rollback, or the next apply, leaves a working, consistent host', async (t) => {
-    assert.ok(changes > 0);
-    for (let index = 1; index <= changes; index++) {
-      const killed = await toolInside(host, ['harden', 'apply', '--yes'], {
-        SIGNER_OPSEC_FAILPOINT: `crash-after:${index}`,
-      });
-      assert.notEqual(killed.code, 0, `crash-after:${index} did not stop the apply`);
-      assert.equal(listBackups(host.root).at(-1)?.status, 'applying', `crash-after:${index}`);
-      if (index % 2 === 1) {
-        // Rollback of the partial apply: the tree as before, services as before.
-        const rolled = await toolInside(host, ['harden', 'rollback']);
-        assert.equal(rolled.code, 0, `crash-after:${index}: ${rolled.stdout}${rolled.stderr}`);
-      } else {
-        // The next apply finishes the job: the signer runs hardened; then both backups roll back, newest first.
-        const again = await toolInside(host, ['harden', 'apply', '--yes']);
-        assert.equal(again.code, 0, `crash-after:${index}, apply again: ${again.stdout}${again.stderr}`);
-        const states = await restartAll(host, 1000);
-        assert.deepEqual(
-          states.map((s) => s.state),
-          ['active', 'active'],
-          `crash-after:${index}, apply again: ${await journalOf(host, SIGNER)}`,
-        );
-        await stopAll(host);
-        for (let backups = 0; backups < 2; backups++) {
-          const rolled = await toolInside(host, ['harden', 'rollback']);
-          assert.equal(
-            rolled.code,
-            0,
-            `crash-after:${index}, rollback ${backups + 1}: ${rolled.stdout}${rolled.stderr}`,
-          );
-        }
-      }
-      assert.deepEqual(treeDifferences(before0, snapshot(host)), [], `crash-after:${index}`);
-      assert.equal(await ruleset(host), rulesetBefore, `crash-after:${index}: ruleset`);
-      assert.deepEqual(await restartAll(host, 1000), statesBefore, `crash-after:${index}: services`);
-      await stopAll(host);
-    }
-    t.diagnostic(`published-guide: killed at each of ${changes} change indexes, each time made whole`);
   });
 });

@@ -82,6 +82,12 @@ const live = new Set<() => void>();
 process.on('exit', () => {
   for (const cleanup of live) cleanup();
 });
+// The test runner stops a file's process with a signal on timeout or ^C: no container, namespace or tree is left.
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.once(signal, () => {
+    for (const cleanup of live) cleanup();
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  });
 
 function run(command: string, args: readonly string[], options: ExecOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
