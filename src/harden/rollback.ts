@@ -193,11 +193,24 @@ function findConflicts(root: string, reversedEntries: readonly ManifestEntry[]):
   const conflicts: string[] = [];
   for (const entry of reversedEntries) {
     const current = simulated.get(entry.path) ?? fingerprintOf(hostPathInside(root, entry.path), hasContentHash(entry));
-    const unchanged = sameFingerprint(current, entry.prior) || sameFingerprint(current, entry.after);
+    // A chmod/chown entry puts back attributes only, never bytes: a file its service wrote since (the signer writes
+    // its database every few seconds) is no conflict while its mode and owner are still as the apply left them.
+    const same = hasContentHash(entry) ? sameFingerprint : sameAttributes;
+    const unchanged = same(current, entry.prior) || same(current, entry.after);
     if (!unchanged) conflicts.push(`${entry.path} is now ${describeFingerprint(current)}`);
     simulated.set(entry.path, entry.prior);
   }
   return conflicts;
+}
+
+/** Type, mode and owner alike; the size and mtime a chmod/chown entry records stand aside. */
+function sameAttributes(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.type === 'file' && b.type === 'file')
+    return sameFingerprint(
+      { ...a, size: undefined, mtimeMs: undefined },
+      { ...b, size: undefined, mtimeMs: undefined },
+    );
+  return sameFingerprint(a, b);
 }
 
 /** Entries that recorded a content hash compare by it; a chmod/chown entry by size and mtime. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -450,6 +451,83 @@ describe('harden apply and rollback', () => {
       assert.equal(rolled.status, 'rolled-back', rolled.error);
       assert.deepEqual(snapshotTree(tree.root, exclude), before);
       assert.deepEqual(statOf(), databaseBefore);
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('rollback of a chmod/chown puts the attributes back over a database its signer wrote since the apply', async () => {
+    const tree = await materialiseFiles({
+      ...FIXTURE_FILES,
+      'var/lib/stacks-signer': { dir: true, mode: 0o700, uid: SIGNER_UID, gid: SIGNER_UID },
+      'var/lib/stacks-signer/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o644 },
+    });
+    try {
+      const database = join(tree.root, 'var/lib/stacks-signer/signer.sqlite');
+      const parts: PlanPart[] = [
+        fixtureParts()[0] as PlanPart,
+        {
+          ...(fixtureParts()[2] as PlanPart),
+          changes: [
+            {
+              kind: 'attributes',
+              path: '/var/lib/stacks-signer/signer.sqlite',
+              mode: 0o600,
+              uid: SIGNER_UID,
+              gid: SIGNER_UID,
+              reason: 'the database, the signer only',
+            },
+          ],
+        },
+      ];
+      const result = await applyPlan(await fixturePlan(tree.root, parts), offline(tree.root), options);
+      assert.equal(result.status, 'applied', result.error);
+      // The running signer writes its database: new size, new mtime, same mode and owner.
+      appendFileSync(database, 'page 2');
+      const rolled = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.equal(rolled.status, 'rolled-back', rolled.error);
+      const stats = lstatSync(database);
+      assert.deepEqual([stats.mode & 0o7777, stats.uid, stats.gid], [0o644, 0, 0]);
+      assert.equal(
+        readFileSync(database, 'latin1'),
+        'SQLite format 3\0page 2',
+        "the content is the signer's, untouched",
+      );
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  test('rollback still refuses a chmod/chown whose file was since given another mode or owner', async () => {
+    const tree = await materialiseFiles({
+      ...FIXTURE_FILES,
+      'var/lib/stacks-signer': { dir: true, mode: 0o700, uid: SIGNER_UID, gid: SIGNER_UID },
+      'var/lib/stacks-signer/signer.sqlite': { content: 'SQLite format 3\0', mode: 0o644 },
+    });
+    try {
+      const database = join(tree.root, 'var/lib/stacks-signer/signer.sqlite');
+      const parts: PlanPart[] = [
+        fixtureParts()[0] as PlanPart,
+        {
+          ...(fixtureParts()[2] as PlanPart),
+          changes: [
+            {
+              kind: 'attributes',
+              path: '/var/lib/stacks-signer/signer.sqlite',
+              mode: 0o600,
+              uid: SIGNER_UID,
+              gid: SIGNER_UID,
+              reason: 'the database, the signer only',
+            },
+          ],
+        },
+      ];
+      const result = await applyPlan(await fixturePlan(tree.root, parts), offline(tree.root), options);
+      assert.equal(result.status, 'applied', result.error);
+      chmodSync(database, 0o640);
+      const refused = await rollbackBackup(tree.root, offline(tree.root), result.id, { force: false, reload: false });
+      assert.equal(refused.status, 'refused');
+      assert.match(refused.error ?? '', /\/var\/lib\/stacks-signer\/signer\.sqlite is now file mode 0640/);
     } finally {
       tree.cleanup();
     }

@@ -27,7 +27,7 @@ export interface MaterialisedTree {
   cleanup(): void;
 }
 
-interface PlannedEntry {
+export interface PlannedEntry {
   path: string;
   type: 'file' | 'dir' | 'symlink';
   mode: number;
@@ -76,7 +76,7 @@ function makeRoot(): string {
   return root;
 }
 
-function planEntry(rawPath: string, value: string | Buffer | FileOptions): PlannedEntry {
+export function planEntry(rawPath: string, value: string | Buffer | FileOptions): PlannedEntry {
   const path = rawPath.replace(/^\/+|\/+$/g, '');
   if (path === '' || path.split('/').some((part) => part === '..' || part === '.')) {
     throw new Error(`materialiseFiles: "${rawPath}" must be a path inside the tree without "." or ".." parts`);

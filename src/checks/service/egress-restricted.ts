@@ -197,7 +197,9 @@ export default defineCheck({
     'Only the signer is read: the stacks-node needs the internet (P2P, bitcoind). Note that a remote metrics scraper',
     "or a DNS server off the host are blocked too under this policy: scrape through loopback, and give the node's",
     'address, not a name, or map the name in /etc/hosts. The filter needs a kernel with cgroup BPF (any current',
-    'distribution kernel).',
+    'distribution kernel), a mounted cgroup v2 hierarchy, and a systemd allowed to call bpf(): on a live host with no',
+    'cgroup v2, or whose PID 1 runs under a seccomp filter (systemd in a container), systemd may run the signer',
+    'unfiltered, and a restriction that passes otherwise is a warning naming why.',
   ].join('\n'),
   remediation: [
     'Add a drop-in (`systemctl edit stacks-signer`) with `[Service]` `IPAddressDeny=any` and `IPAddressAllow=localhost`',
@@ -221,6 +223,8 @@ export default defineCheck({
     nodeBlocked:
       '{{unit}}: IPAddressDeny= blocks the node at {{address}} (node_host {{host}}) and no IPAddressAllow= entry admits it: the signer cannot reach its node.',
     restricted: '{{unit}}: IPAddressDeny=any, and IPAddressAllow= admits only {{allowed}}.',
+    notEnforced:
+      '{{unit}}: IPAddressDeny=any, and IPAddressAllow= admits only {{allowed}}, but this host may not enforce it: {{why}}.',
   },
   applies: appliesToSignerUnit,
   async run(ctx, report) {
@@ -314,13 +318,34 @@ export default defineCheck({
     }
     if (problems === 0) {
       const allowed = allowedLabels.length > 0 ? allowedLabels.join(' ') : 'nothing';
-      report.pass('restricted', { unit: name, allowed }, [
-        ...denyEvidence,
-        ...allow.map((entry) => entryEvidence(entry, 'allowed')),
-      ]);
+      const evidence = [...denyEvidence, ...allow.map((entry) => entryEvidence(entry, 'allowed'))];
+      const unenforceable = ctx.target.live ? await unenforceableReason(ctx) : undefined;
+      if (unenforceable)
+        return report.warn('notEnforced', { unit: name, allowed, why: unenforceable }, [
+          ...evidence,
+          at('/proc/1/status', undefined, `the filter is configured; enforcement is not assured: ${unenforceable}`),
+        ]);
+      report.pass('restricted', { unit: name, allowed }, evidence);
     }
   },
 });
+
+/**
+ * Live only: why systemd may run the signer unfiltered, or undefined. systemd attaches IPAddressDeny=/IPAddressAllow=
+ * as cgroup BPF programs: that needs a cgroup v2 hierarchy (unified, or hybrid's /sys/fs/cgroup/unified), and the
+ * bpf() call, which a container's seccomp filter on PID 1 (systemd-nspawn's, Docker's) may refuse. Without either,
+ * systemd proceeds without the filter (it logs this at debug level only).
+ */
+async function unenforceableReason(ctx: AuditContext): Promise<string | undefined> {
+  const mounts = await ctx.target.readText('/proc/self/mountinfo').catch(() => undefined);
+  if (mounts !== undefined && !/ - cgroup2 /.test(mounts))
+    return 'no cgroup v2 hierarchy is mounted (/proc/self/mountinfo), and systemd needs one for its BPF filters';
+  const init = await ctx.target.readText('/proc/1/status').catch(() => undefined);
+  const seccomp = init === undefined ? undefined : /^Seccomp:\s*(\d+)/m.exec(init)?.[1];
+  if (seccomp !== undefined && seccomp !== '0')
+    return 'systemd (PID 1) itself runs under a seccomp filter, as in a container, which may refuse the bpf() call it needs to attach the filter';
+  return undefined;
+}
 
 function describeReach(written: string, outside: Subnet[]): string {
   if (written === 'any') return 'every address';
