@@ -1,35 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
+import { loadUnit } from '../discovery/units.js';
 import { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { buildReport, describeDiscovery } from '../report/build.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
+import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
+import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed, Values } from './command-table.js';
 import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';
-
-const AUDIT_OPTIONS = {
-  root: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  output: { type: 'string' },
-  'fail-on': { type: 'string', default: 'high' },
-  only: { type: 'string', multiple: true },
-  skip: { type: 'string', multiple: true },
-  'signer-config': { type: 'string' },
-  'node-config': { type: 'string' },
-  'signer-unit': { type: 'string' },
-  'node-unit': { type: 'string' },
-  'pin-file': { type: 'string' },
-  'docker-inspect': { type: 'string' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-} satisfies ParseArgsConfig['options'];
 
 function parseFailOn(value: string): Severity | 'none' {
   if (value === 'none' || (SEVERITIES as readonly string[]).includes(value)) return value as Severity | 'none';
@@ -71,6 +56,45 @@ export function readDockerInspect(path: string): DockerInspectInput {
   return { source: path, records };
 }
 
+/**
+ * Fail closed before any control runs: a named --signer-config/--signer-unit/… that is not in the target is a typo
+ * (discovery would otherwise fall back and audit something else, or nothing); a target holding neither a signer nor a
+ * node is the wrong directory, and a report of N/A rows must not pass a CI job. A node-only host (the signer runs
+ * elsewhere) is a real topology and audits normally.
+ */
+async function refuseEmptyAudit(
+  ctx: AuditContext,
+  target: Target,
+  values: Pick<
+    Values<typeof AUDIT_OPTIONS>,
+    'signer-config' | 'node-config' | 'signer-unit' | 'node-unit' | 'allow-empty'
+  >,
+): Promise<void> {
+  const where = target.live ? 'this host' : target.source;
+  for (const flag of ['signer-unit', 'node-unit'] as const) {
+    const name = values[flag];
+    if (name !== undefined && !(await loadUnit(target, name)))
+      throw new UsageError(
+        `--${flag} ${name}: no such systemd unit in ${where} (check the name: systemctl list-units)`,
+      );
+  }
+  const discovery = await ctx.discovery();
+  for (const [flag, service] of [
+    ['signer-config', discovery.signer],
+    ['node-config', discovery.node],
+  ] as const) {
+    const path = values[flag];
+    if (path !== undefined && (!service || service.config.status === 'missing'))
+      throw new UsageError(`--${flag} ${path}: no such file in ${where} (paths are inside the target)`);
+  }
+  if (!discovery.signer && !discovery.node && !values['allow-empty']) {
+    throw new UsageError(
+      `nothing to audit here: no signer and no node found in ${where} (no systemd unit, well-known config or container); ` +
+        'name them with --signer-config/--signer-unit, audit a tar or root with --root, or pass --allow-empty',
+    );
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -86,8 +110,7 @@ function emit(text: string, output: string | undefined): void {
   else process.stdout.write(text);
 }
 
-export async function audit(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: AUDIT_OPTIONS, strict: true, allowPositionals: false });
+export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<number> {
   const format = values.format;
   if (!(format in formatters))
     throw new UsageError(`--format ${format}: expected one of ${Object.keys(formatters).join(', ')}`);
@@ -95,6 +118,8 @@ export async function audit(args: string[]): Promise<number> {
   if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
     throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
+  if (checks.length === 0)
+    throw new UsageError('--only/--skip leave no control to run: a run that checks nothing must not pass');
   const started = performance.now();
   const target = await openTarget(values.root);
   const ctx = new AuditContext(target, {
@@ -105,6 +130,7 @@ export async function audit(args: string[]): Promise<number> {
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
     ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
   });
+  await refuseEmptyAudit(ctx, target, values);
   const results = await runChecks(checks, ctx);
   const discovered = describeDiscovery(await ctx.discovery());
   const report = buildReport({
@@ -122,10 +148,9 @@ export async function audit(args: string[]): Promise<number> {
   return report.summary.exitCode;
 }
 
-export function checksCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: { format: { type: 'string', default: 'text' } }, strict: true });
+export function checksCommand({ values }: Parsed<typeof CHECKS_OPTIONS>): number {
   if (values.format !== 'text' && values.format !== 'json')
     throw new UsageError(`--format ${values.format}: expected text or json`);
-  process.stdout.write(formatCatalogue(allChecks, values.format));
+  emit(formatCatalogue(allChecks, values.format), values.output);
   return 0;
 }

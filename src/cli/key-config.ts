@@ -210,6 +210,12 @@ export function ownerLabel(uid: number, gid: number): string {
 }
 
 /** Public facts of a config key, for printing. */
+/** Public facts of a key for --format json: never the key itself. */
+export function keyFacts(keyBytes: Uint8Array, network: StacksNetwork) {
+  const identity = signerIdentity(keyBytes, network);
+  return { publicKey: identity.publicKeyHex, address: identity.address, network, fingerprint: fingerprint(keyBytes) };
+}
+
 export function describeKey(keyBytes: Uint8Array, network: StacksNetwork): string[] {
   const identity = signerIdentity(keyBytes, network);
   return [

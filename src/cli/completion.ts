@@ -1,0 +1,28 @@
+// `signer-opsec completion bash|zsh|fish` and `signer-opsec manpage`: generated from the command table.
+import { COMMANDS, type CommandSpec, type Parsed } from './command-table.js';
+import { bashCompletion, fishCompletion, zshCompletion } from './completion-scripts.js';
+import { manPage } from './man-page.js';
+import { didYouMean } from './suggest.js';
+import { UsageError } from './usage-error.js';
+import { toolVersion } from './version.js';
+
+const SHELLS: Readonly<Record<string, (commands: Readonly<Record<string, CommandSpec>>) => string>> = {
+  bash: bashCompletion,
+  zsh: zshCompletion,
+  fish: fishCompletion,
+};
+
+export function completionCommand({ positionals }: Parsed): number {
+  const shell = positionals[0];
+  if (shell === undefined) throw new UsageError('completion: name the shell: bash, zsh or fish');
+  const script = Object.hasOwn(SHELLS, shell.toLowerCase()) ? SHELLS[shell.toLowerCase()] : undefined;
+  if (!script)
+    throw new UsageError(`completion ${shell}: expected bash, zsh or fish${didYouMean(shell, Object.keys(SHELLS))}`);
+  process.stdout.write(script(COMMANDS));
+  return 0;
+}
+
+export function manpageCommand(): number {
+  process.stdout.write(manPage(COMMANDS, toolVersion()));
+  return 0;
+}
