@@ -5,6 +5,7 @@ import { loadUnit } from '../discovery/units.js';
 import { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { buildReport, describeDiscovery } from '../report/build.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
@@ -30,10 +31,7 @@ export function readDockerInspect(path: string): DockerInspectInput {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `--docker-inspect ${path}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
-    );
+    throw new UsageError(`--docker-inspect ${path}: ${errnoWords(error)}`);
   }
   let value: unknown;
   try {
@@ -99,10 +97,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function useColor(flags: { color?: boolean; 'no-color'?: boolean }, toFile: boolean): boolean {
-  if (flags['no-color']) return false;
-  if (flags.color) return true;
-  return !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
+/** --color/--no-color win; then NO_COLOR (https://no-color.org), FORCE_COLOR, TERM=dumb; then: a terminal. */
+export function useColor(color: boolean | undefined, toFile: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (color !== undefined) return color;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return !toFile && process.stdout.isTTY === true;
 }
 
 function emit(text: string, output: string | undefined): void {
@@ -144,7 +145,7 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   // Mask before formatting: no formatter ever sees a secret value.
   const masked = ctx.secrets.maskDeep(report);
   const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(masked, { color: useColor(values, values.output !== undefined) }), values.output);
+  emit(formatter(masked, { color: useColor(values.color, values.output !== undefined) }), values.output);
   return report.summary.exitCode;
 }
 

@@ -1,6 +1,7 @@
 // signer-opsec key show|backup|restore: the signer key's public facts, and its encrypted keystore.
 import { readFileSync } from 'node:fs';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { errnoWords } from '../fs/errno-words.js';
 import {
   checkKeystoreIdentity,
   decryptKeystore,
@@ -74,9 +75,7 @@ function readKeystoreFile(path: string): Keystore {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw new UsageError(`${path}: cannot read it: ${errnoWords(error)}`);
   }
   try {
     const keystore = parseKeystore(JSON.parse(text));

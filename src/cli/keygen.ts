@@ -3,6 +3,7 @@
 import { unlinkSync } from 'node:fs';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { generatePrivateKey, signerKeyHex } from '../keys/generate.js';
 import { encryptKeystore } from '../keys/keystore.js';
 import type { StacksNetwork } from '../stacks/keys.js';
@@ -46,7 +47,7 @@ export function writeKeystoreFile(path: string, json: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists: a keystore is never overwritten`);
-    throw new UsageError(`${path}: cannot write the keystore (${code ?? (error as Error).message})`);
+    throw new UsageError(`${path}: cannot write the keystore: ${errnoWords(error)}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { describeError } from '../fs/errno-words.js';
 import { parseCommandLine } from './program.js';
 import { redactSecrets, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -24,25 +25,4 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${redactSecrets(error.stack ?? '')}\n`);
     return 2;
   }
-}
-
-const ERRNO_WORDS: Readonly<Record<string, string>> = {
-  ENOENT: 'does not exist',
-  EISDIR: 'is a directory, not a file',
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied (run as a user that can read it, or as root)',
-  EPERM: 'operation not permitted (run as root?)',
-  EROFS: 'is on a read-only file system',
-  ENOSPC: 'no space left on the device',
-  EEXIST: 'already exists',
-  ELOOP: 'too many symbolic links',
-};
-
-/** Node's "EISDIR: illegal operation on a directory, read" in words: the path and what is wrong with it. */
-export function describeError(message: string, error: unknown): string {
-  const { code, path } = (error ?? {}) as { code?: string; path?: string };
-  const words = code ? ERRNO_WORDS[code] : undefined;
-  if (words && path) return `${path}: ${words}`;
-  if (words) return message.replace(new RegExp(`\\b${code}\\b:?[^,]*,?`), `${words}:`).trim();
-  return message;
 }

@@ -61,8 +61,12 @@ function valuesOf(command: Command, options: OptionSpecs): Record<string, unknow
   const given = command.opts();
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(options)) {
-    const attribute = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    const value = given[attribute];
+    // commander stores `--no-reload` as reload=false (default true): handed on as 'no-reload': true, as parseArgs did.
+    const negative = name.startsWith('no-') && spec.type === 'boolean';
+    const attribute = (negative ? name.slice(3) : name).replace(/-([a-z])/g, (_, letter: string) =>
+      letter.toUpperCase(),
+    );
+    const value = negative ? (given[attribute] === false ? true : undefined) : given[attribute];
     if (value !== undefined) values[name] = value;
     else if (spec.default !== undefined) values[name] = spec.default;
   }
@@ -170,6 +174,11 @@ export function parseCommandLine(argv: readonly string[], version: string): Pars
       return { kind: 'exit', code: 2 };
     }
   }
+  const group = groupError(argv);
+  if (group) {
+    process.stderr.write(`signer-opsec: ${group}\n`);
+    return { kind: 'exit', code: 2 };
+  }
   const args = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
   if (args.length === 0) {
     process.stderr.write(program.helpInformation());
@@ -201,4 +210,15 @@ function unknownHelpTopic(topic: readonly string[]): string | undefined {
     table = spec.subcommands;
   }
   return undefined;
+}
+
+/** `harden`, `harden undo`, `key --config x`: one line naming the subcommands, not the group's whole help page. */
+function groupError(argv: readonly string[]): string | undefined {
+  const [name, sub] = argv;
+  const spec = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!spec?.subcommands || sub === '-h' || sub === '--help') return undefined;
+  if (sub !== undefined && Object.hasOwn(spec.subcommands, sub)) return undefined;
+  const names = Object.keys(spec.subcommands);
+  const expected = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  return `${name}${sub ? ` ${sub}` : ''}: expected ${expected}${sub ? didYouMean(sub, names) : ''} (see signer-opsec help ${name})`;
 }

@@ -1,6 +1,7 @@
 // `signer-opsec scan`: the secret scanner over files, a whole git history, or the staged index (pre-commit).
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { errnoWords } from '../fs/errno-words.js';
 import { applyBaseline, BaselineError, parseBaseline, renderBaseline } from '../secrets/baseline.js';
 import { DETECTOR_IDS } from '../secrets/detectors/index.js';
 import { formatScanJson } from '../secrets/format/json.js';
@@ -49,7 +50,7 @@ function readFileForOption(option: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${option} ${path}: cannot read it (${(error as { code?: string }).code ?? String(error)})`);
+    throw new UsageError(`${option} ${path}: cannot read it: ${errnoWords(error)}`);
   }
 }
 

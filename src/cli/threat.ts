@@ -2,6 +2,7 @@
 // (stake-threshold threat; stacks-facts.md §7).
 import { readFileSync } from 'node:fs';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { HttpGetError } from '../net/http-get.js';
 import { fetchStackerSet, MAX_CYCLE, NodeRpcError } from '../net/stacker-set-rpc.js';
 import { parseSignerConfig } from '../parsers/signer-config.js';
@@ -19,8 +20,7 @@ function readInput(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${errnoWords(error)}`);
   }
 }
 
