@@ -6,12 +6,14 @@ import { AuditContext } from '../engine/context.js';
 import { runChecks } from '../engine/runner.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { errnoWords } from '../fs/errno-words.js';
+import { ADDRESSABLE } from '../harden/planners.js';
 import { buildReport, describeDiscovery } from '../report/build.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
 import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed, Values } from './command-table.js';
+import { helpWidth as terminalWidth } from './program.js';
 import { selectChecks } from './select.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -145,7 +147,16 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   // Mask before formatting: no formatter ever sees a secret value.
   const masked = ctx.secrets.maskDeep(report);
   const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(masked, { color: useColor(values.color, values.output !== undefined) }), values.output);
+  const toFile = values.output !== undefined;
+  emit(
+    formatter(masked, {
+      color: useColor(values.color, toFile),
+      width: toFile ? 80 : terminalWidth(),
+      quiet: values.quiet === true,
+      hardenable: [...new Set(Object.values(ADDRESSABLE).flat())],
+    }),
+    values.output,
+  );
   return report.summary.exitCode;
 }
 
