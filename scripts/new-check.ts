@@ -19,6 +19,10 @@ function sentenceCase(kebab: string): string {
 function automatedCheckSource(id: string, name: string): string {
   return `// https://docs.stacks.co/operate/run-a-signer
 import { defineCheck } from '../../engine/define-check.js';
+// What a control judges comes from the host model in src/facts/ (src/checks/ holds only controls): read it through
+// facts(ctx) (import { facts } from '../../facts/index.js'; e.g. \`await facts(ctx).serviceAccount(signer)\`) or the
+// helpers beside it (src/facts/services/, accounts/, network/, sshd/, binaries/, containers/, configs/, secrets/).
+// A fact this control needs that is not there yet goes in src/facts/<topic>/, where harden's planners can read it too.
 
 export default defineCheck({
   id: '${id}',
@@ -116,7 +120,10 @@ export function scaffoldCheck(repoRoot: string, id: string): Scaffold {
         `Create ${indexPath} exporting \`const ${listName}: Check[] = [${variable}]\` (import ${variable} from './${name}.js'),`,
         `then spread ...${listName} into allChecks in src/checks/index.ts.`,
       ];
-  instructions.push('Then fill in the metadata and run(), and `npm run build && npm run docs` for its docs page.');
+  instructions.push(
+    'Then fill in the metadata and run(), and `npm run build && npm run docs` for its docs page.',
+    'Facts the control needs come from src/facts/ (facts(ctx), see ARCHITECTURE.md); add a missing one there, not in src/checks/.',
+  );
   return { files: [checkPath, testPath], instructions };
 }
 

@@ -3,7 +3,7 @@ import { mergeComposeDocuments } from '../parsers/compose-merge.js';
 import { type PublishedPort, parseComposePorts } from '../parsers/container-ports.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
-import type { Role } from './types.js';
+import type { Role } from './role.js';
 
 // Docker compose discovery (controls.md, discovery step 3): compose files up to three levels under opt/, srv/,
 // home/*/ and root/, whose services run a Stacks image; their bind-mounted config files.

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import type { AuditOptions } from '../engine/context.js';
 import type { SecretRegistry } from '../engine/secrets.js';
 import { findConfigArg, parseExecCommand } from '../parsers/exec-command.js';
 import { type NodeConfigParse, parseNodeConfig } from '../parsers/node-config.js';
@@ -8,6 +7,7 @@ import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, containerConfigPath, discoverCompose, hostPathOfMount } from './compose.js';
 import { composeFileListsOf, discoverContainers } from './containers.js';
+import type { AuditOptions } from './options.js';
 import type { ConfigState, Discovery, NodeService, Role, SignerService } from './types.js';
 import { type LoadedUnit, loadUnit, loadUnits } from './units.js';
 

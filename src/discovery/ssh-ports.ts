@@ -5,8 +5,8 @@
 // never locks anyone out) and the audit accepts exactly those; `listening` applies sshd's and systemd's precedence
 // for a control that asks which port sshd really serves. https://man.openbsd.org/sshd.8#p
 
-import { parseEnvironmentFile } from '../checks/service-environment.js';
-import { enablingLink } from '../firewall/load.js';
+import { parseEnvironmentFile } from '../facts/services/service-environment.js';
+import { enablingLink } from '../net/firewall/load.js';
 import { parseExecLine } from '../parsers/exec-command.js';
 import { mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
 import type { Target } from '../target/types.js';

@@ -4,7 +4,7 @@ import type { FileStat } from '../target/types.js';
 import type { ComposeService } from './compose.js';
 import type { LoadedUnit } from './units.js';
 
-export type Role = 'signer' | 'node';
+export type { Role } from './role.js';
 
 /** A config file as discovery found it. Its text is never kept: only the parsed values checks need. */
 export type ConfigState<P> =

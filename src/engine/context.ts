@@ -1,29 +1,20 @@
-import type { DockerInspectInput } from '../discovery/containers.js';
 import { discover } from '../discovery/index.js';
+import type { AuditOptions } from '../discovery/options.js';
 import { loadReleasePin, type PinState } from '../discovery/release-pin.js';
 import { loadSshd, type SshdFacts } from '../discovery/sshd.js';
 import { loadSudoers, type SudoersFacts } from '../discovery/sudoers.js';
 import type { Discovery } from '../discovery/types.js';
 import { loadUserDatabase } from '../discovery/users.js';
-import { type FirewallFacts, loadFirewall } from '../firewall/load.js';
+import { type FirewallFacts, loadFirewall } from '../net/firewall/load.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { DEFAULT_PIN_PATH } from '../stacks/release-pin.js';
 import type { Target } from '../target/types.js';
 import { lazy } from './lazy.js';
 import { SecretRegistry } from './secrets.js';
 
-/** Overrides of discovery, each step of which a flag can replace. */
-export interface AuditOptions {
-  signerConfig?: string;
-  nodeConfig?: string;
-  signerUnit?: string;
-  nodeUnit?: string;
-  /** The release pin inside the target (default /etc/signer-opsec/release-pins.json). */
-  pinFile?: string;
-  /** Containers from a `docker inspect` output file (--docker-inspect), read by the CLI. */
-  dockerInspect?: DockerInspectInput;
-}
+export type { AuditOptions } from '../discovery/options.js';
 
+/** Overrides of discovery, each step of which a flag can replace. */
 /**
  * What a check sees: the target and the facts derived from it. Facts are computed once, on first use,
  * and shared by every check of the run.

@@ -1,11 +1,10 @@
 // Where the signer and node are, and where they will be after hardening: decided once from discovery so every planner
 // agrees (the drop-in's User= and the config's owner name one account; ExecStart's --config names the config's path).
-import { serviceAccount } from '../checks/identity/accounts.js';
-import { normalisePath } from '../checks/service/sandbox-paths.js';
-import { signerLocalAddresses } from '../checks/service/signer-local-addresses.js';
-import { targetHosts } from '../checks/topology/endpoint-trust.js';
+
 import type { NodeService, SignerService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
+import { facts } from '../facts/index.js';
+import { normalisePath } from '../facts/services/sandbox-paths.js';
 import { classifyHost, parseHostPort } from '../net/address.js';
 import { findConfigArg } from '../parsers/exec-command.js';
 import { lookupHost } from '../parsers/hosts.js';
@@ -33,7 +32,7 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
   const notes: string[] = [];
   const promised = { ids: new Set<number>(), names: new Set<string>() };
   const { signer, node } = discovery;
-  const nodeAccount = node ? await serviceAccount(ctx, node) : undefined;
+  const nodeAccount = node ? await facts(ctx).serviceAccount(node) : undefined;
 
   let signerLayout: SignerLayout | undefined;
   if (signer?.unit) {
@@ -54,7 +53,7 @@ export async function decideLayout(ctx: AuditContext): Promise<HardenLayout> {
       const endpoint = config.endpoint ? parseHostPort(config.endpoint) : undefined;
       if (endpoint?.port !== undefined) signerLayout.endpoint = { host: endpoint.host, port: endpoint.port };
       Object.assign(signerLayout, await nodeAddresses(ctx, config.nodeHost));
-      const local = await signerLocalAddresses(ctx);
+      const local = await facts(ctx).signerLocalAddresses();
       if (local.length > 0) signerLayout.localAddresses = local.map((entry) => entry.address);
       const metrics = local.find((entry) => entry.from === 'metrics_endpoint');
       if (metrics && signerLayout.nodeAddressUnknown === undefined) {
@@ -216,7 +215,7 @@ async function nodeAddresses(
   const kind = classifyHost(bare);
   if (kind === 'loopback') return { nodeAddresses: [] };
   if (kind !== 'name') return { nodeAddresses: kind === 'wildcard' ? [] : [bare] };
-  const mapped = lookupHost(await targetHosts(ctx), bare).map((entry) => entry.address);
+  const mapped = lookupHost(await facts(ctx).hosts(), bare).map((entry) => entry.address);
   if (mapped.length === 0) return { nodeAddresses: [], nodeAddressUnknown: bare };
   return { nodeAddresses: [...new Set(mapped.filter((address) => classifyHost(address) !== 'loopback'))] };
 }

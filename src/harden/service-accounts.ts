@@ -1,11 +1,13 @@
 // Which account each service runs as after hardening: the current one when it is a dedicated unprivileged account,
 // else a new system account, allocated the way `useradd --system` does (highest free id in SYS_UID_MIN..SYS_UID_MAX).
-import { sameAccount, serviceAccount } from '../checks/identity/accounts.js';
-import { grantCovers, PRIVILEGED_GROUPS } from '../checks/identity/signer-user-unprivileged.js';
-import type { ServiceUser } from '../checks/service-user.js';
+
 import type { Service } from '../discovery/types.js';
 import { type LoadedUnit, loadUnits } from '../discovery/units.js';
 import type { AuditContext } from '../engine/context.js';
+import { grantCovers, PRIVILEGED_GROUPS } from '../facts/accounts/privileges.js';
+import { sameAccount } from '../facts/accounts/service-accounts.js';
+import { facts } from '../facts/index.js';
+import type { ServiceUser } from '../facts/services/service-user.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import type { ServiceAccount } from './types.js';
 
@@ -166,7 +168,7 @@ export async function decideAccount(
   promised: { ids: Set<number>; names: Set<string> },
 ): Promise<AccountDecision> {
   const users = await ctx.users();
-  const current = await serviceAccount(ctx, service);
+  const current = await facts(ctx).serviceAccount(service);
   // The other stacks service's unit is judged by sameAccount below (a clearer reason).
   const ownUnits = [service.unit?.name, other?.service.unit?.name].filter((name): name is string => !!name);
   const reasons = current ? await accountUnfitness(ctx, current, ownUnits) : ['no User= is set (it runs as root)'];

@@ -3,11 +3,11 @@
 // /var/lib at every start, the permissions part chowns a dedicated one elsewhere; a shared or system directory is
 // never taken over (a recursive chown of /var/lib/stacks would give the node's chainstate to the signer).
 import { posix } from 'node:path';
-import { permits } from '../checks/access.js';
-import { isAtOrBelow, normalisePath } from '../checks/service/sandbox-paths.js';
-import { serviceEnvironment } from '../checks/service-environment.js';
 import type { NodeService } from '../discovery/types.js';
 import type { AuditContext } from '../engine/context.js';
+import { permits } from '../facts/access/file-access.js';
+import { facts } from '../facts/index.js';
+import { isAtOrBelow, normalisePath } from '../facts/services/sandbox-paths.js';
 import { isSystemDirectory } from './permissions/rules.js';
 import type { NodeLayout, ServiceAccount, SignerLayout } from './types.js';
 
@@ -84,7 +84,7 @@ export async function databaseDirectory(
 
 /** STACKS_WORKING_DIR from the node unit's environment: it overrides [node] working_dir (EnvironmentFile= last). */
 async function workingDirFromEnvironment(ctx: AuditContext, node: NodeService): Promise<string | undefined> {
-  const { variables } = await serviceEnvironment(ctx, node);
+  const { variables } = await facts(ctx).serviceEnvironment(node);
   const fromUnit = variables.filter((variable) => variable.name === 'STACKS_WORKING_DIR');
   // systemd: variables from EnvironmentFile= override Environment=; within each kind the last one wins.
   const fromFile = fromUnit.filter((variable) => variable.origin === 'unit EnvironmentFile=');

@@ -8,8 +8,8 @@ import type {
   FirewallRuleset,
   FirewallTable,
   Match,
-} from '../net/firewall/model.js';
-import { normaliseProtocol, parseAddressValues, parsePortValues } from '../net/firewall/values.js';
+} from './firewall/model.js';
+import { normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 
 // iptables-save / ip6tables-save output (and /etc/iptables/rules.v4|v6, ufw's user.rules, which share the format):
 // `*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN <match...> -j TARGET`, `COMMIT`. Options the model doesn't know become

@@ -8,8 +8,8 @@ import type {
   FirewallTable,
   Match,
   TableFamily,
-} from '../net/firewall/model.js';
-import { comparisonRange, normaliseProtocol, parseAddressValues, parsePortValues } from '../net/firewall/values.js';
+} from './firewall/model.js';
+import { comparisonRange, normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 import { type VmapElement, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 
 // `nft -j list ruleset` (libnftables-json(5)) into the model: the kernel's ruleset as it is loaded. Expressions the

@@ -1,11 +1,11 @@
-import type { Action, Family, FirewallRule, Match, Origin, TableFamily } from '../net/firewall/model.js';
+import type { Action, Family, FirewallRule, Match, Origin, TableFamily } from './firewall/model.js';
 import {
   comparisonRange,
   normaliseProtocol,
   parseAddressValues,
   parsePort,
   parsePortValues,
-} from '../net/firewall/values.js';
+} from './firewall/values.js';
 import type { NftToken } from './nftables-syntax.js';
 import { type VmapElement, type VmapKey, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
 

@@ -1,4 +1,4 @@
-import type { FirewallProblem } from '../net/firewall/model.js';
+import type { FirewallProblem } from './firewall/model.js';
 
 // The lexical layer of the nft language (nft(8) "LEXICAL CONVENTIONS"): words, "strings", braces, `;`, `,`, `=`,
 // newlines ending statements, `#` comments and `\` line continuations; `include "file"` spliced in place, so every

@@ -3,8 +3,8 @@
 // distinct keys, so at most one of those rules matches a packet, and a packet whose key is in no element goes on to
 // the next rule, as nft does. A key the model does not read becomes an unknown match, so each element is followed
 // both ways; a map whose elements can't be read (a named map) is one undecided rule, taken or not.
-import type { Action, Family, FirewallRule, Match, Origin } from '../net/firewall/model.js';
-import { normaliseProtocol, parseAddressValues, parsePortValues } from '../net/firewall/values.js';
+import type { Action, Family, FirewallRule, Match, Origin } from './firewall/model.js';
+import { normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 
 /** What a verdict map looks up, in the model's terms. */
 export type VmapKey =

@@ -5,7 +5,7 @@ import type {
   FirewallRuleset,
   FirewallTable,
   TableFamily,
-} from '../net/firewall/model.js';
+} from './firewall/model.js';
 import { parseNftRules } from './nftables-rule.js';
 import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
 

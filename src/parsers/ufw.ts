@@ -1,4 +1,4 @@
-import type { Family, FirewallRuleset, Origin } from '../net/firewall/model.js';
+import type { Family, FirewallRuleset, Origin } from './firewall/model.js';
 import { parseIptablesSave } from './iptables-save.js';
 
 // ufw keeps its state in files: /etc/ufw/ufw.conf (`ENABLED=yes` makes it load at boot), /etc/default/ufw (default

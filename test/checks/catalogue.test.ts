@@ -99,3 +99,17 @@ test('the controls of issue #2 are all implemented', () => {
   ];
   for (const id of expected) assert.ok(CONTROL_IDS.has(id), `${id} is missing`);
 });
+
+test('src/checks/ holds only controls and their family indexes (helpers live in src/facts/)', () => {
+  const listed: string[] = [];
+  for (const entry of readdirSync(join(REPO_ROOT, 'src/checks'), { withFileTypes: true })) {
+    if (!entry.isDirectory()) {
+      assert.equal(entry.name, 'index.ts', `src/checks/${entry.name}: only the catalogue index sits at the top`);
+      continue;
+    }
+    for (const file of readdirSync(join(REPO_ROOT, 'src/checks', entry.name))) {
+      if (file !== 'index.ts') listed.push(`${entry.name}/${file.replace(/\.ts$/, '')}`);
+    }
+  }
+  assert.deepEqual(listed.sort(), [...CONTROL_IDS].sort());
+});

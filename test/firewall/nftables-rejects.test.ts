@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadFirewall } from '../../src/firewall/load.js';
+import { loadFirewall } from '../../src/net/firewall/load.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { NFT_REJECTED, NFT_RULESETS, NFT_WITH_INCLUDE, NFTABLES_ENABLED } from '../support/firewall-hosts.js';
 import { type FileSpec, materialiseFiles } from '../support/materialise.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { evaluateInbound, type InboundQuery, type Reach } from '../../src/net/firewall/evaluate.js';
 import { inboundExposure } from '../../src/net/firewall/exposure.js';
-import type { FirewallRuleset } from '../../src/net/firewall/model.js';
+import type { FirewallRuleset } from '../../src/parsers/firewall/model.js';
 import { parseNftablesConf } from '../../src/parsers/nftables.js';
 import { parseNftJson } from '../../src/parsers/nftables-json.js';
 import { NFT_RULESETS, NODE_ADDRESS } from '../support/firewall-hosts.js';

@@ -71,6 +71,7 @@ describe('scaffoldCheck', () => {
     assert.match(check, /title: 'Probe thing'/);
     assert.match(check, /report\.pass\('present'/);
     assert.match(check, /report\.fail\('absent'/);
+    assert.match(check, /src\/facts\//, 'points at where the facts a control reads live');
     assert.ok(!/throw/.test(check), 'the skeleton works as generated; it does not throw');
     const testFile = files.get('test/checks/zzscaffold/probe-thing.test.ts')!;
     assert.match(testFile, /import check from '\.\.\/\.\.\/\.\.\/src\/checks\/zzscaffold\/probe-thing\.js'/);

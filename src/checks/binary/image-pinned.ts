@@ -1,7 +1,12 @@
 // https://docs.stacks.co/operate/run-a-signer — the docs pin the signer image by digest (`...:4.0.1@sha256:...`).
 
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToStacksContainers, containerEvidence, containerLabel, stacksContainers } from '../containers.js';
+import {
+  appliesToStacksContainers,
+  containerEvidence,
+  containerLabel,
+} from '../../facts/containers/stacks-containers.js';
+import { facts } from '../../facts/index.js';
 
 /** The publishers of the official images (stacks-facts.md §5): GitHub's registry, and Docker Hub's `blockstack/`. */
 const OFFICIAL_REPOSITORY =
@@ -62,7 +67,7 @@ export default defineCheck({
   },
   applies: appliesToStacksContainers,
   async run(ctx, report) {
-    for (const container of await stacksContainers(ctx)) {
+    for (const container of await facts(ctx).stacksContainers()) {
       const label = containerLabel(container);
       const image = container.image ?? '';
       const evidence = await containerEvidence(ctx, container, 'image', `image: ${image}`);

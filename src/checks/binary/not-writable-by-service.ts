@@ -1,9 +1,15 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.service.html#Command%20lines — the ExecStart binary runs with the key in memory.
 
 import { defineCheck } from '../../engine/define-check.js';
-import { governingPaths, locateBinary, type NamedPrincipal, servicePrincipal, writersOf } from '../binary-files.js';
-import { appliesToSigner, octal, services } from '../common.js';
-import { serviceUser } from '../service-user.js';
+import {
+  governingPaths,
+  locateBinary,
+  type NamedPrincipal,
+  servicePrincipal,
+  writersOf,
+} from '../../facts/binaries/binary-files.js';
+import { facts } from '../../facts/index.js';
+import { appliesToSigner, octal, services } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'binary/not-writable-by-service',
@@ -47,7 +53,7 @@ export default defineCheck({
     if (location.status === 'unknown') return report.notApplicable('notFound', { reason: location.reason });
     if (location.status === 'missing' && !location.path.startsWith('/'))
       return report.notApplicable('notFound', { reason: location.evidence.detail }, location.evidence);
-    const user = await serviceUser(ctx, signer);
+    const user = await facts(ctx).serviceUser(signer);
     if (user?.isRoot) return report.fail('signerIsRoot', { path: location.path }, user.evidence);
 
     const principals: NamedPrincipal[] = [];

@@ -11,8 +11,8 @@ import {
   type NamedPrincipal,
   servicePrincipal,
   writersOf,
-} from '../binary-files.js';
-import { appliesToSigner, at, services } from '../common.js';
+} from '../../facts/binaries/binary-files.js';
+import { appliesToSigner, at, services } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'binary/release-pinned',

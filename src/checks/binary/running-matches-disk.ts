@@ -3,10 +3,10 @@
 import { posix } from 'node:path';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { fileSha256, locateBinary } from '../../facts/binaries/binary-files.js';
+import { appliesToSigner, at, services } from '../../facts/services/discovered-services.js';
+import { serviceProcesses } from '../../facts/services/service-user.js';
 import type { ProcessInfo, Target } from '../../target/types.js';
-import { fileSha256, locateBinary } from '../binary-files.js';
-import { appliesToSigner, at, services } from '../common.js';
-import { serviceProcesses } from '../service-user.js';
 
 const DELETED = ' (deleted)';
 

@@ -2,6 +2,8 @@
 
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { fileSha256, locateBinary } from '../../facts/binaries/binary-files.js';
+import { appliesToSigner, at, services } from '../../facts/services/discovered-services.js';
 import { pinnedVersion } from '../../stacks/release-pin.js';
 import {
   assessVersion,
@@ -12,8 +14,6 @@ import {
   versionOfImageTag,
 } from '../../stacks/version.js';
 import { UnprivilegedRunRefusedError } from '../../target/errors.js';
-import { fileSha256, locateBinary } from '../binary-files.js';
-import { appliesToSigner, at, services } from '../common.js';
 
 /** `--version` answers at once; a binary that does not is not waited for. */
 export const VERSION_TIMEOUT_MS = 3000;

@@ -6,9 +6,10 @@ import { containerConfigPath } from '../../discovery/compose.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { absent } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
-import { parseContainerUser } from '../identity/accounts.js';
+import { parseContainerUser } from '../../facts/accounts/service-accounts.js';
+import { containerEvidence, containerLabel } from '../../facts/containers/stacks-containers.js';
+import { facts } from '../../facts/index.js';
+import { absent } from '../../facts/services/discovered-services.js';
 
 const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
 
@@ -200,7 +201,7 @@ export default defineCheck({
       'No mount of the {{container}} brings in its config ({{path}}): the key is in the image or where the audit cannot see it.',
   },
   async applies(ctx) {
-    return (await stacksContainers(ctx)).some((container) => container.role === 'signer')
+    return (await facts(ctx).stacksContainers()).some((container) => container.role === 'signer')
       ? true
       : absent(
           await ctx.discovery(),
@@ -208,7 +209,7 @@ export default defineCheck({
         );
   },
   async run(ctx, report) {
-    for (const container of await stacksContainers(ctx)) {
+    for (const container of await facts(ctx).stacksContainers()) {
       if (container.role !== 'signer') continue;
       const label = containerLabel(container);
       const { gaps, evidence, passed, configGap } = await judge(ctx, container);

@@ -2,12 +2,13 @@
 import type { ConfigState, Service } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
+import { canAccess, type Principal } from '../../facts/access/file-access.js';
+import { describeAccount, primaryGid, servicePrincipal } from '../../facts/accounts/service-accounts.js';
+import { facts } from '../../facts/index.js';
+import { absent, at } from '../../facts/services/discovered-services.js';
+import type { ServiceUser } from '../../facts/services/service-user.js';
 import type { UserDatabase } from '../../parsers/passwd.js';
 import type { FileStat } from '../../target/types.js';
-import { canAccess, type Principal } from '../access.js';
-import { absent, at } from '../common.js';
-import type { ServiceUser } from '../service-user.js';
-import { describeAccount, primaryGid, serviceAccount, servicePrincipal } from './accounts.js';
 
 const messages = {
   owned: 'The {{role}} config {{path}} is owned by {{owner}}, the user the {{role}} runs as.',
@@ -153,7 +154,7 @@ export default defineCheck({
         reasons.push('reason' in service.config ? service.config.reason : `${service.role} config not found`);
         continue;
       }
-      subjects.push({ role: service.role, service, ...found, account: await serviceAccount(ctx, service) });
+      subjects.push({ role: service.role, service, ...found, account: await facts(ctx).serviceAccount(service) });
     }
     if (subjects.length === 0) return report.notApplicable('noConfig', { reason: reasons.join('; ') });
     for (const subject of subjects) judgeOwner(users, subject, report);
@@ -165,7 +166,7 @@ export default defineCheck({
       const service = discovery[role];
       if (!service) return undefined;
       const known = subjects.find((subject) => subject.role === role);
-      return known ?? { role, service, account: await serviceAccount(ctx, service) };
+      return known ?? { role, service, account: await facts(ctx).serviceAccount(service) };
     };
     let checked = 0;
     let clean = 0;

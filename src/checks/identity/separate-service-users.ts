@@ -1,7 +1,8 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — run the stacks-signer as a separate user from the stacks-node.
 import { defineCheck } from '../../engine/define-check.js';
-import { absent, NO_NODE, NO_SIGNER } from '../common.js';
-import { describeAccount, primaryGid, sameAccount, serviceAccount } from './accounts.js';
+import { describeAccount, primaryGid, sameAccount } from '../../facts/accounts/service-accounts.js';
+import { facts } from '../../facts/index.js';
+import { absent, NO_NODE, NO_SIGNER } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'identity/separate-service-users',
@@ -45,8 +46,8 @@ export default defineCheck({
   async run(ctx, report) {
     const { signer, node } = await ctx.discovery();
     if (!signer || !node) return;
-    const signerAccount = await serviceAccount(ctx, signer);
-    const nodeAccount = await serviceAccount(ctx, node);
+    const signerAccount = await facts(ctx).serviceAccount(signer);
+    const nodeAccount = await facts(ctx).serviceAccount(node);
     if (!signerAccount) report.notEvaluable('unknown', { role: 'signer' });
     if (!nodeAccount) report.notEvaluable('unknown', { role: 'node' });
     if (!signerAccount || !nodeAccount) return;

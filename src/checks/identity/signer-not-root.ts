@@ -3,10 +3,11 @@ import type { ComposeService } from '../../discovery/compose.js';
 import type { SignerService } from '../../discovery/types.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
-import { appliesToSigner, at } from '../common.js';
-import { containerEvidence, containerLabel, stacksContainers } from '../containers.js';
-import { serviceProcesses, serviceUser } from '../service-user.js';
-import { parseContainerUser } from './accounts.js';
+import { parseContainerUser } from '../../facts/accounts/service-accounts.js';
+import { containerEvidence, containerLabel } from '../../facts/containers/stacks-containers.js';
+import { facts } from '../../facts/index.js';
+import { appliesToSigner, at } from '../../facts/services/discovered-services.js';
+import { serviceProcesses } from '../../facts/services/service-user.js';
 
 const messages = {
   unitNoUser: '{{unit}} sets no User=: a system unit runs the signer as root.',
@@ -27,7 +28,7 @@ const messages = {
 type MessageId = keyof typeof messages;
 
 async function judgeUnit(ctx: AuditContext, signer: SignerService, report: Reporter<MessageId>): Promise<void> {
-  const account = await serviceUser(ctx, { ...signer, container: undefined });
+  const account = await facts(ctx).serviceUser({ ...signer, container: undefined });
   const unit = signer.unit!.name;
   if (!account) return;
   if (account.dynamic) return report.pass('unitDynamic', { unit }, account.evidence);
@@ -105,7 +106,7 @@ export default defineCheck({
     if (signer.unit) await judgeUnit(ctx, signer, report);
     // Every known signer counts, the unit and each container, whichever discovery audits: a compose service and the
     // engine's record of the container it created can disagree, and a container can run beside a unit. Any as root fails.
-    const containers = (await stacksContainers(ctx)).filter((container) => container.role === 'signer');
+    const containers = (await facts(ctx).stacksContainers()).filter((container) => container.role === 'signer');
     for (const container of containers) await judgeContainer(ctx, container, report);
 
     const users = await ctx.users();

@@ -2,39 +2,13 @@
 import type { SudoersGrant } from '../../discovery/sudoers.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { appliesToSigner, at } from '../common.js';
-import { describeAccount, type HeldGroup, heldGroups, serviceAccount } from './accounts.js';
-
-/** Groups that hand out root, or read what root guards, and why. */
-export const PRIVILEGED_GROUPS: Readonly<Record<string, string>> = {
-  root: "group access to root's files",
-  sudo: 'sudo (Debian/Ubuntu default rule %sudo)',
-  wheel: 'sudo/su (RHEL default rule %wheel)',
-  admin: 'sudo (older Ubuntu rule %admin)',
-  adm: 'reads the system logs in /var/log',
-  docker: 'root-equivalent through the Docker socket',
-  lxd: 'root-equivalent through LXD',
-  disk: 'raw access to block devices, so to every file',
-  shadow: 'reads /etc/shadow password hashes',
-  'systemd-journal': 'reads the whole system journal',
-};
+import { grantCovers, PRIVILEGED_GROUPS } from '../../facts/accounts/privileges.js';
+import { describeAccount, heldGroups } from '../../facts/accounts/service-accounts.js';
+import { facts } from '../../facts/index.js';
+import { appliesToSigner, at } from '../../facts/services/discovered-services.js';
 
 const NON_LOGIN_SHELLS = new Set(['nologin', 'false']);
 const AUTHORIZED_KEY_FILES = ['authorized_keys', 'authorized_keys2'];
-
-/** Does a sudoers principal (`name`, `#uid`, `%group`, `%#gid`, `ALL`) cover this account? */
-export function grantCovers(
-  principal: string,
-  user: { name?: string; uid?: number },
-  groups: readonly HeldGroup[],
-): boolean {
-  if (principal === 'ALL') return true;
-  if (principal.startsWith('%#'))
-    return groups.some((group) => group.gid !== undefined && `%#${group.gid}` === principal);
-  if (principal.startsWith('%')) return groups.some((group) => `%${group.name}` === principal);
-  if (principal.startsWith('#')) return user.uid !== undefined && principal === `#${user.uid}`;
-  return user.name !== undefined && principal === user.name;
-}
 
 function grantEvidence(grant: SudoersGrant): Evidence {
   return at(grant.file, grant.line, `sudoers rule for ${grant.principal}${grant.noPassword ? ' (NOPASSWD)' : ''}`);
@@ -98,7 +72,7 @@ export default defineCheck({
   async run(ctx, report) {
     const { signer } = await ctx.discovery();
     if (!signer) return;
-    const account = await serviceAccount(ctx, signer);
+    const account = await facts(ctx).serviceAccount(signer);
     if (!account) return report.notEvaluable('unknown');
     const user = describeAccount(account, signer);
     if (account.isRoot) return report.fail('root', {}, account.evidence);

@@ -1,9 +1,9 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — auth_password must equal the node's auth_token.
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 import { isWeakAuthToken } from '../../stacks/published-secrets.js';
 import { estimateTokenStrength, TOKEN_MIN_BITS, TOKEN_MIN_LENGTH } from '../../stacks/token-strength.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
 
 export default defineCheck({
   id: 'keys/auth-token-strength',

@@ -2,11 +2,11 @@
 import { posix } from 'node:path';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { absent, at, NO_SIGNER, octal, parsedConfig } from '../../facts/services/discovered-services.js';
 import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding } from '../../secrets/types.js';
 import { scanTree, targetTree } from '../../secrets/walk.js';
 import { parsePrivateKeyHexLenient } from '../../stacks/keys.js';
-import { absent, at, NO_SIGNER, octal, parsedConfig } from '../common.js';
 
 /**
  * Where copies are left behind while deploying: shell histories, home directories, backups (/var/backups holds dpkg's

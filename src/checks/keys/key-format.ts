@@ -1,9 +1,9 @@
 // https://github.com/stacks-network/stacks-core/blob/master/stacks-signer/src/config.rs — stacks_private_key parsing.
 import { defineCheck } from '../../engine/define-check.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 import { fingerprint } from '../../stacks/fingerprint.js';
 import { parsePrivateKeyHex, type StacksNetwork, signerIdentity } from '../../stacks/keys.js';
 import { isKeyPlaceholder } from '../../stacks/published-secrets.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
 
 export default defineCheck({
   id: 'keys/key-format',

@@ -3,12 +3,12 @@
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { absent, at, NO_SIGNER } from '../../facts/services/discovered-services.js';
 import { DEFAULT_SEARCH_LIMITS, findRepositories } from '../../secrets/git/find-repos.js';
 import { scanGitHistory } from '../../secrets/git/index.js';
 import { withHostGitDir } from '../../secrets/git/target-repo.js';
 import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding, OperatorKey } from '../../secrets/types.js';
-import { absent, at, NO_SIGNER } from '../common.js';
 
 /** Where operators keep repositories (and etckeeper keeps /etc's): searched, with every user's home. */
 const FIXED_ROOTS = ['/root', '/home', '/opt', '/srv', '/etc', '/var/lib', '/usr/local/src'];

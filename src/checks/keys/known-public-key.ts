@@ -1,10 +1,10 @@
 // https://github.com/stacks-network/stacks-core/tree/master/stacks-signer/src/tests/conf — sample keys published with the code.
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { absent, at, NO_SIGNER, parsedConfig } from '../../facts/services/discovered-services.js';
 import { fingerprint } from '../../stacks/fingerprint.js';
 import { parsePrivateKeyHexLenient, type StacksNetwork, signerIdentity } from '../../stacks/keys.js';
 import { isPublishedPrivateKey } from '../../stacks/published-secrets.js';
-import { absent, at, NO_SIGNER, parsedConfig } from '../common.js';
 
 interface KeySource {
   /** "signer stacks_private_key", "node [node] seed", ... */

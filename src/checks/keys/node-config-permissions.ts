@@ -1,7 +1,7 @@
 // https://github.com/stacks-network/stacks-core/blob/master/stackslib/src/config/mod.rs — the node config holds the auth token and wallet keys.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToNodeConfig } from '../common.js';
-import { CONFIG_PERMISSION_MESSAGES, judgeConfigPermissions } from './config-permissions.js';
+import { CONFIG_PERMISSION_MESSAGES, judgeConfigPermissions } from '../../facts/configs/config-permissions.js';
+import { appliesToNodeConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'keys/node-config-permissions',

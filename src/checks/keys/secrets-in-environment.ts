@@ -2,11 +2,11 @@
 import type { Service } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { facts } from '../../facts/index.js';
+import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from '../../facts/secrets/secret-values.js';
+import { absent, at, NO_SIGNER, octal } from '../../facts/services/discovered-services.js';
+import { serviceProcesses } from '../../facts/services/service-user.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
-import { absent, at, NO_SIGNER, octal } from '../common.js';
-import { serviceEnvironment } from '../service-environment.js';
-import { serviceProcesses } from '../service-user.js';
-import { classifyVariable, findInArgv, knownSecrets, type SecretFinding } from './secret-values.js';
 
 function serviceLabel(service: Service): string {
   return (
@@ -70,7 +70,7 @@ export default defineCheck({
     for (const service of [discovery.signer, discovery.node]) {
       if (!service) continue;
       const label = serviceLabel(service);
-      const { variables, files } = await serviceEnvironment(ctx, service);
+      const { variables, files } = await facts(ctx).serviceEnvironment(service);
       if (service.unit) examined.push(`${label} Environment=/ExecStart`);
       if (service.container) examined.push(`${label} environment:/command:`);
       for (const file of files) if (file.stat && !examined.includes(file.path)) examined.push(file.path);

@@ -1,7 +1,7 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — the signer config holds the private key in plain text.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToSignerConfig } from '../common.js';
-import { CONFIG_PERMISSION_MESSAGES, judgeConfigPermissions } from './config-permissions.js';
+import { CONFIG_PERMISSION_MESSAGES, judgeConfigPermissions } from '../../facts/configs/config-permissions.js';
+import { appliesToSignerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'keys/signer-config-permissions',

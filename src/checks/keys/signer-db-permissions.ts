@@ -4,7 +4,7 @@ import { hostPathOfMount } from '../../discovery/compose.js';
 import type { SignerService } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
-import { appliesToSignerConfig, at, octal, signerConfig } from '../common.js';
+import { appliesToSignerConfig, at, octal, signerConfig } from '../../facts/services/discovered-services.js';
 
 /** SQLite keeps these beside the database while it runs (WAL mode or rollback journal). */
 const SIDECARS = ['-wal', '-shm', '-journal'];

@@ -1,6 +1,7 @@
 // https://wiki.debian.org/UnattendedUpgrades — and dnf-automatic(8) on RHEL-like systems: security fixes applied without waiting for a person.
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
+import { at } from '../../facts/services/discovered-services.js';
 import {
   type AptConfigFile,
   compareBytes,
@@ -11,7 +12,6 @@ import {
 import { installedPackage, parseDpkgStatus } from '../../parsers/dpkg-status.js';
 import { iniBoolean, iniValue, parseIni } from '../../parsers/ini.js';
 import { type OsFamily, osFamily, parseOsRelease } from '../../parsers/os-release.js';
-import { at } from '../common.js';
 
 const DPKG_STATUS = '/var/lib/dpkg/status';
 const APT_PARTS = '/etc/apt/apt.conf.d';

@@ -11,7 +11,7 @@ import {
   protectSystem,
   settingEvidence,
   stacksUnits,
-} from './unit-settings.js';
+} from '../../facts/services/unit-settings.js';
 
 const messages = {
   allSet: '{{unit}} sets all five baseline directives: {{summary}}.',

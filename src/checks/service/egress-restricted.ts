@@ -5,14 +5,13 @@ import { findDropIns, UNIT_SEARCH_PATH } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { facts } from '../../facts/index.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { appliesToSignerUnit, loadedUnit, where } from '../../facts/services/unit-settings.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { lookupHost } from '../../parsers/hosts.js';
 import { type EffectiveUnit, mergeUnit, type UnitAssignment } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
-import { at } from '../common.js';
-import { targetHosts } from '../topology/endpoint-trust.js';
-import { signerLocalAddresses } from './signer-local-addresses.js';
-import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -146,7 +145,7 @@ async function nodeAddresses(ctx: AuditContext): Promise<NodeAddresses> {
   if (isIP(host)) return { host, addresses: [host], evidence };
   // The signer tries every address of "localhost"; 127.0.0.1 is the one that must get through.
   if (classifyHost(host) === 'loopback') return { host, addresses: ['127.0.0.1'], evidence };
-  const mapped = lookupHost(await targetHosts(ctx), host);
+  const mapped = lookupHost(await facts(ctx).hosts(), host);
   if (mapped.length === 0) {
     return {
       host,
@@ -264,7 +263,7 @@ export default defineCheck({
     const node = await nodeAddresses(ctx);
     report.evidence(node.evidence);
     // The host's own addresses the signer binds or hears its local node on admit no other host.
-    const own = (await signerLocalAddresses(ctx)).map((entry) => entry.address);
+    const own = (await facts(ctx).signerLocalAddresses()).map((entry) => entry.address);
     const isSingle = (subnet: Subnet, address: string) =>
       subnet.prefix === (subnet.family === 'ipv4' ? 32 : 128) && contains(subnet, address, familyOf(address));
     const isNodeAddress = (subnet: Subnet) =>

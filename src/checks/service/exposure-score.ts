@@ -4,10 +4,10 @@ import type { LoadedUnit } from '../../discovery/units.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { appliesToSignerUnit, stacksUnits } from '../../facts/services/unit-settings.js';
 import { type Contributor, scoreUnit, type UnitExposure } from '../../systemd/exposure/score.js';
 import { UnitNotLoadable } from '../../systemd/exposure/security-info.js';
-import { at } from '../common.js';
-import { appliesToSignerUnit, stacksUnits } from './unit-settings.js';
 
 const PASS_BELOW = 2.0;
 const WARN_BELOW = 5.0;

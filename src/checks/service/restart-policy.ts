@@ -3,15 +3,15 @@ import type { Service } from '../../discovery/types.js';
 import type { LoadedUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
-import { parseUnitFile, type UnitAssignment } from '../../parsers/systemd-unit.js';
-import { at } from '../common.js';
+import { at } from '../../facts/services/discovered-services.js';
 import {
   appliesToSignerUnit,
   describeSetting,
   lastValidSetting,
   settingEvidence,
   stacksUnits,
-} from './unit-settings.js';
+} from '../../facts/services/unit-settings.js';
+import { parseUnitFile, type UnitAssignment } from '../../parsers/systemd-unit.js';
 
 const RESTART_VALUES = ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always'] as const;
 type RestartValue = (typeof RESTART_VALUES)[number];

@@ -5,12 +5,19 @@ import type { LoadedUnit } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { summariseExecLine } from '../../facts/services/exec-lines.js';
+import {
+  isAtOrBelow,
+  normalisePath,
+  pathAccess,
+  type SandboxRule,
+  sandboxRules,
+} from '../../facts/services/sandbox-paths.js';
+import { type Condition, unitConditions } from '../../facts/services/unit-conditions.js';
+import { appliesToSignerUnit, loadedUnit, where } from '../../facts/services/unit-settings.js';
 import { findConfigArg } from '../../parsers/exec-command.js';
-import type { EffectiveUnit, UnitAssignment } from '../../parsers/systemd-unit.js';
-import { at } from '../common.js';
-import { summariseExecLine } from './exec-evidence.js';
-import { isAtOrBelow, normalisePath, pathAccess, type SandboxRule, sandboxRules } from './sandbox-paths.js';
-import { appliesToSignerUnit, loadedUnit, where } from './unit-settings.js';
+import type { EffectiveUnit } from '../../parsers/systemd-unit.js';
 
 const messages = {
   noConfigArg:
@@ -38,34 +45,6 @@ const messages = {
   dbInMemory: 'db_path is :memory:: the signer writes no database file.',
 } as const;
 type MessageId = keyof typeof messages;
-
-interface Condition {
-  key: string;
-  path: string;
-  negated: boolean;
-  assignment: UnitAssignment;
-}
-
-/**
- * The Condition*= path settings in force: "|" (triggering) and "!" (negation) prefixes split off, and an empty
- * Condition*= assignment of any kind resets every earlier condition (systemd.unit(5)).
- */
-export function unitConditions(unit: EffectiveUnit): Condition[] {
-  let conditions: Condition[] = [];
-  for (const assignment of unit.assignments) {
-    if (assignment.section !== 'Unit' || !assignment.key.startsWith('Condition')) continue;
-    if (assignment.value === '') {
-      conditions = [];
-      continue;
-    }
-    let rest = assignment.value;
-    if (rest.startsWith('|')) rest = rest.slice(1).trimStart();
-    const negated = rest.startsWith('!');
-    if (negated) rest = rest.slice(1).trimStart();
-    conditions.push({ key: assignment.key, path: rest, negated, assignment });
-  }
-  return conditions;
-}
 
 /** A path written in the unit or config, as the service sees it: relative ones start at WorkingDirectory= (default /). */
 function servicePath(path: string, unit: EffectiveUnit): string {

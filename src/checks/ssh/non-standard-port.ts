@@ -1,8 +1,8 @@
 // https://man.openbsd.org/sshd_config#Port — noise reduction, not protection.
 import { findSshPorts, portNumbers } from '../../discovery/ssh-ports.js';
 import { defineCheck } from '../../engine/define-check.js';
-import { at } from '../common.js';
-import { appliesToSshd, sourceEvidence } from './sshd-facts.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { appliesToSshd, sourceEvidence } from '../../facts/sshd/sshd-settings.js';
 
 export default defineCheck({
   id: 'ssh/non-standard-port',

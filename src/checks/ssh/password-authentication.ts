@@ -1,9 +1,9 @@
 // https://man.openbsd.org/sshd_config#PasswordAuthentication — key-only logins.
 import { defineCheck } from '../../engine/define-check.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
+import { appliesToSshd, settingEvidence, sourceEvidence } from '../../facts/sshd/sshd-settings.js';
 import type { SshdSetting } from '../../parsers/sshd-config.js';
-import { at } from '../common.js';
-import { conditionalSettings } from './match-blocks.js';
-import { appliesToSshd, settingEvidence, sourceEvidence } from './sshd-facts.js';
 
 const REQUIRED = [
   ['passwordauthentication', 'PasswordAuthentication', 'no'],

@@ -2,9 +2,9 @@
 
 import { PROBE_CONNECTION } from '../../discovery/sshd.js';
 import { defineCheck } from '../../engine/define-check.js';
-import { at } from '../common.js';
-import { conditionalSettings } from './match-blocks.js';
-import { appliesToSshd, settingEvidence } from './sshd-facts.js';
+import { at } from '../../facts/services/discovered-services.js';
+import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
+import { appliesToSshd, settingEvidence } from '../../facts/sshd/sshd-settings.js';
 
 export default defineCheck({
   id: 'ssh/root-login',

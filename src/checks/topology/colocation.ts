@@ -1,8 +1,14 @@
 // https://docs.stacks.co/operate/run-a-signer/opsec-best-practices — "Run the stacks-signer on a separate system from the stacks-node".
 import { defineCheck } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { facts } from '../../facts/index.js';
+import {
+  describeTrust,
+  inContainerNetwork,
+  judgeEndpoint,
+  mappingEvidence,
+} from '../../facts/network/endpoint-trust.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'topology/colocation',
@@ -33,7 +39,7 @@ export default defineCheck({
   async run(ctx, report) {
     const { path, parsed } = await signerConfig(ctx);
     const { node } = await ctx.discovery();
-    const hosts = await targetHosts(ctx);
+    const hosts = await facts(ctx).hosts();
     const nodeHost = parsed.config.nodeHost;
     const nodeTrust = nodeHost === undefined ? undefined : judgeEndpoint(nodeHost, hosts);
     const reasons: string[] = [];

@@ -3,9 +3,14 @@
 import type { ComposeService } from '../../discovery/compose.js';
 import type { Discovery } from '../../discovery/types.js';
 import { defineCheck } from '../../engine/define-check.js';
+import {
+  appliesToStacksContainers,
+  containerEvidence,
+  containerLabel,
+} from '../../facts/containers/stacks-containers.js';
+import { facts } from '../../facts/index.js';
 import { type AddressClass, classifyHost, parseHostPort } from '../../net/address.js';
 import { publishesPort } from '../../parsers/container-ports.js';
-import { appliesToStacksContainers, containerEvidence, containerLabel, stacksContainers } from '../containers.js';
 
 interface SensitivePort {
   port: number;
@@ -116,7 +121,7 @@ export default defineCheck({
   applies: appliesToStacksContainers,
   async run(ctx, report) {
     const discovery = await ctx.discovery();
-    for (const container of await stacksContainers(ctx)) {
+    for (const container of await facts(ctx).stacksContainers()) {
       const label = containerLabel(container);
       const sensitive = sensitivePorts(container, discovery);
       if (container.networkMode === 'host') {

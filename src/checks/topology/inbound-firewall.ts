@@ -4,19 +4,18 @@ import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
-import { parseHostPort } from '../../net/address.js';
-import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
-import { formatPorts, type PortRange } from '../../net/firewall/model.js';
-import { appliesToSignerOrNode, at } from '../common.js';
+import { facts } from '../../facts/index.js';
 import {
   allPrivate,
   describeSources,
-  firewallExposure,
-  nodeAddresses,
   onlyFrom,
   openPortEvidence,
   originEvidence,
-} from './firewall-reach.js';
+} from '../../facts/network/firewall-reach.js';
+import { appliesToSignerOrNode, at } from '../../facts/services/discovered-services.js';
+import { parseHostPort } from '../../net/address.js';
+import { forwardedPorts, type OpenPort } from '../../net/firewall/exposure.js';
+import { formatPorts, type PortRange } from '../../parsers/firewall/model.js';
 
 const DEFAULT_P2P_PORT = 20444;
 
@@ -88,12 +87,13 @@ export default defineCheck({
   },
   applies: appliesToSignerOrNode,
   async run(ctx, report) {
-    const facts = await ctx.firewall();
-    if (facts.unreadable) return report.notEvaluable('unreadable', { reason: facts.unreadable }, facts.inactive);
-    if (facts.rejected?.length) throw rejectedError(facts.rejected);
-    if (!facts.ruleset) return report.fail('none', { reason: facts.reason ?? 'none found' }, facts.inactive);
-    report.evidence([...facts.active, ...facts.inactive]);
-    const exposure = (await firewallExposure(ctx))!;
+    const firewall = await ctx.firewall();
+    if (firewall.unreadable)
+      return report.notEvaluable('unreadable', { reason: firewall.unreadable }, firewall.inactive);
+    if (firewall.rejected?.length) throw rejectedError(firewall.rejected);
+    if (!firewall.ruleset) return report.fail('none', { reason: firewall.reason ?? 'none found' }, firewall.inactive);
+    report.evidence([...firewall.active, ...firewall.inactive]);
+    const exposure = (await facts(ctx).firewallExposure())!;
     const expected = await expectedPorts(ctx);
     const summary: string[] = [];
     for (const family of exposure) {
@@ -118,7 +118,7 @@ export default defineCheck({
         judgeOpen(entry, expected, report);
       }
     }
-    for (const forward of forwardedPorts(facts.ruleset)) {
+    for (const forward of forwardedPorts(firewall.ruleset)) {
       if (forward.reach === 'closed') continue;
       const allowed = forward.ports.every((range) =>
         [...expected.public.keys()].some((port) => range.from === port && range.to === port),
@@ -134,15 +134,15 @@ export default defineCheck({
       if (forward.reach === 'open') report.fail('forwarded', item, evidence);
       else report.warn('forwarded', item, evidence);
     }
-    if (facts.ruleset.problems.length > 0) {
+    if (firewall.ruleset.problems.length > 0) {
       report.warn(
         'notUnderstood',
         {},
-        facts.ruleset.problems.map((problem) => at(problem.file, problem.line, problem.message)),
+        firewall.ruleset.problems.map((problem) => at(problem.file, problem.line, problem.message)),
       );
     }
     report.data({
-      origin: facts.origin,
+      origin: firewall.origin,
       families: exposure.map((family) => ({
         family: family.family,
         default: family.defaultReach,
@@ -205,6 +205,6 @@ async function expectedPorts(ctx: AuditContext): Promise<Expected> {
   return {
     public: publicPorts,
     ...(signerPort !== undefined ? { signerPort } : {}),
-    nodeAddresses: await nodeAddresses(ctx),
+    nodeAddresses: await facts(ctx).nodeAddresses(),
   };
 }

@@ -2,9 +2,9 @@
 import { findSshPorts, portNumbers } from '../../discovery/ssh-ports.js';
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
+import { appliesToSignerOrNode, at } from '../../facts/services/discovered-services.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import type { ListeningSocket, ProcessInfo } from '../../target/types.js';
-import { appliesToSignerOrNode, at } from '../common.js';
 
 /** stacks-node's P2P port when `p2p_bind` is unset. */
 const DEFAULT_P2P_PORT = 20444;

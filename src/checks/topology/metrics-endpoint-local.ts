@@ -1,9 +1,9 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — metrics_endpoint serves /metrics and /info.
 
 import { defineCheck } from '../../engine/define-check.js';
+import { inContainerNetwork } from '../../facts/network/endpoint-trust.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { inContainerNetwork } from './endpoint-trust.js';
 
 export default defineCheck({
   id: 'topology/metrics-endpoint-local',

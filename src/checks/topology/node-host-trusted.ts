@@ -1,7 +1,8 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — node_host is used as http://{node_host}.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { facts } from '../../facts/index.js';
+import { describeTrust, judgeEndpoint, mappingEvidence } from '../../facts/network/endpoint-trust.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'topology/node-host-trusted',
@@ -42,7 +43,7 @@ export default defineCheck({
     if (raw === undefined) return report.fail('missing', {}, at(path, undefined, 'no node_host'));
     const value = typeof raw === 'string' ? raw : String(raw);
     const evidence = at(path, line, `node_host = "${value}"`);
-    const trust = typeof raw === 'string' ? judgeEndpoint(value, await targetHosts(ctx)) : undefined;
+    const trust = typeof raw === 'string' ? judgeEndpoint(value, await facts(ctx).hosts()) : undefined;
     if (!trust) return report.fail('malformed', { value }, evidence);
     const kind = describeTrust(trust);
     const found = [evidence, ...mappingEvidence(trust)];

@@ -2,9 +2,15 @@
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type MessageData, type Reporter } from '../../engine/define-check.js';
 import type { Evidence } from '../../engine/types.js';
-import { appliesToNodeConfig, at, nodeConfig } from '../common.js';
-import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
-import { allPrivate, bindFamilies, noFirewallEvidence, portReach } from './firewall-reach.js';
+import { facts } from '../../facts/index.js';
+import {
+  describeTrust,
+  inContainerNetwork,
+  judgeEndpoint,
+  mappingEvidence,
+} from '../../facts/network/endpoint-trust.js';
+import { allPrivate, bindFamilies, noFirewallEvidence, portReach } from '../../facts/network/firewall-reach.js';
+import { appliesToNodeConfig, at, nodeConfig } from '../../facts/services/discovered-services.js';
 
 /** stacks-node binds its RPC here when `rpc_bind` is unset. */
 const DEFAULT_RPC_BIND = '0.0.0.0:20443';
@@ -79,7 +85,7 @@ export default defineCheck({
   applies: appliesToNodeConfig,
   async run(ctx, report) {
     const { path, parsed } = await nodeConfig(ctx);
-    const hosts = await targetHosts(ctx);
+    const hosts = await facts(ctx).hosts();
     const containerNetwork = inContainerNetwork((await ctx.discovery()).node);
     const node = (parsed.config.raw.node ?? {}) as Record<string, unknown>;
     for (const [key, what] of [

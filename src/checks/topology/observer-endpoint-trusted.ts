@@ -1,9 +1,9 @@
 // https://docs.stacks.co/operate/run-a-signer — the node pushes events to every [[events_observer]] over plain HTTP.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToNode, at, parsedConfig } from '../common.js';
-import { maskSecrets } from '../keys/secret-values.js';
-import { serviceEnvironment } from '../service-environment.js';
-import { describeTrust, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { facts } from '../../facts/index.js';
+import { describeTrust, judgeEndpoint, mappingEvidence } from '../../facts/network/endpoint-trust.js';
+import { maskSecrets } from '../../facts/secrets/secret-values.js';
+import { appliesToNode, at, parsedConfig } from '../../facts/services/discovered-services.js';
 
 const OBSERVER_VARIABLE = 'STACKS_EVENT_OBSERVER';
 
@@ -45,7 +45,7 @@ export default defineCheck({
   async run(ctx, report) {
     const { node } = await ctx.discovery();
     if (!node) return;
-    const hosts = await targetHosts(ctx);
+    const hosts = await facts(ctx).hosts();
     if (node.config.status === 'unknown') {
       report.notApplicable('noConfig', {}, at(undefined, undefined, node.config.reason));
     } else {
@@ -69,7 +69,7 @@ export default defineCheck({
         else report.warn('doubtful', data, found);
       }
     }
-    const { variables } = await serviceEnvironment(ctx, node);
+    const { variables } = await facts(ctx).serviceEnvironment(node);
     for (const variable of variables) {
       // The compose .env only feeds interpolation; it reaches the container only through environment:/env_file:.
       if (variable.name !== OBSERVER_VARIABLE || variable.value.trim() === '' || variable.origin === 'compose .env')

@@ -1,15 +1,20 @@
 // https://docs.stacks.co/operate/run-a-signer/signer-configuration — `endpoint` is where the signer listens for node events.
 import { defineCheck } from '../../engine/define-check.js';
-import { appliesToSignerConfig, at, signerConfig } from '../common.js';
-import { describeTrust, inContainerNetwork, judgeEndpoint, mappingEvidence, targetHosts } from './endpoint-trust.js';
+import { facts } from '../../facts/index.js';
+import {
+  describeTrust,
+  inContainerNetwork,
+  judgeEndpoint,
+  mappingEvidence,
+} from '../../facts/network/endpoint-trust.js';
 import {
   bindFamilies,
   describeSources,
-  nodeAddresses,
   noFirewallEvidence,
   onlyFrom,
   portReach,
-} from './firewall-reach.js';
+} from '../../facts/network/firewall-reach.js';
+import { appliesToSignerConfig, at, signerConfig } from '../../facts/services/discovered-services.js';
 
 export default defineCheck({
   id: 'topology/signer-endpoint-exposure',
@@ -58,7 +63,7 @@ export default defineCheck({
     if (raw === undefined) return report.fail('missing', {}, at(path, undefined, 'no endpoint'));
     const value = String(raw);
     const evidence = at(path, parsed.lineOf('endpoint'), `endpoint = "${value}"`);
-    const trust = typeof raw === 'string' ? judgeEndpoint(value, await targetHosts(ctx)) : undefined;
+    const trust = typeof raw === 'string' ? judgeEndpoint(value, await facts(ctx).hosts()) : undefined;
     if (!trust) return report.fail('malformed', { value }, evidence);
     const data = { value, kind: describeTrust(trust) };
     const found = [evidence, ...mappingEvidence(trust)];
@@ -69,7 +74,7 @@ export default defineCheck({
     const reach = trust.port === undefined ? undefined : await portReach(ctx, trust.port, bindFamilies(trust.host));
     if (!reach) return report.fail('exposed', data, [...found, ...(await noFirewallEvidence(ctx))]);
     const port = trust.port!;
-    const node = await nodeAddresses(ctx);
+    const node = await facts(ctx).nodeAddresses();
     if (reach.open.length === 0) return report.warn('firewallClosed', { ...data, port }, [...found, ...reach.evidence]);
     if (reach.open.every((entry) => onlyFrom(entry, node))) {
       const who = `the node (${node.join(', ')})`;

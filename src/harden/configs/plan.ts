@@ -3,8 +3,8 @@
 // is sensitive: the files hold the signer key and the auth token, so no diff is printed and no value is named.
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { targetHosts } from '../../checks/topology/endpoint-trust.js';
 import type { AuditContext } from '../../engine/context.js';
+import { facts } from '../../facts/index.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ServiceLayout } from '../types.js';
 import { decideConfigEdits, type EditedConfig } from './edits.js';
@@ -110,7 +110,7 @@ export async function planConfigsWith(
     signerText: signer.text,
     ...(node ? { nodeText: node.text } : {}),
     ...(signerLayout.dbMovedFrom !== undefined && signerLayout.dbPath ? { dbPath: signerLayout.dbPath } : {}),
-    hosts: await targetHosts(ctx),
+    hosts: await facts(ctx).hosts(),
     newToken: () => {
       generated = true;
       return (options.newToken ?? freshToken)();

@@ -2,7 +2,7 @@
 // every input base chain: an accept in another table (the operator's nftables, ufw, iptables) no longer admits
 // anything ours drops. The operator must see exactly what harden closes, with file:line (nft(8), "base chains").
 
-import { onlyFrom } from '../../checks/topology/firewall-reach.js';
+import { onlyFrom } from '../../facts/network/firewall-reach.js';
 import { inboundExposure } from '../../net/firewall/exposure.js';
 import {
   type FirewallChain,
@@ -12,7 +12,7 @@ import {
   type Match,
   type Origin,
   type PortRange,
-} from '../../net/firewall/model.js';
+} from '../../parsers/firewall/model.js';
 import { TABLE_NAME } from './render.js';
 
 /** What our table admits from anyone, and the signer port from the node only. */

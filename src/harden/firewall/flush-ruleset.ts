@@ -2,7 +2,7 @@
 // nftables.service starts or reloads (nft(8) "flush ruleset"; the unit's ExecReload is `nft -f` again). Enabling that
 // unit beside a container engine or an enabled ufw would silently delete their rules: harden refuses to.
 
-import { UFW_CONF } from '../../firewall/load.js';
+import { UFW_CONF } from '../../net/firewall/load.js';
 import { parseUfwConf } from '../../parsers/ufw.js';
 import type { Target } from '../../target/types.js';
 import { findBlock } from './render.js';

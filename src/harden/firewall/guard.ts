@@ -2,9 +2,9 @@
 // own nftables reader and run through the firewall model. Established sessions must stay accepted and every
 // current SSH port open to any address, in both families; otherwise nothing is offered (no override).
 
-import { parseAddress } from '../../net/firewall/address-range.js';
 import { evaluateInbound, evaluatePacket } from '../../net/firewall/evaluate.js';
-import { FAMILIES, type Family, type FirewallRuleset } from '../../net/firewall/model.js';
+import { parseAddress } from '../../parsers/firewall/address-range.js';
+import { FAMILIES, type Family, type FirewallRuleset } from '../../parsers/firewall/model.js';
 import { matchGlob } from '../../parsers/glob.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
 import type { NftSources } from '../../parsers/nftables-syntax.js';

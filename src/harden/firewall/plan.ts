@@ -8,9 +8,9 @@
 // inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
 import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
-import { enablingLink, NFTABLES_CONF } from '../../firewall/load.js';
-import { parseAddress, parseAddressRange, rangeContains } from '../../net/firewall/address-range.js';
-import type { FirewallRuleset } from '../../net/firewall/model.js';
+import { enablingLink, NFTABLES_CONF } from '../../net/firewall/load.js';
+import { parseAddress, parseAddressRange, rangeContains } from '../../parsers/firewall/address-range.js';
+import type { FirewallRuleset } from '../../parsers/firewall/model.js';
 import type { Target } from '../../target/types.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';

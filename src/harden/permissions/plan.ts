@@ -2,8 +2,8 @@
 // above them, so the config, database and binary controls pass. Only attributes (and a missing database directory)
 // change; system directories are never touched, only reported in a note.
 import { posix } from 'node:path';
-import { HOME_AREAS, isAtOrBelow } from '../../checks/service/sandbox-paths.js';
 import type { AuditContext } from '../../engine/context.js';
+import { HOME_AREAS, isAtOrBelow } from '../../facts/services/sandbox-paths.js';
 import type { FileStat } from '../../target/types.js';
 import { newPart } from '../part.js';
 import { DB_SIDECARS, dedicatedToDatabase } from '../service-directories.js';

@@ -1,5 +1,5 @@
 // The owner and mode harden wants for a directory above a secret or a binary, decided from its current stat. Pure.
-import { permits } from '../../checks/access.js';
+import { permits } from '../../facts/access/file-access.js';
 import type { FileStat } from '../../target/types.js';
 
 /**

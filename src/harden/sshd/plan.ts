@@ -2,9 +2,9 @@
 // sshd_config only when the drop-in would not otherwise win, the lock-out guard, and proof of the effective result
 // from both our parser and the real `sshd -T`.
 
-import { conditionalSettings } from '../../checks/ssh/match-blocks.js';
 import { PROBE_CONNECTION, SSHD_CONFIG } from '../../discovery/sshd.js';
 import type { AuditContext } from '../../engine/context.js';
+import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
 import { expandGlob } from '../../parsers/glob.js';
 import {
   effectiveSshd,

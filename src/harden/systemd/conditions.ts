@@ -2,8 +2,8 @@
 // Condition*= paths a unit must check so that service/unit-consistency passes: the config ExecStart= reads, a
 // directory above it, the binary it runs. Pure.
 import { posix } from 'node:path';
-import { isAtOrBelow, normalisePath } from '../../checks/service/sandbox-paths.js';
-import { unitConditions } from '../../checks/service/unit-consistency.js';
+import { isAtOrBelow, normalisePath } from '../../facts/services/sandbox-paths.js';
+import { unitConditions } from '../../facts/services/unit-conditions.js';
 import type { EffectiveUnit } from '../../parsers/systemd-unit.js';
 import { type ConditionLine, unitPath } from './render-drop-in.js';
 

@@ -2,8 +2,8 @@
 // drop-in must say, decided from the effective unit and the layout: the signer must still read its config, write
 // its database, bind its endpoint and reach its node. Pure: no Target, no file system.
 import { isIP } from 'node:net';
-import { HOME_AREAS, isAtOrBelow, normalisePath } from '../../checks/service/sandbox-paths.js';
-import { dynamicUser } from '../../checks/service/unit-settings.js';
+import { HOME_AREAS, isAtOrBelow, normalisePath } from '../../facts/services/sandbox-paths.js';
+import { dynamicUser } from '../../facts/services/unit-settings.js';
 import { classifyHost } from '../../net/address.js';
 import { findConfigArg, parseExecCommand } from '../../parsers/exec-command.js';
 import type { EffectiveUnit } from '../../parsers/systemd-unit.js';

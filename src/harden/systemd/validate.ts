@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { maskSecrets } from '../../checks/keys/secret-values.js';
+import { maskSecrets } from '../../facts/secrets/secret-values.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';

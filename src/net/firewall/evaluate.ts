@@ -1,4 +1,4 @@
-import { parseAddress } from './address-range.js';
+import { parseAddress } from '../../parsers/firewall/address-range.js';
 import {
   type Family,
   type FirewallChain,
@@ -8,7 +8,7 @@ import {
   type Match,
   type Origin,
   tableFamilies,
-} from './model.js';
+} from '../../parsers/firewall/model.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.

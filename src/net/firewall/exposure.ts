@@ -1,5 +1,4 @@
-import { familyBits, parseAddress } from './address-range.js';
-import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
+import { familyBits, parseAddress } from '../../parsers/firewall/address-range.js';
 import {
   type AddressRange,
   FAMILIES,
@@ -8,7 +7,8 @@ import {
   type Origin,
   type PortRange,
   tableFamilies,
-} from './model.js';
+} from '../../parsers/firewall/model.js';
+import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView } from './specialise.js';

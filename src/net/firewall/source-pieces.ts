@@ -1,5 +1,5 @@
-import { formatAddress } from './address-range.js';
-import type { AddressRange, Family } from './model.js';
+import { formatAddress } from '../../parsers/firewall/address-range.js';
+import type { AddressRange, Family } from '../../parsers/firewall/model.js';
 
 // The source address space cut at every boundary a rule names: one representative address per piece, labelled by
 // the narrowest named range holding it. A sweep over the cuts keeps the ranges holding the current one in a heap,

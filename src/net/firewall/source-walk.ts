@@ -1,3 +1,4 @@
+import type { FirewallChain, FirewallRule, FirewallTable } from '../../parsers/firewall/model.js';
 import {
   type BaseChain,
   type ChainFold,
@@ -14,7 +15,6 @@ import {
   type Verdict,
   type Way,
 } from './evaluate.js';
-import type { FirewallChain, FirewallRule, FirewallTable } from './model.js';
 import type { FixedPacket } from './specialise.js';
 
 // The evaluate.ts walk, done once for many sources at a time. The sources differ only in address (sourceView fixed

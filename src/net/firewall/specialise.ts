@@ -1,5 +1,11 @@
+import type {
+  FirewallChain,
+  FirewallRule,
+  FirewallRuleset,
+  FirewallTable,
+  Match,
+} from '../../parsers/firewall/model.js';
 import { type BaseChain, baseChains, matchOne, type Packet } from './evaluate.js';
-import type { FirewallChain, FirewallRule, FirewallRuleset, FirewallTable, Match } from './model.js';
 
 // Exposure asks the same question for many sources at one port and input interface. For that port and interface,
 // most rules can't match whoever connects (another port, another interface): they are dropped, and the matches

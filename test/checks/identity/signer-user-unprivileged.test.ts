@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import check, { grantCovers } from '../../../src/checks/identity/signer-user-unprivileged.js';
+import check from '../../../src/checks/identity/signer-user-unprivileged.js';
 import type { DetailedResult } from '../../../src/engine/runner.js';
+import { grantCovers } from '../../../src/facts/accounts/privileges.js';
 import { runCheckCases } from '../../support/check-tester.js';
 import { GROUP, PASSWD, signerHost } from '../../support/hosts.js';
 import { composeSigner, passwdWithout, SIGNER_UNIT, serviceHost } from '../../support/service-hosts.js';

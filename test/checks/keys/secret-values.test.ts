@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { classifyVariable, findInArgv, maskSecrets } from '../../../src/checks/keys/secret-values.js';
-import { summariseExecLine } from '../../../src/checks/service/exec-evidence.js';
+import { classifyVariable, findInArgv, maskSecrets } from '../../../src/facts/secrets/secret-values.js';
+import { summariseExecLine } from '../../../src/facts/services/exec-lines.js';
 import { breakChecksum, randomKeyHex, randomMnemonic } from '../../support/secrets.js';
 
 describe('mnemonics outside configs', () => {

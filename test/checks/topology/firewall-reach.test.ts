@@ -1,7 +1,7 @@
 // Classifying who a port is open to: by the whole source interval, never by its first address.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allPrivate } from '../../../src/checks/topology/firewall-reach.js';
+import { allPrivate } from '../../../src/facts/network/firewall-reach.js';
 import type { OpenPort } from '../../../src/net/firewall/exposure.js';
 
 function entry(sources: OpenPort['sources'], family: OpenPort['family'] = 'ipv4'): OpenPort {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inboundExposure } from '../../../src/net/firewall/exposure.js';
-import type { FirewallRuleset } from '../../../src/net/firewall/model.js';
+import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
 import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../../src/parsers/nftables.js';
 import { randomRuleset } from './random-ruleset.js';

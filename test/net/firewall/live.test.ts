@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { evaluateInbound } from '../../../src/net/firewall/evaluate.js';
-import type { Family } from '../../../src/net/firewall/model.js';
+import type { Family } from '../../../src/parsers/firewall/model.js';
 import { parseNftJson } from '../../../src/parsers/nftables-json.js';
 import { createNetnsPair, type NetnsPair, run } from '../../support/netns-pair.js';
 

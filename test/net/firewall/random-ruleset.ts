@@ -1,6 +1,6 @@
 // Random firewall models for differential tests: every match kind and action the model has, drawn from small pools
 // of ports and addresses so boundaries collide, ranges nest and rules shadow one another.
-import { parseAddressRange } from '../../../src/net/firewall/address-range.js';
+import { parseAddressRange } from '../../../src/parsers/firewall/address-range.js';
 import type {
   Action,
   AddressRange,
@@ -12,7 +12,7 @@ import type {
   Origin,
   PortRange,
   TableFamily,
-} from '../../../src/net/firewall/model.js';
+} from '../../../src/parsers/firewall/model.js';
 
 /** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {

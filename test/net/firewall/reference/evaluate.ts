@@ -1,6 +1,6 @@
 // Frozen copy of src/net/firewall/evaluate.ts before the exposure computation was made fast: the oracle the
 // differential test (test/net/firewall/exposure-differential.test.ts) compares the fast one with. Keep it slow and as is.
-import { parseAddress } from '../../../../src/net/firewall/address-range.js';
+import { parseAddress } from '../../../../src/parsers/firewall/address-range.js';
 import {
   type Family,
   type FirewallChain,
@@ -10,7 +10,7 @@ import {
   type Match,
   type Origin,
   tableFamilies,
-} from '../../../../src/net/firewall/model.js';
+} from '../../../../src/parsers/firewall/model.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.

@@ -2,7 +2,7 @@
 // differential test (test/net/firewall/exposure-differential.test.ts) compares the fast one with. Keep it slow and as is.
 // Semantic changes made to both since it was frozen: every interface's opening is reported (not only the first
 // interface with something open), and a source range covering the whole family counts as anyone.
-import { familyBits, formatAddress, parseAddress } from '../../../../src/net/firewall/address-range.js';
+import { familyBits, formatAddress, parseAddress } from '../../../../src/parsers/firewall/address-range.js';
 import {
   type AddressRange,
   FAMILIES,
@@ -11,7 +11,7 @@ import {
   type Origin,
   type PortRange,
   tableFamilies,
-} from '../../../../src/net/firewall/model.js';
+} from '../../../../src/parsers/firewall/model.js';
 import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
 
 // "Which ports are open to whom": the port space and the source space are cut at every boundary a rule names, so
