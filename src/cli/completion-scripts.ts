@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are shell scripts, whose ${...} is shell syntax
 // Completion scripts for bash, zsh and fish, generated from the command table: commands, subcommands, each leaf's
 // options, the values of enumerated options, and file names where an option takes a path.
-import type { CommandSpec, OptionSpec } from './command-table.js';
+import type { CommandSpec, OptionSpec } from './options.js';
 
 type Table = Readonly<Record<string, CommandSpec>>;
 

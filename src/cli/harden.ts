@@ -12,7 +12,7 @@ import { secretsToWithhold } from '../harden/withheld.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { CommandOutput } from './command-output.js';
-import type { HardenOptions, Parsed } from './command-table.js';
+import type { HardenOptions, Parsed } from './options.js';
 import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 import { writeFileAtomic } from './write-output.js';

@@ -20,7 +20,6 @@ import {
   signerAddress,
 } from '../stacks/keys.js';
 import { CommandOutput } from './command-output.js';
-import type { KEY_BACKUP_OPTIONS, KEY_RESTORE_OPTIONS, KEY_SHOW_OPTIONS, Parsed } from './command-table.js';
 import {
   commitInstall,
   describeKey,
@@ -38,6 +37,7 @@ import {
   rotationNotes,
   writeKeystoreFile,
 } from './keygen.js';
+import type { KEY_BACKUP_OPTIONS, KEY_RESTORE_OPTIONS, KEY_SHOW_OPTIONS, Parsed } from './options.js';
 import { obtainPassphrase } from './passphrase.js';
 import { UsageError } from './usage-error.js';
 import { writeFileAtomic } from './write-output.js';

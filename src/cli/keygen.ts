@@ -8,7 +8,6 @@ import { generatePrivateKey, signerKeyHex } from '../keys/generate.js';
 import { encryptKeystore } from '../keys/keystore.js';
 import type { StacksNetwork } from '../stacks/keys.js';
 import { CommandOutput } from './command-output.js';
-import type { KEYGEN_OPTIONS, Parsed } from './command-table.js';
 import {
   commitInstall,
   describeKey,
@@ -20,6 +19,7 @@ import {
   resolveUser,
   type ServiceUser,
 } from './key-config.js';
+import type { KEYGEN_OPTIONS, Parsed } from './options.js';
 import { obtainPassphrase } from './passphrase.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,5 +1,5 @@
 // signer-opsec(1), generated from the command table: every command, subcommand, option, example and exit code.
-import type { CommandSpec, OptionSpec } from './command-table.js';
+import type { CommandSpec, OptionSpec } from './options.js';
 
 type Table = Readonly<Record<string, CommandSpec>>;
 

@@ -2,15 +2,10 @@
 // commander prints and exits on its own by default; here every exit is turned into a value main.ts returns, and every
 // message passes the same secret masking as UsageError (they quote argv).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import {
-  COMMANDS,
-  type CommandRunner,
-  type CommandSpec,
-  type OptionSpec,
-  type OptionSpecs,
-  type Parsed,
-} from './command-table.js';
+import { COMMANDS } from './command-table.js';
+import type { CommandRunner, CommandSpec, OptionSpec, OptionSpecs, Parsed } from './options.js';
 import { didYouMean } from './suggest.js';
+import { helpWidth } from './terminal-width.js';
 import { redactSecrets } from './usage-error.js';
 
 export interface Selected {
@@ -101,12 +96,6 @@ function configure(command: Command, errors: string[]): void {
         );
       },
     });
-}
-
-export function helpWidth(): number {
-  const columns = Number(process.env.COLUMNS);
-  if (Number.isInteger(columns) && columns >= 40) return columns;
-  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80;
 }
 
 export const PROGRAM_SUMMARY = 'OpSec audit, secret scanning and hardening for Stacks signer hosts';

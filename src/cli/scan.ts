@@ -11,7 +11,7 @@ import { formatScanText } from '../secrets/format/text.js';
 import { operatorKeyFromSignerConfig } from '../secrets/operator-key.js';
 import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from '../secrets/types.js';
 import { localTree, ScanRootError, scanTree } from '../secrets/walk.js';
-import type { Parsed, SCAN_OPTIONS } from './command-table.js';
+import type { Parsed, SCAN_OPTIONS } from './options.js';
 import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';

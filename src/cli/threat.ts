@@ -11,7 +11,7 @@ import { compressedPublicKey, parsePrivateKeyHex } from '../stacks/keys.js';
 import { type OperatorMap, parseOperatorMap } from '../stacks/operators.js';
 import { normalisePublicKey, parseStackerSet, type StackerSet, StackerSetError } from '../stacks/signer-set.js';
 import { analyseThreat, type StandAlone } from '../stacks/threat-analysis.js';
-import type { Parsed, THREAT_OPTIONS } from './command-table.js';
+import type { Parsed, THREAT_OPTIONS } from './options.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';

@@ -5,7 +5,7 @@ import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { verifyRelease } from '../release/verify-release.js';
 import { serializeReleasePin } from '../stacks/release-pin.js';
 import { CommandOutput } from './command-output.js';
-import type { Parsed, VERIFY_RELEASE_OPTIONS } from './command-table.js';
+import type { Parsed, VERIFY_RELEASE_OPTIONS } from './options.js';
 import { UsageError } from './usage-error.js';
 import { writeFileAtomic } from './write-output.js';
 
