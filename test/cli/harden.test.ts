@@ -30,7 +30,7 @@ describe('signer-opsec harden', () => {
       [['harden', 'plan', '--format', 'sarif'], /'sarif' is invalid\. expected one of text, json/],
       [['harden', 'rollback', '--only', 'sshd'], /unknown option '--only'/],
       [['harden', 'paln'], /harden paln: expected plan, apply or rollback \(did you mean plan\?\)/],
-      [['harden', 'rollback', 'a', 'b'], /at most one backup ID/],
+      [['harden', 'rollback', 'a', 'b'], /too many arguments for 'rollback'/],
     ];
     for (const [args, message] of cases) {
       const run = runCli(args);
