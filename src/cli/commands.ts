@@ -1,39 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
-import type { AuditOptions } from '../engine/context.js';
+import { loadUnit } from '../discovery/units.js';
+import type { AuditContext, AuditOptions } from '../engine/context.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { auditTarget } from '../fleet/audit-host.js';
+import { errnoWords } from '../fs/errno-words.js';
+import { ADDRESSABLE } from '../harden/planners.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
+import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
-import { auditFleet, openHostTarget, REMOTE_OPTIONS, type RemoteFlags, runWithHostDeadline } from './fleet.js';
+import { auditFleet, openHostTarget, type RemoteFlags, runWithHostDeadline } from './fleet.js';
+import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed, Values } from './options.js';
 import { selectChecks } from './select.js';
+import { helpWidth as terminalWidth } from './terminal-width.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { loadWaivers } from './waivers.js';
 import { writeFileAtomic } from './write-output.js';
-
-const AUDIT_OPTIONS = {
-  root: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  output: { type: 'string' },
-  'fail-on': { type: 'string', default: 'high' },
-  only: { type: 'string', multiple: true },
-  skip: { type: 'string', multiple: true },
-  'signer-config': { type: 'string' },
-  'node-config': { type: 'string' },
-  'signer-unit': { type: 'string' },
-  'node-unit': { type: 'string' },
-  'pin-file': { type: 'string' },
-  'docker-inspect': { type: 'string' },
-  waivers: { type: 'string' },
-  'no-waivers': { type: 'boolean' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  ...REMOTE_OPTIONS,
-} satisfies ParseArgsConfig['options'];
 
 function parseFailOn(value: string): Severity | 'none' {
   if (value === 'none' || (SEVERITIES as readonly string[]).includes(value)) return value as Severity | 'none';
@@ -49,10 +34,7 @@ export function readDockerInspect(path: string): DockerInspectInput {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `--docker-inspect ${path}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
-    );
+    throw new UsageError(`--docker-inspect ${path}: ${errnoWords(error)}`);
   }
   let value: unknown;
   try {
@@ -75,14 +57,56 @@ export function readDockerInspect(path: string): DockerInspectInput {
   return { source: path, records };
 }
 
+/**
+ * Fail closed before any control runs: a named --signer-config/--signer-unit/… that is not in the target is a typo
+ * (discovery would otherwise fall back and audit something else, or nothing); a target holding neither a signer nor a
+ * node is the wrong directory, and a report of N/A rows must not pass a CI job. A node-only host (the signer runs
+ * elsewhere) is a real topology and audits normally.
+ */
+async function refuseEmptyAudit(
+  ctx: AuditContext,
+  target: Target,
+  values: Pick<
+    Values<typeof AUDIT_OPTIONS>,
+    'signer-config' | 'node-config' | 'signer-unit' | 'node-unit' | 'allow-empty'
+  >,
+): Promise<void> {
+  const where = target.kind === 'live' ? 'this host' : target.source;
+  for (const flag of ['signer-unit', 'node-unit'] as const) {
+    const name = values[flag];
+    if (name !== undefined && !(await loadUnit(target, name)))
+      throw new UsageError(
+        `--${flag} ${name}: no such systemd unit in ${where} (check the name: systemctl list-units)`,
+      );
+  }
+  const discovery = await ctx.discovery();
+  for (const [flag, service] of [
+    ['signer-config', discovery.signer],
+    ['node-config', discovery.node],
+  ] as const) {
+    const path = values[flag];
+    if (path !== undefined && (!service || service.config.status === 'missing'))
+      throw new UsageError(`--${flag} ${path}: no such file in ${where} (paths are inside the target)`);
+  }
+  if (!discovery.signer && !discovery.node && !values['allow-empty']) {
+    throw new UsageError(
+      `nothing to audit here: no signer and no node found in ${where} (no systemd unit, well-known config or container); ` +
+        'name them with --signer-config/--signer-unit, audit a tar or root with --root, or pass --allow-empty',
+    );
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function useColor(flags: { color?: boolean; 'no-color'?: boolean }, toFile: boolean): boolean {
-  if (flags['no-color']) return false;
-  if (flags.color) return true;
-  return !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
+/** --color/--no-color win; then NO_COLOR (https://no-color.org), FORCE_COLOR, TERM=dumb; then: a terminal. */
+export function useColor(color: boolean | undefined, toFile: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (color !== undefined) return color;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return !toFile && process.stdout.isTTY === true;
 }
 
 function emit(text: string, output: string | undefined): void {
@@ -90,8 +114,7 @@ function emit(text: string, output: string | undefined): void {
   else process.stdout.write(text);
 }
 
-export async function audit(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: AUDIT_OPTIONS, strict: true, allowPositionals: false });
+export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<number> {
   const format = values.format;
   if (!(format in formatters))
     throw new UsageError(`--format ${format}: expected one of ${Object.keys(formatters).join(', ')}`);
@@ -99,6 +122,8 @@ export async function audit(args: string[]): Promise<number> {
   if (values['pin-file'] !== undefined && !values['pin-file'].startsWith('/'))
     throw new UsageError(`--pin-file ${values['pin-file']}: must be an absolute path inside the target`);
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
+  if (checks.length === 0)
+    throw new UsageError('--only/--skip leave no control to run: a run that checks nothing must not pass');
   const waivers = loadWaivers(values, allChecks);
   const auditOptions: AuditOptions = {
     ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
@@ -108,30 +133,45 @@ export async function audit(args: string[]): Promise<number> {
     ...(values['pin-file'] ? { pinFile: values['pin-file'] } : {}),
     ...(values['docker-inspect'] ? { dockerInspect: readDockerInspect(values['docker-inspect']) } : {}),
   };
-  const color = useColor(values, values.output !== undefined);
+  const toFile = values.output !== undefined;
+  const color = useColor(values.color, toFile);
   const remote = values as RemoteFlags;
+  const common = {
+    checks,
+    audit: auditOptions,
+    failOn,
+    version: toolVersion(),
+    ...(waivers ? { waivers } : {}),
+    // Fail closed before any control runs, on every host: see refuseEmptyAudit.
+    beforeRun: (ctx: AuditContext, target: Target) => refuseEmptyAudit(ctx, target, values),
+  };
   if (remote.inventory !== undefined) {
     if (values.root !== undefined || remote.host !== undefined)
       throw new UsageError('--inventory audits the hosts it lists: leave out --root and --host');
-    const fleet = await auditFleet(remote, { checks, audit: auditOptions, failOn, version: toolVersion(), ...(waivers ? { waivers } : {}) }, format);
+    const fleet = await auditFleet(remote, common, format);
     emit(fleet.text, values.output);
     return fleet.exitCode;
   }
   if (remote.host !== undefined && values.root !== undefined)
     throw new UsageError('--host and --root name different targets: give one');
   const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
-  const { report } = await runWithHostDeadline(target, remote, () =>
-    auditTarget(target, { checks, audit: auditOptions, failOn, version: toolVersion(), ...(waivers ? { waivers } : {}) }),
-  );
+  const { report } = await runWithHostDeadline(target, remote, () => auditTarget(target, common));
   const formatter = formatters[format as keyof typeof formatters];
-  emit(formatter(report, { color }), values.output);
+  emit(
+    formatter(report, {
+      color,
+      width: toFile ? 80 : terminalWidth(),
+      quiet: values.quiet === true,
+      hardenable: [...new Set(Object.values(ADDRESSABLE).flat())],
+    }),
+    values.output,
+  );
   return report.summary.exitCode;
 }
 
-export function checksCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: { format: { type: 'string', default: 'text' } }, strict: true });
+export function checksCommand({ values }: Parsed<typeof CHECKS_OPTIONS>): number {
   if (values.format !== 'text' && values.format !== 'json')
     throw new UsageError(`--format ${values.format}: expected text or json`);
-  process.stdout.write(formatCatalogue(allChecks, values.format));
+  emit(formatCatalogue(allChecks, values.format), values.output);
   return 0;
 }

@@ -1,7 +1,6 @@
 // `signer-opsec harden plan|apply|rollback`: argv → the harden engine, and the exit code.
 
 import { createInterface } from 'node:readline/promises';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AuditContext, type AuditOptions } from '../engine/context.js';
 import { applyPlan } from '../harden/apply.js';
 import { sha256Hex } from '../harden/manifest.js';
@@ -12,29 +11,13 @@ import { HARDEN_AREAS, type HardenArea } from '../harden/types.js';
 import { secretsToWithhold } from '../harden/withheld.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
+import { CommandOutput } from './command-output.js';
+import type { HardenOptions, Parsed } from './options.js';
+import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
+import { writeFileAtomic } from './write-output.js';
 
-const HARDEN_OPTIONS = {
-  root: { type: 'string' },
-  only: { type: 'string', multiple: true },
-  skip: { type: 'string', multiple: true },
-  format: { type: 'string' },
-  yes: { type: 'boolean' },
-  'no-reload': { type: 'boolean' },
-  'i-have-console-access': { type: 'boolean' },
-  force: { type: 'boolean' },
-  list: { type: 'boolean' },
-  'signer-config': { type: 'string' },
-  'node-config': { type: 'string' },
-  'signer-unit': { type: 'string' },
-  'node-unit': { type: 'string' },
-} satisfies ParseArgsConfig['options'];
-
-type Flags = ReturnType<typeof parseFlags>['values'];
-
-function parseFlags(args: string[]) {
-  return parseArgs({ args, options: HARDEN_OPTIONS, strict: true, allowPositionals: true });
-}
+type Flags = Partial<Parsed<HardenOptions>['values']>;
 
 function parseAreas(flag: string, values: readonly string[] | undefined): HardenArea[] {
   const areas = (values ?? [])
@@ -43,7 +26,9 @@ function parseAreas(flag: string, values: readonly string[] | undefined): Harden
     .filter(Boolean);
   for (const area of areas) {
     if (!(HARDEN_AREAS as readonly string[]).includes(area))
-      throw new UsageError(`${flag} ${area}: expected one of ${HARDEN_AREAS.join(', ')}`);
+      throw new UsageError(
+        `${flag} ${area}: expected one of ${HARDEN_AREAS.join(', ')}${didYouMean(area, HARDEN_AREAS)}`,
+      );
   }
   return areas as HardenArea[];
 }
@@ -55,13 +40,6 @@ function auditOptions(values: Flags): AuditOptions {
     ...(values['signer-unit'] ? { signerUnit: values['signer-unit'] } : {}),
     ...(values['node-unit'] ? { nodeUnit: values['node-unit'] } : {}),
   };
-}
-
-/** Flags only some subcommands take: a misplaced one is a usage error, not silently ignored. */
-function refuseFlags(subcommand: string, values: Flags, names: readonly (keyof Flags)[]): void {
-  for (const name of names) {
-    if (values[name] !== undefined) throw new UsageError(`harden ${subcommand} does not take --${name}`);
-  }
 }
 
 interface Planned {
@@ -122,17 +100,19 @@ function rootHint(values: Flags): string {
 }
 
 async function planCommand(values: Flags): Promise<number> {
-  refuseFlags('plan', values, ['yes', 'force', 'list', 'no-reload']);
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: expected text or json`);
   const target = await openTarget(values.root);
   const planned = await plan(target, values);
-  process.stdout.write(await renderPlan(planned, format));
-  return planned.built.blockers.length > 0 ? 2 : 0;
+  const text = await renderPlan(planned, format);
+  if (values.output !== undefined) writeFileAtomic(values.output, text);
+  else process.stdout.write(text);
+  if (planned.built.blockers.length > 0) return 2;
+  // Drift detection: like `git diff --exit-code`, 1 says there is something to apply.
+  return values['exit-code'] && planned.built.pending.length > 0 ? 1 : 0;
 }
 
 async function applyCommand(values: Flags): Promise<number> {
-  refuseFlags('apply', values, ['format', 'force', 'list']);
   const target = await openTarget(values.root);
   if (target.kind === 'tar')
     throw new UsageError(
@@ -144,20 +124,26 @@ async function applyCommand(values: Flags): Promise<number> {
       `signer-opsec: warning: the apply of backup ${backup.id} ${how} with ${backup.entries} change(s) recorded; undo it with: signer-opsec harden rollback ${backup.id}${rootHint(values)}\n`,
     );
   }
+  const out = new CommandOutput('harden apply', values);
   const planned = await plan(target, values);
   const shown = planned.built;
-  process.stdout.write(await renderPlan(planned, 'text'));
+  // The operator confirms what they read: the plan is shown as text even when the result is JSON (then on stderr).
+  const planText = (await renderPlan(planned, 'text')).trimEnd();
+  if (out.json) process.stderr.write(`${planText}\n`);
+  else out.line(planText);
+  const planJson = JSON.parse(await renderPlan(planned, 'json')) as unknown;
   if (shown.blockers.length > 0) {
     process.stderr.write('signer-opsec: harden apply refused: nothing written (see "Apply would refuse" above)\n');
-    return 2;
+    return out.finish(2, { status: 'refused', plan: planJson });
   }
   // Nothing to write still goes to apply: it runs again the reloads the latest apply failed to run.
   const nothingToWrite = shown.pending.length === 0;
   if (!nothingToWrite && !values.yes) {
     const count = shown.pending.length;
     if (!(await confirm(`Apply ${count} change${count === 1 ? '' : 's'} to ${shown.root}? [y/N] `))) {
-      process.stdout.write('Not applied.\n');
-      return 0;
+      // Declining is not success: a script that piped "n" must not read "hardened".
+      out.line('Not applied.');
+      return out.finish(1, { status: 'declined', plan: planJson });
     }
   }
   // Apply what is true now: a file edited while the operator read the plan must not be overwritten unseen.
@@ -169,92 +155,87 @@ async function applyCommand(values: Flags): Promise<number> {
     process.stderr.write(
       'signer-opsec: the target changed since the plan was shown; nothing written. Run harden apply again.\n',
     );
-    return 2;
+    return out.finish(2, { status: 'changed', plan: planJson });
   }
   const result = await applyPlan(current, freshTarget, {
     reload: values['no-reload'] !== true,
     withhold: nothingToWrite ? [] : await secretsToWithhold(replanned.ctx, current.layout),
-    log: (line) => process.stdout.write(`  ${line}\n`),
+    log: (line) => out.line(`  ${line}`),
   });
   const undo = result.id ? `signer-opsec harden rollback ${result.id}${rootHint(values)}` : undefined;
+  const data = { status: result.status, plan: planJson, ...(result.id ? { backupId: result.id } : {}) };
   switch (result.status) {
     case 'nothing':
       // The plan above already says so.
-      return 0;
+      return out.finish(0, data);
     case 'reloaded':
-      process.stdout.write(
-        `Nothing to change. The reloads of backup ${result.id} had failed; they were run again and succeeded.\n`,
-      );
-      return 0;
+      out.line(`Nothing to change. The reloads of backup ${result.id} had failed; they were run again and succeeded.`);
+      return out.finish(0, data);
     case 'applied': {
-      process.stdout.write(
-        `Applied ${result.applied} change${result.applied === 1 ? '' : 's'}; backup ${result.id}. Undo: ${undo}\n`,
+      out.line(
+        `Applied ${result.applied} change${result.applied === 1 ? '' : 's'}; backup ${result.id}. Undo: ${undo}`,
       );
       const reloads = reloadsOf(current);
-      if (reloads.length > 0 && !current.live) process.stdout.write('Not the live host: no reload was run.\n');
+      if (reloads.length > 0 && !current.live) out.line('Not the live host: no reload was run.');
       else if (reloads.length > 0 && values['no-reload'])
-        process.stdout.write(
-          `Reloads skipped (--no-reload); run: ${reloads.map((reload) => reload.argv.join(' ')).join('; ')}\n`,
-        );
-      return 0;
+        out.line(`Reloads skipped (--no-reload); run: ${reloads.map((reload) => reload.argv.join(' ')).join('; ')}`);
+      return out.finish(0, data);
     }
     case 'reload-failed':
       process.stderr.write(
         `signer-opsec: the files are in place but a reload failed: ${result.error}. Undo: ${undo}\n`,
       );
-      return 2;
+      return out.finish(2, data);
     case 'failed': {
       const made = `${result.applied} of ${current.pending.length} changes were made`;
       process.stderr.write(
         `signer-opsec: harden apply stopped: ${result.error}. ${made}${undo ? `; undo them with: ${undo}` : ''}\n`,
       );
-      return 2;
+      return out.finish(2, data);
     }
   }
 }
 
 async function rollbackCommand(values: Flags, positionals: string[]): Promise<number> {
-  refuseFlags('rollback', values, ['format', 'yes', 'only', 'skip', 'i-have-console-access']);
   if (positionals.length > 1) throw new UsageError('harden rollback takes at most one backup ID');
   const target = await openTarget(values.root);
   if (target.kind === 'tar') throw new UsageError(`--root ${values.root}: a tar archive cannot be rolled back`);
+  const out = new CommandOutput('harden rollback', values);
   if (values.list) {
     const backups = listBackups(target.source);
-    if (backups.length === 0) process.stdout.write('No harden backups.\n');
+    if (backups.length === 0) out.line('No harden backups.');
     for (const backup of backups)
-      process.stdout.write(
-        `${backup.id}  ${backup.status.padEnd(13)} ${backup.entries} change(s)  ${backup.areas.join(',')}\n`,
-      );
-    return 0;
+      out.line(`${backup.id}  ${backup.status.padEnd(13)} ${backup.entries} change(s)  ${backup.areas.join(',')}`);
+    return out.finish(0, { status: 'listed', backups });
   }
   const result = await rollbackBackup(target.source, target, positionals[0], {
     force: values.force === true,
     reload: values['no-reload'] !== true,
-    log: (line) => process.stdout.write(`  ${line}\n`),
+    log: (line) => out.line(`  ${line}`),
   });
+  const data = { status: result.status, ...('id' in result && result.id ? { backupId: result.id } : {}) };
   switch (result.status) {
     case 'nothing':
-      process.stdout.write('Nothing to roll back: every harden backup is rolled back or recorded no change.\n');
-      return 0;
+      out.line('Nothing to roll back: every harden backup is rolled back or recorded no change.');
+      return out.finish(0, data);
     case 'already-rolled-back':
-      process.stdout.write(`Backup ${result.id} was already rolled back; nothing to do.\n`);
-      return 0;
+      out.line(`Backup ${result.id} was already rolled back; nothing to do.`);
+      return out.finish(0, data);
     case 'rolled-back':
-      process.stdout.write(`Rolled back ${result.id}: ${result.restored} path(s) restored.\n`);
-      for (const path of result.leftInPlace) process.stdout.write(`  left in place (no longer empty): ${path}\n`);
-      return 0;
+      out.line(`Rolled back ${result.id}: ${result.restored} path(s) restored.`);
+      for (const path of result.leftInPlace) out.line(`  left in place (no longer empty): ${path}`);
+      return out.finish(0, data);
     case 'refused':
       process.stderr.write(`signer-opsec: rollback of ${result.id} refused, nothing restored: ${result.error}\n`);
-      return 2;
+      return out.finish(2, data);
     default:
       process.stderr.write(`signer-opsec: rollback of ${result.id} stopped: ${result.error}\n`);
-      return 2;
+      return out.finish(2, data);
   }
 }
 
-export async function hardenCommand(args: string[]): Promise<number> {
-  const [subcommand, ...rest] = args;
-  const { values, positionals } = parseFlags(rest);
+export async function hardenCommand(parsed: Parsed<never>, subcommand: string | undefined): Promise<number> {
+  const { values, positionals } = parsed as unknown as { values: Flags; positionals: string[] };
   switch (subcommand) {
     case 'plan':
     case 'apply':

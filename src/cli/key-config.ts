@@ -4,6 +4,7 @@ import { fstatSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { backupFile, writeFileAtomic } from '../fs/atomic-write.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { setStacksPrivateKey } from '../keys/config-edit.js';
 import { signerConfigTemplate } from '../keys/config-template.js';
 import { describeOnlineState, externalInterfaces, ipv4DefaultRoutes, ipv6DefaultRoutes } from '../keys/online-state.js';
@@ -74,8 +75,7 @@ export function readSignerConfig(path: string, { forWriting = true } = {}): Exis
 }
 
 function configError(path: string, error: unknown): UsageError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new UsageError(`${path}: cannot read it (${code ?? (error as Error).message})`);
+  return new UsageError(`${path}: cannot read it: ${errnoWords(error)}`);
 }
 
 export type ExistingKey = { kind: 'none' } | { kind: 'key'; bytes: Uint8Array } | { kind: 'invalid'; message: string };
@@ -162,8 +162,7 @@ export function commitInstall(configPath: string, prepared: PreparedInstall): In
   try {
     writeFileAtomic(configPath, bytes, { mode: 0o600, uid: prepared.uid, gid: prepared.gid });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${configPath}: cannot write it (${code ?? (error as Error).message}); the file is unchanged`);
+    throw new UsageError(`${configPath}: cannot write it: ${errnoWords(error)}; the file is unchanged`);
   } finally {
     bytes.fill(0);
   }
@@ -210,6 +209,12 @@ export function ownerLabel(uid: number, gid: number): string {
 }
 
 /** Public facts of a config key, for printing. */
+/** Public facts of a key for --format json: never the key itself. */
+export function keyFacts(keyBytes: Uint8Array, network: StacksNetwork) {
+  const identity = signerIdentity(keyBytes, network);
+  return { publicKey: identity.publicKeyHex, address: identity.address, network, fingerprint: fingerprint(keyBytes) };
+}
+
 export function describeKey(keyBytes: Uint8Array, network: StacksNetwork): string[] {
   const identity = signerIdentity(keyBytes, network);
   return [

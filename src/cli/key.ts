@@ -1,7 +1,7 @@
 // signer-opsec key show|backup|restore: the signer key's public facts, and its encrypted keystore.
 import { readFileSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { errnoWords } from '../fs/errno-words.js';
 import {
   checkKeystoreIdentity,
   decryptKeystore,
@@ -19,9 +19,11 @@ import {
   type StacksNetwork,
   signerAddress,
 } from '../stacks/keys.js';
+import { CommandOutput } from './command-output.js';
 import {
   commitInstall,
   describeKey,
+  keyFacts,
   ownerLabel,
   preflightWarnings,
   prepareInstall,
@@ -35,8 +37,10 @@ import {
   rotationNotes,
   writeKeystoreFile,
 } from './keygen.js';
+import type { KEY_BACKUP_OPTIONS, KEY_RESTORE_OPTIONS, KEY_SHOW_OPTIONS, Parsed } from './options.js';
 import { obtainPassphrase } from './passphrase.js';
 import { UsageError } from './usage-error.js';
+import { writeFileAtomic } from './write-output.js';
 
 interface ConfigKey {
   /** The key bytes as the config holds them (32, or 33 ending in 01). A secret: zero after use. */
@@ -71,9 +75,7 @@ function readKeystoreFile(path: string): Keystore {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw new UsageError(`${path}: cannot read it: ${errnoWords(error)}`);
   }
   try {
     const keystore = parseKeystore(JSON.parse(text));
@@ -97,14 +99,6 @@ interface PublicFacts {
   verified?: boolean;
 }
 
-const SHOW_OPTIONS = {
-  config: { type: 'string' },
-  keystore: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  'passphrase-file': { type: 'string' },
-  verify: { type: 'boolean', default: false },
-} satisfies ParseArgsConfig['options'];
-
 /** Decrypts the keystore and checks its clear metadata (public key, addresses, fingerprint) against the key. */
 async function verifyKeystore(path: string, keystore: Keystore, passphraseFile: string | undefined): Promise<void> {
   const passphrase = await obtainPassphrase(passphraseFile, 'decrypt');
@@ -123,8 +117,7 @@ async function verifyKeystore(path: string, keystore: Keystore, passphraseFile: 
   }
 }
 
-async function show(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: SHOW_OPTIONS, strict: true, allowPositionals: false });
+async function show({ values }: Parsed<typeof KEY_SHOW_OPTIONS>): Promise<number> {
   if ((values.config === undefined) === (values.keystore === undefined))
     throw new UsageError('key show: pass exactly one of --config FILE or --keystore FILE');
   if (values.format !== 'text' && values.format !== 'json')
@@ -163,7 +156,7 @@ async function show(args: string[]): Promise<number> {
     };
   }
   if (values.format === 'json') {
-    process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+    emitText(`${JSON.stringify(facts, null, 2)}\n`, values.output);
     return 0;
   }
   const where = `${facts.source.path}${facts.source.line !== undefined ? `:${facts.source.line}` : ''}`;
@@ -182,18 +175,16 @@ async function show(args: string[]): Promise<number> {
             : "  (from the keystore's metadata; not verified without the passphrase: pass --verify or --passphrase-file)",
         ]),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  emitText(`${lines.join('\n')}\n`, values.output);
   return 0;
 }
 
-const BACKUP_OPTIONS = {
-  config: { type: 'string' },
-  keystore: { type: 'string' },
-  'passphrase-file': { type: 'string' },
-} satisfies ParseArgsConfig['options'];
+function emitText(text: string, output: string | undefined): void {
+  if (output !== undefined) writeFileAtomic(output, text);
+  else process.stdout.write(text);
+}
 
-async function backup(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: BACKUP_OPTIONS, strict: true, allowPositionals: false });
+async function backup({ values }: Parsed<typeof KEY_BACKUP_OPTIONS>): Promise<number> {
   const configPath = requireOption(values.config, '--config', 'key backup');
   const keystorePath = requireOption(values.keystore, '--keystore', 'key backup');
   const { configKey, network } = readConfigKey(configPath);
@@ -206,25 +197,19 @@ async function backup(args: string[]): Promise<number> {
       ...describeKey(configKey.subarray(0, 32), network ?? 'mainnet'),
     ];
     lines.push('Store it offline; restore with `signer-opsec key restore --keystore FILE --config FILE`.');
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
+    const out = new CommandOutput('key backup', values);
+    for (const line of lines) out.line(line);
+    return out.finish(0, {
+      config: configPath,
+      keystore: keystorePath,
+      key: keyFacts(configKey.subarray(0, 32), network ?? 'mainnet'),
+    });
   } finally {
     configKey.fill(0);
   }
 }
 
-const RESTORE_OPTIONS = {
-  keystore: { type: 'string' },
-  config: { type: 'string' },
-  user: { type: 'string' },
-  network: { type: 'string' },
-  rotate: { type: 'boolean', default: false },
-  'passphrase-file': { type: 'string' },
-  'require-offline': { type: 'boolean', default: false },
-} satisfies ParseArgsConfig['options'];
-
-async function restore(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: RESTORE_OPTIONS, strict: true, allowPositionals: false });
+async function restore({ values }: Parsed<typeof KEY_RESTORE_OPTIONS>): Promise<number> {
   const keystorePath = requireOption(values.keystore, '--keystore', 'key restore');
   const configPath = requireOption(values.config, '--config', 'key restore');
   const network = parseNetwork(values.network);
@@ -234,10 +219,9 @@ async function restore(args: string[]): Promise<number> {
   const request = { configPath, network, user, rotate: values.rotate };
   const probe = prepareInstall({ ...request, rotate: true, keyHex: PROBE_KEY_HEX }, existing);
   if (probe.previous.kind === 'key' && bytesToHex(compressedPublicKey(probe.previous.bytes)) === keystore.publicKey) {
-    process.stdout.write(
-      `${configPath} already holds the keystore's key (public key ${keystore.publicKey}); nothing written.\n`,
-    );
-    return 0;
+    const out = new CommandOutput('key restore', values);
+    out.line(`${configPath} already holds the keystore's key (public key ${keystore.publicKey}); nothing written.`);
+    return out.finish(0, { config: configPath, keystore: keystorePath, status: 'unchanged' });
   }
   prepareInstall({ ...request, keyHex: PROBE_KEY_HEX }, existing);
   preflightWarnings(values['require-offline']);
@@ -257,18 +241,24 @@ async function restore(args: string[]): Promise<number> {
       ...describeKey(configKey.subarray(0, 32), prepared.network),
       ...rotationNotes(prepared.previous, prepared.network, result.backupPath),
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
+    const out = new CommandOutput('key restore', values);
+    for (const line of lines) out.line(line);
+    return out.finish(0, {
+      config: configPath,
+      keystore: keystorePath,
+      status: 'restored',
+      key: keyFacts(configKey.subarray(0, 32), prepared.network),
+    });
   } finally {
     configKey.fill(0);
   }
 }
 
-const SUBCOMMANDS: Record<string, (args: string[]) => number | Promise<number>> = { show, backup, restore };
+const SUBCOMMANDS = { show, backup, restore } as const;
 
-export async function keyCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const run = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+export async function keyCommand(parsed: Parsed<never>, sub: string | undefined): Promise<number> {
+  const run =
+    sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub as keyof typeof SUBCOMMANDS] : undefined;
   if (!run) throw new UsageError(`key: expected show, backup or restore${sub ? `, not "${sub}"` : ''} (try --help)`);
-  return await run(rest);
+  return await run(parsed);
 }

@@ -1,15 +1,17 @@
 // signer-opsec keygen: a new signer key from the OS CSPRNG straight into the signer config (and an encrypted backup),
 // printing only its public key and address.
 import { unlinkSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { generatePrivateKey, signerKeyHex } from '../keys/generate.js';
 import { encryptKeystore } from '../keys/keystore.js';
 import type { StacksNetwork } from '../stacks/keys.js';
+import { CommandOutput } from './command-output.js';
 import {
   commitInstall,
   describeKey,
+  keyFacts,
   ownerLabel,
   preflightWarnings,
   prepareInstall,
@@ -17,18 +19,9 @@ import {
   resolveUser,
   type ServiceUser,
 } from './key-config.js';
+import type { KEYGEN_OPTIONS, Parsed } from './options.js';
 import { obtainPassphrase } from './passphrase.js';
 import { UsageError } from './usage-error.js';
-
-const KEYGEN_OPTIONS = {
-  config: { type: 'string' },
-  user: { type: 'string' },
-  network: { type: 'string' },
-  rotate: { type: 'boolean', default: false },
-  backup: { type: 'string' },
-  'passphrase-file': { type: 'string' },
-  'require-offline': { type: 'boolean', default: false },
-} satisfies ParseArgsConfig['options'];
 
 /** A syntactically valid stand-in, to find out whether the config can take a key before one is generated. */
 export const PROBE_KEY_HEX = `${'0'.repeat(63)}101`;
@@ -54,12 +47,11 @@ export function writeKeystoreFile(path: string, json: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists: a keystore is never overwritten`);
-    throw new UsageError(`${path}: cannot write the keystore (${code ?? (error as Error).message})`);
+    throw new UsageError(`${path}: cannot write the keystore: ${errnoWords(error)}`);
   }
 }
 
-export async function keygen(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: KEYGEN_OPTIONS, strict: true, allowPositionals: false });
+export async function keygen({ values }: Parsed<typeof KEYGEN_OPTIONS>): Promise<number> {
   const configPath = requireOption(values.config, '--config', 'keygen');
   const network = parseNetwork(values.network);
   const user = optionalUser(values.user);
@@ -98,8 +90,13 @@ export async function keygen(args: string[]): Promise<number> {
     if (prepared.created)
       lines.push('Fill in node_host, endpoint, auth_password and db_path before starting the signer.');
     lines.push(...rotationNotes(prepared.previous, prepared.network, result.backupPath));
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
+    const out = new CommandOutput('keygen', values);
+    for (const line of lines) out.line(line);
+    return out.finish(0, {
+      config: configPath,
+      key: keyFacts(privateKey, prepared.network),
+      ...(values.backup !== undefined ? { keystore: values.backup } : {}),
+    });
   } finally {
     privateKey.fill(0);
     configKey.fill(0);

@@ -1,6 +1,7 @@
 // The keystore passphrase: from a file only its owner can read, or typed at the terminal with echo off.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
+import { errnoWords } from '../fs/errno-words.js';
 import { checkPassphrase, KeystoreError } from '../keys/keystore.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,7 +14,7 @@ export function readPassphraseFile(path: string): string {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new UsageError(`--passphrase-file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'cannot open'}`);
+    throw new UsageError(`--passphrase-file ${path}: ${errnoWords(error)}`);
   }
   try {
     const stats = fstatSync(fd);

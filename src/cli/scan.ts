@@ -1,7 +1,7 @@
 // `signer-opsec scan`: the secret scanner over files, a whole git history, or the staged index (pre-commit).
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { errnoWords } from '../fs/errno-words.js';
 import { applyBaseline, BaselineError, parseBaseline, renderBaseline } from '../secrets/baseline.js';
 import { DETECTOR_IDS } from '../secrets/detectors/index.js';
 import { formatScanJson } from '../secrets/format/json.js';
@@ -11,6 +11,8 @@ import { formatScanText } from '../secrets/format/text.js';
 import { operatorKeyFromSignerConfig } from '../secrets/operator-key.js';
 import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from '../secrets/types.js';
 import { localTree, ScanRootError, scanTree } from '../secrets/walk.js';
+import type { Parsed, SCAN_OPTIONS } from './options.js';
+import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';
@@ -20,23 +22,6 @@ const FORMATTERS: Readonly<Record<string, (report: SecretScanReport) => string>>
   json: formatScanJson,
   sarif: formatScanSarif,
 };
-
-const OPTIONS = {
-  history: { type: 'boolean', default: false },
-  staged: { type: 'boolean', default: false },
-  'key-from': { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  output: { type: 'string' },
-  baseline: { type: 'string' },
-  'write-baseline': { type: 'string' },
-  detectors: { type: 'string', multiple: true },
-  'max-file-size': { type: 'string' },
-  'include-git-dir': { type: 'boolean', default: false },
-  'include-binary': { type: 'boolean', default: false },
-  since: { type: 'string' },
-  range: { type: 'string' },
-  quiet: { type: 'boolean', default: false },
-} as const;
 
 /**
  * A history scan shows progress only after this long, so quick scans print nothing extra. SIGNER_OPSEC_PROGRESS_DELAY_MS
@@ -79,7 +64,9 @@ function parseDetectors(values: string[] | undefined): string[] | undefined {
     .filter(Boolean);
   for (const id of ids) {
     if (!DETECTOR_IDS.includes(id))
-      throw new UsageError(`--detectors ${id}: expected one of ${DETECTOR_IDS.join(', ')}`);
+      throw new UsageError(
+        `--detectors ${id}: expected one of ${DETECTOR_IDS.join(', ')}${didYouMean(id, DETECTOR_IDS)}`,
+      );
   }
   return ids;
 }
@@ -96,7 +83,7 @@ function readFileForOption(option: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${option} ${path}: cannot read it (${(error as { code?: string }).code ?? String(error)})`);
+    throw new UsageError(`${option} ${path}: cannot read it: ${errnoWords(error)}`);
   }
 }
 
@@ -146,8 +133,7 @@ async function runScan(
   }
 }
 
-export async function scanCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+export async function scanCommand({ values, positionals }: Parsed<typeof SCAN_OPTIONS>): Promise<number> {
   const format = values.format;
   const formatter = FORMATTERS[format];
   if (!formatter || !Object.hasOwn(FORMATTERS, format)) {

@@ -1,4 +1,5 @@
 import type { Check } from '../engine/define-check.js';
+import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 
 function splitSelectors(values: readonly string[]): string[] {
@@ -14,7 +15,10 @@ export function selectChecks(catalogue: readonly Check[], only: readonly string[
   const validate = (selectors: string[], flag: string) => {
     for (const selector of selectors) {
       if (!catalogue.some((check) => matches(check, selector))) {
-        throw new UsageError(`${flag} ${selector}: no control or family has that name (see "signer-opsec checks")`);
+        const names = [...new Set(catalogue.flatMap((check) => [check.id, check.family]))];
+        throw new UsageError(
+          `${flag} ${selector}: no control or family has that name${didYouMean(selector, names)} (see "signer-opsec checks")`,
+        );
       }
     }
   };

@@ -1,8 +1,8 @@
 // `signer-opsec threat`: how concentrated this cycle's signer weight is, and where the operator's own key stands
 // (stake-threshold threat; stacks-facts.md §7).
 import { readFileSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { errnoWords } from '../fs/errno-words.js';
 import { HttpGetError } from '../net/http-get.js';
 import { fetchStackerSet, MAX_CYCLE, NodeRpcError } from '../net/stacker-set-rpc.js';
 import { parseSignerConfig } from '../parsers/signer-config.js';
@@ -12,29 +12,16 @@ import { compressedPublicKey, parsePrivateKeyHex } from '../stacks/keys.js';
 import { type OperatorMap, parseOperatorMap } from '../stacks/operators.js';
 import { normalisePublicKey, parseStackerSet, type StackerSet, StackerSetError } from '../stacks/signer-set.js';
 import { analyseThreat, type StandAlone } from '../stacks/threat-analysis.js';
+import type { Parsed, THREAT_OPTIONS } from './options.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';
-
-const OPTIONS = {
-  'stacker-set': { type: 'string' },
-  node: { type: 'string' },
-  cycle: { type: 'string' },
-  timeout: { type: 'string', default: '10' },
-  me: { type: 'string', multiple: true },
-  config: { type: 'string' },
-  operators: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  output: { type: 'string' },
-  'fail-if-me-above': { type: 'string' },
-} satisfies ParseArgsConfig['options'];
 
 function readInput(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${errnoWords(error)}`);
   }
 }
 
@@ -167,8 +154,7 @@ function exceeds(
   return BigInt(position.weight) * limit.denominator > limit.numerator * BigInt(totalWeight);
 }
 
-export async function threat(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+export async function threat({ values }: Parsed<typeof THREAT_OPTIONS>): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json' && values.format !== 'prometheus')
     throw new UsageError(`--format ${values.format}: expected text, json or prometheus`);
   const keys = myKeys(values);

@@ -2,22 +2,14 @@
 // binaries inside it in a pin file in the target's etc/, which `binary/release-pinned` compares with the installed ones.
 import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { verifyRelease } from '../release/verify-release.js';
-import { DEFAULT_PIN_PATH, serializeReleasePin } from '../stacks/release-pin.js';
+import { serializeReleasePin } from '../stacks/release-pin.js';
+import { CommandOutput } from './command-output.js';
+import type { Parsed, VERIFY_RELEASE_OPTIONS } from './options.js';
 import { UsageError } from './usage-error.js';
 import { writeFileAtomic } from './write-output.js';
 
-const OPTIONS = {
-  archive: { type: 'string' },
-  checksums: { type: 'string' },
-  'release-version': { type: 'string' },
-  root: { type: 'string', default: '/' },
-  'pin-file': { type: 'string', default: DEFAULT_PIN_PATH },
-} as const;
-
-export async function verifyReleaseCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+export async function verifyReleaseCommand({ values }: Parsed<typeof VERIFY_RELEASE_OPTIONS>): Promise<number> {
   if (!values.archive) throw new UsageError('verify-release: --archive FILE.zip is required');
   if (!values.checksums) throw new UsageError('verify-release: --checksums CHECKSUMS.txt is required');
   const pinPath = hostPinPath(values.root, values['pin-file']);
@@ -32,13 +24,14 @@ export async function verifyReleaseCommand(args: string[]): Promise<number> {
   mkdirSync(directory, { recursive: true, mode: 0o755 });
   ensureInsideRoot(pinPath.root, directory, values['pin-file']);
   writeFileAtomic(pinPath.host, serializeReleasePin(pin), 0o644);
-  const lines = [
-    `${pin.release.archive}: SHA-512 matches ${values.checksums}`,
-    ...Object.entries(pin.binaries).map(([name, binary]) => `  ${name}  sha256 ${binary.sha256}  ${binary.size} bytes`),
+  const out = new CommandOutput('verify-release', values);
+  out.line(`${pin.release.archive}: SHA-512 matches ${values.checksums}`);
+  for (const [name, binary] of Object.entries(pin.binaries))
+    out.line(`  ${name}  sha256 ${binary.sha256}  ${binary.size} bytes`);
+  out.line(
     `pinned ${Object.keys(pin.binaries).length} file(s)${pin.release.version ? ` of release ${pin.release.version}` : ''} in ${pinPath.host}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  );
+  return out.finish(0, { pinFile: pinPath.host, binaries: pin.binaries });
 }
 
 /** The pin's host path: an absolute in-target path joined onto --root, which must be a directory. */

@@ -1,4 +1,4 @@
-import { fingerprint, guessableFingerprint } from '../stacks/fingerprint.js';
+import { guessableFingerprint, keyFingerprintOfHex } from '../stacks/fingerprint.js';
 
 const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}(01)?$/;
 
@@ -7,7 +7,7 @@ const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}(01)?$/;
  * slow form, so `[secret xxxx]` in a shared report is not a cheap dictionary oracle for a weak value.
  */
 function maskFingerprint(value: string): string {
-  return HEX_KEY.test(value) ? fingerprint(value) : guessableFingerprint(value);
+  return HEX_KEY.test(value) ? keyFingerprintOfHex(value) : guessableFingerprint(value);
 }
 
 /** Below this length a value can't be masked safely (it would mangle ports and numbers); checks never print it anyway. */

@@ -8,6 +8,7 @@ export const THREATS = [
   'binary-backdoor',
   'supply-chain',
   'stake-threshold',
+  'liveness',
 ] as const;
 export type Threat = (typeof THREATS)[number];
 
@@ -19,6 +20,7 @@ export const THREAT_TITLES: Record<Threat, string> = {
   'binary-backdoor': 'Backdoored signer binary',
   'supply-chain': 'Supply chain: binary or image tampered with',
   'stake-threshold': 'Stake concentration: the 70% / 30% thresholds',
+  liveness: 'Liveness: the signer stays up and signing',
 };
 
 /** Highest first: the order used to compare and to pick `--fail-on`. */

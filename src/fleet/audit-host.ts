@@ -27,6 +27,8 @@ export interface AuditTargetOptions {
   waivers?: WaiverFile;
   /** The name a waiver's `hosts` glob matches: the inventory name in a fleet; else the target's own. */
   hostName?: string;
+  /** Runs before any control, with the run's context: throws to refuse the audit (nothing to audit here). */
+  beforeRun?: (context: AuditContext, target: Target) => Promise<void>;
 }
 
 export async function auditTarget(target: Target, options: AuditTargetOptions): Promise<HostAudit> {
@@ -35,6 +37,7 @@ export async function auditTarget(target: Target, options: AuditTargetOptions): 
   const host = options.hostName ?? (await targetHostName(target));
   const waivers = resolveWaivers(options.waivers, options.checks, host, utcDay(startedAt));
   const context = new Context(target, options.audit);
+  await options.beforeRun?.(context, target);
   const ran = await runChecks(checksToRun(options.checks, waivers), context);
   const results = attachWaivers(options.checks, ran, waivers);
   const discovered = describeDiscovery(await context.discovery());

@@ -15,7 +15,9 @@ import { type Palette, palette } from './ansi.js';
 import type { AuditReport, DiscoveredService, Formatter, ReportResult } from './types.js';
 import { wrapText } from './wrap.js';
 
-const WIDTH = 110;
+// Set from the options at the start of each (synchronous) formatText call: the terminal's width, or 80.
+let WIDTH = 80;
+const MIN_WIDTH = 60;
 /** Column where a result's id starts; messages wrap back to it, so everything about one control lines up. */
 const BODY_INDENT = 20;
 const EVIDENCE_INDENT = BODY_INDENT + 2;
@@ -198,6 +200,7 @@ function resultLines(result: ReportResult, p: Palette): string[] {
   } else if (result.status === 'manual') {
     lines.push(...labelledBody('Guidance:', result.remediation, BODY_INDENT, p.cyan));
   }
+  lines.push(...labelledBody('Docs:', docsPage(result.id), BODY_INDENT, p.dim));
   return lines;
 }
 
@@ -233,9 +236,17 @@ function groupByThreat(results: readonly CheckResult[]): Map<string, CheckResult
   return groups;
 }
 
-function resultSections(report: AuditReport, p: Palette): string[] {
+/** The control's page in the repository's docs (generated from the same metadata: scripts/gen-docs.ts). */
+export function docsPage(id: string): string {
+  return `docs/controls/${id}.md`;
+}
+
+const QUIET_STATUSES: ReadonlySet<Status> = new Set(['fail', 'warn', 'error']);
+
+function resultSections(report: AuditReport, p: Palette, quiet: boolean): string[] {
   const lines: string[] = [];
-  for (const [threat, results] of groupByThreat(report.results)) {
+  const shown = quiet ? report.results.filter((result) => QUIET_STATUSES.has(result.status)) : report.results;
+  for (const [threat, results] of groupByThreat(shown)) {
     if (results.length === 0) continue;
     const title = THREAT_TITLES[threat as Threat] ?? threat;
     lines.push('', `${p.bold(title)}  ${p.dim(`(${statusCounts(results, palette(false))})`)}`);
@@ -289,7 +300,28 @@ function summaryLines(report: AuditReport, p: Palette): string[] {
   ];
 }
 
+/** "harden can fix 13 of the 17 failures: …", from the planners' metadata; nothing when no failure is fixable. */
+function hardenLines(report: AuditReport, hardenable: readonly string[] | undefined, p: Palette): string[] {
+  if (!hardenable) return [];
+  const failing = report.results.filter((result) => result.status === 'fail' || result.status === 'warn');
+  const fixable = failing.filter((result) => hardenable.includes(result.id)).map((result) => result.id);
+  if (fixable.length === 0) return [];
+  const of = `${fixable.length} of the ${failing.length} failures and warnings`;
+  return labelled('Next', `${p.bold('signer-opsec harden plan')} can fix ${of}: ${fixable.join(', ')}.`, p);
+}
+
 export const formatText: Formatter = (report, options) => {
+  WIDTH = Math.max(MIN_WIDTH, options.width ?? 80);
   const p = palette(options.color);
-  return [...header(report, p), ...resultSections(report, p), ...summaryLines(report, p)].join('\n') + '\n';
+  const quiet = options.quiet === true;
+  const hidden = quiet ? report.results.filter((result) => !QUIET_STATUSES.has(result.status)).length : 0;
+  const quietNote =
+    hidden > 0 ? ['', p.dim(`(--quiet: ${hidden} results that neither fail nor warn are not shown)`)] : [];
+  return `${[
+    ...header(report, p),
+    ...resultSections(report, p, quiet),
+    ...quietNote,
+    ...summaryLines(report, p),
+    ...hardenLines(report, options.hardenable, p),
+  ].join('\n')}\n`;
 };

@@ -87,6 +87,12 @@ export interface AuditReport {
 
 export interface FormatOptions {
   color: boolean;
+  /** Text: wrap to this many columns (the CLI passes COLUMNS, the terminal's width, or 80). Default 80. */
+  width?: number;
+  /** Text: only failures, errors and warnings. */
+  quiet?: boolean;
+  /** Text: control ids `signer-opsec harden` can fix (src/harden/planners.ts ADDRESSABLE), for the closing line. */
+  hardenable?: readonly string[];
 }
 
 /** A formatter is a pure function of the (already masked) report. */

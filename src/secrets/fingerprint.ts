@@ -3,11 +3,12 @@
 // KDF (src/stacks/fingerprint.ts), so a published SARIF or baseline is not a cheap dictionary oracle.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { slowDigestHex, slowDigestHexAsync } from '../stacks/fingerprint.js';
+import { keyFingerprintOfHex, slowDigestHex, slowDigestHexAsync } from '../stacks/fingerprint.js';
 
 const HIGH_ENTROPY_DETECTORS = new Set(['stacks-private-key', 'operator-key', 'bip39-mnemonic']);
 // A published sample is public either way; its key and mnemonic forms keep the fast fingerprint (stable baselines).
 const KEY_VALUE = /^[0-9a-f]{64}$/;
+const KEY_DETECTORS = new Set(['stacks-private-key', 'operator-key']);
 const MNEMONIC_VALUE = /^[a-z]+(?: [a-z]+){11,23}$/;
 
 /** True when the value can't be guessed, so a fast hash of it reveals nothing. */
@@ -17,10 +18,13 @@ export function isHighEntropySecret(detector: string, canonicalValue: string): b
 }
 
 /**
- * First 16 hex characters over `detector NUL canonical value`: SHA-256 for keys and mnemonics, the memoised scrypt
- * of src/stacks/fingerprint.ts for tokens and passwords.
+ * A private key: its key fingerprint (src/stacks/fingerprint.ts keyFingerprint, 8 hex). Otherwise the first 16 hex
+ * over `detector NUL canonical value`: SHA-256 for mnemonics, the memoised scrypt for tokens and passwords.
  */
 export function secretFingerprint(detector: string, canonicalValue: string): string {
+  // A private key is named the same everywhere (keygen, key show, keystore, audit): its key fingerprint.
+  if (KEY_DETECTORS.has(detector) || (detector === 'published-secret' && KEY_VALUE.test(canonicalValue)))
+    return keyFingerprintOfHex(canonicalValue);
   const input = `${detector}\u0000${canonicalValue}`;
   if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
   return slowDigestHex(input).slice(0, 16);

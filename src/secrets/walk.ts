@@ -1,7 +1,9 @@
 // Walks directory trees and scans each regular file. The tree comes from a TreeSource, so the CLI (the local
 // filesystem) and the audit (a Target: live host, directory or tar) share one walker.
+
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join as hostJoin, posix } from 'node:path';
+import { errnoWords } from '../fs/errno-words.js';
 import type { FileType, Target } from '../target/types.js';
 import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from './scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
@@ -54,8 +56,7 @@ function emptyStats(): ScanStats {
 }
 
 function describeError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  return code ?? (error instanceof Error ? error.message : String(error));
+  return errnoWords(error);
 }
 
 /**

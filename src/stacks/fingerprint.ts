@@ -3,7 +3,7 @@
 // (tokens, passwords) get a scrypt prefix, so a published fingerprint is not a cheap dictionary oracle.
 import { createHash, scrypt, scryptSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /**
  * First 8 hex characters of SHA-256 over the secret (a string is hashed as UTF-8). Only for high-entropy secrets.
@@ -13,6 +13,20 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 export function fingerprint(secret: string | Uint8Array): string {
   const bytes = typeof secret === 'string' ? utf8ToBytes(secret) : secret;
   return bytesToHex(sha256(bytes)).slice(0, 8);
+}
+
+/**
+ * THE fingerprint of a signer private key, the same in keygen, key show, keystores, scan findings, audit evidence and
+ * the report's `[secret …]` masks: the first 8 hex of SHA-256 over its 32 key bytes (whatever the encoding: 64 or 66
+ * hex, `0x`, any case). docs/keystore.md explains why there is only one.
+ */
+export function keyFingerprint(keyBytes: Uint8Array): string {
+  return fingerprint(keyBytes.subarray(0, 32));
+}
+
+/** keyFingerprint of a key given as hex (64 or 66 digits, optional 0x, any case). */
+export function keyFingerprintOfHex(hex: string): string {
+  return keyFingerprint(hexToBytes(hex.replace(/^0x/i, '').slice(0, 64).toLowerCase()));
 }
 
 // Fixed so that equal values get equal fingerprints across runs and hosts (baselines depend on it); it separates

@@ -40,7 +40,7 @@ describe('harden apply asks before it writes', () => {
     try {
       const before = snapshotTree(root);
       const no = await applyOnTerminal(root, 'n');
-      assert.equal(no.code, 0, no.transcript);
+      assert.equal(no.code, 1, no.transcript); // declining is not success
       assert.match(no.transcript, /Apply 1 change to .*\? \[y\/N\]/);
       assert.match(no.transcript, /Not applied\./);
       assert.deepEqual(snapshotTree(root), before);

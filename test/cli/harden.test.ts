@@ -26,10 +26,11 @@ describe('signer-opsec harden', () => {
         /--only kernel: expected one of accounts, configs, permissions, systemd, sshd, firewall/,
       ],
       [['harden', 'plan', '--only', 'sshd', '--skip', 'sshd'], /leave no area to harden/],
-      [['harden', 'plan', '--yes'], /harden plan does not take --yes/],
-      [['harden', 'plan', '--format', 'sarif'], /--format sarif: expected text or json/],
-      [['harden', 'apply', '--format', 'json'], /harden apply does not take --format/],
-      [['harden', 'rollback', 'a', 'b'], /at most one backup ID/],
+      [['harden', 'plan', '--yes'], /unknown option '--yes'/],
+      [['harden', 'plan', '--format', 'sarif'], /'sarif' is invalid\. expected one of text, json/],
+      [['harden', 'rollback', '--only', 'sshd'], /unknown option '--only'/],
+      [['harden', 'paln'], /harden paln: expected plan, apply or rollback \(did you mean plan\?\)/],
+      [['harden', 'rollback', 'a', 'b'], /too many arguments for 'rollback'/],
     ];
     for (const [args, message] of cases) {
       const run = runCli(args);

@@ -20,7 +20,11 @@ describe('output into a directory that does not exist', async () => {
   });
 
   const cases: [string, string[], string][] = [
-    ['audit --output', ['audit', '--root', host.root, '--output', join(scratch, 'nodir/out.txt')], 'nodir/out.txt'],
+    [
+      'audit --output',
+      ['audit', '--root', host.root, '--allow-empty', '--output', join(scratch, 'nodir/out.txt')],
+      'nodir/out.txt',
+    ],
     ['scan --write-baseline', ['scan', scratch, '--write-baseline', '/nonexistent/x.json'], '/nonexistent/x.json'],
     ['scan --output', ['scan', scratch, '--output', join(scratch, 'plain/out.json')], 'plain/out.json'],
   ];

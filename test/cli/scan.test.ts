@@ -91,7 +91,7 @@ describe('signer-opsec scan', () => {
       [['--history', '--staged'], /exclusive/],
       [['--detectors', 'nope'], /--detectors nope/],
       [['--max-file-size', 'lots'], /--max-file-size lots/],
-      [['--baseline', join(tree.root, 'missing.json')], /missing\.json: cannot read it \(ENOENT\)/],
+      [['--baseline', join(tree.root, 'missing.json')], /missing\.json: cannot read it: does not exist/],
       [['--baseline', join(tree.root, 'bad-baseline.json')], /bad-baseline\.json: not a signer-opsec baseline/],
       [['--key-from', join(tree.root, 'repo/notes.txt')], /has no stacks_private_key/],
       [['--bogus'], /bogus/],
@@ -107,7 +107,7 @@ describe('signer-opsec scan', () => {
     const cases: [string, RegExp][] = [
       [join(tree.root, 'nonexistent'), /nonexistent: does not exist/],
       // A path through a regular file: ENOTDIR even for root, which may read anything else.
-      [join(tree.root, 'repo/notes.txt/inner'), /inner: cannot be read \(ENOTDIR\)/],
+      [join(tree.root, 'repo/notes.txt/inner'), /inner: cannot be read \(a part of the path is not a directory\)/],
       [join(tree.root, 'dangling'), /dangling: does not exist/],
     ];
     for (const [path, message] of cases) {

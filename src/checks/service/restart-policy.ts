@@ -179,7 +179,7 @@ async function judge(
 export default defineCheck({
   id: 'service/restart-policy',
   title: 'systemd restarts the signer when it fails',
-  threats: ['stake-threshold'],
+  threats: ['liveness', 'stake-threshold'],
   severity: 'low',
   description: [
     'Block acceptance halts when more than 30% of signer weight is offline or rejecting, so a signer that stays down',
