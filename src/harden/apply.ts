@@ -96,6 +96,8 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
   const progress: { id?: string; applied: number } = { applied: 0 };
   try {
     removeLeftoversOfEarlierRuns(root, log);
+    // Read before this apply's own backup becomes the newest.
+    const interrupted = plan.live && options.reload ? interruptedApply(root) : undefined;
     const now = options.now ?? new Date();
     const { id, dir } = createBackupDirectory(backupRoot, backupTimestamp(now));
     progress.id = id;
@@ -136,7 +138,12 @@ export async function applyPlan(plan: BuiltPlan, target: Target, options: ApplyO
     manifest.status = 'applied';
     writeManifest(dir, manifest);
     if (!plan.live || !options.reload) return { status: 'applied', id, applied: plan.pending.length };
-    const reloadError = await runReloads(target, reloadsOf(plan), log);
+    const reloads = uniqueReloads([
+      ...reloadsOf(plan),
+      ...(interrupted ? reloadsOfManifest(interrupted.manifest) : []),
+    ]);
+    const reloadError = await runReloads(target, reloads, log);
+    if (!reloadError && interrupted) markReloaded(interrupted, now);
     if (reloadError) {
       manifest.status = 'reload-failed';
       writeManifest(dir, manifest);
@@ -169,23 +176,69 @@ async function retryFailedReloads(plan: BuiltPlan, target: Target, options: Appl
   try {
     const dir = join(backupRoot, id);
     const manifest = readManifest(dir);
-    if (manifest.status !== 'reload-failed') return nothing;
+    const killed = isInterrupted(manifest);
+    if (manifest.status !== 'reload-failed' && !killed) return nothing;
     const log = options.log ?? (() => {});
-    log(`the reloads of backup ${id} failed; running them again`);
-    const reloadError = await runReloads(
-      target,
-      manifest.parts.flatMap((part) => part.reloads ?? []),
-      log,
+    log(
+      killed
+        ? `backup ${id}: its apply was stopped before its reloads; running them now`
+        : `the reloads of backup ${id} failed; running them again`,
     );
+    const reloadError = await runReloads(target, reloadsOfManifest(manifest), log);
     if (reloadError) return { status: 'reload-failed', id, applied: 0, error: reloadError };
-    manifest.status = 'applied';
-    writeManifest(dir, manifest);
+    if (killed) markReloaded({ dir, manifest }, options.now ?? new Date());
+    else {
+      manifest.status = 'applied';
+      writeManifest(dir, manifest);
+    }
     return { status: 'reloaded', id, applied: 0 };
   } catch (error) {
     return { status: 'failed', id, applied: 0, error: inTargetMessage(error, plan.root, BACKUP_DIRECTORY) };
   } finally {
     release();
   }
+}
+
+/**
+ * An apply killed after some of its changes ('applying', never reloaded): its files are in place but the services
+ * still run the old ones, so the next apply (or one with nothing left to change) runs its reloads too.
+ */
+function isInterrupted(manifest: Manifest): boolean {
+  return (
+    manifest.status === 'applying' && manifest.live && manifest.reloadedAt === undefined && manifest.entries.length > 0
+  );
+}
+
+function interruptedApply(root: string): { dir: string; manifest: Manifest } | undefined {
+  const id = listBackupIds(root).at(-1);
+  if (id === undefined) return undefined;
+  const dir = join(hostPathInside(root, BACKUP_DIRECTORY), id);
+  try {
+    const manifest = readManifest(dir);
+    return isInterrupted(manifest) ? { dir, manifest } : undefined;
+  } catch {
+    return undefined; // Not ours to judge here: rollback --list reports an unreadable manifest.
+  }
+}
+
+function reloadsOfManifest(manifest: Manifest): ReloadCommand[] {
+  return manifest.parts.flatMap((part) => part.reloads ?? []);
+}
+
+function markReloaded(backup: { dir: string; manifest: Manifest }, now: Date): void {
+  backup.manifest.reloadedAt = now.toISOString();
+  writeManifest(backup.dir, backup.manifest);
+}
+
+/** The same command once (two parts both asking for daemon-reload), first occurrence first. */
+function uniqueReloads(reloads: readonly ReloadCommand[]): ReloadCommand[] {
+  const seen = new Set<string>();
+  return reloads.filter((reload) => {
+    const key = JSON.stringify([reload.argv, reload.stdin ?? null]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Temp files an earlier apply or rollback was killed inside a write of (they may hold a key): removed first. */

@@ -93,6 +93,8 @@ export interface Manifest {
   parts: { area: HardenArea; reloads?: ReloadCommand[]; rollbackReloads: ReloadCommand[] }[];
   entries: ManifestEntry[];
   rolledBackAt?: string;
+  /** An apply killed before its reloads ('applying'): when a later apply ran them, so the services read its files. */
+  reloadedAt?: string;
 }
 
 /**

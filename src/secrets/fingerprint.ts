@@ -22,19 +22,24 @@ export function isHighEntropySecret(detector: string, canonicalValue: string): b
  * over `detector NUL canonical value`: SHA-256 for mnemonics, the memoised scrypt for tokens and passwords.
  */
 export function secretFingerprint(detector: string, canonicalValue: string): string {
-  // A private key is named the same everywhere (keygen, key show, keystore, audit): its key fingerprint.
-  if (KEY_DETECTORS.has(detector) || (detector === 'published-secret' && KEY_VALUE.test(canonicalValue)))
-    return keyFingerprintOfHex(canonicalValue);
-  const input = `${detector}\u0000${canonicalValue}`;
-  if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
-  return slowDigestHex(input).slice(0, 16);
+  return fastFingerprint(detector, canonicalValue) ?? slowDigestHex(`${detector}\u0000${canonicalValue}`).slice(0, 16);
 }
 
 /** secretFingerprint with the slow KDF on libuv's pool: callers start many and await them together. */
 export async function secretFingerprintAsync(detector: string, canonicalValue: string): Promise<string> {
-  const input = `${detector}\u0000${canonicalValue}`;
-  if (isHighEntropySecret(detector, canonicalValue)) return bytesToHex(sha256(utf8ToBytes(input))).slice(0, 16);
-  return (await slowDigestHexAsync(input)).slice(0, 16);
+  return (
+    fastFingerprint(detector, canonicalValue) ??
+    (await slowDigestHexAsync(`${detector}\u0000${canonicalValue}`)).slice(0, 16)
+  );
+}
+
+/** The fingerprint of a value nobody can guess (a key, a mnemonic); undefined when it needs the slow KDF. */
+function fastFingerprint(detector: string, canonicalValue: string): string | undefined {
+  // A private key is named the same everywhere (keygen, key show, keystore, scan, audit): its key fingerprint.
+  if (KEY_DETECTORS.has(detector) || (detector === 'published-secret' && KEY_VALUE.test(canonicalValue)))
+    return keyFingerprintOfHex(canonicalValue);
+  if (!isHighEntropySecret(detector, canonicalValue)) return undefined;
+  return bytesToHex(sha256(utf8ToBytes(`${detector}\u0000${canonicalValue}`))).slice(0, 16);
 }
 
 /**

@@ -96,7 +96,10 @@ describe('mistakes get one line, exit 2, and a suggestion', () => {
     [['audt'], /unknown command 'audt' \(did you mean audit\?\)/],
     [['audit', '--formt', 'json'], /unknown option '--formt' \(did you mean --format\?\)/],
     [['scan', '--histroy'], /unknown option '--histroy' \(did you mean --history\?\)/],
-    [['audit', '--format', 'jsno'], /expected one of text, json \(did you mean json\?\)/],
+    [
+      ['audit', '--format', 'jsno'],
+      /expected one of text, json, html, junit, sarif, prometheus \(did you mean json\?\)/,
+    ],
     [['audit', '--skip', 'keys/key-fromat'], /--skip keys\/key-fromat: .*\(did you mean keys\/key-format\?\)/],
     [['help', 'bogus'], /help: unknown command 'bogus'/],
     [['help', 'key', 'shwo'], /unknown command 'key shwo' \(did you mean show\?\)/],

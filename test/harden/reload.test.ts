@@ -136,4 +136,40 @@ describe('harden reloads', () => {
       tree.cleanup();
     }
   });
+  test('an apply killed before its reloads: the next apply runs them once (its files are in place, the services are not)', async () => {
+    const tree = await materialiseFiles(FIXTURE_FILES);
+    try {
+      const log = join(tree.root, 'reloads.log');
+      const target = new DirectoryTarget(tree.root, { live: true });
+      const first = await applyPlan({ ...(await fixturePlan(tree.root, withReloads(log))), live: true }, target, {
+        reload: true,
+      });
+      assert.equal(first.status, 'applied', first.error);
+      // As SIGNER_OPSEC_FAILPOINT=crash-after:<last> leaves it: every file written, the manifest still 'applying',
+      // no reload run (the failpoint kills the process, so it is simulated here; test/booted/failpoints runs it live).
+      const dir = join(tree.root, BACKUP_DIRECTORY, first.id ?? '');
+      const manifest = readManifest(dir);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, status: 'applying' }));
+      rmSync(log);
+      const again = { ...(await fixturePlan(tree.root, withReloads(log))), live: true };
+      assert.equal(again.pending.length, 0);
+      const lines: string[] = [];
+      const resumed = await applyPlan(again, target, { reload: true, log: (line) => lines.push(line) });
+      assert.deepEqual([resumed.status, resumed.id], ['reloaded', first.id]);
+      assert.ok(
+        lines.some((line) => line.includes('stopped before its reloads')),
+        lines.join('\n'),
+      );
+      assert.equal(
+        readFileSync(log, 'utf8'),
+        'daemon-reload-in\ndaemon-reload\nsshd-reload-in\nsshd-reload\nnft-load-in\nnft-load\n',
+      );
+      assert.equal(readManifest(dir).status, 'applying', 'rollback still sees a partial apply');
+      assert.ok(readManifest(dir).reloadedAt);
+      // Once reloaded, a further apply has nothing to run.
+      assert.equal((await applyPlan(again, target, { reload: true })).status, 'nothing');
+    } finally {
+      tree.cleanup();
+    }
+  });
 });
