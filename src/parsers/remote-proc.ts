@@ -19,7 +19,23 @@ export interface RemoteProcess {
 }
 
 const S_IFMT = 0o170000;
-const TYPES: Record<number, FileType> = { 16807: 'file', 9604: 'dir', 21609: 'symlink' };
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/** The file type in a raw st_mode (a switch, not an object keyed by octal literals, which a formatter rewrote wrongly). */
+function typeOfMode(mode: number): FileType {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return 'file';
+    case S_IFDIR:
+      return 'dir';
+    case S_IFLNK:
+      return 'symlink';
+    default:
+      return 'other';
+  }
+}
 
 export interface StatRecord extends FileStat {
   /** The in-target path (the root prefix removed). */
@@ -50,7 +66,7 @@ export function parseStatOutput(output: Buffer, prefix: string): StatOutput {
     const [name = '', rawMode = '0', uid = '0', gid = '0', size = '0', quoted = ''] = fields.slice(i + 1, i + 7);
     i += 7;
     const mode = Number.parseInt(rawMode, 16);
-    const type = TYPES[mode & S_IFMT] ?? 'other';
+    const type = typeOfMode(mode);
     let path = prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
     if (path === '') path = '/';
     path = path.replace(/\/{2,}/g, '/');
