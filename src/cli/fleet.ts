@@ -10,6 +10,7 @@ import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-i
 import { parseSshDestination } from '../parsers/ssh-destination.js';
 import { formatFleetJson } from '../report/fleet-json.js';
 import { formatFleetText } from '../report/fleet-text.js';
+import { formatFleetHtml } from '../report/html/index.js';
 import { SshTarget } from '../target/ssh-target.js';
 import type { Target } from '../target/types.js';
 import { loadStackerSetForFleet } from './threat.js';
@@ -88,8 +89,8 @@ export async function auditFleet(
   options: Omit<AuditTargetOptions, 'hostName'>,
   format: string,
 ): Promise<{ text: string; exitCode: number }> {
-  if (format !== 'text' && format !== 'json')
-    throw new UsageError(`--format ${format}: a fleet report is text or json`);
+  if (format !== 'text' && format !== 'json' && format !== 'html')
+    throw new UsageError(`--format ${format}: a fleet report is text, json or html`);
   const path = flags.inventory!;
   let text: string;
   try {
@@ -129,6 +130,19 @@ export async function auditFleet(
     durationMs: performance.now() - started,
     ...(weight ? { weight } : {}),
   });
-  const output = format === 'json' ? formatFleetJson(report) : formatFleetText(report, { color: false });
+  const output =
+    format === 'json'
+      ? formatFleetJson(report)
+      : format === 'html'
+        ? formatFleetHtml(
+            report.hosts.flatMap((host) => (host.report ? [{ name: host.name, report: host.report }] : [])),
+            {
+              notAudited: report.hosts.flatMap((host) =>
+                host.report ? [] : [{ name: host.name, reason: host.reason ?? host.status }],
+              ),
+              fleetResults: report.fleetResults,
+            },
+          )
+        : formatFleetText(report, { color: false });
   return { text: output, exitCode: report.summary.exitCode };
 }

@@ -243,5 +243,12 @@ describe('audit --inventory over SSH', () => {
     assert.match(text.stdout, /Not audited\n {2}UNREACHABLE {2}gone \(ssh:\/\/127\.0\.0\.1:\d+\): unreachable/);
     assert.match(text.stdout, /Host × control\n {2}H1=signer-b\n/);
     assert.match(text.stdout, /Exit 2: 1 host\(s\) could not be audited: gone/);
+    // The HTML page (its rendering is tested in Chromium by test/report/html.test.ts): the matrix of the audited
+    // host, the unreachable one named above it, and the fleet controls.
+    const html = await cli(['audit', '--inventory', ini, '--limit', 'signer-b:gone', '--format', 'html']);
+    assert.equal(html.code, 2);
+    assert.match(html.stdout, /<th scope="col">signer-b<\/th>/);
+    assert.match(html.stdout, /<h2>Not audited \(1\)<\/h2><ul><li><strong>gone<\/strong>: [^<]*unreachable/);
+    assert.match(html.stdout, /<h2>Fleet controls<\/h2>.*fleet\/duplicate-signer-key/s);
   });
 });

@@ -178,10 +178,23 @@ describe('audit --format html in chromium', { timeout: 600_000 }, () => {
     second.target.host = 'signer-2';
     writeFileSync(
       file,
-      formatFleetHtml([
-        { name: 'signer-1', report: waivedSampleReport() },
-        { name: 'signer-2', report: second },
-      ]),
+      formatFleetHtml(
+        [
+          { name: 'signer-1', report: waivedSampleReport() },
+          { name: 'signer-2', report: second },
+        ],
+        {
+          notAudited: [{ name: 'signer-3', reason: 'unreachable: connection refused' }],
+          fleetResults: [
+            {
+              id: 'fleet/duplicate-signer-key',
+              title: 'no signer key on two hosts',
+              status: 'pass',
+              message: 'each audited signer has its own key',
+            },
+          ],
+        },
+      ),
     );
     const fleet = await browser.context.newPage();
     try {
@@ -194,6 +207,11 @@ describe('audit --format html in chromium', { timeout: 600_000 }, () => {
       );
       assert.deepEqual(gitRow, ['keys/key-in-gitwaivedfail']);
       assert.equal(await fleet.$$eval('.host-report', (n) => n.length), 2);
+      assert.deepEqual(await fleet.$$eval('.not-audited h2, .not-audited li', (n) => n.map((x) => x.textContent)), [
+        'Not audited (1)',
+        'signer-3: unreachable: connection refused',
+      ]);
+      assert.match(await fleet.$eval('.fleet-controls', (n) => n.textContent ?? ''), /fleet\/duplicate-signer-key/);
       await fleet.uncheck('.host-report[data-host="signer-1"] input[name="status"][value="fail"]');
       const visible = await fleet.$$eval('.host-report', (sections) =>
         sections.map(

@@ -1,6 +1,6 @@
 // A fleet page: a host × control matrix above one host report per host. Built from the same masked per-host reports
 // as the single-host page (renderHostReport), so `audit --inventory` only has to hand over its hosts' reports.
-import { STATUSES } from '../../engine/types.js';
+import { type CheckResult, STATUSES } from '../../engine/types.js';
 import type { AuditReport } from '../types.js';
 import { escapeXml as esc } from '../xml.js';
 import { renderHostReport, statusBadge } from './host.js';
@@ -35,9 +35,41 @@ export function renderFleetMatrix(hosts: readonly FleetHost[]): string {
 ${rows}</tbody></table></div></section>`;
 }
 
-export function formatFleetHtml(hosts: readonly FleetHost[]): string {
+/** What only the fleet view adds: hosts that could not be audited, and the fleet controls' results. */
+export interface FleetExtras {
+  notAudited?: readonly { name: string; reason: string }[];
+  fleetResults?: readonly Pick<CheckResult, 'id' | 'title' | 'status' | 'message'>[];
+}
+
+export function formatFleetHtml(hosts: readonly FleetHost[], extras: FleetExtras = {}): string {
+  const total = hosts.length + (extras.notAudited?.length ?? 0);
   return renderPage(
-    `signer-opsec fleet audit (${hosts.length} hosts)`,
-    [renderFleetMatrix(hosts), ...hosts.map((h) => renderHostReport(h.report))].join('\n'),
+    `signer-opsec fleet audit (${total} hosts)`,
+    [
+      renderFleetMatrix(hosts),
+      renderNotAudited(extras.notAudited ?? []),
+      renderFleetResults(extras.fleetResults ?? []),
+      ...hosts.map((h) => renderHostReport(h.report)),
+    ]
+      .filter((part) => part !== '')
+      .join('\n'),
   );
+}
+
+// A host that could not be audited is shown first of all: its absence from the matrix must not read as a pass.
+function renderNotAudited(hosts: readonly { name: string; reason: string }[]): string {
+  if (hosts.length === 0) return '';
+  const items = hosts.map((h) => `<li><strong>${esc(h.name)}</strong>: ${esc(h.reason)}</li>`).join('');
+  return `<section class="not-audited"><h2>Not audited (${hosts.length})</h2><ul>${items}</ul></section>`;
+}
+
+function renderFleetResults(results: FleetExtras['fleetResults'] & object): string {
+  if (results.length === 0) return '';
+  const rows = results
+    .map(
+      (r) =>
+        `<tr><th scope="row" class="loc">${esc(r.id)}</th><td>${statusBadge(r.status)}</td><td>${esc(r.message)}</td></tr>`,
+    )
+    .join('');
+  return `<section class="fleet-controls"><h2>Fleet controls</h2><table class="fleet-results"><tbody>${rows}</tbody></table></section>`;
 }

@@ -2,7 +2,7 @@ import type { Formatter } from '../types.js';
 import { renderHostReport } from './host.js';
 import { renderPage } from './page.js';
 
-export { type FleetHost, formatFleetHtml, renderFleetMatrix } from './fleet.js';
+export { type FleetExtras, type FleetHost, formatFleetHtml, renderFleetMatrix } from './fleet.js';
 export { renderHostReport } from './host.js';
 export { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
 
