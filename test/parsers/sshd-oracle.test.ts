@@ -254,7 +254,7 @@ before(() => {
 
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-test('sshd -T agrees with the parser on generated configs', { timeout: 60_000 }, async (t) => {
+test('sshd -T agrees with the parser on generated configs', { timeout: 300_000 }, async (t) => {
   assert.ok(sshd, 'sshd not found in PATH or /usr/sbin: install openssh-server (the oracle test needs the real sshd)');
   const connections: SshdConnection[] = [
     { user: 'root', host: 'host.example.com', addr: '10.1.2.3', lport: 22 },
