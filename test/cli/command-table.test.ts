@@ -3,7 +3,7 @@
 // table (or ported from another branch) is covered here without touching this file.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -173,7 +173,44 @@ describe('completions and the man page come from the same table', () => {
     assert.ok(auditFlags.includes('--no-color'));
   });
 
-  test('zsh and fish scripts name every leaf option (checked as text: neither shell is installed here)', () => {
+  test('fish completes commands, subcommands and enum values; zsh parses the script and compinit registers it', () => {
+    const fishScript = join(scratch, 'signer-opsec.fish');
+    writeFileSync(fishScript, runCli(['completion', 'fish']).stdout);
+    const fish = (line: string) => {
+      const run = spawnSync('fish', ['--no-config', '-c', `source ${fishScript}; complete -C'${line}'`], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((entry) => entry.split('\t')[0]);
+    };
+    assert.deepEqual(fish('signer-opsec au'), ['audit']);
+    assert.deepEqual(fish('signer-opsec harden ').sort(), ['apply', 'plan', 'rollback']);
+    assert.deepEqual(fish('signer-opsec audit --fail-on c'), ['critical']);
+
+    // zsh: the file as installed (a _signer-opsec on $fpath, as the .deb puts it) parses and compinit binds it.
+    const functions = join(scratch, 'zsh-functions');
+    mkdirSync(functions, { recursive: true });
+    writeFileSync(join(functions, '_signer-opsec'), runCli(['completion', 'zsh']).stdout);
+    const syntax = spawnSync('zsh', ['-n', join(functions, '_signer-opsec')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(syntax.status, 0, syntax.stderr);
+    const bound = spawnSync(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        `fpath=(${functions} $fpath); autoload -Uz compinit && compinit -u -d ${join(scratch, 'zcompdump')}; print -r -- $_comps[signer-opsec]`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(bound.status, 0, bound.stderr);
+    assert.equal(bound.stdout.trim(), '_signer-opsec');
+  });
+
+  test('zsh and fish scripts name every leaf option', () => {
     const zsh = runCli(['completion', 'zsh']);
     const fish = runCli(['completion', 'fish']);
     assert.equal(zsh.code, 0);
