@@ -81,7 +81,7 @@ export function bashCompletion(table: Table): string {
       else if (option.type === 'string') cases.push(`        --${name}) return ;;`);
     }
     lines.push(`    ${quote(key)})`);
-    if (cases.length > 0) lines.push('      case "$prev" in', ...cases, '      esac');
+    if (cases.length > 0) lines.push('      case "$prev" in', ...cases, '      esac'); // spread-ok: one case per option of one command
     lines.push(`      opts=${quote(allFlags(spec).join(' '))}`);
     if (spec.operands) lines.push('      [[ $cur != -* ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }');
     lines.push('      ;;');

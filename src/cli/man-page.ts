@@ -1,4 +1,6 @@
 // signer-opsec(1), generated from the command table: every command, subcommand, option, example and exit code.
+
+import { appendAll } from '../parsers/lists.js';
 import type { CommandSpec, OptionSpec } from './options.js';
 
 type Table = Readonly<Record<string, CommandSpec>>;
@@ -35,7 +37,7 @@ function commandSection(title: string, spec: CommandSpec): string[] {
   );
   if (spec.description) lines.push('.PP', roff(spec.description));
   if (spec.operands) lines.push('.TP', `\\fI${roff(spec.operands.name)}\\fR`, roff(spec.operands.help));
-  for (const [name, option] of Object.entries(spec.options)) lines.push(...optionLines(name, option));
+  for (const [name, option] of Object.entries(spec.options)) appendAll(lines, optionLines(name, option));
   lines.push('.PP', 'Examples:');
   for (const [example, what] of spec.examples) {
     lines.push('.RS', '.nf', roff(example), '.fi', '.RE');
@@ -67,8 +69,8 @@ export function manPage(table: Table, version: string): string {
     if (spec.hidden) continue;
     if (spec.subcommands) {
       for (const [sub, subSpec] of Object.entries(spec.subcommands))
-        lines.push(...commandSection(`${name} ${sub}`, subSpec));
-    } else lines.push(...commandSection(name, spec));
+        appendAll(lines, commandSection(`${name} ${sub}`, subSpec));
+    } else appendAll(lines, commandSection(name, spec));
   }
   lines.push(
     '.SH ENVIRONMENT',

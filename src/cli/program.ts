@@ -91,6 +91,8 @@ function configure(command: Command, errors: string[]): void {
           redactSecrets(
             text
               .replace(/^error: /, '')
+              // "option '--format <FORMAT>' argument 'xml' is invalid. expected …" → "--format xml: expected …"
+              .replace(/^option '(--[a-z0-9-]+)(?: <[^>]*>)?' argument '([^']*)' is invalid\. /, '$1 $2: ')
               .replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1?)')
               .replace(/\?\?\)/, '?)')
               .trim(),
@@ -175,6 +177,11 @@ export function parseCommandLine(argv: readonly string[], version: string): Pars
     process.stderr.write(program.helpInformation());
     return { kind: 'exit', code: 2 };
   }
+  const contradiction = valueFlagAndItsNegation(args);
+  if (contradiction) {
+    process.stderr.write(`signer-opsec: ${contradiction}\n`);
+    return { kind: 'exit', code: 2 };
+  }
   try {
     program.parse(args, { from: 'user' });
   } catch (error) {
@@ -187,6 +194,22 @@ export function parseCommandLine(argv: readonly string[], version: string): Pars
   }
   if (!selected) return { kind: 'exit', code: 2 };
   return { kind: 'run', selected };
+}
+
+/**
+ * `--waivers FILE --no-waivers`: commander keeps the last; a flag given a value and also turned off is a mistake
+ * worth one line, not a silent choice.
+ */
+function valueFlagAndItsNegation(args: readonly string[]): string | undefined {
+  const valued = new Set<string>();
+  args.forEach((arg, index) => {
+    const name = /^--([a-z][a-z0-9-]*)(=|$)/.exec(arg);
+    if (!name || name[1]!.startsWith('no-')) return;
+    const next = args[index + 1];
+    if (name[2] === '=' || (next !== undefined && !next.startsWith('-'))) valued.add(name[1]!);
+  });
+  const both = args.find((arg) => arg.startsWith('--no-') && valued.has(arg.slice(5)));
+  return both ? `--${both.slice(5)} and ${both} contradict each other` : undefined;
 }
 
 /** `help bogus` / `help key bogus`: the unknown name with a suggestion, instead of the overview and exit 0. */

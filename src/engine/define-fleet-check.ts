@@ -1,6 +1,7 @@
 // A fleet control: a predicate over several hosts' facts (what only a fleet view can see), with the same metadata,
 // message ids and result shape as a host control, so the catalogue, the docs and the report treat both alike.
 import type { HostFacts } from '../fleet/host-facts.js';
+import { appendAll } from '../parsers/lists.js';
 import { type CheckDefinition, defineCheck, formatMessage, type MessageData } from './define-check.js';
 import { type CheckResult, type Evidence, STATUS_RANK, type Status } from './types.js';
 
@@ -46,7 +47,7 @@ export function runFleetCheck(check: FleetCheck, hosts: readonly FleetHost[]): C
     const template = (check.messages as Record<string, string>)[messageId];
     if (template === undefined) throw new Error(`${check.id} reported unknown message id "${messageId}"`);
     items.push({ status, message: formatMessage(template, data) });
-    evidence.push(...(found ?? []));
+    appendAll(evidence, found ?? []);
   };
   const base = {
     id: check.id,

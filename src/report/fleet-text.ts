@@ -2,6 +2,7 @@
 // first), the fleet controls, the fleet's signer weight, then each failing host's own failures.
 import type { CheckResult, Status } from '../engine/types.js';
 import type { FleetReport } from '../fleet/types.js';
+import { appendAll, maxOf } from '../parsers/lists.js';
 import { palette } from './ansi.js';
 import type { FormatOptions } from './types.js';
 
@@ -63,7 +64,7 @@ export function formatFleetText(report: FleetReport, options: FormatOptions): st
         .map(([status, cell]) => `${cell} ${status}`)
         .join(' · ')}`,
     );
-    const idWidth = Math.max(...report.matrix.map((row) => row.id.length), 10);
+    const idWidth = Math.max(maxOf(report.matrix.map((row) => row.id.length)), 10);
     out.push(
       `  ${'control'.padEnd(idWidth)}  ${audited.map((_, index) => `H${index + 1}`.padStart(4)).join('')}  failing`,
     );
@@ -78,7 +79,7 @@ export function formatFleetText(report: FleetReport, options: FormatOptions): st
     out.push('');
   }
   out.push(p.bold('Fleet controls'));
-  for (const result of report.fleetResults) out.push(...resultLines(result, '  '));
+  for (const result of report.fleetResults) appendAll(out, resultLines(result, '  '));
   out.push('');
   if (report.weight) {
     const weight = report.weight;
@@ -105,7 +106,7 @@ export function formatFleetText(report: FleetReport, options: FormatOptions): st
       ),
     );
     for (const result of host.report!.results.filter((each) => each.status === 'fail' || each.status === 'error'))
-      out.push(...resultLines(result, '  '));
+      appendAll(out, resultLines(result, '  '));
     out.push('');
   }
   out.push(p.bold(`Exit ${summary.exitCode}: ${summary.exitReason}`));

@@ -11,6 +11,7 @@ import {
   THREATS,
   type Threat,
 } from '../engine/types.js';
+import { appendAll } from '../parsers/lists.js';
 import { type Palette, palette } from './ansi.js';
 import type { AuditReport, DiscoveredService, Formatter, ReportResult } from './types.js';
 import { wrapText } from './wrap.js';
@@ -116,10 +117,10 @@ function serviceLines(label: string, service: DiscoveredService | undefined, p: 
   const sub = (name: string, value: string) => labelled('', `${name.padEnd(7)} ${value}`, p);
   const config = service.configPath ?? 'unknown';
   const configStatus = service.configStatus === 'ok' ? '' : `  (${service.configStatus})`;
-  lines.push(...sub('config', config + (service.configStatus === 'ok' ? '' : p.yellow(configStatus))));
-  if (service.binary) lines.push(...sub('binary', service.binary));
-  if (service.user) lines.push(...sub('user', service.user));
-  for (const note of service.notes) lines.push(...sub('note', note));
+  appendAll(lines, sub('config', config + (service.configStatus === 'ok' ? '' : p.yellow(configStatus))));
+  if (service.binary) appendAll(lines, sub('binary', service.binary));
+  if (service.user) appendAll(lines, sub('user', service.user));
+  for (const note of service.notes) appendAll(lines, sub('note', note));
   return lines;
 }
 
@@ -132,7 +133,7 @@ function header(report: AuditReport, p: Palette): string[] {
     ...serviceLines('Node', report.discovered.node, p),
   ];
   report.discovered.notes.forEach((note, i) => {
-    lines.push(...labelled(i === 0 ? 'Notes' : '', `- ${note}`, p));
+    appendAll(lines, labelled(i === 0 ? 'Notes' : '', `- ${note}`, p));
   });
   return lines;
 }
@@ -178,11 +179,11 @@ function resultLines(result: ReportResult, p: Palette): string[] {
   } else {
     lines.push(head, ...wrapText(result.message, WIDTH - BODY_INDENT).map((line) => indent + line));
   }
-  lines.push(...waiverLines(result, p));
+  appendAll(lines, waiverLines(result, p));
   if (result.status === 'pass') return lines;
 
   if (result.severityReason) {
-    lines.push(...labelledBody('Severity lowered:', result.severityReason, BODY_INDENT, p.dim));
+    appendAll(lines, labelledBody('Severity lowered:', result.severityReason, BODY_INDENT, p.dim));
   }
   const shown = result.evidence.slice(0, MAX_EVIDENCE_SHOWN);
   for (const item of shown) {
@@ -196,11 +197,11 @@ function resultLines(result: ReportResult, p: Palette): string[] {
   if (hidden > 0) lines.push(' '.repeat(EVIDENCE_INDENT) + p.dim(`… and ${hidden} more (the JSON report lists all)`));
 
   if (result.status === 'fail' || result.status === 'warn') {
-    lines.push(...labelledBody('Fix:', result.remediation, BODY_INDENT, p.cyan));
+    appendAll(lines, labelledBody('Fix:', result.remediation, BODY_INDENT, p.cyan));
   } else if (result.status === 'manual') {
-    lines.push(...labelledBody('Guidance:', result.remediation, BODY_INDENT, p.cyan));
+    appendAll(lines, labelledBody('Guidance:', result.remediation, BODY_INDENT, p.cyan));
   }
-  lines.push(...labelledBody('Docs:', docsPage(result.id), BODY_INDENT, p.dim));
+  appendAll(lines, labelledBody('Docs:', docsPage(result.id), BODY_INDENT, p.dim));
   return lines;
 }
 
@@ -250,7 +251,7 @@ function resultSections(report: AuditReport, p: Palette, quiet: boolean): string
     if (results.length === 0) continue;
     const title = THREAT_TITLES[threat as Threat] ?? threat;
     lines.push('', `${p.bold(title)}  ${p.dim(`(${statusCounts(results, palette(false))})`)}`);
-    for (const result of [...results].sort(compareResults)) lines.push(...resultLines(result, p));
+    for (const result of [...results].sort(compareResults)) appendAll(lines, resultLines(result, p));
   }
   return lines;
 }

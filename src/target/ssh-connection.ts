@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appendAll } from '../parsers/lists.js';
 import type { SshDestination } from '../parsers/ssh-destination.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -98,7 +99,7 @@ export class SshConnection {
     const { destination, identityFile, configFile, extraArgs, connectTimeoutMs } = this.options;
     const args: string[] = [];
     if (configFile) args.push('-F', configFile);
-    args.push(...(extraArgs ?? []));
+    appendAll(args, extraArgs ?? []);
     for (const option of SSH_FIXED_OPTIONS) args.push('-o', option);
     args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil((connectTimeoutMs ?? 10_000) / 1000))}`);
     args.push('-o', `ControlPath=${this.controlPath}`);

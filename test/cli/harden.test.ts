@@ -27,7 +27,7 @@ describe('signer-opsec harden', () => {
       ],
       [['harden', 'plan', '--only', 'sshd', '--skip', 'sshd'], /leave no area to harden/],
       [['harden', 'plan', '--yes'], /unknown option '--yes'/],
-      [['harden', 'plan', '--format', 'sarif'], /'sarif' is invalid\. expected one of text, json/],
+      [['harden', 'plan', '--format', 'sarif'], /--format sarif: expected one of text, json/],
       [['harden', 'rollback', '--only', 'sshd'], /unknown option '--only'/],
       [['harden', 'paln'], /harden paln: expected plan, apply or rollback \(did you mean plan\?\)/],
       [['harden', 'rollback', 'a', 'b'], /too many arguments for 'rollback'/],

@@ -33,7 +33,16 @@ describe('installing', { concurrency: false }, () => {
   const scratch = mkdtempSync(join(tmpdir(), `so-install-${process.pid}-`));
   after(() => rmSync(scratch, { recursive: true, force: true }));
   const clone = join(scratch, 'clone');
-  const baseEnv = { HOME: process.env.HOME, PATH: process.env.PATH, npm_config_update_notifier: 'false' };
+  // npm reads its global config (where a machine keeps its CA file and registry) from <prefix>/etc/npmrc: moving the
+  // prefix, as these installs and pre-commit's node environment do, would drop it and leave npm retrying TLS.
+  const globalConfig = execFileSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8' }).trim();
+  const baseEnv = {
+    HOME: process.env.HOME,
+    PATH: process.env.PATH,
+    npm_config_update_notifier: 'false',
+    ...(globalConfig ? { npm_config_globalconfig: globalConfig } : {}),
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+  };
 
   test('the README: exactly two commands; the first, on a fresh clone, leaves signer-opsec on PATH', {
     timeout: TIMEOUT_MS,

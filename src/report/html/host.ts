@@ -1,6 +1,7 @@
 // The host-level part of the HTML report: summary, exposure-score chart, filters and results grouped by threat.
 // A fleet page renders one of these per host (fleet.ts); everything in it is scoped to its own <section>.
 import { SEVERITIES, STATUSES, type Status, THREAT_TITLES, THREATS, type Threat } from '../../engine/types.js';
+import { maxOf } from '../../parsers/lists.js';
 import type { AuditReport, ReportResult } from '../types.js';
 import { escapeXml as esc } from '../xml.js';
 
@@ -62,7 +63,7 @@ function exposureChart(report: AuditReport): string {
   const contributors = data.contributors.filter((c) => typeof c.exposure === 'number' && c.exposure > 0);
   const shown = contributors.slice(0, CHART_BARS);
   const rest = contributors.slice(CHART_BARS);
-  const max = Math.max(...shown.map((c) => c.exposure), 0.1);
+  const max = Math.max(maxOf(shown.map((c) => c.exposure)), 0.1);
   const bars = shown
     .map((c) => {
       const width = ((100 * c.exposure) / max).toFixed(1);
