@@ -44,9 +44,11 @@ export function parseBaseline(text: string, where: string): Set<string> {
   }
   if (
     !Array.isArray(record.fingerprints) ||
-    !record.fingerprints.every((item) => /^[0-9a-f]{16}$/.test(String(item)))
+    !record.fingerprints.every((item) => /^(?:[0-9a-f]{8}|[0-9a-f]{16})$/.test(String(item)))
   ) {
-    throw new BaselineError(`${where}: "fingerprints" must be an array of 16-hex-character fingerprints`);
+    throw new BaselineError(
+      `${where}: "fingerprints" must be an array of fingerprints (8 hex for a key, 16 for other secrets)`,
+    );
   }
   return new Set(record.fingerprints);
 }

@@ -358,7 +358,7 @@ describe('signer-opsec threat: exit codes and bad input', () => {
         ['--stacker-set', POX4, '--operators', POX4],
         /operators file|docs-pox4\.json: .*compressed secp256k1 public key/,
       ],
-      [['--stacker-set', POX4, '--bogus'], /Unknown option '--bogus'/],
+      [['--stacker-set', POX4, '--bogus'], /unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {
       const run = runCli(['threat', ...args]);
