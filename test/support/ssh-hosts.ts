@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { REPO_ROOT } from './cli.js';
 
 export interface SshLab {
   dir: string;
@@ -207,7 +208,13 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       for (const sub of ['etc', 'var/lib', 'usr/local/bin'])
         if (spec.tree) mkdirSync(join(spec.tree, sub), { recursive: true });
       mkdirSync(emptyRoot, { mode: 0o700 });
+      // The checkout itself (the CLI the tests run inside) may sit under a path masked below (/tmp, /opt, /home...):
+      // held aside first, then bound back last, so it is where it was.
+      const repo = REPO_ROOT.replace(/\/$/, '');
+      const repoHeld = join(serverDir, 'repo');
+      mkdirSync(repoHeld);
       const binds = [
+        `mount --bind ${repo} ${repoHeld}`,
         `mount --bind ${emptyRoot} /root`,
         ...(spec.tree
           ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`)
@@ -224,6 +231,8 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
           : []),
         // Last: the paths above may be under /tmp.
         ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
+        `mkdir -p ${repo}`,
+        `mount --bind ${repoHeld} ${repo}`,
       ].join(' && ');
       const pidNs = spec.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
       const command = [
