@@ -3,7 +3,7 @@
 import type { HostFacts } from '../fleet/host-facts.js';
 import { appendAll } from '../parsers/lists.js';
 import { type CheckDefinition, defineCheck, formatMessage, type MessageData } from './define-check.js';
-import { type CheckResult, type Evidence, STATUS_RANK, type Status } from './types.js';
+import { type CheckResult, type Evidence, type Status, verdictOf } from './types.js';
 
 /** One audited host as fleet controls see it. */
 export interface FleetHost {
@@ -69,13 +69,6 @@ export function runFleetCheck(check: FleetCheck, hosts: readonly FleetHost[]): C
       evidence: [],
     };
   }
-  const status = items.reduce<Status>(
-    (worst, item) => (STATUS_RANK[item.status] > STATUS_RANK[worst] ? item.status : worst),
-    'not_applicable',
-  );
-  const message = items
-    .filter((item) => item.status === status)
-    .map((item) => item.message)
-    .join(' ');
+  const { status, message } = verdictOf(items);
   return { ...base, status, message, evidence };
 }

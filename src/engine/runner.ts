@@ -3,7 +3,7 @@ import { NotEvaluableError, TargetError } from '../target/errors.js';
 import type { AuditContext } from './context.js';
 import { type Applicability, type Check, formatMessage, type MessageData, type Reporter } from './define-check.js';
 import { CheckError } from './errors.js';
-import { type CheckResult, type Evidence, SEVERITIES, type Severity, STATUS_RANK, type Status } from './types.js';
+import { type CheckResult, type Evidence, SEVERITIES, type Severity, type Status, verdictOf } from './types.js';
 
 export interface ReportedItem {
   status: Status;
@@ -96,14 +96,7 @@ export async function runCheckDetailed(check: Check, ctx: AuditContext): Promise
     // A check that says nothing must not look like a pass.
     if (items.length === 0) throw new Error(`${check.id} reported no verdict`);
 
-    const status = items.reduce<Status>(
-      (worst, item) => (STATUS_RANK[item.status] > STATUS_RANK[worst] ? item.status : worst),
-      'not_applicable',
-    );
-    const message = items
-      .filter((item) => item.status === status)
-      .map((item) => item.message)
-      .join(' ');
+    const { status, message } = verdictOf(items);
     const result: CheckResult = {
       ...baseResult(check),
       severity,

@@ -67,3 +67,16 @@ export const STATUS_RANK: Record<Status, number> = {
 export function severityAtLeast(severity: Severity, threshold: Severity): boolean {
   return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
+
+/** A control's verdict from what it reported: the worst status, with the messages of the items that have it. */
+export function verdictOf(items: readonly { status: Status; message: string }[]): { status: Status; message: string } {
+  const status = items.reduce<Status>(
+    (worst, item) => (STATUS_RANK[item.status] > STATUS_RANK[worst] ? item.status : worst),
+    'not_applicable',
+  );
+  const message = items
+    .filter((item) => item.status === status)
+    .map((item) => item.message)
+    .join(' ');
+  return { status, message };
+}
