@@ -215,7 +215,7 @@ describe('stand-in stacks-signer and stacks-node', () => {
           nodeConfig,
           `[node]\nrpc_bind = "127.0.0.1:${await freePort()}"\np2p_bind = "127.0.0.1:${await freePort()}"\n`,
         );
-        const node = await start('stacks-node', ['start', '--config', nodeConfig], /egress probe/, {
+        const node = await start('stacks-node', ['start', '--config', nodeConfig], /egress probe [^\n]*\n/, {
           STACKS_STANDIN_EGRESS: target,
         });
         assert.match(node.stderr, new RegExp(`stacks-node: egress probe ${target}: ${outcome}\\n`));

@@ -26,13 +26,17 @@ static void die(const char *format, ...) {
 }
 
 static void say(const char *format, ...) {
+  /* One write per line: stderr is unbuffered, and a reader must never see a line without its newline. */
+  char line[1024];
+  int used = snprintf(line, sizeof line, "%s: ", program);
   va_list args;
   va_start(args, format);
-  fprintf(stderr, "%s: ", program);
-  vfprintf(stderr, format, args);
-  fputc('\n', stderr);
-  fflush(stderr);
+  vsnprintf(line + used, sizeof line - (size_t)used - 1, format, args);
   va_end(args);
+  size_t length = strlen(line);
+  line[length] = '\n';
+  ssize_t ignored = write(STDERR_FILENO, line, length + 1);
+  (void)ignored;
 }
 
 #define MAX_KEYS 128
