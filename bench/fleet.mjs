@@ -1,7 +1,7 @@
 // Remote and fleet audit cost. (1) One audit of a host through its sshd on 127.0.0.1 against the live audit of the
 // same host (run in the sshd's own mount and pid namespaces), measured in the same run: target ≤ 2×. (2) 20 hosts,
 // each a network namespace with its own sshd and example tree, audited with --forks 10: target < 10 s wall time.
-// Usage: npm run bench:fleet [-- --runs N] [--hosts N]. Needs root, ip, unshare, nsenter.
+// Usage: npm run bench:fleet [-- --runs N] [--hosts N] [--trace (lists every remote exec of one audit)]. Needs root, ip, unshare, nsenter.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +25,18 @@ function timed(command, args) {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0 && result.status !== 1)
-    throw new Error(`${command} ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+  if (result.status !== 0 && result.status !== 1) {
+    // A fleet report names the hosts it could not audit and why.
+    let why = result.stderr;
+    try {
+      const report = JSON.parse(result.stdout);
+      why = `${report.summary?.exitReason ?? ''}\n${(report.hosts ?? [])
+        .filter((host) => host.status !== 'audited')
+        .map((host) => `  ${host.name}: ${host.reason}`)
+        .join('\n')}`;
+    } catch {}
+    throw new Error(`${command} ${args.join(' ')}: exit ${result.status}: ${why}`);
+  }
   return ms;
 }
 
@@ -52,6 +62,13 @@ try {
       timed(process.execPath, [BIN, 'audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json']),
     );
   }
+  // Round trips of one remote audit: every remote exec, traced (SIGNER_OPSEC_TRACE_SSH), with what it ran.
+  const traced = spawnSync(
+    process.execPath,
+    [BIN, 'audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SIGNER_OPSEC_TRACE_SSH: '1' } },
+  );
+  const execs = traced.stderr.split('\n').filter((line) => line.startsWith('ssh '));
   lab.stop();
   lab = undefined;
   const localMs = median(local);
@@ -60,6 +77,8 @@ try {
   console.log(
     `same host over loopback SSH    ${remoteMs.toFixed(0).padStart(7)} ms  = ${(remoteMs / localMs).toFixed(2)}× (target ≤ 2×)`,
   );
+  console.log(`remote exec calls (one audit)  ${String(execs.length).padStart(7)}`);
+  if (process.argv.includes('--trace')) for (const line of execs) console.log(`  ${line}`);
 
   // (2) a fleet of namespace hosts.
   lab = await startSshLab(

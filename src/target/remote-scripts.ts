@@ -159,3 +159,126 @@ export function searchScript(
     'exit 0',
   ].join('\n');
 }
+
+/** Exit statuses and marks of the remote history search (gitHistorySearchScript). */
+export const GIT_MISSING_MARK = 'signer-opsec: git is not installed on the host';
+export const GIT_ALTERNATES_MARK =
+  'signer-opsec: the repository borrows objects from another (objects/info/alternates)';
+export const GIT_NOT_A_DIRECTORY_MARK = 'signer-opsec: not a directory';
+/** Config given on git's command line, which outranks the repository's own (as src/secrets/git/run-git.ts does). */
+const REMOTE_GIT_CONFIG = [
+  'safe.directory=*',
+  'protocol.allow=never',
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'core.quotePath=false',
+  'log.showSignature=false',
+  'log.showRoot=true',
+  'diff.noprefix=false',
+  'diff.mnemonicPrefix=false',
+  'diff.relative=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+];
+/**
+ * Marks of the history stream. git's --format writes the commit line; a patch's own lines always start with ' ', '+',
+ * '-', '\\', '@@ ' or 'diff ', so a line starting with one of these marks is always ours.
+ */
+export const GIT_COMMIT_MARK = '@@signer-opsec-commit';
+export const GIT_EXIT_MARK = '@@signer-opsec-exit';
+export const GIT_HIT_MARK = '@@signer-opsec-hit';
+export const GIT_GREP_MARK = '@@signer-opsec-grep';
+/**
+ * Keeps, with their stream line numbers, only what can never hold a secret: our commit and exit lines, `diff --`
+ * headers (the path), hunk headers cut after their closing `@@` (git puts a line of the file after it) and the
+ * marks of removed lines.
+ */
+const STRUCTURE_SED = [
+  `/^[0-9]*:${GIT_COMMIT_MARK} /p`,
+  `/^[0-9]*:${GIT_EXIT_MARK} /p`,
+  '/^[0-9]*:diff --/p',
+  's/^\\([0-9]*:@@@* [-+0-9, ]*@@@*\\).*$/\\1/p',
+  // A removed line's marks only (its first two characters), so a hit's line in the file can be counted exactly.
+  's/^\\([0-9]*:[-+ ]\\{0,1\\}-\\).*$/\\1/p',
+];
+/**
+ * Searches a repository's whole history on the host for needles that arrive on standard input (never in an argument
+ * or the environment): every commit reachable from a ref, plus every stash entry (older ones too), patch by patch
+ * (merges as combined diffs, files git deems binary as text), with grep, sed and tee. git runs confined: no system or global
+ * config, no lazy fetch, no replace objects, nothing the repository's config could make it run, and killed after
+ * `timeoutSeconds`. A repository that borrows objects through alternates is refused: they may lie anywhere.
+ */
+export function gitHistorySearchScript(hostGitDir: string, timeoutSeconds: number): string {
+  const config = REMOTE_GIT_CONFIG.map((setting) => `-c ${shellQuote(setting)}`).join(' ');
+  const env = [
+    'GIT_CONFIG_NOSYSTEM=1',
+    'GIT_CONFIG_GLOBAL=/dev/null',
+    'GIT_ATTR_NOSYSTEM=1',
+    'GIT_TERMINAL_PROMPT=0',
+    'GIT_NO_LAZY_FETCH=1',
+    'GIT_NO_REPLACE_OBJECTS=1',
+    'GIT_OPTIONAL_LOCKS=0',
+    'HOME=/nonexistent',
+  ].join(' ');
+  const format = shellQuote(`--format=${GIT_COMMIT_MARK} %H %aI %an`);
+  const structure = STRUCTURE_SED.map((expression) => `-e ${shellQuote(expression)}`).join(' ');
+  return [
+    PRELUDE,
+    // The needles stay on fd 3 for the one grep that reads them; nothing else reads them.
+    'exec 3<&0 </dev/null',
+    `if ! command -v git >/dev/null 2>&1; then printf '%s\\n' ${shellQuote(GIT_MISSING_MARK)} >&2; exit ${NOT_INSTALLED_EXIT}; fi`,
+    `d=${shellQuote(hostGitDir)}`,
+    `if [ ! -d "$d" ]; then printf '%s\\n' ${shellQuote(GIT_NOT_A_DIRECTORY_MARK)} >&2; exit 3; fi`,
+    `if [ -s "$d/objects/info/alternates" ]; then printf '%s\\n' ${shellQuote(GIT_ALTERNATES_MARK)} >&2; exit 4; fi`,
+    `g() { env -i PATH="$PATH" LC_ALL=C ${env} timeout -s KILL ${timeoutSeconds} git --git-dir="$d" ${config} --no-pager "$@"; }`,
+    // One patch stream, read twice through tee: the needle grep sends only the line numbers (and first character) of
+    // the lines holding a needle, on stderr; the structure (commits, paths, hunk starts) goes to stdout. Neither
+    // carries a line of the files.
+    // Through cat: fd 3 is then a pipe, which /dev/fd/3 can open again (a socket, as some sshd give, cannot).
+    'cat <&3 | { exec 3<&0 </dev/null; { {',
+    `  g log -g --format=%H refs/stash -- 2>/dev/null | g log --stdin --all --no-color --no-ext-diff --no-textconv --no-renames --text --cc -p ${format} --`,
+    `  printf '%s %s\\n' ${shellQuote(GIT_EXIT_MARK)} "$?"`,
+    `} | tee /dev/fd/5 | { grep -n -a -i -F -f /dev/fd/3; printf '%s %s\\n' ${shellQuote(GIT_GREP_MARK)} "$?" >&2; } | sed -n -e ${shellQuote(`s/^\\([0-9]*:.\\).*$/${GIT_HIT_MARK} \\1/p`)} >&2; } 5>&1 | grep -n -a -e '^@@' -e '^diff --' -e '^-' -e '^.-' | sed -n ${structure}; }`,
+  ].join('\n');
+}
+
+/**
+ * What the scripts above need beyond POSIX sh and utilities, each tried once when the connection opens: GNU coreutils
+ * (stat --printf, head -c, base64 -w0, timeout, sha256sum), findutils (find -mindepth/-maxdepth/-print0, xargs -0 -r),
+ * grep -F -Z, sed, tee and GNU tar (--ignore-failed-read). A host whose tools lack one (busybox, BSD) is not audited:
+ * its files would look missing and controls would pass on nothing. Each probe exits 0 only when the tool works as
+ * the scripts use it. test/target/remote-scripts.test.ts fails when a script uses a non-POSIX option no probe covers.
+ */
+export const REMOTE_TOOL_PROBES: ReadonlyArray<readonly [name: string, probe: string]> = [
+  ['stat --printf', "stat --printf '%n\\0%f\\0%u\\0%g\\0%s\\0%N\\0' -- /"],
+  ['find -mindepth -maxdepth -print0', 'find / -mindepth 0 -maxdepth 0 -print0'],
+  [
+    'find -H -prune -size',
+    'find -H / -maxdepth 0 \\( -type d -name .git -prune \\) -o \\( -type f -size -2c -print0 \\)',
+  ],
+  ['xargs -0 -r', "printf '/\\0' | xargs -0 -r true"],
+  ['head -c', "printf ab | head -c 1 | grep -q '^a$'"],
+  ['base64 -w0', "printf ab | base64 -w0 | grep -q '^YWI=$'"],
+  ['grep -l -a -i -F -Z -f', "printf 'ROOT\\n' | grep -l -a -i -F -Z -f - -- /etc/passwd | grep -a -q '^/etc/passwd'"],
+  ['grep -n -a -c -q', "printf 'a\\n' | grep -n -a -c -q -e a"],
+  [
+    'tar --ignore-failed-read --no-recursion',
+    'tar -cf - --ignore-failed-read --no-recursion -- / | head -c 512 | grep -q .',
+  ],
+  ['timeout -s KILL', 'timeout -s KILL 10 true'],
+  ['sha256sum', 'sha256sum /dev/null | grep -q ^e3b0c442'],
+  ['paste -s -d', "printf 'a\\nb\\n' | paste -s -d '\\t' | grep -q b"],
+  ['tee', 'printf a | tee /dev/null | grep -q a'],
+  ['sed -n -e', "printf 'ab\\n' | sed -n -e 's/^\\(a\\).*$/\\1/p' | grep -q '^a$'"],
+];
+
+/** Prints the names of the probes that failed, one a line (nothing when the host has all it needs). */
+export const PROBE_SCRIPT = [
+  PRELUDE,
+  'cd /',
+  ...REMOTE_TOOL_PROBES.map(
+    ([name, probe]) => `if ! ( ${probe} ) </dev/null >/dev/null 2>&1; then printf '%s\\n' ${shellQuote(name)}; fi`,
+  ),
+  'exit 0',
+].join('\n');

@@ -5,6 +5,14 @@ import { parseListeningSockets } from '../parsers/proc-net-tcp.js';
 import { type ProcLinks, parseProcessLines, parseProcLinks, parseStatOutput } from '../parsers/remote-proc.js';
 import { NotEvaluableError, TargetError, type TargetErrorCode, UnprivilegedRunRefusedError } from './errors.js';
 import {
+  GIT_ALTERNATES_MARK,
+  GIT_COMMIT_MARK,
+  GIT_EXIT_MARK,
+  GIT_GREP_MARK,
+  GIT_HIT_MARK,
+  GIT_MISSING_MARK,
+  GIT_NOT_A_DIRECTORY_MARK,
+  gitHistorySearchScript,
   hostPathIn,
   LINKS_SCRIPT,
   NET_TCP_MARK,
@@ -13,6 +21,7 @@ import {
   NOT_INSTALLED_MARK,
   NOT_ROOT_EXIT,
   NOT_ROOT_MARK,
+  PROBE_SCRIPT,
   PROCESSES_SCRIPT,
   rootPrefix,
   runScript,
@@ -24,9 +33,18 @@ import {
   treeStatScript,
 } from './remote-scripts.js';
 import { DEFAULT_MAX_HASH_BYTES, type RawNode, RootedTarget } from './rooted.js';
-import { type RemoteResult, SshConnection, type SshConnectionOptions } from './ssh-connection.js';
+import { type RemoteResult, SshConnection, type SshConnectionOptions, SshUnreachableError } from './ssh-connection.js';
 import { type ByteSource, indexTar } from './tar-reader.js';
-import type { CommandResult, FileType, ListeningSocket, ProcessInfo, RunOptions, TargetKind } from './types.js';
+import type {
+  CommandResult,
+  FileType,
+  GitHistoryMatch,
+  GitHistoryMatches,
+  ListeningSocket,
+  ProcessInfo,
+  RunOptions,
+  TargetKind,
+} from './types.js';
 
 /** Read whole at connect time: where units, configs, sshd, sudoers, firewalls and accounts live. */
 const PREFETCH_TREES = ['/etc', '/usr/lib/systemd/system', '/lib/systemd/system'];
@@ -54,11 +72,30 @@ const PREFETCH_STATS = [
   '/bin',
   '/usr/bin',
   '/usr/sbin',
+  '/usr/sbin/sshd',
+  '/usr/local/lib',
+  // Where systemd keeps runtime units: discovery asks for each one after the other.
+  '/run',
+  '/run/systemd',
+  '/run/systemd/system',
+  '/run/systemd/system.attached',
+  '/run/systemd/transient',
+  '/run/systemd/generator',
+  '/run/systemd/generator.early',
+  '/run/systemd/generator.late',
+  '/var/lib/docker',
+  // Home directories of the standard system accounts (/etc/passwd), looked at for keys and repositories.
+  '/var/spool',
+  '/var/spool/news',
+  '/var/spool/uucp',
+  '/var/mail',
+  '/var/www',
+  '/var/list',
 ];
 /** Directory trees listed (with every entry's metadata) in the first round trip, by depth. */
 const PREFETCH_LISTINGS: ReadonlyArray<readonly [number, readonly string[]]> = [
   [1, ['/', '/usr/local/bin', '/tmp', '/var/tmp']],
-  [3, ['/home', '/root', '/opt', '/srv', '/var/lib']],
+  [3, ['/home', '/root', '/opt', '/srv', '/var/lib', '/usr/local/src', '/usr/games', '/var/mail', '/var/backups']],
 ];
 /** A directory listed on demand brings the levels below it too: tree walks (repositories, compose files) need them next. */
 const LISTING_DEPTH = 3;
@@ -71,8 +108,90 @@ const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[]]> = [
 /** Follow-ups needed by one operation (one more path each time a symlink leads somewhere new). */
 const MAX_FOLLOW_UPS = 64;
 const DEFAULT_RUN_TIMEOUT_MS = 5000;
+/** One repository's history search on the host: git is killed there after this long (the search is then an error). */
+const GIT_HISTORY_TIMEOUT_S = 600;
 /** Sibling directories listed along with one a walk asks for. */
 const MAX_SIBLINGS = 512;
+
+/** The path a `diff --git a/<path> b/<path>` (renames are off: the same path twice) or `diff --cc <path>` names. */
+function fileOfDiffHeader(header: string): string {
+  if (!header.startsWith('diff --git ')) return header.slice(header.indexOf(' ', 'diff --'.length) + 1);
+  const paths = header.slice('diff --git '.length);
+  const half = paths.slice(Math.floor(paths.length / 2) + 1);
+  return half.startsWith('b/') ? half.slice(2) : half;
+}
+
+/**
+ * The two streams of gitHistorySearchScript: stdout holds the structure (`N:` + a commit line, a `diff --` header, a
+ * hunk header's ranges, the exit line), stderr one `hit N:<first character>` per line that holds a needle. Each hit is
+ * placed in the commit, file and hunk that precede its line number; its file line counts the hunk's lines since its
+ * start that are not removed ones.
+ */
+export function parseGitHistoryStreams(
+  structure: string,
+  stderr: string,
+): { matches: GitHistoryMatch[]; commits: number; gitStatus?: number; grepStatus?: number } {
+  const entries: { at: number; text: string }[] = [];
+  for (const line of structure.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) entries.push({ at: Number(line.slice(0, colon)), text: line.slice(colon + 1) });
+  }
+  const hits: { at: number; prefix: string }[] = [];
+  let grepStatus: number | undefined;
+  for (const line of stderr.split('\n')) {
+    if (line.startsWith(`${GIT_HIT_MARK} `)) {
+      const [at = '', prefix = ''] = line.slice(GIT_HIT_MARK.length + 1).split(':');
+      hits.push({ at: Number(at), prefix });
+    } else if (line.startsWith(`${GIT_GREP_MARK} `)) grepStatus = Number(line.slice(GIT_GREP_MARK.length + 1));
+  }
+  hits.sort((a, b) => a.at - b.at);
+  const matches: GitHistoryMatch[] = [];
+  let commits = 0;
+  let gitStatus: number | undefined;
+  let commit = { commit: '', date: '', author: '' };
+  let file = '';
+  let hunk = { at: 0, start: 1, parents: 1 };
+  /** Stream lines of the current hunk that are not in the commit's file (removed from a parent). */
+  let removed: number[] = [];
+  let next = 0;
+  const placeHitsBefore = (at: number) => {
+    for (; next < hits.length && hits[next]!.at < at; next++) {
+      const hit = hits[next]!;
+      const before = removed.filter((line) => line < hit.at).length;
+      const line = hit.at > hunk.at && hunk.at > 0 ? hunk.start + (hit.at - hunk.at - 1 - before) : 1;
+      matches.push({ ...commit, file, line, added: hit.prefix === '+' });
+    }
+  };
+  for (const entry of entries) {
+    placeHitsBefore(entry.at);
+    if (entry.text.startsWith(`${GIT_COMMIT_MARK} `)) {
+      const [hash = '', date = '', ...author] = entry.text.slice(GIT_COMMIT_MARK.length + 1).split(' ');
+      commit = { commit: hash, date, author: author.join(' ') };
+      commits++;
+      file = '';
+      hunk = { at: 0, start: 1, parents: 1 };
+      removed = [];
+    } else if (entry.text.startsWith(`${GIT_EXIT_MARK} `))
+      gitStatus = Number(entry.text.slice(GIT_EXIT_MARK.length + 1));
+    else if (entry.text.startsWith('diff --')) {
+      hunk = { at: 0, start: 1, parents: 1 };
+      removed = [];
+      file = fileOfDiffHeader(entry.text);
+    } else if (entry.text.startsWith('@@')) {
+      const starts = [...entry.text.matchAll(/\+(\d+)/g)];
+      const parents = (/^@+/.exec(entry.text)?.[0].length ?? 2) - 1;
+      hunk = { at: entry.at, start: Number(starts[starts.length - 1]?.[1] ?? 1), parents };
+      removed = [];
+    } else if (hunk.at > 0 && entry.text.slice(0, hunk.parents).includes('-')) removed.push(entry.at);
+  }
+  placeHitsBefore(Number.POSITIVE_INFINITY);
+  return {
+    matches,
+    commits,
+    ...(gitStatus !== undefined ? { gitStatus } : {}),
+    ...(grepStatus !== undefined ? { grepStatus } : {}),
+  };
+}
 
 /** A tar answer held in memory (never written to disk on this side). */
 function bufferSource(bytes: Buffer): ByteSource {
@@ -205,11 +324,22 @@ export class SshTarget extends RootedTarget {
     ]).then(([processes, links, net]) => ({ processes: processes.stdout, links: links.stdout, net: net.stdout }));
     this.liveFacts.catch(() => {});
     for (const [command, args] of PREFETCH_COMMANDS) this.cachedRun(command, args).catch(() => {});
-    const [tar] = await Promise.all([
+    const [tar, probe] = await Promise.all([
       this.exec(tarScript(this.root, [], PREFETCH_TREES)),
+      this.exec(PROBE_SCRIPT),
       this.fetchStats(PREFETCH_STATS),
       ...PREFETCH_LISTINGS.map(([depth, dirs]) => this.fetchTrees(dirs, depth)),
     ]);
+    // Fail closed: with a tool that lacks an option the scripts use, files would look missing and controls pass.
+    const missing = probe.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+    if (missing.length > 0 || probe.code !== 0)
+      throw new SshUnreachableError(
+        this.connection.host,
+        `the host's tools lack what the agentless audit needs (GNU coreutils, findutils, grep, sed and tar): ${missing.join(', ') || `probe exit ${probe.code}`}`,
+      );
     this.addTar(tar, [], PREFETCH_TREES);
   }
 
@@ -547,5 +677,34 @@ export class SshTarget extends RootedTarget {
         `the key search on the host failed (${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`})`,
       );
     return { files: [...new Set(files)].sort(), searched };
+  }
+
+  /**
+   * The history search runs on the host (copying the repository here would put the key on this machine's disk): the
+   * needles go to its standard input, only the commit, path and line of each matching patch line come back.
+   */
+  async searchGitHistory(gitDir: string, needles: readonly string[]): Promise<GitHistoryMatches> {
+    const canonical = await this.realpath(gitDir);
+    const input = `${needles.join('\n')}\n`;
+    const result = await this.exec(gitHistorySearchScript(hostPathIn(this.root, canonical), GIT_HISTORY_TIMEOUT_S), {
+      stdin: input,
+      timeoutMs: GIT_HISTORY_TIMEOUT_S * 1000 + this.commandTimeoutMs,
+    });
+    const stderr = result.stderr.trim();
+    for (const mark of [GIT_MISSING_MARK, GIT_ALTERNATES_MARK, GIT_NOT_A_DIRECTORY_MARK])
+      if (stderr.includes(mark)) throw new Error(`${gitDir}: ${mark.replace(/^signer-opsec: /, '')}`);
+    const { matches, commits, gitStatus, grepStatus } = parseGitHistoryStreams(result.stdout.toString('utf8'), stderr);
+    // Fail closed: any doubt that the whole history was read is a rejection, never "not found".
+    if (result.code !== 0 || gitStatus !== 0 || (grepStatus !== 0 && grepStatus !== 1)) {
+      const why = stderr.split('\n').find((each) => each.trim() !== '' && !each.startsWith('@@signer-opsec-')) ?? '';
+      const status =
+        gitStatus === 137
+          ? `stopped after ${GIT_HISTORY_TIMEOUT_S} s`
+          : `git exit ${gitStatus ?? '?'}, grep exit ${grepStatus ?? '?'}`;
+      throw new Error(
+        `${gitDir}: the history search on the host failed (${status}${why ? `: ${why.slice(0, 200)}` : ''})`,
+      );
+    }
+    return { matches, commits };
   }
 }

@@ -100,4 +100,30 @@ export interface Target {
     needles: readonly string[],
     limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
   ): Promise<{ files: string[]; searched: number }>;
+  /**
+   * Where a repository's history cannot be read here without copying it out (a remote host), the target searches
+   * the history of `gitDir` where it is for a few exact strings (case-insensitive) and returns every patch line that
+   * holds one, with its commit. The needles never appear in an argument or the environment. Rejects with the reason
+   * when the history could not be searched through (no git there, a failed or stopped walk): never a partial answer.
+   */
+  searchGitHistory?(gitDir: string, needles: readonly string[]): Promise<GitHistoryMatches>;
+}
+
+export interface GitHistoryMatch {
+  commit: string;
+  /** Author date, ISO 8601. */
+  date: string;
+  author: string;
+  /** Path in the repository (git's quoting kept for unusual names). */
+  file: string;
+  /** Line in that commit's version of the file. */
+  line: number;
+  /** The patch line added it (else it was context or a removal: the key was already in the history). */
+  added: boolean;
+}
+
+export interface GitHistoryMatches {
+  matches: GitHistoryMatch[];
+  /** Commits whose patches were read. */
+  commits: number;
 }

@@ -2,6 +2,7 @@
 // host tree bound over /etc, /var/lib and /usr/local/bin; real ssh; INI, YAML and ansible-inventory JSON.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createECDH } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { type SshLab, startSshLab } from '../support/ssh-hosts.js';
+import { key, stackerSetText } from '../support/stacker-sets.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const BIN = join(REPO, 'bin/signer-opsec.js');
@@ -63,10 +65,37 @@ async function closedPort(): Promise<number> {
 
 type FleetJson = {
   summary: { exitCode: number; exitReason: string; audited: number; unreachable: number };
-  hosts: { name: string; status: string; reason?: string; report?: { results: { id: string; status: string }[] } }[];
+  hosts: {
+    name: string;
+    status: string;
+    reason?: string;
+    report?: { results: { id: string; status: string; severity: string }[] };
+  }[];
   fleetResults: { id: string; status: string; message: string }[];
   matrix: { id: string; failing: string[] }[];
+  weight?: {
+    totalWeight: number;
+    signers: { host: string; publicKey: string; weight: number; share: number }[];
+    fleetWeight: number;
+    fleetShare: number;
+    crossesHalt: boolean;
+    crossesApprove: boolean;
+    atRiskWeight: number;
+    atRiskShare: number;
+    atRiskHosts: string[];
+    notInSet: { host: string; publicKey: string }[];
+  };
 };
+
+/** The compressed public key of an example host's signer key, derived here from its config (not by the tool). */
+function examplePublicKey(tree: string, config: string): string {
+  const hex = /^stacks_private_key = "([0-9a-f]{64})01"$/m.exec(readFileSync(join(tree, config), 'utf8'))![1]!;
+  const ecdh = createECDH('secp256k1');
+  ecdh.setPrivateKey(Buffer.from(hex, 'hex'));
+  return ecdh.getPublicKey('hex', 'compressed');
+}
+
+const SIGNER_CONFIG = 'etc/stacks/signer/signer-config.toml';
 
 function statusesOf(report: FleetJson, host: string): Record<string, string> {
   const found = report.hosts.find((entry) => entry.name === host);
@@ -79,6 +108,8 @@ describe('audit --inventory over SSH', () => {
   let work: string;
   let ini: string;
   let common: string;
+  let hardenedKey: string;
+  let guideKey: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'i13-fleet-'));
     const signerA = extract('hardened', work);
@@ -88,6 +119,8 @@ describe('audit --inventory over SSH', () => {
     addUsers(signerA);
     const guide = extract('published-guide', work);
     const docker = extract('docker-guide', work);
+    hardenedKey = examplePublicKey(signerA, SIGNER_CONFIG);
+    guideKey = examplePublicKey(guide, SIGNER_CONFIG);
     lab = await startSshLab('fleet', [
       {
         alias: 'signer-a',
@@ -250,5 +283,91 @@ describe('audit --inventory over SSH', () => {
     assert.match(html.stdout, /<th scope="col">signer-b<\/th>/);
     assert.match(html.stdout, /<h2>Not audited \(1\)<\/h2><ul><li><strong>gone<\/strong>: [^<]*unreachable/);
     assert.match(html.stdout, /<h2>Fleet controls<\/h2>.*fleet\/duplicate-signer-key/s);
+  });
+
+  test('--stacker-set: the fleet weight from the derived public keys, 30%/70%, and the weight on critically failing hosts', async () => {
+    const hosts = 'signer-a:signer-b:guide';
+    // What the three audits say on their own: which hosts fail a critical control.
+    const criticallyFailing = first.hosts
+      .filter((host) => ['signer-a', 'signer-b', 'guide'].includes(host.name))
+      .filter((host) => host.report!.results.some((each) => each.severity === 'critical' && each.status === 'fail'))
+      .map((host) => host.name);
+    // The published guide stores its key world-readable and more: critical failures. The hardened hosts have none.
+    assert.deepEqual(criticallyFailing, ['guide']);
+    // Cycle 1: hardened (on two hosts, one signer) 20 + guide 15 of 100 = 35%: over 30%, under 70%.
+    const halting = join(work, 'set-halt.json');
+    writeFileSync(
+      halting,
+      stackerSetText([
+        { signing_key: hardenedKey, weight: 20, stacked_amt: 1 },
+        { signing_key: guideKey, weight: 15, stacked_amt: 1 },
+        { signing_key: key('other-1'), weight: 40, stacked_amt: 1 },
+        { signing_key: key('other-2'), weight: 25, stacked_amt: 1 },
+      ]),
+    );
+    const run = await cli([
+      'audit',
+      '--inventory',
+      ini,
+      '--limit',
+      hosts,
+      '--stacker-set',
+      halting,
+      '--format',
+      'json',
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    const weight = (JSON.parse(run.stdout) as FleetJson).weight!;
+    assert.equal(weight.totalWeight, 100);
+    assert.deepEqual(
+      weight.signers.map((signer) => [signer.host, signer.publicKey, signer.weight]),
+      [
+        ['signer-a', hardenedKey, 20],
+        ['signer-b', hardenedKey, 20],
+        ['guide', guideKey, 15],
+      ],
+    );
+    assert.equal(weight.fleetWeight, 35);
+    assert.equal(weight.fleetShare, 0.35);
+    assert.equal(weight.crossesHalt, true);
+    assert.equal(weight.crossesApprove, false);
+    assert.equal(weight.atRiskWeight, 15);
+    assert.equal(weight.atRiskShare, 0.15);
+    assert.deepEqual(weight.atRiskHosts, ['guide']);
+    assert.deepEqual(weight.notInSet, []);
+
+    // Cycle 2: hardened 60 + guide 15 of 100 = 75%: over 70%, in the text report.
+    const approving = join(work, 'set-approve.json');
+    writeFileSync(
+      approving,
+      stackerSetText([
+        { signing_key: hardenedKey, weight: 60, stacked_amt: 1 },
+        { signing_key: guideKey, weight: 15, stacked_amt: 1 },
+        { signing_key: key('other-1'), weight: 25, stacked_amt: 1 },
+      ]),
+    );
+    const text = await cli(['audit', '--inventory', ini, '--limit', hosts, '--stacker-set', approving]);
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(text.stdout, /The fleet holds 75\.00% of the weight — alone it crosses 70%: it can approve blocks\./);
+    assert.match(text.stdout, /15\.00% sits on hosts failing a critical control \(guide\)\./);
+
+    // A set without the fleet's keys: below 30%, and each host's key named as not in the set.
+    const absent = join(work, 'set-absent.json');
+    writeFileSync(absent, stackerSetText([{ signing_key: key('other-1'), weight: 10, stacked_amt: 1 }]));
+    const none = await cli([
+      'audit',
+      '--inventory',
+      ini,
+      '--limit',
+      'guide',
+      '--stacker-set',
+      absent,
+      '--format',
+      'json',
+    ]);
+    const empty = (JSON.parse(none.stdout) as FleetJson).weight!;
+    assert.equal(empty.fleetWeight, 0);
+    assert.equal(empty.crossesHalt, false);
+    assert.deepEqual(empty.notInSet, [{ host: 'guide', publicKey: guideKey }]);
   });
 });

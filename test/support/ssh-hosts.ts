@@ -51,7 +51,7 @@ export interface ServerSpec {
   privateTmp?: boolean;
   /** Its own pid namespace (a fresh /proc): other tests' processes come and go outside it. */
   privatePids?: boolean;
-  /** Also empty /opt, /srv, /var/cache, /var/log, /var/backups and /home (the tree's own /home when it has one). */
+  /** Also empty /srv, /var/cache, /var/log, /var/backups, /opt and /home (the tree's own /opt and /home if it has them). */
   minimal?: boolean;
 }
 
@@ -221,18 +221,22 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
           : []),
         ...(spec.minimal
           ? [
-              ...['/opt', '/srv', '/var/cache', '/var/log', '/var/backups'].map(
-                (path) => `mount -t tmpfs tmpfs ${path}`,
+              ...['/srv', '/var/cache', '/var/log', '/var/backups'].map((path) => `mount -t tmpfs tmpfs ${path}`),
+              // The tree's own /home and /opt when it has them (a compose project under /opt/stacks, say).
+              ...['home', 'opt'].map((sub) =>
+                spec.tree && existsSync(join(spec.tree, sub))
+                  ? `mount --bind ${join(spec.tree, sub)} /${sub}`
+                  : `mount -t tmpfs tmpfs /${sub}`,
               ),
-              spec.tree && existsSync(join(spec.tree, 'home'))
-                ? `mount --bind ${join(spec.tree, 'home')} /home`
-                : 'mount -t tmpfs tmpfs /home',
             ]
           : []),
         // Last: the paths above may be under /tmp.
         ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
         `mkdir -p ${repo}`,
         `mount --bind ${repoHeld} ${repo}`,
+        // And not left under the lab's directory in /var/tmp, where audits look for key copies: the checkout's
+        // example trees hold the example hosts' keys.
+        `umount ${repoHeld}`,
       ].join(' && ');
       const pidNs = spec.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
       const command = [

@@ -92,6 +92,36 @@ async function watchProcesses<T>(work: Promise<T>): Promise<{ result: T; seen: s
   }
 }
 
+/** A repository under the tree's /var/lib whose history holds the key: added in one commit, removed in the next. */
+function plantKeyInHistory(tree: string): { dir: string; introducer: string } {
+  const dir = join(tree, 'var/lib/deploy-repo');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: '/nonexistent',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_AUTHOR_NAME: 'deploy',
+        GIT_AUTHOR_EMAIL: 'deploy@example.invalid',
+        GIT_COMMITTER_NAME: 'deploy',
+        GIT_COMMITTER_EMAIL: 'deploy@example.invalid',
+      },
+    }).trim();
+  execFileSync('mkdir', ['-p', join(dir, 'deploy')]);
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'deploy/README'), 'deploy notes\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'notes');
+  writeFileSync(join(dir, 'deploy/signer.env'), `SIGNER_KEY=${KEY}01\n`);
+  git('add', '.');
+  git('commit', '-q', '-m', 'env');
+  const introducer = git('rev-parse', 'HEAD');
+  git('rm', '-q', 'deploy/signer.env');
+  git('commit', '-q', '-m', 'drop env');
+  return { dir, introducer };
+}
+
 describe('remote host over SSH', () => {
   let lab: SshLab;
   let tree: string;
@@ -156,6 +186,8 @@ describe('remote host over SSH', () => {
     // A copy in root's shell history (the key pasted into a shell), inside the server's own /root.
     const history = join(lab.dir, 'self', 'root', '.bash_history');
     writeFileSync(history, `echo ${KEY}01 > /tmp/k\n`, { mode: 0o600 });
+    // And in a repository's history on the host: added, then removed (only the history holds it).
+    const repo = plantKeyInHistory(tree);
     const tmp = mkdtempSync(join(tmpdir(), 'i13-run-'));
     try {
       for (const format of ['text', 'json']) {
@@ -173,6 +205,18 @@ describe('remote host over SSH', () => {
           );
           assert.equal(copies.status, 'fail');
           assert.ok(copies.evidence.some((evidence: { file?: string }) => evidence.file === '/root/.bash_history'));
+          // The history was searched on the host, with the host's git: the key is found where it was committed.
+          const inGit = JSON.parse(report).results.find((each: { id: string }) => each.id === 'keys/key-in-git');
+          assert.equal(inGit.status, 'fail', JSON.stringify(inGit));
+          assert.match(inGit.message, /in the git history of \/var\/lib\/deploy-repo \(1 place/);
+          assert.ok(
+            inGit.evidence.some(
+              (evidence: { file?: string; detail?: string }) =>
+                evidence.file === '/var/lib/deploy-repo/deploy/signer.env' &&
+                evidence.detail?.includes(`commit ${repo.introducer.slice(0, 12)}`),
+            ),
+            JSON.stringify(inGit.evidence),
+          );
         }
         for (const [where, text] of [
           ['stdout', result.stdout],
@@ -200,9 +244,54 @@ describe('remote host over SSH', () => {
         const text = readFileSync(join(tmp, name), 'utf8');
         assert.ok(!text.includes(TOKEN) && !text.includes(BITCOIND_PASSWORD), `${name} holds a secret`);
       }
+      // The live audit of the same host finds it in the same place.
+      const local = await cli(['audit', '--format', 'json', '--fail-on', 'none'], { nsenter: nsenterArgs(self, true) });
+      assert.equal(statuses(local.stdout)['keys/key-in-git'], 'fail', local.stderr);
     } finally {
       rmSync(history, { force: true });
+      rmSync(repo.dir, { recursive: true, force: true });
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('a remote history that cannot be searched (no git on the host) is an error, never a warning or a pass', async () => {
+    const self = lab.hosts.find((host) => host.alias === 'self')!;
+    const repo = plantKeyInHistory(tree);
+    // git is gone from the server's own mount namespace: a file that is not executable sits over it.
+    const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const blank = join(lab.dir, 'not-git');
+    writeFileSync(blank, '', { mode: 0o644 });
+    // In its pid namespace too: that mount namespace's /proc is the namespace's own, where mount finds itself.
+    execFileSync('nsenter', [...nsenterArgs(self, true), 'mount', '--bind', blank, git]);
+    try {
+      const remote = await cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json']);
+      const inGit = JSON.parse(remote.stdout).results.find((each: { id: string }) => each.id === 'keys/key-in-git');
+      assert.equal(inGit.status, 'error', JSON.stringify(inGit));
+      assert.match(
+        inGit.message,
+        /^A git history could not be searched on the host: \/var\/lib\/deploy-repo\/\.git: git is not installed on the host\.$/,
+      );
+      assert.equal(remote.code, 2, remote.stderr);
+    } finally {
+      execFileSync('nsenter', [...nsenterArgs(self, true), 'umount', git]);
+      rmSync(repo.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a host whose tools lack what the remote scripts use (busybox stat) is refused with the reason, never audited', async () => {
+    const self = lab.hosts.find((host) => host.alias === 'self')!;
+    const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
+    const stat = execFileSync('sh', ['-c', 'command -v stat'], { encoding: 'utf8' }).trim();
+    execFileSync('nsenter', [...nsenterArgs(self, true), 'mount', '--bind', busybox, stat]);
+    try {
+      const remote = await cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--format', 'json']);
+      assert.equal(remote.code, 2, remote.stdout);
+      assert.match(
+        `${remote.stdout}${remote.stderr}`,
+        /the host's tools lack what the agentless audit needs \(GNU coreutils, findutils, grep, sed and tar\): stat --printf/,
+      );
+    } finally {
+      execFileSync('nsenter', [...nsenterArgs(self, true), 'umount', stat]);
     }
   });
 });

@@ -2,11 +2,13 @@
 
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
+import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { absent, at, NO_SIGNER } from '../../facts/services/discovered-services.js';
 import { historyStanding } from '../../secrets/format/text.js';
 import { DEFAULT_SEARCH_LIMITS, findRepositories } from '../../secrets/git/find-repos.js';
 import { scanGitHistory } from '../../secrets/git/index.js';
+import { searchesHistoryInPlace, searchHistoryInPlace } from '../../secrets/git/remote-history.js';
 import { withHostGitDir } from '../../secrets/git/target-repo.js';
 import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding, OperatorKey } from '../../secrets/types.js';
@@ -83,6 +85,8 @@ export default defineCheck({
     'repository that cannot be read is a warning: it might hold the key. Inside a tar target a git directory is copied',
     'out (up to 512 MiB) to be read. Needs `git` on the auditing machine. Applies when a signer is found; when its key is',
     'not known (config unreadable, no or invalid key) there is nothing to search for: not evaluable.',
+    "On a remote host (`--host`, `--inventory`) each history is searched on the host with the host's own `git`, run",
+    'confined; the key reaches it on standard input only. No `git` there, or a search that fails or stops, is an error.',
   ].join(' '),
   remediation: [
     'Treat the key as exposed: generate a new key offline, register it for the next stacking cycle and replace it in the',
@@ -115,12 +119,20 @@ export default defineCheck({
     const notes = search.notes.map((note) => at(undefined, undefined, note));
     if (search.gitDirs.length === 0) return report.pass('noRepositories', { roots: roots.join(', ') }, notes);
     let clean = 0;
+    // A history searched where it is (a remote host) that could not be searched through: an error, never a warning.
+    const notSearchedInPlace: string[] = [];
     for (const gitDir of search.gitDirs) {
       const repo = repositoryName(gitDir);
       try {
-        const result = await withHostGitDir(ctx.target, gitDir, (hostDir) =>
-          scanGitHistory(hostDir, { keyFrom: known.key }, { searchParents: false }),
-        );
+        const result = searchesHistoryInPlace(ctx.target)
+          ? await searchHistoryInPlace(ctx.target, gitDir, known.key).catch((error: Error) => {
+              notSearchedInPlace.push(error.message);
+              return undefined;
+            })
+          : await withHostGitDir(ctx.target, gitDir, (hostDir) =>
+              scanGitHistory(hostDir, { keyFrom: known.key }, { searchParents: false }),
+            );
+        if (!result) continue;
         const warnings = result.warnings.map((warning) => at(gitDir, undefined, warning));
         // Fail closed: a walk that stopped early found nothing only in what it read.
         if (result.findings.length === 0 && result.incomplete !== undefined) {
@@ -141,6 +153,8 @@ export default defineCheck({
         report.warn('unreadable', { repo, reason: (error as Error).message }, at(gitDir, undefined, 'not searched'));
       }
     }
+    if (notSearchedInPlace.length > 0)
+      throw new CheckError(`A git history could not be searched on the host: ${notSearchedInPlace.join('; ')}.`);
     if (clean === search.gitDirs.length) {
       report.pass('clean', { count: clean, repos: search.gitDirs.map(repositoryName).join(', ') }, notes);
     } else if (notes.length > 0) report.evidence(notes);
