@@ -498,6 +498,7 @@ before(async () => {
   hostile = await buildHostile();
 });
 after(() => {
+  if (hostile === undefined) return;
   rmSync(hostile.root, { recursive: true, force: true });
   rmSync(hostile.sshdRoot, { recursive: true, force: true });
   rmSync(hostile.work, { recursive: true, force: true });

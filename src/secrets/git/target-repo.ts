@@ -17,6 +17,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { appendAll } from '../../parsers/lists.js';
 import { TargetError } from '../../target/errors.js';
 import type { Target } from '../../target/types.js';
 import { type ConfinedGitDir, GitError } from './run-git.js';
@@ -197,8 +198,11 @@ export function safeConfig(text: string): { config: string; includes: boolean } 
     }
   }
   const lines = ['[core]', `\trepositoryformatversion = ${version}`, '\tbare = true'];
-  if (extensions.length > 0) lines.push('[extensions]', ...extensions);
-  lines.push(...promisors);
+  if (extensions.length > 0) {
+    lines.push('[extensions]');
+    appendAll(lines, extensions);
+  }
+  appendAll(lines, promisors);
   return { config: `${lines.join('\n')}\n`, includes };
 }
 
