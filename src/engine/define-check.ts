@@ -10,6 +10,11 @@ export interface Reporter<M extends string> {
   pass(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
   fail(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
   warn(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
+  /**
+   * Part of what the control needs could not be read or searched, and the rest may not clear it: `error` (exit 2),
+   * never a warn that `--fail-on` lets pass. Unlike throwing a CheckError, the evidence reported so far is kept.
+   */
+  error(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
   manual(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
   notApplicable(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;
   notEvaluable(messageId: M, data?: MessageData, evidence?: Evidence | Evidence[]): void;

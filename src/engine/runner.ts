@@ -77,6 +77,7 @@ export async function runCheckDetailed(check: Check, ctx: AuditContext): Promise
       pass: add('pass'),
       fail: add('fail'),
       warn: add('warn'),
+      error: add('error'),
       manual: add('manual'),
       notApplicable: add('not_applicable'),
       notEvaluable: add('not_evaluable'),

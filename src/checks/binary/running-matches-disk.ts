@@ -75,7 +75,8 @@ export default defineCheck({
     'unit: the file at the path it was started from). A ` (deleted)` executable means the file was removed or replaced',
     'since the start, the usual trace of an upgrade without a restart, or of a swapped binary covering its tracks: the',
     'running code can no longer be compared with anything, so it fails until the service is restarted. A process',
-    'started from another path with identical content passes (the path is shown). Offline targets have no processes',
+    'started from another path with identical content passes (the path is shown). A process whose code could not be',
+    'compared (its executable or the unit file unreadable) is an error, never a pass. Offline targets have no processes',
     '(`not_evaluable`); no running signer is `not_applicable`.',
   ].join(' '),
   remediation:
@@ -106,6 +107,7 @@ export default defineCheck({
     if (location.status !== 'container' && location.status !== 'unknown') report.evidence(location.evidence);
     const diskPath = (exe: string) => unitBinary ?? posix.normalize(exe);
     const verdicts = await compareRunningToDisk(ctx.target, processes, (exe) => fileSha256(ctx, diskPath(exe)));
+    const unread: { pid: number; reason: string; evidence: Evidence }[] = [];
     for (const verdict of verdicts) {
       const evidence = (detail: string): Evidence => at(`/proc/${verdict.pid}/exe`, undefined, detail);
       const { pid } = verdict;
@@ -122,9 +124,14 @@ export default defineCheck({
         report.fail('differs', data, evidence(`-> ${verdict.exe}`));
       } else if (verdict.kind === 'deleted') {
         report.fail('deleted', { pid, exe: verdict.exe }, evidence(`-> ${verdict.exe}${DELETED}`));
-      } else {
-        report.warn('unreadable', { pid, reason: verdict.reason }, evidence('not compared'));
-      }
+      } else unread.push({ pid, reason: verdict.reason, evidence: evidence('not compared') });
+    }
+    // Fail closed: a process whose code could not be compared may run anything, so it is an error (exit 2), never a
+    // warn that `--fail-on` lets pass; a mismatch found in another process stays the verdict, this one in evidence.
+    const failed = verdicts.some((verdict) => verdict.kind === 'differs' || verdict.kind === 'deleted');
+    for (const { pid, reason, evidence } of unread) {
+      if (failed) report.evidence({ ...evidence, detail: `not compared: ${reason}` });
+      else report.error('unreadable', { pid, reason }, evidence);
     }
   },
 });

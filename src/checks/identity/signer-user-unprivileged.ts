@@ -101,8 +101,6 @@ export default defineCheck({
       const nopasswd = grant.noPassword ? ', without a password (NOPASSWD)' : '';
       report.fail('sudoRule', { principal: grant.principal, user, nopasswd }, grantEvidence(grant));
     }
-    for (const problem of sudoers.problems)
-      report.warn('sudoersProblem', { problem }, at(undefined, undefined, problem));
 
     if (entry) {
       const shell = entry.shell || '/bin/sh';
@@ -123,7 +121,13 @@ export default defineCheck({
         );
       }
     }
-    if (gaps > 0) return;
+    // Fail closed: a sudoers file that could not be read may grant the signer user root, so it is an error (exit 2),
+    // never a warn that `--fail-on` lets pass; a failure already found stands, with the unread files as evidence.
+    for (const problem of sudoers.problems) {
+      if (gaps > 0) report.evidence(at(undefined, undefined, `not checked: ${problem}`));
+      else report.error('sudoersProblem', { problem }, at(undefined, undefined, problem));
+    }
+    if (gaps > 0 || sudoers.problems.length > 0) return;
     if (account.dynamic) report.pass('dynamic', { user }, account.evidence);
     else report.pass('unprivileged', { user }, account.evidence);
   },

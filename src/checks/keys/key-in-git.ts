@@ -2,14 +2,13 @@
 
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck } from '../../engine/define-check.js';
-import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import { absent, at, NO_SIGNER } from '../../facts/services/discovered-services.js';
 import { historyStanding } from '../../secrets/format/text.js';
 import { DEFAULT_SEARCH_LIMITS, findRepositories } from '../../secrets/git/find-repos.js';
-import { scanGitHistory } from '../../secrets/git/index.js';
+import { scanConfinedHistory } from '../../secrets/git/history.js';
 import { searchesHistoryInPlace, searchHistoryInPlace } from '../../secrets/git/remote-history.js';
-import { withHostGitDir } from '../../secrets/git/target-repo.js';
+import { withConfinedRepository } from '../../secrets/git/target-repo.js';
 import { operatorKeyFromHex } from '../../secrets/operator-key.js';
 import type { Finding, OperatorKey } from '../../secrets/types.js';
 
@@ -80,10 +79,13 @@ export default defineCheck({
     "signer's own `stacks_private_key`, in any",
     'encoding (64/66 hex, `0x`, any case, base64): only that key, so a hit is never a false alarm. A hit fails, naming',
     "the repository, the path in it, the commit that introduced it, the refs whose tip still hold it and the key's",
-    'fingerprint, never the key. A history that could not be read through is a warning, never a pass.',
-    'Objects a partial clone lacks are not fetched (the audit makes no network call) and are not on the host. A',
-    'repository that cannot be read is a warning: it might hold the key. Inside a tar target a git directory is copied',
-    'out (up to 512 MiB) to be read. Needs `git` on the auditing machine. Applies when a signer is found; when its key is',
+    'fingerprint, never the key. A history that could not be read through is an error (exit 2), never a pass or a',
+    'warning: it might hold the key; when the key was found elsewhere, the failure stands and the unread part is named.',
+    'Objects a partial clone lacks are not fetched (the audit makes no network call) and are not on the host. git never',
+    "reads the target's repository itself: HEAD, refs and the repository format are copied into a private directory and",
+    'the objects are read where they are, or copied out (up to 512 MiB; always inside a tar target), so no alternates,',
+    '`commondir`, symlink, `[include]` or FIFO of the repository can make git read the auditing host or hang; each git',
+    'process has a timeout. Needs `git` on the auditing machine. Applies when a signer is found; when its key is',
     'not known (config unreadable, no or invalid key) there is nothing to search for: not evaluable.',
     "On a remote host (`--host`, `--inventory`) each history is searched on the host with the host's own `git`, run",
     'confined; the key reaches it on standard input only. No `git` there, or a search that fails or stops, is an error.',
@@ -119,28 +121,26 @@ export default defineCheck({
     const notes = search.notes.map((note) => at(undefined, undefined, note));
     if (search.gitDirs.length === 0) return report.pass('noRepositories', { roots: roots.join(', ') }, notes);
     let clean = 0;
-    // A history searched where it is (a remote host) that could not be searched through: an error, never a warning.
-    const notSearchedInPlace: string[] = [];
+    let failed = false;
+    const unsearched: { repo: string; reason: string; evidence: Evidence[] }[] = [];
     for (const gitDir of search.gitDirs) {
       const repo = repositoryName(gitDir);
       try {
+        // A remote host's history is searched there, with its own git (the key on stdin); a failure is unsearched.
         const result = searchesHistoryInPlace(ctx.target)
-          ? await searchHistoryInPlace(ctx.target, gitDir, known.key).catch((error: Error) => {
-              notSearchedInPlace.push(error.message);
-              return undefined;
-            })
-          : await withHostGitDir(ctx.target, gitDir, (hostDir) =>
-              scanGitHistory(hostDir, { keyFrom: known.key }, { searchParents: false }),
+          ? await searchHistoryInPlace(ctx.target, gitDir, known.key)
+          : await withConfinedRepository(ctx.target, gitDir, (repository) =>
+              scanConfinedHistory(repository, { keyFrom: known.key }, {}, gitDir),
             );
-        if (!result) continue;
         const warnings = result.warnings.map((warning) => at(gitDir, undefined, warning));
-        // Fail closed: a walk that stopped early found nothing only in what it read.
-        if (result.findings.length === 0 && result.incomplete !== undefined) {
-          report.warn('unreadable', { repo, reason: result.incomplete }, [
-            at(gitDir, undefined, 'not searched completely'),
-            ...warnings,
-          ]);
-          continue;
+        // Fail closed: what could not be searched is an error (exit 2), found key or not; a key found still fails.
+        if (result.incomplete !== undefined) {
+          unsearched.push({
+            repo,
+            reason: result.incomplete,
+            evidence: [at(gitDir, undefined, 'not searched completely'), ...warnings],
+          });
+          if (result.findings.length === 0) continue;
         }
         if (result.findings.length === 0) {
           clean++;
@@ -148,13 +148,23 @@ export default defineCheck({
           continue;
         }
         const places = result.findings.slice(0, MAX_EVIDENCE_PER_REPO).map((finding) => placeEvidence(repo, finding));
+        failed = true;
         report.fail('inHistory', { repo, count: result.findings.length }, [...places, ...warnings]);
       } catch (error) {
-        report.warn('unreadable', { repo, reason: (error as Error).message }, at(gitDir, undefined, 'not searched'));
+        unsearched.push({
+          repo,
+          reason: (error as Error).message,
+          evidence: [at(gitDir, undefined, 'not searched')],
+        });
       }
     }
-    if (notSearchedInPlace.length > 0)
-      throw new CheckError(`A git history could not be searched on the host: ${notSearchedInPlace.join('; ')}.`);
+    // Fail closed: a repository that could not be searched (completely) might hold the key, so it is an error (exit 2),
+    // never a warning that `--fail-on` lets pass. When the key was found, the failure is the verdict and stays one;
+    // what could not be searched is then told in its evidence.
+    for (const { repo, reason, evidence } of unsearched) {
+      if (failed) report.evidence([at(undefined, undefined, `${repo} could not be searched: ${reason}`), ...evidence]);
+      else report.error('unreadable', { repo, reason }, evidence);
+    }
     if (clean === search.gitDirs.length) {
       report.pass('clean', { count: clean, repos: search.gitDirs.map(repositoryName).join(', ') }, notes);
     } else if (notes.length > 0) report.evidence(notes);

@@ -52,6 +52,8 @@ export default defineCheck({
     commandLine: '{{service}} passes a secret on its command line ({{why}}).',
     processCommandLine:
       'Process {{pid}} ({{comm}}) has a secret on its command line ({{why}}), readable by every user in /proc.',
+    unreadableFile:
+      'The environment file {{file}} could not be read ({{problem}}); a key or token in it would be missed.',
     clean: 'No key or token found in {{examined}}.',
     nothingToExamine: 'No unit or container environment to examine, and no live processes (offline target).',
   },
@@ -67,6 +69,7 @@ export default defineCheck({
     // Compose services of one project share their .env (and may share an env_file): one finding per file and variable.
     const reportedFileVariables = new Set<string>();
     let findings = 0;
+    const unread: { path: string; problem?: string }[] = [];
     for (const service of [discovery.signer, discovery.node]) {
       if (!service) continue;
       const label = serviceLabel(service);
@@ -104,8 +107,7 @@ export default defineCheck({
           }
         }
       }
-      for (const file of files)
-        if (file.problem) report.evidence(at(file.path, undefined, `not read: ${file.problem}`));
+      for (const file of files) if (file.problem) unread.push(file);
       const commandLines: { argv: string[]; evidence: Evidence }[] = [];
       for (const assignment of service.unit?.effective.list('Service', 'ExecStart') ?? []) {
         const argv = parseExecLine(assignment.value).commands.flatMap((command) => command.argv);
@@ -148,7 +150,14 @@ export default defineCheck({
     } else {
       report.evidence(at(undefined, undefined, 'process command lines: not evaluable on an offline target'));
     }
-    if (findings > 0) return;
+    // Fail closed: an environment file that could not be read may hold the key, so it is an error (exit 2), never a
+    // pass; a failure already found stands, the unread file named in its evidence.
+    for (const file of unread) {
+      const evidence = at(file.path, undefined, `not read: ${file.problem}`);
+      if (findings > 0) report.evidence(evidence);
+      else report.error('unreadableFile', { file: file.path, problem: file.problem ?? '' }, evidence);
+    }
+    if (findings > 0 || unread.length > 0) return;
     if (examined.length === 0) return report.notApplicable('nothingToExamine');
     report.pass('clean', { examined: examined.join(', ') });
   },

@@ -65,6 +65,11 @@ async function readVariablesFile(
   const file: EnvironmentFile = { path, origin, stat };
   files.push(file);
   if (!stat) return;
+  if (stat.type !== 'file') {
+    // A FIFO or device is never opened (it could block the audit or never end); systemd would not read it either.
+    file.problem = `not a regular file (${stat.type})`;
+    return;
+  }
   try {
     for (const entry of parseEnvironmentFile(await ctx.target.readText(path))) {
       variables.push({ name: entry.name, value: entry.value, origin, file: path, line: entry.line });

@@ -31,7 +31,7 @@ const SKIPPED_NAMES = new Set([
   'flatpak',
 ]);
 
-function isBare(entries: ReadonlyMap<string, FileType>): boolean {
+export function isBare(entries: ReadonlyMap<string, FileType>): boolean {
   return entries.get('HEAD') === 'file' && entries.get('objects') === 'dir' && entries.get('refs') === 'dir';
 }
 
@@ -55,7 +55,7 @@ async function entriesOf(target: Target, dir: string): Promise<Map<string, FileT
  * worktree), resolved inside the target, or undefined when it names no repository there. A linked worktree's own
  * directory shares its objects and refs with the main one (`commondir`): the main one is returned, searched once.
  */
-async function gitDirFromFile(target: Target, file: string): Promise<string | undefined> {
+export async function gitDirFromFile(target: Target, file: string): Promise<string | undefined> {
   let text: string;
   try {
     text = await target.readText(file, { maxBytes: MAX_GITDIR_FILE_BYTES });

@@ -1,17 +1,20 @@
 // Scans what each commit reachable from any ref or stash entry added (its patch), and reports each leak once:
 // grouped by secret and path, with the commit that introduced it and the refs whose tip still hold it.
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { DirectoryTarget } from '../../target/directory-target.js';
 import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { type Addition, AdditionGroups } from './additions.js';
 import { readBatchGroups } from './cat-file.js';
 import { changedBlobs, walkDiffs } from './diff-walk.js';
+import { gitDirFromFile } from './find-repos.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
 import type { CommitHeader, FilePatch } from './patch-parser.js';
 import { listTips, tipHoldings } from './ref-tips.js';
-import { GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
+import { GitError, type GitLocation, gitOutput, spawnGit } from './run-git.js';
+import { type ConfinedRepository, withConfinedRepository } from './target-repo.js';
 import { type HistoryWalk, startRevListWalk } from './walk.js';
 import { WarningList } from './warnings.js';
 
@@ -31,6 +34,55 @@ export interface GitScanOptions {
 }
 
 export const DEFAULT_HISTORY_TIMEOUT_MS = 60 * 60 * 1000;
+
+/** Which of `oids` the repository has (`cat-file --batch-check` answers "missing" for the others). */
+async function presentObjects(location: GitLocation, oids: readonly string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  if (oids.length === 0) return present;
+  const git = spawnGit(location, ['cat-file', '--batch-check=%(objectname)', '--buffer']);
+  git.child.stdin.end(`${oids.join('\n')}\n`);
+  git.child.stdout.setEncoding('utf8');
+  let output = '';
+  for await (const chunk of git.child.stdout as AsyncIterable<string>) output += chunk;
+  const { code, timedOut } = await git.done;
+  if (code !== 0)
+    throw new GitError(`git cat-file in ${location.cwd}: ${timedOut ? 'did not finish in time' : `exit ${code}`}`);
+  for (const line of output.split('\n')) if (/^[0-9a-f]{40,64}$/.test(line)) present.add(line);
+  return present;
+}
+
+/**
+ * Removes, from the private copy of the refs (target-repo.ts; never the target's), every ref naming an object the
+ * repository lacks, and points a detached HEAD that does at nothing: git refuses to walk `--all` past one such ref,
+ * so one dangling ref would otherwise hide the whole history. Returns one line per ref removed: the history it named
+ * is not there to search, so the caller reports the scan incomplete.
+ */
+async function dropDanglingRefs(location: GitLocation & { confined: object }): Promise<string[]> {
+  const [names, oids] = await Promise.all([
+    gitOutput(location, ['rev-parse', '--symbolic-full-name', '--all'], { allowFail: true }),
+    gitOutput(location, ['rev-parse', '--all'], { allowFail: true }),
+  ]);
+  const refs = names.stdout.split('\n').filter((line) => line !== '');
+  const targets = oids.stdout.split('\n').filter((line) => line !== '');
+  const head = await gitOutput(location, ['rev-parse', '-q', '--verify', 'HEAD'], { allowFail: true });
+  const detached = (await gitOutput(location, ['symbolic-ref', '-q', 'HEAD'], { allowFail: true })).code !== 0;
+  const headOid = detached && head.code === 0 ? head.stdout.trim() : undefined;
+  const present = await presentObjects(location, [...targets, ...(headOid ? [headOid] : [])]);
+  const dropped: string[] = [];
+  for (const [index, ref] of refs.entries()) {
+    const oid = targets[index];
+    if (oid === undefined || present.has(oid) || !ref.startsWith('refs/')) continue;
+    await gitOutput(location, ['update-ref', '--no-deref', '-d', ref]);
+    dropped.push(
+      `${ref} names object ${oid.slice(0, 12)}, which the repository lacks (a dangling ref); the rest was searched`,
+    );
+  }
+  if (headOid !== undefined && !present.has(headOid)) {
+    writeFileSync(join(location.cwd, 'HEAD'), 'ref: refs/heads/signer-opsec-dangling-head\n', { mode: 0o600 });
+    dropped.push(`HEAD names object ${headOid.slice(0, 12)}, which the repository lacks; the rest was searched`);
+  }
+  return dropped;
+}
 
 /** Every stash entry, not only the newest: older ones live only in the reflog of refs/stash. */
 export async function listStashes(location: GitLocation): Promise<string[]> {
@@ -287,6 +339,9 @@ async function scanPatches(
   return catFileError === undefined ? walk.errors : [...walk.errors, catFileError];
 }
 
+/** The listing of blobs only tags reach (`oid path` lines) is held whole: at most this many characters. */
+const MAX_TAGGED_LISTING = 256 * 1024 * 1024;
+
 /**
  * Blobs of refs that name no commit (tags of a tree or a blob), which no commit walk sees: read whole, with the tree
  * path (or the blob id for a tagged blob).
@@ -302,8 +357,19 @@ async function blobsOnlyTagsReach(location: GitLocation): Promise<{ path: string
   git.child.stdin.end(`${tips.join('\n')}\n`);
   git.child.stdout.setEncoding('utf8');
   let output = '';
-  for await (const chunk of git.child.stdout as AsyncIterable<string>) output += chunk;
-  await git.done;
+  for await (const chunk of git.child.stdout as AsyncIterable<string>) {
+    output += chunk;
+    if (output.length > MAX_TAGGED_LISTING) {
+      git.child.kill('SIGKILL');
+      throw new GitError(`git rev-list of tagged trees in ${location.cwd}: over ${MAX_TAGGED_LISTING} bytes, stopped`);
+    }
+  }
+  const { code, stderr, timedOut } = await git.done;
+  if (code !== 0) {
+    throw new GitError(
+      `git rev-list of tagged trees in ${location.cwd}: ${timedOut ? 'did not finish in time' : (stderr.split('\n')[0] ?? `exit ${code}`)}`,
+    );
+  }
   const blobs: { path: string; blob: string }[] = [];
   for (const line of output.split('\n')) {
     const match = /^([0-9a-f]{40,64})(?: (.*))?$/.exec(line);
@@ -394,42 +460,40 @@ async function scanBlobs(
   return errors;
 }
 
-function readOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
+/** The directory holding a repository (its work tree, or a bare repository itself), seen from `start`. */
+function repositoryTop(start: string, searchParents: boolean): { root: string; gitDir: string } | undefined {
+  // lstat only: a FIFO or device named `.git` or `HEAD` is never opened here.
+  const kind = (path: string) => {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    return stat?.isDirectory()
+      ? 'dir'
+      : stat?.isFile()
+        ? 'file'
+        : stat?.isSymbolicLink()
+          ? 'symlink'
+          : stat
+            ? 'other'
+            : undefined;
+  };
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const dotGit = kind(join(dir, '.git'));
+    if (dotGit === 'dir' || dotGit === 'file' || dotGit === 'symlink') return { root: dir, gitDir: '/.git' };
+    if (
+      kind(join(dir, 'HEAD')) === 'file' &&
+      kind(join(dir, 'objects')) === 'dir' &&
+      kind(join(dir, 'refs')) === 'dir'
+    ) {
+      return { root: dir, gitDir: '/' };
+    }
+    if (!searchParents || dir === dirname(dir)) return undefined;
   }
 }
 
 /**
- * What a repository pulls in from elsewhere on the machine git runs on: objects of other repositories (alternates)
- * and config files (include, includeIf). git has no switch to refuse them; a hostile repository in an audit target
- * can point them at the auditing host's paths, so the report says they were read.
- */
-function borrowedPlaces(gitDir: string): string[] {
-  const lines: string[] = [];
-  const alternates = readOrEmpty(join(gitDir, 'objects/info/alternates'))
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
-  if (alternates.length > 0) {
-    lines.push(
-      `the repository borrows objects from ${alternates.length} other place(s) (objects/info/alternates); they were read as part of it`,
-    );
-  }
-  if (/^[ \t]*\[[ \t]*include(?:if)?\b/im.test(readOrEmpty(join(gitDir, 'config')))) {
-    lines.push('the repository config includes other files (include/includeIf); git read them');
-  }
-  return lines;
-}
-
-/**
- * Scans the history of the repository at `repoDir`: every commit reachable from any ref (branches, tags,
- * remote-tracking refs, HEAD) or stash entry (older ones too), or only those of `since`/`range`. Each commit's patch
- * is read (`git diff-tree -p`, one process per core); a merge's combined diff shows what its resolution added that no
- * parent had. Findings are grouped by (secret, path): one finding per leak, naming the commit that introduced it, how
- * many commits added it again, and the refs whose tip still hold it. A partial clone is read blob by blob instead
- * (nothing is fetched). A walk that stopped early sets `incomplete`.
+ * Scans the history of the repository at `repoDir` (a work tree, a directory in one when `searchParents`, or a bare
+ * repository), confined to the directory holding it: git reads nothing of the repository's outside that directory
+ * (target-repo.ts says how). A `.git` file naming a git directory elsewhere (a linked worktree) is refused: scan
+ * the repository it names. See scanConfinedHistory for what is scanned.
  */
 export async function scanGitHistory(
   repoDir: string,
@@ -437,11 +501,50 @@ export async function scanGitHistory(
   gitOptions: GitScanOptions = {},
 ): Promise<ScanResult> {
   checkDirectory(repoDir);
-  const location: GitLocation = { cwd: repoDir, searchParents: gitOptions.searchParents ?? true };
-  const gitDir = await resolveGitDir(location);
+  const top = repositoryTop(repoDir, gitOptions.searchParents ?? true);
+  if (top === undefined) throw new GitError(`${repoDir}: not a git repository`);
+  const target = new DirectoryTarget(top.root);
+  let gitDir = top.gitDir;
+  if ((await target.lstat(gitDir))?.type === 'file') {
+    const pointed = await gitDirFromFile(target, gitDir);
+    if (pointed === undefined) {
+      throw new GitError(
+        `${join(top.root, '.git')}: names a git directory outside ${top.root} (a linked worktree or submodule?); scan that repository instead`,
+      );
+    }
+    gitDir = pointed;
+  }
+  // Lines of the layout check name in-target paths; the user named a host directory.
+  const inRoot = (line: string) => (line.startsWith('/') ? `${top.root}${line}` : line);
+  return withConfinedRepository(
+    target,
+    gitDir,
+    (repository) => scanConfinedHistory(repository, options, gitOptions, repoDir),
+    inRoot,
+  );
+}
+
+/**
+ * Scans the history of a confined repository (target-repo.ts): every commit reachable from any ref (branches, tags,
+ * remote-tracking refs, HEAD) or stash entry (older ones too), or only those of `since`/`range`. Each commit's patch
+ * is read (`git diff-tree -p`, one process per core); a merge's combined diff shows what its resolution added that no
+ * parent had. Findings are grouped by (secret, path): one finding per leak, naming the commit that introduced it, how
+ * many commits added it again, and the refs whose tip still hold it. A partial clone is read blob by blob instead
+ * (nothing is fetched). A walk that stopped early, or a repository part that could not be read, sets `incomplete`.
+ */
+export async function scanConfinedHistory(
+  repository: ConfinedRepository,
+  options: ScanOptions,
+  gitOptions: GitScanOptions = {},
+  repoDir = repository.location.cwd,
+): Promise<ScanResult> {
+  const location: GitLocation = {
+    ...repository.location,
+    ...(gitOptions.timeoutMs !== undefined ? { timeoutMs: gitOptions.timeoutMs } : {}),
+  };
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const warnings = new WarningList();
-  for (const line of borrowedPlaces(gitDir)) warnings.addFirst(line);
+  for (const line of repository.notes) warnings.addFirst(line);
   const stats: ScanStats = {
     filesScanned: 0,
     bytesScanned: 0,
@@ -454,16 +557,34 @@ export async function scanGitHistory(
   };
   const counters = { stats, warnings };
   const groups = new AdditionGroups();
-  const [stashes, partial] = await Promise.all([listStashes(location), isPartialClone(location)]);
+  const dangling = await dropDanglingRefs({ ...location, confined: repository.location.confined });
+  const [allStashes, partial] = await Promise.all([listStashes(location), isPartialClone(location)]);
+  // A stash reflog entry whose commit is gone is a dangling ref too.
+  const presentStashes = await presentObjects(location, allStashes);
+  const stashes = allStashes.filter((stash) => presentStashes.has(stash));
+  for (const stash of allStashes) {
+    if (!presentStashes.has(stash))
+      dangling.push(`a stash entry names commit ${stash.slice(0, 12)}, which the repository lacks`);
+  }
   const ranged = gitOptions.since !== undefined || gitOptions.range !== undefined;
   if (partial && ranged)
     throw new GitError(`${repoDir}: a partial clone is scanned whole; --since/--range need its blobs`);
   let errors: string[];
-  if (partial) errors = await scanBlobs(location, stashes, options, maxBytes, groups, counters);
-  else {
-    const commits = await listCommits(location, stashes, gitOptions);
-    errors = await scanPatches(location, commits, { ...options, ...gitOptions }, maxBytes, groups, counters);
+  try {
+    if (partial) errors = await scanBlobs(location, stashes, options, maxBytes, groups, counters);
+    else {
+      const commits = await listCommits(location, stashes, gitOptions);
+      errors = await scanPatches(location, commits, { ...options, ...gitOptions }, maxBytes, groups, counters);
+    }
+  } catch (error) {
+    // git's complaint (a missing object, say) is a symptom; what the layout did not let us read is the cause.
+    if (error instanceof GitError && repository.errors.length > 0) {
+      throw new GitError(`${repoDir}: ${repository.errors[0]}; then ${error.message}`);
+    }
+    throw error;
   }
+  // What could not be read of the repository's layout comes first: it is why the walk found less.
+  errors = [...repository.errors, ...dangling, ...errors];
   if (errors.length > 0 && groups.additions === 0 && stats.commits === 0)
     throw new GitError(`${repoDir}: ${errors[0]}`);
   for (const error of errors)

@@ -23,15 +23,34 @@ const SAFE_CONFIG = [
   'core.fsmonitor=false',
   'core.hooksPath=/dev/null',
   'core.pager=cat',
+  // $HOME/.config/git/attributes is read even with GIT_ATTR_NOSYSTEM: nothing of the auditing user's is wanted.
+  'core.attributesFile=/dev/null',
+  // Removing a dangling ref from the private copy (history.ts) writes no reflog, so git needs no identity.
+  'core.logAllRefUpdates=false',
   'core.quotePath=false',
   'log.showSignature=false',
   'gc.auto=0',
   'maintenance.auto=false',
 ];
 
+/**
+ * A repository git must not leave (target-repo.ts): git is told exactly where its git directory and objects are,
+ * so it neither discovers a repository nor reads a `commondir` or an alternates file of its own accord.
+ */
+export interface ConfinedGitDir {
+  gitDir: string;
+  objectDir: string;
+  /** Object directories to borrow from, already resolved inside the target (or copied out of it). */
+  alternates: string[];
+}
+
 export interface GitLocation {
   /** The directory git runs in (a work tree or a git directory). */
   cwd: string;
+  /** Set for a repository of an audit target: GIT_DIR, GIT_COMMON_DIR and GIT_OBJECT_DIRECTORY are given. */
+  confined?: ConfinedGitDir;
+  /** Every git process for this repository is killed after this long (default: gitTimeoutMs()). */
+  timeoutMs?: number;
   /** When false, git does not look for a repository above `cwd` (an audit must not escape the target's tree). */
   searchParents?: boolean;
   /**
@@ -56,8 +75,22 @@ function gitEnv(location: GitLocation): NodeJS.ProcessEnv {
     GIT_NO_REPLACE_OBJECTS: '1',
     GIT_OPTIONAL_LOCKS: '0',
     HOME: '/nonexistent',
+    // A fixed identity: git would otherwise look one up (/etc/passwd, /etc/mailname, the resolver) for a ref update.
+    GIT_COMMITTER_NAME: 'signer-opsec',
+    GIT_COMMITTER_EMAIL: 'signer-opsec@localhost',
+    GIT_AUTHOR_NAME: 'signer-opsec',
+    GIT_AUTHOR_EMAIL: 'signer-opsec@localhost',
   };
   if (location.searchParents === false) env.GIT_CEILING_DIRECTORIES = dirname(resolve(location.cwd));
+  if (location.confined) {
+    env.GIT_DIR = location.confined.gitDir;
+    // Set, so git never reads a `commondir` file to find one.
+    env.GIT_COMMON_DIR = location.confined.gitDir;
+    env.GIT_OBJECT_DIRECTORY = location.confined.objectDir;
+    if (location.confined.alternates.length > 0) {
+      env.GIT_ALTERNATE_OBJECT_DIRECTORIES = location.confined.alternates.join(':');
+    }
+  }
   if (location.inheritIndex) {
     for (const name of INHERITED_INDEX_VARIABLES) {
       const value = process.env[name];
@@ -79,6 +112,18 @@ function notInstalled(error: unknown): boolean {
 /** A short git command (rev-parse, config, a ref list) that has not finished after this long is stopped. */
 export const SHORT_GIT_TIMEOUT_MS = 120_000;
 
+/** A streaming git (a walk, a cat-file) that has not finished after this long is stopped: one hour by default. */
+export const DEFAULT_GIT_TIMEOUT_MS = 60 * 60 * 1000;
+
+/**
+ * The longest any one git process may run: SIGNER_OPSEC_GIT_TIMEOUT (seconds) when set, for a huge history on a slow
+ * disk or a test that wants a quick kill; else DEFAULT_GIT_TIMEOUT_MS. A git killed for it makes the search incomplete.
+ */
+export function gitTimeoutMs(): number {
+  const seconds = Number(process.env.SIGNER_OPSEC_GIT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_GIT_TIMEOUT_MS;
+}
+
 /**
  * Runs git to completion and returns its stdout (at most 64 MiB, within `timeoutMs`); a non-zero exit rejects with
  * git's first error line.
@@ -97,7 +142,7 @@ export function gitOutput(
         env: gitEnv(location),
         maxBuffer: 64 * 1024 * 1024,
         encoding: 'utf8',
-        timeout: options.timeoutMs ?? SHORT_GIT_TIMEOUT_MS,
+        timeout: Math.min(options.timeoutMs ?? SHORT_GIT_TIMEOUT_MS, location.timeoutMs ?? gitTimeoutMs()),
         killSignal: 'SIGKILL',
       },
       (error, stdout, stderr) => {
@@ -106,6 +151,15 @@ export function gitOutput(
           return;
         }
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        if (error?.killed || (error as { code?: unknown } | null)?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          // Killed for its timeout or its output bound: never an answer, whatever allowFail says.
+          reject(
+            new GitError(
+              `git ${args[0]} in ${location.cwd}: ${error?.killed ? 'did not finish in time, stopped' : 'output over 64 MiB, stopped'}`,
+            ),
+          );
+          return;
+        }
         if (code !== 0 && !options.allowFail) {
           reject(new GitError(`git ${args[0]} in ${location.cwd}: ${firstErrorLine(stderr) ?? `exit ${code}`}`));
           return;
@@ -130,7 +184,10 @@ export interface GitProcess {
 
 const MAX_STDERR = 64 * 1024;
 
-/** Spawns a streaming git; with `timeoutMs`, it is killed (and `done` says so) when it runs longer. */
+/**
+ * Spawns a streaming git; it is killed (and `done` says so) when it runs longer than `timeoutMs`, the location's
+ * timeout or gitTimeoutMs(), whichever is least: no git runs unbounded.
+ */
 export function spawnGit(
   location: GitLocation,
   args: readonly string[],
@@ -138,14 +195,12 @@ export function spawnGit(
 ): GitProcess {
   const child = spawn('git', gitArgs(args), { cwd: location.cwd, env: gitEnv(location), stdio: 'pipe' });
   let timedOut = false;
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, options.timeoutMs);
-  timer?.unref();
+  const timeoutMs = Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, location.timeoutMs ?? gitTimeoutMs());
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  timer.unref();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

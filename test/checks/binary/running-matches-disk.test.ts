@@ -96,6 +96,23 @@ describe('binary/running-matches-disk', () => {
     }
   });
 
+  test('error: the unit file cannot be read to compare (a directory at its path), never a warn', async () => {
+    // Fail closed (issue 18): this was a warn, which `--fail-on` lets pass; the running code was never compared.
+    const elsewhere = join(tree.root, 'opt/old/stacks-signer');
+    installCopy(elsewhere);
+    rmSync(binary, { force: true });
+    mkdirSync(binary);
+    const child = await startSigner(elsewhere);
+    try {
+      const { result, items } = await audit();
+      assert.equal(result.status, 'error', result.message);
+      assert.ok(items.some((item) => item.messageId === 'unreadable' && item.status === 'error'));
+    } finally {
+      await stop(child);
+      rmSync(binary, { recursive: true, force: true });
+    }
+  });
+
   test('not applicable: live, but no stacks-signer process', async () => {
     const { result } = await audit();
     assert.equal(result.status, 'not_applicable', result.message);

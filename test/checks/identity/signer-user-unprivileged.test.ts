@@ -87,6 +87,16 @@ runCheckCases(check, {
       verify: evidenceAt('/etc/sudoers', 2),
     },
     { name: 'sudoers names its uid', files: signer(sudoers('#990 ALL=(ALL) ALL\n')), messages: ['sudoRule'] },
+    {
+      name: 'a sudo rule found, and an include that could not be read: the failure stands',
+      files: signer({
+        ...sudoers('stacks-signer ALL=(ALL) ALL\n@include /etc/sudoers.local\n'),
+        'etc/sudoers.local': { dir: true },
+      }),
+      messages: ['sudoRule'],
+      verify: ({ result }) =>
+        assert.ok(result.evidence.some((item) => /not checked: .*sudoers\.local/.test(item.detail ?? ''))),
+    },
     { name: 'sudoers names its gid', files: signer(sudoers('%#990 ALL=(ALL) ALL\n')), messages: ['sudoRule'] },
     { name: 'sudoers ALL users', files: signer(sudoers('ALL ALL=(ALL) /usr/bin/systemctl\n')), messages: ['sudoRule'] },
     {
@@ -144,8 +154,9 @@ runCheckCases(check, {
       messages: ['privilegedGroup'],
     },
   ],
-  warn: [
+  error: [
     {
+      // Fail closed (issue 18): a warn here let `--fail-on` pass a sudoers file nobody read.
       name: 'an unreadable sudoers include',
       files: signer({ ...sudoers('@include /etc/sudoers.local\n'), 'etc/sudoers.local': { dir: true } }),
       messages: ['sudoersProblem'],

@@ -186,8 +186,9 @@ runCheckCases(check, {
       verify: (detailed) => assert.match(detailed.result.message, /\/data\/repos\/app\.git/),
     },
   ],
-  warn: [
+  error: [
     {
+      // Fail closed: a warn here let `--fail-on` pass a repository that might hold the key (issue 18, item 7).
       name: 'a damaged repository cannot be cleared',
       files: signerHost(
         {},

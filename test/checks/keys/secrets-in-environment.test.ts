@@ -48,6 +48,21 @@ const signerCompose = (lines: string[], extra: FileSpec = {}): FileSpec => ({
 });
 
 runCheckCases(check, {
+  error: [
+    {
+      // Fail closed (issue 18): an unread EnvironmentFile was evidence only, and the control passed.
+      name: 'an EnvironmentFile that cannot be read (a directory)',
+      files: signerHost(
+        {},
+        {
+          ...serviceUnit('signer', ['EnvironmentFile=/etc/stacks/signer/env']),
+          'etc/stacks/signer/env': { dir: true },
+        },
+      ),
+      messages: ['unreadableFile'],
+      verify: ({ result }) => assert.match(result.message, /\/etc\/stacks\/signer\/env could not be read/),
+    },
+  ],
   pass: [
     {
       name: 'unit without environment',
@@ -123,6 +138,24 @@ runCheckCases(check, {
       name: 'node bitcoind password in the node unit',
       files: nodeHost({}, serviceUnit('node', ['Environment=BITCOIN_RPC_PASSWORD=hunter2hunter2'])),
       messages: ['unitEnvironment'],
+    },
+    {
+      name: 'a key in Environment= and an EnvironmentFile that cannot be read: the failure stands',
+      files: signerHost(
+        {},
+        {
+          ...serviceUnit('signer', [
+            `Environment=SIGNER_PRIVATE_KEY=${TEST_SIGNER_KEY}`,
+            'EnvironmentFile=/etc/stacks/signer/env',
+          ]),
+          'etc/stacks/signer/env': { dir: true },
+        },
+      ),
+      messages: ['unitEnvironment'],
+      verify: ({ result }) =>
+        assert.ok(
+          result.evidence.some((item) => item.file === '/etc/stacks/signer/env' && /not read/.test(item.detail)),
+        ),
     },
     {
       name: 'EnvironmentFile readable by others',

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { scanGitHistory } from '../../../src/secrets/git/index.js';
 import { operatorKeyFromHex } from '../../../src/secrets/operator-key.js';
@@ -131,6 +134,44 @@ describe('scanGitHistory: where and why it refuses', () => {
       await assert.rejects(scanGitHistory(`${repo.dir}/missing`, {}), /missing: does not exist/);
     } finally {
       repo.cleanup();
+    }
+  });
+
+  test('a work tree whose .git names a git directory outside it (a linked worktree) is refused, never followed', async () => {
+    // scan --history is confined to the repository's directory (issue 18): git must not read another place.
+    const repo = makeRepo();
+    try {
+      repo.write('a.txt', 'a\n');
+      repo.commit('a');
+      const linked = `${repo.dir}-linked`;
+      repo.git('worktree', 'add', '-q', linked);
+      await assert.rejects(
+        scanGitHistory(linked, {}),
+        /\.git: names a git directory outside .*scan that repository instead/,
+      );
+      repo.git('worktree', 'remove', '--force', linked);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test('a FIFO as HEAD or config: an error naming it, no hang', { timeout: 60_000 }, async () => {
+    for (const name of ['HEAD', 'config']) {
+      const repo = makeRepo();
+      try {
+        repo.write('a.txt', 'a\n');
+        repo.commit('a');
+        rmSync(join(repo.dir, '.git', name));
+        execFileSync('mkfifo', [join(repo.dir, '.git', name)]);
+        if (name === 'HEAD') {
+          await assert.rejects(scanGitHistory(repo.dir, {}), /\.git\/HEAD: not a regular file/);
+        } else {
+          const result = await scanGitHistory(repo.dir, {});
+          assert.match(result.incomplete ?? '', /\.git\/config: not a regular file/);
+        }
+      } finally {
+        repo.cleanup();
+      }
     }
   });
 

@@ -226,19 +226,27 @@ describe('history recall: one finding per leak', () => {
     }
   });
 
-  test('a repository that borrows objects or config from elsewhere says so', async () => {
+  test('a repository borrowing objects from outside its directory is refused, naming the file; includes are not read', async () => {
     const dir = mkdtempSync(join(tmpdir(), `scan-recall-shared-${process.pid}-`));
     try {
+      // git would read the objects of `repo` (outside `clone`) through objects/info/alternates: issue 18, item 2.
       const clone = join(dir, 'clone');
       repo.git('clone', '-q', '--shared', repo.dir, clone);
-      repo.git('-C', clone, 'config', 'include.path', join(dir, 'elsewhere.gitconfig'));
-      const shared = await scanGitHistory(clone, {});
+      await assert.rejects(scanGitHistory(clone, {}), (error: Error) => {
+        assert.match(error.message, /clone\/\.git\/objects\/info\/alternates: names .*not a directory inside/);
+        return true;
+      });
+      // An include is never read (git gets a config of our own), and the scan says so.
+      const copy = join(dir, 'copy');
+      repo.git('clone', '-q', '--no-local', repo.dir, copy);
+      repo.git('-C', copy, 'config', 'include.path', join(dir, 'elsewhere.gitconfig'));
+      const included = await scanGitHistory(copy, {});
       assert.ok(
-        shared.warnings.some((line) => /borrows objects from 1 other place/.test(line)),
-        shared.warnings.join('\n'),
+        included.warnings.some((line) => /include\/includeIf files were not read/.test(line)),
+        included.warnings.join('\n'),
       );
-      assert.ok(shared.warnings.some((line) => /config includes other files/.test(line)));
-      assert.ok(shared.findings.length > 0);
+      assert.ok(included.findings.length > 0);
+      assert.equal(included.incomplete, undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
