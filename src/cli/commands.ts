@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
-import { loadUnit } from '../discovery/units.js';
 import type { AuditContext, AuditOptions } from '../engine/context.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { auditTarget } from '../fleet/audit-host.js';
+import { type EmptyAuditFlags, refuseEmptyAudit } from '../fleet/refuse-empty-audit.js';
 import { errnoWords } from '../fs/errno-words.js';
 import { ADDRESSABLE } from '../harden/planners.js';
 import { formatters } from '../report/index.js';
@@ -12,7 +12,7 @@ import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
 import { auditFleet, openHostTarget, type RemoteFlags, runWithHostDeadline } from './fleet.js';
-import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed, Values } from './options.js';
+import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed } from './options.js';
 import { selectChecks } from './select.js';
 import { helpWidth as terminalWidth } from './terminal-width.js';
 import { UsageError } from './usage-error.js';
@@ -57,43 +57,15 @@ export function readDockerInspect(path: string): DockerInspectInput {
   return { source: path, records };
 }
 
-/**
- * Fail closed before any control runs: a named --signer-config/--signer-unit/… that is not in the target is a typo
- * (discovery would otherwise fall back and audit something else, or nothing); a target holding neither a signer nor a
- * node is the wrong directory, and a report of N/A rows must not pass a CI job. A node-only host (the signer runs
- * elsewhere) is a real topology and audits normally.
- */
-async function refuseEmptyAudit(
-  ctx: AuditContext,
-  target: Target,
-  values: Pick<
-    Values<typeof AUDIT_OPTIONS>,
-    'signer-config' | 'node-config' | 'signer-unit' | 'node-unit' | 'allow-empty'
-  >,
-): Promise<void> {
-  const where = target.kind === 'live' ? 'this host' : target.source;
-  for (const flag of ['signer-unit', 'node-unit'] as const) {
-    const name = values[flag];
-    if (name !== undefined && !(await loadUnit(target, name)))
-      throw new UsageError(
-        `--${flag} ${name}: no such systemd unit in ${where} (check the name: systemctl list-units)`,
-      );
-  }
-  const discovery = await ctx.discovery();
-  for (const [flag, service] of [
-    ['signer-config', discovery.signer],
-    ['node-config', discovery.node],
-  ] as const) {
-    const path = values[flag];
-    if (path !== undefined && (!service || service.config.status === 'missing'))
-      throw new UsageError(`--${flag} ${path}: no such file in ${where} (paths are inside the target)`);
-  }
-  if (!discovery.signer && !discovery.node && !values['allow-empty']) {
-    throw new UsageError(
-      `nothing to audit here: no signer and no node found in ${where} (no systemd unit, well-known config or container); ` +
-        'name them with --signer-config/--signer-unit, audit a tar or root with --root, or pass --allow-empty',
-    );
-  }
+/** Only the flags the refusal reads: a fleet hands them to its worker threads as plain data. */
+function emptyAuditFlags(values: EmptyAuditFlags): EmptyAuditFlags {
+  return {
+    'signer-config': values['signer-config'],
+    'node-config': values['node-config'],
+    'signer-unit': values['signer-unit'],
+    'node-unit': values['node-unit'],
+    'allow-empty': values['allow-empty'],
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -142,20 +114,20 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
     failOn,
     version: toolVersion(),
     ...(waivers ? { waivers } : {}),
-    // Fail closed before any control runs, on every host: see refuseEmptyAudit.
-    beforeRun: (ctx: AuditContext, target: Target) => refuseEmptyAudit(ctx, target, values),
   };
+  // Fail closed before any control runs, on every host: see refuseEmptyAudit.
+  const beforeRun = (ctx: AuditContext, target: Target) => refuseEmptyAudit(ctx, target, values);
   if (remote.inventory !== undefined) {
     if (values.root !== undefined || remote.host !== undefined)
       throw new UsageError('--inventory audits the hosts it lists: leave out --root and --host');
-    const fleet = await auditFleet(remote, common, format);
+    const fleet = await auditFleet(remote, { ...common, emptyAudit: emptyAuditFlags(values) }, format);
     emit(fleet.text, values.output);
     return fleet.exitCode;
   }
   if (remote.host !== undefined && values.root !== undefined)
     throw new UsageError('--host and --root name different targets: give one');
   const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
-  const { report } = await runWithHostDeadline(target, remote, () => auditTarget(target, common));
+  const { report } = await runWithHostDeadline(target, remote, () => auditTarget(target, { ...common, beforeRun }));
   const formatter = formatters[format as keyof typeof formatters];
   emit(
     formatter(report, {

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { fleetChecks } from '../checks/fleet/index.js';
 import { runFleetCheck } from '../engine/define-fleet-check.js';
-import { type AuditTargetOptions, withDeadline } from '../fleet/audit-host.js';
+import { withDeadline } from '../fleet/audit-host.js';
 import { buildFleetReport } from '../fleet/build.js';
-import { runFleet } from '../fleet/run-fleet.js';
+import { type FleetRunOptions, runFleet } from '../fleet/run-fleet.js';
 import { fleetWeight } from '../fleet/weight.js';
 import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-inventory.js';
 import { parseSshDestination } from '../parsers/ssh-destination.js';
@@ -86,7 +86,7 @@ export async function runWithHostDeadline<T>(target: Target, flags: RemoteFlags,
 
 export async function auditFleet(
   flags: RemoteFlags,
-  options: Omit<AuditTargetOptions, 'hostName'>,
+  options: Omit<FleetRunOptions, 'forks' | 'hostTimeoutMs' | 'sshConfig' | 'become'>,
   format: string,
 ): Promise<{ text: string; exitCode: number }> {
   if (format !== 'text' && format !== 'json' && format !== 'html')

@@ -6,18 +6,14 @@ import type { HostConnection } from '../parsers/ansible-inventory.js';
 import { formatSshDestination } from '../parsers/ssh-destination.js';
 import { SshUnreachableError } from '../target/ssh-connection.js';
 import { SshTarget } from '../target/ssh-target.js';
-import { type AuditTargetOptions, auditTarget, withDeadline } from './audit-host.js';
+import { auditTarget, withDeadline } from './audit-host.js';
+import { fleetThreads, runInWorker } from './fleet-threads.js';
 import { hostFacts } from './host-facts.js';
+import { refuseEmptyAudit } from './refuse-empty-audit.js';
+import type { FleetHostResult, FleetRunOptions } from './run-options.js';
 import type { FleetHostOutcome } from './types.js';
 
-export interface FleetRunOptions extends Omit<AuditTargetOptions, 'hostName'> {
-  forks: number;
-  hostTimeoutMs: number;
-  /** -F for every connection. */
-  sshConfig?: string;
-  /** --become for every host (an inventory's ansible_become turns it on per host). */
-  become: boolean;
-}
+export type { FleetHostResult, FleetRunOptions } from './run-options.js';
 
 export interface FleetRun {
   outcomes: FleetHostOutcome[];
@@ -25,10 +21,7 @@ export interface FleetRun {
   fleetHosts: FleetHost[];
 }
 
-async function auditOne(
-  host: HostConnection,
-  options: FleetRunOptions,
-): Promise<{ outcome: FleetHostOutcome; fleetHost?: FleetHost }> {
+export async function auditOne(host: HostConnection, options: FleetRunOptions): Promise<FleetHostResult> {
   const destination = formatSshDestination({
     host: host.address,
     ...(host.user ? { user: host.user } : {}),
@@ -53,7 +46,11 @@ async function auditOne(
     });
     if (closed) target.close();
     // A waiver's `hosts` glob matches the name the inventory gives the host.
-    const audit = await auditTarget(target, { ...options, hostName: host.name });
+    const audit = await auditTarget(target, {
+      ...options,
+      hostName: host.name,
+      beforeRun: (context, opened) => refuseEmptyAudit(context, opened, options.emptyAudit),
+    });
     const facts = await hostFacts(audit.context, audit.report);
     return { audit, facts };
   };
@@ -75,16 +72,34 @@ async function auditOne(
   }
 }
 
+/**
+ * Hosts are handed out one at a time, to `forks` concurrent audits spread over this thread and worker threads (one
+ * per core): discovery and the controls are CPU work on one JS thread, so a single thread caps a fleet at one core.
+ * Results land at their host's index, so the report is the same whatever the scheduling.
+ */
 export async function runFleet(hosts: readonly HostConnection[], options: FleetRunOptions): Promise<FleetRun> {
-  const results: { outcome: FleetHostOutcome; fleetHost?: FleetHost }[] = new Array(hosts.length);
+  const results: FleetHostResult[] = new Array(hosts.length);
   let next = 0;
-  const worker = async () => {
-    while (next < hosts.length) {
-      const index = next++;
+  const take = (): number | undefined => (next < hosts.length ? next++ : undefined);
+  const threads = fleetThreads(hosts.length, options.forks);
+  const perThread = Math.max(1, Math.ceil(options.forks / threads));
+  const local = async () => {
+    for (let index = take(); index !== undefined; index = take())
       results[index] = await auditOne(hosts[index]!, options);
-    }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.forks, hosts.length)) }, worker));
+  const loops = Array.from({ length: Math.min(perThread, hosts.length) }, local);
+  for (let thread = 1; thread < threads; thread++) {
+    loops.push(
+      runInWorker({
+        hosts,
+        options,
+        concurrency: perThread,
+        take,
+        store: (index, result) => (results[index] = result),
+      }),
+    );
+  }
+  await Promise.all(loops);
   return {
     outcomes: results.map((result) => result.outcome),
     fleetHosts: results.flatMap((result) => (result.fleetHost ? [result.fleetHost] : [])),
