@@ -269,7 +269,7 @@ describe('remote host over SSH', () => {
       assert.equal(inGit.status, 'error', JSON.stringify(inGit));
       assert.match(
         inGit.message,
-        /^A git history could not be searched on the host: \/var\/lib\/deploy-repo\/\.git: git is not installed on the host\.$/,
+        /^The git repository \/var\/lib\/deploy-repo could not be searched: \/var\/lib\/deploy-repo\/\.git: git is not installed on the host\.$/,
       );
       assert.equal(remote.code, 2, remote.stderr);
     } finally {
