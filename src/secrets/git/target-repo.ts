@@ -1,8 +1,10 @@
 // Gives git a real directory for a repository seen through a Target: a directory or live target already has one;
 // a tar target's git directory is copied out, bounded, into a private temporary directory removed afterwards.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFreshFile } from '../../fs/atomic-write.js';
+import { makeTempDirectory } from '../../fs/temp-directory.js';
 import type { Target } from '../../target/types.js';
 import { GitError } from './run-git.js';
 
@@ -18,7 +20,7 @@ async function copyTree(target: Target, from: string, to: string, budget: { left
     else if (entry.type === 'file') {
       const content = await target.readFile(source, { maxBytes: budget.left });
       budget.left -= content.length;
-      writeFileSync(destination, content, { mode: 0o600 });
+      writeFreshFile(destination, content, 0o600);
     }
     // Symlinks and special files are not copied: git does not need them, and a link could point anywhere.
   }
@@ -41,7 +43,7 @@ export async function withHostGitDir<T>(
     const canonical = await target.realpath(gitDir);
     return scan(target.source === '/' ? canonical : join(target.source, canonical));
   }
-  const temp = mkdtempSync(join(tmpdir(), 'signer-opsec-git-'));
+  const temp = makeTempDirectory('git');
   try {
     const hostDir = join(temp, 'repo.git');
     try {
