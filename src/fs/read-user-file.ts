@@ -55,15 +55,27 @@ export function sizeWords(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The file's bytes. The caller owns the buffer (and zeroes it when it held a secret). */
-export function readUserFileBytes(path: string, options: UserFileOptions): Buffer {
-  let before: Stats;
+/**
+ * The type check before any open, for a caller that reads the file its own way (a zip read by ranges): the stats
+ * to compare with the opened descriptor's (same dev and ino), and the flags to open it with.
+ */
+export function statUserFile(
+  path: string,
+  options: Pick<UserFileOptions, 'label' | 'allowFifo'>,
+): { stats: Stats; flags: number } {
+  let stats: Stats;
   try {
-    before = statSync(path);
+    stats = statSync(path);
   } catch (error) {
     throw new UserFileError(`${options.label}: ${errnoWords(error)}`);
   }
-  checkType(before, options);
+  checkType(stats, { ...options, maxBytes: 0 });
+  return { stats, flags: constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY };
+}
+
+/** The file's bytes. The caller owns the buffer (and zeroes it when it held a secret). */
+export function readUserFileBytes(path: string, options: UserFileOptions): Buffer {
+  const before = statUserFile(path, options).stats;
   if (before.isFile() && before.size > options.maxBytes) throw tooLarge(options);
   let fd: number;
   try {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readOptionFile, UserFileError } from '../fs/read-user-file.js';
+import { readOptionFile, statUserFile, UserFileError } from '../fs/read-user-file.js';
 import { parseSha512Checksums } from '../parsers/checksums.js';
 import { type PinnedBinary, type ReleasePin, setOwn } from '../stacks/release-pin.js';
 import { parseVersion } from '../stacks/version.js';
@@ -76,15 +76,21 @@ interface OpenArchive {
 
 async function openArchive(path: string): Promise<OpenArchive> {
   let handle: FileHandle;
+  let before: Stats;
   try {
+    // Judged before the open: a FIFO would block the open for ever, a device acts on being opened.
+    const checked = statUserFile(path, { label: `--archive ${path}` });
+    before = checked.stats;
     // A symlink is followed once, here; whatever it points at later is not read.
-    handle = await open(path, 'r');
+    handle = await open(path, checked.flags);
   } catch (error) {
+    if (error instanceof UserFileError) throw new ReleaseVerificationError(error.message);
     throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
   }
   try {
     const opened = await handle.stat();
-    if (!opened.isFile()) throw new ReleaseVerificationError(`${path}: not a regular file`);
+    if (!opened.isFile() || opened.ino !== before.ino || opened.dev !== before.dev)
+      throw new ReleaseVerificationError(`${path}: not a regular file, or changed while it was being opened`);
     return { path, handle, opened, source: fileSource(handle, opened.size) };
   } catch (error) {
     await handle.close();

@@ -117,6 +117,26 @@ describe('file options refuse FIFOs, devices, directories and oversize files', a
     });
   }
 
+  // The release archive is read by ranges, not whole: no size bound, but the same type check before the open.
+  for (const [kind, make, expected] of kinds) {
+    test(`verify-release --archive: ${kind} is refused in one line, exit 2`, () => {
+      const file = make();
+      writeFileSync(at('checksums-any.txt'), `${'0'.repeat(128)}  ${file.split('/').at(-1)}\n`);
+      const run = runCli([
+        'verify-release',
+        '--archive',
+        file,
+        '--checksums',
+        at('checksums-any.txt'),
+        '--root',
+        at('root'),
+      ]);
+      assert.equal(run.code, 2, `exit ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, /^signer-opsec: [^\n]+\n$/);
+      assert.match(run.stderr, expected);
+    });
+  }
+
   test('--passphrase-file: a FIFO with a writer streams the passphrase (<(pass show …))', () => {
     const run = spawnSync(
       '/bin/bash',
