@@ -1,6 +1,7 @@
 // The result of a command that changes something (keygen, key *, verify-release, harden apply/rollback): lines for
 // people, or one JSON object (schema/command-result.schema.json) for scripts; to standard output or, with --output,
 // written atomically once the command has finished. Never holds a private key: callers pass public facts only.
+import { printable } from '../report/printable.js';
 import { writeFileAtomic } from './write-output.js';
 
 export interface ResultFlags {
@@ -24,7 +25,9 @@ export class CommandOutput {
     return this.flags.format === 'json';
   }
 
-  line(text: string): void {
+  line(raw: string): void {
+    // Lines name target paths (apply, rollback): shown printable, like every text report.
+    const text = printable(raw);
     this.lines.push(text);
     if (this.streaming) process.stdout.write(`${text}\n`);
   }

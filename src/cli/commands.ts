@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { allChecks } from '../checks/index.js';
 import type { DockerInspectInput } from '../discovery/containers.js';
 import type { AuditContext, AuditOptions } from '../engine/context.js';
 import { SEVERITIES, type Severity } from '../engine/types.js';
 import { auditTarget } from '../fleet/audit-host.js';
 import { type EmptyAuditFlags, refuseEmptyAudit } from '../fleet/refuse-empty-audit.js';
-import { errnoWords } from '../fs/errno-words.js';
+import { readOptionFile } from '../fs/read-user-file.js';
 import { ADDRESSABLE } from '../harden/planners.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
@@ -30,12 +29,7 @@ function parseFailOn(value: string): Severity | 'none' {
  * Errors say where, never what: the file holds container environments, which may hold the key.
  */
 export function readDockerInspect(path: string): DockerInspectInput {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--docker-inspect ${path}: ${errnoWords(error)}`);
-  }
+  const text = readOptionFile('--docker-inspect', path);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,11 +1,12 @@
 // CLI glue for `audit --host` and `audit --inventory`: option entries, then calls into the target and fleet modules.
-import { readFileSync } from 'node:fs';
+
 import { fleetChecks } from '../checks/fleet/index.js';
 import { runFleetCheck } from '../engine/define-fleet-check.js';
 import { withDeadline } from '../fleet/audit-host.js';
 import { buildFleetReport } from '../fleet/build.js';
 import { type FleetRunOptions, runFleet } from '../fleet/run-fleet.js';
 import { fleetWeight } from '../fleet/weight.js';
+import { readOptionFile } from '../fs/read-user-file.js';
 import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-inventory.js';
 import { parseSshDestination } from '../parsers/ssh-destination.js';
 import { formatFleetJson } from '../report/fleet-json.js';
@@ -92,13 +93,7 @@ export async function auditFleet(
   if (format !== 'text' && format !== 'json' && format !== 'html')
     throw new UsageError(`--format ${format}: a fleet report is text, json or html`);
   const path = flags.inventory!;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--inventory ${path}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
-  }
+  const text = readOptionFile('--inventory', path);
   const parsed = parseInventory(text, path);
   if (!parsed.ok) throw new UsageError(`--inventory ${path}${parsed.line ? `:${parsed.line}` : ''}: ${parsed.reason}`);
   const limited = applyLimit(parsed.inventory, flags.limit);

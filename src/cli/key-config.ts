@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { backupFile, writeFileAtomic } from '../fs/atomic-write.js';
 import { errnoWords } from '../fs/errno-words.js';
+import { readUserFileBytes, USER_FILE_LIMITS } from '../fs/read-user-file.js';
 import { setStacksPrivateKey } from '../keys/config-edit.js';
 import { signerConfigTemplate } from '../keys/config-template.js';
 import { describeOnlineState, externalInterfaces, ipv4DefaultRoutes, ipv6DefaultRoutes } from '../keys/online-state.js';
@@ -58,12 +59,8 @@ export function readSignerConfig(path: string, { forWriting = true } = {}): Exis
   // Replacing a symlink would swap the link for a file and leave its target, which the signer may read, unchanged.
   if (stats.isSymbolicLink()) throw new UsageError(`${path} is a symlink: pass the path of the file it points to`);
   if (!stats.isFile()) throw new UsageError(`${path} is not a regular file`);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw configError(path, error);
-  }
+  // Checked again on the opened descriptor, with a size bound: the path may have changed since the lstat.
+  const bytes = readUserFileBytes(path, { label: `--config ${path}`, maxBytes: USER_FILE_LIMITS['--config'] });
   try {
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     return { text, uid: stats.uid, gid: stats.gid };

@@ -1,7 +1,7 @@
 // signer-opsec key show|backup|restore: the signer key's public facts, and its encrypted keystore.
-import { readFileSync } from 'node:fs';
+
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { errnoWords } from '../fs/errno-words.js';
+import { readOptionFile } from '../fs/read-user-file.js';
 import {
   checkKeystoreIdentity,
   decryptKeystore,
@@ -71,12 +71,7 @@ function readConfigKey(path: string): ConfigKey {
 }
 
 function readKeystoreFile(path: string): Keystore {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${path}: cannot read it: ${errnoWords(error)}`);
-  }
+  const text = readOptionFile('--keystore', path);
   try {
     const keystore = parseKeystore(JSON.parse(text));
     checkKeystoreIdentity(keystore);

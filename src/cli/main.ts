@@ -1,4 +1,7 @@
+import { WriteRefusedError } from '../fs/atomic-write.js';
 import { describeError } from '../fs/errno-words.js';
+import { UserFileError } from '../fs/read-user-file.js';
+import { printable } from '../report/printable.js';
 import { parseCommandLine } from './program.js';
 import { redactSecrets, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -17,10 +20,12 @@ export async function main(argv: string[]): Promise<number> {
     const run = await selected.load();
     return await run(selected.parsed as never, selected.path[1]);
   } catch (error) {
-    const known = error instanceof UsageError;
+    // A file the user named that is missing, of the wrong kind or too large: already one line in words.
+    const known = error instanceof UsageError || error instanceof UserFileError || error instanceof WriteRefusedError;
     // Other errors may quote argv or file content: the same masking as UsageError.
     const message = redactSecrets(error instanceof Error ? error.message : String(error));
-    process.stderr.write(`signer-opsec: ${known ? message : describeError(message, error)}\n`);
+    // Messages name paths that came from the target: control characters in them are shown escaped.
+    process.stderr.write(`signer-opsec: ${printable(known ? message : describeError(message, error))}\n`);
     if (!known && process.env.SIGNER_OPSEC_DEBUG && error instanceof Error)
       process.stderr.write(`${redactSecrets(error.stack ?? '')}\n`);
     return 2;

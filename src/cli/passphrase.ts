@@ -1,7 +1,7 @@
 // The keystore passphrase: from a file only its owner can read, or typed at the terminal with echo off.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { errnoWords } from '../fs/errno-words.js';
+import { readUserFileBytes, USER_FILE_LIMITS } from '../fs/read-user-file.js';
 import { checkPassphrase, KeystoreError } from '../keys/keystore.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,35 +10,21 @@ import { UsageError } from './usage-error.js';
  * a passphrase anyone on the host can read protects nothing.
  */
 export function readPassphraseFile(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new UsageError(`--passphrase-file ${path}: ${errnoWords(error)}`);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) throw new UsageError(`--passphrase-file ${path}: is a directory`);
-    if (stats.isFile() && (stats.mode & 0o077) !== 0)
-      throw new UsageError(
-        `--passphrase-file ${path}: mode ${(stats.mode & 0o777).toString(8)} lets group or others read it; chmod 600 it first`,
-      );
-    const chunks: Buffer[] = [];
-    const buffer = Buffer.alloc(4096);
-    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
-      chunks.push(Buffer.from(buffer.subarray(0, read)));
-      if (chunks.length > 16) throw new UsageError(`--passphrase-file ${path}: larger than 64 KiB, not a passphrase`);
-    }
-    buffer.fill(0);
-    const content = Buffer.concat(chunks);
-    for (const chunk of chunks) chunk.fill(0);
-    const text = content.toString('utf8');
-    content.fill(0);
-    const firstLine = text.split(/\r?\n/)[0] ?? '';
-    return validated(firstLine, `--passphrase-file ${path}`);
-  } finally {
-    closeSync(fd);
-  }
+  // A FIFO streams (`--passphrase-file <(pass show signer)`): nobody else can read a pipe's contents afterwards.
+  const content = readUserFileBytes(path, {
+    label: `--passphrase-file ${path}`,
+    maxBytes: USER_FILE_LIMITS['--passphrase-file'],
+    allowFifo: true,
+    check: (stats) => {
+      if (stats.isFile() && (stats.mode & 0o077) !== 0)
+        return `mode ${(stats.mode & 0o777).toString(8)} lets group or others read it; chmod 600 it first`;
+      return undefined;
+    },
+  });
+  const text = content.toString('utf8');
+  content.fill(0);
+  const firstLine = text.split(/\r?\n/)[0] ?? '';
+  return validated(firstLine, `--passphrase-file ${path}`);
 }
 
 function validated(passphrase: string, where: string): string {

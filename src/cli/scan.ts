@@ -1,7 +1,8 @@
 // `signer-opsec scan`: the secret scanner over files, a whole git history, or the staged index (pre-commit).
-import { readFileSync, statSync } from 'node:fs';
+
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { errnoWords } from '../fs/errno-words.js';
+import { readOptionFile } from '../fs/read-user-file.js';
 import { applyBaseline, BaselineError, parseBaseline, renderBaseline } from '../secrets/baseline.js';
 import { DETECTOR_IDS } from '../secrets/detectors/index.js';
 import { formatScanJson } from '../secrets/format/json.js';
@@ -76,15 +77,20 @@ function parseSize(value: string | undefined): number {
   const match = /^(\d+)([kKmMgG]?)$/.exec(value.trim());
   if (!match) throw new UsageError(`--max-file-size ${value}: expected a byte count such as 1048576, 512K or 10M`);
   const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
-  return Number(match[1]) * scale;
+  const bytes = Number(match[1]) * scale;
+  // A file is scanned whole, as one string: beyond this it could not be read at all, and would be skipped in silence.
+  if (bytes > MAX_SCANNABLE_BYTES)
+    throw new UsageError(
+      `--max-file-size ${value}: at most ${MAX_SCANNABLE_BYTES / 1024 ** 2}M is supported (each file is scanned whole, in memory)`,
+    );
+  return bytes;
 }
 
-function readFileForOption(option: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${option} ${path}: cannot read it: ${errnoWords(error)}`);
-  }
+/** The largest file the scanner can hold as one string, with room (V8 strings end a little under 512 MiB). */
+export const MAX_SCANNABLE_BYTES = 256 * 1024 ** 2;
+
+function readFileForOption(option: '--key-from' | '--baseline', path: string): string {
+  return readOptionFile(option, path);
 }
 
 /** Skips the --key-from config itself (same device and inode), which of course holds the key. */
@@ -202,6 +208,13 @@ export async function scanCommand({ values, positionals }: Parsed<typeof SCAN_OP
   // Fail closed: a history that could not be read through is no clean result.
   if (result.incomplete !== undefined) {
     process.stderr.write(`signer-opsec: the history was not scanned completely: ${result.incomplete}\n`);
+    return 2;
+  }
+  // Nor is a tree with files that could not be read: what is in them is unknown.
+  if (result.stats.skippedUnreadable > 0) {
+    process.stderr.write(
+      `signer-opsec: ${result.stats.skippedUnreadable} files or directories could not be read and were not scanned (see the warnings)\n`,
+    );
     return 2;
   }
   return 0;

@@ -1,8 +1,8 @@
 // `signer-opsec threat`: how concentrated this cycle's signer weight is, and where the operator's own key stands
 // (stake-threshold threat; stacks-facts.md §7).
-import { readFileSync } from 'node:fs';
+
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { errnoWords } from '../fs/errno-words.js';
+import { readOptionFile } from '../fs/read-user-file.js';
 import { HttpGetError } from '../net/http-get.js';
 import { fetchStackerSet, MAX_CYCLE, NodeRpcError } from '../net/stacker-set-rpc.js';
 import { parseSignerConfig } from '../parsers/signer-config.js';
@@ -17,12 +17,8 @@ import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 import { writeFileAtomic } from './write-output.js';
 
-function readInput(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${path}: ${errnoWords(error)}`);
-  }
+function readInput(path: string, option: '--config' | '--stacker-set' | '--operators'): string {
+  return readOptionFile(option, path);
 }
 
 function parseCycle(text: string | undefined): number {
@@ -64,7 +60,7 @@ function parsePercent(text: string): { numerator: bigint; denominator: bigint } 
 
 /** The operator's public key from its signer config; nothing about the private key leaves this function. */
 function keyFromSignerConfig(path: string): string {
-  const parsed = parseSignerConfig(readInput(path, 'signer config'));
+  const parsed = parseSignerConfig(readInput(path, '--config'));
   if (!parsed.ok)
     throw new UsageError(`${path}${parsed.error.line ? `:${parsed.error.line}` : ''}: ${parsed.error.message}`);
   const raw = parsed.config.stacksPrivateKey;
@@ -104,7 +100,7 @@ async function loadSet(values: {
   if (file !== undefined) {
     if (values.cycle !== undefined) throw new UsageError('--cycle goes with --node, not --stacker-set');
     try {
-      return { set: parseStackerSet(readInput(file, 'stacker set')), source: { kind: 'file', path: file } };
+      return { set: parseStackerSet(readInput(file, '--stacker-set')), source: { kind: 'file', path: file } };
     } catch (error) {
       if (error instanceof StackerSetError) throw new UsageError(`${file}: ${error.message}`);
       throw error;
@@ -138,7 +134,7 @@ export async function loadStackerSetForFleet(flags: {
 function loadOperators(path: string | undefined): OperatorMap | undefined {
   if (path === undefined) return undefined;
   try {
-    return parseOperatorMap(readInput(path, 'operators file'));
+    return parseOperatorMap(readInput(path, '--operators'));
   } catch (error) {
     if (error instanceof StackerSetError) throw new UsageError(`${path}: ${error.message}`);
     throw error;

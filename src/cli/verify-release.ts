@@ -23,7 +23,8 @@ export async function verifyReleaseCommand({ values }: Parsed<typeof VERIFY_RELE
   ensureInsideRoot(pinPath.root, deepestExisting(directory), values['pin-file']);
   mkdirSync(directory, { recursive: true, mode: 0o755 });
   ensureInsideRoot(pinPath.root, directory, values['pin-file']);
-  writeFileAtomic(pinPath.host, serializeReleasePin(pin), 0o644);
+  // Inside the target root: a device or FIFO where the pin goes is refused, never written into.
+  writeFileAtomic(pinPath.host, serializeReleasePin(pin), { mode: 0o644, existing: 'replace' });
   const out = new CommandOutput('verify-release', values);
   out.line(`${pin.release.archive}: SHA-512 matches ${values.checksums}`);
   for (const [name, binary] of Object.entries(pin.binaries))

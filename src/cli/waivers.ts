@@ -1,7 +1,8 @@
 // Reading the waivers file for `audit`. Waivers are the auditing team's policy, so they are read on the auditing
 // machine, never from the target: a host under audit (perhaps compromised) must not be able to waive its own findings.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Check } from '../engine/define-check.js';
+import { readUserFileBytes, USER_FILE_LIMITS } from '../fs/read-user-file.js';
 import { parseWaivers, WaiverFileError } from '../parsers/waivers.js';
 import type { WaiverFile } from '../report/waivers.js';
 import { UsageError } from './usage-error.js';
@@ -21,27 +22,16 @@ export function loadWaivers(
     return undefined;
   }
   const file = flags.waivers ?? DEFAULT_WAIVERS_FILE;
-  let mode: number;
-  try {
-    const stats = statSync(file);
-    if (!stats.isFile()) throw new UsageError(`--waivers ${file}: not a regular file`);
-    mode = stats.mode;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (flags.waivers === undefined && code === 'ENOENT') return undefined;
-    throw new UsageError(`--waivers ${file}: ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
-  }
-  if (mode & 0o022)
-    throw new UsageError(
-      `${file}: writable by group or others (mode ${(mode & 0o777).toString(8)}); whoever can write it can waive any finding: chmod go-w`,
-    );
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--waivers ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
-  }
+  if (flags.waivers === undefined && !existsSync(file)) return undefined;
+  const bytes = readUserFileBytes(file, {
+    label: `--waivers ${file}`,
+    maxBytes: USER_FILE_LIMITS['--waivers'],
+    check: (stats) =>
+      stats.mode & 0o022
+        ? `writable by group or others (mode ${(stats.mode & 0o777).toString(8)}); whoever can write it can waive any finding: chmod go-w`
+        : undefined,
+  });
+  const text = bytes.toString('utf8');
   try {
     return { file, waivers: parseWaivers(text, new Set(catalogue.map((check) => check.id))) };
   } catch (error) {

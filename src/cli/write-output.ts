@@ -8,6 +8,7 @@ export type { AtomicWriteOptions } from '../fs/atomic-write.js';
 /**
  * Writes a whole file or nothing: a temp file beside it, fsync, then rename over the target.
  * `modeOrOptions` is the file mode (default 0644) or the full options of src/fs/atomic-write.ts (owner, noClobber).
+ * An existing character device or FIFO is written directly (`existing: 'stream'`), unless the options say otherwise.
  */
 export function writeFileAtomic(
   path: string,
@@ -23,5 +24,7 @@ export function writeFileAtomic(
     throw new UsageError(`${path}: its directory ${directory} does not exist`);
   }
   if (!isDirectory) throw new UsageError(`${path}: ${directory} is not a directory`);
-  writeAtomic(path, content, typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions);
+  // A path the user named: /dev/stdout, /dev/null or a FIFO (`>(…)`) is written as it is, never replaced.
+  const options = typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions;
+  writeAtomic(path, content, { existing: 'stream', ...options });
 }

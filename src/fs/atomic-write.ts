@@ -2,14 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fchmodSync,
   fchownSync,
+  fstatSync,
   fsyncSync,
   linkSync,
   lstatSync,
   openSync,
   readFileSync,
   renameSync,
+  type Stats,
+  statSync,
+  symlinkSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -32,6 +37,103 @@ export interface AtomicWriteOptions {
   tempPath?: string;
   /** Called with the temp file complete and fsynced, just before the rename (a test's crash point). */
   beforeRename?: () => void;
+  /**
+   * What an existing `path` that is a character device, a FIFO or a symlink means.
+   * - 'stream' (a path the user named, `--output`): a character device or FIFO is opened and written directly (that
+   *   is what /dev/stdout, /dev/null and `>(…)` mean), also through a symlink of root's or ours.
+   * - 'replace' (a file inside a target root, harden's changes, key material): a device or FIFO is refused.
+   * In both, any other symlink is itself replaced (never written through), as a regular file is.
+   * Default 'replace'. In both, a directory, socket or block device is refused: never renamed over.
+   */
+  existing?: 'stream' | 'replace';
+}
+
+/** A path that may not be written: a directory, a device, a socket… Its message is one line in words. */
+export class WriteRefusedError extends Error {
+  readonly code = 'ENOTFILE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteRefusedError';
+  }
+}
+
+function kindWords(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+function statOrUndefined(read: () => Stats): Stats | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+type WritePlan = { kind: 'atomic'; path: string } | { kind: 'stream'; stats: Stats };
+
+/** Where the bytes go, decided before anything is created: the one place that says what may be written over. */
+function planWrite(path: string, existing: 'stream' | 'replace'): WritePlan {
+  const link = statOrUndefined(() => lstatSync(path));
+  if (!link) return { kind: 'atomic', path };
+  if (link.isFile()) return { kind: 'atomic', path };
+  if (link.isSymbolicLink()) {
+    // Followed only to a device or FIFO (/dev/stdout, /dev/fd/63), and only a link of root's or ours: a link someone
+    // else planted (in /tmp, say) is replaced like any other, never written through to what it names.
+    const trusted = link.uid === 0 || link.uid === process.getuid?.();
+    const target = existing === 'stream' && trusted ? statOrUndefined(() => statSync(path)) : undefined;
+    if (target && (target.isCharacterDevice() || target.isFIFO())) return { kind: 'stream', stats: target };
+    return { kind: 'atomic', path };
+  }
+  if (existing === 'stream' && (link.isCharacterDevice() || link.isFIFO())) return { kind: 'stream', stats: link };
+  throw new WriteRefusedError(`${path}: is ${kindWords(link)}, not a regular file; not written`);
+}
+
+/** How long a write to a pipe or terminal may make no progress (a reader that stopped reading). */
+const STREAM_PATIENCE_MS = 120_000;
+
+/**
+ * Writes into a character device or FIFO as it is: opened without blocking (a FIFO nobody reads is an error, not a
+ * hang), checked on the descriptor to be what was stat'ed, never truncated, renamed or chmod'ed.
+ */
+function writeStream(path: string, expected: Stats, bytes: Uint8Array): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO')
+      throw new WriteRefusedError(`${path}: is a FIFO that no process is reading; not written`);
+    throw error;
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (opened.ino !== expected.ino || opened.dev !== expected.dev || !(opened.isCharacterDevice() || opened.isFIFO()))
+      throw new WriteRefusedError(`${path}: changed while it was being opened; not written`);
+    let idle = 0;
+    for (let offset = 0; offset < bytes.length; ) {
+      try {
+        offset += writeSync(fd, bytes, offset, bytes.length - offset);
+        idle = 0;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        // The pipe is full: its reader is behind. Wait for it, within a bound.
+        if (idle >= STREAM_PATIENCE_MS)
+          throw new WriteRefusedError(
+            `${path}: its reader took nothing for ${STREAM_PATIENCE_MS / 1000} s; output incomplete`,
+          );
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        idle += 10;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -39,7 +141,17 @@ export interface AtomicWriteOptions {
  * it is still empty, content written and fsynced, then renamed over `path` (or hard-linked, with noClobber) and the
  * directory fsynced. On any failure the temp file is removed and `path` is untouched.
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomic(
+  requested: string,
+  content: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): void {
+  const plan = planWrite(requested, options.existing ?? 'replace');
+  if (plan.kind === 'stream') {
+    writeStream(requested, plan.stats, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    return;
+  }
+  const path = plan.path;
   const mode = options.mode ?? 0o644;
   const temp =
     options.tempPath ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -64,6 +176,8 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
       closeSync(fd);
     }
     options.beforeRename?.();
+    // Judged again at the last moment: a device or directory put there meanwhile is still never renamed over.
+    if (planWrite(path, 'replace').kind !== 'atomic') throw new WriteRefusedError(`${path}: changed; not written`);
     if (options.noClobber) {
       linkSync(temp, path);
       unlinkSync(temp);
@@ -146,4 +260,51 @@ export function backupFile(path: string, options: { mode?: number; date?: Date }
   } finally {
     bytes.fill(0);
   }
+}
+
+/**
+ * Creates a new file that must not exist yet (O_EXCL: never follows a symlink, never replaces anything), for files in
+ * directories of our own (a validation tree, a lock's temp name). Not atomic: its directory is ours alone.
+ */
+export function writeFreshFile(
+  path: string,
+  content: string | Uint8Array,
+  mode = 0o600,
+  { overwriteOurs = false } = {},
+): void {
+  // overwriteOurs: a file this run wrote earlier in its own directory may be replaced; a symlink still never followed.
+  const flags = overwriteOurs
+    ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW
+    : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const fd = openSync(path, flags, mode);
+  try {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A new link under a temp name renamed over the path: the path is never missing. The same rule as writeFileAtomic's
+ * 'replace': a symlink or regular file is replaced, anything else (a directory, a device, a FIFO) refused.
+ */
+export function replaceWithSymlink(
+  hostPath: string,
+  linkTarget: string,
+  options: { tempPath?: string; beforeRename?: () => void } = {},
+): void {
+  planWrite(hostPath, 'replace');
+  const temp =
+    options.tempPath ??
+    join(dirname(hostPath), `.${basename(hostPath)}.${process.pid}.${randomBytes(4).toString('hex')}.lnk`);
+  symlinkSync(linkTarget, temp);
+  try {
+    options.beforeRename?.();
+    renameSync(temp, hostPath);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+  syncDirectory(dirname(hostPath));
 }

@@ -12,6 +12,7 @@ const WORDS: Readonly<Record<string, string>> = {
   ELOOP: 'too many levels of symbolic links',
   EMFILE: 'too many open files',
   ENAMETOOLONG: 'the name is too long',
+  ENOTFILE: 'is not a regular file',
 };
 
 /** What went wrong with a file, in words; the code itself only when it is one we have no words for. */

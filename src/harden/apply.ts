@@ -1,10 +1,6 @@
-// Carries a built plan out on a directory root or the live host: every change recorded ahead in the backup's manifest
-// (with a byte copy of what it replaces), then made atomically; reloads only on the live host.
-
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { backupTimestamp, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import { backupTimestamp, replaceWithSymlink, syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Target } from '../target/types.js';
 import { HardenPathError, hostPathInside, lstatOrUndefined, sharedInodeProblem } from './host-path.js';
 import { acquireLock } from './lock.js';
@@ -548,18 +544,4 @@ function makeChange(change: Change, hostPath: string, temp: TempOptions): void {
   }
 }
 
-/** A new link under a temp name renamed over the path: the path is never missing. */
-export function replaceWithSymlink(hostPath: string, linkTarget: string, options: TempOptions = {}): void {
-  const temp =
-    options.tempPath ??
-    join(dirname(hostPath), `.${basename(hostPath)}.${process.pid}.${randomBytes(4).toString('hex')}.lnk`);
-  symlinkSync(linkTarget, temp);
-  try {
-    options.beforeRename?.();
-    renameSync(temp, hostPath);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
-  }
-  syncDirectory(dirname(hostPath));
-}
+export { replaceWithSymlink } from '../fs/atomic-write.js';

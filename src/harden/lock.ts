@@ -2,8 +2,9 @@
 // token. A lock left by a process that no longer exists (a crash, a kill -9) is taken over.
 
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFreshFile } from '../fs/atomic-write.js';
 
 export const LOCK_NAME = '.lock';
 
@@ -77,7 +78,7 @@ export function acquireLock(backupRoot: string): () => void {
   // a half-written lock. The token tells our lock from a later one with a reused pid.
   const content = `${process.pid}\n${randomBytes(16).toString('hex')}\n`;
   const temp = join(backupRoot, `.lock.${process.pid}.${randomBytes(4).toString('hex')}`);
-  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
+  writeFreshFile(temp, content, 0o600);
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

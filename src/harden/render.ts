@@ -4,6 +4,7 @@
 
 import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
+import { printableDeep } from '../report/printable.js';
 import { fingerprint } from '../stacks/fingerprint.js';
 import { changedLines, unifiedDiff } from './diff.js';
 import { accountsCreatedBy, type BuiltPlan, type PlannedChange } from './plan.js';
@@ -39,7 +40,12 @@ export function reloadsOf(plan: BuiltPlan): ReloadCommand[] {
   return plan.parts.filter((part) => part.changes.length > 0).flatMap((part) => part.reloads);
 }
 
+// Everything from the target is made printable (control characters escaped) before it is laid out.
 export function renderPlanText(plan: BuiltPlan, names: OwnerNames): string {
+  return layoutPlanText(printableDeep(plan), printableDeep(names));
+}
+
+function layoutPlanText(plan: BuiltPlan, names: OwnerNames): string {
   const lines: string[] = [`Hardening plan for ${plan.root}${plan.live ? ' (live host)' : ''}`];
   for (const note of plan.layout.notes) lines.push(`  ${note}`);
   for (const part of plan.parts) {

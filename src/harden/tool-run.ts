@@ -2,9 +2,10 @@
 // directory: execFile without a shell, a timeout, and a missing tool reported as a failure — never a silent skip.
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFreshFile } from '../fs/atomic-write.js';
+import { makeTempDirectory } from '../fs/temp-directory.js';
 
 export interface ToolResult {
   ok: boolean;
@@ -70,7 +71,7 @@ function firstMeaningfulLine(text: string): string | undefined {
 
 /** Runs `work` in a fresh 0700 temp directory of the auditing machine and removes it afterwards, whatever happens. */
 export async function withTempDirectory<T>(work: (root: string) => Promise<T>): Promise<T> {
-  const root = await mkdtemp(join(tmpdir(), 'signer-opsec-validate-'));
+  const root = makeTempDirectory('validate');
   try {
     return await work(root);
   } finally {
@@ -83,6 +84,6 @@ export async function writeTree(root: string, files: ReadonlyMap<string, string>
   for (const [path, text] of files) {
     const hostPath = join(root, path);
     await mkdir(dirname(hostPath), { recursive: true, mode: 0o700 });
-    await writeFile(hostPath, text, { mode: 0o600 });
+    writeFreshFile(hostPath, text, 0o600);
   }
 }

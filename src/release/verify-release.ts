@@ -4,10 +4,12 @@
 // The archive is opened once: the SHA-512 and the zip entries are read from that one descriptor with positional
 // reads, so the binaries pinned are the bytes whose digest matched, whatever happens to the path meanwhile; its
 // fstat identity is compared at the end, so bytes rewritten in place while it was read fail the run.
+
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { readOptionFile, statUserFile, UserFileError } from '../fs/read-user-file.js';
 import { parseSha512Checksums } from '../parsers/checksums.js';
 import { type PinnedBinary, type ReleasePin, setOwn } from '../stacks/release-pin.js';
 import { parseVersion } from '../stacks/version.js';
@@ -36,7 +38,6 @@ export interface VerifyReleaseInput {
 
 /** The programs a release archive must hold at least one of to be a stacks-core release. */
 export const RELEASE_BINARIES = ['stacks-signer', 'stacks-node'] as const;
-const MAX_CHECKSUMS_BYTES = 1024 * 1024;
 
 export async function verifyRelease(input: VerifyReleaseInput): Promise<ReleasePin> {
   if (input.version !== undefined && !parseVersion(input.version))
@@ -75,15 +76,21 @@ interface OpenArchive {
 
 async function openArchive(path: string): Promise<OpenArchive> {
   let handle: FileHandle;
+  let before: Stats;
   try {
+    // Judged before the open: a FIFO would block the open for ever, a device acts on being opened.
+    const checked = statUserFile(path, { label: `--archive ${path}` });
+    before = checked.stats;
     // A symlink is followed once, here; whatever it points at later is not read.
-    handle = await open(path, 'r');
+    handle = await open(path, checked.flags);
   } catch (error) {
+    if (error instanceof UserFileError) throw new ReleaseVerificationError(error.message);
     throw new ReleaseVerificationError(`${path}: ${reasonOf(error)}`);
   }
   try {
     const opened = await handle.stat();
-    if (!opened.isFile()) throw new ReleaseVerificationError(`${path}: not a regular file`);
+    if (!opened.isFile() || opened.ino !== before.ino || opened.dev !== before.dev)
+      throw new ReleaseVerificationError(`${path}: not a regular file, or changed while it was being opened`);
     return { path, handle, opened, source: fileSource(handle, opened.size) };
   } catch (error) {
     await handle.close();
@@ -110,19 +117,10 @@ async function ensureUnchanged(archive: OpenArchive): Promise<void> {
 async function expectedDigest(checksumsPath: string, archiveName: string): Promise<string> {
   let text: string;
   try {
-    const handle = await open(checksumsPath, 'r');
-    try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) throw new ReleaseVerificationError(`${checksumsPath}: not a regular file`);
-      if (stats.size > MAX_CHECKSUMS_BYTES)
-        throw new ReleaseVerificationError(`${checksumsPath}: ${stats.size} bytes is too large for a CHECKSUMS.txt`);
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    text = readOptionFile('--checksums', checksumsPath);
   } catch (error) {
-    if (error instanceof ReleaseVerificationError) throw error;
-    throw new ReleaseVerificationError(`${checksumsPath}: ${reasonOf(error)}`);
+    if (error instanceof UserFileError) throw new ReleaseVerificationError(error.message);
+    throw error;
   }
   const parsed = parseSha512Checksums(text);
   if (!parsed.ok) {

@@ -1,9 +1,11 @@
 // The fleet on a terminal: who could not be audited, the host × control matrix (controls failing on the most hosts
 // first), the fleet controls, the fleet's signer weight, then each failing host's own failures.
+
 import type { CheckResult, Status } from '../engine/types.js';
 import type { FleetReport } from '../fleet/types.js';
 import { appendAll, maxOf } from '../parsers/lists.js';
 import { palette } from './ansi.js';
+import { printableDeep } from './printable.js';
 import type { FormatOptions } from './types.js';
 
 const CELL: Record<Status, string> = {
@@ -34,7 +36,12 @@ function resultLines(result: CheckResult, indent: string): string[] {
   return lines;
 }
 
+// Everything from the target is made printable (control characters escaped) before it is laid out.
 export function formatFleetText(report: FleetReport, options: FormatOptions): string {
+  return layoutFleetText(printableDeep(report), options);
+}
+
+function layoutFleetText(report: FleetReport, options: FormatOptions): string {
   const p = palette(options.color);
   const out: string[] = [];
   const { summary } = report;

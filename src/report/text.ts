@@ -1,4 +1,5 @@
 // The terminal report: what was audited, results grouped by threat (worst first), then a verdict an operator can act on.
+
 import {
   type CheckResult,
   type Evidence,
@@ -13,6 +14,7 @@ import {
 } from '../engine/types.js';
 import { appendAll } from '../parsers/lists.js';
 import { type Palette, palette } from './ansi.js';
+import { printableDeep } from './printable.js';
 import type { AuditReport, DiscoveredService, Formatter, ReportResult } from './types.js';
 import { wrapText } from './wrap.js';
 
@@ -311,7 +313,10 @@ function hardenLines(report: AuditReport, hardenable: readonly string[] | undefi
   return labelled('Next', `${p.bold('signer-opsec harden plan')} can fix ${of}: ${fixable.join(', ')}.`, p);
 }
 
-export const formatText: Formatter = (report, options) => {
+// Everything from the target is made printable (control characters escaped) before it is laid out.
+export const formatText: Formatter = (report, options) => layoutText(printableDeep(report), options);
+
+const layoutText: Formatter = (report, options) => {
   WIDTH = Math.max(MIN_WIDTH, options.width ?? 80);
   const p = palette(options.color);
   const quiet = options.quiet === true;

@@ -1,6 +1,8 @@
 // `signer-opsec threat` output: the JSON document (schema/threat.schema.json) and the terminal text. Pure formatters.
+
 import type { ConcentrationFigures } from '../stacks/concentration.js';
 import type { Crossing, OperatorRow, SignerRow, StandAlone, ThreatAnalysis } from '../stacks/threat-analysis.js';
+import { printableDeep } from './printable.js';
 
 export type ThreatSource = { kind: 'file'; path: string } | { kind: 'node'; url: string; cycle: number };
 
@@ -116,7 +118,12 @@ function verdict(position: StandAlone, who: string): string {
   return `${who} alone can neither halt the chain nor approve blocks.`;
 }
 
+// Everything from the target is made printable (control characters escaped) before it is laid out.
 export function formatThreatText(report: ThreatReport): string {
+  return layoutThreatText(printableDeep(report));
+}
+
+function layoutThreatText(report: ThreatReport): string {
   const { figures, rows } = report.signers;
   const out: string[] = [];
   const from =

@@ -190,10 +190,15 @@ export const localTree: TreeSource = {
   },
   async read(path, maxBytes, follow) {
     // O_NOFOLLOW: the entry was a file when listed; refuse if it became a symlink since. O_NONBLOCK: nor hang on a FIFO.
-    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (follow ? 0 : constants.O_NOFOLLOW);
+    // Never open what is not a regular file (opening a device can act on it); fstat then judges what was opened.
+    const before = follow ? statSync(path) : lstatSync(path);
+    if (!before.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
     const fd = openSync(path, flags);
     try {
-      const size = fstatSync(fd).size;
+      const opened = fstatSync(fd);
+      if (!opened.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
+      const size = opened.size;
       if (size > maxBytes) return TOO_LARGE;
       const buffer = Buffer.allocUnsafe(size);
       let total = 0;

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { resolve as resolveHostPath } from 'node:path';
 import { runCommand } from './command.js';
 import { fromNodeError, TargetError } from './errors.js';
@@ -105,9 +115,21 @@ export class DirectoryTarget extends RootedTarget {
     noFollow: boolean,
     onChunk: (chunk: Buffer) => void,
   ): void {
+    // The type first, from the path: a device or FIFO is never opened (opening one can act on it). The fstat below
+    // then judges what was actually opened, in case the path changed in between.
+    let before: ReturnType<typeof lstatSync>;
+    try {
+      before = noFollow ? lstatSync(host) : statSync(host);
+    } catch (error) {
+      throw fromNodeError(error, shownPath);
+    }
+    if (!before.isFile()) throw new TargetError('EIO', shownPath, 'not a regular file');
     let fd: number;
     try {
-      fd = openSync(host, constants.O_RDONLY | (noFollow ? constants.O_NOFOLLOW : 0) | constants.O_NONBLOCK);
+      fd = openSync(
+        host,
+        constants.O_RDONLY | (noFollow ? constants.O_NOFOLLOW : 0) | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
     } catch (error) {
       throw fromNodeError(error, shownPath);
     }

@@ -66,6 +66,8 @@ export abstract class RootedTarget implements Target {
     const node = this.lstatRaw(canonical);
     if (!node) throw new TargetError('ENOENT', path);
     if (node.type === 'dir') throw new TargetError('EISDIR', path);
+    // Judged before any open: opening a device acts on it (a watchdog arms, a tape rewinds), a FIFO may block.
+    if (node.type !== 'file') throw new TargetError('EIO', path, 'not a regular file');
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     if (node.type === 'file' && node.size > maxBytes) {
       throw new TargetError('ETOOBIG', path, `${node.size} bytes, limit ${maxBytes}`);

@@ -91,7 +91,7 @@ describe('signer-opsec scan', () => {
       [['--history', '--staged'], /exclusive/],
       [['--detectors', 'nope'], /--detectors nope/],
       [['--max-file-size', 'lots'], /--max-file-size lots/],
-      [['--baseline', join(tree.root, 'missing.json')], /missing\.json: cannot read it: does not exist/],
+      [['--baseline', join(tree.root, 'missing.json')], /--baseline .*missing\.json: does not exist/],
       [['--baseline', join(tree.root, 'bad-baseline.json')], /bad-baseline\.json: not a signer-opsec baseline/],
       [['--key-from', join(tree.root, 'repo/notes.txt')], /has no stacks_private_key/],
       [['--bogus'], /bogus/],

@@ -353,7 +353,7 @@ describe('signer-opsec threat: exit codes and bad input', () => {
       [['--stacker-set', POX4, '--fail-if-me-above', '10'], /needs --me PUBKEY or --config FILE/],
       [['--stacker-set', POX4, '--me', POX5_SMALL_KEY, '--fail-if-me-above', '150'], /expected a percentage, 0–100/],
       [['--stacker-set', POX4, '--format', 'xml'], /--format xml: expected one of text, json, prometheus/],
-      [['--stacker-set', '/nonexistent/set.json'], /cannot read stacker set \/nonexistent\/set\.json: does not exist/],
+      [['--stacker-set', '/nonexistent/set.json'], /--stacker-set \/nonexistent\/set\.json: does not exist/],
       [
         ['--stacker-set', POX4, '--operators', POX4],
         /operators file|docs-pox4\.json: .*compressed secp256k1 public key/,

@@ -117,14 +117,15 @@ describe('writeFileAtomic', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
 
-  test('when the rename fails (the path is a directory) the error surfaces and no temp file is left', () => {
+  test('a directory at the path is refused in words before anything is created; nothing inside it changes', () => {
     const dir = freshDir();
     const path = join(dir, 'taken');
     mkdirSync(path);
     writeFileSync(join(path, 'inside'), 'kept\n');
     assert.throws(
       () => writeFileAtomic(path, 'report\n'),
-      (error: NodeJS.ErrnoException) => error.code === 'EISDIR',
+      (error: Error) =>
+        error.name === 'WriteRefusedError' && /taken: is a directory, not a regular file/.test(error.message),
     );
     assert.deepEqual(readdirSync(dir), ['taken']);
     assert.equal(readFileSync(join(path, 'inside'), 'utf8'), 'kept\n');

@@ -5,11 +5,13 @@
 // The temp tree is on the auditing machine and never holds a secret: comments, Environment= and SetCredential=
 // values and every command argument are withheld (a unit may carry a token there); each command's program becomes
 // an empty executable stub, because verify only checks that it exists.
+
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { maskSecrets } from '../../facts/secrets/secret-values.js';
+import { writeFreshFile } from '../../fs/atomic-write.js';
+import { makeTempDirectory } from '../../fs/temp-directory.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
@@ -100,7 +102,8 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
   const put = async (path: string, text: string, mode = 0o644) => {
     const full = join(root, path);
     await mkdir(dirname(full), { recursive: true, mode: 0o755 });
-    await writeFile(full, text, { mode });
+    // A stub may land where an earlier file went: ours to overwrite, in our own directory.
+    writeFreshFile(full, text, mode, { overwriteOurs: true });
     await chmod(full, mode);
   };
   const dropInDir = `${UNIT_DIR}/${files.unitName}.d`;
@@ -189,7 +192,7 @@ const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
  */
 export async function validateUnit(files: UnitFiles, passBelow: number | undefined): Promise<UnitVerdict> {
   const artefact = `${UNIT_DIR}/${files.unitName}.d/${files.newDropIn.fileName}`;
-  const root = await mkdtemp(join(tmpdir(), 'signer-opsec-verify-'));
+  const root = makeTempDirectory('verify');
   try {
     await buildVerifyTree(root, files);
     const common = [`--root=${root}`, '--no-pager'];

@@ -1,3 +1,4 @@
+import { printableDeep } from '../../report/printable.js';
 import type { Finding } from '../types.js';
 import type { SecretScanReport } from './report.js';
 
@@ -14,7 +15,12 @@ export function historyStanding(finding: Finding): string {
 }
 
 /** One line per finding (`file:line:column detector severity fingerprint message`), notes, then a summary line. */
+// Everything from the target is made printable (control characters escaped) before it is laid out.
 export function formatScanText(report: SecretScanReport): string {
+  return layoutScanText(printableDeep(report));
+}
+
+function layoutScanText(report: SecretScanReport): string {
   const lines: string[] = [];
   for (const finding of report.findings) {
     const where = `${finding.file}:${finding.line}${finding.column !== undefined ? `:${finding.column}` : ''}`;

@@ -1,6 +1,6 @@
 // Scans what each commit reachable from any ref or stash entry added (its patch), and reports each leak once:
 // grouped by secret and path, with the commit that introduced it and the refs whose tip still hold it.
-import { lstatSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DirectoryTarget } from '../../target/directory-target.js';
@@ -78,7 +78,8 @@ async function dropDanglingRefs(location: GitLocation & { confined: object }): P
     );
   }
   if (headOid !== undefined && !present.has(headOid)) {
-    writeFileSync(join(location.cwd, 'HEAD'), 'ref: refs/heads/signer-opsec-dangling-head\n', { mode: 0o600 });
+    // HEAD of the private copy only (never the target's): git rewrites it, so no file write of ours is needed.
+    await gitOutput(location, ['symbolic-ref', 'HEAD', 'refs/heads/signer-opsec-dangling-head']);
     dropped.push(`HEAD names object ${headOid.slice(0, 12)}, which the repository lacks; the rest was searched`);
   }
   return dropped;

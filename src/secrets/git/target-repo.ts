@@ -14,9 +14,10 @@
 //   beside it (GIT_ALTERNATE_OBJECT_DIRECTORIES), never through git's reading of the file.
 // git runs with GIT_DIR, GIT_COMMON_DIR and GIT_OBJECT_DIRECTORY set to these (run-git.ts), so no discovery,
 // commondir or alternates file of the target is consulted.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { writeFreshFile } from '../../fs/atomic-write.js';
+import { makeTempDirectory } from '../../fs/temp-directory.js';
 import { appendAll } from '../../parsers/lists.js';
 import { TargetError } from '../../target/errors.js';
 import type { Target } from '../../target/types.js';
@@ -96,7 +97,7 @@ async function copyTree(
     } else if (stat?.type === 'file') {
       const content = await target.readFile(source, { maxBytes: budget.left });
       budget.left -= content.length;
-      writeFileSync(destination, content, { mode: 0o600 });
+      writeFreshFile(destination, content, 0o600);
     } else errors.push(`${source}: not a regular file or directory (${stat?.type ?? 'dangling symlink'}); not read`);
   }
 }
@@ -223,7 +224,7 @@ async function copyRefs(
     const why = errors.find((line) => line.startsWith(`${headPath}:`)) ?? `${headPath}: missing or not a ref`;
     throw new GitError(`${why}; not a git repository`);
   }
-  writeFileSync(join(shadow, 'HEAD'), head, { mode: 0o600 });
+  writeFreshFile(join(shadow, 'HEAD'), head, 0o600);
   for (const name of ['refs', 'reftable', 'logs/refs/stash']) {
     const source = inTarget(common, name);
     const stat = await target.stat(source);
@@ -233,7 +234,7 @@ async function copyRefs(
       if (content === undefined) continue;
       mkdirSync(join(shadow, posix.dirname(name)), { recursive: true, mode: 0o700 });
       budget.left -= content.length;
-      writeFileSync(join(shadow, name), content, { mode: 0o600 });
+      writeFreshFile(join(shadow, name), content, 0o600);
     }
   }
   mkdirSync(join(shadow, 'refs'), { recursive: true, mode: 0o700 });
@@ -241,7 +242,7 @@ async function copyRefs(
     const content = await readRegular(target, inTarget(common, name), budget.left, errors);
     if (content === undefined) continue;
     budget.left -= content.length;
-    writeFileSync(join(shadow, name), content, { mode: 0o600 });
+    writeFreshFile(join(shadow, name), content, 0o600);
   }
 }
 
@@ -262,7 +263,7 @@ async function prepare(target: Target, gitDirArg: string, temp: string): Promise
     notes.push(
       `${inTarget(common, 'config')}: its include/includeIf files were not read (only the repository format is used)`,
     );
-  writeFileSync(join(shadow, 'config'), config, { mode: 0o600 });
+  writeFreshFile(join(shadow, 'config'), config, 0o600);
 
   const objectsPath = inTarget(common, 'objects');
   let objects: string;
@@ -318,7 +319,7 @@ export async function withConfinedRepository<T>(
     // Copying a remote repository here would put its contents (and the key, if it is there) on this machine's disk.
     throw new GitError(`${gitDir}: git history on a remote host is not searched over SSH; run the audit on the host`);
   }
-  const temp = mkdtempSync(join(tmpdir(), 'signer-opsec-git-'));
+  const temp = makeTempDirectory('git');
   try {
     let repository: ConfinedRepository;
     try {
