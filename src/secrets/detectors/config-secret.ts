@@ -32,6 +32,19 @@ function isRealValue(value: string, quoted: boolean): boolean {
   return true;
 }
 
+/**
+ * Whether only blanks and a comment follow `after` on its line (`[ \t]*(#.*)?\r?$`). Decided from the next
+ * non-blank character alone, so a long line of assignments is not read to its end once per assignment.
+ */
+function endsItsLine(text: string, after: number): boolean {
+  let at = after;
+  while (text[at] === ' ' || text[at] === '\t') at++;
+  if (at >= text.length) return true;
+  const next = text[at];
+  if (next === '#' || next === '\n') return true;
+  return next === '\r' && (at + 1 === text.length || text[at + 1] === '\n');
+}
+
 export function detectConfigSecrets(input: DetectInput): Hit[] {
   const { text } = input;
   const hits: Hit[] = [];
@@ -45,11 +58,7 @@ export function detectConfigSecrets(input: DetectInput): Hit[] {
     const kind = kindOf(normaliseName(name), input, match.index);
     if (kind === undefined || !isRealValue(value, quoted)) continue;
     // A bare value must end its line (env files, bitcoin.conf, YAML): anything after it means code, not config.
-    if (!quoted && !name.startsWith('-')) {
-      const after = match.index + match[0].length;
-      const lineEnd = text.indexOf('\n', after);
-      if (!/^[ \t]*(?:#.*)?\r?$/.test(text.slice(after, lineEnd === -1 ? text.length : lineEnd))) continue;
-    }
+    if (!quoted && !name.startsWith('-') && !endsItsLine(text, match.index + match[0].length)) continue;
     const valueIndex = match.index + match[0].length - value.length - (quoted ? 1 : 0);
     const published = kind === 'auth-token' ? isWeakAuthToken(value) : isPublishedBitcoindPassword(value);
     hits.push(
