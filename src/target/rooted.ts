@@ -138,6 +138,8 @@ export abstract class RootedTarget implements Target {
   /** Canonical in-target path of `path`. Throws ENOENT when a component is missing. */
   protected resolve(path: string, followLast: boolean): string {
     if (!path.startsWith('/')) throw new Error(`target paths are absolute, got "${path}"`);
+    // No file name holds a NUL byte (a path read from the target may: a passwd home field); fs would throw on it.
+    if (path.includes('\0')) throw new TargetError('ENOENT', path);
     // Components still to walk, last one first so pop() yields the next.
     const pending = splitReversed(path);
     if (pending.length > MAX_COMPONENTS) throw new TargetError('ENAMETOOLONG', path);
