@@ -39,7 +39,8 @@ export abstract class RootedTarget implements Target {
 
   /** lstat of a canonical in-target path (no symlink in its parents). Undefined when absent. */
   protected abstract lstatRaw(canonicalPath: string): RawNode | undefined;
-  protected abstract readRaw(canonicalPath: string, maxBytes: number): Buffer;
+  /** May answer later: a file of a compressed archive is inflated again when read. */
+  protected abstract readRaw(canonicalPath: string, maxBytes: number): Buffer | Promise<Buffer>;
   protected abstract readDirRaw(canonicalPath: string): string[];
 
   async stat(path: string): Promise<FileStat | undefined> {
@@ -70,7 +71,7 @@ export abstract class RootedTarget implements Target {
     if (node.type === 'file' && node.size > maxBytes) {
       throw new TargetError('ETOOBIG', path, `${node.size} bytes, limit ${maxBytes}`);
     }
-    return this.readRaw(canonical, maxBytes);
+    return await this.readRaw(canonical, maxBytes);
   }
 
   async readText(path: string, options?: { maxBytes?: number }): Promise<string> {
