@@ -31,6 +31,15 @@ describe('one 9 MB line of repeated key names is scanned in linear time', { time
     });
   }
 
+  test('a 9 MB dotted value (the code-reference check overflowed the regex stack) is still judged', () => {
+    const dotted = Buffer.from(`rpcpassword=a${'.a'.repeat(4_500_000)}\nrpcpassword=x1y2z3\n`, 'latin1');
+    // The first value is code-shaped (identifiers joined by dots), the second a password.
+    assert.deepEqual(
+      scanContentPending(dotted, 'bitcoin.conf', {}).map((finding) => [finding.detector, finding.line]),
+      [['bitcoind-password', 2]],
+    );
+  });
+
   test('password assignments on one line, and on 200k lines of one [burnchain] section', () => {
     assert.deepEqual(detectorsOf(longLine('password ', ` signer_private_key=${key}`)), ['stacks-private-key']);
     // Every line is a finding: a bare value ending its line, in [burnchain].
