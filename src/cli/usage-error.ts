@@ -7,6 +7,7 @@ import { parsePrivateKeyHexLenient } from '../stacks/keys.js';
 const KEY_RUN = /(?<![0-9A-Za-z]|public key )(?:0x)?(?:[0-9a-fA-F]{66}|[0-9a-fA-F]{64})(?![0-9A-Za-z])/g;
 const BASE64_RUN = /(?<![A-Za-z0-9+/_]|public key )(?:[A-Za-z0-9+/]{40,}={0,2}|[A-Za-z0-9_-]{40,})(?![A-Za-z0-9+/_-])/g;
 // Words apart (a quoted mnemonic) or hyphen-joined; never starting inside a flag name such as --max-file-size.
+// regex-ok: it reads error messages: argv values (Linux caps each at 128 KB) and the tool's own one-line errors.
 const WORD_RUN = /(?<![A-Za-z]|[A-Za-z]-)[a-z]{3,8}(?:(?:[\s,;]+[a-z]{3,8}){11,}|(?:-[a-z]{3,8}){11,})(?![A-Za-z])/g;
 const KEY_WARNING = 'that looks like a private key; never pass a private key on a command line';
 

@@ -49,6 +49,7 @@ export interface Check<M extends string = string> extends Readonly<CheckDefiniti
   readonly name: string;
 }
 
+// regex-ok: control ids are the tool's own, a few dozen characters.
 const ID_PATTERN = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/;
 
 /** Validates a control's metadata once, at load time, and freezes it. */

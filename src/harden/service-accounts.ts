@@ -139,6 +139,24 @@ export function freeSystemId(users: UserDatabase, range: Range, taken: ReadonlyS
   return undefined;
 }
 
+/** The user and group names and the uids and gids that sudoers grants name (negations grant nothing). */
+export function sudoersNamed(grants: readonly { principal: string }[]): { ids: Set<number>; names: Set<string> } {
+  const ids = new Set<number>();
+  const names = new Set<string>();
+  for (const { principal } of grants) {
+    const id = /^%?#(\d+)$/.exec(principal);
+    if (id) ids.add(Number(id[1]));
+    else if (principal !== 'ALL' && !principal.startsWith('!')) names.add(principal.replace(/^%:?/, ''));
+  }
+  return { ids, names };
+}
+
+function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
+  const all = new Set(a);
+  for (const item of b) all.add(item);
+  return all;
+}
+
 /** A name for a new account: the preferred one when neither a user nor a group holds it. */
 export function freeAccountName(
   users: UserDatabase,
@@ -214,12 +232,15 @@ export async function decideAccount(
       };
     }
   }
-  const name = freeAccountName(users, preferredName, promised.names);
+  // Names and ids a sudoers rule grants to (`alice`, `%ops`, `#995`, `%#995`, aliases expanded) are never given to
+  // a new account: it would be born privileged, fail signer-user-unprivileged, and the next apply would make another.
+  const named = sudoersNamed((await ctx.sudoers()).grants);
+  const name = freeAccountName(users, preferredName, union(promised.names, named.names));
   const range = await systemIdRange(ctx);
   const id = freeSystemId(
     users,
     { min: Math.max(range.uid.min, range.gid.min), max: Math.min(range.uid.max, range.gid.max) },
-    promised.ids,
+    union(promised.ids, named.ids),
   );
   if (!name || id === undefined)
     return { problem: `a new system account is needed (${why}) but no free ${name ? 'system id' : 'name'} was found` };

@@ -197,12 +197,19 @@ const MAX_LIST_ITEMS = 1000;
  */
 function listItemsUnderHeaders(bytes: Buffer, keyOffsets: readonly number[], into: number[]): void {
   let lastHeaderEnd = -1;
+  // The newline ending the line of the previous offset: offsets are sorted, so every offset before it shares that
+  // line and is skipped without a search (one long line of key names would otherwise be searched once per name).
+  let lineEnd = -1;
   // Indexed up to the length on entry: `into` may be `keyOffsets` itself, and items are not headers.
   const count = keyOffsets.length;
   for (let k = 0; k < count; k++) {
     const offset = keyOffsets[k] as number;
+    if (offset < lineEnd) continue;
     const newline = bytes.indexOf(LF, offset);
-    if (newline === -1 || newline === lastHeaderEnd) continue;
+    // No newline after this offset: none after any later one either.
+    if (newline === -1) break;
+    lineEnd = newline;
+    if (newline === lastHeaderEnd) continue;
     let end = newline;
     while (end > offset && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB || bytes[end - 1] === CR)) end--;
     if (bytes[end - 1] !== COLON) continue;

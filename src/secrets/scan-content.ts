@@ -1,6 +1,7 @@
 // Scans one file's bytes (a working-tree file, a target file or a git blob): detectors find values, and this turns
 // each into a Finding that carries a fingerprint instead — the value goes no further than this function.
 
+import { appendAll } from '../parsers/lists.js';
 import { configKeywordOffsets, findWordRuns, keyLineOffsets } from './candidates.js';
 import { detectMnemonics } from './detectors/bip39-mnemonic.js';
 import { detectConfigSecrets } from './detectors/config-secret.js';
@@ -78,11 +79,13 @@ function detectOnLines(
   detect: Detect,
 ): Hit[] {
   const hits: Hit[] = [];
-  let lastLineStart = -1;
+  // Offsets come sorted: one on the line already read is skipped before any search, so a long line holding many
+  // candidates is searched for its ends once, not once per candidate (that was quadratic).
+  let lastLineEnd = -1;
   for (const offset of offsets) {
+    if (offset <= lastLineEnd) continue;
     const line = lineAround(bytes, offset);
-    if (line.start === lastLineStart) continue;
-    lastLineStart = line.start;
+    lastLineEnd = line.end;
     const text = bytes.toString('latin1', line.start, line.end);
     for (const hit of detect({ ...input, text, offset: line.start }))
       hits.push({ ...hit, index: hit.index + line.start });
@@ -102,7 +105,7 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
   const input = { file, fullText };
   const hits: Hit[] = [];
   if (want('stacks-private-key', 'published-secret')) {
-    hits.push(...detectOnLines(bytes, keyLineOffsets(bytes), input, detectStacksPrivateKeys));
+    appendAll(hits, detectOnLines(bytes, keyLineOffsets(bytes), input, detectStacksPrivateKeys));
   }
   if (want('bip39-mnemonic', 'published-secret')) {
     for (const [start, end] of findWordRuns(bytes)) {
@@ -111,7 +114,7 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
     }
   }
   if (want('auth-token', 'bitcoind-password', 'published-secret')) {
-    hits.push(...detectOnLines(bytes, configKeywordOffsets(bytes), input, detectConfigSecrets));
+    appendAll(hits, detectOnLines(bytes, configKeywordOffsets(bytes), input, detectConfigSecrets));
   }
   return wanted ? hits.filter((hit) => wanted.has(hit.detector)) : hits;
 }

@@ -28,7 +28,7 @@ export async function openTarget(rootArg: string | undefined): Promise<Target> {
   const isArchiveName = ARCHIVE_SUFFIXES.some((suffix) => path.toLowerCase().endsWith(suffix));
   if (stats.isFile() && isArchiveName) {
     try {
-      return new TarTarget(path);
+      return await TarTarget.open(path);
     } catch (error) {
       // TarFormatError already names the archive and the offset.
       if (error instanceof TarFormatError) throw new Error(error.message);

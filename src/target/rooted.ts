@@ -39,7 +39,8 @@ export abstract class RootedTarget implements Target {
 
   /** lstat of a canonical in-target path (no symlink in its parents). Undefined when absent. */
   protected abstract lstatRaw(canonicalPath: string): RawNode | undefined;
-  protected abstract readRaw(canonicalPath: string, maxBytes: number): Buffer;
+  /** May answer later: a file of a compressed archive is inflated again when read. */
+  protected abstract readRaw(canonicalPath: string, maxBytes: number): Buffer | Promise<Buffer>;
   protected abstract readDirRaw(canonicalPath: string): string[];
 
   async stat(path: string): Promise<FileStat | undefined> {
@@ -72,7 +73,7 @@ export abstract class RootedTarget implements Target {
     if (node.type === 'file' && node.size > maxBytes) {
       throw new TargetError('ETOOBIG', path, `${node.size} bytes, limit ${maxBytes}`);
     }
-    return this.readRaw(canonical, maxBytes);
+    return await this.readRaw(canonical, maxBytes);
   }
 
   async readText(path: string, options?: { maxBytes?: number }): Promise<string> {
@@ -140,6 +141,8 @@ export abstract class RootedTarget implements Target {
   /** Canonical in-target path of `path`. Throws ENOENT when a component is missing. */
   protected resolve(path: string, followLast: boolean): string {
     if (!path.startsWith('/')) throw new Error(`target paths are absolute, got "${path}"`);
+    // No file name holds a NUL byte (a path read from the target may: a passwd home field); fs would throw on it.
+    if (path.includes('\0')) throw new TargetError('ENOENT', path);
     // Components still to walk, last one first so pop() yields the next.
     const pending = splitReversed(path);
     if (pending.length > MAX_COMPONENTS) throw new TargetError('ENAMETOOLONG', path);

@@ -1,8 +1,10 @@
 // Indexes a tar archive (ustar, pax, GNU long names) without extracting it. Only headers are read here; file
 // contents stay in the archive and are read later by offset.
-import type { RawNode } from './rooted.js';
+import { MAX_COMPONENTS, type RawNode } from './rooted.js';
 
 const BLOCK = 512;
+/** Linux's PATH_MAX: no entry with a longer path can be extracted by name, and none is indexed. */
+const MAX_PATH_BYTES = 4096;
 
 /** The archive is not a readable tar: says where and why, in one line. */
 export class TarFormatError extends Error {
@@ -38,7 +40,36 @@ interface HeaderOverrides {
   gid?: number;
 }
 
+/**
+ * What the indexer needs next: bytes at an offset (a header, or a pax / GNU long-name record), or notice of a regular
+ * file's data (a streamed archive may keep it). Offsets only grow, so an archive can be indexed as it streams.
+ */
+export type TarRequest =
+  | { kind: 'read'; offset: number; length: number }
+  | { kind: 'file'; offset: number; size: number };
+
+/** Pax and GNU long-name records are a few KB; a larger one is refused before it is read. */
+const MAX_META_BYTES = 1024 * 1024;
+
+/** Indexes an archive held on disk or in memory: every request is read from `source`. */
 export function indexTar(source: ByteSource): TarIndex {
+  const indexer = tarIndexer(source.size);
+  let step = indexer.next();
+  while (!step.done) {
+    const request = step.value;
+    step = indexer.next(request.kind === 'read' ? source.read(request.offset, request.length) : undefined);
+  }
+  return step.value;
+}
+
+/**
+ * The indexing itself, driven by whoever holds the bytes. `size` is the archive's size when known; a streamed
+ * archive (unknown size) answers a read past its end with fewer bytes than asked.
+ */
+export function* tarIndexer(size?: number): Generator<TarRequest, TarIndex, Buffer | undefined> {
+  const read = function* (offset: number, length: number): Generator<TarRequest, Buffer, Buffer | undefined> {
+    return (yield { kind: 'read', offset, length }) ?? Buffer.alloc(0);
+  };
   const index: TarIndex = { nodes: new Map(), children: new Map() };
   setNode(index, '/', { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
   const danglingHardLinks: Array<{ path: string; target: string }> = [];
@@ -46,22 +77,32 @@ export function indexTar(source: ByteSource): TarIndex {
   let pending: HeaderOverrides = {};
   let offset = 0;
 
-  while (offset + BLOCK <= source.size) {
-    const header = source.read(offset, BLOCK);
-    if (isZeroBlock(header)) break; // end-of-archive marker
+  if (size === 0) throw new TarFormatError('empty file: not a tar archive');
+  let ended = false;
+  let entries = 0;
+  while (size === undefined || offset + BLOCK <= size) {
+    const header = yield* read(offset, BLOCK);
+    if (header.length === 0 && offset === 0) throw new TarFormatError('empty file: not a tar archive');
+    if (header.length < BLOCK) break;
+    if (isZeroBlock(header)) {
+      ended = true; // end-of-archive marker
+      break;
+    }
     verifyChecksum(header, offset);
 
     const typeflag = String.fromCharCode(header[156] ?? 0);
     const headerSize = readNumber(header, 124, 12, offset);
     const entrySize = pending.size ?? headerSize;
     const dataOffset = offset + BLOCK;
-    if (dataOffset + entrySize > source.size) {
+    if (size !== undefined && dataOffset + entrySize > size) {
       throw new TarFormatError(`truncated tar archive: the entry at offset ${offset} needs ${entrySize} bytes of data`);
     }
     const next = dataOffset + Math.ceil(entrySize / BLOCK) * BLOCK;
+    const isMeta = typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K';
+    const meta = isMeta ? yield* readMeta(read, offset, dataOffset, entrySize) : Buffer.alloc(0);
 
     if (typeflag === 'x' || typeflag === 'g') {
-      const records = parsePax(source.read(dataOffset, entrySize), offset);
+      const records = parsePax(meta, offset);
       if (typeflag === 'x') pending = { ...pending, ...records };
       else
         globalOverrides = {
@@ -73,7 +114,7 @@ export function indexTar(source: ByteSource): TarIndex {
       continue;
     }
     if (typeflag === 'L' || typeflag === 'K') {
-      const value = cString(source.read(dataOffset, entrySize), 0, entrySize);
+      const value = cString(meta, 0, entrySize);
       pending = typeflag === 'L' ? { ...pending, path: value } : { ...pending, linkpath: value };
       offset = next;
       continue;
@@ -85,7 +126,8 @@ export function indexTar(source: ByteSource): TarIndex {
     }
 
     const name = pending.path ?? headerName(header);
-    const path = normaliseEntryPath(name);
+    const path = boundedEntryPath(name, offset);
+    entries++;
     const linkName = pending.linkpath ?? cString(header, 157, 100);
     const base = {
       mode: readNumber(header, 100, 8, offset) & 0o7777,
@@ -102,9 +144,17 @@ export function indexTar(source: ByteSource): TarIndex {
       else danglingHardLinks.push({ path, target });
       continue;
     }
-    addEntry(index, path, nodeFor(typeflag, name, base, entrySize, dataOffset, linkName));
+    const node = nodeFor(typeflag, name, base, entrySize, dataOffset, linkName);
+    if (node.type === 'file' && entrySize > 0) yield { kind: 'file', offset: dataOffset, size: entrySize };
+    addEntry(index, path, node);
   }
 
+  // A tar ends with zero blocks; without them it was cut short at a header boundary (a partial download or copy), and
+  // what is missing might be the very files the audit needs. An archive of no entries is no system to audit.
+  if (!ended) {
+    throw new TarFormatError(`truncated tar archive: no end-of-archive marker after offset ${offset}`);
+  }
+  if (entries === 0) throw new TarFormatError('the archive holds no entries');
   // A hard link may name an entry that appears later (unusual, but tar does not forbid it).
   for (const { path, target } of danglingHardLinks) {
     const linked = index.nodes.get(target);
@@ -112,6 +162,26 @@ export function indexTar(source: ByteSource): TarIndex {
     else addEntry(index, path, { type: 'other', mode: 0, uid: 0, gid: 0, size: 0 });
   }
   return index;
+}
+
+function* readMeta(
+  read: (offset: number, length: number) => Generator<TarRequest, Buffer, Buffer | undefined>,
+  headerOffset: number,
+  dataOffset: number,
+  length: number,
+): Generator<TarRequest, Buffer, Buffer | undefined> {
+  if (length > MAX_META_BYTES) {
+    throw new TarFormatError(
+      `the extended header at offset ${headerOffset} is ${length} bytes; at most ${MAX_META_BYTES} are read`,
+    );
+  }
+  const data = yield* read(dataOffset, length);
+  if (data.length < length) {
+    throw new TarFormatError(
+      `truncated tar archive: the entry at offset ${headerOffset} needs ${length} bytes of data`,
+    );
+  }
+  return data;
 }
 
 function nodeFor(
@@ -157,13 +227,40 @@ function setNode(index: TarIndex, path: string, node: TarNode): void {
   index.children.get(parent)?.add(path.slice(slash + 1));
 }
 
+/**
+ * Makes every missing parent a directory. The parents are looked up deepest first, stopping at the first that already
+ * is a directory (its own parents were made with it), then made top down so each is named in its parent: an entry
+ * costs its new directories, not one joined prefix per component (quadratic in a deep path).
+ */
 function ensureParents(index: TarIndex, path: string): void {
-  const parts = path.split('/').filter(Boolean);
-  for (let depth = 1; depth < parts.length; depth += 1) {
-    const dir = `/${parts.slice(0, depth).join('/')}`;
-    if (index.nodes.get(dir)?.type !== 'dir')
-      setNode(index, dir, { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+  const missing: number[] = [];
+  for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    if (index.nodes.get(path.slice(0, slash))?.type === 'dir') break;
+    missing.push(slash);
   }
+  for (let i = missing.length - 1; i >= 0; i--)
+    setNode(index, path.slice(0, missing[i]), { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+}
+
+/**
+ * The entry's canonical path, refused when longer than PATH_MAX or deeper than the target resolves: indexing a path
+ * of 40,000 components took 28 s and 1.8 GB, and no tool could open it.
+ */
+function boundedEntryPath(name: string, offset: number): string {
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_PATH_BYTES) {
+    throw new TarFormatError(
+      `the entry at offset ${offset} has a path of ${bytes} bytes; at most ${MAX_PATH_BYTES} are read`,
+    );
+  }
+  const path = normaliseEntryPath(name);
+  const components = path === '/' ? 0 : path.split('/').length - 1;
+  if (components > MAX_COMPONENTS) {
+    throw new TarFormatError(
+      `the entry at offset ${offset} has a path of ${components} components; at most ${MAX_COMPONENTS} are read`,
+    );
+  }
+  return path;
 }
 
 /** "./etc/x", "etc/x/", "/etc/x" all name "/etc/x"; ".." stops at the root so no entry lands outside it. */

@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve as resolveHostPath } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { TargetError } from './errors.js';
+import { type GzipTarIndex, type GzipTarLimits, indexGzipTar, readGzipTarRange } from './gzip-tar.js';
 import type { RawNode } from './rooted.js';
 import { RootedTarget } from './rooted.js';
 import { type ByteSource, indexTar, TarFormatError, type TarIndex } from './tar-reader.js';
@@ -51,22 +51,6 @@ class FileByteSource implements ByteSource {
   }
 }
 
-/** A compressed archive can't be read at an offset, so it is decompressed into memory once. */
-class BufferByteSource implements ByteSource {
-  readonly size: number;
-
-  constructor(private readonly bytes: Buffer) {
-    this.size = bytes.length;
-  }
-
-  read(offset: number, length: number): Buffer {
-    if (offset + length > this.size) {
-      throw new TarFormatError(`truncated tar archive: expected ${length} bytes at offset ${offset}`);
-    }
-    return this.bytes.subarray(offset, offset + length);
-  }
-}
-
 function sniffMagic(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
@@ -78,19 +62,13 @@ function sniffMagic(path: string): Buffer {
   }
 }
 
-function openSource(path: string): ByteSource {
+function isGzip(path: string): boolean {
   const magic = sniffMagic(path);
-  if (magic[0] === 0x1f && magic[1] === 0x8b) {
-    try {
-      return new BufferByteSource(gunzipSync(readFileSync(path)));
-    } catch (error) {
-      const reason =
-        error instanceof RangeError
-          ? 'too large to decompress in memory; gunzip it and pass the .tar'
-          : (error as Error).message;
-      throw new TarFormatError(`${path}: cannot decompress: ${reason}`);
-    }
-  }
+  return magic[0] === 0x1f && magic[1] === 0x8b;
+}
+
+function openSource(path: string): FileByteSource {
+  const magic = sniffMagic(path);
   if (magic.toString('latin1', 0, 3) === 'BZh' || magic.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
     throw new TarFormatError(`${path}: only plain and gzip-compressed tar archives are supported; decompress it first`);
   }
@@ -104,38 +82,65 @@ function openSource(path: string): ByteSource {
 export class TarTarget extends RootedTarget {
   readonly kind: TargetKind = 'tar';
   readonly source: string;
-  private readonly bytes: ByteSource;
+  private readonly bytes: FileByteSource | undefined;
+  private readonly gzip: GzipTarIndex | undefined;
   private readonly index: TarIndex;
 
-  /** Indexes the archive at once; throws TarFormatError (with the offset) on a corrupt archive. */
-  constructor(archivePath: string) {
+  /**
+   * A plain archive, indexed at once; throws TarFormatError (with the offset) on a corrupt archive. A gzip-compressed
+   * one is opened with TarTarget.open, which streams it.
+   */
+  constructor(archivePath: string, gzipped?: GzipTarIndex) {
     super();
     this.source = resolveHostPath(archivePath);
+    if (gzipped) {
+      this.gzip = gzipped;
+      this.index = gzipped.index;
+      return;
+    }
+    if (isGzip(this.source)) throw new TarFormatError(`${this.source}: a gzip-compressed archive is opened streamed`);
     const bytes = openSource(this.source);
     this.bytes = bytes;
     try {
-      this.index = bytes instanceof FileByteSource ? bytes.withOpenFile(() => indexTar(bytes)) : indexTar(bytes);
+      this.index = bytes.withOpenFile(() => indexTar(bytes));
     } catch (error) {
       if (error instanceof TarFormatError) throw new TarFormatError(`${this.source}: ${error.message}`);
       throw error;
     }
   }
 
+  /** Any archive: a plain one indexed in place, a gzip-compressed one indexed as it inflates (never inflated whole). */
+  static async open(archivePath: string, limits?: GzipTarLimits): Promise<TarTarget> {
+    const path = resolveHostPath(archivePath);
+    if (!isGzip(path)) return new TarTarget(path);
+    return new TarTarget(path, await indexGzipTar(path, limits));
+  }
+
   protected lstatRaw(canonicalPath: string): RawNode | undefined {
     return this.index.nodes.get(canonicalPath);
   }
 
-  protected readRaw(canonicalPath: string, maxBytes: number): Buffer {
+  protected readRaw(canonicalPath: string, maxBytes: number): Buffer | Promise<Buffer> {
     const node = this.index.nodes.get(canonicalPath);
     if (!node) throw new TargetError('ENOENT', canonicalPath);
     if (node.type !== 'file' || node.dataOffset === undefined) {
       throw new TargetError('EIO', canonicalPath, 'not a regular file');
     }
     if (node.size > maxBytes) throw new TargetError('ETOOBIG', canonicalPath, `limit ${maxBytes} bytes`);
+    if (node.size === 0) return Buffer.alloc(0);
+    const { dataOffset, size } = node;
+    const failed = (error: unknown) => new TargetError('EIO', canonicalPath, (error as Error).message);
+    if (this.gzip) {
+      const held = this.gzip.held.get(dataOffset);
+      if (held) return Buffer.from(held);
+      return readGzipTarRange(this.source, dataOffset, size).catch((error: unknown) => {
+        throw failed(error);
+      });
+    }
     try {
-      return Buffer.from(this.bytes.read(node.dataOffset, node.size));
+      return Buffer.from((this.bytes as FileByteSource).read(dataOffset, size));
     } catch (error) {
-      throw new TargetError('EIO', canonicalPath, (error as Error).message);
+      throw failed(error);
     }
   }
 

@@ -55,6 +55,31 @@ describe('decideLayout', () => {
     assert.equal(node.uid, 997, 'docker holds gid 998, the signer 999');
   });
 
+  // Issue 18 item 19: with `%#995 ALL=ALL` in sudoers, apply created the signer's account with uid/gid 995, born
+  // sudo-capable; the audit then failed signer-user-unprivileged and a second apply made another account.
+  test('a new account takes no id or name a sudoers rule names (#uid, %#gid, user, %group, through an alias)', async () => {
+    const sudoers = [
+      'User_Alias SIGNERS = #998, stacks-signer',
+      '%#999 ALL=(ALL:ALL) ALL',
+      'SIGNERS ALL=(ALL) NOPASSWD: ALL',
+      '%_stacks-signer ALL=(ALL) ALL',
+      '#996 ALL=(ALL) ALL',
+      '',
+    ].join('\n');
+    const layout = await layoutOf(
+      serviceHost(
+        { signer: [], node: [], passwd: passwdWithout('stacks-signer', 'stacks-node') },
+        { 'etc/sudoers': { content: sudoers, mode: 0o440 } },
+      ),
+    );
+    const signer = layout.signer?.account;
+    assert.ok(signer?.create, JSON.stringify(layout.signer));
+    assert.equal(signer.name, 'stacks-signer-svc', 'stacks-signer and _stacks-signer are named by rules');
+    assert.equal(signer.uid, 997, '999, 998 and 996 are named by rules');
+    assert.equal(signer.gid, 997);
+    assert.equal(layout.node?.account?.uid, 995);
+  });
+
   test('a signer sharing the node account, or a login account with sudo, is moved to a fresh account', async () => {
     const shared = await layoutOf(serviceHost({ signer: ['User=stacks-node'], node: ['User=stacks-node'] }));
     assert.equal(shared.signer?.account?.name, 'stacks-signer', 'the existing unprivileged stacks-signer is reused');

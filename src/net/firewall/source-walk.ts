@@ -82,6 +82,21 @@ function sliceInside(gaps: Gap[], intervals: readonly [number, number][]): { ins
   return { inside, outside };
 }
 
+/**
+ * Whether one of sorted, disjoint `intervals` holds `gap`, by binary search: a negated set of 100k addresses tested
+ * interval by interval for each of its 200k gaps was quadratic.
+ */
+function holds(intervals: readonly [number, number][], gap: Gap): boolean {
+  let low = 0;
+  let high = intervals.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (intervals[middle]![0] <= gap) low = middle + 1;
+    else high = middle;
+  }
+  return low > 0 && gap < intervals[low - 1]![1];
+}
+
 /** Sorted and merged, so slices of a sorted gap list don't overlap. */
 function mergeIntervals(intervals: [number, number][]): [number, number][] {
   const merged: [number, number][] = [];
@@ -154,9 +169,7 @@ class SourceWalker {
     }
     const parts: Record<Tri, Gap[]> = { yes: [], maybe: [], no: [] };
     for (const gap of gaps) {
-      const matches = tests.every(
-        (test) => test.intervals.some(([from, to]) => from <= gap && gap < to) !== test.negate,
-      );
+      const matches = tests.every((test) => holds(test.intervals, gap) !== test.negate);
       parts[!matches ? 'no' : maybe ? 'maybe' : 'yes'].push(gap);
     }
     return parts;

@@ -6,7 +6,10 @@ import type { DetectInput, Hit } from './types.js';
 // A run of at least 12 words of 3–8 letters (every English BIP-39 word; any case, looked up in lower case), each optionally numbered
 // ("1. ", "02) ", "3:"), separated by spaces, commas, semicolons, quotes or line breaks. Cheap, and prose rarely
 // keeps it up for 12 words because sentences end and most short function words are not in the list.
-const WORD_RUN = /(?:(?<![A-Za-z0-9])(?:\d{1,2}[.):-]?[ \t]*)?[A-Za-z]{3,8}(?![A-Za-z0-9])[\s,;"']*){12,}/g;
+// One word of the run and the separators after it, matched sticky: the run is the longest chain of these. As one
+// regex, `(?:…){12,}`, a run of a few MB of short words overflowed the regex stack (9 MB of `key key …`).
+const RUN_WORD = /(?<![A-Za-z0-9])(?:\d{1,2}[.):-]?[ \t]*)?[A-Za-z]{3,8}(?![A-Za-z0-9])[\s,;"']*/y;
+const MIN_RUN_WORDS = 12;
 const WORD = /[A-Za-z]+/g;
 
 let publishedMnemonics: Map<string, string> | undefined;
@@ -28,7 +31,8 @@ interface PlacedWord {
  */
 function mnemonicIn(run: PlacedWord[]): PlacedWord[] | undefined {
   const candidates = [run];
-  if (!MNEMONIC_LENGTHS.has(run.length)) candidates.push(run.slice(1), run.slice(0, -1));
+  if (!MNEMONIC_LENGTHS.has(run.length) && MNEMONIC_LENGTHS.has(run.length - 1))
+    candidates.push(run.slice(1), run.slice(0, -1));
   for (const words of candidates) {
     if (isValidMnemonic(words.map((placed) => placed.word))) return words;
   }
@@ -41,7 +45,8 @@ function byLine(stretch: PlacedWord[], text: string): PlacedWord[][] {
   let current: PlacedWord[] = [];
   for (const [i, placed] of stretch.entries()) {
     const previous = stretch[i - 1];
-    if (previous && text.lastIndexOf('\n', placed.index) > previous.index) {
+    // Only the gap between the two words is read: searching back for the line start was quadratic on a long line.
+    if (previous && text.slice(previous.index, placed.index).includes('\n')) {
       lines.push(current);
       current = [];
     }
@@ -51,17 +56,38 @@ function byLine(stretch: PlacedWord[], text: string): PlacedWord[][] {
   return lines.length > 1 && lines.every((line) => line.length >= 12) ? lines : [stretch];
 }
 
+/**
+ * [start, end) of each run of 12+ words, as `(?:<RUN_WORD>){12,}` matched globally would find them, in one pass: a
+ * chain of sticky word matches either reaches 12 words or fails where any later start inside it would fail too.
+ */
+function wordRuns(text: string): [number, number][] {
+  const runs: [number, number][] = [];
+  let position = 0;
+  while (position < text.length) {
+    let words = 0;
+    let end = position;
+    RUN_WORD.lastIndex = position;
+    while (RUN_WORD.test(text)) {
+      words++;
+      end = RUN_WORD.lastIndex;
+    }
+    if (words >= MIN_RUN_WORDS) runs.push([position, end]);
+    position = words === 0 ? position + 1 : end;
+  }
+  return runs;
+}
+
 export function detectMnemonics({ text }: DetectInput): Hit[] {
   const index = bip39WordIndex();
   const hits: Hit[] = [];
-  for (const match of text.matchAll(WORD_RUN)) {
+  for (const [runStart, runEnd] of wordRuns(text)) {
     // Split the run into maximal stretches of list words; anything else breaks a stretch.
     let stretch: PlacedWord[] = [];
     const stretches: PlacedWord[][] = [];
-    for (const word of match[0].matchAll(WORD)) {
+    for (const word of text.slice(runStart, runEnd).matchAll(WORD)) {
       const lower = word[0].toLowerCase();
       if (index.has(lower)) {
-        stretch.push({ word: lower, index: match.index + word.index });
+        stretch.push({ word: lower, index: runStart + word.index });
       } else {
         if (stretch.length >= 12) stretches.push(stretch);
         stretch = [];

@@ -13,8 +13,10 @@ export function lineStartOf(text: string, index: number): number {
 
 /** The assigned name (leading dashes kept, to tell flags), or undefined when the value is not in an assignment shape. */
 export function assignedName(text: string, index: number): string | undefined {
-  const start = Math.max(lineStartOf(text, index), index - MAX_PREFIX);
-  const match = NAME_BEFORE_VALUE.exec(text.slice(start, index));
+  // Only the MAX_PREFIX characters before the value are searched for the line start: on a long line, searching back
+  // to its start once per value was quadratic.
+  const window = text.slice(Math.max(0, index - MAX_PREFIX), index);
+  const match = NAME_BEFORE_VALUE.exec(window.slice(window.lastIndexOf('\n') + 1));
   return match?.[1];
 }
 
@@ -32,11 +34,35 @@ export function lineAt(text: string, index: number): string {
 
 /** The last `[section]` header above `index` (TOML/INI), lower case, or undefined. */
 export function sectionAbove(text: string, index: number): string | undefined {
-  const headers = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm;
-  let section: string | undefined;
-  // Only the part above the value is read; config files are small and this runs only on a keyword hit.
-  for (const match of text.slice(0, index).matchAll(headers)) section = match[1]?.toLowerCase();
-  return section;
+  const headers = sectionHeadersOf(text);
+  // The last header starting before `index`, by binary search.
+  let low = 0;
+  let high = headers.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((headers[middle] as SectionHeader).end <= index) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? undefined : (headers[low - 1] as SectionHeader).name;
+}
+
+interface SectionHeader {
+  /** Where the header line's text ends: it counts as above a value at or after this offset. */
+  end: number;
+  name: string;
+}
+
+// The headers of the last text asked about: every `password` hit of a file asks about the same whole text, and
+// reading it once per hit was quadratic in the file's size.
+let headersCache: { text: string; headers: SectionHeader[] } | undefined;
+
+function sectionHeadersOf(text: string): SectionHeader[] {
+  if (headersCache?.text === text) return headersCache.headers;
+  const headers: SectionHeader[] = [];
+  for (const match of text.matchAll(/^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm))
+    headers.push({ end: match.index + match[0].length, name: (match[1] as string).toLowerCase() });
+  headersCache = { text, headers };
+  return headers;
 }
 
 const HEADER = /^([ \t]*)(?:-[ \t]+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*:[ \t]*(?:#.*)?\r?$/;

@@ -50,16 +50,12 @@ function isPublicKeyShaped(hex: string): boolean {
 }
 
 /** Why this candidate is a key, or undefined when nothing around it says so. */
-function keyContext(input: DetectInput, start: number, token: string, hex: string): string | undefined {
+function keyContext(input: DetectInput, start: number, token: string, hex: string, line: Line): string | undefined {
   const { text } = input;
-  const line = lineAt(text, start);
-  const valueOnly = line
-    .trim()
-    .replace(LIST_ITEM, '')
-    .replace(/^["']|["']$/g, '');
+  const valueOnly = line.valueOnly;
   let name = assignedName(text, start);
   // A list item names its value by the `name:` header of its block: `private_keys:\n  - "<hex>"`.
-  if (name === undefined && valueOnly === token && LIST_ITEM.test(line)) {
+  if (name === undefined && valueOnly === token && LIST_ITEM.test(line.text)) {
     const whole = input.fullText ? input.fullText() : text;
     name = listHeaderName(whole, (input.offset ?? 0) + start);
   }
@@ -74,17 +70,38 @@ function keyContext(input: DetectInput, start: number, token: string, hex: strin
   return !explicitlyPrivate && isPublicKeyShaped(hex) ? undefined : why;
 }
 
+/** The line holding a candidate, and what it holds without indentation, list dash and quotes. */
+interface Line {
+  end: number;
+  text: string;
+  valueOnly: string;
+}
+
+function lineOf(text: string, index: number): Line {
+  const end = text.indexOf('\n', index);
+  const line = lineAt(text, index);
+  const valueOnly = line
+    .trim()
+    .replace(LIST_ITEM, '')
+    .replace(/^["']|["']$/g, '');
+  return { end: end === -1 ? text.length : end, text: line, valueOnly };
+}
+
 export function detectStacksPrivateKeys(input: DetectInput): Hit[] {
   const { text, file } = input;
   if (isTestVectorFile(file)) return [];
   const hits: Hit[] = [];
+  // The candidate's line, read once for all the candidates on it: a long line of 64-hex values was read whole once
+  // per value (quadratic).
+  let line: Line | undefined;
   for (const match of text.matchAll(CANDIDATE)) {
     const token = match[0];
     const hex = match[1] as string;
     const start = match.index;
     // `<33-byte public key>@host:port` is a node's bootstrap address, never a private key.
     if (text.charCodeAt(start + token.length) === 0x40) continue;
-    const why = keyContext(input, start, token, hex);
+    if (line === undefined || start > line.end) line = lineOf(text, start);
+    const why = keyContext(input, start, token, hex, line);
     if (why === undefined) continue;
     // Validate the scalar on the full 32 bytes (1 ≤ k < n; leading zero bytes are valid).
     const parsed = parsePrivateKeyHex(hex);

@@ -49,6 +49,7 @@ function decodePath(latin1: string): string {
   return unquoteGitPath(ownUtf8(latin1));
 }
 
+// regex-ok: hunk headers are written by git, one `-a,b` per parent of the commit.
 const HUNK = /^@@+ (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @@/;
 
 /**
