@@ -55,31 +55,59 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Runs a command `times` times with stdout to a file; returns the median wall time and the last stdout. */
-function time(command, args, { times = runs, cwd = repo, okCodes = [0, 1] } = {}) {
+/** Runs a command once with stdout to a file; returns its wall time, stdout and the VMHWM it printed on stderr. */
+function runOnce(command, args, { cwd = repo, okCodes = [0, 1] } = {}) {
   const out = join(cache, 'stdout.tmp');
-  const samples = [];
-  let peakRss = 0;
-  for (let i = 0; i < times; i++) {
-    const fd = openSync(out, 'w');
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, {
-      cwd,
-      env: gitEnv,
-      stdio: ['ignore', fd, 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const hwm = /VMHWM (\d+)/.exec(String(result.stderr))?.[1];
-    if (hwm) peakRss = Math.max(peakRss, Number(hwm));
-    samples.push(Number(process.hrtime.bigint() - started) / 1e9);
-    closeSync(fd);
-    if (result.error) throw result.error;
-    if (!okCodes.includes(result.status)) {
-      throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(0, 500)}`);
-    }
+  const fd = openSync(out, 'w');
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd,
+    env: gitEnv,
+    stdio: ['ignore', fd, 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  closeSync(fd);
+  if (result.error) throw result.error;
+  if (!okCodes.includes(result.status)) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(0, 500)}`);
   }
-  return { seconds: median(samples), stdout: readFileSync(out, 'utf8'), peakRss };
+  const hwm = /VMHWM (\d+)/.exec(String(result.stderr))?.[1];
+  return { seconds, stdout: readFileSync(out, 'utf8'), peakRss: hwm ? Number(hwm) : 0 };
 }
+
+/** Runs a command `times` times; returns the median wall time, every sample, the last stdout and the peak RSS. */
+function time(command, args, { times = runs, ...options } = {}) {
+  const results = [];
+  for (let i = 0; i < times; i++) results.push(runOnce(command, args, options));
+  return summary(results);
+}
+
+function summary(results) {
+  return {
+    seconds: median(results.map(({ seconds }) => seconds)),
+    samples: results.map(({ seconds }) => seconds),
+    stdout: results.at(-1).stdout,
+    peakRss: Math.max(...results.map(({ peakRss }) => peakRss)),
+  };
+}
+
+/**
+ * Two commands run alternately, `runs` times each: on a machine others share, both sides see the same load. The
+ * ratio is the median of the per-pair ratios.
+ */
+function timePair([commandA, argsA, optionsA = {}], [commandB, argsB, optionsB = {}]) {
+  const a = [];
+  const b = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(runOnce(commandA, argsA, optionsA));
+    b.push(runOnce(commandB, argsB, optionsB));
+  }
+  const ratio = median(a.map((run, i) => run.seconds / b[i].seconds));
+  return [summary(a), summary(b), ratio];
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** The CLI in-process, printing its peak RSS (VmHWM: this node process, not the git processes) on stderr. */
 function cliWithPeak(args) {
@@ -159,7 +187,7 @@ const historyCounts = spawnSync(
   'sh',
   [
     '-c',
-    `git -C '${countedRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${countedRepo}' cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
+    `git -C '${historyRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${historyRepo}' cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
   ],
   { encoding: 'utf8', env: gitEnv },
 ).stdout.trim();
@@ -172,9 +200,12 @@ const rows = [];
 const add = (area, tool, result, findings, note = '') =>
   rows.push({ area, tool, seconds: result?.seconds, findings, note });
 
-const ours = time(process.execPath, [bin, 'scan', filesDir, '--format', 'json']);
+const loadBefore = loadAverage();
+const [ours, rgFiles, filesRatio] = timePair(
+  [process.execPath, [bin, 'scan', filesDir, '--format', 'json']],
+  ['rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]],
+);
 add('files', 'signer-opsec scan', ours, JSON.parse(ours.stdout).findings.length);
-const rgFiles = time('rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]);
 add(
   'files',
   `rg (${spawnSync('nproc').stdout.toString().trim()} threads)`,
@@ -209,7 +240,10 @@ if (withSecretlint) {
   }
 }
 
-const oursHistory = time(...cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']));
+const [oursHistory, pipeline, historyRatio] = timePair(
+  cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']),
+  ['sh', ['-c', `git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]],
+);
 const historyReport = JSON.parse(oursHistory.stdout);
 add(
   'history',
@@ -218,20 +252,21 @@ add(
   historyReport.findings.length,
   `${historyReport.stats.additions} before grouping; peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB`,
 );
-const pipeline = time('sh', ['-c', `git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]);
 add('history', 'git log -p -U0 --all | rg', pipeline, Number(pipeline.stdout.trim() || 0), 'regex matches');
 
-const audit = time(
-  process.execPath,
-  [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
-  { okCodes: [0, 1, 2] },
+const [audit, nodeStart, auditRatio] = timePair(
+  [
+    process.execPath,
+    [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
+    { okCodes: [0, 1, 2] },
+  ],
+  [process.execPath, ['-e', '0']],
 );
 add('audit', 'audit --root hardened.tar --format json', audit, undefined);
-const nodeStart = time(process.execPath, ['-e', '0']);
 add('audit', 'node -e 0', nodeStart, undefined);
 
 console.log(
-  `machine: ${process.arch}, ${spawnSync('nproc').stdout.toString().trim()} cpus, node ${process.version}; median of ${runs} runs`,
+  `machine: ${process.arch}, ${spawnSync('nproc').stdout.toString().trim()} cpus, node ${process.version}; median of ${runs} runs, each pair run alternately; load average ${loadBefore} before, ${loadAverage()} after`,
 );
 console.log(
   `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
@@ -252,9 +287,19 @@ for (const row of rows) {
   );
 }
 const ratio = (a, b) => (a && b ? (a.seconds / b.seconds).toFixed(2) : '—');
+const samples = (result) => result.samples.map((seconds) => seconds.toFixed(2)).join(' ');
 console.log('');
-console.log(`files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`);
+console.log(`samples (s): history ${samples(oursHistory)} | anchor ${samples(pipeline)}`);
 console.log(
-  `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
+  `samples (s): files ${samples(ours)} | rg ${samples(rgFiles)}; audit ${samples(audit)} | node ${samples(nodeStart)}`,
 );
-console.log(`audit: / node -e 0 = ${ratio(audit, nodeStart)}× (target ≤ 3×)`);
+console.log('');
+console.log(
+  `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
+);
+console.log(
+  `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (median of pair ratios ${historyRatio.toFixed(2)}×; target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
+);
+console.log(
+  `audit: / node -e 0 = ${ratio(audit, nodeStart)}× (median of pair ratios ${auditRatio.toFixed(2)}×; target ≤ 3×)`,
+);

@@ -1,7 +1,7 @@
 // Scans one file's bytes (a working-tree file, a target file or a git blob): detectors find values, and this turns
 // each into a Finding that carries a fingerprint instead — the value goes no further than this function.
 
-import { configKeywordOffsets, findWordRuns, keyLineOffsets } from './candidates.js';
+import { configKeywordOffsets, findWordRuns, keyCandidateOffsets } from './candidates.js';
 import { detectMnemonics } from './detectors/bip39-mnemonic.js';
 import { detectConfigSecrets } from './detectors/config-secret.js';
 import { detectOperatorKey } from './detectors/operator-key.js';
@@ -102,7 +102,7 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
   const input = { file, fullText };
   const hits: Hit[] = [];
   if (want('stacks-private-key', 'published-secret')) {
-    hits.push(...detectOnLines(bytes, keyLineOffsets(bytes), input, detectStacksPrivateKeys));
+    hits.push(...detectOnLines(bytes, keyCandidateOffsets(bytes), input, detectStacksPrivateKeys));
   }
   if (want('bip39-mnemonic', 'published-secret')) {
     for (const [start, end] of findWordRuns(bytes)) {

@@ -30,13 +30,31 @@ export function lineAt(text: string, index: number): string {
   return text.slice(start, end === -1 ? text.length : end);
 }
 
+/** Header positions of the last text asked about: a file with many `password` lines is read for headers once. */
+let headerCache: { text: string; at: number[]; names: string[] } | undefined;
+
 /** The last `[section]` header above `index` (TOML/INI), lower case, or undefined. */
 export function sectionAbove(text: string, index: number): string | undefined {
-  const headers = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm;
-  let section: string | undefined;
-  // Only the part above the value is read; config files are small and this runs only on a keyword hit.
-  for (const match of text.slice(0, index).matchAll(headers)) section = match[1]?.toLowerCase();
-  return section;
+  if (headerCache?.text !== text) {
+    const headers = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm;
+    const at: number[] = [];
+    const names: string[] = [];
+    for (const match of text.matchAll(headers)) {
+      at.push(match.index);
+      names.push((match[1] as string).toLowerCase());
+    }
+    headerCache = { text, at, names };
+  }
+  const { at, names } = headerCache;
+  // The last header starting before `index` (a header line never holds the value itself).
+  let low = 0;
+  let high = at.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((at[middle] as number) < index) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? undefined : names[low - 1];
 }
 
 const HEADER = /^([ \t]*)(?:-[ \t]+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*:[ \t]*(?:#.*)?\r?$/;
