@@ -6,9 +6,12 @@
 // Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH]
 // --repo PATH (or SCAN_BENCH_REPO=PATH): a real repository for the history rows (a clone of a large public one);
 // without it the generated history is used. A repository missing objects (a snapshot without its large blobs) is
-// wrapped: a bare repository borrowing its objects (alternates) and refs, whose info/attributes mark the paths of the
-// missing blobs -diff, so git log -p (the anchor) shows "Binary files differ" there instead of dying, and both tools
-// walk the same complete history. The wrapper lives in bench/.cache/; nothing is written to the repository.
+// wrapped: a bare repository borrowing its objects (alternates) and refs, with a replace ref (refs/replace/<id>) for
+// each missing blob pointing to a one-line stand-in blob, so git log -p (the anchor) reads the stand-in instead of
+// dying part-way (it reads a new file's blob even when its path is -diff). The scan ignores replace refs
+// (GIT_NO_REPLACE_OBJECTS): it meets the missing blobs, says so and goes on, so it does at least the anchor's work.
+// The anchor runs under pipefail, so a git log that stops part-way fails the bench. The wrapper lives in
+// bench/.cache/; nothing is written to the repository.
 // Corpora are generated once into bench/.cache/ (gitignored); secretlint is installed bench-only from
 // bench/secretlint/package-lock.json with `npm ci --prefix` on first run.
 import { spawnSync } from 'node:child_process';
@@ -132,21 +135,37 @@ function benchRepository(path) {
   if (missing.size === 0) return { dir: path, missing: 0, missingPaths: 0 };
   const head = git(['rev-parse', 'HEAD']).stdout.trim();
   const wrapper = join(cache, `wrapped-${head.slice(0, 12)}.git`);
+  // The missing objects must all be blobs named in some commit's tree (a missing tree or commit cannot stand in).
   const paths = new Set();
-  for (const line of git(['log', '--all', '--raw', '--no-abbrev', '--format=', '-m']).stdout.split('\n')) {
+  const blobs = new Set();
+  for (const line of git(['log', '--all', '--raw', '--no-renames', '--no-abbrev', '--format=', '-m']).stdout.split(
+    '\n',
+  )) {
     const match = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \S+\t(.*)$/.exec(line);
-    if (match && (missing.has(match[1]) || missing.has(match[2]))) paths.add(match[3]);
+    if (!match) continue;
+    for (const oid of [match[1], match[2]]) {
+      if (!missing.has(oid)) continue;
+      blobs.add(oid);
+      paths.add(match[3]);
+    }
   }
-  if (!existsSync(join(wrapper, 'info/attributes'))) {
+  if (blobs.size !== missing.size)
+    throw new Error(`${missing.size - blobs.size} missing objects are not blobs: cannot wrap`);
+  const marker = join(wrapper, '.bench-replaced');
+  if (!existsSync(marker)) {
     rmSync(wrapper, { recursive: true, force: true });
     spawnSync('git', ['init', '-q', '--bare', wrapper], { env: gitEnv });
     const objects = git(['rev-parse', '--path-format=absolute', '--git-path', 'objects']).stdout.trim();
     writeFileSync(join(wrapper, 'objects/info/alternates'), `${objects}\n`);
+    const stand = spawnSync('git', ['-C', wrapper, 'hash-object', '-w', '--stdin'], {
+      input: 'blob missing from the snapshot\n',
+      encoding: 'utf8',
+      env: gitEnv,
+    }).stdout.trim();
     const refs = git(['for-each-ref', '--format=create %(refname) %(objectname)']).stdout;
-    spawnSync('git', ['-C', wrapper, 'update-ref', '--stdin'], { input: refs, env: gitEnv });
-    mkdirSync(join(wrapper, 'info'), { recursive: true });
-    const escapePattern = (p) => p.replace(/[\\*?[\] ]/g, (c) => `\\${c}`);
-    writeFileSync(join(wrapper, 'info/attributes'), [...paths].map((p) => `/${escapePattern(p)} -diff\n`).join(''));
+    const replaced = [...missing].map((oid) => `create refs/replace/${oid} ${stand}\n`).join('');
+    spawnSync('git', ['-C', wrapper, 'update-ref', '--stdin'], { input: refs + replaced, env: gitEnv });
+    writeFileSync(marker, '');
   }
   return { dir: wrapper, missing: missing.size, missingPaths: paths.size };
 }
@@ -242,7 +261,8 @@ if (withSecretlint) {
 
 const [oursHistory, pipeline, historyRatio] = timePair(
   cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']),
-  ['sh', ['-c', `git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]],
+  // pipefail: a git log that stops part-way (a missing object) fails the bench instead of timing half the history.
+  ['bash', ['-c', `set -o pipefail; git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]],
 );
 const historyReport = JSON.parse(oursHistory.stdout);
 add(
@@ -274,7 +294,7 @@ console.log(
 console.log(
   `history: ${realRepo ?? 'generated'}: ${commitCount} commits, ${blobCount} blobs, ${(blobBytes / 1048576).toFixed(0)} MiB of blob text${generated ? `, ${generated.planted} planted secrets` : ''}; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed` +
     (wrapped.missing > 0
-      ? `; ${wrapped.missing} objects missing, their ${wrapped.missingPaths} paths marked -diff in a wrapper (${historyRepo})`
+      ? `; ${wrapped.missing} objects missing (at ${wrapped.missingPaths} paths), stood in for by replace refs in a wrapper (${historyRepo})`
       : ''),
 );
 console.log('');

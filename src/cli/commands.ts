@@ -13,6 +13,7 @@ import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
 import { auditFleet, openHostTarget, type RemoteFlags, runWithHostDeadline } from './fleet.js';
 import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed, Values } from './options.js';
+import { terminalProgress } from './progress.js';
 import { selectChecks } from './select.js';
 import { helpWidth as terminalWidth } from './terminal-width.js';
 import { UsageError } from './usage-error.js';
@@ -136,6 +137,12 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   const toFile = values.output !== undefined;
   const color = useColor(values.color, toFile);
   const remote = values as RemoteFlags;
+  // The key-in-git walk's progress, as `scan --history` shows it: one target at a time, a terminal, no --quiet.
+  const progress =
+    process.stderr.isTTY && values.quiet !== true && remote.inventory === undefined
+      ? terminalProgress(process.stderr)
+      : undefined;
+  if (progress) auditOptions.onHistoryProgress = progress.update;
   const common = {
     checks,
     audit: auditOptions,
@@ -155,7 +162,12 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   if (remote.host !== undefined && values.root !== undefined)
     throw new UsageError('--host and --root name different targets: give one');
   const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
-  const { report } = await runWithHostDeadline(target, remote, () => auditTarget(target, common));
+  let report: Awaited<ReturnType<typeof auditTarget>>['report'];
+  try {
+    ({ report } = await runWithHostDeadline(target, remote, () => auditTarget(target, common)));
+  } finally {
+    progress?.stop();
+  }
   const formatter = formatters[format as keyof typeof formatters];
   emit(
     formatter(report, {

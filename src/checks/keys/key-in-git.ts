@@ -119,7 +119,14 @@ export default defineCheck({
       const repo = repositoryName(gitDir);
       try {
         const result = await withHostGitDir(ctx.target, gitDir, (hostDir) =>
-          scanGitHistory(hostDir, { keyFrom: known.key }, { searchParents: false }),
+          scanGitHistory(
+            hostDir,
+            { keyFrom: known.key },
+            {
+              searchParents: false,
+              ...(ctx.options.onHistoryProgress ? { onProgress: ctx.options.onHistoryProgress } : {}),
+            },
+          ),
         );
         const warnings = result.warnings.map((warning) => at(gitDir, undefined, warning));
         // Fail closed: a walk that stopped early found nothing only in what it read.
