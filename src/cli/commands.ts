@@ -10,8 +10,9 @@ import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
-import { auditFleet, openHostTarget, type RemoteFlags, runWithHostDeadline } from './fleet.js';
+import type { RemoteFlags } from './fleet.js';
 import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed } from './options.js';
+import { terminalProgress } from './progress.js';
 import { selectChecks } from './select.js';
 import { helpWidth as terminalWidth } from './terminal-width.js';
 import { UsageError } from './usage-error.js';
@@ -90,7 +91,7 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   const checks = selectChecks(allChecks, values.only ?? [], values.skip ?? []);
   if (checks.length === 0)
     throw new UsageError('--only/--skip leave no control to run: a run that checks nothing must not pass');
-  const waivers = loadWaivers(values, allChecks);
+  const waivers = await loadWaivers(values, allChecks);
   const auditOptions: AuditOptions = {
     ...(values['signer-config'] ? { signerConfig: values['signer-config'] } : {}),
     ...(values['node-config'] ? { nodeConfig: values['node-config'] } : {}),
@@ -102,6 +103,12 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   const toFile = values.output !== undefined;
   const color = useColor(values.color, toFile);
   const remote = values as RemoteFlags;
+  // The key-in-git walk's progress, as `scan --history` shows it: one target at a time, a terminal, no --quiet.
+  const progress =
+    process.stderr.isTTY && values.quiet !== true && remote.inventory === undefined
+      ? terminalProgress(process.stderr)
+      : undefined;
+  if (progress) auditOptions.onHistoryProgress = progress.update;
   const common = {
     checks,
     audit: auditOptions,
@@ -114,14 +121,24 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   if (remote.inventory !== undefined) {
     if (values.root !== undefined || remote.host !== undefined)
       throw new UsageError('--inventory audits the hosts it lists: leave out --root and --host');
+    const { auditFleet } = await import('./fleet.js');
     const fleet = await auditFleet(remote, { ...common, emptyAudit: emptyAuditFlags(values) }, format);
     emit(fleet.text, values.output);
     return fleet.exitCode;
   }
   if (remote.host !== undefined && values.root !== undefined)
     throw new UsageError('--host and --root name different targets: give one');
-  const target = remote.host !== undefined ? await openHostTarget(remote) : await openTarget(values.root);
-  const { report } = await runWithHostDeadline(target, remote, () => auditTarget(target, { ...common, beforeRun }));
+  // The remote glue (ssh, fleet reports, inventories) is loaded only for --host: a local audit starts faster without it.
+  const fleetGlue = remote.host !== undefined ? await import('./fleet.js') : undefined;
+  const target = fleetGlue ? await fleetGlue.openHostTarget(remote) : await openTarget(values.root);
+  let report: Awaited<ReturnType<typeof auditTarget>>['report'];
+  try {
+    ({ report } = fleetGlue
+      ? await fleetGlue.runWithHostDeadline(target, remote, () => auditTarget(target, { ...common, beforeRun }))
+      : await auditTarget(target, { ...common, beforeRun }));
+  } finally {
+    progress?.stop();
+  }
   const formatter = formatters[format as keyof typeof formatters];
   emit(
     formatter(report, {

@@ -159,7 +159,10 @@ export const AUDIT_OPTIONS = {
     help: 'with --inventory: read the stacker set from your node instead (with --cycle)',
   },
   cycle: { type: 'string', arg: 'N', help: 'the reward cycle to read from --node' },
-  quiet: { type: 'boolean', help: 'text report: show only failures, errors and warnings' },
+  quiet: {
+    type: 'boolean',
+    help: 'text report: show only failures, errors and warnings; no progress line on standard error (key-in-git history walks)',
+  },
   'allow-empty': {
     type: 'boolean',
     help: 'pass even when neither a signer nor a node was found (otherwise exit 2: nothing to audit)',

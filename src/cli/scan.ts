@@ -13,6 +13,7 @@ import { operatorKeyFromSignerConfig } from '../secrets/operator-key.js';
 import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from '../secrets/types.js';
 import { localTree, ScanRootError, scanTree } from '../secrets/walk.js';
 import type { Parsed, SCAN_OPTIONS } from './options.js';
+import { terminalProgress } from './progress.js';
 import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -23,39 +24,6 @@ const FORMATTERS: Readonly<Record<string, (report: SecretScanReport) => string>>
   json: formatScanJson,
   sarif: formatScanSarif,
 };
-
-/**
- * A history scan shows progress only after this long, so quick scans print nothing extra. SIGNER_OPSEC_PROGRESS_DELAY_MS
- * overrides it (the pty test shows the line without building a slow history).
- */
-const PROGRESS_DELAY_MS = Number(process.env.SIGNER_OPSEC_PROGRESS_DELAY_MS ?? 1000);
-const PROGRESS_INTERVAL_MS = 200;
-
-/**
- * `commits done/total (rate/s)` on one rewritten stderr line, only when stderr is a terminal: a log or a pipe gets
- * nothing. Counts only, never a path or a value. `stop` erases the line.
- */
-function terminalProgress(stream: NodeJS.WriteStream): {
-  update: (done: number, total: number) => void;
-  stop: () => void;
-} {
-  const started = Date.now();
-  let last = 0;
-  let shown = false;
-  return {
-    update(done, total) {
-      const now = Date.now();
-      if (now - started < PROGRESS_DELAY_MS || (now - last < PROGRESS_INTERVAL_MS && done !== total)) return;
-      last = now;
-      shown = true;
-      const rate = Math.round(done / ((now - started) / 1000));
-      stream.write(`\r\x1b[Kscanning history: ${done}/${total} commits (${rate}/s)`);
-    },
-    stop() {
-      if (shown) stream.write('\r\x1b[K');
-    },
-  };
-}
 
 function parseDetectors(values: string[] | undefined): string[] | undefined {
   if (!values) return undefined;

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import type { Check } from '../engine/define-check.js';
 import { readUserFileBytes, USER_FILE_LIMITS } from '../fs/read-user-file.js';
-import { parseWaivers, WaiverFileError } from '../parsers/waivers.js';
 import type { WaiverFile } from '../report/waivers.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,10 +12,10 @@ export const DEFAULT_WAIVERS_FILE = '/etc/signer-opsec/waivers.yml';
  * `--waivers FILE` must exist; the default is read only when it exists. A file others (or its group) may write is
  * refused: whoever can write it can hide any finding.
  */
-export function loadWaivers(
+export async function loadWaivers(
   flags: { waivers?: string; 'no-waivers'?: boolean },
   catalogue: readonly Check[],
-): WaiverFile | undefined {
+): Promise<WaiverFile | undefined> {
   if (flags['no-waivers']) {
     if (flags.waivers !== undefined) throw new UsageError('--waivers and --no-waivers contradict each other');
     return undefined;
@@ -32,6 +31,8 @@ export function loadWaivers(
         : undefined,
   });
   const text = bytes.toString('utf8');
+  // The YAML parser is loaded only when there is a file to read: most audits have none.
+  const { parseWaivers, WaiverFileError } = await import('../parsers/waivers.js');
   try {
     return { file, waivers: parseWaivers(text, new Set(catalogue.map((check) => check.id))) };
   } catch (error) {

@@ -11,4 +11,9 @@ export interface AuditOptions {
   pinFile?: string;
   /** Containers from a `docker inspect` output file (--docker-inspect), read by the CLI. */
   dockerInspect?: DockerInspectInput;
+  /**
+   * Told how a long git history walk (keys/key-in-git) is going, in commits done of total: the CLI passes its progress
+   * line when stderr is a terminal. Counts only.
+   */
+  onHistoryProgress?: (done: number, total: number) => void;
 }

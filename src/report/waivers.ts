@@ -2,7 +2,8 @@
 // the waiver each result carries. Pure: the caller reads the file, the clock and the host name.
 import type { Check } from '../engine/define-check.js';
 import type { CheckResult } from '../engine/types.js';
-import { hostMatches, type Waiver } from '../parsers/waivers.js';
+import { hostMatches } from '../parsers/host-glob.js';
+import type { Waiver } from '../parsers/waivers.js';
 import type { ReportResult, ReportWaivers, WaiverEntry } from './types.js';
 
 export interface WaiverFile {

@@ -264,3 +264,64 @@ export function configKeywordOffsets(bytes: Buffer): number[] {
   }
   return offsets.sort((a, b) => a - b);
 }
+
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+/** A private key is 64 hex digits: lines without such a run cannot hold one. */
+export const MIN_KEY_HEX = 64;
+
+/**
+ * Start offsets of runs of at least MIN_KEY_HEX hex digits, sorted. Probes the last byte of each window first: a
+ * non-hex byte there rules out every run starting in the window, so ordinary text is read about one byte in 64.
+ */
+export function hexRunStarts(bytes: Uint8Array): number[] {
+  const starts: number[] = [];
+  const length = bytes.length;
+  let i = 0;
+  while (i + MIN_KEY_HEX <= length) {
+    const probe = i + MIN_KEY_HEX - 1;
+    if (HEX[bytes[probe] as number] === 0) {
+      i = probe + 1;
+      continue;
+    }
+    // bytes[i - 1] is never hex here (i is 0 or just after a non-hex byte), so the run starts at or after i.
+    let start = probe;
+    while (start > i && HEX[bytes[start - 1] as number] === 1) start--;
+    let end = probe + 1;
+    while (end < length && HEX[bytes[end] as number] === 1) end++;
+    if (end - start >= MIN_KEY_HEX) starts.push(start);
+    i = end + 1;
+  }
+  return starts;
+}
+
+const KEY_WORD_BYTES = KEY_NAME_WORDS;
+
+/** Whether the line [start, end) may name a key the way keyLineOffsets looks for: a key word, a list item, a bare 01. */
+function mayBeKeyLine(bytes: Buffer, start: number, end: number): boolean {
+  const line = bytes.subarray(start, end);
+  for (const word of KEY_WORD_BYTES) if (line.includes(word)) return true;
+  let at = 0;
+  while (line[at] === SPACE || line[at] === TAB) at++;
+  if (line[at] === DASH && (line[at + 1] === SPACE || line[at + 1] === TAB)) return true;
+  let tail = line.length;
+  while (tail > 0 && TRAILING.has(line[tail - 1] as number)) tail--;
+  return endsWith01(line, tail) && tail - 2 <= MAX_BARE_LINE;
+}
+
+/**
+ * Offsets on lines that may hold a private key, found from the hex runs first (rare in most text, so a file
+ * without one costs a skim): the lines of those runs that also have what keyLineOffsets looks for. Sorted.
+ */
+export function keyCandidateOffsets(bytes: Buffer): number[] {
+  const offsets: number[] = [];
+  let lastLine = -1;
+  for (const run of hexRunStarts(bytes)) {
+    const start = bytes.lastIndexOf(LF, run) + 1;
+    if (start === lastLine) continue;
+    lastLine = start;
+    const newline = bytes.indexOf(LF, run);
+    if (mayBeKeyLine(bytes, start, newline === -1 ? bytes.length : newline)) offsets.push(run);
+  }
+  return offsets;
+}

@@ -2,7 +2,7 @@
 // each into a Finding that carries a fingerprint instead — the value goes no further than this function.
 
 import { appendAll } from '../parsers/lists.js';
-import { configKeywordOffsets, findWordRuns, keyLineOffsets } from './candidates.js';
+import { configKeywordOffsets, findWordRuns, keyCandidateOffsets } from './candidates.js';
 import { detectMnemonics } from './detectors/bip39-mnemonic.js';
 import { detectConfigSecrets } from './detectors/config-secret.js';
 import { detectOperatorKey } from './detectors/operator-key.js';
@@ -105,7 +105,7 @@ function collectHits(bytes: Buffer, file: string, options: ScanOptions): Hit[] {
   const input = { file, fullText };
   const hits: Hit[] = [];
   if (want('stacks-private-key', 'published-secret')) {
-    appendAll(hits, detectOnLines(bytes, keyLineOffsets(bytes), input, detectStacksPrivateKeys));
+    appendAll(hits, detectOnLines(bytes, keyCandidateOffsets(bytes), input, detectStacksPrivateKeys));
   }
   if (want('bip39-mnemonic', 'published-secret')) {
     for (const [start, end] of findWordRuns(bytes)) {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { configKeywordOffsets, findWordRuns, keyLineOffsets } from '../../src/secrets/candidates.js';
+import {
+  configKeywordOffsets,
+  findWordRuns,
+  hexRunStarts,
+  keyCandidateOffsets,
+  keyLineOffsets,
+} from '../../src/secrets/candidates.js';
 
 // The straightforward forms the fast prefilters replaced, kept as the oracle: every byte visited, every needle searched.
 const CLASS_OF = (byte: number): number => {
@@ -247,5 +253,44 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
     }
     assert.ok(bareEndings > 100, `only ${bareEndings} bare-key line endings were generated`);
     assert.ok(listItems > 100, `only ${listItems} list items under key headers were generated`);
+  });
+
+  test('hexRunStarts: the start of every run of 64+ hex digits, as a regex finds them', () => {
+    const next = pseudoRandom(23);
+    const alphabet = '0123456789abcdefABCDEFxg \n=';
+    let runs = 0;
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      const pieces = 1 + Math.floor(next() * 8);
+      for (let p = 0; p < pieces; p++) {
+        // Hex stretches of 50–80 digits (around the 64 boundary) between random bytes.
+        const hexLength = 50 + Math.floor(next() * 31);
+        for (let i = 0; i < hexLength; i++) text += '0123456789abcdefABCDEF'[Math.floor(next() * 22)];
+        const gap = Math.floor(next() * 4);
+        for (let i = 0; i < gap; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      }
+      const expected = [...text.matchAll(/[0-9a-fA-F]{64,}/g)].map((match) => match.index);
+      runs += expected.length;
+      assert.deepEqual(hexRunStarts(Buffer.from(text, 'latin1')), expected, text);
+    }
+    assert.ok(runs > 500, `only ${runs} runs generated`);
+  });
+
+  test('keyCandidateOffsets: the key lines keyLineOffsets finds that hold a 64-hex run', () => {
+    const next = pseudoRandom(29);
+    let kept = 0;
+    for (let round = 0; round < 3000; round++) {
+      const bytes = randomText(next, 5 + Math.floor(next() * 120), 0.1);
+      const lineOf = (at: number) => (at === 0 ? 0 : bytes.lastIndexOf(0x0a, at - 1) + 1);
+      const hexLines = new Set(hexRunStarts(bytes).map(lineOf));
+      const expected = [...new Set(keyLineOffsets(bytes).map(lineOf))]
+        .filter((line) => hexLines.has(line))
+        .sort((a, b) => a - b);
+      const actual = keyCandidateOffsets(bytes).map(lineOf);
+      kept += expected.length;
+      // Every line keyLineOffsets would have had the detector read (and that can hold a key) is still read.
+      for (const line of expected) assert.ok(actual.includes(line), JSON.stringify(bytes.toString('latin1')));
+    }
+    assert.ok(kept > 100, `only ${kept} key lines with hex generated`);
   });
 });

@@ -130,7 +130,12 @@ export default defineCheck({
         const result = searchesHistoryInPlace(ctx.target)
           ? await searchHistoryInPlace(ctx.target, gitDir, known.key)
           : await withConfinedRepository(ctx.target, gitDir, (repository) =>
-              scanConfinedHistory(repository, { keyFrom: known.key }, {}, gitDir),
+              scanConfinedHistory(
+                repository,
+                { keyFrom: known.key },
+                ctx.options.onHistoryProgress ? { onProgress: ctx.options.onHistoryProgress } : {},
+                gitDir,
+              ),
             );
         const warnings = result.warnings.map((warning) => at(gitDir, undefined, warning));
         // Fail closed: what could not be searched is an error (exit 2), found key or not; a key found still fails.

@@ -11,6 +11,7 @@ import { readBatchGroups } from './cat-file.js';
 import { changedBlobs, walkDiffs } from './diff-walk.js';
 import { gitDirFromFile } from './find-repos.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
+import { scanMergeResolutions } from './merge-walk.js';
 import type { CommitHeader, FilePatch } from './patch-parser.js';
 import { listTips, tipHoldings } from './ref-tips.js';
 import { GitError, type GitLocation, gitOutput, spawnGit } from './run-git.js';
@@ -144,13 +145,19 @@ function checkRevision(option: string, value: string): void {
   }
 }
 
-/** The commits to walk, newest first (rev-list's order: the position is how old a commit is). */
+/** The commits to walk, newest first (rev-list's order: the position is how old a commit is), and which are merges. */
+interface CommitList {
+  commits: string[];
+  /** Merge commits (two or more parents) by id, with their position in `commits`. */
+  merges: Map<string, number>;
+}
+
 async function listCommits(
   location: GitLocation,
   stashes: readonly string[],
   options: GitScanOptions,
-): Promise<string[]> {
-  const args = ['rev-list'];
+): Promise<CommitList> {
+  const args = ['rev-list', '--parents'];
   if (options.range !== undefined) {
     checkRevision('--range', options.range);
     args.push('--end-of-options', options.range);
@@ -165,19 +172,28 @@ async function listCommits(
   git.child.stdin.end(options.range === undefined && stashes.length > 0 ? `${stashes.join('\n')}\n` : '');
   git.child.stdout.setEncoding('latin1');
   const commits: string[] = [];
+  const merges = new Map<string, number>();
+  // `<commit> <parent>…`: two parents or more is a merge.
+  const take = (line: string) => {
+    if (line === '') return;
+    const space = line.indexOf(' ');
+    const commit = space === -1 ? line : line.slice(0, space);
+    if (space !== -1 && line.indexOf(' ', space + 1) !== -1) merges.set(commit, commits.length);
+    commits.push(commit);
+  };
   let partial = '';
   for await (const chunk of git.child.stdout as AsyncIterable<string>) {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') commits.push(line);
+    for (const line of lines) take(line);
   }
-  if (partial !== '') commits.push(partial);
+  take(partial);
   const { code, stderr } = await git.done;
   if (code !== 0) {
     const reason = stderr.split('\n').find((line) => line.startsWith('fatal:')) ?? `exit ${code}`;
     throw new GitError(`git rev-list in ${location.cwd}: ${reason.replace(/^fatal: /, '')}`);
   }
-  return commits;
+  return { commits, merges };
 }
 
 /**
@@ -270,7 +286,7 @@ async function scanRequestedBlobs(
  */
 async function scanPatches(
   location: GitLocation,
-  commits: readonly string[],
+  { commits, merges }: CommitList,
   options: ScanOptions & GitScanOptions,
   maxBytes: number,
   groups: AdditionGroups,
@@ -302,18 +318,28 @@ async function scanPatches(
     }
   };
   const processes = options.processes ?? Math.min(4, Math.max(1, availableParallelism()));
-  const walk = await walkDiffs(
+  // Merges are read by their blobs (merge-walk.ts), the rest by their patches; `ages` maps back to the full list.
+  const ages: number[] = [];
+  const plain: string[] = [];
+  commits.forEach((commit, index) => {
+    if (merges.has(commit)) return;
+    plain.push(commit);
+    ages.push(index);
+  });
+  const onCommit = () => {
+    done++;
+    options.onProgress?.(done, commits.length);
+  };
+  const walking = walkDiffs(
     location,
-    commits,
+    plain,
     processes,
     maxBytes,
     {
-      onFile,
-      onCommit() {
-        done++;
-        options.onProgress?.(done, commits.length);
-      },
-      async onFallback({ commit, index, why }) {
+      onFile: (file, index) => onFile(file, ages[index] as number),
+      onCommit,
+      async onFallback({ commit, index: plainIndex, why }) {
+        const index = ages[plainIndex] as number;
         try {
           const { header, blobs } = await changedBlobs(location, commit);
           for (const { path, blob } of blobs) {
@@ -330,6 +356,10 @@ async function scanPatches(
     },
     timeoutMs,
   );
+  const [walk, mergeErrors] = await Promise.all([
+    walking,
+    scanMergeResolutions(location, merges, options, maxBytes, groups, counters, timeoutMs, onCommit),
+  ]);
   stats.commits = commits.length;
   if (options.since === undefined && options.range === undefined) {
     for (const { path, blob } of await blobsOnlyTagsReach(location)) {
@@ -337,7 +367,8 @@ async function scanPatches(
     }
   }
   const catFileError = await scanRequestedBlobs(location, requests, options, maxBytes, groups, counters, timeoutMs);
-  return catFileError === undefined ? walk.errors : [...walk.errors, catFileError];
+  const errors = [...walk.errors, ...mergeErrors];
+  return catFileError === undefined ? errors : [...errors, catFileError];
 }
 
 /** The listing of blobs only tags reach (`oid path` lines) is held whole: at most this many characters. */

@@ -48,6 +48,11 @@ export function makeRepo(prefix = 'scan-git-'): TestRepo {
   const base = mkdtempSync(join(tmpdir(), prefix));
   const dir = join(base, 'repo');
   mkdirSync(dir);
+  return { ...makeRepoAt(dir), cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** A repository in the existing directory `dir` (inside a materialised target, say); cleanup removes `dir`. */
+export function makeRepoAt(dir: string): TestRepo {
   const git = (...args: string[]) => runGit(dir, args);
   git('init', '-q', '-b', 'main');
   return {
@@ -62,7 +67,7 @@ export function makeRepo(prefix = 'scan-git-'): TestRepo {
       git('commit', '-q', '--allow-empty', '-m', message);
       return git('rev-parse', 'HEAD');
     },
-    cleanup: () => rmSync(base, { recursive: true, force: true }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
