@@ -1,9 +1,11 @@
 // The fleet on a terminal: who could not be audited, the host × control matrix (controls failing on the most hosts
 // first), the fleet controls, the fleet's signer weight, then each failing host's own failures.
+
 import type { CheckResult, Status } from '../engine/types.js';
 import type { FleetReport } from '../fleet/types.js';
 import { appendAll, maxOf } from '../parsers/lists.js';
 import { palette } from './ansi.js';
+import { docsPage } from './docs-page.js';
 import type { FormatOptions } from './types.js';
 
 const CELL: Record<Status, string> = {
@@ -31,6 +33,7 @@ function resultLines(result: CheckResult, indent: string): string[] {
   }
   if (result.evidence.length > MAX_EVIDENCE)
     lines.push(`${indent}         … ${result.evidence.length - MAX_EVIDENCE} more (see --format json)`);
+  lines.push(`${indent}         Docs: ${docsPage(result.id)}`);
   return lines;
 }
 

@@ -87,7 +87,7 @@ function orderedWaivers(waivers: ReportWaivers): ReportWaivers {
   };
 }
 
-function orderedResult(result: ReportResult): ReportResult {
+export function orderedResult(result: ReportResult): ReportResult {
   return {
     id: result.id,
     title: result.title,
