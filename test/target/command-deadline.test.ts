@@ -72,11 +72,18 @@ async function inTheGap<T>(gate: ReturnType<typeof gated>, timeoutMs: number, st
   return result;
 }
 
+// timeout-ok: the deadlines in this file are what its tests exercise, never a bound on how long a test may take.
+const GAP_DEADLINE_MS = 50;
+// timeout-ok: as above; `sleep 600` and the left-behind sleep outlive it by far.
+const SHORT_DEADLINE_MS = 200;
+
 const VERSION_LINE = 'stacks-signer 4.0.2 (5c0b1b0, release build, linux [x86_64])';
 
 test('a command that answered and exited before its deadline fired keeps its output and exit code', async () => {
   const gate = gated(`printf '%s\\n' '${VERSION_LINE}'`);
-  const result = await inTheGap(gate, 50, () => runCommand('sh', gate.args, { timeoutMs: 50 }));
+  const result = await inTheGap(gate, GAP_DEADLINE_MS, () =>
+    runCommand('sh', gate.args, { timeoutMs: GAP_DEADLINE_MS }),
+  );
   assert.deepEqual(result, { code: 0, stdout: `${VERSION_LINE}\n`, stderr: '' });
 });
 
@@ -84,7 +91,9 @@ test('output written both before and in the gap: all of it, in order', async () 
   // 40 lines of 100 bytes before the gate (the loop may read them while it waits), 40 in the gap.
   const lines = (from: number) => `i=${from}; while [ $i -lt ${from + 40} ]; do printf "%099d\\n" $i; i=$((i+1)); done`;
   const gate = gated(lines(40), lines(0));
-  const { code, stdout } = await inTheGap(gate, 50, () => runCommand('sh', gate.args, { timeoutMs: 50 }));
+  const { code, stdout } = await inTheGap(gate, GAP_DEADLINE_MS, () =>
+    runCommand('sh', gate.args, { timeoutMs: GAP_DEADLINE_MS }),
+  );
   assert.equal(code, 0);
   assert.deepEqual(
     stdout
@@ -98,7 +107,7 @@ test('output written both before and in the gap: all of it, in order', async () 
 test('stderr and a non-zero exit survive the same gap', async () => {
   const gate = gated('echo "sshd: no hostkeys available -- exiting." >&2');
   const args = [gate.args[0]!, `${gate.args[1]}; exit 255`, ...gate.args.slice(2)];
-  const outcome = await inTheGap(gate, 50, () => runProgram('sh', args, { timeoutMs: 50 }));
+  const outcome = await inTheGap(gate, GAP_DEADLINE_MS, () => runProgram('sh', args, { timeoutMs: GAP_DEADLINE_MS }));
   assert.deepEqual(outcome, {
     kind: 'exited',
     code: 255,
@@ -109,12 +118,17 @@ test('stderr and a non-zero exit survive the same gap', async () => {
 });
 
 test('a command still running at its deadline is killed and rejected, never reported as exit 0', async () => {
-  await assert.rejects(runCommand('sleep', ['600'], { timeoutMs: 200 }), /^Error: sleep: no answer within 200 ms$/);
+  await assert.rejects(
+    runCommand('sleep', ['600'], { timeoutMs: SHORT_DEADLINE_MS }),
+    new RegExp(`^Error: sleep: no answer within ${SHORT_DEADLINE_MS} ms$`),
+  );
 });
 
 test('a process left behind holding the output does not hold the run past the deadline', async () => {
   // The program itself prints and exits at once (status 0); the sleep it leaves behind keeps the pipes open.
-  const outcome = await runProgram('sh', ['-c', 'echo printed; sleep 600 & echo $! >&2'], { timeoutMs: 200 });
+  const outcome = await runProgram('sh', ['-c', 'echo printed; sleep 600 & echo $! >&2'], {
+    timeoutMs: SHORT_DEADLINE_MS,
+  });
   assert.equal(outcome.kind, 'exited');
   const holder = outcome.kind === 'exited' ? Number(outcome.stderr.trim()) : 0;
   if (holder > 0) process.kill(holder, 'SIGKILL');
