@@ -63,8 +63,9 @@ async function plan(target: Target, values: Flags): Promise<Planned> {
  * The plan as text or JSON, masked with every secret discovery read (a key in an ExecStart line or a non-sensitive
  * file would otherwise reach a diff): sensitive files are already summarised by key name only.
  */
-async function renderPlan({ built, ctx }: Planned, format: 'text' | 'json'): Promise<string> {
-  const text = format === 'json' ? renderPlanJson(built) : renderPlanText(built, ownerNames(await ctx.users(), built));
+async function renderPlan({ built, ctx }: Planned, format: 'text' | 'json', quiet = false): Promise<string> {
+  const text =
+    format === 'json' ? renderPlanJson(built) : renderPlanText(built, ownerNames(await ctx.users(), built), { quiet });
   return ctx.secrets.mask(text);
 }
 
@@ -104,7 +105,8 @@ async function planCommand(values: Flags): Promise<number> {
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: expected text or json`);
   const target = await openTarget(values.root);
   const planned = await plan(target, values);
-  const text = await renderPlan(planned, format);
+  // --quiet shortens the text plan only: JSON is for programs, which want all of it.
+  const text = await renderPlan(planned, format, values.quiet === true);
   if (values.output !== undefined) writeFileAtomic(values.output, text);
   else process.stdout.write(text);
   if (planned.built.blockers.length > 0) return 2;

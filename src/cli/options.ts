@@ -366,6 +366,10 @@ export const HARDEN_PLAN_OPTIONS = {
   ...unitOptions,
   'i-have-console-access': consoleAccess,
   'exit-code': { type: 'boolean', help: 'exit 1 when changes are pending (drift detection in CI)' },
+  quiet: {
+    type: 'boolean',
+    help: 'text plan: one line per change (no diffs), problems, the summary; nothing already in place',
+  },
   format: { type: 'string', arg: 'FORMAT', choices: ['text', 'json'], help: 'plan format (default text)' },
   output,
 } as const satisfies OptionSpecs;

@@ -40,23 +40,34 @@ export function reloadsOf(plan: BuiltPlan): ReloadCommand[] {
   return plan.parts.filter((part) => part.changes.length > 0).flatMap((part) => part.reloads);
 }
 
-// Everything from the target is made printable (control characters escaped) before it is laid out.
-export function renderPlanText(plan: BuiltPlan, names: OwnerNames): string {
-  return layoutPlanText(printableDeep(plan), printableDeep(names));
+/**
+ * The plan as text. `quiet` (harden plan --quiet, like audit --quiet: only what needs attention) keeps one line per
+ * pending change (no diff, no reason), the host notes harden will not act on, the problems (failed validations,
+ * refusals, errors), the summary and apply's refusals; areas already in place, the areas' notes, passed validations
+ * and the reload commands are left out. Everything from the target is made printable (control characters escaped)
+ * before it is laid out.
+ */
+export function renderPlanText(plan: BuiltPlan, names: OwnerNames, options: { quiet?: boolean } = {}): string {
+  return layoutPlanText(printableDeep(plan), printableDeep(names), options.quiet === true);
 }
 
-function layoutPlanText(plan: BuiltPlan, names: OwnerNames): string {
+function layoutPlanText(plan: BuiltPlan, names: OwnerNames, quiet: boolean): string {
   const lines: string[] = [`Hardening plan for ${plan.root}${plan.live ? ' (live host)' : ''}`];
   for (const note of plan.layout.notes) lines.push(`  ${note}`);
   for (const part of plan.parts) {
-    lines.push('', `== ${part.area}: ${part.summary}`);
     const changes = plan.pending.filter((pending) => pending.area === part.area);
+    const checks = renderChecks(part, quiet);
+    if (quiet && changes.length === 0 && checks.length === 0) continue;
+    lines.push('', `== ${part.area}: ${part.summary}`);
     if (changes.length === 0 && part.errors.length === 0) lines.push('   (already in place)');
-    for (const pending of changes) appendAll(lines, renderChange(pending, names));
-    appendAll(lines, renderChecks(part));
+    for (const pending of changes) {
+      const rendered = renderChange(pending, names);
+      appendAll(lines, quiet ? rendered.slice(0, 1) : rendered);
+    }
+    appendAll(lines, checks);
   }
   const reloads = reloadsOf(plan);
-  if (reloads.length > 0) {
+  if (reloads.length > 0 && !quiet) {
     lines.push('', plan.live ? 'Commands (live host only):' : 'Commands (live host only; not run on this root):');
     for (const reload of reloads) lines.push(`  ${renderCommand(reload)}    # ${reload.why}`);
   }
@@ -78,9 +89,11 @@ function renderCommand(reload: ReloadCommand): string {
   return `${reload.argv.join(' ')}${reload.stdin === undefined ? '' : ' < (generated ruleset)'}`;
 }
 
-function renderChecks(part: PlanPart): string[] {
+/** A part's validations, refusals, errors and notes; `problemsOnly`: failed validations, refusals and errors. */
+function renderChecks(part: PlanPart, problemsOnly: boolean): string[] {
   const lines: string[] = [];
   for (const validation of part.validations) {
+    if (problemsOnly && validation.ok) continue;
     lines.push(
       `   validated: ${validation.ok ? 'ok  ' : 'FAIL'} ${validation.tool} ${validation.artefact}: ${validation.detail}`,
     );
@@ -91,7 +104,7 @@ function renderChecks(part: PlanPart): string[] {
     );
   }
   for (const error of part.errors) lines.push(`   ERROR: ${error}`);
-  for (const note of part.notes) lines.push(`   note: ${note}`);
+  if (!problemsOnly) for (const note of part.notes) lines.push(`   note: ${note}`);
   return lines;
 }
 

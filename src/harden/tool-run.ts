@@ -1,11 +1,11 @@
 // Runs a real tool (sshd, nft, ssh-keygen) of the auditing machine over artefacts copied into a private temp
-// directory: execFile without a shell, a timeout, and a missing tool reported as a failure — never a silent skip.
+// directory: no shell, a timeout that never costs the output (run-program.ts), and a missing tool reported as a failure — never a silent skip.
 
-import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFreshFile } from '../fs/atomic-write.js';
 import { makeTempDirectory } from '../fs/temp-directory.js';
+import { runProgram } from '../target/run-program.js';
 
 export interface ToolResult {
   ok: boolean;
@@ -26,39 +26,28 @@ export function runTool(
   args: readonly string[],
   options: { timeoutMs?: number; stdin?: string } = {},
 ): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      {
-        timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxBuffer: 8 * 1024 * 1024,
-        encoding: 'utf8',
-        env: { PATH: `${process.env['PATH'] ?? ''}:${TOOL_PATH}`, LC_ALL: 'C' },
-      },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          resolve({
-            ok: false,
-            code: null,
-            stdout: '',
-            stderr: '',
-            firstLine: `${command} is not installed on this machine`,
-          });
-          return;
-        }
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        const killed = error && (error as { killed?: boolean }).killed;
-        const firstLine = killed
-          ? `${command} did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
-          : (firstMeaningfulLine(stderr) ?? firstMeaningfulLine(stdout) ?? `exit ${code}`);
-        resolve({ ok: !error, code, stdout, stderr, firstLine });
-      },
-    );
-    child.stdin?.on('error', () => {
-      // the tool exited before reading its input: its exit status says why
-    });
-    child.stdin?.end(options.stdin ?? '');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The tool always gets an input (empty by default): some read it when it is not a terminal.
+  return runProgram(command, args, {
+    timeoutMs,
+    stdin: options.stdin ?? '',
+    env: { PATH: `${process.env['PATH'] ?? ''}:${TOOL_PATH}`, LC_ALL: 'C' },
+  }).then((outcome) => {
+    if (outcome.kind === 'not-started') {
+      const firstLine =
+        outcome.code === 'ENOENT'
+          ? `${command} is not installed on this machine`
+          : `${command} could not be started (${outcome.code})`;
+      return { ok: false, code: null, stdout: '', stderr: '', firstLine };
+    }
+    const { stdout, stderr } = outcome;
+    if (outcome.kind === 'timeout')
+      return { ok: false, code: null, stdout, stderr, firstLine: `${command} did not finish within ${timeoutMs} ms` };
+    if (outcome.kind === 'overflow')
+      return { ok: false, code: null, stdout, stderr, firstLine: `${command} printed more than 8 MiB` };
+    const code = outcome.code;
+    const firstLine = firstMeaningfulLine(stderr) ?? firstMeaningfulLine(stdout) ?? `exit ${code ?? outcome.signal}`;
+    return { ok: code === 0, code, stdout, stderr, firstLine };
   });
 }
 

@@ -1,6 +1,6 @@
 // The fleet report as JSON (schema/fleet.schema.json): each host's report in the single-host contract's order.
 import type { FleetReport } from '../fleet/types.js';
-import { orderedReport } from './json.js';
+import { orderedReport, orderedResult } from './json.js';
 
 export function formatFleetJson(report: FleetReport): string {
   const ordered: FleetReport = {
@@ -16,7 +16,7 @@ export function formatFleetJson(report: FleetReport): string {
       ...(host.reason !== undefined ? { reason: host.reason } : {}),
       ...(host.report ? { report: orderedReport(host.report) } : {}),
     })),
-    fleetResults: report.fleetResults,
+    fleetResults: report.fleetResults.map(orderedResult),
     matrix: report.matrix,
     ...(report.weight ? { weight: report.weight } : {}),
   };

@@ -5,6 +5,7 @@ import type { CheckResult, Status } from '../engine/types.js';
 import type { FleetReport } from '../fleet/types.js';
 import { appendAll, maxOf } from '../parsers/lists.js';
 import { palette } from './ansi.js';
+import { docsPage } from './docs-page.js';
 import { printableDeep } from './printable.js';
 import type { FormatOptions } from './types.js';
 
@@ -33,6 +34,7 @@ function resultLines(result: CheckResult, indent: string): string[] {
   }
   if (result.evidence.length > MAX_EVIDENCE)
     lines.push(`${indent}         … ${result.evidence.length - MAX_EVIDENCE} more (see --format json)`);
+  lines.push(`${indent}         Docs: ${docsPage(result.id)}`);
   return lines;
 }
 

@@ -1,5 +1,7 @@
 // The machine-readable report. Keys are rebuilt in the contract's order so output is stable whatever built the report.
+
 import { type Evidence, SEVERITIES, STATUSES } from '../engine/types.js';
+import { docsPage } from './docs-page.js';
 import type {
   AuditReport,
   Discovered,
@@ -85,7 +87,7 @@ function orderedWaivers(waivers: ReportWaivers): ReportWaivers {
   };
 }
 
-function orderedResult(result: ReportResult): ReportResult {
+export function orderedResult(result: ReportResult): ReportResult {
   return {
     id: result.id,
     title: result.title,
@@ -97,6 +99,7 @@ function orderedResult(result: ReportResult): ReportResult {
     evidence: result.evidence.map(orderedEvidence),
     remediation: result.remediation,
     references: [...result.references],
+    docs: docsPage(result.id),
     severityReason: result.severityReason,
     data: result.data,
     waiver: orderedWaiver(result.waiver),

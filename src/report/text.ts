@@ -14,6 +14,7 @@ import {
 } from '../engine/types.js';
 import { appendAll } from '../parsers/lists.js';
 import { type Palette, palette } from './ansi.js';
+import { docsPage } from './docs-page.js';
 import { printableDeep } from './printable.js';
 import type { AuditReport, DiscoveredService, Formatter, ReportResult } from './types.js';
 import { wrapText } from './wrap.js';
@@ -182,7 +183,11 @@ function resultLines(result: ReportResult, p: Palette): string[] {
     lines.push(head, ...wrapText(result.message, WIDTH - BODY_INDENT).map((line) => indent + line));
   }
   appendAll(lines, waiverLines(result, p));
-  if (result.status === 'pass') return lines;
+  // A pass names its page too: what the control checks, and why it matters, is there.
+  if (result.status === 'pass') {
+    appendAll(lines, labelledBody('Docs:', docsPage(result.id), BODY_INDENT, p.dim));
+    return lines;
+  }
 
   if (result.severityReason) {
     appendAll(lines, labelledBody('Severity lowered:', result.severityReason, BODY_INDENT, p.dim));
@@ -237,11 +242,6 @@ function groupByThreat(results: readonly CheckResult[]): Map<string, CheckResult
     else groups.set(first, [result]);
   }
   return groups;
-}
-
-/** The control's page in the repository's docs (generated from the same metadata: scripts/gen-docs.ts). */
-export function docsPage(id: string): string {
-  return `docs/controls/${id}.md`;
 }
 
 const QUIET_STATUSES: ReadonlySet<Status> = new Set(['fail', 'warn', 'error']);

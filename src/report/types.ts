@@ -52,6 +52,8 @@ export interface ResultWaiver {
 
 export interface ReportResult extends CheckResult {
   waiver?: ResultWaiver;
+  /** The control's docs page (docs/controls/<id>.md), set by the JSON report. */
+  docs?: string;
 }
 
 /** Every waiver read, and what became of it on this host. */

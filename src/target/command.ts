@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { UnprivilegedRunRefusedError } from './errors.js';
+import { runProgram } from './run-program.js';
 import type { CommandResult, RunOptions } from './types.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
@@ -8,49 +8,38 @@ export const NOBODY_ID = 65534;
 
 /**
  * Runs a program directly (never through a shell, so no argument is ever interpreted), with a timeout and
- * a bounded output. A missing program or a timeout rejects with a one-line reason. An `unprivileged` program runs
- * as nobody, which needs root: without it the program is not run at all (UnprivilegedRunRefusedError).
+ * a bounded output. A missing program, a timeout or too much output rejects with a one-line reason; a program that
+ * exited is reported with all it wrote, even when its deadline came before this process got to read it
+ * (run-program.ts). An `unprivileged` program runs as nobody, which needs root: without it the program is not run
+ * at all (UnprivilegedRunRefusedError).
  */
-export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<CommandResult> {
   const timeout = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   // The effective uid decides whether setuid(nobody) can succeed.
   const dropRoot = options.unprivileged === true && process.geteuid?.() === 0;
-  if (options.unprivileged === true && !dropRoot) return Promise.reject(new UnprivilegedRunRefusedError(command));
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      command,
-      [...args],
-      {
-        shell: false,
-        timeout,
-        killSignal: 'SIGKILL',
-        maxBuffer: 8 * 1024 * 1024,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-        ...(dropRoot ? { uid: NOBODY_ID, gid: NOBODY_ID, cwd: '/' } : {}),
-      },
-      (error, stdout, stderr) => {
-        const errno = error ? (error as NodeJS.ErrnoException).code : undefined;
-        if (errno === 'ENOENT') {
-          reject(new Error(`${command}: not installed or not on PATH`));
-          return;
-        }
-        if (errno === 'EACCES') {
-          reject(new Error(`${command}: permission denied${dropRoot ? ' (run as nobody)' : ''}`));
-          return;
-        }
-        if (error?.killed) {
-          reject(new Error(`${command}: no answer within ${timeout} ms`));
-          return;
-        }
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (options.stdin !== undefined) {
-      // A program that exits without reading its input (EPIPE) is judged by its exit code, not by the pipe.
-      child.stdin?.on('error', () => {});
-      child.stdin?.end(options.stdin);
-    }
+  if (options.unprivileged === true && !dropRoot) throw new UnprivilegedRunRefusedError(command);
+  const outcome = await runProgram(command, args, {
+    timeoutMs: timeout,
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+    ...(dropRoot ? { uid: NOBODY_ID, gid: NOBODY_ID, cwd: '/' } : {}),
   });
+  switch (outcome.kind) {
+    case 'not-started':
+      if (outcome.code === 'ENOENT') throw new Error(`${command}: not installed or not on PATH`);
+      if (outcome.code === 'EACCES')
+        throw new Error(`${command}: permission denied${dropRoot ? ' (run as nobody)' : ''}`);
+      throw new Error(`${command}: could not be started (${outcome.code})`);
+    case 'timeout':
+      throw new Error(`${command}: no answer within ${timeout} ms`);
+    case 'overflow':
+      throw new Error(`${command}: printed more than 8 MiB`);
+    case 'exited':
+      // Ended by a signal (not ours): a failure without an exit code of its own.
+      return { code: outcome.code ?? 1, stdout: outcome.stdout, stderr: outcome.stderr };
+  }
 }

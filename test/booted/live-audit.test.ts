@@ -18,24 +18,17 @@ const HOSTS: Record<string, BootOptions> = {
 
 describe('live audit on a booted host = offline audit of its tree', { concurrency: 2 }, () => {
   for (const [name, options] of Object.entries(HOSTS)) {
-    it(name, { timeout: 900_000 }, async (t) => {
+    // 18–190 s per host measured two at a time at a load average of ~18 (README "Testing").
+    it(name, { timeout: 1_800_000 }, async (t) => {
       const host = await bootHost(options);
       try {
         t.diagnostic(`${name}: booted in ${host.bootSeconds.toFixed(1)} s`);
         const services = await startServices(host);
         t.diagnostic(`${name}: ${services.map((s) => `${s.unit} ${s.state}`).join(', ') || 'no stacks units'}`);
-        let live = await liveAudit(host);
+        // Audited once: a child of the live audit (sshd -T, stacks-signer --version) that came back empty under load
+        // was the runner dropping its output at the deadline, fixed in src/target/run-program.ts.
+        const live = await liveAudit(host);
         const offline = await offlineAudit(host.root);
-        const unsettled = (run: typeof live) =>
-          LIVE_ONLY.filter((id) => ['not_evaluable', 'error'].includes(run.results.get(id)?.status ?? 'error'));
-        const first = [...verdictDifferences(live, offline), ...unsettled(live)];
-        if (first.length > 0) {
-          // Seen twice under a load average of ~18 and never reproduced alone: a child of the live audit (sshd -T,
-          // stacks-signer --version) returned exit 0 with no output. Said here, recorded in the running log, and
-          // the audit is run once more: a real difference shows again.
-          t.diagnostic(`${name}: first live audit differed (${JSON.stringify(first)}); audited again`);
-          live = await liveAudit(host);
-        }
         assert.deepEqual(verdictDifferences(live, offline), [], `${name}: live and offline verdicts differ`);
         for (const id of LIVE_ONLY) {
           const result = live.results.get(id);

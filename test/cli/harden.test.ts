@@ -288,4 +288,46 @@ describe('signer-opsec harden on the bundled published-guide example (real plann
       tree.cleanup();
     }
   });
+
+  test('plan --quiet: one line per pending change, no diffs or passed checks; the same summary and exit codes', () => {
+    const archive = join(exampleHostsDir(), 'published-guide.tar');
+    const full = runCli(['harden', 'plan', '--root', archive]);
+    const quiet = runCli(['harden', 'plan', '--root', archive, '--quiet']);
+    const json = JSON.parse(runCli(['harden', 'plan', '--root', archive, '--format', 'json', '--quiet']).stdout) as {
+      summary: { changes: number };
+    };
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    const lines = quiet.stdout.trimEnd().split('\n');
+    const changeLines = lines.filter((line) => /^(write|create|chmod|chown|chmod\/chown|mkdir|ln -s) \//.test(line));
+    // JSON is for programs: --quiet leaves it whole.
+    assert.equal(changeLines.length, json.summary.changes);
+    assert.ok(changeLines.length >= 10, quiet.stdout);
+    // Each change line is the full plan's own line for it, in the same order.
+    const fullLines = full.stdout.split('\n');
+    assert.deepEqual(
+      changeLines,
+      fullLines.filter((line) => changeLines.includes(line)),
+    );
+    for (const absent of [
+      /^(@@|\+\+\+ |--- )/m,
+      /validated: ok/,
+      /^\s+note:/m,
+      /^\s+# /m,
+      /already in place\)$/m,
+      /^Commands/m,
+    ])
+      assert.doesNotMatch(quiet.stdout, absent);
+    assert.equal(lines.at(-1), fullLines.filter((line) => line !== '').at(-1), 'the same summary line');
+    assert.ok(quiet.stdout.length * 5 < full.stdout.length, `${quiet.stdout.length} vs ${full.stdout.length}`);
+    // Drift detection reads the same.
+    assert.equal(runCli(['harden', 'plan', '--root', archive, '--quiet', '--exit-code']).code, 1);
+    // A host with nothing to do prints its summary only.
+    const hardened = runCli(['harden', 'plan', '--root', join(exampleHostsDir(), 'hardened.tar'), '--quiet']);
+    assert.equal(hardened.code, 0, hardened.stderr);
+    assert.match(
+      hardened.stdout,
+      /^Hardening plan for \S+hardened\.tar\n\nNothing to change(?: \(\d+ already in place\))?\.\n$/,
+    );
+  });
 });

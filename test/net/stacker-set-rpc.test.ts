@@ -6,6 +6,9 @@ import { fetchStackerSet, NodeRpcError } from '../../src/net/stacker-set-rpc.js'
 import { REPO_ROOT } from '../support/cli.js';
 import { closedPort, type Route, startFakeNode } from '../support/fake-node.js';
 
+/** A local server answers in milliseconds; the bound only stops a broken test, at well over 3× a loaded run. */
+const FETCH_TIMEOUT_MS = 30_000;
+
 const POX4 = readFileSync(`${REPO_ROOT}examples/stacker-sets/docs-pox4.json`, 'utf8');
 const POX5 = readFileSync(`${REPO_ROOT}examples/stacker-sets/docs-pox5.json`, 'utf8');
 const NOT_READY = JSON.stringify({
@@ -46,11 +49,11 @@ describe('fetchStackerSet', () => {
     await withNode(
       { '/v3/stacker_set/90': { status: 200, body: POX4 }, '/v3/stacker_set/91': { status: 200, body: POX5 } },
       async (url, requests) => {
-        const v0 = await fetchStackerSet(url, 90, { timeoutMs: 5000 });
+        const v0 = await fetchStackerSet(url, 90, { timeoutMs: FETCH_TIMEOUT_MS });
         assert.equal(v0.set.rewardSetVersion, 0);
         assert.equal(v0.set.signers[0]!.stackedUstx, 2_143_020_000_000_000n);
         assert.equal(v0.url, `${url.origin}/v3/stacker_set/90`);
-        const v1 = await fetchStackerSet(url, 91, { timeoutMs: 5000 });
+        const v1 = await fetchStackerSet(url, 91, { timeoutMs: FETCH_TIMEOUT_MS });
         assert.equal(v1.set.rewardSetVersion, 1);
         assert.deepEqual(requests, ['/v3/stacker_set/90', '/v3/stacker_set/91']);
       },
@@ -59,7 +62,7 @@ describe('fetchStackerSet', () => {
 
   test('a 2.5 node: 404 on /v3, then /v2', async () => {
     await withNode({ '/v2/stacker_set/7': { status: 200, body: POX4 } }, async (url, requests) => {
-      const fetched = await fetchStackerSet(url, 7, { timeoutMs: 5000 });
+      const fetched = await fetchStackerSet(url, 7, { timeoutMs: FETCH_TIMEOUT_MS });
       assert.equal(fetched.url, `${url.origin}/v2/stacker_set/7`);
       assert.deepEqual(requests, ['/v3/stacker_set/7', '/v2/stacker_set/7']);
     });
@@ -67,7 +70,7 @@ describe('fetchStackerSet', () => {
 
   test('a base path behind a proxy is kept', async () => {
     await withNode({ '/stacks/v3/stacker_set/5': { status: 200, body: POX4 } }, async (url) => {
-      const fetched = await fetchStackerSet(new URL('/stacks/', url), 5, { timeoutMs: 5000 });
+      const fetched = await fetchStackerSet(new URL('/stacks/', url), 5, { timeoutMs: FETCH_TIMEOUT_MS });
       assert.equal(fetched.set.signers.length, 1);
     });
   });
@@ -75,7 +78,7 @@ describe('fetchStackerSet', () => {
   test('not available yet: HTTP 400 not_available_try_again', async () => {
     await withNode({ '/v3/stacker_set/22': { status: 400, body: NOT_READY } }, (url) =>
       rejectsWith(
-        fetchStackerSet(url, 22, { timeoutMs: 5000 }),
+        fetchStackerSet(url, 22, { timeoutMs: FETCH_TIMEOUT_MS }),
         NodeRpcError,
         'not-available',
         /^cycle 22's signer set is not available yet: .*try again later \(node: "Could not read reward set/,
@@ -96,26 +99,31 @@ describe('fetchStackerSet', () => {
       },
       async (url) => {
         await rejectsWith(
-          fetchStackerSet(url, 1, { timeoutMs: 5000 }),
+          fetchStackerSet(url, 1, { timeoutMs: FETCH_TIMEOUT_MS }),
           NodeRpcError,
           'rejected',
           /HTTP 400\): "Active PoX/,
         );
         await rejectsWith(
-          fetchStackerSet(url, 2, { timeoutMs: 5000 }),
+          fetchStackerSet(url, 2, { timeoutMs: FETCH_TIMEOUT_MS }),
           NodeRpcError,
           'no-endpoint',
           /HTTP 404 for \/v3\/stacker_set\/2 and \/v2\/stacker_set\/2/,
         );
-        await rejectsWith(fetchStackerSet(url, 3, { timeoutMs: 5000 }), NodeRpcError, 'http-status', /HTTP 500/);
         await rejectsWith(
-          fetchStackerSet(url, 4, { timeoutMs: 5000 }),
+          fetchStackerSet(url, 3, { timeoutMs: FETCH_TIMEOUT_MS }),
+          NodeRpcError,
+          'http-status',
+          /HTTP 500/,
+        );
+        await rejectsWith(
+          fetchStackerSet(url, 4, { timeoutMs: FETCH_TIMEOUT_MS }),
           NodeRpcError,
           'bad-answer',
           /not a usable stacker set: 1:1: invalid JSON/,
         );
         await rejectsWith(
-          fetchStackerSet(url, 5, { timeoutMs: 5000 }),
+          fetchStackerSet(url, 5, { timeoutMs: FETCH_TIMEOUT_MS }),
           NodeRpcError,
           'bad-answer',
           /stacker_set\.signers: the signer set is empty/,
@@ -127,7 +135,7 @@ describe('fetchStackerSet', () => {
   test('connection refused', async () => {
     const port = await closedPort();
     await rejectsWith(
-      fetchStackerSet(new URL(`http://127.0.0.1:${port}`), 1, { timeoutMs: 5000 }),
+      fetchStackerSet(new URL(`http://127.0.0.1:${port}`), 1, { timeoutMs: FETCH_TIMEOUT_MS }),
       HttpGetError,
       'refused',
       new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/v3/stacker_set/1: connection refused`),
@@ -137,6 +145,7 @@ describe('fetchStackerSet', () => {
   test('a node that never answers: the deadline ends the request', async () => {
     await withNode({ '/v3/stacker_set/9': 'hang' }, (url) =>
       rejectsWith(
+        // timeout-ok: the deadline is what this test exercises (the node never answers).
         fetchStackerSet(url, 9, { timeoutMs: 200 }),
         HttpGetError,
         'timeout',
@@ -148,7 +157,7 @@ describe('fetchStackerSet', () => {
   test('an answer over the size cap is cut off', async () => {
     await withNode({ '/big': { status: 200, body: 'x'.repeat(100_000) } }, (url) =>
       rejectsWith(
-        httpGet(new URL('/big', url), { timeoutMs: 5000, maxBytes: 1000 }),
+        httpGet(new URL('/big', url), { timeoutMs: FETCH_TIMEOUT_MS, maxBytes: 1000 }),
         HttpGetError,
         'too-large',
         /larger than 1000 bytes/,

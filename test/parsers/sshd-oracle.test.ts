@@ -1,7 +1,7 @@
 // The real `sshd -T` is the oracle: generated configs (Include globs, Match blocks, aliases, odd spellings) are
 // written to a temp dir and the parser's effective settings must equal what sshd prints, for several connections.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import {
   type SshdEffective,
   sshdTestSpec,
 } from '../../src/parsers/sshd-config.js';
+import { runProgram } from '../../src/target/run-program.js';
 
 const CONFIGS = 280;
 const CONCURRENCY = 4;
@@ -212,10 +213,11 @@ const nodeSource: SshdConfigSource = {
     }),
 };
 
-function runSshd(sshd: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(sshd, args, { timeout: 10_000 }, (error, stdout, stderr) => resolve({ ok: !error, stdout, stderr }));
-  });
+/** One `sshd -T` takes well under a second alone and a few seconds at a load of ~18; 60 s only stops a hung one. */
+async function runSshd(sshd: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const outcome = await runProgram(sshd, args, { timeoutMs: 60_000 });
+  if (outcome.kind === 'not-started') return { ok: false, stdout: '', stderr: outcome.message };
+  return { ok: outcome.kind === 'exited' && outcome.code === 0, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -54,6 +54,7 @@ const RESULT_KEYS = [
   'evidence',
   'remediation',
   'references',
+  'docs',
   'severityReason',
   'data',
   'waiver',
@@ -216,9 +217,9 @@ describe('formatJson', () => {
     ]);
     assert.deepEqual(Object.keys(report.summary.byStatus), [...STATUSES]);
     const first = report.results[0];
-    assert.deepEqual(Object.keys(first), RESULT_KEYS.slice(0, 10));
+    assert.deepEqual(Object.keys(first), RESULT_KEYS.slice(0, 11));
     const lowered = report.results.find((r: CheckResult) => r.severityReason);
-    assert.deepEqual(Object.keys(lowered), RESULT_KEYS.slice(0, 11));
+    assert.deepEqual(Object.keys(lowered), RESULT_KEYS.slice(0, 12));
   });
 
   test('key order does not depend on how the report object was built', () => {

@@ -125,6 +125,22 @@ describe('formatText', () => {
     assert.ok(!text.includes('Remediation of ssh/non-standard-port'), 'n/a shows no fix');
   });
 
+  test('every result names its docs page, passing ones included; the JSON report too', () => {
+    const report = sampleReport();
+    const text = stripAnsi(formatText(report, { color: false, width: 110 }));
+    const docsLines = text.split('\n').filter((line) => /^\s+Docs: docs\/controls\//.test(line));
+    assert.deepEqual(
+      docsLines.map((line) => line.trim().slice('Docs: '.length)).sort(),
+      report.results.map((result) => `docs/controls/${result.id}.md`).sort(),
+    );
+    assert.ok(
+      report.results.some((result) => result.status === 'pass'),
+      'the sample has a passing result',
+    );
+    const json = JSON.parse(formatters.json(report, { color: false })) as { results: { id: string; docs: string }[] };
+    for (const result of json.results) assert.equal(result.docs, `docs/controls/${result.id}.md`);
+  });
+
   test('a manual control shows its guidance', () => {
     const text = formatText(sampleReport(), { color: false, width: 110 });
     assert.match(text, /Guidance: Generate the key on an air-gapped machine/);

@@ -5,7 +5,7 @@
 // The host's PID 1 is not systemd, so machinectl and `systemctl -M` cannot reach the container: commands run through
 // `nsenter -t <container PID 1> -a`. Each nspawn first moves itself into its own cgroup (the host is cgroup v1), or
 // stopping one container would tear down the others. Every name carries this process's pid and a counter.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -27,6 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exampleHostsDir, readExampleHost, repoRoot } from '../../scripts/example-hosts.js';
+import { runProgram } from '../../src/target/run-program.js';
 import { ensureRootTarball } from './booted-root.js';
 import { type FileSpec, type PlannedEntry, planEntry } from './materialise.js';
 
@@ -89,19 +90,22 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.exit(signal === 'SIGTERM' ? 143 : 130);
   });
 
-function run(command: string, args: readonly string[], options: ExecOptions = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 300_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 128) : 0;
-        resolve({ code, stdout, stderr: error && code === 128 ? `${stderr}${error.message}` : stderr });
-      },
-    );
-    child.stdin?.end(options.input ?? '');
+/** A deadline that kills only a program still running: one that answered keeps its output (run-program.ts). */
+async function run(command: string, args: readonly string[], options: ExecOptions = {}): Promise<RunResult> {
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const outcome = await runProgram(command, args, {
+    timeoutMs,
+    maxBytes: 256 * 1024 * 1024,
+    stdin: options.input ?? '',
   });
+  if (outcome.kind === 'not-started') return { code: 128, stdout: '', stderr: `${command}: ${outcome.message}` };
+  if (outcome.kind !== 'exited')
+    return {
+      code: 128,
+      stdout: outcome.stdout,
+      stderr: `${outcome.stderr}${command}: ${outcome.kind === 'timeout' ? `killed after ${timeoutMs} ms` : 'printed too much'}`,
+    };
+  return { code: outcome.code ?? 128, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 function runSync(command: string, args: readonly string[]): void {

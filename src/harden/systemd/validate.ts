@@ -6,7 +6,6 @@
 // values and every command argument are withheld (a unit may carry a token there); each command's program becomes
 // an empty executable stub, because verify only checks that it exists.
 
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { maskSecrets } from '../../facts/secrets/secret-values.js';
@@ -15,6 +14,7 @@ import { makeTempDirectory } from '../../fs/temp-directory.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
+import { runProgram } from '../../target/run-program.js';
 import type { Validation } from '../types.js';
 
 export interface UnitFiles {
@@ -144,33 +144,27 @@ interface ToolRun {
   failure?: string;
 }
 
-function runTool(args: readonly string[], root: string): Promise<ToolRun> {
-  return new Promise((resolve) => {
-    execFile(
-      'systemd-analyze',
-      [...args],
-      {
-        timeout: TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', SYSTEMD_LOG_COLOR: '0' },
-      },
-      (error, stdout, stderr) => {
-        // Paths in messages name the target's files, not the temp tree's.
-        const output = `${stderr}\n${stdout}`.replace(/\x1b\[[0-9;]*m/g, '').replaceAll(root, '');
-        if (error && typeof error.code === 'string') {
-          const failure =
-            error.code === 'ENOENT'
-              ? 'systemd-analyze is not installed (apt-get install systemd)'
-              : `systemd-analyze could not run: ${error.code}`;
-          resolve({ code: undefined, output, failure });
-        } else if (error?.killed) {
-          resolve({ code: undefined, output, failure: `systemd-analyze timed out after ${TIMEOUT_MS / 1000}s` });
-        } else {
-          resolve({ code: typeof error?.code === 'number' ? error.code : 0, output });
-        }
-      },
-    );
+async function runTool(args: readonly string[], root: string): Promise<ToolRun> {
+  const outcome = await runProgram('systemd-analyze', args, {
+    timeoutMs: TIMEOUT_MS,
+    maxBytes: 16 * 1024 * 1024,
+    env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', SYSTEMD_LOG_COLOR: '0' },
   });
+  if (outcome.kind === 'not-started') {
+    const failure =
+      outcome.code === 'ENOENT'
+        ? 'systemd-analyze is not installed (apt-get install systemd)'
+        : `systemd-analyze could not run: ${outcome.code}`;
+    return { code: undefined, output: '', failure };
+  }
+  // Paths in messages name the target's files, not the temp tree's.
+  const output = `${outcome.stderr}\n${outcome.stdout}`.replace(/\x1b\[[0-9;]*m/g, '').replaceAll(root, '');
+  if (outcome.kind === 'timeout')
+    return { code: undefined, output, failure: `systemd-analyze timed out after ${TIMEOUT_MS / 1000}s` };
+  if (outcome.kind === 'overflow')
+    return { code: undefined, output, failure: 'systemd-analyze printed more than 16 MiB' };
+  // Ended by a signal: a failure without an exit code of its own.
+  return { code: outcome.code ?? 1, output };
 }
 
 function lines(output: string): string[] {

@@ -1,6 +1,7 @@
 // Runs git read-only against a repository that may be hostile or a partial clone: https://git-scm.com/docs/git-config#SCOPES
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
+import { runProgram } from '../../target/run-program.js';
 
 /** A failure of git itself (not installed, not a repository, a fatal error): one line, with where and why. */
 export class GitError extends Error {
@@ -128,46 +129,30 @@ export function gitTimeoutMs(): number {
  * Runs git to completion and returns its stdout (at most 64 MiB, within `timeoutMs`); a non-zero exit rejects with
  * git's first error line.
  */
-export function gitOutput(
+export async function gitOutput(
   location: GitLocation,
   args: readonly string[],
   options: { allowFail?: boolean; timeoutMs?: number } = {},
 ) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
-    execFile(
-      'git',
-      gitArgs(args),
-      {
-        cwd: location.cwd,
-        env: gitEnv(location),
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: 'utf8',
-        timeout: Math.min(options.timeoutMs ?? SHORT_GIT_TIMEOUT_MS, location.timeoutMs ?? gitTimeoutMs()),
-        killSignal: 'SIGKILL',
-      },
-      (error, stdout, stderr) => {
-        if (notInstalled(error)) {
-          reject(new GitError('git: not installed or not on PATH'));
-          return;
-        }
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        if (error?.killed || (error as { code?: unknown } | null)?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-          // Killed for its timeout or its output bound: never an answer, whatever allowFail says.
-          reject(
-            new GitError(
-              `git ${args[0]} in ${location.cwd}: ${error?.killed ? 'did not finish in time, stopped' : 'output over 64 MiB, stopped'}`,
-            ),
-          );
-          return;
-        }
-        if (code !== 0 && !options.allowFail) {
-          reject(new GitError(`git ${args[0]} in ${location.cwd}: ${firstErrorLine(stderr) ?? `exit ${code}`}`));
-          return;
-        }
-        resolvePromise({ code, stdout, stderr });
-      },
-    );
+  const timeoutMs = Math.min(options.timeoutMs ?? SHORT_GIT_TIMEOUT_MS, location.timeoutMs ?? gitTimeoutMs());
+  const outcome = await runProgram('git', gitArgs(args), {
+    cwd: location.cwd,
+    env: gitEnv(location),
+    maxBytes: 64 * 1024 * 1024,
+    timeoutMs,
   });
+  const where = `git ${args[0]} in ${location.cwd}`;
+  if (outcome.kind === 'not-started') {
+    if (outcome.code === 'ENOENT') throw new GitError('git: not installed or not on PATH');
+    throw new GitError(`${where}: could not be started (${outcome.code})`);
+  }
+  // Never a partial answer: a walk cut short by the deadline or the bound must not read as a complete one.
+  if (outcome.kind === 'timeout') throw new GitError(`${where}: no answer within ${timeoutMs} ms`);
+  if (outcome.kind === 'overflow') throw new GitError(`${where}: printed more than 64 MiB`);
+  const code = outcome.code ?? 1;
+  if (code !== 0 && !options.allowFail)
+    throw new GitError(`${where}: ${firstErrorLine(outcome.stderr) ?? `exit ${code}`}`);
+  return { code, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 export function firstErrorLine(stderr: string): string | undefined {
