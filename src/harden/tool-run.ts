@@ -1,21 +1,26 @@
 // Runs a real tool (sshd, nft, ssh-keygen) of the auditing machine over artefacts copied into a private temp
-// directory: execFile without a shell, a timeout, and a missing tool reported as a failure — never a silent skip.
+// directory: execFile without a shell, a timeout, a bound on its output, and a missing tool reported as a failure —
+// never a silent skip. Its complaint is never relayed as written (it may quote the copied file's lines): firstLine
+// keeps only a place and a known category (src/parsers/tool-messages.ts).
 
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { describeToolOutput } from '../parsers/tool-messages.js';
 
 export interface ToolResult {
   ok: boolean;
   code: number | null;
   stdout: string;
   stderr: string;
-  /** The first line worth showing: the tool's first error line, or why it could not run. */
+  /** Why it failed, safe to show: our own reason (missing, timed out, too much output), or its first error line reduced to a place and category. */
   firstLine: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** More than a tool's honest answer (sshd -T prints a few KB); a tool fed /dev/zero must not fill our memory. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 /** Tools live in sbin, which a non-login PATH often lacks. */
 const TOOL_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
@@ -23,35 +28,48 @@ const TOOL_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin',
 export function runTool(
   command: string,
   args: readonly string[],
-  options: { timeoutMs?: number; stdin?: string } = {},
+  options: {
+    timeoutMs?: number;
+    stdin?: string;
+    /** Bytes of stdout, and of stderr, past which the tool is killed and the run fails. */
+    maxOutputBytes?: number;
+    /** The temp copy the tool reads: removed from its messages, so they name the target's paths. */
+    root?: string;
+  } = {},
 ): Promise<ToolResult> {
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBuffer = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   return new Promise((resolve) => {
     const child = execFile(
       command,
       args,
       {
-        timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxBuffer: 8 * 1024 * 1024,
+        timeout,
+        maxBuffer,
+        killSignal: 'SIGKILL',
         encoding: 'utf8',
         env: { PATH: `${process.env['PATH'] ?? ''}:${TOOL_PATH}`, LC_ALL: 'C' },
       },
       (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          resolve({
-            ok: false,
-            code: null,
-            stdout: '',
-            stderr: '',
-            firstLine: `${command} is not installed on this machine`,
-          });
-          return;
+        const failed = (firstLine: string, code: number | null = null) =>
+          resolve({ ok: false, code, stdout, stderr, firstLine });
+        const errno = error ? (error as NodeJS.ErrnoException).code : undefined;
+        if (errno === 'ENOENT') return failed(`${command} is not installed on this machine`);
+        // Checked before `killed`: going over the bound kills the tool too.
+        if (errno === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          return failed(`${command} wrote more than ${maxBuffer} bytes of output and was stopped`);
         }
+        if (error && (error as { killed?: boolean }).killed) {
+          return failed(`${command} did not finish within ${timeout} ms`);
+        }
+        if (typeof errno === 'string') return failed(`${command} could not be run (${errno})`);
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        const killed = error && (error as { killed?: boolean }).killed;
-        const firstLine = killed
-          ? `${command} did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
-          : (firstMeaningfulLine(stderr) ?? firstMeaningfulLine(stdout) ?? `exit ${code}`);
-        resolve({ ok: !error, code, stdout, stderr, firstLine });
+        if (!error) return resolve({ ok: true, code, stdout, stderr, firstLine: '' });
+        const output = stderr.trim() !== '' ? stderr : stdout;
+        return failed(
+          output.trim() === '' ? `${command}: exit ${code}` : describeToolOutput(command, output, options.root),
+          code,
+        );
       },
     );
     child.stdin?.on('error', () => {
@@ -59,13 +77,6 @@ export function runTool(
     });
     child.stdin?.end(options.stdin ?? '');
   });
-}
-
-function firstMeaningfulLine(text: string): string | undefined {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .find((line) => line !== '');
 }
 
 /** Runs `work` in a fresh 0700 temp directory of the auditing machine and removes it afterwards, whatever happens. */
@@ -78,9 +89,22 @@ export async function withTempDirectory<T>(work: (root: string) => Promise<T>): 
   }
 }
 
-/** Writes `files` (target path → text) below `root`, at the same paths, private to the auditing user. */
+/** An absolute path with no `.`/`..` component nor empty one: joined under a directory, it stays below it. */
+export function isCanonicalPath(path: string): boolean {
+  if (!path.startsWith('/') || path.includes('\0')) return false;
+  return path
+    .slice(1)
+    .split('/')
+    .every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/**
+ * Writes `files` (target path → text) below `root`, at the same paths, private to the auditing user. The paths
+ * must be resolved already (by the target): one with `..` would land outside `root`, so it is refused.
+ */
 export async function writeTree(root: string, files: ReadonlyMap<string, string>): Promise<void> {
   for (const [path, text] of files) {
+    if (!isCanonicalPath(path)) throw new Error(`${path}: not a resolved path inside the target; not copied`);
     const hostPath = join(root, path);
     await mkdir(dirname(hostPath), { recursive: true, mode: 0o700 });
     await writeFile(hostPath, text, { mode: 0o600 });

@@ -13,6 +13,7 @@ import { maskSecrets } from '../../facts/secrets/secret-values.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
+import { describeToolOutput } from '../../parsers/tool-messages.js';
 import type { Validation } from '../types.js';
 
 export interface UnitFiles {
@@ -141,6 +142,9 @@ interface ToolRun {
   failure?: string;
 }
 
+/** systemd-analyze's honest output is a few KB; past this it is stopped and the run fails. */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
 function runTool(args: readonly string[], root: string): Promise<ToolRun> {
   return new Promise((resolve) => {
     execFile(
@@ -148,13 +152,17 @@ function runTool(args: readonly string[], root: string): Promise<ToolRun> {
       [...args],
       {
         timeout: TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
+        maxBuffer: MAX_OUTPUT_BYTES,
+        killSignal: 'SIGKILL',
         env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', SYSTEMD_LOG_COLOR: '0' },
       },
       (error, stdout, stderr) => {
         // Paths in messages name the target's files, not the temp tree's.
         const output = `${stderr}\n${stdout}`.replace(/\x1b\[[0-9;]*m/g, '').replaceAll(root, '');
-        if (error && typeof error.code === 'string') {
+        if (error && error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          const failure = `systemd-analyze wrote more than ${MAX_OUTPUT_BYTES} bytes of output and was stopped`;
+          resolve({ code: undefined, output: '', failure });
+        } else if (error && typeof error.code === 'string') {
           const failure =
             error.code === 'ENOENT'
               ? 'systemd-analyze is not installed (apt-get install systemd)'
@@ -177,8 +185,9 @@ function lines(output: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The tool's first message as a place and a category: its text may quote the unit's lines (a token, a key). */
 function firstLine(output: string, fallback: string): string {
-  return maskSecrets(lines(output)[0] ?? fallback);
+  return output.trim() === '' ? fallback : describeToolOutput('systemd-analyze', output);
 }
 
 const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
@@ -227,7 +236,7 @@ function judgeVerify(run: ToolRun, artefact: string): Validation {
   if (run.code !== 0) {
     return { tool, artefact, ok: false, detail: firstLine(ours.join('\n') || run.output, `exit status ${run.code}`) };
   }
-  if (ours.length > 0) return { tool, artefact, ok: false, detail: maskSecrets(ours[0]!) };
+  if (ours.length > 0) return { tool, artefact, ok: false, detail: firstLine(ours[0]!, 'rejected') };
   // Complaints about the operator's own files are not the drop-in's doing; their text may quote values, so only counted.
   const others = messages.length;
   const detail =
