@@ -99,6 +99,20 @@ export function isCanonicalPath(path: string): boolean {
 }
 
 /**
+ * `path` resolved as a chroot would, without symlinks: `.` dropped, `..` stopping at `/`. For paths of a tree we
+ * build ourselves (no symlinks in it), so joined below a directory the result stays below it.
+ */
+export function chrootPath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/**
  * Writes `files` (target path → text) below `root`, at the same paths, private to the auditing user. The paths
  * must be resolved already (by the target): one with `..` would land outside `root`, so it is refused.
  */

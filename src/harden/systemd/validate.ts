@@ -14,6 +14,7 @@ import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
 import { describeToolOutput } from '../../parsers/tool-messages.js';
+import { chrootPath } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
 export interface UnitFiles {
@@ -99,7 +100,11 @@ function stubService(name: string): string {
 /** Writes the sanitised unit, its drop-ins, the new drop-in, stubs of its programs and of the units it requires. */
 export async function buildVerifyTree(root: string, files: UnitFiles): Promise<void> {
   const put = async (path: string, text: string, mode = 0o644) => {
-    const full = join(root, path);
+    // Paths come from the unit (ExecStart=/../../etc/x, Requires=..): resolved as systemd's --root would, so a
+    // stub never lands outside the temp tree (a plain join once wrote it to this machine's /etc/x).
+    const inTree = chrootPath(path);
+    if (inTree === '/') return;
+    const full = join(root, inTree);
     await mkdir(dirname(full), { recursive: true, mode: 0o755 });
     await writeFile(full, text, { mode });
     await chmod(full, mode);
@@ -123,7 +128,10 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
       programs.add(command.path.startsWith('/') ? command.path : `/usr/bin/${command.path}`);
     }
   }
-  for (const program of programs) await put(program, '', 0o755);
+  // Stubs are best effort: one that can't be written (a path that is a directory of the tree) is left out, and
+  // verify then says the program or unit is missing.
+  const stub = (path: string, text: string, mode?: number) => put(path, text, mode).catch(() => undefined);
+  for (const program of programs) await stub(program, '', 0o755);
   const dependencies = new Set(DEFAULT_TARGETS);
   for (const key of HARD_DEPENDENCIES) {
     for (const assignment of effective.list('Unit', key)) {
@@ -131,7 +139,7 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
     }
   }
   for (const name of dependencies) {
-    if (/^[A-Za-z0-9:_.\\@-]+$/.test(name)) await put(`${STUB_DIR}/${name}`, stubService(name));
+    if (/^[A-Za-z0-9:_.\\@-]+$/.test(name) && !/^\.+$/.test(name)) await stub(`${STUB_DIR}/${name}`, stubService(name));
   }
 }
 

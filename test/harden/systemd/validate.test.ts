@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -77,6 +77,25 @@ describe('buildVerifyTree', () => {
       assert.ok(statSync(join(root, 'etc/systemd/system/stacks-signer.service.d/99-signer-opsec.conf')).isFile());
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('buildVerifyTree stays inside its temp tree', () => {
+  test('a program path with ../ gets its stub inside the tree, never on this machine', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'verify-escape-'));
+    const root = join(parent, 'a', 'b');
+    try {
+      // Before, join(root, '/../../../escaped-stub') normalised to <parent>/escaped-stub: above the tree.
+      await buildVerifyTree(root, {
+        ...files(),
+        unitText: '[Service]\nExecStart=/../../../escaped-stub\nRequires=..\n',
+        dropIns: [],
+      });
+      assert.ok(!existsSync(join(parent, 'escaped-stub')), 'no stub above the tree');
+      assert.ok(statSync(join(root, 'escaped-stub')).isFile(), 'the stub is where systemd --root would look');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });
