@@ -11,7 +11,7 @@ import { changedBlobs, walkDiffs } from './diff-walk.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
 import type { CommitHeader, FilePatch } from './patch-parser.js';
 import { listTips, tipHoldings } from './ref-tips.js';
-import { GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
+import { firstErrorLine, GitError, type GitLocation, gitOutput, resolveGitDir, spawnGit } from './run-git.js';
 import { type HistoryWalk, startRevListWalk } from './walk.js';
 import { WarningList } from './warnings.js';
 
@@ -121,8 +121,7 @@ async function listCommits(
   if (partial !== '') commits.push(partial);
   const { code, stderr } = await git.done;
   if (code !== 0) {
-    const reason = stderr.split('\n').find((line) => line.startsWith('fatal:')) ?? `exit ${code}`;
-    throw new GitError(`git rev-list in ${location.cwd}: ${reason.replace(/^fatal: /, '')}`);
+    throw new GitError(`git rev-list in ${location.cwd}: ${firstErrorLine(stderr) ?? `exit ${code}`}`);
   }
   return commits;
 }
@@ -208,7 +207,7 @@ async function scanRequestedBlobs(
   }
   const { code, stderr, timedOut } = await git.done;
   if (timedOut) return 'git cat-file did not finish in time';
-  return code === 0 ? undefined : `git cat-file: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`;
+  return code === 0 ? undefined : `git cat-file: ${firstErrorLine(stderr) ?? `exit ${code}`}`;
 }
 
 /**
