@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { readNftablesTree } from '../../src/harden/firewall/facts.js';
 import { validateNftablesConf } from '../../src/harden/firewall/validate.js';
@@ -8,6 +9,8 @@ import { materialiseFiles } from '../support/materialise.js';
 
 const SHADOW_LINE = 'stacks:$6$Zq8Xv2Lk$planted.hash.Hh5Jj6Kk7Ll8Mm9Nn:19700:0:99999:7:::';
 const trees: { cleanup(): void }[] = [];
+/** Unique per process: other suites run at the same time, and this machine must never have it. */
+const ONLY_IN_TARGET = `signer-opsec-only-in-target-${process.pid}.nft`;
 after(() => {
   for (const tree of trees) tree.cleanup();
 });
@@ -48,17 +51,18 @@ test('an include with ../ is resolved inside the target, never on this machine',
   // The host has no /etc/signer-opsec-only-in-target.nft: the old rewrite (a path join) left ../ to normalise out
   // of the temp copy, so nft looked for it on this machine and failed.
   const copy = await nftTree({
-    'etc/nftables.conf': 'include "../../../../etc/signer-opsec-only-in-target.nft"\n',
-    'etc/signer-opsec-only-in-target.nft': 'table inet only_in_target {\n}\n',
+    'etc/nftables.conf': `include "../../../../etc/${ONLY_IN_TARGET}"\n`,
+    [`etc/${ONLY_IN_TARGET}`]: 'table inet only_in_target {\n}\n',
   });
   const verdict = await validateNftablesConf('/etc/nftables.conf', copy);
   assert.deepEqual([verdict.ok, verdict.detail], [true, 'ruleset valid']);
+  assert.ok(!existsSync(`/etc/${ONLY_IN_TARGET}`), 'nothing written to this machine');
 });
 
 test('an include after `;` is rewritten like one at a line start', async () => {
   const copy = await nftTree({
-    'etc/nftables.conf': 'flush ruleset; include "signer-opsec-only-in-target.nft"\n',
-    'etc/signer-opsec-only-in-target.nft': 'table inet only_in_target {\n}\n',
+    'etc/nftables.conf': `flush ruleset; include "${ONLY_IN_TARGET}"\n`,
+    [`etc/${ONLY_IN_TARGET}`]: 'table inet only_in_target {\n}\n',
   });
   const verdict = await validateNftablesConf('/etc/nftables.conf', copy);
   assert.deepEqual([verdict.ok, verdict.detail], [true, 'ruleset valid']);
