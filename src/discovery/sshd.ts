@@ -9,6 +9,7 @@ import {
   type SshdEffective,
   sshdTestSpec,
 } from '../parsers/sshd-config.js';
+import { describeToolOutput } from '../parsers/tool-messages.js';
 import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 
@@ -118,7 +119,8 @@ export async function loadSshd(target: Target): Promise<SshdFacts> {
         }
         return { settings: live, source: 'sshd -T' as const };
       }
-      const reason = run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`;
+      // sshd quotes the line it rejects (an included /etc/shadow line, say): only a place and a category are kept.
+      const reason = run.stderr.trim() === '' ? `sshd: exit ${run.code}` : describeToolOutput('sshd', run.stderr);
       return {
         settings: parsed(),
         source: 'parser' as const,

@@ -98,7 +98,7 @@ function iniPairs(text: string, line: number): InventoryVars | { error: string; 
     if (/^\s*$/.test(text.slice(at))) break;
     pattern.lastIndex = at;
     const match = pattern.exec(text);
-    if (!match) return { error: `expected key=value, got "${text.slice(at).trim().split(/\s+/)[0]}"`, line };
+    if (!match) return { error: 'expected key=value', line };
     vars[match[1]!] = iniValue(match[2]!);
     at = pattern.lastIndex;
   }

@@ -42,7 +42,7 @@ export function parseExecLine(value: string): ExecParseResult {
     const { prefixes, rest: path } = splitPrefixes(first.word);
     if (path === '') return { commands, warnings, problem: 'empty executable path' };
     if (!path.startsWith('/') && path.includes('/')) {
-      return { commands, warnings, problem: `"${path}" is neither an absolute path nor a plain executable name` };
+      return { commands, warnings, problem: 'the program is neither an absolute path nor a plain executable name' };
     }
 
     const args: string[] = [];

@@ -107,7 +107,7 @@ export function parseIptablesSave(
         chain.policy = parts[2] === 'DROP' ? 'drop' : 'accept';
       return;
     }
-    problems.push({ ...(file ? { file } : {}), line: lineNumber, message: `"${verb}" not understood` });
+    problems.push({ ...(file ? { file } : {}), line: lineNumber, message: 'a line not understood' });
   });
   // A jump to a chain the table doesn't define is an extension target the model doesn't know.
   for (const each of tables) {

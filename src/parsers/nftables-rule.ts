@@ -344,7 +344,8 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
     } else {
       // `@th,16,16`, `$var`, `{ ... }` and numbers are values; a bare unknown word is a syntax error to nft.
       if (/^[a-z]/i.test(keyword) && !STARTS.has(keyword) && !OTHER_NFT_WORDS.has(keyword)) {
-        scope.reject?.(token, `"${keyword}" is not an nft expression or statement`);
+        // The word itself is not quoted: it is no keyword, so it may be anything the file holds.
+        scope.reject?.(token, 'a word that is not an nft expression or statement');
       }
       unknown(start);
     }

@@ -21,11 +21,19 @@ export interface NftSources {
 
 const PUNCTUATION = new Set(['{', '}', ';', ',']);
 
-export function tokenize(text: string, file: string): NftToken[] {
+/**
+ * `offsets`, when given, receives each token's [start, end) in `text` (two numbers per token): what a caller
+ * rewriting the file in place needs, kept out of NftToken so big rulesets don't carry it.
+ */
+export function tokenize(text: string, file: string, offsets?: number[]): NftToken[] {
   const tokens: NftToken[] = [];
   let line = 1;
   let i = 0;
-  const push = (kind: NftToken['kind'], value: string) => tokens.push({ kind, text: value, file, line });
+  const push = (kind: NftToken['kind'], value: string) => {
+    tokens.push({ kind, text: value, file, line });
+    // Every branch pushes before moving `i` past the token; a string spans its quotes (to the end if unclosed).
+    if (offsets) offsets.push(i, kind === 'string' ? text.indexOf('"', i + 1) + 1 || text.length : i + value.length);
+  };
   while (i < text.length) {
     const c = text[i]!;
     if (c === '\\' && text[i + 1] === '\n') {
@@ -66,11 +74,42 @@ export function tokenize(text: string, file: string): NftToken[] {
   return tokens;
 }
 
-/** The `include` targets a file names, for a caller that must fetch them before parsing. */
-export function findIncludes(text: string): string[] {
-  const names: string[] = [];
-  for (const match of text.matchAll(/^\s*include\s+"([^"]*)"/gm)) names.push(match[1]!);
-  return names;
+export interface NftInclude {
+  /** The name as written between the quotes. */
+  pattern: string;
+  line: number;
+  /** Where the quoted name (quotes included) sits in the file's text. */
+  start: number;
+  end: number;
+}
+
+/** Is token `i` the start of a statement: first in the file, or after a newline, `;` or `{`? */
+function atStatementStart(tokens: readonly NftToken[], i: number): boolean {
+  const before = tokens[i - 1]?.kind;
+  return i === 0 || before === 'nl' || before === ';' || before === '{';
+}
+
+/**
+ * The `include "…"` statements of a file as nft reads them: at any statement start, so also after a `;` or `{` on
+ * the same line. The one list both the loader (what to fetch) and harden (what to rewrite) use.
+ */
+export function includeStatements(text: string, file = ''): NftInclude[] {
+  const offsets: number[] = [];
+  const tokens = tokenize(text, file, offsets);
+  const found: NftInclude[] = [];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const token = tokens[i]!;
+    const name = tokens[i + 1]!;
+    if (token.kind === 'word' && token.text === 'include' && atStatementStart(tokens, i) && name.kind === 'string') {
+      found.push({
+        pattern: name.text,
+        line: token.line,
+        start: offsets[2 * (i + 1)]!,
+        end: offsets[2 * (i + 1) + 1]!,
+      });
+    }
+  }
+  return found;
 }
 
 export function resolveIncludePath(pattern: string): string {
@@ -78,46 +117,73 @@ export function resolveIncludePath(pattern: string): string {
 }
 
 const MAX_INCLUDE_DEPTH = 16;
+/**
+ * The most tokens a ruleset may expand to, includes spliced in. An include is spliced at every place it is named,
+ * so two includes of one file per level double at each of 16 levels; a big real ruleset is well under a million.
+ */
+export const MAX_EXPANDED_TOKENS = 2_000_000;
+
+interface Expansion {
+  sources: NftSources;
+  problems: FirewallProblem[];
+  /** Each file's own tokens and its expansion, computed once per parse. */
+  expanded: Map<string, NftToken[]>;
+  /** The include sites being expanded, outermost first: a file met again on it is a cycle. */
+  chain: { file: string; line: number }[];
+  /** Tokens spliced so far in this parse. */
+  total: number;
+}
 
 /** Tokens of `path` with every include replaced by the tokens of the files it names. */
-export function tokenizeWithIncludes(
-  path: string,
-  sources: NftSources,
-  problems: FirewallProblem[],
-  depth = 0,
-): NftToken[] {
+export function tokenizeWithIncludes(path: string, sources: NftSources, problems: FirewallProblem[]): NftToken[] {
+  return expandFile({ sources, problems, expanded: new Map(), chain: [], total: 0 }, path);
+}
+
+function expandFile(state: Expansion, path: string): NftToken[] {
+  const known = state.expanded.get(path);
+  if (known) return known;
+  const { sources, problems } = state;
   const text = sources.read(path);
   if (text === undefined) return [];
   const tokens = tokenize(text, path);
   const out: NftToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    const atStatementStart = i === 0 || ['nl', ';', '{'].includes(tokens[i - 1]!.kind);
     const name = tokens[i + 1];
-    if (token.kind === 'word' && token.text === 'include' && atStatementStart && name?.kind === 'string') {
+    if (token.kind === 'word' && token.text === 'include' && atStatementStart(tokens, i) && name?.kind === 'string') {
       i++;
-      if (depth >= MAX_INCLUDE_DEPTH) {
-        problems.push({
-          file: path,
-          line: token.line,
-          message: `include "${name.text}" nested too deeply`,
-          rejects: true,
-        });
+      const reject = (message: string) => problems.push({ file: path, line: token.line, message, rejects: true });
+      if (state.chain.length >= MAX_INCLUDE_DEPTH) {
+        reject(`include "${name.text}" nested too deeply`);
         continue;
       }
       const files = sources.resolve(name.text, path);
-      if (files.length === 0 && !/[*?[]/.test(name.text)) {
-        problems.push({
-          file: path,
-          line: token.line,
-          message: `include "${name.text}": file not found`,
-          rejects: true,
-        });
+      if (files.length === 0 && !/[*?[]/.test(name.text)) reject(`include "${name.text}": file not found`);
+      const site = { file: path, line: token.line };
+      for (const file of files) {
+        if (file === path || state.chain.some((outer) => outer.file === file)) {
+          const chain = [...state.chain, site].map((at) => `${at.file}:${at.line}`);
+          reject(`include cycle: ${[...chain, file].join(' -> ')}`);
+          continue;
+        }
+        state.chain.push(site);
+        let included: NftToken[];
+        try {
+          included = expandFile(state, file);
+        } finally {
+          state.chain.pop();
+        }
+        if (state.total + included.length > MAX_EXPANDED_TOKENS) {
+          reject(`includes expand to more than ${MAX_EXPANDED_TOKENS} tokens; ${file} left out`);
+          continue;
+        }
+        state.total += included.length;
+        appendAll(out, included);
       }
-      for (const file of files) appendAll(out, tokenizeWithIncludes(file, sources, problems, depth + 1));
       continue;
     }
     out.push(token);
   }
+  state.expanded.set(path, out);
   return out;
 }

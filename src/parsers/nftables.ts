@@ -39,6 +39,35 @@ const NFT_COMMANDS = new Set([
   'export',
   'monitor',
 ]);
+/** Words a message may quote: nft's own vocabulary, never the file's names or values. */
+const NFT_KEYWORDS = new Set([
+  ...TABLE_OBJECTS,
+  ...NFT_COMMANDS,
+  'add',
+  'create',
+  'insert',
+  'replace',
+  'table',
+  'chain',
+  'set',
+  'rule',
+  'element',
+  'define',
+  'redefine',
+  'undefine',
+  'include',
+  'flags',
+  'comment',
+  'ruleset',
+]);
+
+/**
+ * A word of the file in a message: quoted only when it is an nft keyword. Anything else may be a secret (an
+ * included /etc/shadow is one unknown word per line), so it is only described.
+ */
+export function quoteKnown(word: string): string {
+  return NFT_KEYWORDS.has(word) ? `"${word}"` : 'an unknown word';
+}
 
 interface TableState {
   table: FirewallTable;
@@ -163,7 +192,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (policy === 'drop' || policy === 'accept') {
           chain.policy = policy;
           chain.origin = { file: first.file, line: first.line, text: `policy ${policy}` };
-        } else problem(first, `chain ${chain.name}: policy "${policy ?? ''}" not understood`);
+        } else problem(first, `chain ${chain.name}: policy not understood (drop or accept)`);
       } else if (head === 'comment' || head === 'devices') {
         // metadata
       } else if (words.length) {
@@ -210,7 +239,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       } else if (isWord('flags') || isWord('comment')) {
         statement();
       } else {
-        problem(token, `"${token.text}" is not a table statement (table ${state.table.name})`, true);
+        problem(token, `${quoteKnown(token.text)} is not a table statement (table ${state.table.name})`, true);
         statement();
         if (peek()?.kind === '{') skipBlock();
       }
@@ -247,7 +276,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       const words = statement();
       state.sets.set(name, [...(state.sets.get(name) ?? []), ...elementsOf(words)]);
     } else {
-      problem(first, `"${verb} ${object}" not understood`, !TABLE_OBJECTS.has(object));
+      problem(first, `"${verb}" ${quoteKnown(object)} not understood`, !TABLE_OBJECTS.has(object));
       statement();
     }
   };
@@ -257,7 +286,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const token = peek();
     if (!token) break;
     if (token.kind !== 'word') {
-      problem(token, `unexpected "${token.text}"`, true);
+      problem(token, `unexpected ${token.kind === 'string' ? 'string' : `"${token.text}"`}`, true);
       i++;
       continue;
     }
@@ -288,7 +317,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       tables.delete(`${family()} ${tokens[i++]?.text ?? ''}`);
       statement();
     } else {
-      problem(token, `"${keyword}" not understood at the top level`, !NFT_COMMANDS.has(keyword));
+      problem(token, `${quoteKnown(keyword)} not understood at the top level`, !NFT_COMMANDS.has(keyword));
       statement();
       if (peek()?.kind === '{') skipBlock();
     }

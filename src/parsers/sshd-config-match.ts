@@ -26,7 +26,10 @@ export type MatchCondition = { all: true } | { all: false; criteria: MatchCriter
 
 const ATTRIBUTES: readonly string[] = ['user', 'group', 'host', 'address', 'localaddress', 'localport', 'rdomain'];
 
-/** Parses the text after `Match`; an error string when sshd would stop with "Bad Match condition". */
+/**
+ * Parses the text after `Match`; an error string when sshd would stop with "Bad Match condition". Errors name only
+ * attributes we know, never the line's text (an included secret file would be quoted).
+ */
 export function parseMatchCondition(text: string): MatchCondition | { error: string } {
   const cursor: LineCursor = { rest: text };
   const criteria: MatchCriterion[] = [];
@@ -44,15 +47,15 @@ export function parseMatchCondition(text: string): MatchCondition | { error: str
     }
     const patterns = strdelim(cursor);
     if (patterns === undefined || patterns === '' || patterns.startsWith('#')) {
-      return { error: `Missing Match criteria for ${attribute}` };
+      return { error: ATTRIBUTES.includes(name) ? `Missing Match criteria for ${name}` : 'Missing Match criteria' };
     }
-    if (!ATTRIBUTES.includes(name)) return { error: `Unsupported Match attribute ${attribute}` };
+    if (!ATTRIBUTES.includes(name)) return { error: 'Unsupported Match attribute' };
     const criterion: MatchCriterion = { attribute: name as MatchAttribute, patterns };
     if ((name === 'address' || name === 'localaddress') && addrMatchList(undefined, patterns) !== 0) {
-      return { error: `Invalid Match ${name} argument '${patterns}'` };
+      return { error: `Invalid Match ${name} argument` };
     }
     if (name === 'localport' && parsePort(patterns) === undefined) {
-      return { error: `Invalid LocalPort '${patterns}' on Match line` };
+      return { error: 'Invalid LocalPort on Match line' };
     }
     criteria.push(criterion);
   }

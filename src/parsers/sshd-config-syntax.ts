@@ -171,7 +171,8 @@ export function splitConfigLine(rawLine: string): SplitLine {
   if (keyword === undefined || keyword === '' || keyword.startsWith('#')) return { kind: 'blank' };
   const rest = cursor.rest;
   if (rest === undefined || rest === '') {
-    return { kind: 'error', keyword, message: `no argument after keyword "${keyword}"` };
+    // The keyword is not quoted: it may not be one (a shadow line included as config is one long "keyword").
+    return { kind: 'error', keyword, message: 'no argument after keyword' };
   }
   const args = argvSplit(rest);
   if (args === undefined) return { kind: 'error', keyword, message: 'invalid quotes' };

@@ -109,6 +109,28 @@ export interface SshdEffective {
 
 const SSHDIR = '/etc/ssh';
 const MAX_INCLUDE_DEPTH = 16;
+/**
+ * The most lines one file may expand to, its includes spliced in. sshd re-reads an included file at every Include,
+ * so a file that includes itself twice doubles at each of 16 levels: real configurations are a few hundred lines.
+ */
+export const MAX_EXPANDED_LINES = 100_000;
+
+/** One parse of a file, shared by every Include that names it (each file is read and parsed once per load). */
+interface ParsedFile {
+  file: SshdConfigFile;
+  /** Lines once every include is spliced in. */
+  expandedLines: number;
+  /** Include levels below this file (0 when it includes nothing). */
+  height: number;
+}
+
+interface LoadState {
+  source: SshdConfigSource;
+  config: SshdConfig;
+  parsed: Map<string, ParsedFile>;
+  /** The Include sites being expanded, outermost first: a file met again on this chain is a cycle. */
+  chain: SshdLocation[];
+}
 
 /** Reads the main file and every Include (recursively), keeping file/line of every directive. */
 export async function loadSshdConfig(source: SshdConfigSource, mainPath = '/etc/ssh/sshd_config'): Promise<SshdConfig> {
@@ -118,7 +140,8 @@ export async function loadSshdConfig(source: SshdConfigSource, mainPath = '/etc/
     config.problems.push({ file: mainPath, line: 0, message: `${mainPath}: cannot be read` });
     return config;
   }
-  config.main = await parseFile(source, config, mainPath, text, 0);
+  const state: LoadState = { source, config, parsed: new Map(), chain: [] };
+  config.main = (await parseFile(state, mainPath, text)).file;
   // The startup pass (no connection) is where sshd rejects global-only keywords inside Match blocks.
   const startup = runPass(config, undefined, config.problems);
   const methods = startup.single.authenticationmethods;
@@ -134,28 +157,88 @@ export async function loadSshdConfig(source: SshdConfigSource, mainPath = '/etc/
   return config;
 }
 
-async function parseFile(
-  source: SshdConfigSource,
-  config: SshdConfig,
-  path: string,
-  text: string,
-  depth: number,
-): Promise<SshdConfigFile> {
+/** "a:3 -> b:1 -> a": where each file of a cycle includes the next. */
+function chainText(chain: readonly SshdLocation[], back: string): string {
+  return [...chain.map((at) => `${at.file}:${at.line}`), back].join(' -> ');
+}
+
+/** One Include line: its files, each parsed once per load; a cycle or an over-large expansion is a problem. */
+async function expandInclude(
+  state: LoadState,
+  at: SshdLocation,
+  args: readonly string[],
+  budget: { lines: number; height: number },
+): Promise<SshdInclude[]> {
+  const { config, source } = state;
+  const problem = (message: string) => config.problems.push({ ...at, message, include: true });
+  const targets: SshdInclude[] = [];
+  for (const pattern of args) {
+    const glob = pattern.startsWith('/') || pattern.startsWith('~') ? pattern : `${SSHDIR}/${pattern}`;
+    const files: SshdConfigFile[] = [];
+    // glob(3) without GLOB_TILDE takes `~` literally, relative to sshd's cwd: treat it as matching nothing.
+    const matches = glob.startsWith('/') ? await source.glob(glob) : [];
+    for (const match of matches) {
+      if (match === at.file || state.chain.some((outer) => outer.file === match)) {
+        // sshd itself gives up after 16 levels ("Too many recursive configuration includes").
+        problem(`Include cycle: ${chainText([...state.chain, at], match)}`);
+        continue;
+      }
+      if (state.chain.length + 1 > MAX_INCLUDE_DEPTH) {
+        problem('Too many recursive configuration includes');
+        continue;
+      }
+      let parsed = state.parsed.get(match);
+      if (parsed === undefined) {
+        const included = await source.readText(match);
+        if (included === undefined) {
+          problem(`Include ${match}: cannot be read`);
+          continue;
+        }
+        state.chain.push(at);
+        try {
+          parsed = await parseFile(state, match, included);
+        } finally {
+          state.chain.pop();
+        }
+      }
+      // A file parsed earlier, at a shallower level, may nest too deeply here.
+      if (state.chain.length + 1 + parsed.height > MAX_INCLUDE_DEPTH) {
+        problem('Too many recursive configuration includes');
+        continue;
+      }
+      if (budget.lines + parsed.expandedLines > MAX_EXPANDED_LINES) {
+        problem(`Includes expand to more than ${MAX_EXPANDED_LINES} lines; ${match} left out`);
+        continue;
+      }
+      budget.lines += parsed.expandedLines;
+      budget.height = Math.max(budget.height, parsed.height + 1);
+      files.push(parsed.file);
+    }
+    targets.push({ pattern, glob, files });
+  }
+  return targets;
+}
+
+async function parseFile(state: LoadState, path: string, text: string): Promise<ParsedFile> {
+  const { config } = state;
   config.files.push(path);
   const file: SshdConfigFile = { path, nodes: [] };
   const problem = (line: number, message: string) => config.problems.push({ file: path, line, message });
   const lines = text.split('\n');
+  const budget = { lines: lines.length, height: 0 };
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1;
     const split = splitConfigLine(lines[index]!);
     if (split.kind === 'blank') continue;
     if (split.kind === 'error') {
-      problem(line, split.message);
+      const known = lookupKeyword(split.keyword);
+      problem(line, known ? `${split.message} ${known.canonical}` : split.message);
       continue;
     }
     const info = lookupKeyword(split.keyword);
     if (info === undefined) {
-      problem(line, `Bad configuration option: ${split.keyword}`);
+      // Never quoted: an Include of a secret file (/etc/shadow) makes each of its lines an unknown "keyword".
+      problem(line, 'Bad configuration option (not an sshd keyword)');
       continue;
     }
     if (info.canonical === 'match') {
@@ -173,31 +256,7 @@ async function parseFile(
         problem(line, 'Include missing filename argument');
         continue;
       }
-      const targets: SshdInclude[] = [];
-      for (const pattern of split.args) {
-        const glob = pattern.startsWith('/') || pattern.startsWith('~') ? pattern : `${SSHDIR}/${pattern}`;
-        const files: SshdConfigFile[] = [];
-        // glob(3) without GLOB_TILDE takes `~` literally, relative to sshd's cwd: treat it as matching nothing.
-        const matches = glob.startsWith('/') ? await source.glob(glob) : [];
-        if (matches.length > 0 && depth + 1 > MAX_INCLUDE_DEPTH) {
-          config.problems.push({
-            file: path,
-            line,
-            message: 'Too many recursive configuration includes',
-            include: true,
-          });
-          continue;
-        }
-        for (const match of matches) {
-          const included = await source.readText(match);
-          if (included === undefined) {
-            config.problems.push({ file: path, line, message: `Include ${match}: cannot be read`, include: true });
-            continue;
-          }
-          files.push(await parseFile(source, config, match, included, depth + 1));
-        }
-        targets.push({ pattern, glob, files });
-      }
+      const targets = await expandInclude(state, { file: path, line }, split.args, budget);
       file.nodes.push({ kind: 'include', file: path, line, targets });
       continue;
     }
@@ -213,7 +272,9 @@ async function parseFile(
     if (invalid !== undefined) problem(line, invalid);
     else if (!info.ignored) file.nodes.push({ kind: 'directive', directive });
   }
-  return file;
+  const parsed = { file, expandedLines: budget.lines, height: budget.height };
+  state.parsed.set(path, parsed);
+  return parsed;
 }
 
 /** Value checks sshd makes whatever the Match state (only for the keywords this module interprets). */
@@ -221,11 +282,11 @@ function validateDirective(directive: SshdDirective): string | undefined {
   const { keyword, written, args } = directive;
   if (isSingleKeyword(keyword)) {
     if (SINGLE[keyword].parse(args) === undefined) {
-      return `${written}: unsupported value "${args.join(' ')}"`;
+      return `${written}: unsupported value`;
     }
   } else if (keyword === 'port') {
     const port = args.length === 1 ? parsePort(args[0]!) : undefined;
-    if (port === undefined || port <= 0) return `${written}: badly formatted port number "${args.join(' ')}"`;
+    if (port === undefined || port <= 0) return `${written}: badly formatted port number`;
   } else if (keyword === 'listenaddress' && args.length === 0) {
     return `${written}: missing address`;
   }

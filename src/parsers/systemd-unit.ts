@@ -80,7 +80,8 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
     }
     if (line.startsWith('[')) {
       if (!line.endsWith(']')) {
-        report(lineNumber, `invalid section header "${line}"; systemd refuses the rest of this file`);
+        // Not quoted: the line may be anything (a secret pasted into the unit).
+        report(lineNumber, 'invalid section header; systemd refuses the rest of this file');
         return false;
       }
       section = line.slice(1, -1);

@@ -75,7 +75,7 @@ export function extractWordAndWarn(text: string, start: number, flags: WordFlags
   const first = extractWord(text, start, flags);
   if (first.ok || flags.cunescapeRelax) return first;
   const retry = extractWord(text, start, { ...flags, cunescapeRelax: true });
-  if (retry.ok) return { ...retry, warning: `ignoring unknown escape sequences in "${retry.word ?? ''}"` };
+  if (retry.ok) return { ...retry, warning: 'ignoring unknown escape sequences in a word' };
   return first;
 }
 

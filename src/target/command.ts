@@ -3,6 +3,8 @@ import { runProgram } from './run-program.js';
 import type { CommandResult, RunOptions } from './types.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/** More than any honest answer we read (sshd -T, nft -j, docker inspect); a program spewing more is stopped. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 /** The conventional `nobody`/`nogroup` ids: own nothing, belong to nothing. */
 export const NOBODY_ID = 65534;
 
@@ -19,11 +21,13 @@ export async function runCommand(
   options: RunOptions = {},
 ): Promise<CommandResult> {
   const timeout = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const maxBuffer = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   // The effective uid decides whether setuid(nobody) can succeed.
   const dropRoot = options.unprivileged === true && process.geteuid?.() === 0;
   if (options.unprivileged === true && !dropRoot) throw new UnprivilegedRunRefusedError(command);
   const outcome = await runProgram(command, args, {
     timeoutMs: timeout,
+    maxBytes: maxBuffer,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
     ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
     ...(dropRoot ? { uid: NOBODY_ID, gid: NOBODY_ID, cwd: '/' } : {}),
@@ -37,7 +41,8 @@ export async function runCommand(
     case 'timeout':
       throw new Error(`${command}: no answer within ${timeout} ms`);
     case 'overflow':
-      throw new Error(`${command}: printed more than 8 MiB`);
+      // Its truncated output is never used.
+      throw new Error(`${command}: wrote more than ${maxBuffer} bytes of output and was stopped`);
     case 'exited':
       // Ended by a signal (not ours): a failure without an exit code of its own.
       return { code: outcome.code ?? 1, stdout: outcome.stdout, stderr: outcome.stderr };

@@ -55,6 +55,8 @@ export interface RunOptions {
   unprivileged?: boolean;
   /** Fed to the program's standard input, which is then closed (e.g. `nft -f -` reading a ruleset). */
   stdin?: string;
+  /** Bytes of stdout (and of stderr) past which the program is killed and the call rejects; 8 MiB by default. */
+  maxOutputBytes?: number;
 }
 
 export interface Target {

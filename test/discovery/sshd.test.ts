@@ -192,16 +192,17 @@ describe('loadSshd with a live target (sshd answers stubbed)', () => {
     });
   });
 
-  test('sshd -T failing: the parser answers, with a note giving sshd’s first error line', async () => {
+  test('sshd -T failing: the parser answers, with a note giving where sshd failed and why, never its quote', async () => {
     await withTarget(files, async (target) => {
-      const live = liveWithSshd(
-        target,
-        async () => ({ code: 255, stdout: '', stderr: '/etc/ssh/sshd_config line 9: Bad option\nmore detail\n' }),
-        [],
-      );
+      // What sshd prints for an `Include /etc/shadow` (issue 18 item 6): the quoted "keyword" is a shadow line.
+      const stderr = '/etc/shadow line 9: no argument after keyword "stacks:$6$Zq8Xv2Lk$planted:19700:0:99999:7:::"\n';
+      const live = liveWithSshd(target, async () => ({ code: 255, stdout: '', stderr }), []);
       const { settings, source, note } = await (await loadSshd(live)).effective();
       assert.equal(source, 'parser');
-      assert.equal(note, 'sshd -T failed (/etc/ssh/sshd_config line 9: Bad option); read the config files instead');
+      assert.equal(
+        note,
+        'sshd -T failed (sshd: /etc/shadow:9: no argument after keyword); read the config files instead',
+      );
       assert.equal(settings.passwordauthentication.line, 2);
     });
   });

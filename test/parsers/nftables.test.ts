@@ -118,7 +118,12 @@ describe('parseNftablesConf', () => {
   test('an unknown top-level statement is reported where it is', () => {
     const ruleset = parseText('table inet f {\n}\nfrobnicate all\n');
     assert.deepEqual(ruleset.problems, [
-      { file: '/etc/nftables.conf', line: 3, message: '"frobnicate" not understood at the top level', rejects: true },
+      {
+        file: '/etc/nftables.conf',
+        line: 3,
+        message: 'an unknown word not understood at the top level',
+        rejects: true,
+      },
     ]);
   });
 
@@ -171,5 +176,64 @@ describe('parseIptablesSave', () => {
     assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 9000 }).reach, 'possibly-open');
     assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 9001 }).reach, 'possibly-open');
     assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 9002 }).reach, 'closed');
+  });
+});
+
+/** A parse over in-memory files; `resolve` globs a trailing `*` over them, as the loader does through the target. */
+function parseFiles(files: Record<string, string>) {
+  const paths = Object.keys(files).sort();
+  return parseNftablesConf('/etc/nftables.conf', {
+    read: (path) => files[path],
+    resolve: (pattern) => {
+      const absolute = pattern.startsWith('/') ? pattern : `/etc/${pattern}`;
+      if (!absolute.endsWith('*')) return paths.filter((path) => path === absolute);
+      const dir = absolute.slice(0, -1);
+      return paths.filter((path) => path.startsWith(dir) && !path.slice(dir.length).includes('/'));
+    },
+  });
+}
+
+describe('nft includes expand in linear time', () => {
+  // Issue 18 item 9: `include "/etc/*"` inside a chain matched its own file, and every level spliced every file of
+  // /etc again (~8^16): harden plan spun forever.
+  test('include "/etc/*" inside a chain, matching its own file: a cycle error with its chain, the rest kept', () => {
+    const files: Record<string, string> = {
+      '/etc/nftables.conf':
+        'table inet t {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tinclude "/etc/*"\n\t}\n}\n',
+    };
+    for (let i = 0; i < 8; i++) files[`/etc/rule${i}.nft`] = `tcp dport ${2000 + i} accept\n`;
+    const ruleset = parseFiles(files);
+    assert.deepEqual(
+      ruleset.problems.filter((problem) => /cycle/.test(problem.message)),
+      [
+        {
+          file: '/etc/nftables.conf',
+          line: 4,
+          message: 'include cycle: /etc/nftables.conf:4 -> /etc/nftables.conf',
+          rejects: true,
+        },
+      ],
+    );
+    assert.equal(ruleset.tables[0]?.chains[0]?.rules.length, 8);
+  });
+
+  test('a file each level includes twice is tokenized once; the expansion is bounded', () => {
+    // 2^20 copies of the last file without a bound: each level splices the next one twice.
+    const files: Record<string, string> = { '/etc/nftables.conf': 'include "/etc/l1"\ninclude "/etc/l1"\n' };
+    for (let level = 1; level < 16; level++) {
+      files[`/etc/l${level}`] = `include "/etc/l${level + 1}"; include "/etc/l${level + 1}"\n`;
+    }
+    files['/etc/l16'] = `${'define x = 1\n'.repeat(200)}`;
+    const ruleset = parseFiles(files);
+    assert.ok(ruleset.problems.some((problem) => /^includes expand to more than \d+ tokens/.test(problem.message)));
+  });
+
+  test('an unknown word is described, never quoted: it may be a line of an included secret file', () => {
+    const ruleset = parseFiles({
+      '/etc/nftables.conf': 'include "/etc/shadow"\n',
+      '/etc/shadow': 'stacks:$6$Zq8Xv2Lk$plantedhashHh5Jj6Kk7Ll8Mm9Nn:19700:0:99999:7:::\n',
+    });
+    assert.ok(ruleset.problems.length > 0);
+    assert.ok(!JSON.stringify(ruleset.problems).includes('Zq8Xv2Lk'));
   });
 });

@@ -230,9 +230,64 @@ describe('sshd_config parser', () => {
     assert.equal(e.passwordauthentication.value, 'yes');
   });
 
-  test('include loops stop at sshd depth limit', async () => {
+  test('an include loop is an error with its chain of file:line (sshd refuses it too)', async () => {
     const { config } = await effective({ [MAIN]: 'Include /etc/ssh/sshd_config\n' });
-    assert.ok(config.problems.some((p) => /Too many recursive/.test(p.message)));
+    assert.deepEqual(config.problems, [
+      { file: MAIN, line: 1, message: `Include cycle: ${MAIN}:1 -> ${MAIN}`, include: true },
+    ]);
+    const { config: through } = await effective({
+      [MAIN]: 'Port 22\nInclude /etc/ssh/a.conf\n',
+      '/etc/ssh/a.conf': '\nInclude /etc/ssh/sshd_config\n',
+    });
+    assert.deepEqual(
+      through.problems.map((problem) => problem.message),
+      [`Include cycle: ${MAIN}:2 -> /etc/ssh/a.conf:2 -> ${MAIN}`],
+    );
+  });
+
+  // Issue 18 item 9: a file including itself two or three times took 43 s and 1.6 GB, then over 120 s (each level
+  // re-read it: 2^16 and 3^16 parses); two self-includes on separate lines overflowed the stack.
+  for (const [name, text] of [
+    ['twice on one line', `Include ${MAIN} ${MAIN}\nPort 22\n`],
+    ['three times on one line', `Include ${MAIN} ${MAIN} ${MAIN}\nPort 22\n`],
+    ['on two lines', `Include ${MAIN}\nInclude ${MAIN}\nPort 22\n`],
+  ] as const) {
+    test(`a file including itself ${name}: a cycle error for each Include, parsed once`, async () => {
+      const { config, effective: settings } = await effective({ [MAIN]: text });
+      assert.ok(config.problems.length > 0 && config.problems.every((p) => /^Include cycle: /.test(p.message)));
+      assert.ok(config.problems.every((p) => p.include === true && p.file === MAIN));
+      assert.deepEqual(config.files, [MAIN]);
+      assert.deepEqual(
+        settings.ports.map((port) => port.value),
+        [22],
+      );
+    });
+  }
+
+  test('a file every level includes twice is parsed once, and the expansion is bounded', async () => {
+    // 17 files, each including the next one twice: 2^16 expansions of the last without memoising.
+    const files: Record<string, string> = { [MAIN]: 'Include /etc/ssh/l1.conf /etc/ssh/l1.conf\n' };
+    for (let level = 1; level <= 15; level++) {
+      files[`/etc/ssh/l${level}.conf`] = `Include /etc/ssh/l${level + 1}.conf /etc/ssh/l${level + 1}.conf\n`;
+    }
+    files['/etc/ssh/l16.conf'] = `${'PermitEmptyPasswords no\n'.repeat(10)}`;
+    const { config } = await effective(files);
+    assert.equal(config.files.length, 17);
+    assert.ok(
+      config.problems.some((p) => p.include && /^Includes expand to more than \d+ lines/.test(p.message)),
+      JSON.stringify(config.problems.slice(0, 3)),
+    );
+  });
+
+  test('a chain of 17 distinct files stops at the sshd depth limit', async () => {
+    const files: Record<string, string> = { [MAIN]: 'Include /etc/ssh/d1.conf\n' };
+    for (let level = 1; level <= 17; level++)
+      files[`/etc/ssh/d${level}.conf`] = `Include /etc/ssh/d${level + 1}.conf\n`;
+    const { config } = await effective(files);
+    assert.deepEqual(
+      config.problems.map((p) => `${p.file}:${p.line}: ${p.message}`),
+      ['/etc/ssh/d16.conf:1: Too many recursive configuration includes'],
+    );
   });
 });
 

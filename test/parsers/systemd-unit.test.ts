@@ -86,6 +86,13 @@ describe('parseUnitFile', () => {
     assert.equal(parsed.problems[0]!.line, 3);
   });
 
+  test('problems never quote the line: it may hold a secret', () => {
+    const secret = 'PlantedTokenZq8Xv2Lk9Wm4Rt7Yp3';
+    const parsed = parseUnitFile(`[Service]\nA=1\n[${secret}\nExecStart=a/${secret} x\n`, FILE);
+    assert.equal(parsed.problems.length, 1);
+    assert.ok(!JSON.stringify(parsed.problems).includes(secret));
+  });
+
   test('binary data: NUL ends lines, invalid UTF-8 lines are ignored, problems are capped', () => {
     const binary = Buffer.concat([
       Buffer.from('[Service]\nUser=ok\n'),

@@ -143,7 +143,7 @@ test('output beyond the bound kills the program and says so, never a cut output 
   assert.equal(outcome.kind, 'overflow');
   await assert.rejects(
     runCommand('sh', ['-c', 'yes signer | head -c 9000000'], { timeoutMs: 600_000 }),
-    /^Error: sh: printed more than 8 MiB$/,
+    /^Error: sh: wrote more than 8388608 bytes of output and was stopped$/,
   );
 });
 

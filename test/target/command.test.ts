@@ -64,3 +64,11 @@ test('stdin: the input is fed to the program and closed; a program that ignores 
   const ignored = await runCommand('sh', ['-c', 'exit 3'], { stdin: 'x'.repeat(1 << 20) });
   assert.equal(ignored.code, 3);
 });
+
+test('a program writing more than the output bound is stopped, and the call rejects (no partial output)', async () => {
+  // `yes` never ends on its own: only the bound stops it, long before the timeout.
+  await assert.rejects(
+    runCommand('yes', [], { maxOutputBytes: 64 * 1024, timeoutMs: 120_000 }),
+    /^Error: yes: wrote more than 65536 bytes of output and was stopped$/,
+  );
+});

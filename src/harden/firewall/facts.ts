@@ -6,7 +6,7 @@ import { loadUnit } from '../../discovery/units.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { expandGlob } from '../../parsers/glob.js';
 import { appendAll } from '../../parsers/lists.js';
-import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
+import { includeStatements, resolveIncludePath } from '../../parsers/nftables-syntax.js';
 import type { Target } from '../../target/types.js';
 
 /** Any of these present means containers may rely on forwarding (Docker's, Podman's, k3s's, libvirt's FORWARD rules). */
@@ -70,41 +70,55 @@ export async function nftablesUnit(
   return { path: unit.path, ...(loads ? { loads } : {}), wantedBy: unit.effective.words('Install', 'WantedBy') };
 }
 
+export interface NftablesTree {
+  /** Each file nft reads (by the path its include names) → its text. */
+  files: Map<string, string>;
+  /** `${file}\0${pattern}` → the files that `include "pattern"` in `file` names, resolved inside the target. */
+  includes: Map<string, string[]>;
+  /** Each file's path in the target once symlinks and `..` are resolved by the target: where a copy of it goes. */
+  canonical: Map<string, string>;
+  /** What could not be read, and why. */
+  unreadable: string[];
+}
+
+/** The key of `includes`. */
+export function includeKey(file: string, pattern: string): string {
+  return `${file}\0${pattern}`;
+}
+
 /**
- * `mainPath` and every file it includes (recursively), as nft would read them; `unreadable` names what could not
- * be read and why. A missing main file gives an empty map.
+ * `mainPath` and every file it includes (recursively), as nft would read them, every path resolved by the target
+ * (so `..` and symlinks stay inside it). A missing main file gives an empty map.
  */
-export async function readNftablesTree(
-  target: Target,
-  mainPath: string,
-): Promise<{ files: Map<string, string>; unreadable: string[] }> {
-  const files = new Map<string, string>();
-  const unreadable: string[] = [];
+export async function readNftablesTree(target: Target, mainPath: string): Promise<NftablesTree> {
+  const tree: NftablesTree = { files: new Map(), includes: new Map(), canonical: new Map(), unreadable: [] };
   const pending = [mainPath];
-  while (pending.length > 0 && files.size < 256) {
+  while (pending.length > 0 && tree.files.size < 256) {
     const path = pending.shift()!;
-    if (files.has(path)) continue;
+    if (tree.files.has(path)) continue;
     let text: string;
     try {
       if (!(await target.stat(path))) {
-        if (path !== mainPath) unreadable.push(`${path}: included but missing`);
+        if (path !== mainPath) tree.unreadable.push(`${path}: included but missing`);
         continue;
       }
+      tree.canonical.set(path, await target.realpath(path));
       text = await target.readText(path, { maxBytes: 4 * 1024 * 1024 });
     } catch (error) {
-      unreadable.push(`${path}: ${(error as Error).message}`);
+      tree.unreadable.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    files.set(path, text);
-    for (const match of text.matchAll(/^\s*include\s+"([^"]*)"/gm)) {
-      const found = await expandGlob(resolveIncludePath(match[1]!), {
+    tree.files.set(path, text);
+    for (const { pattern } of includeStatements(text)) {
+      const found = await expandGlob(resolveIncludePath(pattern), {
         readDir: (dir) => target.readDir(dir).catch(() => undefined),
         exists: async (candidate) => (await target.stat(candidate).catch(() => undefined))?.type === 'file',
       });
+      tree.includes.set(includeKey(path, pattern), found);
       appendAll(pending, found);
     }
   }
-  return { files, unreadable };
+  return tree;
 }
 
 export interface WireguardInterface {

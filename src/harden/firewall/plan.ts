@@ -151,7 +151,7 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     }
   }
   const after = new Map(current.files).set(NFTABLES_CONF, merged);
-  const validation = await validateNftablesConf(NFTABLES_CONF, after);
+  const validation = await validateNftablesConf(NFTABLES_CONF, { ...current, files: after });
   part.validations.push(validation);
   if (!validation.ok) {
     part.errors.push(`${NFTABLES_CONF}: nft -c rejects the resulting ruleset: ${validation.detail}`);

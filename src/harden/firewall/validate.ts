@@ -1,32 +1,133 @@
 // `nft -c -f` over the whole resulting /etc/nftables.conf. Its includes name paths inside the target, so the
-// main file and every file it includes are copied to one temp tree at the same relative paths, and each
-// `include "…"` is rewritten to point into that tree: nft then checks exactly what a boot would load, and never
-// reads the auditing machine's own /etc. `-c` only checks (it needs the netlink socket, so root), nothing is loaded.
+// main file and every file it includes are copied to one temp tree, each at its path as the target resolves it
+// (symlinks and `..` stay inside the target), and each `include "…"` statement, wherever it stands (a line's start,
+// after `;` or `{`), is rewritten to name those copies: nft then checks exactly what a boot would load, and never
+// reads the auditing machine's own files. An include the target could not resolve is an error with its file and
+// line, and nft is not run. `-c` only checks (it needs the netlink socket, so root), nothing is loaded.
 
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
-import { runTool, withTempDirectory, writeTree } from '../tool-run.js';
+import { hasGlobMagic } from '../../parsers/glob.js';
+import { includeStatements } from '../../parsers/nftables-syntax.js';
+import { isCanonicalPath, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
+import { includeKey, type NftablesTree } from './facts.js';
 
-/** The file with every `include "pattern"` pointing below `root`. */
-export function rewriteIncludes(text: string, root: string): string {
-  return text.replace(
-    /^(\s*include\s+")([^"]*)(")/gm,
-    (_all, head: string, pattern: string, tail: string) => `${head}${join(root, resolveIncludePath(pattern))}${tail}`,
-  );
+/** What the copy needs: every file's text, where each include leads, and where each file really is. */
+export type NftablesCopy = Pick<NftablesTree, 'files' | 'includes' | 'canonical'>;
+
+/** Holds no file: where an include whose glob matched nothing points (nft accepts a glob with no match). */
+const EMPTY_DIRECTORY = 'no-match';
+
+/** Where `path` sits in the target, resolved; undefined when it can't be placed inside it. */
+function placeOf(copy: NftablesCopy, path: string): string | undefined {
+  const canonical = copy.canonical.get(path) ?? path;
+  return isCanonicalPath(canonical) && !/["\n\\]/.test(canonical) ? canonical : undefined;
 }
 
-/** Checks `mainPath` (a target path) as nft would load it; `files` holds it and every file it includes. */
-export async function validateNftablesConf(mainPath: string, files: ReadonlyMap<string, string>): Promise<Validation> {
+/**
+ * Each file's text with every include statement naming the copies under `root`; or the includes that could not be
+ * placed inside the target, each as "file:line: why".
+ */
+export function rewriteIncludes(
+  copy: NftablesCopy,
+  root: string,
+): { files: Map<string, string> } | { errors: string[] } {
+  const files = new Map<string, string>();
+  const errors: string[] = [];
+  for (const [path, text] of copy.files) {
+    const place = placeOf(copy, path);
+    if (place === undefined) {
+      errors.push(`${path}: cannot be placed inside the target`);
+      continue;
+    }
+    let out = '';
+    let from = 0;
+    for (const include of includeStatements(text, path)) {
+      const where = `${path}:${include.line}`;
+      const named = copy.includes.get(includeKey(path, include.pattern));
+      const places = named?.map((file) => placeOf(copy, file));
+      if (named === undefined || places === undefined || places.some((place) => place === undefined)) {
+        errors.push(`${where}: include names a path that cannot be resolved inside the target`);
+        continue;
+      }
+      if (places.length === 0 && !hasGlobMagic(include.pattern)) {
+        errors.push(`${where}: include names a file the target does not have`);
+        continue;
+      }
+      const quoted =
+        places.length === 0
+          ? [`"${join(root, EMPTY_DIRECTORY)}/*"`]
+          : places.map((place) => `"${join(root, 'tree', place!)}"`);
+      out += text.slice(from, include.start) + quoted.join('; include ');
+      from = include.end;
+    }
+    files.set(place, out + text.slice(from));
+  }
+  return errors.length > 0 ? { errors } : { files };
+}
+
+/**
+ * nft re-reads an included file at every include that names it: a cycle never ends (it stops at 16 levels, after
+ * up to files^16 reads) and a file named twice per level doubles at each. Either is refused before nft runs, with
+ * the chain of file:line; the total it would read is bounded.
+ */
+export const MAX_EXPANDED_BYTES = 64 * 1024 * 1024;
+
+export function includeGraphErrors(copy: NftablesCopy, mainPath: string): string[] {
+  const expanded = new Map<string, number>();
+  const chain: { file: string; line: number }[] = [];
+  const onChain = new Set<string>();
+  const errors: string[] = [];
+  const visit = (path: string): number => {
+    const known = expanded.get(path);
+    if (known !== undefined) return known;
+    const text = copy.files.get(path) ?? '';
+    let total = text.length;
+    onChain.add(path);
+    for (const include of includeStatements(text, path)) {
+      for (const file of copy.includes.get(includeKey(path, include.pattern)) ?? []) {
+        const site = { file: path, line: include.line };
+        if (onChain.has(file)) {
+          const looped = [...chain, site].map((at) => `${at.file}:${at.line}`);
+          errors.push(`${path}:${include.line}: include cycle: ${[...looped, file].join(' -> ')}`);
+          continue;
+        }
+        chain.push(site);
+        total += visit(file);
+        chain.pop();
+      }
+    }
+    onChain.delete(path);
+    expanded.set(path, Math.min(total, MAX_EXPANDED_BYTES + 1));
+    return Math.min(total, MAX_EXPANDED_BYTES + 1);
+  };
+  if (visit(mainPath) > MAX_EXPANDED_BYTES) {
+    errors.push(`${mainPath}: its includes expand to more than ${MAX_EXPANDED_BYTES} bytes`);
+  }
+  return errors;
+}
+
+/** Checks `mainPath` (a target path) as nft would load it; `copy` holds it and every file it includes. */
+export async function validateNftablesConf(mainPath: string, copy: NftablesCopy): Promise<Validation> {
   return withTempDirectory(async (root) => {
-    await writeTree(root, new Map([...files].map(([path, text]) => [path, rewriteIncludes(text, root)])));
-    const run = await runTool('nft', ['-c', '-f', join(root, mainPath)]);
+    const graph = includeGraphErrors(copy, mainPath);
+    if (graph.length > 0)
+      return { tool: 'nft -c', artefact: mainPath, ok: false, detail: graph.slice(0, 3).join('; ') };
+    const rewritten = rewriteIncludes(copy, root);
+    if ('errors' in rewritten) {
+      return { tool: 'nft -c', artefact: mainPath, ok: false, detail: rewritten.errors.join('; ') };
+    }
+    const main = placeOf(copy, mainPath)!;
+    await mkdir(join(root, EMPTY_DIRECTORY), { mode: 0o700 });
+    await writeTree(join(root, 'tree'), rewritten.files);
+    const run = await runTool('nft', ['-c', '-f', join(root, 'tree', main)], { root: join(root, 'tree') });
     return {
       tool: 'nft -c',
       artefact: mainPath,
       ok: run.ok,
-      // Paths in nft's message are the temp copy's: show them as the target's.
-      detail: run.ok ? 'ruleset valid' : run.firstLine.replaceAll(root, ''),
+      // nft's message may quote the line it rejects: only its place and a known category are kept.
+      detail: run.ok ? 'ruleset valid' : run.firstLine,
     };
   });
 }

@@ -11,6 +11,7 @@ import {
   effectiveSshd,
   loadSshdConfig,
   type SshdConfig,
+  type SshdConfigFile,
   type SshdConfigSource,
   type SshdEffective,
   sshdTestSpec,
@@ -29,7 +30,7 @@ import {
   insertIncludeAtTop,
   renderSshdDropIn,
 } from './render.js';
-import { validateSshdConfig } from './validate.js';
+import { includeSite, type SshdCopy, validateSshdConfig } from './validate.js';
 
 type HardenedKeyword = keyof typeof HARDENED_VALUES;
 const HARDENED_KEYWORDS = Object.keys(HARDENED_VALUES) as HardenedKeyword[];
@@ -223,6 +224,47 @@ export function hasMatchBlock(config: SshdConfig): boolean {
   return false;
 }
 
+/**
+ * What sshd reads after the change, for its temp copy: each file's text, the files each Include line reads (as the
+ * parser resolved them through the target), and each file's place in the target as the target resolves it.
+ */
+async function sshdCopy(target: Target, config: SshdConfig, overlay: ReadonlyMap<string, string>): Promise<SshdCopy> {
+  const files = new Map<string, string>();
+  const canonical = new Map<string, string>();
+  for (const path of config.files) {
+    const text = overlay.get(path) ?? (await target.readText(path).catch(() => undefined));
+    if (text === undefined) continue;
+    files.set(path, text);
+    // A file harden adds does not exist yet: its directory is resolved instead.
+    const slash = path.lastIndexOf('/');
+    const place = overlay.has(path)
+      ? await target
+          .realpath(path.slice(0, slash) || '/')
+          .then((dir) => `${dir === '/' ? '' : dir}/${path.slice(slash + 1)}`)
+          .catch(() => undefined)
+      : await target.realpath(path).catch(() => undefined);
+    if (place !== undefined) canonical.set(path, place);
+  }
+  const includes = new Map<string, string[]>();
+  const pending = config.main ? [config.main] : [];
+  const seen = new Set<SshdConfigFile>();
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const node of file.nodes) {
+      if (node.kind !== 'include') continue;
+      const reads = node.targets.flatMap((included) => included.files);
+      includes.set(
+        includeSite(node.file, node.line),
+        reads.map((read) => read.path),
+      );
+      appendAll(pending, reads);
+    }
+  }
+  return { files, includes, canonical };
+}
+
 /** `sshd -t` and `sshd -T` on a temp copy of every file sshd will read; the effective values must be ours. */
 async function proveWithSshd(
   part: PlanPart,
@@ -232,16 +274,17 @@ async function proveWithSshd(
   dropIn: string,
   users: readonly string[],
 ): Promise<Map<string, Record<string, string[]>> | undefined> {
-  const files = new Map<string, string>();
-  for (const path of config.files) {
-    const text = overlay.get(path) ?? (await ctx.target.readText(path).catch(() => undefined));
-    if (text !== undefined) files.set(path, text);
-  }
-  const result = await validateSshdConfig(SSHD_CONFIG, files, sshdTestSpec(PROBE_CONNECTION), dropIn, {
-    names: users,
-    probe: PROBE_CONNECTION,
-    uniform: !hasMatchBlock(config),
-  });
+  const result = await validateSshdConfig(
+    SSHD_CONFIG,
+    await sshdCopy(ctx.target, config, overlay),
+    sshdTestSpec(PROBE_CONNECTION),
+    dropIn,
+    {
+      names: users,
+      probe: PROBE_CONNECTION,
+      uniform: !hasMatchBlock(config),
+    },
+  );
   appendAll(part.validations, result.validations);
   for (const validation of result.validations.filter((entry) => !entry.ok)) {
     part.errors.push(`${validation.tool} rejects the resulting configuration: ${validation.detail}`);

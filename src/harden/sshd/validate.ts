@@ -8,27 +8,64 @@ import { join } from 'node:path';
 import { appendAll } from '../../parsers/lists.js';
 import { parseSshdT } from '../../parsers/sshd-config.js';
 import { argvSplit } from '../../parsers/sshd-config-syntax.js';
-import { runTool, withTempDirectory, writeTree } from '../tool-run.js';
+import { isCanonicalPath, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
-/** `Include a b`, `Include=a`, `include = a` (sshd accepts `=` or blanks between keyword and value). */
-const INCLUDE_LINE = /^(\s*)include(\s*=\s*|\s+)(.*)$/i;
+/** What the copy needs: every file's text, what each Include line reads, and where each file really is. */
+export interface SshdCopy {
+  /** Target path (as the parser names it) → text after the change. */
+  files: ReadonlyMap<string, string>;
+  /** `${file}\0${line}` → every file that Include line reads, as the parser resolved it through the target. */
+  includes: ReadonlyMap<string, readonly string[]>;
+  /** Each file's path in the target with symlinks and `..` resolved by the target: where its copy goes. */
+  canonical: ReadonlyMap<string, string>;
+}
 
-/** Every `Include` argument made absolute below `root` (relative ones are relative to /etc/ssh, as sshd does). */
-export function rewriteSshdIncludes(text: string, root: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const match = INCLUDE_LINE.exec(line);
-      if (!match) return line;
-      const args = argvSplit(match[3]!.trim()) ?? [];
-      const rewritten = args.map((arg) => {
-        const absolute = arg.startsWith('/') ? arg : `/etc/ssh/${arg}`;
-        return `"${join(root, absolute)}"`;
-      });
-      return `${match[1]}Include ${rewritten.join(' ')}`;
-    })
-    .join('\n');
+export function includeSite(file: string, line: number): string {
+  return `${file}\0${line}`;
+}
+
+/** Where `path` sits in the target, resolved; undefined when it can't be placed inside it (or quoted for sshd). */
+function placeOf(copy: SshdCopy, path: string): string | undefined {
+  const canonical = copy.canonical.get(path) ?? path;
+  return isCanonicalPath(canonical) && !/["\n\\]/.test(canonical) ? canonical : undefined;
+}
+
+/**
+ * Each file at its resolved place, every Include line naming the copies (below `root`) of exactly the files the
+ * parser read for it: sshd then globs nothing and reads nothing of this machine. Line numbers are kept. An Include
+ * whose files cannot be placed inside the target is an error with its file and line.
+ */
+export function rewriteSshdIncludes(
+  copy: SshdCopy,
+  root: string,
+): { files: Map<string, string> } | { errors: string[] } {
+  const files = new Map<string, string>();
+  const errors: string[] = [];
+  for (const [path, text] of copy.files) {
+    const place = placeOf(copy, path);
+    if (place === undefined) {
+      errors.push(`${path}: cannot be placed inside the target`);
+      continue;
+    }
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+      const reads = copy.includes.get(includeSite(path, index + 1));
+      if (reads === undefined) continue;
+      const places = reads.map((file) => placeOf(copy, file));
+      if (places.some((at) => at === undefined)) {
+        errors.push(`${path}:${index + 1}: Include names a path that cannot be resolved inside the target`);
+        continue;
+      }
+      // No match is no error to sshd (glob's GLOB_NOMATCH); the line stays, so later line numbers do too.
+      lines[index] =
+        places.length === 0
+          ? '# Include: matches no file'
+          : `Include ${places.map((at) => `"${join(root, at!)}"`).join(' ')}`;
+    }
+    files.set(place, lines.join('\n'));
+  }
+  return errors.length > 0 ? { errors } : { files };
 }
 
 /**
@@ -77,7 +114,7 @@ export function userSpec(user: string, probe: { host: string; addr: string }): s
 /** `files`: target path → text of sshd_config and everything it includes, after the change. */
 export async function validateSshdConfig(
   mainPath: string,
-  files: ReadonlyMap<string, string>,
+  copy: SshdCopy,
   connectionSpec: string,
   artefact: string,
   users: {
@@ -91,9 +128,10 @@ export async function validateSshdConfig(
   },
 ): Promise<SshdValidation> {
   let sshdRuns = 0;
+  let root = '';
   const runSshd = (args: string[]) => {
     sshdRuns += 1;
-    return runTool('sshd', args);
+    return runTool('sshd', args, { root });
   };
   // passwd may list a name many times (2,000 root lines); each is asked about once.
   const names = [...new Set(users.names)];
@@ -101,8 +139,13 @@ export async function validateSshdConfig(
     const detail = `${names.length} login users to check one by one against the Match blocks, more than ${MAX_PROBED_USERS}: harden can't prove nobody is locked out`;
     return { validations: [{ tool: 'sshd -T -C', artefact, ok: false, detail }], sshdRuns };
   }
-  const result = await withTempDirectory(async (root): Promise<Omit<SshdValidation, 'sshdRuns'>> => {
-    const copied = new Map([...files].map(([path, text]) => [path, rewriteSshdIncludes(text, root)]));
+  const result = await withTempDirectory(async (temp): Promise<Omit<SshdValidation, 'sshdRuns'>> => {
+    root = temp;
+    const rewritten = rewriteSshdIncludes(copy, root);
+    if ('errors' in rewritten) {
+      return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail: rewritten.errors.join('; ') }] };
+    }
+    const copied = rewritten.files;
     const escaping = [...copied].flatMap(([path, text]) => includesOutside(text, root).map((arg) => `${path}: ${arg}`));
     if (escaping.length > 0) {
       const detail = `an Include could not be pointed into the temp copy (${escaping.join(', ')}); sshd would read this machine's files`;
@@ -116,16 +159,20 @@ export async function validateSshdConfig(
         validations: [{ tool: 'sshd -t', artefact, ok: false, detail: `ssh-keygen: ${keygen.firstLine}` }],
       };
     }
-    const config = join(root, mainPath);
-    const clean = (line: string) => line.replaceAll(root, '');
+    const main = placeOf(copy, mainPath);
+    if (main === undefined) {
+      const detail = `${mainPath}: cannot be placed inside the target`;
+      return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail }] };
+    }
+    const config = join(root, main);
     const test = await runSshd(['-t', '-f', config, '-h', hostKey]);
     const validations: Validation[] = [
-      { tool: 'sshd -t', artefact, ok: test.ok, detail: test.ok ? 'configuration valid' : clean(test.firstLine) },
+      { tool: 'sshd -t', artefact, ok: test.ok, detail: test.ok ? 'configuration valid' : test.firstLine },
     ];
     if (!test.ok) return { validations };
     const dump = await runSshd(['-T', '-f', config, '-h', hostKey, '-C', connectionSpec]);
     if (!dump.ok) {
-      validations.push({ tool: 'sshd -T', artefact, ok: false, detail: clean(dump.firstLine) });
+      validations.push({ tool: 'sshd -T', artefact, ok: false, detail: dump.firstLine });
       return { validations };
     }
     const effective = Object.fromEntries(
@@ -136,7 +183,7 @@ export async function validateSshdConfig(
     for (const name of users.uniform ? names.slice(0, 1) : names) {
       const forUser = await runSshd(['-T', '-f', config, '-h', hostKey, '-C', userSpec(name, users.probe)]);
       if (!forUser.ok) {
-        validations.push({ tool: `sshd -T -C user=${name}`, artefact, ok: false, detail: clean(forUser.firstLine) });
+        validations.push({ tool: `sshd -T -C user=${name}`, artefact, ok: false, detail: forUser.firstLine });
         return { validations, effective };
       }
       perUser.set(name, parseSshdT(forUser.stdout));

@@ -14,7 +14,9 @@ import { makeTempDirectory } from '../../fs/temp-directory.js';
 import { parseExecLine } from '../../parsers/exec-command.js';
 import { mergeUnit } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
+import { describeToolOutput } from '../../parsers/tool-messages.js';
 import { runProgram } from '../../target/run-program.js';
+import { chrootPath } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
 export interface UnitFiles {
@@ -100,7 +102,11 @@ function stubService(name: string): string {
 /** Writes the sanitised unit, its drop-ins, the new drop-in, stubs of its programs and of the units it requires. */
 export async function buildVerifyTree(root: string, files: UnitFiles): Promise<void> {
   const put = async (path: string, text: string, mode = 0o644) => {
-    const full = join(root, path);
+    // Paths come from the unit (ExecStart=/../../etc/x, Requires=..): resolved as systemd's --root would, so a
+    // stub never lands outside the temp tree (a plain join once wrote it to this machine's /etc/x).
+    const inTree = chrootPath(path);
+    if (inTree === '/') return;
+    const full = join(root, inTree);
     await mkdir(dirname(full), { recursive: true, mode: 0o755 });
     // A stub may land where an earlier file went: ours to overwrite, in our own directory.
     writeFreshFile(full, text, mode, { overwriteOurs: true });
@@ -125,7 +131,10 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
       programs.add(command.path.startsWith('/') ? command.path : `/usr/bin/${command.path}`);
     }
   }
-  for (const program of programs) await put(program, '', 0o755);
+  // Stubs are best effort: one that can't be written (a path that is a directory of the tree) is left out, and
+  // verify then says the program or unit is missing.
+  const stub = (path: string, text: string, mode?: number) => put(path, text, mode).catch(() => undefined);
+  for (const program of programs) await stub(program, '', 0o755);
   const dependencies = new Set(DEFAULT_TARGETS);
   for (const key of HARD_DEPENDENCIES) {
     for (const assignment of effective.list('Unit', key)) {
@@ -133,7 +142,7 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
     }
   }
   for (const name of dependencies) {
-    if (/^[A-Za-z0-9:_.\\@-]+$/.test(name)) await put(`${STUB_DIR}/${name}`, stubService(name));
+    if (/^[A-Za-z0-9:_.\\@-]+$/.test(name) && !/^\.+$/.test(name)) await stub(`${STUB_DIR}/${name}`, stubService(name));
   }
 }
 
@@ -144,10 +153,13 @@ interface ToolRun {
   failure?: string;
 }
 
+/** systemd-analyze's honest output is a few KB; past this it is stopped and the run fails. */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
 async function runTool(args: readonly string[], root: string): Promise<ToolRun> {
   const outcome = await runProgram('systemd-analyze', args, {
     timeoutMs: TIMEOUT_MS,
-    maxBytes: 16 * 1024 * 1024,
+    maxBytes: MAX_OUTPUT_BYTES,
     env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', SYSTEMD_LOG_COLOR: '0' },
   });
   if (outcome.kind === 'not-started') {
@@ -162,7 +174,11 @@ async function runTool(args: readonly string[], root: string): Promise<ToolRun> 
   if (outcome.kind === 'timeout')
     return { code: undefined, output, failure: `systemd-analyze timed out after ${TIMEOUT_MS / 1000}s` };
   if (outcome.kind === 'overflow')
-    return { code: undefined, output, failure: 'systemd-analyze printed more than 16 MiB' };
+    return {
+      code: undefined,
+      output: '',
+      failure: `systemd-analyze wrote more than ${MAX_OUTPUT_BYTES} bytes of output and was stopped`,
+    };
   // Ended by a signal: a failure without an exit code of its own.
   return { code: outcome.code ?? 1, output };
 }
@@ -174,8 +190,9 @@ function lines(output: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The tool's first message as a place and a category: its text may quote the unit's lines (a token, a key). */
 function firstLine(output: string, fallback: string): string {
-  return maskSecrets(lines(output)[0] ?? fallback);
+  return output.trim() === '' ? fallback : describeToolOutput('systemd-analyze', output);
 }
 
 const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
@@ -224,7 +241,7 @@ function judgeVerify(run: ToolRun, artefact: string): Validation {
   if (run.code !== 0) {
     return { tool, artefact, ok: false, detail: firstLine(ours.join('\n') || run.output, `exit status ${run.code}`) };
   }
-  if (ours.length > 0) return { tool, artefact, ok: false, detail: maskSecrets(ours[0]!) };
+  if (ours.length > 0) return { tool, artefact, ok: false, detail: firstLine(ours[0]!, 'rejected') };
   // Complaints about the operator's own files are not the drop-in's doing; their text may quote values, so only counted.
   const others = messages.length;
   const detail =

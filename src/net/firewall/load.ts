@@ -10,7 +10,8 @@ import { parseIptablesSave } from '../../parsers/iptables-save.js';
 import { appendAll } from '../../parsers/lists.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
 import { parseNftJson } from '../../parsers/nftables-json.js';
-import { resolveIncludePath } from '../../parsers/nftables-syntax.js';
+import { includeStatements, resolveIncludePath } from '../../parsers/nftables-syntax.js';
+import { describeToolOutput } from '../../parsers/tool-messages.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../../parsers/ufw.js';
 import type { Target } from '../../target/types.js';
 
@@ -63,14 +64,6 @@ export async function enablingLink(target: Target, unit: string): Promise<string
   return undefined;
 }
 
-/** `include "pattern"` statements of a file, with their lines, for a caller that fetches them before parsing. */
-function includesOf(text: string): { pattern: string; line: number }[] {
-  return text.split('\n').flatMap((content, index) => {
-    const pattern = /^\s*include\s+"([^"]*)"/.exec(content)?.[1];
-    return pattern === undefined ? [] : [{ pattern, line: index + 1 }];
-  });
-}
-
 /**
  * etc/nftables.conf and every file it includes, read through the target before the (pure) parser runs. A glob match
  * nft cannot open (a symlink loop, a dangling link, no permission) makes `nft -f` fail, so it is a `rejects` problem.
@@ -91,7 +84,7 @@ async function loadNftablesConf(target: Target, mainPath: string): Promise<Firew
     }
     if (text === undefined) continue;
     texts.set(path, text);
-    for (const { pattern, line } of includesOf(text)) {
+    for (const { pattern, line } of includeStatements(text)) {
       const cannotOpen = (match: string, why: string) =>
         unopenable.push({ file: path, line, message: `include "${pattern}": ${match} ${why}`, rejects: true });
       const files = await expandGlob(resolveIncludePath(pattern), {
@@ -209,7 +202,8 @@ async function liveRuleset(
       const ruleset = parseNftJson(run.stdout || '{"nftables":[]}');
       if (ruleset.tables.length > 0) return { ruleset, source: 'nft -j list ruleset' };
     } else {
-      nftProblem = `nft -j list ruleset failed: ${run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`}`;
+      const why = run.stderr.trim() === '' ? `exit ${run.code}` : describeToolOutput('nft', run.stderr);
+      nftProblem = `nft -j list ruleset failed (${why})`;
     }
   } catch (error) {
     nftProblem = (error as Error).message;

@@ -14,7 +14,7 @@ import { nonCommitRefs, startLogWalk } from './log-walk.js';
 import { scanMergeResolutions } from './merge-walk.js';
 import type { CommitHeader, FilePatch } from './patch-parser.js';
 import { listTips, tipHoldings } from './ref-tips.js';
-import { GitError, type GitLocation, gitOutput, spawnGit } from './run-git.js';
+import { firstErrorLine, GitError, type GitLocation, gitOutput, spawnGit } from './run-git.js';
 import { type ConfinedRepository, withConfinedRepository } from './target-repo.js';
 import { type HistoryWalk, startRevListWalk } from './walk.js';
 import { WarningList } from './warnings.js';
@@ -190,8 +190,7 @@ async function listCommits(
   take(partial);
   const { code, stderr } = await git.done;
   if (code !== 0) {
-    const reason = stderr.split('\n').find((line) => line.startsWith('fatal:')) ?? `exit ${code}`;
-    throw new GitError(`git rev-list in ${location.cwd}: ${reason.replace(/^fatal: /, '')}`);
+    throw new GitError(`git rev-list in ${location.cwd}: ${firstErrorLine(stderr) ?? `exit ${code}`}`);
   }
   return { commits, merges };
 }
@@ -277,7 +276,7 @@ async function scanRequestedBlobs(
   }
   const { code, stderr, timedOut } = await git.done;
   if (timedOut) return 'git cat-file did not finish in time';
-  return code === 0 ? undefined : `git cat-file: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`;
+  return code === 0 ? undefined : `git cat-file: ${firstErrorLine(stderr) ?? `exit ${code}`}`;
 }
 
 /**
@@ -399,7 +398,7 @@ async function blobsOnlyTagsReach(location: GitLocation): Promise<{ path: string
   const { code, stderr, timedOut } = await git.done;
   if (code !== 0) {
     throw new GitError(
-      `git rev-list of tagged trees in ${location.cwd}: ${timedOut ? 'did not finish in time' : (stderr.split('\n')[0] ?? `exit ${code}`)}`,
+      `git rev-list of tagged trees in ${location.cwd}: ${timedOut ? 'did not finish in time' : (firstErrorLine(stderr) ?? `exit ${code}`)}`,
     );
   }
   const blobs: { path: string; blob: string }[] = [];

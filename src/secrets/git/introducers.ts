@@ -1,6 +1,6 @@
 // Which commit put a blob at a path: `git log --raw` lists, per commit, the blob id each changed path now has.
 // https://git-scm.com/docs/git-log#_raw_output_format
-import { type GitLocation, spawnGit } from './run-git.js';
+import { firstErrorLine, type GitLocation, spawnGit } from './run-git.js';
 
 export interface Introduction {
   path: string;
@@ -279,7 +279,7 @@ export function startIntroductions(
       if (code !== 0) {
         return {
           introductions,
-          warning: `git log could not list every commit (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+          warning: `git log could not list every commit (exit ${code}): ${firstErrorLine(stderr) ?? 'no message'}`,
         };
       }
       if (readError !== undefined) {

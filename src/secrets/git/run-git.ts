@@ -1,6 +1,7 @@
 // Runs git read-only against a repository that may be hostile or a partial clone: https://git-scm.com/docs/git-config#SCOPES
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
+import { describeToolLine } from '../../parsers/tool-messages.js';
 import { runProgram } from '../../target/run-program.js';
 
 /** A failure of git itself (not installed, not a repository, a fatal error): one line, with where and why. */
@@ -155,9 +156,14 @@ export async function gitOutput(
   return { code, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
+/**
+ * git's first complaint as a known category (src/parsers/tool-messages.ts), never its text: git quotes config
+ * lines, ref names and paths of the repository it reads, all content of the target.
+ */
 export function firstErrorLine(stderr: string): string | undefined {
-  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  return (lines.find((line) => line.startsWith('fatal:') || line.startsWith('error:')) ?? lines[0])?.trim();
+  const lines = stderr.split('\n', 200).filter((line) => line.trim() !== '');
+  const first = lines.find((line) => line.startsWith('fatal:') || line.startsWith('error:')) ?? lines[0];
+  return first === undefined ? undefined : describeToolLine(first);
 }
 
 /** A long-running git whose output is streamed; `done` settles with its exit code and stderr once it exits. */

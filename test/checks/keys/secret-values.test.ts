@@ -58,7 +58,7 @@ describe('summariseExecLine', () => {
   test('an unparsable line is named, not quoted', () => {
     assert.equal(
       summariseExecLine('ExecStart', 'relative/path --key abc'),
-      'ExecStart= (not parsed: "relative/path" is neither an absolute path nor a plain executable name)',
+      'ExecStart= (not parsed: the program is neither an absolute path nor a plain executable name)',
     );
   });
 });

@@ -27,7 +27,21 @@ const cases: [string, FileSpec, RegExp][] = [
   [
     'a file that includes itself',
     { 'etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config\nPermitRootLogin no\nPort 2222\n' },
-    /Too many recursive configuration includes; sshd refuses to start/,
+    /^\/etc\/ssh\/sshd_config:1: Include cycle: \/etc\/ssh\/sshd_config:1 -> \/etc\/ssh\/sshd_config; sshd refuses to start/,
+  ],
+  [
+    // Issue 18 item 9: 43 s and 1.6 GB (twice), over 120 s (three times) before includes were memoised.
+    'a file that includes itself three times on one line',
+    {
+      'etc/ssh/sshd_config':
+        'Include /etc/ssh/sshd_config /etc/ssh/sshd_config /etc/ssh/sshd_config\nPermitRootLogin no\nPort 2222\n',
+    },
+    /^\/etc\/ssh\/sshd_config:1: Include cycle: \/etc\/ssh\/sshd_config:1 -> \/etc\/ssh\/sshd_config; sshd refuses to start/,
+  ],
+  [
+    'a file that includes itself on two lines',
+    { 'etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config\nInclude /etc/ssh/sshd_config\nPort 2222\n' },
+    /^\/etc\/ssh\/sshd_config:1: Include cycle: /,
   ],
 ];
 

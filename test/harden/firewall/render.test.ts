@@ -32,7 +32,11 @@ describe('the generated nftables block', () => {
     const merged = mergeIntoNftablesConf(stock, renderFirewallBlock(LOCAL_NODE)) as string;
     assert.ok(merged.startsWith(stock), 'every byte of the operator file is kept');
     for (const text of [fresh as string, merged]) {
-      const verdict = await validateNftablesConf('/etc/nftables.conf', new Map([['/etc/nftables.conf', text]]));
+      const verdict = await validateNftablesConf('/etc/nftables.conf', {
+        files: new Map([['/etc/nftables.conf', text]]),
+        includes: new Map(),
+        canonical: new Map(),
+      });
       assert.deepEqual([verdict.tool, verdict.ok, verdict.detail], ['nft -c', true, 'ruleset valid']);
     }
   });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { AuditContext } from '../../../src/engine/context.js';
 import { countKeyLines, countShellKeyLines } from '../../../src/harden/sshd/key-holders.js';
 import { planSshd } from '../../../src/harden/sshd/plan.js';
-import { includesOutside, rewriteSshdIncludes } from '../../../src/harden/sshd/validate.js';
+import { includeSite, includesOutside, rewriteSshdIncludes } from '../../../src/harden/sshd/validate.js';
 import type { HardenLayout, PlanPart } from '../../../src/harden/types.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
 import { ADMIN_PUBLIC_KEY } from '../../support/harden-hosts.js';
@@ -190,13 +190,41 @@ describe('StrictModes: sshd ignores a key file others could have changed', () =>
 });
 
 describe('Include= is rewritten into the temp copy', () => {
-  test('every spelling points below the root; an escape is caught', () => {
+  test('every spelling points at the copies of the files the parser read; an escape is caught', () => {
     const text = 'Include=/etc/ssh/a.conf\ninclude = b.conf\n  INCLUDE /etc/ssh/c/*.conf d.conf\nPort 22\n';
-    const rewritten = rewriteSshdIncludes(text, '/tmp/x');
-    assert.deepEqual(includesOutside(rewritten, '/tmp/x'), []);
-    assert.match(rewritten, /^Include "\/tmp\/x\/etc\/ssh\/a\.conf"$/m);
-    assert.match(rewritten, /^Include "\/tmp\/x\/etc\/ssh\/b\.conf"$/m);
+    const rewritten = rewriteSshdIncludes(
+      {
+        files: new Map([['/etc/ssh/sshd_config', text]]),
+        includes: new Map([
+          [includeSite('/etc/ssh/sshd_config', 1), ['/etc/ssh/a.conf']],
+          [includeSite('/etc/ssh/sshd_config', 2), ['/etc/ssh/b.conf']],
+          [includeSite('/etc/ssh/sshd_config', 3), []],
+        ]),
+        canonical: new Map(),
+      },
+      '/tmp/x',
+    );
+    assert.ok('files' in rewritten);
+    const copied = rewritten.files.get('/etc/ssh/sshd_config')!;
+    assert.deepEqual(includesOutside(copied, '/tmp/x'), []);
+    assert.match(copied, /^Include "\/tmp\/x\/etc\/ssh\/a\.conf"$/m);
+    assert.match(copied, /^Include "\/tmp\/x\/etc\/ssh\/b\.conf"$/m);
+    assert.match(copied, /^# Include: matches no file$/m);
     assert.deepEqual(includesOutside('Include=/etc/ssh/a.conf\n', '/tmp/x'), ['/etc/ssh/a.conf']);
+  });
+
+  test('an Include line the parser did not resolve, or a file with `..` in its place, is an error', () => {
+    const unresolved = rewriteSshdIncludes(
+      {
+        files: new Map([['/etc/ssh/sshd_config', 'Include /etc/ssh/../../../../etc/shadow\n']]),
+        includes: new Map([[includeSite('/etc/ssh/sshd_config', 1), ['/etc/ssh/../../../../etc/shadow']]]),
+        canonical: new Map(),
+      },
+      '/tmp/x',
+    );
+    assert.deepEqual(unresolved, {
+      errors: ['/etc/ssh/sshd_config:1: Include names a path that cannot be resolved inside the target'],
+    });
   });
 
   test('a bad file reached through Include= fails sshd -t (it used to read this machine’s copy)', async () => {
@@ -205,7 +233,8 @@ describe('Include= is rewritten into the temp copy', () => {
       'etc/ssh/extra.conf': 'Ciphers no-such-cipher@example\n',
       ...ADMIN_KEYS,
     });
-    assert.match(part.errors.join('\n'), /extra\.conf line 1: Bad SSH2 cipher spec/);
+    assert.match(part.errors.join('\n'), /extra\.conf:1: Bad SSH2 cipher spec$/m);
+    assert.ok(!part.errors.join('\n').includes('no-such-cipher'), 'sshd quotes the value; it is not relayed');
     assert.deepEqual(part.changes, []);
   });
 });

@@ -15,11 +15,17 @@ const PROBE = { host: 'probe.invalid', addr: '203.0.113.1' };
 const CONFIG = 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n';
 const MATCHED = `${CONFIG}Match User admin\n  PasswordAuthentication yes\n`;
 const SPEC = 'user=probe,host=probe.invalid,addr=203.0.113.1';
+/** A copy of one sshd_config with no Include. */
+const copyOf = (text: string) => ({
+  files: new Map([['/etc/ssh/sshd_config', text]]),
+  includes: new Map(),
+  canonical: new Map(),
+});
 const many = (count: number) => Array.from({ length: count }, (_, i) => `user${i}`);
 
 describe('sshd runs per plan', { timeout: 240_000 }, () => {
   test('2,000 duplicate root names and no Match block: three runs (-t, -T, one -C for everyone)', async () => {
-    const files = new Map([['/etc/ssh/sshd_config', CONFIG]]);
+    const files = copyOf(CONFIG);
     const names = [...Array.from({ length: 2_000 }, () => 'root'), ...many(500)];
     const result = await validateSshdConfig('/etc/ssh/sshd_config', files, SPEC, 'drop-in', {
       names,
@@ -36,7 +42,7 @@ describe('sshd runs per plan', { timeout: 240_000 }, () => {
   });
 
   test('with a Match block, duplicates are asked about once each', async () => {
-    const files = new Map([['/etc/ssh/sshd_config', MATCHED]]);
+    const files = copyOf(MATCHED);
     const names = [...Array.from({ length: 2_000 }, () => 'root'), 'admin'];
     const result = await validateSshdConfig('/etc/ssh/sshd_config', files, SPEC, 'drop-in', { names, probe: PROBE });
     assert.equal(result.sshdRuns, 4);
@@ -45,7 +51,7 @@ describe('sshd runs per plan', { timeout: 240_000 }, () => {
   });
 
   test('with a Match block and more distinct users than the cap: refused without running sshd', async () => {
-    const files = new Map([['/etc/ssh/sshd_config', MATCHED]]);
+    const files = copyOf(MATCHED);
     const result = await validateSshdConfig('/etc/ssh/sshd_config', files, SPEC, 'drop-in', {
       names: many(MAX_PROBED_USERS + 1),
       probe: PROBE,

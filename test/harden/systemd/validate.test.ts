@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -81,6 +81,25 @@ describe('buildVerifyTree', () => {
   });
 });
 
+describe('buildVerifyTree stays inside its temp tree', () => {
+  test('a program path with ../ gets its stub inside the tree, never on this machine', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'verify-escape-'));
+    const root = join(parent, 'a', 'b');
+    try {
+      // Before, join(root, '/../../../escaped-stub') normalised to <parent>/escaped-stub: above the tree.
+      await buildVerifyTree(root, {
+        ...files(),
+        unitText: '[Service]\nExecStart=/../../../escaped-stub\nRequires=..\n',
+        dropIns: [],
+      });
+      assert.ok(!existsSync(join(parent, 'escaped-stub')), 'no stub above the tree');
+      assert.ok(statSync(join(root, 'escaped-stub')).isFile(), 'the stub is where systemd --root would look');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('validateUnit (real systemd-analyze)', () => {
   test('a good drop-in: verify passes and the signer scores below 2.0', async () => {
     const verdict = await validateUnit(files(), 2.0);
@@ -95,7 +114,7 @@ describe('validateUnit (real systemd-analyze)', () => {
     assert.equal(verdict.verify.ok, false);
     assert.match(
       verdict.verify.detail,
-      /^\/etc\/systemd\/system\/stacks-signer\.service\.d\/99-signer-opsec\.conf:\d+: Unknown key/,
+      /^systemd-analyze: \/etc\/systemd\/system\/stacks-signer\.service\.d\/99-signer-opsec\.conf:\d+: Unknown key$/,
     );
     assert.doesNotMatch(verdict.verify.detail, /signer-opsec-verify-/, 'no temp path in the detail');
   });
@@ -104,6 +123,20 @@ describe('validateUnit (real systemd-analyze)', () => {
     const verdict = await validateUnit(files(`${DROP_IN}[Unit]\nBindsTo=\n[Service]\nExecStart=\n`), 2.0);
     assert.equal(verdict.verify.ok, false);
     assert.match(verdict.verify.detail, /ExecStart/);
+  });
+
+  test("systemd-analyze's complaint about a unit line is relayed as a place and a category, never the line", async () => {
+    // A unit holding a secret as a key name, and no ExecStart: verify fails, and its first message quotes the key.
+    const planted = 'stacks:$6$Zq8Xv2Lk$plantedhashHh5Jj6Kk7Ll8Mm9Nn';
+    const verdict = await validateUnit(
+      { ...files(), unitText: `[Service]\n${planted}=1\nUser=stacks-signer\n`, dropIns: [] },
+      2.0,
+    );
+    assert.equal(verdict.verify.ok, false);
+    assert.equal(verdict.verify.detail, 'systemd-analyze: /etc/systemd/system/stacks-signer.service:2: Unknown key');
+    for (const detail of [verdict.verify.detail, verdict.security.detail]) {
+      assert.ok(!detail.includes('Zq8Xv2Lk'), detail);
+    }
   });
 
   test('a score at or above the target is a failed validation', async () => {
