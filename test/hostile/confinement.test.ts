@@ -24,25 +24,6 @@ import { makeRepo, runGit, type TestRepo } from '../secrets/git/repo.js';
 import { BIN, REPO_ROOT } from '../support/cli.js';
 import { materialiseExample } from '../support/materialise.js';
 
-/**
- * Leaks that another branch fixes (nft/sshd/systemd include rewriting resolved inside the root, issue 18 item 3 and
- * "Include rewriting"): each entry names a command and a path prefix that may still be reached on this branch. When
- * that work is merged, empty this list: the test then requires zero leaks everywhere. Entries that no longer leak
- * are reported by the test (so a stale entry is noticed), but do not fail it.
- */
-const PENDING_INCLUDE_CONFINEMENT: { command: string; path: RegExp; why: string }[] = [
-  {
-    command: 'harden-plan',
-    path: /^\/tmp\/confinement-bait-\d+-\w+\/bait\.nft$/,
-    why: 'nft -c: `include "../../../../<host path>"` normalises out of the temporary copy (issue 18 item 3)',
-  },
-  {
-    command: 'harden-plan',
-    path: /\/etc\/x$/,
-    why: 'nft -c: `include "../../../../etc/x"` resolves above the temporary copy (issue 18 item 3)',
-  },
-];
-
 /** Programs the tool may run on target content; their lookups along PATH and their execution are not leaks. */
 const TOOLS = ['git', 'nft', 'sshd', 'systemd-analyze', 'ssh-keygen', 'tar', 'gzip', 'zstd', 'xz', 'diff', 'patch'];
 
@@ -481,14 +462,8 @@ function leaksOf(command: string, run: Traced, extraAllowed: readonly string[] =
 
 /** Leaks not covered by a pending entry fail; pending entries that did not leak are printed for the lead. */
 function assertConfined(command: string, leaks: readonly Leak[]): void {
-  const pending = PENDING_INCLUDE_CONFINEMENT.filter((entry) => entry.command === command);
-  const unexpected = leaks.filter((leak) => !pending.some((entry) => entry.path.test(leak.path)));
-  const stale = pending.filter((entry) => !leaks.some((leak) => entry.path.test(leak.path)));
-  if (stale.length > 0) {
-    console.log(`${command}: pending entries that no longer leak: ${stale.map((entry) => entry.path).join(', ')}`);
-  }
   assert.deepEqual(
-    unexpected.map((leak) => `${leak.syscall} ${leak.path}`),
+    leaks.map((leak) => `${leak.syscall} ${leak.path}`),
     [],
     `${command} touched paths outside the target`,
   );
