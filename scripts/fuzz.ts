@@ -4,6 +4,8 @@
 //   --target NAME    only these targets (repeat or comma-separate); `hosts` is the end-to-end audit/plan run
 //   --path P         replay one case (the path a failure prints), with its --seed and --target
 //   --growth BYTES   how much one mutation may grow an input (default 1 MiB)
+//   --trace          write each case's index to stderr before running it (a hang is then replayable: --path INDEX)
+//   --shrink         shrink a failure to a smaller case (slow on multi-megabyte inputs; off by default)
 // A failure prints the target, the broken invariant, the replay command, and keeps the input under
 // test/fuzz/regressions/<target>/ so the suite replays it from then on. Exit 1 when any target failed.
 import { checkHostCase, describeHostFailure, fuzzHosts, keepHostRegression } from '../test/fuzz/host-fuzz.js';
@@ -19,6 +21,8 @@ interface Args {
   targets: string[];
   path: string | undefined;
   growth: number;
+  shrink: boolean;
+  trace: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -29,6 +33,8 @@ function parseArgs(argv: readonly string[]): Args {
     targets: [],
     path: undefined,
     growth: 1024 * 1024,
+    shrink: false,
+    trace: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
@@ -42,6 +48,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--host-runs') args.hostRuns = number();
     else if (flag === '--seed') args.seed = number();
     else if (flag === '--growth') args.growth = number();
+    else if (flag === '--shrink') args.shrink = true;
+    else if (flag === '--trace') args.trace = true;
     else if (flag === '--target' && value !== undefined) {
       args.targets.push(...value.split(',').filter(Boolean));
       i += 1;
@@ -77,6 +85,13 @@ async function main(): Promise<number> {
       numRuns: args.runs,
       maxGrowthBytes: args.growth,
       maxMutations: 8,
+      noShrink: !args.shrink,
+      ...(args.trace
+        ? {
+            beforeCase: (index: number, bytes: number) =>
+              process.stderr.write(`${target.name} case ${index} (${bytes} bytes)\n`),
+          }
+        : {}),
       ...(args.path !== undefined ? { path: args.path } : {}),
     });
     const { stats } = outcome;
@@ -103,6 +118,7 @@ async function main(): Promise<number> {
       seed: args.seed,
       numRuns: args.hostRuns ?? Math.max(1, Math.round(args.runs / 50)),
       maxGrowthBytes: Math.min(args.growth, 256 * 1024),
+      noShrink: !args.shrink,
       ...(args.path !== undefined ? { path: args.path } : {}),
     });
     total += outcome.stats.cases;

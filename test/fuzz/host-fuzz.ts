@@ -203,6 +203,8 @@ export interface HostFuzzBudget {
   numRuns: number;
   path?: string;
   maxGrowthBytes: number;
+  /** Stop at the first failure without shrinking (each shrink step is a whole audit and plan). */
+  noShrink?: boolean;
 }
 
 /** The concrete files of a generated case (what a regression fixture keeps). */
@@ -258,6 +260,7 @@ export async function fuzzHosts(budget: HostFuzzBudget): Promise<HostFuzzOutcome
     seed: budget.seed,
     numRuns: budget.numRuns,
     ...(budget.path !== undefined ? { path: budget.path } : {}),
+    ...(budget.noShrink ? { endOnFailure: true } : {}),
   });
   const counterexample = details.counterexample?.[0];
   return {

@@ -12,6 +12,10 @@ export interface FuzzBudget {
   path?: string;
   maxGrowthBytes: number;
   maxMutations: number;
+  /** Stop at the first failure without shrinking: a slow multi-megabyte case takes seconds per shrink step. */
+  noShrink?: boolean;
+  /** Called before each case with its index: a case that hangs is then known by its path (the index). */
+  beforeCase?: (index: number, bytes: number) => void;
 }
 
 export interface FuzzStats {
@@ -115,6 +119,7 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
   const stats: FuzzStats = { cases: 0, maxMs: 0, maxMsBytes: 0, largestBytes: 0, known: 0, knownExamples: [] };
   const property = fc.asyncProperty(prepared.arbitrary, async (mutated) => {
     const input = prepared.input(mutated);
+    budget.beforeCase?.(stats.cases, input.length);
     const { ms, known } = await checkParserInput(target, input);
     stats.cases += 1;
     if (known !== undefined) {
@@ -131,6 +136,7 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     seed: budget.seed,
     numRuns: budget.numRuns,
     ...(budget.path !== undefined ? { path: budget.path } : {}),
+    ...(budget.noShrink ? { endOnFailure: true } : {}),
   });
   const counterexample = details.counterexample?.[0];
   return {
