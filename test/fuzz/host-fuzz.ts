@@ -102,8 +102,8 @@ const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.
 // ajv is CommonJS: under NodeNext the default import is its module.exports, whose `.default` is the class.
 const validateReport = new Ajv2020.default({ allErrors: true, strict: true }).compile(schema);
 
-function assertNoLeak(where: string, texts: readonly string[], secrets: readonly string[]): void {
-  const secret = leakedSecret(texts, secrets);
+function assertNoLeak(where: string, texts: readonly string[], secrets: readonly string[], planted = true): void {
+  const secret = leakedSecret(texts, secrets, planted);
   if (secret === undefined) return;
   const text = texts.find((candidate) => candidate.includes(secret))!;
   const at = text.indexOf(secret);
@@ -159,7 +159,9 @@ async function planHost(host: MaterialisedHost): Promise<number> {
   assertNoEngineError(`harden plan of ${host.name}`, messages);
   // Errors and blockers never quote a line; the plan's own diffs may show a mutated non-secret line, by design.
   assertNoLeak(`harden plan messages of ${host.name}`, messages, host.secrets);
-  assertNoLeak(`harden plan of ${host.name}`, [texts.json, texts.text], host.secrets);
+  // A planted line in a file harden rewrites (passwd, sshd_config) is shown in its diff, by design: only the host's
+  // own secrets, which discovery read and masks, must never appear anywhere in the plan.
+  assertNoLeak(`harden plan of ${host.name}`, [texts.json, texts.text], host.secrets, false);
   return ms;
 }
 
