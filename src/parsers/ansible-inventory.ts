@@ -2,6 +2,7 @@
 // dynamic inventories work through Ansible itself). Pure: text in, hosts and groups out. --limit patterns below.
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
 import { parse as parseYaml } from 'yaml';
+import { tooDeepForYaml } from './yaml-depth.js';
 
 export type InventoryVars = Record<string, unknown>;
 
@@ -155,6 +156,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export function parseYamlInventory(text: string): InventoryResult {
+  // Before the library recurses (src/parsers/yaml-depth.ts): an inventory nests groups a few levels, not hundreds.
+  const deep = tooDeepForYaml(text, 512);
+  if (deep) return { ok: false, line: deep.line, reason: 'nested too deeply to be an inventory' };
   let document: unknown;
   try {
     document = parseYaml(text);

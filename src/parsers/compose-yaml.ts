@@ -1,6 +1,7 @@
 // https://docs.docker.com/reference/compose-file/ — a compose file is YAML; parsed here with limits so no file can
 // make the audit quadratic or exhaust memory.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { tooDeepForYaml } from './yaml-depth.js';
 
 /** Compose files are kilobytes; these bound a hostile one well above any real project. */
 export const COMPOSE_LIMITS = {
@@ -35,6 +36,9 @@ export class ComposeYamlLimitError extends Error {
  * also bounds depth and node count. Throws the library's first error, or a ComposeYamlLimitError.
  */
 export function parseComposeYaml(text: string): unknown {
+  // Before the library recurses: see src/parsers/yaml-depth.ts (a 2 KB file aborted the process).
+  const deep = tooDeepForYaml(text, COMPOSE_LIMITS.maxDepth * 8);
+  if (deep) throw new ComposeYamlLimitError('TOO_DEEP', deep);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { uniqueKeys: false, logLevel: 'error', lineCounter, prettyErrors: true });
   if (document.errors.length > 0) throw document.errors[0];

@@ -2,6 +2,7 @@
 // { justification (required), expires (YYYY-MM-DD), hosts (glob), run (default true) }. Pure: text in, waivers or
 // one error with its line out.
 import { isMap, isScalar, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { tooDeepForYaml } from './yaml-depth.js';
 
 export interface Waiver {
   id: string;
@@ -49,6 +50,9 @@ function scalarText(node: unknown): string | undefined {
  * (a typo would otherwise waive nothing, silently). Throws WaiverFileError with the line of the first problem.
  */
 export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waiver[] {
+  // Before the library recurses (src/parsers/yaml-depth.ts): a waivers file is a short flat map.
+  const deep = tooDeepForYaml(text, 64);
+  if (deep) throw new WaiverFileError(deep.line, 'nested too deeply to be a waivers file');
   const counter = new LineCounter();
   // The core schema (YAML 1.2) keeps 2027-01-31 a string; `uniqueKeys` refuses a control waived twice.
   const document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });

@@ -24,7 +24,12 @@ async function searchRoots(ctx: AuditContext): Promise<string[]> {
   try {
     for (const user of (await ctx.users()).users) {
       const home = user.home.replace(/\/+$/, '');
-      if (home !== '' && !SYSTEM_HOMES.test(home) && !FIXED_ROOTS.some((root) => home.startsWith(`${root}/`))) {
+      // A home that is no absolute path (a broken passwd line) names no place on the target: nothing to search.
+      if (
+        home.startsWith('/') &&
+        !SYSTEM_HOMES.test(home) &&
+        !FIXED_ROOTS.some((root) => home.startsWith(`${root}/`))
+      ) {
         roots.add(home);
       }
     }

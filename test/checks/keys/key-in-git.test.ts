@@ -88,6 +88,12 @@ runCheckCases(check, {
   pass: [
     { name: 'no repository on the host', files: signerHost(), messages: ['noRepositories'] },
     {
+      // Found by the fuzzer (test/fuzz/regressions/hosts/): a relative home was searched as a path and threw.
+      name: 'a passwd entry whose home is not an absolute path (not searched, not an error)',
+      files: signerHost({}, { 'etc/passwd': `${BASE_USERS['etc/passwd']}bob:x:1001:1001::7:/bin/sh\n` }),
+      messages: ['noRepositories'],
+    },
+    {
       name: 'repositories holding other keys and hash-heavy files only',
       files: signerHost(
         {},

@@ -1,0 +1,79 @@
+// The invariants every fuzz case must keep, shared by the parser targets, the host runs and the regression replay:
+// no exception but the parser's own typed errors, no case over the time limit, no planted secret in any message.
+import { PLANTED_SECRETS } from './mutate.js';
+
+/**
+ * Per input, on the suite's loaded 2-core machine. A property of the fuzzer (every input is linear to parse), not a
+ * timed unit test; SIGNER_OPSEC_FUZZ_CASE_MS raises it for a run under heavier load.
+ */
+export const CASE_LIMIT_MS = Number(process.env.SIGNER_OPSEC_FUZZ_CASE_MS ?? 2000);
+
+export type ViolationKind = 'crash' | 'slow' | 'leak' | 'schema';
+
+/** A broken invariant: fast-check reports it with the seed and path that replay it. */
+export class FuzzViolation extends Error {
+  constructor(
+    readonly kind: ViolationKind,
+    detail: string,
+  ) {
+    super(`${kind}: ${detail}`);
+    this.name = 'FuzzViolation';
+  }
+}
+
+const MESSAGE_KEYS = /^(message|messages|reason|problem|problems|error|errors|warning|warnings|blockers|unreadable)$/i;
+const MAX_NODES = 500_000;
+
+/** Every string held under a message-like key (problems, errors, reasons…), anywhere in a parser's result. */
+export function messagesOf(value: unknown): string[] {
+  const found: string[] = [];
+  let visited = 0;
+  const walk = (node: unknown, collecting: boolean, depth: number): void => {
+    visited += 1;
+    if (visited > MAX_NODES || depth > 64) return;
+    if (typeof node === 'string') {
+      if (collecting) found.push(node);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    if (node instanceof Map) {
+      for (const item of node.values()) walk(item, collecting, depth + 1);
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, collecting, depth + 1);
+      return;
+    }
+    if (Buffer.isBuffer(node) || ArrayBuffer.isView(node)) return;
+    for (const [key, item] of Object.entries(node)) walk(item, collecting || MESSAGE_KEYS.test(key), depth + 1);
+  };
+  walk(value, false, 0);
+  return found;
+}
+
+/** The first secret (planted, or one of `more`) that `texts` contain, if any. */
+export function leakedSecret(
+  texts: readonly string[],
+  more: readonly string[] = [],
+  planted = true,
+): string | undefined {
+  const secrets = [...(planted ? PLANTED_SECRETS : []), ...more];
+  for (const text of texts) for (const secret of secrets) if (text.includes(secret)) return secret;
+  return undefined;
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error)
+    return `${error.name}: ${error.message.slice(0, 300)}\n${error.stack?.split('\n').slice(1, 6).join('\n')}`;
+  return String(error).slice(0, 300);
+}
+
+/** Times `work`; a case slower than the limit is a violation even if it finished. */
+export async function timed<T>(what: string, work: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  const ms = performance.now() - started;
+  if (ms > CASE_LIMIT_MS)
+    throw new FuzzViolation('slow', `${what} took ${Math.round(ms)} ms (limit ${CASE_LIMIT_MS} ms)`);
+  return { value, ms };
+}
