@@ -425,6 +425,13 @@ async function buildHostile(): Promise<Hostile> {
   mkdirSync(join(sshdRoot, 'etc/ssh/sshd_config.d'), { recursive: true });
   symlinkSync(join(bait, 'bait.sshd'), join(sshdRoot, 'etc/ssh/sshd_config.d/zz-escape.conf'));
   writeFileSync(sshdConfig, `Include /etc/ssh/sshd_config.d/*.conf\n${readFileSync(sshdConfig, 'utf8')}`);
+  // nft runs here too: an include climbing out by `..` stops at the root (as nft --root would have it) and names the
+  // bait's in-root twin, so the validation copy holds that file and nft reads nothing of the host.
+  writeFileSync(join(sshdRoot, bait, 'bait.nft'), 'table inet bait {}\n');
+  appendFileSync(
+    join(sshdRoot, 'etc/nftables.conf'),
+    `\ninclude "../../../../../../../../${bait.slice(1)}/bait.nft"\n`,
+  );
 
   const tar = join(work, 'host.tar');
   execFileSync('tar', ['-C', root, '-cf', tar, '.']);
@@ -528,14 +535,16 @@ describe('confinement under strace: nothing outside the target is opened, stat-e
     assert.notEqual(run.code, null, 'harden plan finished');
     assertConfined('harden-plan', leaksOf('harden-plan', run));
     console.log(`harden plan ran: ${[...executed(run)].sort().join(', ')}`);
-    for (const tool of ['nft', 'systemd-analyze']) assert.ok(executed(run).has(tool), `${tool} ran on the target`);
+    assert.ok(executed(run).has('systemd-analyze'), 'systemd-analyze ran on the target');
+    // Its nft includes name files the root does not hold: an error before nft runs, never a read of the host's.
+    assert.ok(!executed(run).has('nft'), 'nft was not run on includes that cannot be placed inside the root');
   });
 
-  test('harden plan --root DIR, where sshd runs on a drop-in symlinked to the host', () => {
+  test('harden plan --root DIR, where sshd runs on a drop-in symlinked to the host and nft on a climbing include', () => {
     const run = traced(['harden', 'plan', '--root', hostile.sshdRoot], hostile.work, hostile.temp);
     assert.notEqual(run.code, null, 'harden plan finished');
     assertConfined('harden-plan-sshd', leaksOf('harden-plan-sshd', run, [hostile.sshdRoot]));
-    assert.ok(executed(run).has('sshd'), 'sshd ran on the target');
+    for (const tool of ['sshd', 'nft']) assert.ok(executed(run).has(tool), `${tool} ran on the target`);
   });
 
   test('scan --history REPO, for each hostile repository', () => {
