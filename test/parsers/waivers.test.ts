@@ -81,6 +81,16 @@ describe('parseWaivers', () => {
     assert.ok(!hostMatches('signer-[!12]', 'signer-2'));
     assert.ok(!hostMatches('signer-*', 'node-1'));
     assert.ok(!hostMatches('signer.example', 'signerXexample'), 'a dot is literal');
+    assert.ok(hostMatches('[a-c]??-*.ex*ample', 'bb1-x.example'), 'ranges, ? and several stars');
+    assert.ok(hostMatches('signer-[', 'signer-['), 'an unclosed [ is literal');
+    assert.ok(hostMatches('**', ''));
+  });
+
+  test('glob matching retries only from the last star: *a*a*…*b against a long name ends at once', () => {
+    // As a regular expression (.*a.*a…b) this backtracked for minutes; the answer is no match, found in one walk.
+    assert.equal(hostMatches(`${'*a'.repeat(30)}*b`, 'a'.repeat(253)), false);
+    assert.equal(hostMatches(`${'*a'.repeat(30)}*b`, `${'a'.repeat(252)}b`), true);
+    assert.equal(hostMatches('*', 'x'.repeat(2000)), false, 'a name longer than any host name matches nothing');
   });
 });
 
