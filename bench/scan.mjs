@@ -6,7 +6,7 @@
 // Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH]
 // --repo PATH (or SCAN_BENCH_REPO=PATH): a real repository for the history rows (a clone of a large public one);
 // without it the generated history is used. A repository missing objects (a snapshot without its large blobs) is
-// wrapped: a bare repository borrowing its objects (alternates) and refs, with a replace ref (refs/replace/<id>) for
+// wrapped: a bare repository holding its objects (hard links) and refs, with a replace ref (refs/replace/<id>) for
 // each missing blob pointing to a one-line stand-in blob, so git log -p (the anchor) reads the stand-in instead of
 // dying part-way (it reads a new file's blob even when its path is -diff). The scan ignores replace refs
 // (GIT_NO_REPLACE_OBJECTS): it meets the missing blobs, says so and goes on, so it does at least the anchor's work.
@@ -156,7 +156,11 @@ function benchRepository(path) {
     rmSync(wrapper, { recursive: true, force: true });
     spawnSync('git', ['init', '-q', '--bare', wrapper], { env: gitEnv });
     const objects = git(['rev-parse', '--path-format=absolute', '--git-path', 'objects']).stdout.trim();
-    writeFileSync(join(wrapper, 'objects/info/alternates'), `${objects}\n`);
+    // The snapshot's objects are hard-linked in (a copy when on another file system), not borrowed through
+    // objects/info/alternates: the scan reads only what lies inside the repository it is given (issue 18: an
+    // alternate outside it is refused), so a borrowing wrapper would be an error, not a bench.
+    const linked = spawnSync('cp', ['-al', `${objects}/.`, join(wrapper, 'objects')]);
+    if (linked.status !== 0) spawnSync('cp', ['-a', `${objects}/.`, join(wrapper, 'objects')], { stdio: 'inherit' });
     const stand = spawnSync('git', ['-C', wrapper, 'hash-object', '-w', '--stdin'], {
       input: 'blob missing from the snapshot\n',
       encoding: 'utf8',
