@@ -101,6 +101,16 @@ export function isCanonicalPath(path: string): boolean {
 }
 
 /**
+ * Where `path` goes in a validation copy: its place in the target as the target resolved it (`canonical`), or
+ * undefined when it can't be placed inside the target, or can't be named in an include (a quote, a backslash, a
+ * newline in it).
+ */
+export function placeInCopy(canonical: ReadonlyMap<string, string>, path: string): string | undefined {
+  const place = canonical.get(path) ?? path;
+  return isCanonicalPath(place) && !/["\n\\]/.test(place) ? place : undefined;
+}
+
+/**
  * `path` resolved as a chroot would, without symlinks: `.` dropped, `..` stopping at `/`. For paths of a tree we
  * build ourselves (no symlinks in it), so joined below a directory the result stays below it.
  */

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasGlobMagic } from '../../parsers/glob.js';
 import { includeStatements } from '../../parsers/nftables-syntax.js';
-import { isCanonicalPath, runTool, withTempDirectory, writeTree } from '../tool-run.js';
+import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 import { includeKey, type NftablesTree } from './facts.js';
 
@@ -18,12 +18,6 @@ export type NftablesCopy = Pick<NftablesTree, 'files' | 'includes' | 'canonical'
 
 /** Holds no file: where an include whose glob matched nothing points (nft accepts a glob with no match). */
 const EMPTY_DIRECTORY = 'no-match';
-
-/** Where `path` sits in the target, resolved; undefined when it can't be placed inside it. */
-function placeOf(copy: NftablesCopy, path: string): string | undefined {
-  const canonical = copy.canonical.get(path) ?? path;
-  return isCanonicalPath(canonical) && !/["\n\\]/.test(canonical) ? canonical : undefined;
-}
 
 /**
  * Each file's text with every include statement naming the copies under `root`; or the includes that could not be
@@ -36,7 +30,7 @@ export function rewriteIncludes(
   const files = new Map<string, string>();
   const errors: string[] = [];
   for (const [path, text] of copy.files) {
-    const place = placeOf(copy, path);
+    const place = placeInCopy(copy.canonical, path);
     if (place === undefined) {
       errors.push(`${path}: cannot be placed inside the target`);
       continue;
@@ -46,7 +40,7 @@ export function rewriteIncludes(
     for (const include of includeStatements(text, path)) {
       const where = `${path}:${include.line}`;
       const named = copy.includes.get(includeKey(path, include.pattern));
-      const places = named?.map((file) => placeOf(copy, file));
+      const places = named?.map((file) => placeInCopy(copy.canonical, file));
       if (named === undefined || places === undefined || places.some((place) => place === undefined)) {
         errors.push(`${where}: include names a path that cannot be resolved inside the target`);
         continue;
@@ -118,7 +112,7 @@ export async function validateNftablesConf(mainPath: string, copy: NftablesCopy)
     if ('errors' in rewritten) {
       return { tool: 'nft -c', artefact: mainPath, ok: false, detail: rewritten.errors.join('; ') };
     }
-    const main = placeOf(copy, mainPath)!;
+    const main = placeInCopy(copy.canonical, mainPath)!;
     await mkdir(join(root, EMPTY_DIRECTORY), { mode: 0o700 });
     await writeTree(join(root, 'tree'), rewritten.files);
     const run = await runTool('nft', ['-c', '-f', join(root, 'tree', main)], { root: join(root, 'tree') });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { appendAll } from '../../parsers/lists.js';
 import { parseSshdT } from '../../parsers/sshd-config.js';
 import { argvSplit } from '../../parsers/sshd-config-syntax.js';
-import { isCanonicalPath, runTool, withTempDirectory, writeTree } from '../tool-run.js';
+import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
 /** What the copy needs: every file's text, what each Include line reads, and where each file really is. */
@@ -25,12 +25,6 @@ export function includeSite(file: string, line: number): string {
   return `${file}\0${line}`;
 }
 
-/** Where `path` sits in the target, resolved; undefined when it can't be placed inside it (or quoted for sshd). */
-function placeOf(copy: SshdCopy, path: string): string | undefined {
-  const canonical = copy.canonical.get(path) ?? path;
-  return isCanonicalPath(canonical) && !/["\n\\]/.test(canonical) ? canonical : undefined;
-}
-
 /**
  * Each file at its resolved place, every Include line naming the copies (below `root`) of exactly the files the
  * parser read for it: sshd then globs nothing and reads nothing of this machine. Line numbers are kept. An Include
@@ -43,7 +37,7 @@ export function rewriteSshdIncludes(
   const files = new Map<string, string>();
   const errors: string[] = [];
   for (const [path, text] of copy.files) {
-    const place = placeOf(copy, path);
+    const place = placeInCopy(copy.canonical, path);
     if (place === undefined) {
       errors.push(`${path}: cannot be placed inside the target`);
       continue;
@@ -52,7 +46,7 @@ export function rewriteSshdIncludes(
     for (let index = 0; index < lines.length; index++) {
       const reads = copy.includes.get(includeSite(path, index + 1));
       if (reads === undefined) continue;
-      const places = reads.map((file) => placeOf(copy, file));
+      const places = reads.map((file) => placeInCopy(copy.canonical, file));
       if (places.some((at) => at === undefined)) {
         errors.push(`${path}:${index + 1}: Include names a path that cannot be resolved inside the target`);
         continue;
@@ -159,7 +153,7 @@ export async function validateSshdConfig(
         validations: [{ tool: 'sshd -t', artefact, ok: false, detail: `ssh-keygen: ${keygen.firstLine}` }],
       };
     }
-    const main = placeOf(copy, mainPath);
+    const main = placeInCopy(copy.canonical, mainPath);
     if (main === undefined) {
       const detail = `${mainPath}: cannot be placed inside the target`;
       return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail }] };
