@@ -7,6 +7,7 @@ import check from '../../../src/checks/binary/running-matches-disk.js';
 import { AuditContext } from '../../../src/engine/context.js';
 import { type DetailedResult, runCheckDetailed } from '../../../src/engine/runner.js';
 import { DirectoryTarget } from '../../../src/target/directory-target.js';
+import type { ProcessInfo } from '../../../src/target/types.js';
 import { runOn } from '../../support/check-tester.js';
 import { BASE_USERS, signerUnitHost } from '../../support/hosts.js';
 import { type MaterialisedTree, materialiseFiles } from '../../support/materialise.js';
@@ -16,10 +17,25 @@ import { type MaterialisedTree, materialiseFiles } from '../../support/materiali
 
 const UNIT_BINARY = 'usr/local/bin/stacks-signer';
 
+/** The pids this file started: the live /proc is shared with test files running beside it. */
+const ours = new Set<number>();
+
+/**
+ * The temp root, live, but seeing only this file's processes: other test files (the booted hosts' and the SSH test
+ * hosts' stand-in signers) run processes named stacks-signer on this machine at the same time, and the control
+ * rightly judges every one of them.
+ */
+class OwnProcessesTarget extends DirectoryTarget {
+  override async processes(): Promise<ProcessInfo[]> {
+    return (await super.processes()).filter((process) => ours.has(process.pid));
+  }
+}
+
 function startSigner(path: string): Promise<ChildProcess> {
   const child = spawn(path, ['-e', 'setInterval(() => {}, 1000); console.log("ready")'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (child.pid !== undefined) ours.add(child.pid);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout?.once('data', () => resolve(child));
@@ -51,7 +67,7 @@ describe('binary/running-matches-disk', () => {
   }
 
   async function audit(): Promise<DetailedResult> {
-    return runCheckDetailed(check, new AuditContext(new DirectoryTarget(tree.root, { live: true })));
+    return runCheckDetailed(check, new AuditContext(new OwnProcessesTarget(tree.root, { live: true })));
   }
 
   test('pass: the running process is the file the unit starts', async () => {
