@@ -51,7 +51,7 @@ let lab;
 try {
   // (1) one host over loopback SSH vs the live audit of the same host.
   lab = await startSshLab('bench1', [
-    { alias: 'self', tree: trees[0], privateTmp: true, privatePids: true, minimal: true },
+    { alias: 'self', tree: trees[0], privateTmp: true, privatePids: true, minimal: true, checkout: true },
   ]);
   const self = lab.hosts[0];
   const local = [];

@@ -53,6 +53,12 @@ export interface ServerSpec {
   privatePids?: boolean;
   /** Also empty /srv, /var/cache, /var/log, /var/backups, /opt and /home (the tree's own /opt and /home if it has them). */
   minimal?: boolean;
+  /**
+   * The checkout stays visible at its own path inside the namespace, for a CLI run in there (the local side of the
+   * equivalence test). Off by default: the checkout holds the example hosts' keys, and a host audited over SSH would
+   * count them as copies of its key wherever the checkout sits (a clone under /tmp, say).
+   */
+  checkout?: boolean;
 }
 
 function sh(command: string, args: readonly string[]): string {
@@ -208,13 +214,13 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       for (const sub of ['etc', 'var/lib', 'usr/local/bin'])
         if (spec.tree) mkdirSync(join(spec.tree, sub), { recursive: true });
       mkdirSync(emptyRoot, { mode: 0o700 });
-      // The checkout itself (the CLI the tests run inside) may sit under a path masked below (/tmp, /opt, /home...):
+      // With `checkout`, the checkout (the CLI a test runs inside) may sit under a path masked below (/tmp, /opt, /home):
       // held aside first, then bound back last, so it is where it was.
       const repo = REPO_ROOT.replace(/\/$/, '');
       const repoHeld = join(serverDir, 'repo');
       mkdirSync(repoHeld);
       const binds = [
-        `mount --bind ${repo} ${repoHeld}`,
+        ...(spec.checkout ? [`mount --bind ${repo} ${repoHeld}`] : []),
         `mount --bind ${emptyRoot} /root`,
         ...(spec.tree
           ? ['etc', 'var/lib', 'usr/local/bin'].map((sub) => `mount --bind ${join(spec.tree!, sub)} /${sub}`)
@@ -232,11 +238,15 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
           : []),
         // Last: the paths above may be under /tmp.
         ...(spec.privateTmp ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
-        `mkdir -p ${repo}`,
-        `mount --bind ${repoHeld} ${repo}`,
-        // And not left under the lab's directory in /var/tmp, where audits look for key copies: the checkout's
-        // example trees hold the example hosts' keys.
-        `umount ${repoHeld}`,
+        ...(spec.checkout
+          ? [
+              `mkdir -p ${repo}`,
+              `mount --bind ${repoHeld} ${repo}`,
+              // And not left under the lab's directory in /var/tmp, where audits look for key copies: the checkout's
+              // example trees hold the example hosts' keys.
+              `umount ${repoHeld}`,
+            ]
+          : []),
       ].join(' && ');
       const pidNs = spec.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
       const command = [

@@ -138,7 +138,7 @@ describe('remote host over SSH', () => {
       readFileSync(nodeConfig, 'utf8').replace(/^\[burnchain\]$/m, `[burnchain]\npassword = "${BITCOIND_PASSWORD}"`),
     );
     lab = await startSshLab('target', [
-      { alias: 'self', tree, privateTmp: true, privatePids: true },
+      { alias: 'self', tree, privateTmp: true, privatePids: true, checkout: true },
       { alias: 'plain' },
     ]);
   });
