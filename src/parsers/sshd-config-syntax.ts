@@ -160,10 +160,22 @@ export type SplitLine =
   | { kind: 'error'; keyword: string; message: string }
   | { kind: 'directive'; keyword: string; rest: string; args: string[] };
 
+const TRAILING_SPACE = ' \t\r\n\f';
+
+/**
+ * `s` without the trailing run of `chars`, scanning back from the end once. The regex /[ \t]+$/ retries at every
+ * whitespace run that is not at the end, so a line of long inner whitespace runs took quadratic time (issue #18).
+ */
+function trimTrailing(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
+
 /** One line of a config file as process_server_config_line_depth() sees it (after load_server_config's strip). */
 export function splitConfigLine(rawLine: string): SplitLine {
   // load_server_config strips leading " \t\r"; the line parser strips trailing whitespace and \f.
-  const line = rawLine.replace(/^[ \t\r]+/, '').replace(/[ \t\r\n\f]+$/, '');
+  const line = trimTrailing(rawLine.replace(/^[ \t\r]+/, ''), TRAILING_SPACE);
   const cursor: LineCursor = { rest: line };
   let keyword = strdelim(cursor);
   if (keyword === undefined) return { kind: 'blank' };

@@ -279,6 +279,22 @@ describe('sshd_config parser', () => {
     );
   });
 
+  test('a line with a long inner whitespace run parses in linear time (issue #18)', { timeout: 30_000 }, async () => {
+    // The fuzzer's 1.5 MB case: trimming trailing whitespace with /[ \t...]+$/ rescanned every inner run, so
+    // this 300 kB line took about a minute; a linear trim takes milliseconds.
+    const run = ' \t'.repeat(150_000);
+    const { config, effective: eff } = await effective({
+      [MAIN]: `Port 2222${run}# comment${run}x\nPasswordAuthentication no${run}\n`,
+    });
+    assert.deepEqual(config.problems, []);
+    assert.deepEqual(
+      eff.ports.map((p) => p.value),
+      [2222],
+    );
+    assert.equal(eff.passwordauthentication.value, 'no');
+    assert.equal(eff.passwordauthentication.line, 2);
+  });
+
   test('a chain of 17 distinct files stops at the sshd depth limit', async () => {
     const files: Record<string, string> = { [MAIN]: 'Include /etc/ssh/d1.conf\n' };
     for (let level = 1; level <= 17; level++)
