@@ -65,9 +65,47 @@ function finish(inventory: Inventory): Inventory {
   return inventory;
 }
 
+/**
+ * The most hosts one inventory's ranges may expand to: a fleet is dozens of hosts, and `h[0:9999999999]`
+ * would otherwise expand without bound (issue #18).
+ */
+export const MAX_RANGE_HOSTS = 100_000;
+
+const RANGE = /^(.*?)\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\](.*)$/i;
+
+/** How many names a pattern expands to, counted without expanding; Infinity for a zero stride. Capped past `cap`. */
+export function countHostPattern(pattern: string, cap = MAX_RANGE_HOSTS): number {
+  const match = RANGE.exec(pattern);
+  if (!match) return 1;
+  const [, , from = '', to = '', strideText, tail = ''] = match;
+  const stride = strideText ? Number(strideText) : 1;
+  let span: number;
+  if (/^\d+$/.test(from) && /^\d+$/.test(to)) span = Number(to) - Number(from);
+  else if (from.length === 1 && to.length === 1) span = to.charCodeAt(0) - from.charCodeAt(0);
+  else return 1;
+  if (span < 0) return 0;
+  if (stride < 1) return Number.POSITIVE_INFINITY;
+  const here = Math.floor(span / stride) + 1;
+  if (here > cap) return here;
+  return here * countHostPattern(tail, Math.ceil(cap / here));
+}
+
+/**
+ * An error when expanding `pattern` would take the inventory past MAX_RANGE_HOSTS; otherwise charges `budget`.
+ * Never quotes the pattern's numbers as a count the user must trust: it names the limit.
+ */
+export function chargeHostRange(pattern: string, budget: { left: number }): string | undefined {
+  const count = countHostPattern(pattern, budget.left);
+  if (count > budget.left) {
+    return `host range ${pattern} expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`;
+  }
+  budget.left -= count;
+  return undefined;
+}
+
 /** `web[01:03].example.com` → web01, web02, web03 (numeric and alphabetic ranges, with an optional stride). */
 export function expandHostPattern(pattern: string): string[] {
-  const match = /^(.*?)\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\](.*)$/i.exec(pattern);
+  const match = RANGE.exec(pattern);
   if (!match) return [pattern];
   const [, head = '', from = '', to = '', strideText, tail = ''] = match;
   const stride = strideText ? Number(strideText) : 1;
@@ -110,6 +148,7 @@ export function parseIniInventory(text: string): InventoryResult {
   const inventory = emptyInventory();
   let section: { name: string; kind: 'hosts' | 'vars' | 'children' } = { name: 'ungrouped', kind: 'hosts' };
   const lines = text.split(/\r?\n/);
+  const rangeBudget = { left: MAX_RANGE_HOSTS };
   for (const [index, raw] of lines.entries()) {
     const lineNumber = index + 1;
     const line = raw.trim();
@@ -144,6 +183,8 @@ export function parseIniInventory(text: string): InventoryResult {
       host = withPort[1]!;
       (vars as InventoryVars).ansible_port = Number(withPort[2]);
     }
+    const tooMany = chargeHostRange(host, rangeBudget);
+    if (tooMany !== undefined) return { ok: false, line: lineNumber, reason: tooMany };
     for (const name of expandHostPattern(host)) {
       addHost(inventory, section.name, name, { ...(vars as InventoryVars) });
     }
@@ -173,6 +214,7 @@ export function parseYamlInventory(text: string): InventoryResult {
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
   const inventory = emptyInventory();
+  const rangeBudget = { left: MAX_RANGE_HOSTS };
   const visit = (name: string, body: unknown, path: string): string | undefined => {
     group(inventory, name);
     if (body === null || body === undefined) return undefined;
@@ -187,6 +229,8 @@ export function parseYamlInventory(text: string): InventoryResult {
       for (const [pattern, hostVars] of Object.entries(hosts)) {
         if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars))
           return `${path}.hosts.${pattern}: expected a mapping of variables`;
+        const tooMany = chargeHostRange(pattern, rangeBudget);
+        if (tooMany !== undefined) return `${path}.hosts: ${tooMany}`;
         for (const host of expandHostPattern(pattern)) {
           addHost(inventory, name, host, { ...(hostVars ?? {}) });
         }

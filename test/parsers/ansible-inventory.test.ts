@@ -6,6 +6,7 @@ import {
   expandHostPattern,
   hostConnection,
   type Inventory,
+  MAX_RANGE_HOSTS,
   parseIniInventory,
   parseInventory,
   parseInventoryJson,
@@ -175,5 +176,25 @@ describe('Ansible inventories', () => {
     assert.deepEqual(expandHostPattern('n[8:12:2]'), ['n8', 'n10', 'n12']);
     assert.deepEqual(splitShellWords(`-o 'A=b c' -o "D=\\"e\\"" f\\ g`), ['-o', 'A=b c', '-o', 'D="e"', 'f g']);
     assert.deepEqual(effectiveHostVars(ok(parseIniInventory(INI)), 'node-a').ansible_user, 'ops');
+  });
+
+  test('host ranges are capped at MAX_RANGE_HOSTS per inventory, with the line (issue #18)', () => {
+    // Before the cap, h[0:9999999999] tried to build ten billion names; now it is refused before expanding.
+    const huge = parseIniInventory('[signers]\nok-host\nh[0:9999999999]\n');
+    assert.deepEqual(huge.ok ? 'parsed' : { line: huge.line, reason: huge.reason }, {
+      line: 3,
+      reason: `host range h[0:9999999999] expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`,
+    });
+    const zeroStride = parseIniInventory('n[1:3:0]\n');
+    assert.equal(zeroStride.ok ? 0 : zeroStride.line, 1);
+    // Nested ranges multiply; ranges add up across lines.
+    assert.equal(parseIniInventory('a[0:999]b[0:999]\n').ok, false);
+    const split = parseIniInventory('a[1:60000]\nb[1:60000]\n');
+    assert.equal(split.ok ? 0 : split.line, 2);
+    const yaml = parseYamlInventory('all:\n  hosts:\n    "h[0:9999999999]": {}\n');
+    assert.equal(yaml.ok ? 'parsed' : yaml.reason.includes('expands to more than'), true);
+    // At the cap exactly, every host is there.
+    const full = ok(parseIniInventory(`a[1:${MAX_RANGE_HOSTS}]\n`));
+    assert.equal(full.hostOrder.length, MAX_RANGE_HOSTS);
   });
 });
