@@ -38,6 +38,24 @@ function group(inventory: Inventory, name: string): InventoryGroup {
   return found;
 }
 
+/**
+ * Membership sets beside each group's ordered lists: `list.includes` per added host or child made a group of
+ * n hosts (or an inventory of n groups) quadratic; a 100,000-host range took 14 s (issue #18).
+ */
+const members = new WeakMap<unknown[], Set<string>>();
+
+/** Appends `item` to `list` unless it is there already, in constant time. */
+function addOnce(list: string[], item: string): void {
+  let seen = members.get(list);
+  if (seen === undefined) {
+    seen = new Set(list);
+    members.set(list, seen);
+  }
+  if (seen.has(item)) return;
+  seen.add(item);
+  list.push(item);
+}
+
 function addHost(inventory: Inventory, groupName: string, host: string, vars: InventoryVars): void {
   if (!inventory.hostVars.has(host)) {
     inventory.hostOrder.push(host);
@@ -45,7 +63,7 @@ function addHost(inventory: Inventory, groupName: string, host: string, vars: In
   }
   Object.assign(inventory.hostVars.get(host)!, vars);
   const target = group(inventory, groupName);
-  if (!target.hosts.includes(host)) target.hosts.push(host);
+  addOnce(target.hosts, host);
 }
 
 /** Finishes as Ansible does: every group is under `all`, and a host in no group but `all` is `ungrouped`. */
@@ -53,7 +71,7 @@ function finish(inventory: Inventory): Inventory {
   const all = group(inventory, 'all');
   const isChild = new Set([...inventory.groups.values()].flatMap((entry) => entry.children));
   for (const name of inventory.groups.keys()) {
-    if (name !== 'all' && !isChild.has(name) && !all.children.includes(name)) all.children.push(name);
+    if (name !== 'all' && !isChild.has(name)) addOnce(all.children, name);
   }
   const grouped = new Set(
     [...inventory.groups.values()]
@@ -164,7 +182,7 @@ export function parseIniInventory(text: string): InventoryResult {
       const child = line.split(/\s+/)[0]!;
       group(inventory, child);
       const parent = group(inventory, section.name);
-      if (!parent.children.includes(child)) parent.children.push(child);
+      addOnce(parent.children, child);
       continue;
     }
     if (section.kind === 'vars') {
@@ -244,7 +262,7 @@ export function parseYamlInventory(text: string): InventoryResult {
       if (!isRecord(children)) return `${path}.children: expected a mapping of group names`;
       for (const [child, childBody] of Object.entries(children)) {
         const parent = group(inventory, name);
-        if (!parent.children.includes(child)) parent.children.push(child);
+        addOnce(parent.children, child);
         const problem = visit(child, childBody, `${path}.children.${child}`);
         if (problem) return problem;
       }
@@ -280,7 +298,7 @@ export function parseInventoryJson(text: string): InventoryResult {
     }
     if (Array.isArray(record.children)) {
       for (const child of record.children)
-        if (typeof child === 'string' && !entry.children.includes(child)) entry.children.push(child);
+        if (typeof child === 'string') addOnce(entry.children, child);
     }
     if (isRecord(record.vars)) Object.assign(entry.vars, record.vars);
   }
