@@ -297,8 +297,7 @@ export function parseInventoryJson(text: string): InventoryResult {
       addHost(inventory, name, host, {});
     }
     if (Array.isArray(record.children)) {
-      for (const child of record.children)
-        if (typeof child === 'string') addOnce(entry.children, child);
+      for (const child of record.children) if (typeof child === 'string') addOnce(entry.children, child);
     }
     if (isRecord(record.vars)) Object.assign(entry.vars, record.vars);
   }
