@@ -4,8 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HostConnection } from '../parsers/ansible-inventory.js';
-import { formatSshDestination } from '../parsers/ssh-destination.js';
-import type { FleetHostResult, FleetRunOptions } from './run-options.js';
+import { type FleetHostResult, type FleetRunOptions, fleetDestination } from './run-options.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './worker-messages.js';
 
 const WORKER_SCRIPT = new URL('./fleet-worker.js', import.meta.url);
@@ -60,13 +59,8 @@ export function runInWorker(run: WorkerRun): Promise<void> {
     const orphan = (reason: string) => {
       for (const index of inFlight) {
         const host = run.hosts[index]!;
-        const destination = formatSshDestination({
-          host: host.address,
-          ...(host.user ? { user: host.user } : {}),
-          ...(host.port ? { port: host.port } : {}),
-        });
         run.store(index, {
-          outcome: { name: host.name, destination: `ssh://${destination}`, status: 'error', reason },
+          outcome: { name: host.name, destination: fleetDestination(host), status: 'error', reason },
         });
       }
       inFlight.clear();

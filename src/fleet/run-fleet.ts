@@ -3,14 +3,13 @@
 
 import type { FleetHost } from '../engine/define-fleet-check.js';
 import type { HostConnection } from '../parsers/ansible-inventory.js';
-import { formatSshDestination } from '../parsers/ssh-destination.js';
 import { SshUnreachableError } from '../target/ssh-connection.js';
 import { SshTarget } from '../target/ssh-target.js';
 import { auditTarget, withDeadline } from './audit-host.js';
 import { fleetThreads, runInWorker } from './fleet-threads.js';
 import { hostFacts } from './host-facts.js';
 import { refuseEmptyAudit } from './refuse-empty-audit.js';
-import type { FleetHostResult, FleetRunOptions } from './run-options.js';
+import { type FleetHostResult, type FleetRunOptions, fleetDestination } from './run-options.js';
 import type { FleetHostOutcome } from './types.js';
 
 export type { FleetHostResult, FleetRunOptions } from './run-options.js';
@@ -22,12 +21,7 @@ export interface FleetRun {
 }
 
 export async function auditOne(host: HostConnection, options: FleetRunOptions): Promise<FleetHostResult> {
-  const destination = formatSshDestination({
-    host: host.address,
-    ...(host.user ? { user: host.user } : {}),
-    ...(host.port ? { port: host.port } : {}),
-  });
-  const base = { name: host.name, destination: `ssh://${destination}` };
+  const base = { name: host.name, destination: fleetDestination(host) };
   let target: SshTarget | undefined;
   let closed = false;
   const work = async () => {

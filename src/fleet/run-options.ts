@@ -1,5 +1,7 @@
 // What a fleet run takes and gives per host: plain data (besides the controls), so it crosses to worker threads.
 import type { FleetHost } from '../engine/define-fleet-check.js';
+import type { HostConnection } from '../parsers/ansible-inventory.js';
+import { formatSshDestination } from '../parsers/ssh-destination.js';
 import type { AuditTargetOptions } from './audit-host.js';
 import type { EmptyAuditFlags } from './refuse-empty-audit.js';
 import type { FleetHostOutcome } from './types.js';
@@ -19,4 +21,13 @@ export interface FleetRunOptions extends Omit<AuditTargetOptions, 'hostName' | '
 export interface FleetHostResult {
   outcome: FleetHostOutcome;
   fleetHost?: FleetHost;
+}
+
+/** ssh://[user@]address[:port]: how a host's row names where it was reached (or was to be). */
+export function fleetDestination(host: HostConnection): string {
+  return `ssh://${formatSshDestination({
+    host: host.address,
+    ...(host.user ? { user: host.user } : {}),
+    ...(host.port ? { port: host.port } : {}),
+  })}`;
 }

@@ -172,19 +172,13 @@ describe('audit --inventory over SSH', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
+  /** The INI inventory's signers and others (two of them unreachable) as JSON, `forks` at a time. */
+  const auditSignersAndOthers = (forks: number) =>
+    cli(['audit', '--inventory', ini, '--limit', 'signers,others', '--format', 'json', '--forks', String(forks)]);
+
   let first: FleetJson;
   test('INI inventory: unreachable and refused hosts are rows with a reason, the others are audited (exit 2)', async () => {
-    const run = await cli([
-      'audit',
-      '--inventory',
-      ini,
-      '--limit',
-      'signers,others',
-      '--format',
-      'json',
-      '--forks',
-      '4',
-    ]);
+    const run = await auditSignersAndOthers(4);
     assert.equal(run.code, 2, run.stderr);
     first = JSON.parse(run.stdout) as FleetJson;
     const schema = JSON.parse(readFileSync(join(REPO, 'schema/fleet.schema.json'), 'utf8'));
@@ -219,17 +213,7 @@ describe('audit --inventory over SSH', () => {
   });
 
   test('--forks 1 (one thread) gives the report --forks 4 gave (hosts split over worker threads)', async () => {
-    const run = await cli([
-      'audit',
-      '--inventory',
-      ini,
-      '--limit',
-      'signers,others',
-      '--format',
-      'json',
-      '--forks',
-      '1',
-    ]);
+    const run = await auditSignersAndOthers(1);
     assert.equal(run.code, 2, run.stderr);
     // Run times and clocks differ between runs, and so does the number of files under the machine's own /root (the
     // test hosts share it, and other work writes there); everything else must not depend on the scheduling.
