@@ -237,8 +237,9 @@ test('keys/key-in-git: a tar target gives the same result as the directory (the 
     assert.equal(fromTar.result.status, 'fail', fromTar.result.message);
     assert.ok(fromTar.result.evidence.some((item) => item.file === '/home/admin/deploy/signer.env'));
     neverTheKey(fromTar);
+    // Only this process's copies: other test files (and other runs) on the machine make their own at the same time.
     assert.deepEqual(
-      readdirSync(tmpdir()).filter((name) => name.startsWith('signer-opsec-git-')),
+      readdirSync(tmpdir()).filter((name) => name.startsWith(`signer-opsec-git-${process.pid}-`)),
       [],
     );
   } finally {
