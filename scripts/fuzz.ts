@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const wanted = (name: string) => args.targets.length === 0 || args.targets.includes(name);
   process.stdout.write(
-    `fuzz: seed ${args.seed}, ${args.runs} runs per parser, growth ${args.growth} bytes, limit ${CASE_LIMIT_MS} ms per case\n`,
+    `fuzz: seed ${args.seed}, ${args.runs} runs per parser, growth ${args.growth} bytes, limit ${CASE_LIMIT_MS} ms of CPU per case\n`,
   );
   let failures = 0;
   let total = 0;
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     maxMs = Math.max(maxMs, stats.maxMs);
     process.stdout.write(
       `${target.name}: ${stats.cases} cases in ${Math.round((performance.now() - started) / 1000)} s, ` +
-        `slowest ${stats.maxMs.toFixed(1)} ms (${stats.maxMsBytes} bytes), largest input ${stats.largestBytes} bytes, ` +
+        `slowest ${stats.maxMs.toFixed(1)} ms of CPU (${stats.maxMsBytes} bytes), largest input ${stats.largestBytes} bytes, ` +
         `peak RSS so far ${peakRssMb()} MB\n`,
     );
     if (stats.known > 0)
