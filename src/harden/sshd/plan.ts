@@ -17,6 +17,7 @@ import {
   sshdTestSpec,
 } from '../../parsers/sshd-config.js';
 import type { Target } from '../../target/types.js';
+import { copyPolicy } from '../copy-guard.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
 import { accessRulesFromSshdT } from './access-rules.js';
@@ -276,7 +277,7 @@ async function proveWithSshd(
 ): Promise<Map<string, Record<string, string[]>> | undefined> {
   const result = await validateSshdConfig(
     SSHD_CONFIG,
-    await sshdCopy(ctx.target, config, overlay),
+    { ...(await sshdCopy(ctx.target, config, overlay)), policy: await copyPolicy(ctx) },
     sshdTestSpec(PROBE_CONNECTION),
     dropIn,
     {
