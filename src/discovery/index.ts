@@ -238,6 +238,20 @@ export async function discover(target: Target, options: AuditOptions, secrets: S
   return discovery;
 }
 
+/**
+ * An unknown key, named only when the name is ours (a removed or legacy key, a known section): any other name is the
+ * file's text, and a secret written as a key (`<private key> = 1`) would be printed.
+ */
+function describeUnknownKey(unknown: { note?: string; known?: true | string }, name: string): string {
+  if (unknown.known === true) return `unknown key "${name}"${unknown.note ? ` (${unknown.note})` : ''}`;
+  if (unknown.known !== undefined) {
+    return unknown.known.startsWith('[')
+      ? `unknown key in ${unknown.known} (name not shown)`
+      : `unknown key "${unknown.known}"${unknown.note ? ` (${unknown.note})` : ''}`;
+  }
+  return `unknown key or section (name not shown${unknown.note ? `; ${unknown.note}` : ''})`;
+}
+
 function buildService(
   role: Role,
   location: {
@@ -256,14 +270,12 @@ function buildService(
     );
   if (config.status === 'ok') {
     const parsed = config.parsed as {
-      unknownKeys: { section?: string; key?: string; line: number; note?: string }[];
+      unknownKeys: { section?: string; key?: string; line: number; note?: string; known?: true | string }[];
       invalidValues: { section?: string; key?: string; line: number; expected: string }[];
     };
     const name = (entry: { section?: string; key?: string }) => [entry.section, entry.key].filter(Boolean).join('.');
     for (const unknown of parsed.unknownKeys) {
-      notes.push(
-        `${config.path}:${unknown.line}: unknown key "${name(unknown)}"${unknown.note ? ` (${unknown.note})` : ''}`,
-      );
+      notes.push(`${config.path}:${unknown.line}: ${describeUnknownKey(unknown, name(unknown))}`);
     }
     for (const invalid of parsed.invalidValues) {
       notes.push(`${config.path}:${invalid.line}: "${name(invalid)}" should be ${invalid.expected}`);

@@ -40,8 +40,10 @@ export function parseNftJson(text: string): FirewallRuleset {
     }
     return table;
   };
-  const origin = (family: string, table: string, chain: string, handle: unknown, comment?: unknown) => ({
-    text: `${family} ${table} ${chain} handle ${String(handle)}${typeof comment === 'string' ? ` "${comment}"` : ''}`,
+  // A rule's comment is free text of the ruleset (an operator's note, or anything a hostile host put there): the
+  // rule is named by its table, chain and handle only.
+  const origin = (family: string, table: string, chain: string, handle: unknown) => ({
+    text: `${family} ${table} ${chain} handle ${String(handle)}`,
   });
   for (const item of items as Json[]) {
     if (item.set && typeof item.set === 'object') {
@@ -87,7 +89,7 @@ export function parseNftJson(text: string): FirewallRuleset {
         convertRule(
           Array.isArray(rule.expr) ? (rule.expr as Json[]) : [],
           lookup,
-          origin(family, String(rule.table), String(rule.chain), rule.handle, rule.comment),
+          origin(family, String(rule.table), String(rule.chain), rule.handle),
         ),
       );
     }

@@ -159,11 +159,21 @@ function vmapElement(text: string): VmapElement | undefined {
 }
 
 /** One nft rule statement: its rule, or the rules its verdict map stands for. */
+/** Is `word` one nft(8) accepts at the start of a rule's expression or statement? */
+export function isNftRuleWord(word: string): boolean {
+  return STARTS.has(word) || OTHER_NFT_WORDS.has(word);
+}
+
 export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRule[] {
   const first = tokens[0];
   const origin: Origin = {
     ...(first ? { file: first.file, line: first.line } : {}),
-    text: tokens.map((token) => (token.kind === 'string' ? `"${token.text}"` : token.text)).join(' '),
+    // A rule's comment is free text (anything a hostile host wrote there): shown as a placeholder, never as written.
+    text: tokens
+      .map((token, index) =>
+        token.kind !== 'string' ? token.text : tokens[index - 1]?.text === 'comment' ? '"…"' : `"${token.text}"`,
+      )
+      .join(' '),
   };
   const matches: Match[] = [];
   let action: Action = { kind: 'continue' };

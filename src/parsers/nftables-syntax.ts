@@ -74,6 +74,29 @@ export function tokenize(text: string, file: string, offsets?: number[]): NftTok
   return tokens;
 }
 
+/**
+ * The text without its `#` comments, read as tokenize() reads them (not inside a "string"; to the line's end, the
+ * newline kept): what nft ignores, so line and column numbers of everything else stay as they were.
+ */
+export function withoutComments(text: string): string {
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = text.indexOf('"', i + 1);
+      i = end === -1 ? text.length : end + 1;
+    } else if (c === '#') {
+      out += text.slice(from, i);
+      const newline = text.indexOf('\n', i);
+      i = newline === -1 ? text.length : newline;
+      from = i;
+    } else i++;
+  }
+  return out + text.slice(from);
+}
+
 export interface NftInclude {
   /** The name as written between the quotes. */
   pattern: string;
@@ -154,11 +177,12 @@ function expandFile(state: Expansion, path: string): NftToken[] {
       i++;
       const reject = (message: string) => problems.push({ file: path, line: token.line, message, rejects: true });
       if (state.chain.length >= MAX_INCLUDE_DEPTH) {
-        reject(`include "${name.text}" nested too deeply`);
+        // The name between the quotes is the file's text: the place says which include it is.
+        reject('include nested too deeply');
         continue;
       }
       const files = sources.resolve(name.text, path);
-      if (files.length === 0 && !/[*?[]/.test(name.text)) reject(`include "${name.text}": file not found`);
+      if (files.length === 0 && !/[*?[]/.test(name.text)) reject('include names a file that is not found');
       const site = { file: path, line: token.line };
       for (const file of files) {
         if (file === path || state.chain.some((outer) => outer.file === file)) {

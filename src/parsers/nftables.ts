@@ -65,6 +65,10 @@ const NFT_KEYWORDS = new Set([
  * A word of the file in a message: quoted only when it is an nft keyword. Anything else may be a secret (an
  * included /etc/shadow is one unknown word per line), so it is only described.
  */
+export function isNftKeyword(word: string): boolean {
+  return NFT_KEYWORDS.has(word);
+}
+
 export function quoteKnown(word: string): string {
   return NFT_KEYWORDS.has(word) ? `"${word}"` : 'an unknown word';
 }

@@ -72,6 +72,8 @@ export interface UnknownNodeKey {
   key: string | undefined;
   line: number | undefined;
   note?: string;
+  /** The part of the name that is ours to show: the whole dotted name of a legacy key, else a known section (and key). */
+  known?: string;
 }
 
 export interface InvalidNodeValue {
@@ -160,10 +162,13 @@ class ValueReader {
 
 function findUnknownKeys(raw: Record<string, unknown>, lineOf: ReturnType<typeof makeLineOf>): UnknownNodeKey[] {
   const unknown: UnknownNodeKey[] = [];
-  const report = (section: string, key: string | undefined, index?: number, note?: string) => {
+  const report = (section: string, key: string | undefined, index?: number, knownPart?: string) => {
     const entry: UnknownNodeKey = { section, key, line: lineOf(section, key, index) };
-    const legacy = note ?? (key === undefined ? undefined : NODE_LEGACY_KEYS[`${section}.${key}`]);
-    if (legacy) entry.note = legacy;
+    const legacy = key === undefined ? undefined : NODE_LEGACY_KEYS[`${section}.${key}`];
+    if (legacy) {
+      entry.note = legacy;
+      entry.known = `${section}.${key}`;
+    } else if (knownPart !== undefined) entry.known = knownPart;
     unknown.push(entry);
   };
   for (const [section, value] of Object.entries(raw)) {
@@ -178,7 +183,7 @@ function findUnknownKeys(raw: Record<string, unknown>, lineOf: ReturnType<typeof
       const elementIndex = Array.isArray(value) ? index : undefined;
       for (const [key, child] of Object.entries(table)) {
         if (!known.includes(key)) {
-          report(section, key, elementIndex);
+          report(section, key, elementIndex, `[${section}]`);
           continue;
         }
         const nested = NODE_NESTED_KEYS[`${section}.${key}`];
@@ -186,7 +191,7 @@ function findUnknownKeys(raw: Record<string, unknown>, lineOf: ReturnType<typeof
         for (const element of Array.isArray(child) ? child : [child]) {
           if (!isTable(element)) continue;
           for (const nestedKey of Object.keys(element)) {
-            if (!nested.includes(nestedKey)) report(section, `${key}.${nestedKey}`);
+            if (!nested.includes(nestedKey)) report(section, `${key}.${nestedKey}`, undefined, `[${section}] ${key}`);
           }
         }
       }

@@ -88,10 +88,13 @@ export const REMOVED_SIGNER_KEYS: readonly string[] = [
 ];
 
 export interface UnknownSignerKey {
+  /** The file's text: shown only when `known` (a name from our list of removed keys). */
   key: string;
   line: number | undefined;
   /** E.g. "removed in 3.0". */
   note?: string;
+  /** A key the signer once had (REMOVED_SIGNER_KEYS): its name is ours, not the file's free text. */
+  known?: true;
 }
 
 export interface InvalidSignerValue {
@@ -167,8 +170,10 @@ export function parseSignerConfig(text: string): SignerConfigParse {
   for (const key of Object.keys(raw)) {
     if (key in SIGNER_KEYS) continue;
     const unknown: UnknownSignerKey = { key, line: lineOf(key) };
-    if (REMOVED_SIGNER_KEYS.includes(key)) unknown.note = 'removed in 3.0';
-    else if (isSection(raw[key])) unknown.note = 'the signer config has no sections';
+    if (REMOVED_SIGNER_KEYS.includes(key)) {
+      unknown.note = 'removed in 3.0';
+      unknown.known = true;
+    } else if (isSection(raw[key])) unknown.note = 'the signer config has no sections';
     unknownKeys.push(unknown);
   }
   const missingRequired = REQUIRED_SIGNER_KEYS.filter((key) => raw[key] === undefined);

@@ -190,3 +190,29 @@ export function splitConfigLine(rawLine: string): SplitLine {
   if (args === undefined) return { kind: 'error', keyword, message: 'invalid quotes' };
   return { kind: 'directive', keyword, rest, args };
 }
+
+/**
+ * The first line that is no sshd configuration (its first word is no sshd keyword): a file an Include names must
+ * be config before it is copied for `sshd -t` (an included /etc/shadow fails on its first line). Only the line.
+ */
+export function sshdShapeProblem(text: string): { line: number; why: string } | undefined {
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const split = splitConfigLine(lines[index]!);
+    if (split.kind !== 'blank' && lookupKeyword(split.keyword) === undefined) {
+      return { line: index + 1, why: 'is not sshd configuration (a line starts with no sshd keyword)' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The text with every comment line emptied (sshd reads it as a blank line, so line numbers are kept): free text a
+ * validation copy has no use for, and which may hold anything.
+ */
+export function withoutCommentLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (/^[ \t\r]*#/.test(line) ? '' : line))
+    .join('\n');
+}

@@ -21,6 +21,21 @@ export interface SshConnectionOptions {
   become?: boolean;
   /** Connecting and authenticating, in ms. */
   connectTimeoutMs?: number;
+  /** Bytes one remote command may write (stdout, and stderr, each) before it is stopped; default DEFAULT_REMOTE_MAX_BYTES. */
+  maxOutputBytes?: number;
+}
+
+/**
+ * A remote command's honest output is at most the tar of /etc and the unit directories (a few MB, tens on a big
+ * host): past this the host is streaming at us, and the command fails rather than filling this process's memory.
+ */
+export const DEFAULT_REMOTE_MAX_BYTES = 128 * 1024 * 1024;
+/** The master's first line ("connected") and the shell's ("ready"): anything longer is not our probe answering. */
+const FIRST_LINE_MAX_BYTES = 64 * 1024;
+
+/** The one message for a host that writes past a bound, whichever stream or stage. */
+function overflowReason(maxBytes: number): string {
+  return `the remote command wrote more than ${maxBytes} bytes of output and was stopped`;
 }
 
 export interface RemoteResult {
@@ -83,6 +98,7 @@ export class SshConnection {
   private readonly controlPath: string;
   private master: ChildProcess | undefined;
   private closed = false;
+  private readonly maxBytes: number;
 
   constructor(private readonly options: SshConnectionOptions) {
     this.host = options.destination.host;
@@ -91,6 +107,7 @@ export class SshConnection {
         throw new SshUnreachableError(this.host, `refusing ssh option "${arg}": it weakens host-key checking`);
       }
     }
+    this.maxBytes = options.maxOutputBytes ?? DEFAULT_REMOTE_MAX_BYTES;
     this.controlDir = mkdtempSync(join(tmpdir(), 'signer-opsec-ssh-'));
     this.controlPath = join(this.controlDir, 'cm');
   }
@@ -140,6 +157,14 @@ export class SshConnection {
       const onData = (chunk: Buffer) => {
         stdout += chunk.toString('latin1');
         const newline = stdout.indexOf('\n');
+        if (newline === -1 && stdout.length > FIRST_LINE_MAX_BYTES) {
+          clearTimeout(timer);
+          master.stdout!.removeListener('data', onData);
+          master.stdout!.destroy();
+          master.kill('SIGKILL');
+          reject(new SshUnreachableError(this.host, overflowReason(FIRST_LINE_MAX_BYTES)));
+          return;
+        }
         if (newline !== -1) {
           clearTimeout(timer);
           // What follows the answer is the remote shell's: handed to it below.
@@ -174,7 +199,9 @@ export class SshConnection {
       throw new SshUnreachableError(this.host, `the remote shell did not start: ${answer.slice(0, 200)}`);
     }
     try {
-      this.sessions.push(await RemoteShell.start(master, this.host, { initial: rest, primary: true }));
+      this.sessions.push(
+        await RemoteShell.start(master, this.host, { initial: rest, primary: true, maxBytes: this.maxBytes }),
+      );
     } catch (error) {
       this.close();
       throw error;
@@ -191,7 +218,12 @@ export class SshConnection {
   ): Promise<RemoteResult> {
     if (this.closed || !this.master) throw new SshUnreachableError(this.host, 'connection closed');
     const session = await this.pickSession();
-    return session.run(script, options.stdin === undefined ? '' : options.stdin.toString(), options.timeoutMs);
+    return session.run(
+      script,
+      options.stdin === undefined ? '' : options.stdin.toString(),
+      options.timeoutMs,
+      options.maxBytes ?? this.maxBytes,
+    );
   }
 
   private sessions: RemoteShell[] = [];
@@ -203,7 +235,7 @@ export class SshConnection {
     const idle = this.sessions.find((session) => session.pending === 0);
     if (idle) return idle;
     if (this.sessions.length + this.starting.length < SESSIONS) {
-      const starting = RemoteShell.start(this.spawnRemote(), this.host);
+      const starting = RemoteShell.start(this.spawnRemote(), this.host, { maxBytes: this.maxBytes });
       this.starting.push(starting);
       try {
         const session = await starting;
@@ -273,6 +305,8 @@ interface PendingRequest {
   stdout?: Buffer;
   stderr?: string;
   timer?: NodeJS.Timeout;
+  /** Bytes of output (each stream) past which the command fails. */
+  maxBytes: number;
 }
 
 class RemoteShell {
@@ -280,12 +314,21 @@ class RemoteShell {
   private nextId = 1;
   private readonly requests = new Map<number, PendingRequest>();
   private stdoutChunks: string[] = [];
+  /** Characters in stdoutChunks: the answer line being received. */
+  private lineLength = 0;
+  /** Characters of stdout since the last answer that were no answer (a hostile host's lines): bounded as well. */
+  private strayLength = 0;
   private stderrText = '';
+  /** Characters of stderr since the last request's stderr was read whole (a banner, or a host streaming at us). */
+  private stderrLength = 0;
+  /** Why the shell was stopped (a bound was passed): every request on it, and any later one, fails with it. */
+  private failure: string | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly host: string,
     private readonly primary: boolean,
+    private readonly maxBytes: number,
   ) {}
 
   get pending(): number {
@@ -299,9 +342,9 @@ class RemoteShell {
   static start(
     child: ChildProcess,
     host: string,
-    options: { initial?: string; primary?: boolean } = {},
+    options: { initial?: string; primary?: boolean; maxBytes?: number } = {},
   ): Promise<RemoteShell> {
-    const shell = new RemoteShell(child, host, options.primary === true);
+    const shell = new RemoteShell(child, host, options.primary === true, options.maxBytes ?? DEFAULT_REMOTE_MAX_BYTES);
     child.stdin!.on('error', () => {});
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -313,6 +356,11 @@ class RemoteShell {
         }
         early += chunk.toString('latin1');
         const newline = early.indexOf('\n');
+        if (newline === -1 && early.length > FIRST_LINE_MAX_BYTES) {
+          shell.stop(overflowReason(FIRST_LINE_MAX_BYTES));
+          reject(new SshUnreachableError(host, overflowReason(FIRST_LINE_MAX_BYTES)));
+          return;
+        }
         if (newline === -1) return;
         if (early.slice(0, newline) !== 'ready') {
           reject(new SshUnreachableError(host, `the remote shell did not start: ${early.slice(0, newline)}`));
@@ -328,24 +376,24 @@ class RemoteShell {
       child.stderr!.on('data', (chunk: Buffer) => shell.onStderr(chunk.toString('utf8')));
       child.on('close', (code) => {
         shell.alive = false;
-        const reason = classifySshFailure(shell.stderrText, code);
+        const reason = shell.failure ?? classifySshFailure(shell.stderrText, code);
         if (!ready) reject(new SshUnreachableError(host, reason));
         for (const request of shell.requests.values()) {
           if (request.timer) clearTimeout(request.timer);
-          request.reject(new SshUnreachableError(host, `the connection ended: ${reason}`));
+          request.reject(new SshUnreachableError(host, shell.failure ?? `the connection ended: ${reason}`));
         }
         shell.requests.clear();
       });
     });
   }
 
-  run(script: string, input: string, timeoutMs: number | undefined): Promise<RemoteResult> {
-    if (!this.alive) return Promise.reject(new SshUnreachableError(this.host, 'connection closed'));
+  run(script: string, input: string, timeoutMs: number | undefined, maxBytes = this.maxBytes): Promise<RemoteResult> {
+    if (!this.alive) return Promise.reject(new SshUnreachableError(this.host, this.failure ?? 'connection closed'));
     const id = this.nextId++;
     const scriptBytes = Buffer.from(script, 'utf8');
     const inputBytes = Buffer.from(input, 'utf8');
     return new Promise((resolve, reject) => {
-      const request: PendingRequest = { resolve, reject };
+      const request: PendingRequest = { resolve, reject, maxBytes };
       if (timeoutMs !== undefined) {
         request.timer = setTimeout(() => {
           this.requests.delete(id);
@@ -362,32 +410,50 @@ class RemoteShell {
     });
   }
 
+  /** The bound of the request being answered (requests on one shell run in order: the oldest pending one). */
+  private currentMaxBytes(): number {
+    for (const request of this.requests.values()) return request.maxBytes;
+    return this.maxBytes;
+  }
+
   private onStdout(text: string): void {
+    if (this.failure !== undefined) return;
     // Answers are long base64 lines: only the new chunk is searched for the line end.
     let newline = text.indexOf('\n');
-    if (newline === -1) {
-      this.stdoutChunks.push(text);
-      return;
-    }
     let rest = text;
     while (newline !== -1) {
       const line = this.stdoutChunks.join('') + rest.slice(0, newline);
       this.stdoutChunks = [];
+      this.lineLength = 0;
       rest = rest.slice(newline + 1);
       const space = line.lastIndexOf(' ');
       const id = Number(line.slice(space + 1));
-      const request = this.requests.get(id);
+      const request = space < 0 ? undefined : this.requests.get(id);
       if (request) {
+        this.strayLength = 0;
         request.stdout = Buffer.from(line.slice(0, space), 'base64');
         this.settle(id, request);
+      } else {
+        this.strayLength += line.length + 1;
       }
       newline = rest.indexOf('\n');
     }
-    if (rest !== '') this.stdoutChunks.push(rest);
+    if (rest !== '') {
+      this.stdoutChunks.push(rest);
+      this.lineLength += rest.length;
+    }
+    // The answer is base64 (4 characters per 3 bytes) of the output and its exit status: what an output of maxBytes
+    // takes, and a little more, is let through; past that the host is streaming, and is stopped.
+    const maxBytes = this.currentMaxBytes();
+    if (this.lineLength + this.strayLength > Math.ceil((maxBytes + 16) / 3) * 4 + 32) {
+      this.stop(overflowReason(maxBytes));
+    }
   }
 
   private onStderr(text: string): void {
+    if (this.failure !== undefined) return;
     this.stderrText += text;
+    this.stderrLength += text.length;
     for (;;) {
       const start = this.stderrText.indexOf(`\n${MARK} `);
       if (start === -1) break;
@@ -401,6 +467,7 @@ class RemoteShell {
       const body = this.stderrText.slice(idEnd + 3, end);
       this.stderrText = this.stderrText.slice(end + endMarker.length);
       if (request) {
+        this.stderrLength = this.stderrText.length;
         request.stderr = body;
         this.settle(Number(id), request);
       }
@@ -408,6 +475,31 @@ class RemoteShell {
     // Outside a request (a login banner, a motd): kept only to explain a failure, bounded.
     if (this.stderrText.length > 1024 * 1024 && !this.stderrText.includes(`\n${MARK} `))
       this.stderrText = this.stderrText.slice(-8192);
+    // A command's stderr is bounded like its stdout (the markers' few bytes aside), and so is what comes outside any
+    // request's markers: kept or not, it is read, and a host that streams it endlessly is stopped.
+    const maxBytes = this.currentMaxBytes();
+    if (this.stderrLength > maxBytes + 1024) this.stop(overflowReason(maxBytes));
+  }
+
+  /**
+   * Stops a shell that passed a bound: what it holds is dropped, its requests (and any later one) fail with `reason`,
+   * and the ssh process is killed, so nothing more is read. The master's own shell too: its host is streaming at us.
+   */
+  stop(reason: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = reason;
+    this.alive = false;
+    this.stdoutChunks = [];
+    this.lineLength = 0;
+    this.stderrText = '';
+    for (const request of this.requests.values()) {
+      if (request.timer) clearTimeout(request.timer);
+      request.reject(new SshUnreachableError(this.host, reason));
+    }
+    this.requests.clear();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
+    this.child.kill('SIGKILL');
   }
 
   private settle(id: number, request: PendingRequest): void {

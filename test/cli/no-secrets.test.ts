@@ -16,8 +16,25 @@ const AUTH_TOKEN = 'planted-token-Zq8Xv2Lk9Wm4Rt7Yp3';
 const NODE_TOKEN = 'other-node-token-Hh5Jj6Kk7Ll8Mm9Nn';
 const BITCOIND_PASSWORD = 'bitcoind-pass-Qw3Er4Ty5Ui6Op7';
 const ENV_KEY = 'f00df00df00df00df00df00df00df00df00df00df00df00df00df00df00df00d';
+/** Written only where a name goes (a TOML key or section, an sshd Match pattern): no value masking can catch these. */
+const KEY_NAME = 'PlantedKeyNameQz7Wx8Ec9';
+const NODE_KEY_NAME = 'PlantedNodeKeyRv4Tb5Yn6';
+const SECTION_NAME = 'PlantedSectionUm1Io2Pl3';
+const MATCH_PATTERN = 'PlantedMatchUserAs4Df5Gh6';
 
-const SECRETS = [SIGNER_KEY, NODE_SEED, MINING_KEY, AUTH_TOKEN, NODE_TOKEN, BITCOIND_PASSWORD, ENV_KEY];
+const SECRETS = [
+  SIGNER_KEY,
+  NODE_SEED,
+  MINING_KEY,
+  AUTH_TOKEN,
+  NODE_TOKEN,
+  BITCOIND_PASSWORD,
+  ENV_KEY,
+  KEY_NAME,
+  NODE_KEY_NAME,
+  SECTION_NAME,
+  MATCH_PATTERN,
+];
 
 function leakForms(secret: string): string[] {
   const forms = new Set([secret, secret.toLowerCase(), secret.toUpperCase()]);
@@ -47,6 +64,7 @@ const PLANTED: FileSpec = {
       `auth_password = "${AUTH_TOKEN}"`,
       'db_path = "/var/lib/stacks-signer/signer.sqlite"',
       `stacks_privat_key = "${SIGNER_KEY}"`,
+      `${KEY_NAME} = 1`,
       '',
     ].join('\n'),
     mode: 0o644,
@@ -65,10 +83,25 @@ const PLANTED: FileSpec = {
       `password = "${BITCOIND_PASSWORD}"`,
       '[connection_options]',
       `auth_token = "${NODE_TOKEN}"`,
+      `${NODE_KEY_NAME} = true`,
+      `[${SECTION_NAME}]`,
+      'x = 1',
       '',
     ].join('\n'),
     mode: 0o644,
   },
+  // The drop-in directory is read first: harden adds a drop-in and leaves this file (no diff of it in the plan).
+  'etc/ssh/sshd_config': [
+    'Include /etc/ssh/sshd_config.d/*.conf',
+    'PasswordAuthentication no',
+    'PermitRootLogin no',
+    `Match User ${MATCH_PATTERN},admin Address 10.0.0.0/8`,
+    '  PasswordAuthentication yes',
+    '  PermitRootLogin yes',
+    `  AuthorizedKeysFile /etc/ssh/keys/${MATCH_PATTERN}`,
+    '',
+  ].join('\n'),
+  'usr/sbin/sshd': { content: '', mode: 0o755 },
   'etc/systemd/system/stacks-signer.service': [
     '[Service]',
     'ExecStart=/usr/local/bin/stacks-signer run --config /etc/stacks/signer/signer-config.toml',
@@ -111,6 +144,20 @@ describe('no output contains a secret', () => {
       });
     }
   }
+
+  test('harden plan (text and json): no planted secret, and the names it withholds are still placed', () => {
+    const { root } = roots[0]!;
+    for (const format of ['text', 'json']) {
+      const run = runCli(['harden', 'plan', '--root', root, '--format', format]);
+      assert.ok(run.stdout.length > 0, `harden plan ${format}: a plan`);
+      assertNoSecret(run.stdout, `harden plan ${format} stdout`);
+      assertNoSecret(run.stderr, `harden plan ${format} stderr`);
+    }
+    const audit = runCli(['audit', '--root', root, '--format', 'json', '--fail-on', 'none']);
+    assert.match(audit.stdout, /signer-config\.toml:8: unknown key or section \(name not shown\)/);
+    assert.match(audit.stdout, /node-config\.toml:11: unknown key in \[connection_options\] \(name not shown\)/);
+    assert.match(audit.stdout, /Match User, Address at \/etc\/ssh\/sshd_config:4/);
+  });
 
   test('a waivers file quoting a secret: not echoed by any format, nor by its error', () => {
     const { root } = roots[0]!;

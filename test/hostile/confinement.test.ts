@@ -120,6 +120,27 @@ const TOOL_OWN_FILES: Record<string, string[]> = {
   'ssh-keygen': ['/sys/fs/selinux', '/selinux', '/etc/selinux/', '/etc/nsswitch.conf', '/etc/passwd'],
   // nft's own name tables (marks, realms, groups, connection labels).
   nft: ['/etc/iproute2/', '/usr/share/iproute2/', '/etc/connlabel.conf'],
+  // `/usr/lib/systemd/systemd --dump-configuration-items` (which unit keys a verify copy may hold): its log console,
+  // SELinux probes, and its own manager configuration, looked up as a user manager would (never the target's).
+  systemd: [
+    '/sys/fs/selinux',
+    '/selinux',
+    '/etc/selinux/',
+    '/dev/console',
+    '/root',
+    '/root/.config',
+    '/root/.config/systemd',
+    '/root/.config/systemd/',
+    '/etc/systemd',
+    '/etc/systemd/',
+    '/run',
+    '/run/systemd',
+    '/run/systemd/',
+    '/usr/local',
+    '/usr/local/lib',
+    '/usr/local/lib/systemd',
+    '/usr/local/lib/systemd/',
+  ],
 };
 
 const AT_PATH_CALLS = new Set([

@@ -114,15 +114,16 @@ stray = 2
     assert.ok(parsed.ok);
     assert.equal(parsed.config.connectionOptions.blockProposalToken, 'legacy');
     assert.deepEqual(parsed.unknownKeys, [
-      { section: 'node', key: 'rpc_bnd', line: 2 },
+      { section: 'node', key: 'rpc_bnd', line: 2, known: '[node]' },
       {
         section: 'connection_options',
         key: 'block_proposal_token',
         line: 4,
         note: 'renamed auth_token in 3.0; current nodes refuse to start with it',
+        known: 'connection_options.block_proposal_token',
       },
-      { section: 'events_observer', key: 'retries', line: 8 },
-      { section: 'burnchain', key: 'epochs.start', line: 11 },
+      { section: 'events_observer', key: 'retries', line: 8, known: '[events_observer]' },
+      { section: 'burnchain', key: 'epochs.start', line: 11, known: '[burnchain] epochs' },
       { section: 'signer', key: undefined, line: 12 },
     ]);
   });

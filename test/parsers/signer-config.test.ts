@@ -63,8 +63,8 @@ a = 1
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.unknownKeys, [
       { key: 'nod_host', line: 8 },
-      { key: 'tx_fee_ustx', line: 9, note: 'removed in 3.0' },
-      { key: 'dkg_end_timeout_ms', line: 10, note: 'removed in 3.0' },
+      { key: 'tx_fee_ustx', line: 9, note: 'removed in 3.0', known: true },
+      { key: 'dkg_end_timeout_ms', line: 10, note: 'removed in 3.0', known: true },
       { key: 'extra', line: 11, note: 'the signer config has no sections' },
     ]);
   });

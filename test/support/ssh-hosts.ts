@@ -59,6 +59,8 @@ export interface ServerSpec {
    * count them as copies of its key wherever the checkout sits (a clone under /tmp, say).
    */
   checkout?: boolean;
+  /** sshd's ForceCommand: what a hostile host runs whatever the client asks (endless output, say). */
+  forceCommand?: string;
 }
 
 function sh(command: string, args: readonly string[]): string {
@@ -203,6 +205,7 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
           `AllowUsers root ${(spec.users ?? []).join(' ')}`,
           'MaxSessions 64',
           'MaxStartups 64:30:128',
+          ...(spec.forceCommand ? [`ForceCommand ${spec.forceCommand}`] : []),
           '',
         ].join('\n'),
       );

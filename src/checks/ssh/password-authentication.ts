@@ -1,7 +1,7 @@
 // https://man.openbsd.org/sshd_config#PasswordAuthentication — key-only logins.
 import { defineCheck } from '../../engine/define-check.js';
 import { at } from '../../facts/services/discovered-services.js';
-import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
+import { conditionalSettings, shownValue } from '../../facts/sshd/match-blocks.js';
 import { appliesToSshd, settingEvidence, sourceEvidence } from '../../facts/sshd/sshd-settings.js';
 import type { SshdSetting } from '../../parsers/sshd-config.js';
 
@@ -75,11 +75,12 @@ export default defineCheck({
       );
     for (const keyword of ['passwordauthentication', 'kbdinteractiveauthentication'] as const) {
       for (const { directive, match } of conditionalSettings(sshd.config, keyword)) {
-        if (directive.args[0]?.toLowerCase() !== 'yes') continue;
+        const value = shownValue(directive);
+        if (value?.toLowerCase() !== 'yes') continue;
         report.warn(
           'relaxedInMatch',
-          { match, name: directive.written, value: directive.args.join(' ') },
-          at(directive.file, directive.line, `Match ${match}: ${directive.written} ${directive.args.join(' ')}`),
+          { match, name: directive.written, value },
+          at(directive.file, directive.line, `${match}: ${directive.written} ${value}`),
         );
       }
     }

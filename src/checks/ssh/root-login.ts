@@ -3,7 +3,7 @@
 import { PROBE_CONNECTION } from '../../discovery/sshd.js';
 import { defineCheck } from '../../engine/define-check.js';
 import { at } from '../../facts/services/discovered-services.js';
-import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
+import { conditionalSettings, shownValue } from '../../facts/sshd/match-blocks.js';
 import { appliesToSshd, settingEvidence } from '../../facts/sshd/sshd-settings.js';
 
 export default defineCheck({
@@ -36,12 +36,12 @@ export default defineCheck({
     else if (setting.value === 'yes') report.fail('allowed', { value: setting.value }, evidence);
     else report.warn('keyOnly', { value: setting.written ?? setting.value }, evidence);
     for (const { directive, match } of conditionalSettings(sshd.config, 'permitrootlogin')) {
-      const value = directive.args.join(' ');
+      const value = shownValue(directive) ?? '(a value sshd accepts)';
       if (value.toLowerCase() === 'no') continue;
       report.warn(
         'relaxedInMatch',
         { match, value },
-        at(directive.file, directive.line, `Match ${match}: PermitRootLogin ${value}`),
+        at(directive.file, directive.line, `${match}: PermitRootLogin ${value}`),
       );
     }
   },

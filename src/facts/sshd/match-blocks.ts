@@ -1,9 +1,42 @@
-import type { SshdConfig, SshdConfigFile, SshdDirective } from '../../parsers/sshd-config.js';
+import type { SshdConfig, SshdConfigFile, SshdDirective, SshdNode } from '../../parsers/sshd-config.js';
+import { isSingleKeyword } from '../../parsers/sshd-config-settings.js';
 
 export interface ConditionalSetting {
   directive: SshdDirective;
-  /** The Match criteria as written, e.g. `Address 10.0.0.0/8`. */
+  /**
+   * The Match block by its criteria's names and its place, e.g. `Match Address at /etc/ssh/sshd_config:12`: never
+   * its patterns, which are the target's text (a Match line may hold anything an included file holds).
+   */
   match: string;
+}
+
+const CRITERION_NAMES: Record<string, string> = {
+  user: 'User',
+  group: 'Group',
+  host: 'Host',
+  address: 'Address',
+  localaddress: 'LocalAddress',
+  localport: 'LocalPort',
+  rdomain: 'RDomain',
+};
+
+function describeMatch(node: Extract<SshdNode, { kind: 'match' }>): string {
+  const criteria =
+    node.condition === undefined
+      ? 'with a bad condition'
+      : node.condition.all
+        ? 'All'
+        : [...new Set(node.condition.criteria.map((criterion) => CRITERION_NAMES[criterion.attribute]))].join(', ');
+  return `Match ${criteria} at ${node.file}:${node.line}`;
+}
+
+/**
+ * The value of a Match-scoped directive that may be shown: a single-valued keyword's first argument, which the
+ * parser has checked against the values sshd accepts (yes, no, prohibit-password, method lists). Free values
+ * (AuthorizedKeysFile's paths) are not.
+ */
+export function shownValue(directive: SshdDirective): string | undefined {
+  return isSingleKeyword(directive.keyword) ? directive.args[0] : undefined;
 }
 
 /**
@@ -15,7 +48,7 @@ export function conditionalSettings(config: SshdConfig | undefined, keyword: str
   const walk = (file: SshdConfigFile, inherited: string | undefined) => {
     let current = inherited;
     for (const node of file.nodes) {
-      if (node.kind === 'match') current = /^all$/i.test(node.text.trim()) ? undefined : node.text.trim();
+      if (node.kind === 'match') current = node.condition?.all ? undefined : describeMatch(node);
       else if (node.kind === 'include') {
         for (const target of node.targets) for (const included of target.files) walk(included, current);
       } else if (current !== undefined && node.directive.keyword === keyword) {

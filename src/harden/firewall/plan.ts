@@ -13,6 +13,7 @@ import { parseAddress, parseAddressRange, rangeContains } from '../../parsers/fi
 import type { FirewallRuleset } from '../../parsers/firewall/model.js';
 import { appendAll } from '../../parsers/lists.js';
 import type { Target } from '../../target/types.js';
+import { copyPolicy } from '../copy-guard.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlannerInput, PlanPart, ReloadCommand } from '../types.js';
 import { portsOurTableCloses } from './closed-ports.js';
@@ -151,7 +152,11 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
     }
   }
   const after = new Map(current.files).set(NFTABLES_CONF, merged);
-  const validation = await validateNftablesConf(NFTABLES_CONF, { ...current, files: after });
+  const validation = await validateNftablesConf(NFTABLES_CONF, {
+    ...current,
+    files: after,
+    policy: await copyPolicy(ctx),
+  });
   part.validations.push(validation);
   if (!validation.ok) {
     part.errors.push(`${NFTABLES_CONF}: nft -c rejects the resulting ruleset: ${validation.detail}`);

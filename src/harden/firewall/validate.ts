@@ -8,13 +8,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasGlobMagic } from '../../parsers/glob.js';
-import { includeStatements } from '../../parsers/nftables-syntax.js';
+import { nftShapeProblem } from '../../parsers/nftables-shape.js';
+import { includeStatements, withoutComments } from '../../parsers/nftables-syntax.js';
+import { type CopyPolicy, describeRefusal, MAX_REFUSALS_SHOWN, refuseCopies } from '../copy-guard.js';
 import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 import { includeKey, type NftablesTree } from './facts.js';
 
 /** What the copy needs: every file's text, where each include leads, and where each file really is. */
-export type NftablesCopy = Pick<NftablesTree, 'files' | 'includes' | 'canonical'>;
+export type NftablesCopy = Pick<NftablesTree, 'files' | 'includes' | 'canonical'> & { policy?: CopyPolicy };
 
 /** Holds no file: where an include whose glob matched nothing points (nft accepts a glob with no match). */
 const EMPTY_DIRECTORY = 'no-match';
@@ -56,7 +58,8 @@ export function rewriteIncludes(
       out += text.slice(from, include.start) + quoted.join('; include ');
       from = include.end;
     }
-    files.set(place, out + text.slice(from));
+    // Comments are nothing to nft, and free text to us: the copy goes without them (line numbers kept).
+    files.set(place, withoutComments(out + text.slice(from)));
   }
   return errors.length > 0 ? { errors } : { files };
 }
@@ -104,10 +107,23 @@ export function includeGraphErrors(copy: NftablesCopy, mainPath: string): string
 
 /** Checks `mainPath` (a target path) as nft would load it; `copy` holds it and every file it includes. */
 export async function validateNftablesConf(mainPath: string, copy: NftablesCopy): Promise<Validation> {
+  const graph = includeGraphErrors(copy, mainPath);
+  if (graph.length > 0) return { tool: 'nft -c', artefact: mainPath, ok: false, detail: graph.slice(0, 3).join('; ') };
+  // Every file is judged before the temp directory exists: one that is no nft config or holds a secret is never copied.
+  const refusals = refuseCopies(copy.files, {
+    canonical: copy.canonical,
+    ...(copy.policy ? { policy: copy.policy } : {}),
+    shape: nftShapeProblem,
+    strip: withoutComments,
+  });
+  if (refusals.length > 0) {
+    const detail = refusals
+      .slice(0, MAX_REFUSALS_SHOWN)
+      .map((refusal) => describeRefusal(refusal, 'nft -c'))
+      .join('; ');
+    return { tool: 'nft -c', artefact: mainPath, ok: false, detail };
+  }
   return withTempDirectory(async (root) => {
-    const graph = includeGraphErrors(copy, mainPath);
-    if (graph.length > 0)
-      return { tool: 'nft -c', artefact: mainPath, ok: false, detail: graph.slice(0, 3).join('; ') };
     const rewritten = rewriteIncludes(copy, root);
     if ('errors' in rewritten) {
       return { tool: 'nft -c', artefact: mainPath, ok: false, detail: rewritten.errors.join('; ') };

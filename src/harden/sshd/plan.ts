@@ -4,7 +4,7 @@
 
 import { PROBE_CONNECTION, SSHD_CONFIG } from '../../discovery/sshd.js';
 import type { AuditContext } from '../../engine/context.js';
-import { conditionalSettings } from '../../facts/sshd/match-blocks.js';
+import { conditionalSettings, shownValue } from '../../facts/sshd/match-blocks.js';
 import { expandGlob } from '../../parsers/glob.js';
 import { appendAll } from '../../parsers/lists.js';
 import {
@@ -13,10 +13,12 @@ import {
   type SshdConfig,
   type SshdConfigFile,
   type SshdConfigSource,
+  type SshdDirective,
   type SshdEffective,
   sshdTestSpec,
 } from '../../parsers/sshd-config.js';
 import type { Target } from '../../target/types.js';
+import { copyPolicy } from '../copy-guard.js';
 import { newPart } from '../part.js';
 import type { Change, Planner, PlanPart, ReloadCommand } from '../types.js';
 import { accessRulesFromSshdT } from './access-rules.js';
@@ -190,12 +192,18 @@ function claimedControls(config: SshdConfig, notes: string[]): string[] {
 /** Match-scoped keywords that can take key logins away from some users: reported whatever their value. */
 const MATCH_REPORTED = ['authenticationmethods', 'pubkeyauthentication', 'authorizedkeysfile'] as const;
 
+/** "PasswordAuthentication yes", or the keyword alone when its value is free text (AuthorizedKeysFile's paths). */
+function setting(directive: SshdDirective): string {
+  const value = shownValue(directive);
+  return value === undefined ? directive.written : `${directive.written} ${value}`;
+}
+
 /** Match blocks that hand some users or addresses weaker settings than ours: not changed, only reported. */
 function matchBlockNotes(config: SshdConfig): string[] {
   const keyLogin = MATCH_REPORTED.flatMap((keyword) =>
     conditionalSettings(config, keyword).map(
       ({ directive, match }) =>
-        `${directive.file}:${directive.line}: Match ${match} sets ${directive.written} ${directive.args.join(' ')} ` +
+        `${directive.file}:${directive.line}: ${match} sets ${setting(directive)} ` +
         'for the connections it selects (the lock-out guard judged each user with it applied)',
     ),
   );
@@ -205,7 +213,7 @@ function matchBlockNotes(config: SshdConfig): string[] {
         .filter(({ directive }) => directive.args[0]?.toLowerCase() !== HARDENED_VALUES[keyword])
         .map(
           ({ directive, match }) =>
-            `${directive.file}:${directive.line}: Match ${match} sets ${directive.written} ${directive.args.join(' ')} ` +
+            `${directive.file}:${directive.line}: ${match} sets ${setting(directive)} ` +
             'for the connections it selects; harden leaves Match blocks alone',
         ),
     ),
@@ -276,7 +284,7 @@ async function proveWithSshd(
 ): Promise<Map<string, Record<string, string[]>> | undefined> {
   const result = await validateSshdConfig(
     SSHD_CONFIG,
-    await sshdCopy(ctx.target, config, overlay),
+    { ...(await sshdCopy(ctx.target, config, overlay)), policy: await copyPolicy(ctx) },
     sshdTestSpec(PROBE_CONNECTION),
     dropIn,
     {

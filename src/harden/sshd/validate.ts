@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { appendAll } from '../../parsers/lists.js';
 import { parseSshdT } from '../../parsers/sshd-config.js';
-import { argvSplit } from '../../parsers/sshd-config-syntax.js';
+import { argvSplit, sshdShapeProblem, withoutCommentLines } from '../../parsers/sshd-config-syntax.js';
+import { type CopyPolicy, describeRefusal, MAX_REFUSALS_SHOWN, refuseCopies } from '../copy-guard.js';
 import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
@@ -19,6 +20,8 @@ export interface SshdCopy {
   includes: ReadonlyMap<string, readonly string[]>;
   /** Each file's path in the target with symlinks and `..` resolved by the target: where its copy goes. */
   canonical: ReadonlyMap<string, string>;
+  /** The run's secret files and values, never copied (copy-guard.ts). */
+  policy?: CopyPolicy;
 }
 
 export function includeSite(file: string, line: number): string {
@@ -42,7 +45,8 @@ export function rewriteSshdIncludes(
       errors.push(`${path}: cannot be placed inside the target`);
       continue;
     }
-    const lines = text.split('\n');
+    // Comment lines are nothing to sshd, and free text to us: the copy goes without them (line numbers kept).
+    const lines = withoutCommentLines(text).split('\n');
     for (let index = 0; index < lines.length; index++) {
       const reads = copy.includes.get(includeSite(path, index + 1));
       if (reads === undefined) continue;
@@ -132,6 +136,20 @@ export async function validateSshdConfig(
   if (!users.uniform && names.length > MAX_PROBED_USERS) {
     const detail = `${names.length} login users to check one by one against the Match blocks, more than ${MAX_PROBED_USERS}: harden can't prove nobody is locked out`;
     return { validations: [{ tool: 'sshd -T -C', artefact, ok: false, detail }], sshdRuns };
+  }
+  // Every file is judged before the temp directory exists: one that is no sshd config or holds a secret is never copied.
+  const refusals = refuseCopies(copy.files, {
+    canonical: copy.canonical,
+    ...(copy.policy ? { policy: copy.policy } : {}),
+    shape: sshdShapeProblem,
+    strip: withoutCommentLines,
+  });
+  if (refusals.length > 0) {
+    const detail = refusals
+      .slice(0, MAX_REFUSALS_SHOWN)
+      .map((refusal) => describeRefusal(refusal, 'sshd -t'))
+      .join('; ');
+    return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail }], sshdRuns };
   }
   const result = await withTempDirectory(async (temp): Promise<Omit<SshdValidation, 'sshdRuns'>> => {
     root = temp;

@@ -3,8 +3,12 @@
 // (the exposure score), both on a private temp tree holding the unit, its drop-ins and the new one.
 //
 // The temp tree is on the auditing machine and never holds a secret: comments, Environment= and SetCredential=
-// values and every command argument are withheld (a unit may carry a token there); each command's program becomes
-// an empty executable stub, because verify only checks that it exists.
+// values, free text (Description=) and every command argument are withheld (a unit may carry a token there); each
+// command's program becomes an empty executable stub, because verify only checks that it exists. Only what systemd
+// itself reads is copied: a line that is no `key=value`, a section or key systemd does not know (its own list,
+// `systemd --dump-configuration-items`) is something it ignores, and may be anything (an included shadow line, a
+// token written as a key). Files a unit names (EnvironmentFile=, LoadCredential=) are never copied: verify does
+// not read them.
 
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -42,17 +46,63 @@ const STUB_DIR = '/usr/lib/systemd/system';
 const DEFAULT_TARGETS = ['sysinit.target', 'basic.target', 'shutdown.target'];
 /** Dependencies verify insists on finding; Wants=/After= to a missing unit are fine. */
 const HARD_DEPENDENCIES = ['Requires', 'Requisite', 'BindsTo', 'PartOf', 'Upholds'];
-const SECRET_KEYS = new Set(['Environment', 'SetCredential', 'SetCredentialEncrypted']);
+const SECRET_KEYS = new Set(['Environment', 'SetCredential', 'SetCredentialEncrypted', 'Description', 'Documentation']);
 const COMMAND_KEY = /^Exec[A-Za-z]*$/;
+
+/** The keys of a section systemd ignores: none. */
+const UNKNOWN_SECTION: ReadonlySet<string> = new Set();
+
+/** Section → the keys systemd reads in it, as systemd itself lists them. */
+export type UnitItems = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** `systemd --dump-configuration-items`: "[Section]" lines, then "Key=TYPE" lines. */
+export function parseConfigurationItems(text: string): Map<string, Set<string>> {
+  const items = new Map<string, Set<string>>();
+  let section: Set<string> | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^\[([A-Za-z]+)\]$/.exec(line);
+    if (header) {
+      section = items.get(header[1]!) ?? new Set();
+      items.set(header[1]!, section);
+      continue;
+    }
+    const key = /^([A-Za-z0-9]+)=/.exec(line);
+    if (key && section) section.add(key[1]!);
+  }
+  return items;
+}
+
+let configurationItems: Promise<UnitItems | string> | undefined;
+
+/** The keys this machine's systemd reads, once per run; a string says why they could not be had. */
+export function loadConfigurationItems(): Promise<UnitItems | string> {
+  configurationItems ??= (async () => {
+    for (const binary of ['/usr/lib/systemd/systemd', '/lib/systemd/systemd']) {
+      const outcome = await runProgram(binary, ['--dump-configuration-items'], {
+        timeoutMs: TIMEOUT_MS,
+        maxBytes: 4 * 1024 * 1024,
+        env: { PATH: process.env['PATH'] ?? '', LC_ALL: 'C', SYSTEMD_COLORS: '0' },
+      });
+      if (outcome.kind === 'not-started') continue;
+      if (outcome.kind !== 'exited' || outcome.code !== 0) return `${binary} --dump-configuration-items failed`;
+      const items = parseConfigurationItems(outcome.stdout);
+      return items.has('Service') ? items : `${binary} --dump-configuration-items listed no [Service] keys`;
+    }
+    return 'systemd is not installed (its --dump-configuration-items says which unit keys may be copied)';
+  })();
+  return configurationItems;
+}
 
 /**
  * A unit file with everything that might be secret withheld, line for line (so the tool's line numbers still
- * point at the target's file): comments emptied, secret-bearing values replaced by a comment, commands reduced to
- * their program paths; any key-shaped text left is masked.
+ * point at the target's file): comments emptied, secret-bearing and free-text values replaced by a comment, commands
+ * reduced to their program paths, lines systemd ignores (no `=`; with `items`, a section or key it does not know)
+ * emptied; any key-shaped text left is masked.
  */
-export function sanitiseUnitText(text: string): string {
+export function sanitiseUnitText(text: string, items?: UnitItems): string {
   const out: string[] = [];
   let continuing: 'keep' | 'drop' | undefined;
+  let section: ReadonlySet<string> | undefined;
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
     const continues = /(^|[^\\])(\\\\)*\\$/.test(line);
@@ -61,12 +111,25 @@ export function sanitiseUnitText(text: string): string {
       if (!continues) continuing = undefined;
       continue;
     }
-    if (trimmed.startsWith('#') || trimmed.startsWith(';')) {
-      out.push('#');
+    if (trimmed.startsWith('#') || trimmed.startsWith(';') || trimmed === '') {
+      out.push(trimmed === '' ? '' : '#');
+      continue;
+    }
+    if (trimmed.startsWith('[')) {
+      // A section systemd does not know (or a name no section has) is ignored whole: its header and its keys go.
+      const name = /^\[([A-Za-z]+)\]$/.exec(trimmed)?.[1];
+      section = name === undefined ? UNKNOWN_SECTION : (items?.get(name) ?? (items ? UNKNOWN_SECTION : undefined));
+      out.push(section === UNKNOWN_SECTION ? '#' : trimmed);
       continue;
     }
     const equals = line.indexOf('=');
     const key = equals < 0 ? '' : line.slice(0, equals).trim();
+    if (equals < 0 || section === UNKNOWN_SECTION || (items !== undefined && !section?.has(key))) {
+      // Ignored by systemd (no assignment, an unknown section or key): nothing verify needs, maybe anything.
+      out.push('#');
+      continuing = continues ? 'drop' : undefined;
+      continue;
+    }
     if (SECRET_KEYS.has(key) || COMMAND_KEY.test(key)) {
       // Continuation lines of such a value are emptied: they hold more of the value or arguments.
       continuing = continues ? 'drop' : undefined;
@@ -100,7 +163,7 @@ function stubService(name: string): string {
 }
 
 /** Writes the sanitised unit, its drop-ins, the new drop-in, stubs of its programs and of the units it requires. */
-export async function buildVerifyTree(root: string, files: UnitFiles): Promise<void> {
+export async function buildVerifyTree(root: string, files: UnitFiles, items?: UnitItems): Promise<void> {
   const put = async (path: string, text: string, mode = 0o644) => {
     // Paths come from the unit (ExecStart=/../../etc/x, Requires=..): resolved as systemd's --root would, so a
     // stub never lands outside the temp tree (a plain join once wrote it to this machine's /etc/x).
@@ -113,8 +176,8 @@ export async function buildVerifyTree(root: string, files: UnitFiles): Promise<v
     await chmod(full, mode);
   };
   const dropInDir = `${UNIT_DIR}/${files.unitName}.d`;
-  const unitText = sanitiseUnitText(files.unitText);
-  const dropIns = files.dropIns.map((dropIn) => ({ ...dropIn, text: sanitiseUnitText(dropIn.text) }));
+  const unitText = sanitiseUnitText(files.unitText, items);
+  const dropIns = files.dropIns.map((dropIn) => ({ ...dropIn, text: sanitiseUnitText(dropIn.text, items) }));
   await put(`${UNIT_DIR}/${files.unitName}`, unitText);
   for (const dropIn of dropIns) await put(`${dropInDir}/${dropIn.fileName}`, dropIn.text);
   await put(`${dropInDir}/${files.newDropIn.fileName}`, files.newDropIn.text);
@@ -203,9 +266,14 @@ const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
  */
 export async function validateUnit(files: UnitFiles, passBelow: number | undefined): Promise<UnitVerdict> {
   const artefact = `${UNIT_DIR}/${files.unitName}.d/${files.newDropIn.fileName}`;
+  const items = await loadConfigurationItems();
+  if (typeof items === 'string') {
+    const failed = (tool: string): Validation => ({ tool, artefact, ok: false, detail: items });
+    return { verify: failed('systemd-analyze verify'), security: failed('systemd-analyze security --offline=true') };
+  }
   const root = makeTempDirectory('verify');
   try {
-    await buildVerifyTree(root, files);
+    await buildVerifyTree(root, files, items);
     const common = [`--root=${root}`, '--no-pager'];
     const verifyRun = await runTool(['verify', ...common, '--man=no', '--generators=no', files.unitName], root);
     const verify = judgeVerify(verifyRun, artefact);

@@ -54,7 +54,9 @@ describe('sshd lock-out guard judges each user from the resulting config (sshd -
       ...ADMIN_KEYS,
     });
     assert.match(refusal(part), /admin: \/etc\/ssh\/keys\/admin does not exist/);
-    assert.ok(part.notes.some((note) => /Match User admin sets AuthorizedKeysFile/.test(note)));
+    assert.ok(
+      part.notes.some((note) => /Match User at \/etc\/ssh\/sshd_config:\d+ sets AuthorizedKeysFile for/.test(note)),
+    );
   });
 
   test('Match User PubkeyAuthentication no, and AuthenticationMethods needing a second factor: refused', async () => {
@@ -68,7 +70,13 @@ describe('sshd lock-out guard judges each user from the resulting config (sshd -
       ...ADMIN_KEYS,
     });
     assert.match(refusal(twoFactor), /AuthenticationMethods publickey,keyboard-interactive needs more than a key/);
-    assert.ok(twoFactor.notes.some((note) => /Match User admin sets AuthenticationMethods/.test(note)));
+    assert.ok(
+      twoFactor.notes.some((note) =>
+        /Match User at \/etc\/ssh\/sshd_config:\d+ sets AuthenticationMethods publickey,keyboard-interactive/.test(
+          note,
+        ),
+      ),
+    );
     const keyOr2fa = await plan({
       'etc/ssh/sshd_config':
         'UsePAM yes\nMatch User admin\n  AuthenticationMethods publickey,keyboard-interactive publickey\n',

@@ -119,7 +119,7 @@ describe('sshd planner', () => {
     });
     assert.ok(
       part.notes.some((note) =>
-        /sshd_config:5: Match Address 10\.0\.0\.0\/8 sets PasswordAuthentication yes/.test(note),
+        /sshd_config:5: Match Address at \/etc\/ssh\/sshd_config:4 sets PasswordAuthentication yes/.test(note),
       ),
     );
   });

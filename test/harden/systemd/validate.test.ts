@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { renderDropIn } from '../../../src/harden/systemd/render-drop-in.js';
-import { buildVerifyTree, sanitiseUnitText, validateUnit } from '../../../src/harden/systemd/validate.js';
+import {
+  buildVerifyTree,
+  loadConfigurationItems,
+  sanitiseUnitText,
+  validateUnit,
+} from '../../../src/harden/systemd/validate.js';
 import { TEST_AUTH_TOKEN, TEST_SIGNER_KEY } from '../../support/hosts.js';
 
 const UNIT = [
@@ -60,6 +65,42 @@ describe('sanitiseUnitText', () => {
     assert.match(clean, /^ExecStartPre=-\/usr\/local\/bin\/check$/m);
     assert.match(clean, /^User=stacks-signer$/m);
     assert.match(clean, /^Requires=stacks-node.service$/m);
+  });
+});
+
+describe('sanitiseUnitText with the keys systemd knows', () => {
+  test('lines systemd ignores (no `=`, an unknown key or section, X- keys) and free text are not copied', async () => {
+    const items = await loadConfigurationItems();
+    assert.ok(typeof items !== 'string', String(items));
+    const planted = 'PlantedTokenQq1Ww2Ee3';
+    const text = [
+      '[Unit]',
+      `Description=signer ${planted}`,
+      '[Service]',
+      `stacks:$6$salt$${planted}:19700:0:99999:7:::`,
+      `${planted}=1`,
+      `X-Note=${planted}`,
+      'User=stacks-signer',
+      `[${planted}]`,
+      `User=${planted}`,
+      '[Install]',
+      'WantedBy=multi-user.target',
+      '',
+    ].join('\n');
+    const clean = sanitiseUnitText(text, items);
+    assert.ok(!clean.includes(planted), clean);
+    assert.equal(clean.split('\n').length, text.split('\n').length, 'line for line');
+    assert.deepEqual(
+      clean.split('\n').filter((line) => line !== '#' && line !== ''),
+      [
+        '[Unit]',
+        '# Description= withheld',
+        '[Service]',
+        'User=stacks-signer',
+        '[Install]',
+        'WantedBy=multi-user.target',
+      ],
+    );
   });
 });
 
@@ -126,14 +167,15 @@ describe('validateUnit (real systemd-analyze)', () => {
   });
 
   test("systemd-analyze's complaint about a unit line is relayed as a place and a category, never the line", async () => {
-    // A unit holding a secret as a key name, and no ExecStart: verify fails, and its first message quotes the key.
+    // A unit holding a secret as a key name, and no ExecStart: verify fails. The key systemd does not know is not even
+    // copied (it used to be, and verify's first message quoted it): the failure is the missing ExecStart.
     const planted = 'stacks:$6$Zq8Xv2Lk$plantedhashHh5Jj6Kk7Ll8Mm9Nn';
     const verdict = await validateUnit(
       { ...files(), unitText: `[Service]\n${planted}=1\nUser=stacks-signer\n`, dropIns: [] },
       2.0,
     );
     assert.equal(verdict.verify.ok, false);
-    assert.equal(verdict.verify.detail, 'systemd-analyze: /etc/systemd/system/stacks-signer.service:2: Unknown key');
+    assert.equal(verdict.verify.detail, 'systemd-analyze: has no ExecStart');
     for (const detail of [verdict.verify.detail, verdict.security.detail]) {
       assert.ok(!detail.includes('Zq8Xv2Lk'), detail);
     }
