@@ -8,7 +8,7 @@
 // Three directories below the package root, as dist/src/<dir>/ is: the paths the code builds from import.meta.url
 // (package.json, data/) resolve the same from the bundle.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,7 @@ async function bundle(root: string, out: string): Promise<void> {
     target: 'node20',
     logLevel: 'error',
     legalComments: 'none',
+    minifyWhitespace: true,
   } as const;
   await build({
     ...common,
@@ -37,6 +38,7 @@ async function bundle(root: string, out: string): Promise<void> {
     banner: { js: `'use strict';\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;` },
     define: { 'import.meta.url': '__bundleUrl' },
   });
+  refuseNonAscii(join(out, 'main.cjs'));
   await build({
     ...common,
     entryPoints: [join(root, 'dist/src/fleet/fleet-worker.js')],
@@ -47,6 +49,20 @@ async function bundle(root: string, out: string): Promise<void> {
       js: `import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);`,
     },
   });
+}
+
+/**
+ * bin/load-cli.js reads the bundle as latin1, one byte a character (the string V8 scans fastest; UTF-8 would make the
+ * whole source two bytes a character for one non-ASCII one). esbuild escapes non-ASCII characters in strings but not in
+ * regular expression literals: write those as \u escapes in the source.
+ */
+function refuseNonAscii(path: string): void {
+  const bytes = readFileSync(path);
+  const at = bytes.findIndex((byte) => byte > 0x7f);
+  if (at === -1) return;
+  const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+  const near = bytes.subarray(Math.max(0, at - 60), at).toString('latin1');
+  throw new Error(`${path}:${line}: a non-ASCII character after ${JSON.stringify(near)}: write it as a \\u escape`);
 }
 
 /** Runs the training in a child: the cache must come from a node with the flags the CLI runs with (none). */
