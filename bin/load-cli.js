@@ -2,14 +2,15 @@
 // (scripts/build-bundle.ts), and keeps V8's code cache of a trained run beside it: one file read instead of ~250
 // ES modules resolved and read, and the functions an audit runs already compiled. Startup was most of a tar audit's
 // wall time (issue #15).
-// The bundle is used only when it is at least as new as the compiled tree (dist/src/cli/main.js): after a `tsc`-only
-// build during development, dist/src is newer and is run as compiled, so the tests never run a stale bundle.
+// In a source checkout the bundle is used only when it is at least as new as the compiled tree (dist/src/cli/main.js):
+// after a `tsc`-only build during development, dist/src is newer and is run as compiled, so the tests never run a
+// stale bundle. An installed package (no src/) is never rebuilt: its bundle is used whatever mtimes unpacking gave.
 // The cache is used only when it was made from these very bundle bytes (a SHA-256 of them heads the file): V8 itself
 // checks only the source's length, its version and its flags. A rejected or missing cache costs time, not
 // correctness: V8 compiles the source instead.
 'use strict';
 const { createHash } = require('node:crypto');
-const { readFileSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -19,9 +20,10 @@ const ROOT = join(__dirname, '..');
 const BUNDLE = join(ROOT, 'dist/bundle/cli/main.cjs');
 const CODE_CACHE = join(ROOT, 'dist/bundle/cli/main.cjs.v8cache');
 const COMPILED_MAIN = join(ROOT, 'dist/src/cli/main.js');
+const SOURCE_MAIN = join(ROOT, 'src/cli/main.ts');
 const HASH_BYTES = 32;
 
-/** The bundle exists and no `tsc` ran after it was made (npm pack gives every file one mtime: equal is current). */
+/** The bundle exists and, in a source checkout, no `tsc` ran after it was made. */
 function bundleIsCurrent() {
   let bundle;
   try {
@@ -29,6 +31,7 @@ function bundleIsCurrent() {
   } catch {
     return false;
   }
+  if (!existsSync(SOURCE_MAIN)) return true;
   try {
     return bundle.mtimeMs >= statSync(COMPILED_MAIN).mtimeMs;
   } catch {

@@ -1,7 +1,7 @@
 // The bundle bin/signer-opsec.js starts from (scripts/build-bundle.ts, bin/load-cli.js), built into a copy of the
 // package: it runs with no dist/src and no node_modules beside it (data/ and package.json found as from dist/src), its
 // V8 code cache is accepted, a cache made from other bytes of the same length is not used, the fleet's worker bundle
-// starts, and a bundle older than the compiled tree (a `tsc`-only build) is not run.
+// starts, and in a source checkout a bundle older than the compiled tree (a `tsc`-only build) is not run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
@@ -146,24 +146,33 @@ describe('the bundle bin/signer-opsec.js runs', { concurrency: false, timeout: T
     }
   });
 
-  test('a bundle older than the compiled tree is not run; one as old (npm pack: one mtime for all) is', () => {
+  test('in a source checkout, a bundle older than the compiled tree is not run; in an installed package it is', () => {
     const original = readFileSync(bundle);
+    const source = join(pkg, 'src/cli/main.ts');
     try {
       writeFileSync(bundle, `throw new Error('the stale bundle ran');\n`);
       const later = new Date(Date.now() + 60_000);
       utimesSync(compiledMain, later, later);
+      // A source checkout after `tsc` alone: dist/src runs.
+      mkdirSync(join(pkg, 'src/cli'), { recursive: true });
+      writeFileSync(source, '');
       assert.equal(ask('l.bundleIsCurrent()'), 'false');
       const audit = run(['audit', '--root', HARDENED, '--format', 'json']);
       assert.equal(audit.code, 0, audit.stderr);
-      const packed = new Date('1985-10-26T08:15:00Z');
-      utimesSync(compiledMain, packed, packed);
-      utimesSync(bundle, packed, packed);
+      const same = new Date('1985-10-26T08:15:00Z');
+      utimesSync(compiledMain, same, same);
+      utimesSync(bundle, same, same);
+      assert.equal(ask('l.bundleIsCurrent()'), 'true');
+      // An installed package (no src/; npm gives each file the time it unpacked it): the bundle runs.
+      rmSync(join(pkg, 'src'), { recursive: true });
+      utimesSync(compiledMain, later, later);
       assert.equal(ask('l.bundleIsCurrent()'), 'true');
       const stale = run(['--version']);
       assert.notEqual(stale.code, 0);
       assert.match(stale.stderr, /the stale bundle ran/);
     } finally {
       writeFileSync(bundle, original);
+      rmSync(join(pkg, 'src'), { recursive: true, force: true });
     }
   });
 });
