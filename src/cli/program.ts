@@ -104,8 +104,30 @@ function configure(command: Command, errors: string[]): void {
 
 export const PROGRAM_SUMMARY = 'OpSec audit, secret scanning and hardening for Stacks signer hosts';
 
-/** The commander program for the whole table; `onRun` receives the chosen leaf command. */
-export function buildProgram(version: string, onRun: (selected: Selected) => void, errors: string[]): Command {
+/**
+ * Which commands need their options, operands and help texts declared to parse `args`: the command args names and, in
+ * a group, its subcommand (all of them when none is named: the group's help lists them with their `[options]`); every
+ * command when args names none (the overview, --version, a mistyped command). Only the named command parses args or
+ * prints its help, and declaring the ~120 options of the table took more of a start than parsing (issue #15).
+ */
+export function declaredFor(args: readonly string[]): (path: readonly string[]) => boolean {
+  const [name, sub] = args;
+  const spec = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!spec) return () => true;
+  const subNamed = sub !== undefined && spec.subcommands !== undefined && Object.hasOwn(spec.subcommands, sub);
+  return (path) => path[0] === name && (path.length === 1 || !subNamed || path[1] === sub);
+}
+
+/**
+ * The commander program for the whole table; `onRun` receives the chosen leaf command. The commands `declared` leaves
+ * out get their name and summary only: enough to be found, not to parse.
+ */
+export function buildProgram(
+  version: string,
+  onRun: (selected: Selected) => void,
+  errors: string[],
+  declared: (path: readonly string[]) => boolean = () => true,
+): Command {
   const program = new Command('signer-opsec');
   configure(program, errors);
   program
@@ -124,6 +146,7 @@ export function buildProgram(version: string, onRun: (selected: Selected) => voi
       .description(spec.description ? `${spec.summary}\n\n${spec.description}` : spec.summary)
       .summary(spec.summary);
     parent.addCommand(command, spec.hidden ? { hidden: true } : {});
+    if (!declared(path)) return;
     if (spec.subcommands) {
       for (const [subName, subSpec] of Object.entries(spec.subcommands))
         addCommand(command, subName, subSpec, [...path, subName], load);
@@ -159,7 +182,8 @@ export function buildProgram(version: string, onRun: (selected: Selected) => voi
 export function parseCommandLine(argv: readonly string[], version: string): ParseOutcome {
   const errors: string[] = [];
   let selected: Selected | undefined;
-  const program = buildProgram(version, (chosen) => (selected = chosen), errors);
+  const args = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
+  const program = buildProgram(version, (chosen) => (selected = chosen), errors, declaredFor(args));
   if (argv[0] === 'help') {
     const unknown = unknownHelpTopic(argv.slice(1));
     if (unknown) {
@@ -172,7 +196,6 @@ export function parseCommandLine(argv: readonly string[], version: string): Pars
     process.stderr.write(`signer-opsec: ${group}\n`);
     return { kind: 'exit', code: 2 };
   }
-  const args = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
   if (args.length === 0) {
     process.stderr.write(program.helpInformation());
     return { kind: 'exit', code: 2 };

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipVersion } from '../parsers/ip-version.js';
 
 // Classifies the hosts in `host:port` settings. Private ranges follow controls.md: 10/8, 172.16/12, 192.168/16,
 // 100.64/10 (CGNAT, used by overlay VPNs), fc00::/7 (ULA), fe80::/10 (link-local).
@@ -16,7 +16,7 @@ export function parseHostPort(text: string): HostPort | undefined {
   if (value === '') return undefined;
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
   if (bracketed) return withPort(bracketed[1]!, bracketed[2]);
-  if (isIP(value) === 6) return { host: value };
+  if (ipVersion(value) === 6) return { host: value };
   const colon = value.lastIndexOf(':');
   if (colon === -1) return { host: value };
   const port = value.slice(colon + 1);
@@ -32,14 +32,14 @@ function withPort(host: string, port: string | undefined): HostPort | undefined 
 }
 
 function ipv4Octets(host: string): number[] | undefined {
-  if (isIP(host) !== 4) return undefined;
+  if (ipVersion(host) !== 4) return undefined;
   return host.split('.').map(Number);
 }
 
 /** Expands an IPv6 address into eight 16-bit groups. */
 function ipv6Groups(host: string): number[] | undefined {
   const address = host.replace(/%.*$/, ''); // zone id
-  if (isIP(address) !== 6) return undefined;
+  if (ipVersion(address) !== 6) return undefined;
   let text = address;
   const embedded = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (embedded) {

@@ -97,7 +97,7 @@ const MAX_LINES_READ = 50;
 export function categoryOf(message: string): string | undefined {
   const unquoted = message
     .slice(0, 8192)
-    .replace(/"[^"]*"?|'[^']*'?|`[^`]*`?|“[^”]*”?/g, ' ')
+    .replace(/"[^"]*"?|'[^']*'?|`[^`]*`?|\u201c[^\u201d]*\u201d?/g, ' ')
     .toLowerCase();
   return KNOWN_CATEGORIES.find((phrase) => unquoted.includes(phrase.toLowerCase()));
 }

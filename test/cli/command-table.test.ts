@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { COMMANDS, type CommandSpec } from '../../src/cli/command-table.js';
-import { parseCommandLine } from '../../src/cli/program.js';
+import { buildProgram, declaredFor, parseCommandLine } from '../../src/cli/program.js';
 import { runCli } from '../support/cli.js';
 
 /** Every leaf command with its path: ['audit'], ['harden', 'plan'], … */
@@ -88,6 +88,40 @@ describe('every command and subcommand: --help, and the options it lists', () =>
     const none = runCli([]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^Usage: signer-opsec/);
+  });
+});
+
+describe('only the named command is declared (issue #15: startup)', () => {
+  /** The commander command at `path` in a program built with `declared`. */
+  function helpOf(path: string[], declared?: (path: readonly string[]) => boolean): string {
+    let command = buildProgram('0.0.0', () => {}, [], declared);
+    for (const name of path) command = command.commands.find((candidate) => candidate.name() === name)!;
+    return command.helpInformation();
+  }
+
+  test('declaredFor: the named command and subcommand; a whole group for its help; everything otherwise', () => {
+    const audit = declaredFor(['audit', '--root', 'x.tar']);
+    assert.ok(audit(['audit']));
+    assert.ok(!audit(['scan']) && !audit(['harden']) && !audit(['harden', 'plan']));
+    const plan = declaredFor(['harden', 'plan', '--help']);
+    assert.ok(plan(['harden']) && plan(['harden', 'plan']));
+    assert.ok(!plan(['harden', 'apply']) && !plan(['audit']));
+    const group = declaredFor(['key', '-h']);
+    assert.ok(group(['key']) && group(['key', 'show']) && group(['key', 'backup']) && !group(['audit']));
+    for (const args of [[], ['--help'], ['--version'], ['audt'], ['--no-color', 'audit']])
+      assert.ok(declaredFor(args)(['scan']), args.join(' '));
+  });
+
+  test('every help page is the same as when the whole table is declared', () => {
+    const pages: string[][] = [[]];
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      pages.push([name]);
+      for (const sub of Object.keys(spec.subcommands ?? {})) pages.push([name, sub]);
+    }
+    for (const path of pages) {
+      const args = path.length === 0 ? ['--help'] : [...path, '--help'];
+      assert.equal(helpOf(path, declaredFor(args)), helpOf(path), path.join(' ') || 'the overview');
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.resource-control.html#IPAddressAllow=ADDRESS[/PREFIXLENGTH]%E2%80%A6 — a backdoored signer can't send the key anywhere but the node.
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import type { LoadedUnit } from '../../discovery/units.js';
 import { findDropIns, UNIT_SEARCH_PATH } from '../../discovery/units.js';
 import type { AuditContext } from '../../engine/context.js';
@@ -10,6 +10,7 @@ import { at } from '../../facts/services/discovered-services.js';
 import { appliesToSignerUnit, loadedUnit, where } from '../../facts/services/unit-settings.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { lookupHost } from '../../parsers/hosts.js';
+import { ipVersion } from '../../parsers/ip-version.js';
 import { type EffectiveUnit, mergeUnit, type UnitAssignment } from '../../parsers/systemd-unit.js';
 import { splitWords } from '../../parsers/systemd-words.js';
 
@@ -54,7 +55,7 @@ export function parseAccessWord(word: string): Subnet[] | undefined {
   const named = NAMED[word];
   if (named) return named;
   const [address = '', prefixText, extra] = word.split('/');
-  const version = isIP(address);
+  const version = ipVersion(address);
   if (version === 0 || extra !== undefined) return undefined;
   const family: Family = version === 4 ? 'ipv4' : 'ipv6';
   const max = version === 4 ? 32 : 128;
@@ -142,7 +143,7 @@ async function nodeAddresses(ctx: AuditContext): Promise<NodeAddresses> {
   const host = value === undefined ? undefined : parseHostPort(value)?.host;
   if (!host)
     return { host: value ?? 'unset', addresses: undefined, why: 'node_host is missing or not host:port', evidence };
-  if (isIP(host)) return { host, addresses: [host], evidence };
+  if (ipVersion(host)) return { host, addresses: [host], evidence };
   // The signer tries every address of "localhost"; 127.0.0.1 is the one that must get through.
   if (classifyHost(host) === 'loopback') return { host, addresses: ['127.0.0.1'], evidence };
   const mapped = lookupHost(await facts(ctx).hosts(), host);
@@ -154,7 +155,7 @@ async function nodeAddresses(ctx: AuditContext): Promise<NodeAddresses> {
       evidence,
     };
   }
-  const addresses = mapped.map((entry) => entry.address).filter((address) => isIP(address) !== 0);
+  const addresses = mapped.map((entry) => entry.address).filter((address) => ipVersion(address) !== 0);
   return {
     host,
     addresses,
@@ -163,7 +164,7 @@ async function nodeAddresses(ctx: AuditContext): Promise<NodeAddresses> {
 }
 
 function familyOf(address: string): Family {
-  return isIP(address) === 4 ? 'ipv4' : 'ipv6';
+  return ipVersion(address) === 4 ? 'ipv4' : 'ipv6';
 }
 
 function entryEvidence(entry: AccessEntry, detail: string): Evidence {

@@ -58,7 +58,7 @@ export function parseTimeSpan(text: string): number | undefined {
   if (value === 'infinity') return Number.POSITIVE_INFINITY;
   if (value === '') return undefined;
   let total = 0;
-  const part = /\s*(\d+(?:\.\d+)?)\s*([a-zA-Zµ]*)/y;
+  const part = /\s*(\d+(?:\.\d+)?)\s*([a-zA-Z\u00b5]*)/y;
   let index = 0;
   while (index < value.length) {
     part.lastIndex = index;

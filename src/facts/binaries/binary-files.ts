@@ -159,7 +159,10 @@ export async function governingPaths(target: Target, path: string): Promise<Gove
       throw error;
     }
   }
-  return [...found].map(([entry, stat]) => ({ path: entry, stat })).sort((a, b) => a.path.localeCompare(b.path));
+  // Code-unit order, as strcmp: the same under every locale, and no ICU collator to load (~6 ms at its first use).
+  return [...found]
+    .map(([entry, stat]) => ({ path: entry, stat }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** Who, other than root, can replace or modify this path: its owner, and each principal or class with write access. */

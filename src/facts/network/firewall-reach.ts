@@ -5,7 +5,7 @@ import type { Evidence } from '../../engine/types.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { type FamilyExposure, inboundExposure, type OpenPort } from '../../net/firewall/exposure.js';
 import { parseAddressRange } from '../../parsers/firewall/address-range.js';
-import { type Family, formatPorts, type Origin } from '../../parsers/firewall/model.js';
+import { type AddressRange, type Family, formatPorts, type Origin } from '../../parsers/firewall/model.js';
 import { at } from '../services/discovered-services.js';
 import { judgeEndpoint, targetHosts } from './endpoint-trust.js';
 
@@ -72,23 +72,29 @@ export function onlyFrom(entry: OpenPort, addresses: readonly string[]): boolean
 
 /** Loopback and private blocks (as classifyHost), IPv4-mapped IPv6 included: a source inside one is trusted. */
 const TRUSTED_V4 = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
-const TRUSTED_BLOCKS = [
-  ...TRUSTED_V4,
-  ...TRUSTED_V4.map((block) => {
-    const [address, prefix] = block.split('/');
-    return `::ffff:${address}/${96 + Number(prefix)}`;
-  }),
-  '::1/128',
-  'fc00::/7',
-  'fe80::/10',
-].map((block) => parseAddressRange(block)!);
+// Parsed at the first source judged, not at load: an audit with no firewall source to judge never compiles node's IPv6
+// expression (parsers/ip-version.ts).
+let trustedBlockRanges: AddressRange[] | undefined;
+function trustedBlocks(): readonly AddressRange[] {
+  trustedBlockRanges ??= [
+    ...TRUSTED_V4,
+    ...TRUSTED_V4.map((block) => {
+      const [address, prefix] = block.split('/');
+      return `::ffff:${address}/${96 + Number(prefix)}`;
+    }),
+    '::1/128',
+    'fc00::/7',
+    'fe80::/10',
+  ].map((block) => parseAddressRange(block)!);
+  return trustedBlockRanges;
+}
 
 /** The whole interval lies inside one trusted block (the blocks don't touch, so one must hold it). */
 function trustedRange(source: string): boolean {
   const range = parseAddressRange(source);
   return (
     !!range &&
-    TRUSTED_BLOCKS.some(
+    trustedBlocks().some(
       (block) => block.family === range.family && block.first <= range.first && range.last <= block.last,
     )
   );

@@ -3,10 +3,11 @@
 // events to the signer's private address (endpoint = "10.0.0.5:30000") connects *from* 10.0.0.5: the kernel picks the
 // destination as the local source. IPAddressDeny=any filters that ingress by source, so an allow list without it
 // cuts the node's events off. Admitting one of the host's own addresses lets no other host in.
-import { isIP } from 'node:net';
+
 import type { AuditContext } from '../../engine/context.js';
 import { classifyHost, parseHostPort } from '../../net/address.js';
 import { lookupHost } from '../../parsers/hosts.js';
+import { ipVersion } from '../../parsers/ip-version.js';
 import { targetHosts } from '../network/endpoint-trust.js';
 
 export interface SignerLocalAddress {
@@ -22,7 +23,7 @@ function bare(host: string): string {
 /** A specific, non-loopback IP address (never a wildcard, never a name). */
 function specificAddress(host: string): string | undefined {
   const address = bare(host);
-  if (isIP(address) === 0) return undefined;
+  if (ipVersion(address) === 0) return undefined;
   const kind = classifyHost(address);
   return kind === 'loopback' || kind === 'wildcard' ? undefined : address;
 }
@@ -53,7 +54,7 @@ export async function signerLocalAddresses(ctx: AuditContext): Promise<SignerLoc
     const target = observer.endpoint ? parseHostPort(observer.endpoint) : undefined;
     if (!target || target.port !== endpoint.port) continue;
     const host = bare(target.host);
-    const addresses = isIP(host) !== 0 ? [host] : lookupHost(hosts, host).map((entry) => entry.address);
+    const addresses = ipVersion(host) !== 0 ? [host] : lookupHost(hosts, host).map((entry) => entry.address);
     for (const address of addresses) add(specificAddress(address), '[[events_observer]] endpoint');
   }
   return found;

@@ -1,11 +1,12 @@
 // https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#Sandboxing — what a stacks unit's
 // drop-in must say, decided from the effective unit and the layout: the signer must still read its config, write
 // its database, bind its endpoint and reach its node. Pure: no Target, no file system.
-import { isIP } from 'node:net';
+
 import { HOME_AREAS, isAtOrBelow, normalisePath } from '../../facts/services/sandbox-paths.js';
 import { dynamicUser } from '../../facts/services/unit-settings.js';
 import { classifyHost } from '../../net/address.js';
 import { findConfigArg, parseExecCommand } from '../../parsers/exec-command.js';
+import { ipVersion } from '../../parsers/ip-version.js';
 import type { EffectiveUnit } from '../../parsers/systemd-unit.js';
 import { withConfig } from '../layout.js';
 import { isSystemDirectory } from '../permissions/rules.js';
@@ -103,7 +104,7 @@ function egressOf(layout: SignerLayout, notes: string[], errors: string[]): stri
   }
   const allow: string[] = [];
   for (const address of [...layout.nodeAddresses, ...(layout.localAddresses ?? [])]) {
-    if (isIP(address) === 0) {
+    if (ipVersion(address) === 0) {
       errors.push(`the node address ${JSON.stringify(address)} from the layout is not an IP address`);
       continue;
     }

@@ -258,7 +258,7 @@ function firstLine(output: string, fallback: string): string {
   return output.trim() === '' ? fallback : describeToolOutput('systemd-analyze', output);
 }
 
-const OVERALL = /→ Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
+const OVERALL = /\u2192 Overall exposure level for (\S+): (\d+\.\d) (\w+)/;
 
 /**
  * Runs `systemd-analyze verify` and `security --offline=true` on the unit with the new drop-in. `passBelow` makes

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipVersion } from '../ip-version.js';
 import type { AddressRange, Family } from './model.js';
 
 // Addresses as integers, so CIDRs, single addresses and `a-b` ranges all become [first, last] intervals.
@@ -9,7 +9,7 @@ export function familyBits(family: Family): number {
 
 export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
   const host = text.replace(/^\[|\]$/g, '');
-  const version = isIP(host);
+  const version = ipVersion(host);
   if (version === 4) {
     return { family: 'ipv4', value: host.split('.').reduce((sum, octet) => (sum << 8n) | BigInt(octet), 0n) };
   }

@@ -1,6 +1,6 @@
 // IPAddressAllow=/IPAddressDeny= as systemd 252 parses them (config_parse_in_addr_prefixes() in
 // src/shared/in-addr-prefix-util.c) and as the offline security check reads them (get_security_info()).
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipVersion } from '../../parsers/ip-version.js';
 import type { UnitAssignment } from '../../parsers/systemd-unit.js';
 
 export interface IpAccess {
@@ -48,7 +48,7 @@ export function parsePrefixes(word: string): Prefix[] | undefined {
   const slash = word.indexOf('/');
   const address = slash < 0 ? word : word.slice(0, slash);
   const lengthText = slash < 0 ? undefined : word.slice(slash + 1);
-  const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : undefined;
+  const family = ipVersion(address) || undefined;
   if (!family) return undefined;
   const max = family === 4 ? 32 : 128;
   if (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) return undefined;
