@@ -3,7 +3,9 @@
 //   history: signer-opsec scan --history REPO  vs  git log -p -U0 --all | rg (the design gitleaks uses), with the
 //            scan's peak RSS and its findings before and after grouping
 //   audit:   signer-opsec audit --root examples/hosts/hardened.tar --format json  vs  node -e 0
-// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH]
+// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH --only AREAS]
+// --only files,audit (a comma list of files, history, audit): run those rows only; a history left out is neither
+// generated nor wrapped.
 // --repo PATH (or SCAN_BENCH_REPO=PATH): a real repository for the history rows (a clone of a large public one);
 // without it the generated history is used. A repository missing objects (a snapshot without its large blobs) is
 // wrapped: a bare repository holding its objects (hard links) and refs, with a replace ref (refs/replace/<id>) for
@@ -31,6 +33,12 @@ const commits = option('--commits', 20_000);
 const withSecretlint = !argv.includes('--no-secretlint');
 const repoIndex = argv.indexOf('--repo');
 const realRepo = repoIndex >= 0 ? argv[repoIndex + 1] : process.env.SCAN_BENCH_REPO;
+const onlyIndex = argv.indexOf('--only');
+const AREAS = ['files', 'history', 'audit'];
+const only = onlyIndex >= 0 ? new Set(String(argv[onlyIndex + 1] ?? '').split(',')) : new Set(AREAS);
+for (const area of only) {
+  if (!AREAS.includes(area)) throw new Error(`--only ${area}: expected a comma list of ${AREAS.join(', ')}`);
+}
 const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -198,109 +206,142 @@ const sumCounts = (text) =>
 mkdirSync(cache, { recursive: true });
 const filesDir = join(cache, `files-${filesMb}mb`);
 const historyDir = join(cache, `history-${commits}`);
-const files = await cached(filesDir, (dir) => generateFileCorpus(dir, filesMb * 1024 * 1024, wordlist));
-const generated = realRepo ? undefined : await cached(historyDir, (dir) => generateHistory(dir, commits, wordlist));
-const wrapped = realRepo ? benchRepository(realRepo) : { dir: historyDir, missing: 0, missingPaths: 0 };
-const historyRepo = wrapped.dir;
-const historyPack = spawnSync('git', ['-C', historyRepo, 'count-objects', '-vH'], {
-  encoding: 'utf8',
-  env: gitEnv,
-}).stdout;
-const historyCounts = spawnSync(
-  'sh',
-  [
-    '-c',
-    `git -C '${historyRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${historyRepo}' cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
-  ],
-  { encoding: 'utf8', env: gitEnv },
-).stdout.trim();
-const [blobCount, blobBytes] = historyCounts.split(' ').map(Number);
-const commitCount = Number(
-  spawnSync('git', ['-C', historyRepo, 'rev-list', '--all', '--count'], { encoding: 'utf8', env: gitEnv }).stdout,
-);
+async function historySetup() {
+  const generated = realRepo ? undefined : await cached(historyDir, (dir) => generateHistory(dir, commits, wordlist));
+  const wrapped = realRepo ? benchRepository(realRepo) : { dir: historyDir, missing: 0, missingPaths: 0 };
+  const historyRepo = wrapped.dir;
+  const historyPack = spawnSync('git', ['-C', historyRepo, 'count-objects', '-vH'], {
+    encoding: 'utf8',
+    env: gitEnv,
+  }).stdout;
+  const historyCounts = spawnSync(
+    'sh',
+    [
+      '-c',
+      `git -C '${historyRepo}' rev-list --objects --all --missing=print | grep -v '^?' | git -C '${historyRepo}' cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' | awk '$1=="blob" {n++; s+=$2} END {print n, s}'`,
+    ],
+    { encoding: 'utf8', env: gitEnv },
+  ).stdout.trim();
+  const [blobCount, blobBytes] = historyCounts.split(' ').map(Number);
+  const commitCount = Number(
+    spawnSync('git', ['-C', historyRepo, 'rev-list', '--all', '--count'], { encoding: 'utf8', env: gitEnv }).stdout,
+  );
+  return { generated, wrapped, historyRepo, historyPack, blobCount, blobBytes, commitCount };
+}
 
+const ratio = (a, b) => (a && b ? (a.seconds / b.seconds).toFixed(2) : '—');
+const samples = (result) => result.samples.map((seconds) => seconds.toFixed(2)).join(' ');
 const rows = [];
 const add = (area, tool, result, findings, note = '') =>
   rows.push({ area, tool, seconds: result?.seconds, findings, note });
 
 const loadBefore = loadAverage();
-const [ours, rgFiles, filesRatio] = timePair(
-  [process.execPath, [bin, 'scan', filesDir, '--format', 'json']],
-  ['rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]],
-);
-add('files', 'signer-opsec scan', ours, JSON.parse(ours.stdout).findings.length);
-add(
-  'files',
-  `rg (${spawnSync('nproc').stdout.toString().trim()} threads)`,
-  rgFiles,
-  sumCounts(rgFiles.stdout),
-  'regex matches',
-);
-const rgOne = time('rg', [
-  '-j1',
-  '--count-matches',
-  '--no-messages',
-  '--hidden',
-  '--no-ignore',
-  '-e',
-  KEY_REGEX,
-  filesDir,
-]);
-add('files', 'rg -j1', rgOne, sumCounts(rgOne.stdout), 'regex matches');
-if (withSecretlint) {
-  try {
-    const cli = ensureSecretlint();
-    const rc = join(repo, 'bench/secretlint/.secretlintrc.json');
-    // One run: it takes minutes. --maskSecrets so the report holds no key.
-    const result = time(process.execPath, [cli, '**/*', '--secretlintrc', rc, '--format', 'compact', '--maskSecrets'], {
-      times: 1,
-      cwd: filesDir,
-    });
-    const messages = result.stdout.split('\n').filter((line) => /: line \d+/.test(line)).length;
-    add('files', 'secretlint secp256k1 rule', result, messages, '1 run');
-  } catch (error) {
-    add('files', 'secretlint secp256k1 rule', undefined, undefined, `not run: ${error.message.split('\n')[0]}`);
+// What each area adds: the corpus it ran on, its samples and its ratios, printed around the table.
+const corpora = [];
+const sampleLines = [];
+const ratioLines = [];
+if (only.has('files')) {
+  const files = await cached(filesDir, (dir) => generateFileCorpus(dir, filesMb * 1024 * 1024, wordlist));
+  const [ours, rgFiles, filesRatio] = timePair(
+    [process.execPath, [bin, 'scan', filesDir, '--format', 'json']],
+    ['rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]],
+  );
+  add('files', 'signer-opsec scan', ours, JSON.parse(ours.stdout).findings.length);
+  add(
+    'files',
+    `rg (${spawnSync('nproc').stdout.toString().trim()} threads)`,
+    rgFiles,
+    sumCounts(rgFiles.stdout),
+    'regex matches',
+  );
+  const rgOne = time('rg', [
+    '-j1',
+    '--count-matches',
+    '--no-messages',
+    '--hidden',
+    '--no-ignore',
+    '-e',
+    KEY_REGEX,
+    filesDir,
+  ]);
+  add('files', 'rg -j1', rgOne, sumCounts(rgOne.stdout), 'regex matches');
+  if (withSecretlint) {
+    try {
+      const cli = ensureSecretlint();
+      const rc = join(repo, 'bench/secretlint/.secretlintrc.json');
+      // One run: it takes minutes. --maskSecrets so the report holds no key.
+      const result = time(
+        process.execPath,
+        [cli, '**/*', '--secretlintrc', rc, '--format', 'compact', '--maskSecrets'],
+        { times: 1, cwd: filesDir },
+      );
+      const messages = result.stdout.split('\n').filter((line) => /: line \d+/.test(line)).length;
+      add('files', 'secretlint secp256k1 rule', result, messages, '1 run');
+    } catch (error) {
+      add('files', 'secretlint secp256k1 rule', undefined, undefined, `not run: ${error.message.split('\n')[0]}`);
+    }
   }
+  corpora.push(
+    `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
+  );
+  sampleLines.push(`samples (s): files ${samples(ours)} | rg ${samples(rgFiles)} | rg -j1 ${samples(rgOne)}`);
+  ratioLines.push(
+    `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
+  );
 }
 
-const [oursHistory, pipeline, historyRatio] = timePair(
-  cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']),
-  // pipefail: a git log that stops part-way (a missing object) fails the bench instead of timing half the history.
-  ['bash', ['-c', `set -o pipefail; git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`]],
-);
-const historyReport = JSON.parse(oursHistory.stdout);
-add(
-  'history',
-  'signer-opsec scan --history',
-  oursHistory,
-  historyReport.findings.length,
-  `${historyReport.stats.additions} before grouping; peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB`,
-);
-add('history', 'git log -p -U0 --all | rg', pipeline, Number(pipeline.stdout.trim() || 0), 'regex matches');
+if (only.has('history')) {
+  const { generated, wrapped, historyRepo, historyPack, blobCount, blobBytes, commitCount } = await historySetup();
+  const [oursHistory, pipeline, historyRatio] = timePair(
+    cliWithPeak(['scan', '--history', historyRepo, '--format', 'json']),
+    // pipefail: a git log that stops part-way (a missing object) fails the bench instead of timing half the history.
+    [
+      'bash',
+      ['-c', `set -o pipefail; git -C '${historyRepo}' log -p -U0 --all | rg --count-matches -e '${KEY_REGEX}'`],
+    ],
+  );
+  const historyReport = JSON.parse(oursHistory.stdout);
+  add(
+    'history',
+    'signer-opsec scan --history',
+    oursHistory,
+    historyReport.findings.length,
+    `${historyReport.stats.additions} before grouping; peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB`,
+  );
+  add('history', 'git log -p -U0 --all | rg', pipeline, Number(pipeline.stdout.trim() || 0), 'regex matches');
+  corpora.push(
+    `history: ${realRepo ?? 'generated'}: ${commitCount} commits, ${blobCount} blobs, ${(blobBytes / 1048576).toFixed(0)} MiB of blob text${generated ? `, ${generated.planted} planted secrets` : ''}; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed` +
+      (wrapped.missing > 0
+        ? `; ${wrapped.missing} objects missing (at ${wrapped.missingPaths} paths), stood in for by replace refs in a wrapper (${historyRepo})`
+        : ''),
+  );
+  sampleLines.push(`samples (s): history ${samples(oursHistory)} | anchor ${samples(pipeline)}`);
+  ratioLines.push(
+    `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (median of pair ratios ${historyRatio.toFixed(2)}×; target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
+  );
+}
 
-const [audit, nodeStart, auditRatio] = timePair(
-  [
-    process.execPath,
-    [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
-    { okCodes: [0, 1, 2] },
-  ],
-  [process.execPath, ['-e', '0']],
-);
-add('audit', 'audit --root hardened.tar --format json', audit, undefined);
-add('audit', 'node -e 0', nodeStart, undefined);
+if (only.has('audit')) {
+  const [audit, nodeStart, auditRatio] = timePair(
+    [
+      process.execPath,
+      [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
+      { okCodes: [0, 1, 2] },
+    ],
+    [process.execPath, ['-e', '0']],
+  );
+  add('audit', 'audit --root hardened.tar --format json', audit, undefined);
+  add('audit', 'node -e 0', nodeStart, undefined);
+  sampleLines.push(`samples (s): audit ${samples(audit)} | node ${samples(nodeStart)}`);
+  ratioLines.push(
+    `audit: / node -e 0 = ${ratio(audit, nodeStart)}× (median of pair ratios ${auditRatio.toFixed(2)}×; target ≤ 3×)`,
+  );
+}
 
 console.log(
   `machine: ${process.arch}, ${spawnSync('nproc').stdout.toString().trim()} cpus, node ${process.version}; median of ${runs} runs, each pair run alternately; load average ${loadBefore} before, ${loadAverage()} after`,
 );
-console.log(
-  `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
-);
-console.log(
-  `history: ${realRepo ?? 'generated'}: ${commitCount} commits, ${blobCount} blobs, ${(blobBytes / 1048576).toFixed(0)} MiB of blob text${generated ? `, ${generated.planted} planted secrets` : ''}; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed` +
-    (wrapped.missing > 0
-      ? `; ${wrapped.missing} objects missing (at ${wrapped.missingPaths} paths), stood in for by replace refs in a wrapper (${historyRepo})`
-      : ''),
-);
+for (const line of corpora) console.log(line);
 console.log('');
 console.log(`${'area'.padEnd(8)} ${'tool'.padEnd(32)} ${'wall s'.padStart(8)} ${'findings'.padStart(10)}  note`);
 for (const row of rows) {
@@ -310,20 +351,7 @@ for (const row of rows) {
     `${row.area.padEnd(8)} ${row.tool.padEnd(32)} ${seconds.padStart(8)} ${findings.padStart(10)}  ${row.note}`,
   );
 }
-const ratio = (a, b) => (a && b ? (a.seconds / b.seconds).toFixed(2) : '—');
-const samples = (result) => result.samples.map((seconds) => seconds.toFixed(2)).join(' ');
 console.log('');
-console.log(`samples (s): history ${samples(oursHistory)} | anchor ${samples(pipeline)}`);
-console.log(
-  `samples (s): files ${samples(ours)} | rg ${samples(rgFiles)}; audit ${samples(audit)} | node ${samples(nodeStart)}`,
-);
+for (const line of sampleLines) console.log(line);
 console.log('');
-console.log(
-  `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
-);
-console.log(
-  `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (median of pair ratios ${historyRatio.toFixed(2)}×; target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
-);
-console.log(
-  `audit: / node -e 0 = ${ratio(audit, nodeStart)}× (median of pair ratios ${auditRatio.toFixed(2)}×; target ≤ 3×)`,
-);
+for (const line of ratioLines) console.log(line);
