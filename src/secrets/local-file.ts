@@ -23,9 +23,10 @@ export function emptyStats(): ScanStats {
 export class ReadBuffer {
   #buffer: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
 
-  /** The buffer, at least `size` bytes long. */
-  atLeast(size: number): Buffer {
-    if (this.#buffer.length < size) this.#buffer = Buffer.allocUnsafeSlow(Math.max(size, this.#buffer.length * 2));
+  /** The buffer, at least `size` bytes long; grown by doubling, but never past `limit` (the size cap). */
+  atLeast(size: number, limit: number): Buffer {
+    if (this.#buffer.length < size)
+      this.#buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.min(this.#buffer.length * 2, limit)));
     return this.#buffer;
   }
 }
@@ -51,7 +52,7 @@ export function readLocalFile(
     if (!opened.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
     const size = opened.size;
     if (size > maxBytes) return TOO_LARGE;
-    const buffer = into ? into.atLeast(size) : Buffer.allocUnsafe(size);
+    const buffer = into ? into.atLeast(size, maxBytes) : Buffer.allocUnsafe(size);
     let total = 0;
     while (total < size) {
       const read = readSync(fd, buffer, total, size - total, null);

@@ -33,10 +33,11 @@ export function scanThreads(requested?: number): number {
 }
 
 let workersStarted = 0;
+let workersRunning = 0;
 
-/** Worker threads tree scans have started in this process (tests check that a scan really split). */
-export function scanWorkersStarted(): number {
-  return workersStarted;
+/** Worker threads tree scans have started in this process, and how many still run (tests: a scan split, and ended). */
+export function scanWorkers(): { started: number; running: number } {
+  return { started: workersStarted, running: workersRunning };
 }
 
 type Results = Extract<FromThread, { type: 'results' }>;
@@ -47,6 +48,7 @@ interface Thread {
   queued: number;
   failure?: string;
   results: Promise<Results>;
+  exited: Promise<void>;
 }
 
 export interface TreeScanResult {
@@ -110,6 +112,8 @@ export class LocalTreeScan {
     for (const thread of workers)
       if (thread.failure === undefined) thread.worker.postMessage({ type: 'end' } satisfies ToThread);
     const [own, ...theirs] = await Promise.all([withFingerprints(this.#pending), ...workers.map((t) => t.results)]);
+    // Each worker ends once it has sent its results: the scan is over when they are gone.
+    await Promise.all(workers.map((thread) => thread.exited));
     const warnings = this.#warnings;
     const findings = own.map((finding, i) => ({ slot: this.#pendingSlots[i] as number, finding }));
     for (const results of theirs) {
@@ -128,6 +132,11 @@ export class LocalTreeScan {
       warnings: warnings.map(({ text }) => text),
       stats: this.stats,
     };
+  }
+
+  /** The walk failed (a root the user named is missing): the workers are stopped, or they would keep the process. */
+  async abort(): Promise<void> {
+    await Promise.all((this.#workers ?? []).map((thread) => thread.worker.terminate()));
   }
 
   #keep(slot: number, result: FileResult): void {
@@ -169,7 +178,9 @@ export class LocalTreeScan {
     const setup: ThreadSetup = { options: this.#options, maxFileBytes: this.#maxFileBytes };
     const worker = new Worker(WORKER_SCRIPT, { workerData: setup });
     workersStarted++;
-    const thread: Thread = { worker, queued: 0, results: undefined as unknown as Promise<Results> };
+    workersRunning++;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const thread: Thread = { worker, queued: 0, results: undefined as unknown as Promise<Results>, exited };
     thread.results = new Promise<Results>((resolve, reject) => {
       const fail = (reason: string) => {
         thread.failure ??= reason;
@@ -180,7 +191,10 @@ export class LocalTreeScan {
         else resolve(message);
       });
       worker.on('error', (error) => fail(error.message));
-      worker.on('exit', (code) => fail(`exited with code ${code}`));
+      worker.on('exit', (code) => {
+        workersRunning--;
+        fail(`exited with code ${code}`);
+      });
     });
     // A failure is reported by finish(), which awaits every thread's results; until then it must not go unhandled.
     thread.results.catch(() => {});

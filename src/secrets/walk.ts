@@ -73,6 +73,8 @@ interface Sink {
   warning(text: string): void;
   unreadable(): void;
   finish(): Promise<ScanResult>;
+  /** The walk failed: stop what runs beside it. */
+  abort(): Promise<void>;
 }
 
 /** Any tree source: each file read in turn, awaited. */
@@ -99,6 +101,7 @@ function sourceSink(source: TreeSource, options: ScanOptions & WalkOptions, maxF
     warning: (text) => warnings.push(text),
     unreadable: () => stats.skippedUnreadable++,
     finish: async () => ({ findings: await withFingerprints(pending), stats, warnings }),
+    abort: async () => {},
   };
 }
 
@@ -127,6 +130,7 @@ function localSink(options: ScanOptions & WalkOptions, maxFileBytes: number): Si
     warning: (text) => scan.warning(text),
     unreadable: () => scan.stats.skippedUnreadable++,
     finish: () => scan.finish(),
+    abort: () => scan.abort(),
   };
 }
 
@@ -191,6 +195,23 @@ export async function scanTree(
     return result;
   }
 
+  try {
+    await walkRoots(source, roots, options, sink, walkDir);
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return sink.finish();
+}
+
+/** Each root in turn: a file is scanned, a directory walked; one that is missing or neither is refused or noted. */
+async function walkRoots(
+  source: TreeSource,
+  roots: readonly string[],
+  options: ScanOptions & WalkOptions,
+  sink: Sink,
+  walkDir: (dir: string, depth: number) => Promise<void>,
+): Promise<void> {
   for (const root of roots) {
     if (options.skip?.(root)) continue;
     let type: FileType | undefined;
@@ -208,7 +229,6 @@ export async function scanTree(
     else if (type === 'dir') await walkDir(root, 0);
     else if (options.requireRoots) throw new ScanRootError(`${root}: not a regular file or directory`);
   }
-  return sink.finish();
 }
 
 function hostType(stats: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {

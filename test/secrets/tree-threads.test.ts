@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { scanWorkersStarted } from '../../src/secrets/tree-threads.js';
-import { localTree, scanTree } from '../../src/secrets/walk.js';
+import { scanWorkers } from '../../src/secrets/tree-threads.js';
+import { localTree, ScanRootError, scanTree } from '../../src/secrets/walk.js';
 import type { FileSpec, MaterialisedTree } from '../support/materialise.js';
 import { materialiseFiles } from '../support/materialise.js';
 import { randomMnemonic, randomUnambiguousKeyHex } from '../support/secrets.js';
@@ -55,9 +55,10 @@ describe('a local tree scanned on worker threads', () => {
   test('the same findings, fingerprints, warnings and stats, in the same order, as on one thread', async () => {
     const options = { maxFileBytes: MAX_FILE_BYTES, requireRoots: true };
     const one = await scanTree(localTree, [tree.root], { ...options, threads: 1 });
-    const startedBefore = scanWorkersStarted();
+    const startedBefore = scanWorkers().started;
     const three = await scanTree(localTree, [tree.root], { ...options, threads: 3, threadsAfterBytes: 0 });
-    assert.equal(scanWorkersStarted() - startedBefore, 2, 'the scan did not start its two workers');
+    assert.equal(scanWorkers().started - startedBefore, 2, 'the scan did not start its two workers');
+    assert.equal(scanWorkers().running, 0);
     assert.deepEqual(three, one);
     // What the tree holds was found: the corpus labels, the planted keys, mnemonics and passwords.
     assert.ok(one.findings.length >= corpus.labels.length + values.length, `${one.findings.length} findings`);
@@ -68,9 +69,25 @@ describe('a local tree scanned on worker threads', () => {
   });
 
   test('a small tree is scanned on this thread alone', async () => {
-    const startedBefore = scanWorkersStarted();
+    const startedBefore = scanWorkers().started;
     const result = await scanTree(localTree, [join(tree.root, 'filler/00')], { maxFileBytes: MAX_FILE_BYTES });
-    assert.equal(scanWorkersStarted(), startedBefore);
+    assert.equal(scanWorkers().started, startedBefore);
     assert.ok(result.findings.length > 0);
+  });
+
+  test('a missing root after a tree the workers scanned is refused, and the workers are stopped', async () => {
+    const startedBefore = scanWorkers().started;
+    await assert.rejects(
+      scanTree(localTree, [tree.root, join(tree.root, 'missing')], {
+        maxFileBytes: MAX_FILE_BYTES,
+        requireRoots: true,
+        threads: 2,
+        threadsAfterBytes: 0,
+      }),
+      (error: Error) => error instanceof ScanRootError && error.message.endsWith('missing: does not exist'),
+    );
+    assert.equal(scanWorkers().started - startedBefore, 1);
+    // Left running, a worker would keep the process alive after the CLI printed its error.
+    assert.equal(scanWorkers().running, 0);
   });
 });
