@@ -34,10 +34,26 @@ export function scanThreads(requested?: number): number {
 
 let workersStarted = 0;
 let workersRunning = 0;
+let batchesShared = 0;
 
-/** Worker threads tree scans have started in this process, and how many still run (tests: a scan split, and ended). */
-export function scanWorkers(): { started: number; running: number } {
-  return { started: workersStarted, running: workersRunning };
+/**
+ * Worker threads tree scans have started in this process, how many still run, and how many batches this thread
+ * shared with an idle worker (tests: a scan split, ended, and balanced).
+ */
+export function scanWorkers(): { started: number; running: number; shared: number } {
+  return { started: workersStarted, running: workersRunning, shared: batchesShared };
+}
+
+/** Bytes this thread scans between two looks at the workers' messages. */
+const YIELD_BYTES = 256 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Batch {
+  paths: string[];
+  firstSlot: number;
+  next: number;
+  end: number;
 }
 
 type Results = Extract<FromThread, { type: 'results' }>;
@@ -49,6 +65,12 @@ interface Thread {
   failure?: string;
   results: Promise<Results>;
   exited: Promise<void>;
+}
+
+/** When workers start (bytes scanned here first) and how often this thread looks at their messages. */
+export interface ThreadTuning {
+  threadsAfterBytes?: number;
+  yieldBytes?: number;
 }
 
 export interface TreeScanResult {
@@ -67,6 +89,7 @@ export class LocalTreeScan {
   readonly #maxFileBytes: number;
   readonly #threads: number;
   readonly #threadsAfterBytes: number;
+  readonly #yieldBytes: number;
   readonly #buffer = new ReadBuffer();
   #workers: Thread[] | undefined;
   #nextSlot = 0;
@@ -76,17 +99,20 @@ export class LocalTreeScan {
   readonly #warnings: { key: number; text: string }[] = [];
   readonly #pending: PendingFinding[] = [];
   readonly #pendingSlots: number[] = [];
+  /** The batch this thread is scanning while workers run: files [next, end) are still to do. */
+  #here: Batch | undefined;
 
   constructor(
     options: FileScanOptions,
     maxFileBytes: number,
     threads: number,
-    threadsAfterBytes = THREADS_AFTER_BYTES,
+    { threadsAfterBytes = THREADS_AFTER_BYTES, yieldBytes = YIELD_BYTES }: ThreadTuning = {},
   ) {
     this.#options = options;
     this.#maxFileBytes = maxFileBytes;
     this.#threads = threads;
     this.#threadsAfterBytes = threadsAfterBytes;
+    this.#yieldBytes = yieldBytes;
   }
 
   warning(text: string): void {
@@ -164,19 +190,62 @@ export class LocalTreeScan {
       idlest.worker.postMessage({ type: 'files', firstSlot, paths } satisfies ToThread);
       return undefined;
     }
-    for (let i = 0; i < paths.length; i++) {
-      this.#keep(
-        firstSlot + i,
-        scanLocalFile(paths[i] as string, this.#options, this.#maxFileBytes, this.stats, this.#buffer),
-      );
+    if (this.#workers === undefined) {
+      for (let i = 0; i < paths.length; i++) {
+        this.#keep(
+          firstSlot + i,
+          scanLocalFile(paths[i] as string, this.#options, this.#maxFileBytes, this.stats, this.#buffer),
+        );
+      }
+      return undefined;
     }
+    return this.#scanHere({ paths, firstSlot, next: 0, end: paths.length });
+  }
+
+  /**
+   * Scans a batch on this thread while workers run: every YIELD_BYTES it lets their messages in, and a worker that
+   * ran out of work takes the back half of what is left of the batch (#share), so none idles while this thread
+   * scans a batch of large files.
+   */
+  async #scanHere(batch: Batch): Promise<void> {
+    this.#here = batch;
+    let mark = this.stats.bytesScanned;
+    while (batch.next < batch.end) {
+      const i = batch.next++;
+      this.#keep(
+        batch.firstSlot + i,
+        scanLocalFile(batch.paths[i] as string, this.#options, this.#maxFileBytes, this.stats, this.#buffer),
+      );
+      if (this.stats.bytesScanned - mark >= this.#yieldBytes) {
+        mark = this.stats.bytesScanned;
+        await nextTurn();
+      }
+    }
+    this.#here = undefined;
     // A worker's `done` waits in the event loop's poll phase: setImmediate runs after it.
-    return this.#workers === undefined ? undefined : new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
+  }
+
+  /** A worker with room takes the back half of the batch this thread is scanning, if two files or more are left. */
+  #share(thread: Thread): void {
+    const batch = this.#here;
+    if (batch === undefined || thread.failure !== undefined || batch.end - batch.next < 2) return;
+    const start = batch.end - Math.floor((batch.end - batch.next) / 2);
+    thread.queued++;
+    batchesShared++;
+    thread.worker.postMessage({
+      type: 'files',
+      firstSlot: batch.firstSlot + start,
+      paths: batch.paths.slice(start, batch.end),
+    } satisfies ToThread);
+    batch.end = start;
   }
 
   #startWorker(): Thread {
     const setup: ThreadSetup = { options: this.#options, maxFileBytes: this.#maxFileBytes };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: setup });
+    // `--input-type` (node -e with a module) is refused by a worker started from a file.
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+    const worker = new Worker(WORKER_SCRIPT, { workerData: setup, execArgv });
     workersStarted++;
     workersRunning++;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -187,8 +256,10 @@ export class LocalTreeScan {
         reject(new Error(`the scan's worker thread failed (${thread.failure}): its files were not all scanned`));
       };
       worker.on('message', (message: FromThread) => {
-        if (message.type === 'done') thread.queued--;
-        else resolve(message);
+        if (message.type === 'done') {
+          thread.queued--;
+          if (thread.queued === 0) this.#share(thread);
+        } else resolve(message);
       });
       worker.on('error', (error) => fail(error.message));
       worker.on('exit', (code) => {

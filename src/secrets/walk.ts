@@ -50,6 +50,8 @@ export interface WalkOptions {
    */
   threads?: number;
   threadsAfterBytes?: number;
+  /** Local trees on threads: bytes this thread scans between looks at the workers' messages (tests set it low). */
+  threadsYieldBytes?: number;
 }
 
 /** A root the user named does not exist or cannot be read: where and why, in one line. */
@@ -114,7 +116,10 @@ function localSink(options: ScanOptions & WalkOptions, maxFileBytes: number): Si
     ...(detectors ? { detectors } : {}),
     ...(includeBinary ? { includeBinary } : {}),
   };
-  const scan = new LocalTreeScan(fileOptions, maxFileBytes, scanThreads(options.threads), options.threadsAfterBytes);
+  const scan = new LocalTreeScan(fileOptions, maxFileBytes, scanThreads(options.threads), {
+    ...(options.threadsAfterBytes !== undefined ? { threadsAfterBytes: options.threadsAfterBytes } : {}),
+    ...(options.threadsYieldBytes !== undefined ? { yieldBytes: options.threadsYieldBytes } : {}),
+  });
   return {
     file: (path) => scan.file(path),
     async root(path) {
