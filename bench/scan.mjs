@@ -262,7 +262,7 @@ if (wants('files')) {
       add('files', 'secretlint secp256k1 rule', undefined, undefined, `not run: ${error.message.split('\n')[0]}`);
     }
   }
-  sampleLines.push(`files ${samples(ours)} | rg ${samples(rgFiles)}`);
+  sampleLines.push(`files ${samples(ours)} | rg ${samples(rgFiles)} | rg -j1 ${samples(rgOne)}`);
   verdicts.push(
     `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
   );

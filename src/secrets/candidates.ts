@@ -38,50 +38,89 @@ function isListWord(kinds: number, restKinds: number, length: number): boolean {
   return length >= 3 && length <= 8 && (kinds & ~LETTER) === 0 && (restKinds === LOWER || kinds === UPPER);
 }
 
-function restKindsOf(bytes: Uint8Array, start: number, end: number): number {
-  let kinds = 0;
-  for (let at = start + 1; at < end; at++) kinds |= CLASSES[bytes[at] as number] as number;
-  return kinds;
+/** The longest list word (BIP-39 words have 3–8 letters). */
+const LONGEST_WORD = 8;
+
+/** Whether the word [start, end) keeps a run going: a list word, or a list number of 1–2 digits. */
+function keepsRun(bytes: Uint8Array, start: number, end: number): boolean {
+  const wordLength = end - start;
+  if (wordLength > LONGEST_WORD) return false;
+  let restKinds = 0;
+  for (let at = start + 1; at < end; at++) restKinds |= CLASSES[bytes[at] as number] as number;
+  const kinds = (CLASSES[bytes[start] as number] as number) | restKinds;
+  return (kinds === DIGIT && wordLength <= 2) || isListWord(kinds, restKinds, wordLength);
 }
 
 /**
- * Where a fresh scan may resume when the byte at `probe` proves that no run covers it, or -1. Called only with the
- * scan in its initial state at `from` (a token boundary) and `probe - from < MIN_RUN_BYTES`: no run can then have
- * 12 words before `probe`, so skipping to the reset that `probe` causes loses nothing. Most text fails fast here
- * (punctuation, hex and identifiers), which spares the byte-by-byte loop the bulk of a hash-heavy file.
+ * Where the word holding `at` starts, not before `lowest`: `from` (a token boundary), or a word's last 9 bytes when
+ * its length matters only up to 9 (longer than a list word: a break).
  */
-function resumeAfterBreak(bytes: Uint8Array, from: number, probe: number): number {
-  const cls = CLASSES[bytes[probe] as number] as number;
-  // Punctuation that is neither a separator nor a list-number mark always ends a run.
-  if (cls === 0) return probe + 1;
-  if ((cls & WORD_CHAR) === 0) return -1;
-  // Inside a word: a run survives it only if the whole word is 3–8 letters or a number of 1–2 digits.
+function wordStart(bytes: Uint8Array, lowest: number, at: number): number {
+  let start = at;
+  while (start > lowest && (CLASSES[bytes[start - 1] as number] as number) & WORD_CHAR) start--;
+  return start;
+}
+
+/**
+ * Whether a fresh scan from `from` reaches the list-number mark at `at` (`.`, `)`, `:`, `-`) right after a number:
+ * the last word before it, over blanks and marks, is a 1–2 digit number at or after `from`.
+ */
+function followsNumber(bytes: Uint8Array, from: number, at: number): boolean {
+  let last = at - 1;
+  while (last >= from && (CLASSES[bytes[last] as number] as number) & (SEPARATOR | AFTER_NUMBER)) last--;
+  if (last < from || ((CLASSES[bytes[last] as number] as number) & WORD_CHAR) === 0) return false;
+  const start = wordStart(bytes, Math.max(from, last - 2), last);
+  if (last - start >= 2) return false;
+  for (let digit = start; digit <= last; digit++) if (CLASSES[bytes[digit] as number] !== DIGIT) return false;
+  return true;
+}
+
+/** Set by lastBreak: the end of the token holding the probe, so a later window need not read it again. */
+let probedTokenEnd = 0;
+
+/**
+ * The rightmost break in the window a fresh scan from `from` must cross to make a run ([from, probe], where probe is
+ * from + MIN_RUN_BYTES - 1), read backwards from `probe` down to `low` (bytes below `low` are known to hold none):
+ * where the scan resumes after it, or -1 when there is none. No run can contain a break, and none fits before it in
+ * the window, so skipping to just after it loses nothing; read from the right, the break found first skips furthest,
+ * and most windows of code, logs and hashes hold one near their end. Only sure breaks count (a list-number mark is
+ * judged by the word before it): missing one merely leaves the window to the byte-by-byte scan.
+ */
+function lastBreak(bytes: Uint8Array, from: number, low: number, probe: number): number {
   const length = bytes.length;
-  let end = probe;
-  let kinds = 0;
-  while (end < length) {
-    const inner = CLASSES[bytes[end] as number] as number;
-    if ((inner & WORD_CHAR) === 0) break;
-    kinds |= inner;
-    end++;
+  let at = probe;
+  probedTokenEnd = probe + 1;
+  if ((CLASSES[bytes[probe] as number] as number) & WORD_CHAR) {
+    // The word at the probe may go on past it: judged whole.
+    let end = probe + 1;
+    while (end < length && (CLASSES[bytes[end] as number] as number) & WORD_CHAR) end++;
+    probedTokenEnd = end;
+    // A hash or an identifier: its end is all that is needed.
+    if (end - probe > LONGEST_WORD) return end;
+    const start = wordStart(bytes, Math.max(from, end - LONGEST_WORD - 1), probe);
+    if (!keepsRun(bytes, start, end)) return end;
+    at = start - 1;
   }
-  let start = probe;
-  while (start > from && (CLASSES[bytes[start - 1] as number] as number) & WORD_CHAR) {
-    start--;
-    kinds |= CLASSES[bytes[start] as number] as number;
+  while (at >= low) {
+    const cls = CLASSES[bytes[at] as number] as number;
+    if (cls === 0) return at + 1;
+    if (cls & WORD_CHAR) {
+      const start = wordStart(bytes, Math.max(from, at - LONGEST_WORD), at);
+      if (!keepsRun(bytes, start, at + 1)) return at + 1;
+      at = start - 1;
+    } else {
+      if (cls === AFTER_NUMBER && !followsNumber(bytes, from, at)) return at + 1;
+      at--;
+    }
   }
-  const wordLength = end - start;
-  const keepsRun =
-    (kinds === DIGIT && wordLength <= 2) ||
-    (wordLength >= 3 && wordLength <= 8 && isListWord(kinds, restKindsOf(bytes, start, end), wordLength));
-  return keepsRun ? -1 : end;
+  return -1;
 }
 
 /**
  * [start, end) ranges of runs of 12+ words of 3–8 letters (lower, Capitalised or UPPER case), separated by whitespace, commas, semicolons or
  * quotes, each optionally numbered (`1.`, `02)`, `3:`). Written as one flat loop with local state only: no closures,
  * so V8 keeps every variable in a register. While no run is open it probes MIN_RUN_BYTES ahead and jumps past
- * anything that breaks runs (see resumeAfterBreak), so most bytes of code, logs and hashes are never visited.
+ * anything that breaks runs (see lastBreak), so most bytes of code, logs and hashes are never visited.
  */
 export function findWordRuns(bytes: Uint8Array): [number, number][] {
   const runs: [number, number][] = [];
@@ -90,19 +129,21 @@ export function findWordRuns(bytes: Uint8Array): [number, number][] {
   let runStart = 0;
   let runEnd = 0;
   let afterNumber = false;
-  // Each byte is probed at most once: after a probe that proves nothing, the next one lands further on.
-  let probed = -1;
+  // Bytes up to here were read by lastBreak and hold no sure break: a later window reads only past them.
+  let clearTo = -1;
   let i = 0;
   while (i < length) {
     if (runWords === 0 && !afterNumber) {
+      // Too few bytes left for a run.
+      if (length - i < MIN_RUN_BYTES) break;
       const probe = i + MIN_RUN_BYTES - 1;
-      if (probe > probed && probe < length) {
-        probed = probe;
-        const resume = resumeAfterBreak(bytes, i, probe);
+      if (probe > clearTo) {
+        const resume = lastBreak(bytes, i, Math.max(i, clearTo + 1), probe);
         if (resume !== -1) {
           i = resume;
           continue;
         }
+        clearTo = probedTokenEnd - 1;
       }
     }
     const cls = CLASSES[bytes[i] as number] as number;
@@ -295,33 +336,44 @@ export function hexRunStarts(bytes: Uint8Array): number[] {
   return starts;
 }
 
-const KEY_WORD_BYTES = KEY_NAME_WORDS;
+/** Whether the line [start, end) is a list item: indentation, then `-` and a blank (`  - value`). */
+function isListItemLine(bytes: Buffer, start: number, end: number): boolean {
+  let at = start;
+  while (at < end && (bytes[at] === SPACE || bytes[at] === TAB)) at++;
+  return at + 1 < end && bytes[at] === DASH && (bytes[at + 1] === SPACE || bytes[at + 1] === TAB);
+}
 
-/** Whether the line [start, end) may name a key the way keyLineOffsets looks for: a key word, a list item, a bare 01. */
-function mayBeKeyLine(bytes: Buffer, start: number, end: number): boolean {
-  const line = bytes.subarray(start, end);
-  for (const word of KEY_WORD_BYTES) if (line.includes(word)) return true;
-  let at = 0;
-  while (line[at] === SPACE || line[at] === TAB) at++;
-  if (line[at] === DASH && (line[at + 1] === SPACE || line[at + 1] === TAB)) return true;
-  let tail = line.length;
-  while (tail > 0 && TRAILING.has(line[tail - 1] as number)) tail--;
-  return endsWith01(line, tail) && tail - 2 <= MAX_BARE_LINE;
+/** Whether the line [start, end) ends in `01` (before trailing blanks and quotes) within MAX_BARE_LINE + 2 bytes. */
+function endsLikeBareKey(bytes: Buffer, start: number, end: number): boolean {
+  let tail = end;
+  while (tail > start && TRAILING.has(bytes[tail - 1] as number)) tail--;
+  return tail - start >= 2 && endsWith01(bytes, tail) && tail - 2 - start <= MAX_BARE_LINE;
 }
 
 /**
  * Offsets on lines that may hold a private key, found from the hex runs first (rare in most text, so a file
- * without one costs a skim): the lines of those runs that also have what keyLineOffsets looks for. Sorted.
+ * without one costs a skim): the lines of those runs that also have what keyLineOffsets looks for (a key word, a
+ * list item, a bare 01 ending). The key words are searched once over the whole file (native, memchr-fast) and
+ * matched to the lines by a merge of the two sorted lists: per line, only its two ends are searched. Sorted.
  */
 export function keyCandidateOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
-  let lastLine = -1;
-  for (const run of hexRunStarts(bytes)) {
+  const runs = hexRunStarts(bytes);
+  if (runs.length === 0) return offsets;
+  const names: number[] = [];
+  allOffsets(bytes, KEY_NAME_WORDS, names);
+  names.sort((a, b) => a - b);
+  let name = 0;
+  // The end (newline or end of file) of the line of the last run judged: later runs before it share that line.
+  let lineEnd = -1;
+  for (const run of runs) {
+    if (run < lineEnd) continue;
     const start = bytes.lastIndexOf(LF, run) + 1;
-    if (start === lastLine) continue;
-    lastLine = start;
     const newline = bytes.indexOf(LF, run);
-    if (mayBeKeyLine(bytes, start, newline === -1 ? bytes.length : newline)) offsets.push(run);
+    lineEnd = newline === -1 ? bytes.length : newline;
+    while (name < names.length && (names[name] as number) < start) name++;
+    const named = name < names.length && (names[name] as number) < lineEnd;
+    if (named || isListItemLine(bytes, start, lineEnd) || endsLikeBareKey(bytes, start, lineEnd)) offsets.push(run);
   }
   return offsets;
 }

@@ -1,14 +1,17 @@
 // Walks directory trees and scans each regular file. The tree comes from a TreeSource, so the CLI (the local
 // filesystem) and the audit (a Target: live host, directory or tar) share one walker.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join as hostJoin, posix } from 'node:path';
 import { errnoWords } from '../fs/errno-words.js';
+import { appendAll } from '../parsers/lists.js';
 import type { FileType, Target } from '../target/types.js';
-import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from './scan-content.js';
-import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from './types.js';
+import { emptyStats, readLocalFile, scanReadFile, TOO_LARGE } from './local-file.js';
+import { type PendingFinding, withFingerprints } from './scan-content.js';
+import { LocalTreeScan, scanThreads } from './tree-threads.js';
+import { DEFAULT_MAX_FILE_BYTES, type ScanOptions, type ScanResult } from './types.js';
 
-export const TOO_LARGE = Symbol('too large');
+export { TOO_LARGE };
 
 export interface TreeSource {
   /** The type of the path itself; `follow` resolves a symlink (used for the roots the user named). */
@@ -41,6 +44,14 @@ export interface WalkOptions {
    * always warnings, counted in stats.skippedUnreadable.
    */
   requireRoots?: boolean;
+  /**
+   * Local trees only: threads to scan on, this one included (default one per core); workers start once this thread
+   * has scanned `threadsAfterBytes` (default THREADS_AFTER_BYTES), so a small tree never pays for them.
+   */
+  threads?: number;
+  threadsAfterBytes?: number;
+  /** Local trees on threads: bytes this thread scans between looks at the workers' messages (tests set it low). */
+  threadsYieldBytes?: number;
 }
 
 /** A root the user named does not exist or cannot be read: where and why, in one line. */
@@ -51,12 +62,81 @@ export class ScanRootError extends Error {
   }
 }
 
-function emptyStats(): ScanStats {
-  return { filesScanned: 0, bytesScanned: 0, skippedBinary: 0, skippedTooLarge: 0, skippedUnreadable: 0 };
-}
-
 function describeError(error: unknown): string {
   return errnoWords(error);
+}
+
+/** Where the walk puts what it finds, in walk order; finish() turns it into the result. */
+interface Sink {
+  /** A file below a root; a returned promise is awaited before the walk goes on. */
+  file(path: string): Promise<void> | undefined;
+  /** A root the user named that is a file: followed if a symlink, and a ScanRootError if unreadable and required. */
+  root(path: string): Promise<void>;
+  warning(text: string): void;
+  unreadable(): void;
+  finish(): Promise<ScanResult>;
+  /** The walk failed: stop what runs beside it. */
+  abort(): Promise<void>;
+}
+
+/** Any tree source: each file read in turn, awaited. */
+function sourceSink(source: TreeSource, options: ScanOptions & WalkOptions, maxFileBytes: number): Sink {
+  // Fingerprints are computed once the walk is done, all at once: the slow ones run side by side on libuv's pool.
+  const pending: PendingFinding[] = [];
+  const warnings: string[] = [];
+  const stats = emptyStats();
+  const scan = async (path: string, isRoot: boolean) => {
+    let content: Buffer | typeof TOO_LARGE | { error: unknown };
+    try {
+      content = await source.read(path, maxFileBytes, isRoot);
+    } catch (error) {
+      if (isRoot && options.requireRoots) throw new ScanRootError(`${path}: cannot be read (${describeError(error)})`);
+      content = { error };
+    }
+    const result = scanReadFile(path, content, options, maxFileBytes, stats);
+    if (result.warning !== undefined) warnings.push(result.warning);
+    appendAll(pending, result.pending);
+  };
+  return {
+    file: (path) => scan(path, false),
+    root: (path) => scan(path, true),
+    warning: (text) => warnings.push(text),
+    unreadable: () => stats.skippedUnreadable++,
+    finish: async () => ({ findings: await withFingerprints(pending), stats, warnings }),
+    abort: async () => {},
+  };
+}
+
+/** The local filesystem: read synchronously into one reused buffer, and on every core (tree-threads.ts). */
+function localSink(options: ScanOptions & WalkOptions, maxFileBytes: number): Sink {
+  const { keyFrom, detectors, includeBinary } = options;
+  const fileOptions = {
+    maxFileBytes,
+    ...(keyFrom ? { keyFrom } : {}),
+    ...(detectors ? { detectors } : {}),
+    ...(includeBinary ? { includeBinary } : {}),
+  };
+  const scan = new LocalTreeScan(fileOptions, maxFileBytes, scanThreads(options.threads), {
+    ...(options.threadsAfterBytes !== undefined ? { threadsAfterBytes: options.threadsAfterBytes } : {}),
+    ...(options.threadsYieldBytes !== undefined ? { yieldBytes: options.threadsYieldBytes } : {}),
+  });
+  return {
+    file: (path) => scan.file(path),
+    async root(path) {
+      let content: Buffer | typeof TOO_LARGE | { error: unknown };
+      try {
+        content = readLocalFile(path, maxFileBytes, true);
+      } catch (error) {
+        if (options.requireRoots) throw new ScanRootError(`${path}: cannot be read (${describeError(error)})`);
+        content = { error };
+      }
+      scan.record(scanReadFile(path, content, fileOptions, maxFileBytes, scan.stats));
+    },
+    warning: (text) => scan.warning(text),
+    unreadable: () => scan.stats.skippedUnreadable++,
+    finish: () => scan.finish(),
+    abort: () => scan.abort(),
+  };
 }
 
 /**
@@ -69,35 +149,7 @@ export async function scanTree(
   options: ScanOptions & WalkOptions = {},
 ): Promise<ScanResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  // Fingerprints are computed once the walk is done, all at once: the slow ones run side by side on libuv's pool.
-  const pending: PendingFinding[] = [];
-  const warnings: string[] = [];
-  const stats = emptyStats();
-
-  const scanFile = async (path: string, isRoot = false) => {
-    let content: Buffer | typeof TOO_LARGE;
-    try {
-      content = await source.read(path, maxFileBytes, isRoot);
-    } catch (error) {
-      if (isRoot && options.requireRoots) throw new ScanRootError(`${path}: cannot be read (${describeError(error)})`);
-      stats.skippedUnreadable++;
-      warnings.push(`${path}: not scanned (${describeError(error)})`);
-      return;
-    }
-    if (content === TOO_LARGE) {
-      stats.skippedTooLarge++;
-      warnings.push(`${path}: not scanned, larger than ${maxFileBytes} bytes (raise --max-file-size to include it)`);
-      return;
-    }
-    const text = textToScan(content);
-    if (text === undefined && !options.includeBinary) {
-      stats.skippedBinary++;
-      return;
-    }
-    stats.filesScanned++;
-    stats.bytesScanned += content.length;
-    for (const finding of scanContentPending(text ?? content, path, options)) pending.push(finding);
-  };
+  const sink = source === localTree ? localSink(options, maxFileBytes) : sourceSink(source, options, maxFileBytes);
 
   const walkDir = async (dir: string, depth: number) => {
     let entries: { name: string; type: FileType }[];
@@ -107,15 +159,17 @@ export async function scanTree(
       if (depth === 0 && options.requireRoots) {
         throw new ScanRootError(`${dir}: directory cannot be read (${describeError(error)})`);
       }
-      stats.skippedUnreadable++;
-      warnings.push(`${dir}: directory not read (${describeError(error)})`);
+      sink.unreadable();
+      sink.warning(`${dir}: directory not read (${describeError(error)})`);
       return;
     }
     for (const entry of entries) {
       const path = source.join(dir, entry.name);
       if (options.skip?.(path)) continue;
-      if (entry.type === 'file') await scanFile(path);
-      else if (entry.type === 'dir') {
+      if (entry.type === 'file') {
+        const wait = sink.file(path);
+        if (wait !== undefined) await wait;
+      } else if (entry.type === 'dir') {
         if (entry.name === '.git' && !options.includeGitDir) continue;
         if (options.maxDepth === undefined || depth < options.maxDepth) await walkDir(path, depth + 1);
       }
@@ -139,12 +193,30 @@ export async function scanTree(
       const below = file.slice(root.replace(/\/$/, '').length + 1).split('/');
       if (below.length > options.maxDepth + 1) continue;
       const skipped = below.some((_, i) => options.skip?.(source.join(root, below.slice(0, i + 1).join('/'))));
-      if (!skipped) await scanFile(file);
+      if (!skipped) await sink.file(file);
     }
-    stats.filesScanned = Math.max(stats.filesScanned, searched);
-    return { findings: await withFingerprints(pending), stats, warnings };
+    const result = await sink.finish();
+    result.stats.filesScanned = Math.max(result.stats.filesScanned, searched);
+    return result;
   }
 
+  try {
+    await walkRoots(source, roots, options, sink, walkDir);
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return sink.finish();
+}
+
+/** Each root in turn: a file is scanned, a directory walked; one that is missing or neither is refused or noted. */
+async function walkRoots(
+  source: TreeSource,
+  roots: readonly string[],
+  options: ScanOptions & WalkOptions,
+  sink: Sink,
+  walkDir: (dir: string, depth: number) => Promise<void>,
+): Promise<void> {
   for (const root of roots) {
     if (options.skip?.(root)) continue;
     let type: FileType | undefined;
@@ -152,18 +224,16 @@ export async function scanTree(
       type = await source.typeOf(root, true);
     } catch (error) {
       if (options.requireRoots) throw new ScanRootError(`${root}: cannot be read (${describeError(error)})`);
-      warnings.push(`${root}: not scanned (${describeError(error)})`);
+      sink.warning(`${root}: not scanned (${describeError(error)})`);
       continue;
     }
     if (type === undefined) {
       if (options.requireRoots) throw new ScanRootError(`${root}: does not exist`);
-      warnings.push(`${root}: does not exist`);
-    } else if (type === 'file') await scanFile(root, true);
+      sink.warning(`${root}: does not exist`);
+    } else if (type === 'file') await sink.root(root);
     else if (type === 'dir') await walkDir(root, 0);
     else if (options.requireRoots) throw new ScanRootError(`${root}: not a regular file or directory`);
   }
-  const findings: Finding[] = await withFingerprints(pending);
-  return { findings, stats, warnings };
 }
 
 function hostType(stats: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
@@ -189,28 +259,7 @@ export const localTree: TreeSource = {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   },
   async read(path, maxBytes, follow) {
-    // O_NOFOLLOW: the entry was a file when listed; refuse if it became a symlink since. O_NONBLOCK: nor hang on a FIFO.
-    const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (follow ? 0 : constants.O_NOFOLLOW);
-    // Never open what is not a regular file (opening a device can act on it); fstat then judges what was opened.
-    const before = follow ? statSync(path) : lstatSync(path);
-    if (!before.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
-    const fd = openSync(path, flags);
-    try {
-      const opened = fstatSync(fd);
-      if (!opened.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
-      const size = opened.size;
-      if (size > maxBytes) return TOO_LARGE;
-      const buffer = Buffer.allocUnsafe(size);
-      let total = 0;
-      while (total < size) {
-        const read = readSync(fd, buffer, total, size - total, null);
-        if (read === 0) break;
-        total += read;
-      }
-      return buffer.subarray(0, total);
-    } finally {
-      closeSync(fd);
-    }
+    return readLocalFile(path, maxBytes, follow);
   },
   join: hostJoin,
 };
