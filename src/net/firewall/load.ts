@@ -1,3 +1,4 @@
+import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import {
   type Family,
@@ -11,6 +12,7 @@ import { appendAll } from '../../parsers/lists.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
 import { parseNftJson } from '../../parsers/nftables-json.js';
 import { includeStatements, resolveIncludePath } from '../../parsers/nftables-syntax.js';
+import { PARSE_LIMITS, ParseLimitError } from '../../parsers/parse-limits.js';
 import { describeToolOutput } from '../../parsers/tool-messages.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../../parsers/ufw.js';
 import type { Target } from '../../target/types.js';
@@ -84,7 +86,14 @@ async function loadNftablesConf(target: Target, mainPath: string): Promise<Firew
     }
     if (text === undefined) continue;
     texts.set(path, text);
-    for (const { pattern, line } of includeStatements(text)) {
+    let statements: ReturnType<typeof includeStatements> = [];
+    try {
+      statements = includeStatements(text);
+    } catch (error) {
+      // The parser refuses the file too, and says so: its includes are not followed.
+      if (!(error instanceof ParseLimitError)) throw error;
+    }
+    for (const { pattern, line } of statements) {
       const cannotOpen = (match: string, why: string) =>
         unopenable.push({ file: path, line, message: `include "${pattern}": ${match} ${why}`, rejects: true });
       const files = await expandGlob(resolveIncludePath(pattern), {
@@ -197,7 +206,11 @@ async function liveRuleset(
 ): Promise<{ ruleset?: FirewallRuleset; source?: string; unreadable?: string }> {
   let nftProblem: string | undefined;
   try {
-    const run = await target.run('nft', ['-j', 'list', 'ruleset'], { timeoutMs: 10_000 });
+    // The output bound is the parse limit: a ruleset of tens of thousands of rules is tens of MB of JSON.
+    const run = await target.run('nft', ['-j', 'list', 'ruleset'], {
+      timeoutMs: 10_000,
+      maxOutputBytes: PARSE_LIMITS.nftJson.maxBytes,
+    });
     if (run.code === 0) {
       const ruleset = parseNftJson(run.stdout || '{"nftables":[]}');
       if (ruleset.tables.length > 0) return { ruleset, source: 'nft -j list ruleset' };
@@ -206,6 +219,9 @@ async function liveRuleset(
       nftProblem = `nft -j list ruleset failed (${why})`;
     }
   } catch (error) {
+    // Fail closed: a ruleset too large to judge is no reason to fall back to iptables or call the firewall unreadable.
+    if (error instanceof ParseLimitError)
+      throw new CheckError(`The kernel's firewall ruleset is not judged: ${error.message}`);
     nftProblem = (error as Error).message;
   }
   // Legacy iptables (x_tables) is invisible to nft.
