@@ -152,7 +152,8 @@ export function tokenizeWithIncludes(path: string, sources: NftSources, problems
 function tokensWithinLimits(text: string, path: string, problems: FirewallProblem[]): NftToken[] {
   const refuse = (exceeded: LimitExceeded): NftToken[] => {
     const message = `${limitWords(exceeded, 'tokens')}; not read`;
-    problems.push({ file: path, ...(exceeded.line ? { line: exceeded.line } : {}), message, rejects: true });
+    const line = exceeded.line ? { line: exceeded.line } : {};
+    problems.push({ file: path, ...line, message, rejects: true, limit: true });
     return [];
   };
   const overLimit = textOverLimits(text, LIMITS);

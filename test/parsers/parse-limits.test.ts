@@ -362,24 +362,28 @@ describe('nftables text', { timeout: 120_000 }, () => {
       file: MAIN,
       message: 'larger than 16 MiB (parse limit); not read',
       rejects: true,
+      limit: true,
     });
     assert.deepEqual(refused(`${table}  ip saddr { ${'10.0.0.1, '.repeat(MiB)}10.0.0.2 } drop\n }\n}\n`), {
       file: MAIN,
       line: 4,
       message: 'a line longer than 8 MiB (parse limit); not read',
       rejects: true,
+      limit: true,
     });
     assert.deepEqual(refused(`${table}${'{\n'.repeat(100_000)}`), {
       file: MAIN,
       line: 66,
       message: 'nested deeper than 64 levels (parse limit); not read',
       rejects: true,
+      limit: true,
     });
     assert.deepEqual(refused(`${table}${';\n'.repeat(1_100_000)}`), {
       file: MAIN,
       line: 999_998,
       message: 'more than 2000000 tokens (parse limit); not read',
       rejects: true,
+      limit: true,
     });
   });
 

@@ -132,6 +132,17 @@ async function nftablesFiles(target: Target): Promise<FileFirewall | undefined> 
   if (!(await target.stat(NFTABLES_CONF))) return undefined;
   const ruleset = await loadNftablesConf(target, NFTABLES_CONF);
   const link = await enablingLink(target, 'nftables.service');
+  // Offline, loaded at boot but too large to read: not that nft would reject it, only that no verdict can rest on
+  // it. (Live, the kernel's ruleset is judged; the files are only context.)
+  const overLimit = ruleset.problems.find((problem) => problem.limit);
+  if (link && overLimit && !target.live) {
+    const where = `${overLimit.file}${overLimit.line ? `:${overLimit.line}` : ''}`;
+    throw new CheckError(`${NFTABLES_CONF}, loaded at boot, is not judged: ${where}: ${overLimit.message}`, {
+      ...(overLimit.file ? { file: overLimit.file } : {}),
+      ...(overLimit.line ? { line: overLimit.line } : {}),
+      detail: overLimit.message,
+    });
+  }
   const fatal = ruleset.problems.filter((problem) => problem.rejects);
   if (link && fatal.length > 0) {
     const rejected = fatal.map((problem) => ({
