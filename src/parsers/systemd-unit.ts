@@ -2,7 +2,7 @@
 // merge of a unit file with its drop-ins into the settings systemd would use.
 
 import { appendAll } from './lists.js';
-import { type LimitExceeded, limitMessage, PARSE_LIMITS } from './parse-limits.js';
+import { type LimitExceeded, limitWords, PARSE_LIMITS } from './parse-limits.js';
 import { splitWords } from './systemd-words.js';
 
 export interface UnitAssignment {
@@ -59,7 +59,7 @@ const LIMITS = PARSE_LIMITS.systemdUnit;
 
 /** A file over a parse limit: nothing of it is kept, and the one problem says which limit, not what the line holds. */
 function overLimit(file: string, exceeded: LimitExceeded): ParsedUnitFile {
-  const message = limitMessage(file, exceeded, 'assignments');
+  const message = `${limitWords(exceeded, 'assignments')}; not read`;
   return { assignments: [], problems: [{ file, line: exceeded.line ?? 0, message, limit: true }] };
 }
 

@@ -265,22 +265,25 @@ describe('systemd units', { timeout: 120_000 }, () => {
   test('a line over systemd LONG_LINE_MAX (1 MiB), alone or joined from continuations, names its line', () => {
     assert.deepEqual(limitProblem(`[Service]\nUser=signer\nEnvironment=${MARK}${'x'.repeat(MiB)}\n`), {
       line: 3,
-      message: `${FILE}:3: a line longer than 1 MiB (parse limit); not read`,
+      message: 'a line longer than 1 MiB (parse limit); not read',
     });
     const piece = `Environment=${MARK}${'x'.repeat(400 * 1024)} \\\n`;
     assert.deepEqual(limitProblem(`[Service]\n${piece}${piece}${piece}${piece}X=1\n`), {
       line: 2,
-      message: `${FILE}:2: a line longer than 1 MiB (parse limit); not read`,
+      message: 'a line longer than 1 MiB (parse limit); not read',
     });
   });
 
   test('a file over 8 MiB or with over 500k assignments is refused whole', () => {
     assert.deepEqual(limitProblem(`[Service]\n${`Environment=${MARK}\n`.repeat((8 * MiB) / 25)}`), {
       line: 0,
-      message: `${FILE}: larger than 8 MiB (parse limit); not read`,
+      message: 'larger than 8 MiB (parse limit); not read',
     });
     const many = `[Service]\nX=${MARK}\n${'A=1\n'.repeat(600_000)}`;
-    assert.equal(limitProblem(many).message, `${FILE}:500003: more than 500000 assignments (parse limit); not read`);
+    assert.deepEqual(limitProblem(many), {
+      line: 500_003,
+      message: 'more than 500000 assignments (parse limit); not read',
+    });
   });
 
   test('a signer unit with 130,000 Environment= lines (2 MB) still parses', () => {
