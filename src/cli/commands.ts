@@ -6,6 +6,7 @@ import { auditTarget } from '../fleet/audit-host.js';
 import { type EmptyAuditFlags, refuseEmptyAudit } from '../fleet/refuse-empty-audit.js';
 import { readOptionFile } from '../fs/read-user-file.js';
 import { ADDRESSABLE } from '../harden/planners.js';
+import { jsonOverLimits, limitMessage, PARSE_LIMITS } from '../parsers/parse-limits.js';
 import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
@@ -31,6 +32,8 @@ function parseFailOn(value: string): Severity | 'none' {
  */
 export function readDockerInspect(path: string): DockerInspectInput {
   const text = readOptionFile('--docker-inspect', path);
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.dockerInspect);
+  if (overLimit) throw new UsageError(limitMessage(`--docker-inspect ${path}`, overLimit));
   let value: unknown;
   try {
     value = JSON.parse(text);

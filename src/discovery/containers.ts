@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { type InspectedContainer, readInspectedContainer } from '../parsers/docker-inspect.js';
 import { appendAll } from '../parsers/lists.js';
+import { jsonOverLimits, limitMessage, PARSE_LIMITS } from '../parsers/parse-limits.js';
 import type { Target } from '../target/types.js';
 import { type ComposeService, type ContainerOrigin, roleOfImage } from './compose.js';
 
@@ -56,7 +57,13 @@ function toService(container: InspectedContainer, origin: ContainerOrigin, file:
   };
 }
 
-function parseJson(text: string): unknown {
+/** The value, or undefined for text that is not JSON or is over a parse limit (which becomes a note naming it). */
+function parseJson(text: string, file: string, notes: string[]): unknown {
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.dockerInspect);
+  if (overLimit) {
+    notes.push(limitMessage(file, overLimit));
+    return undefined;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -77,10 +84,13 @@ async function fromEngineState(target: Target, notes: string[]): Promise<Compose
     const file = `${ENGINE_STATE_DIR}/${id}/config.v2.json`;
     const configText = await target.readText(file).catch(() => undefined);
     if (configText === undefined) continue;
+    const hostConfigFile = `${ENGINE_STATE_DIR}/${id}/hostconfig.json`;
     const hostConfig = parseJson(
-      (await target.readText(`${ENGINE_STATE_DIR}/${id}/hostconfig.json`).catch(() => undefined)) ?? '{}',
+      (await target.readText(hostConfigFile).catch(() => undefined)) ?? '{}',
+      hostConfigFile,
+      notes,
     );
-    const container = readInspectedContainer(parseJson(configText), hostConfig);
+    const container = readInspectedContainer(parseJson(configText, file, notes), hostConfig);
     if (!container) {
       notes.push(`${file}: not a container record (not JSON, or no Config)`);
       continue;
@@ -125,7 +135,7 @@ async function fromLiveEngine(target: Target, notes: string[]): Promise<ComposeS
   const inspect = await target
     .run('docker', ['inspect', ...ids], { timeoutMs: DOCKER_TIMEOUT_MS })
     .catch(() => undefined);
-  const records = inspect?.code === 0 ? parseJson(inspect.stdout) : undefined;
+  const records = inspect?.code === 0 ? parseJson(inspect.stdout, 'docker inspect', notes) : undefined;
   if (!Array.isArray(records)) {
     notes.push('docker inspect gave no JSON array; running containers not examined');
     return undefined;

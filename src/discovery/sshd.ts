@@ -68,14 +68,24 @@ function sourceOver(target: Target, readErrors: Map<string, string>) {
   };
 }
 
-/** Include problems as sentences with where and why: sshd refuses to start over any of them. */
+/**
+ * Include problems as sentences with where and why: sshd refuses to start over any of them. A file over a parse limit
+ * is one too: it was not read, so no setting is known.
+ */
 function includeFailures(
   config: SshdConfig | undefined,
   readErrors: ReadonlyMap<string, string>,
 ): SshdIncludeFailure[] {
   return (config?.problems ?? [])
-    .filter((problem) => problem.include)
+    .filter((problem) => problem.include || problem.limit)
     .map((problem) => {
+      if (problem.limit) {
+        return {
+          file: problem.file,
+          line: problem.line,
+          message: `${problem.line ? `${problem.file}:${problem.line}` : problem.file}: ${problem.message}; no sshd setting is judged`,
+        };
+      }
       const included = /^Include (.+): cannot be read$/.exec(problem.message)?.[1];
       const why = included ? readErrors.get(included) : undefined;
       return {

@@ -175,6 +175,10 @@ async function loadGroup(target: Target, group: UnitGroup): Promise<LoadedUnit> 
     if (text !== undefined) files.push({ path: dropIn, text });
   }
   const effective = mergeUnit(group.name, files);
+  // A file over a parse limit was not read: what the unit does is unknown, so it is judged as one that did not load.
+  // What the other files say is kept, so discovery still knows whose unit it is (its ExecStart=).
+  const overLimit = effective.problems.filter((problem) => problem.limit);
+  if (overLimit.length > 0) return { ...base, masked: false, loaded: false, effective, problems: overLimit };
   return { ...base, masked: false, loaded: true, effective, problems: [...readProblems, ...effective.problems] };
 }
 

@@ -1,6 +1,7 @@
 // Reads a cycle's signer set from the operator's own node: GET /v3/stacker_set/{cycle}, or /v2/... on a 2.5 node
 // (stacks-core:stackslib/src/net/api/getstackers.rs; stacks-facts.md §7). Not ready yet: HTTP 400
 // {"err_type":"not_available_try_again"}.
+import { jsonOverLimits, PARSE_LIMITS } from '../parsers/parse-limits.js';
 import { parseStackerSet, type StackerSet, StackerSetError } from '../stacks/signer-set.js';
 import { type HttpGetOptions, httpGet } from './http-get.js';
 
@@ -34,6 +35,8 @@ function quoteNodeText(text: string): string {
 }
 
 function errorBody(body: string): { type?: string; message?: string } {
+  // Two fields are read; a body over the limits has no usable reason.
+  if (jsonOverLimits(body, PARSE_LIMITS.stackerSet)) return {};
   try {
     const parsed = JSON.parse(body) as { err_type?: unknown; err_msg?: unknown };
     return {

@@ -2,6 +2,7 @@
 // dynamic inventories work through Ansible itself). Pure: text in, hosts and groups out. --limit patterns below.
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
 import { parse as parseYaml } from 'yaml';
+import { jsonOverLimits, limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
 
 export type InventoryVars = Record<string, unknown>;
@@ -216,11 +217,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function parseYamlInventory(text: string): InventoryResult {
   // Before the library recurses (src/parsers/yaml-depth.ts): an inventory nests groups a few levels, not hundreds.
-  const deep = tooDeepForYaml(text, 512);
+  const deep = tooDeepForYaml(text, PARSE_LIMITS.inventoryYaml.maxDepth);
   if (deep) return { ok: false, line: deep.line, reason: 'nested too deeply to be an inventory' };
+  const overLimit = yamlEntriesBound(text, PARSE_LIMITS.inventoryYaml);
+  if (overLimit)
+    return { ok: false, ...(overLimit.line ? { line: overLimit.line } : {}), reason: limitWords(overLimit) };
   let document: unknown;
   try {
-    document = parseYaml(text);
+    // Ansible keeps the last of repeated keys (with a warning); the library's own duplicate check compares each key
+    // with every earlier key of its map (quadratic: 80k hosts in one group took 4 minutes).
+    document = parseYaml(text, { uniqueKeys: false });
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
     return {
@@ -278,6 +284,9 @@ export function parseYamlInventory(text: string): InventoryResult {
 
 /** The JSON of `ansible-inventory --list`: groups with hosts/children/vars, host variables under _meta.hostvars. */
 export function parseInventoryJson(text: string): InventoryResult {
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.inventoryJson);
+  if (overLimit)
+    return { ok: false, ...(overLimit.line ? { line: overLimit.line } : {}), reason: limitWords(overLimit) };
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -1,16 +1,17 @@
 // https://docs.docker.com/reference/compose-file/ — a compose file is YAML; parsed here with limits so no file can
 // make the audit quadratic or exhaust memory.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { PARSE_LIMITS } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
 
-/** Compose files are kilobytes; these bound a hostile one well above any real project. */
+/** Compose files are kilobytes; these bound a hostile one well above any real project (PARSE_LIMITS.composeYaml). */
 export const COMPOSE_LIMITS = {
   /** Bytes read of one compose file. */
-  maxBytes: 4 * 1024 * 1024,
+  maxBytes: PARSE_LIMITS.composeYaml.maxBytes,
   /** Nesting of maps and sequences. */
-  maxDepth: 64,
+  maxDepth: PARSE_LIMITS.composeYaml.maxDepth,
   /** Map keys plus sequence items in one document. */
-  maxNodes: 200_000,
+  maxNodes: PARSE_LIMITS.composeYaml.maxEntries,
   /** Alias expansions when the document becomes data (the library's billion-laughs guard). */
   maxAliasCount: 100,
 } as const;

@@ -12,6 +12,7 @@ import type {
 import { comparisonRange, normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 import { appendAll } from './lists.js';
 import { type VmapElement, verdictAction, vmapKeyOf, vmapRules } from './nftables-vmap.js';
+import { jsonOverLimits, PARSE_LIMITS, ParseLimitError } from './parse-limits.js';
 
 // `nft -j list ruleset` (libnftables-json(5)) into the model: the kernel's ruleset as it is loaded. Expressions the
 // model does not know (iptables-nft's `xt`, `fib`, `limit`, ...) become unknown matches.
@@ -19,7 +20,10 @@ import { type VmapElement, verdictAction, vmapKeyOf, vmapRules } from './nftable
 type Json = Record<string, unknown>;
 const TRANSPORTS = new Set(['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite']);
 
+/** Throws a ParseLimitError for output over PARSE_LIMITS.nftJson, any other Error for output that is not nft's JSON. */
 export function parseNftJson(text: string): FirewallRuleset {
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.nftJson);
+  if (overLimit) throw new ParseLimitError('nft -j list ruleset', overLimit);
   let document: unknown;
   try {
     document = JSON.parse(text);

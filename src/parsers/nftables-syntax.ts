@@ -1,5 +1,6 @@
 import type { FirewallProblem } from './firewall/model.js';
 import { appendAll } from './lists.js';
+import { type LimitExceeded, limitWords, PARSE_LIMITS, ParseLimitError, textOverLimits } from './parse-limits.js';
 
 // The lexical layer of the nft language (nft(8) "LEXICAL CONVENTIONS"): words, "strings", braces, `;`, `,`, `=`,
 // newlines ending statements, `#` comments and `\` line continuations; `include "file"` spliced in place, so every
@@ -21,15 +22,20 @@ export interface NftSources {
 
 const PUNCTUATION = new Set(['{', '}', ';', ',']);
 
+const LIMITS = PARSE_LIMITS.nftText;
+
 /**
  * `offsets`, when given, receives each token's [start, end) in `text` (two numbers per token): what a caller
- * rewriting the file in place needs, kept out of NftToken so big rulesets don't carry it.
+ * rewriting the file in place needs, kept out of NftToken so big rulesets don't carry it. Throws a ParseLimitError
+ * past PARSE_LIMITS.nftText.maxEntries tokens: a file of `;` would otherwise be one token object per byte.
  */
 export function tokenize(text: string, file: string, offsets?: number[]): NftToken[] {
   const tokens: NftToken[] = [];
   let line = 1;
   let i = 0;
   const push = (kind: NftToken['kind'], value: string) => {
+    if (tokens.length >= LIMITS.maxEntries)
+      throw new ParseLimitError(file, { limit: 'maxEntries', max: LIMITS.maxEntries, line }, 'tokens');
     tokens.push({ kind, text: value, file, line });
     // Every branch pushes before moving `i` past the token; a string spans its quotes (to the end if unclosed).
     if (offsets) offsets.push(i, kind === 'string' ? text.indexOf('"', i + 1) + 1 || text.length : i + value.length);
@@ -162,13 +168,42 @@ export function tokenizeWithIncludes(path: string, sources: NftSources, problems
   return expandFile({ sources, problems, expanded: new Map(), chain: [], total: 0 }, path);
 }
 
+/**
+ * The file's tokens, or none and a `rejects` problem when it is over a parse limit: judging the rest of the ruleset
+ * without it could pass a firewall whose rules were never read.
+ */
+function tokensWithinLimits(text: string, path: string, problems: FirewallProblem[]): NftToken[] {
+  const refuse = (exceeded: LimitExceeded): NftToken[] => {
+    const message = `${limitWords(exceeded, 'tokens')}; not read`;
+    const line = exceeded.line ? { line: exceeded.line } : {};
+    problems.push({ file: path, ...line, message, rejects: true, limit: true });
+    return [];
+  };
+  const overLimit = textOverLimits(text, LIMITS);
+  if (overLimit) return refuse(overLimit);
+  let tokens: NftToken[];
+  try {
+    tokens = tokenize(text, path);
+  } catch (error) {
+    if (error instanceof ParseLimitError) return refuse(error.exceeded);
+    throw error;
+  }
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.kind === '{' && ++depth > LIMITS.maxDepth)
+      return refuse({ limit: 'maxDepth', max: LIMITS.maxDepth, line: token.line });
+    if (token.kind === '}') depth--;
+  }
+  return tokens;
+}
+
 function expandFile(state: Expansion, path: string): NftToken[] {
   const known = state.expanded.get(path);
   if (known) return known;
   const { sources, problems } = state;
   const text = sources.read(path);
   if (text === undefined) return [];
-  const tokens = tokenize(text, path);
+  const tokens = tokensWithinLimits(text, path, problems);
   const out: NftToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;

@@ -1,6 +1,7 @@
 // The effective sshd configuration, computed the way OpenSSH 9.2's servconf.c does (Debian 12 build):
 // https://man.openbsd.org/sshd_config — first value wins, Include globs, Match blocks re-applied per connection.
 
+import { limitWords, PARSE_LIMITS, textOverLimits } from './parse-limits.js';
 import {
   evaluateMatch,
   type MatchCondition,
@@ -40,6 +41,8 @@ export interface SshdProblem extends SshdLocation {
   message: string;
   /** An Include sshd cannot follow (unreadable match, runaway recursion): sshd exits at startup over it. */
   include?: true;
+  /** A file over a parse limit (PARSE_LIMITS.sshdConfig), not read: no setting can be trusted. */
+  limit?: true;
 }
 
 export interface SshdDirective extends SshdLocation {
@@ -224,6 +227,15 @@ async function parseFile(state: LoadState, path: string, text: string): Promise<
   config.files.push(path);
   const file: SshdConfigFile = { path, nodes: [] };
   const problem = (line: number, message: string) => config.problems.push({ file: path, line, message });
+  // Before any line is split or matched: the file is refused whole, so no setting is read from part of it.
+  const overLimit = textOverLimits(text, PARSE_LIMITS.sshdConfig, { countLines: true });
+  if (overLimit) {
+    const message = `${limitWords(overLimit, 'lines')}; not read`;
+    config.problems.push({ file: path, line: overLimit.line ?? 0, message, limit: true });
+    const refused = { file, expandedLines: 0, height: 0 };
+    state.parsed.set(path, refused);
+    return refused;
+  }
   const lines = text.split('\n');
   const budget = { lines: lines.length, height: 0 };
   for (let index = 0; index < lines.length; index++) {

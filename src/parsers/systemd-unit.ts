@@ -2,6 +2,7 @@
 // merge of a unit file with its drop-ins into the settings systemd would use.
 
 import { appendAll } from './lists.js';
+import { type LimitExceeded, limitWords, PARSE_LIMITS } from './parse-limits.js';
 import { splitWords } from './systemd-words.js';
 
 export interface UnitAssignment {
@@ -19,6 +20,8 @@ export interface UnitProblem {
   /** 1-based line; 0 when the problem concerns the whole file. */
   line: number;
   message: string;
+  /** Over a parse limit (PARSE_LIMITS.systemdUnit): the file was not read, so the unit cannot be judged. */
+  limit?: true;
 }
 
 export interface ParsedUnitFile {
@@ -52,8 +55,20 @@ const INVALID_KEY = /[\s\x00-\x1f\x7f]/;
 /** A file full of garbage would otherwise produce one problem per line. */
 const MAX_PROBLEMS_PER_FILE = 20;
 
-/** Parses one unit file or drop-in. Never throws: bad lines become problems, as systemd logs and skips them. */
+const LIMITS = PARSE_LIMITS.systemdUnit;
+
+/** A file over a parse limit: nothing of it is kept, and the one problem says which limit, not what the line holds. */
+function overLimit(file: string, exceeded: LimitExceeded): ParsedUnitFile {
+  const message = `${limitWords(exceeded, 'assignments')}; not read`;
+  return { assignments: [], problems: [{ file, line: exceeded.line ?? 0, message, limit: true }] };
+}
+
+/**
+ * Parses one unit file or drop-in. Never throws: bad lines become problems, as systemd logs and skips them. A file
+ * over a parse limit is one problem marked `limit` and no assignments (systemd refuses a line over 1 MiB too).
+ */
 export function parseUnitFile(text: string, file: string): ParsedUnitFile {
+  if (text.length > LIMITS.maxBytes) return overLimit(file, { limit: 'maxBytes', max: LIMITS.maxBytes });
   const assignments: UnitAssignment[] = [];
   const problems: UnitProblem[] = [];
   let droppedProblems = 0;
@@ -68,7 +83,7 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
   let sectionIgnored = false;
   // The pieces of a continued line, joined once it ends: appending to one string and reading its last character each
   // time flattened the whole string per line (100k continuation lines took minutes).
-  let continuation: { pieces: string[]; line: number } | undefined;
+  let continuation: { pieces: string[]; line: number; length: number } | undefined;
 
   // Returns false when systemd would stop reading the file.
   const parseLogicalLine = (raw: string, lineNumber: number): boolean => {
@@ -123,6 +138,17 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
   for (let index = 0; index < physicalLines.length && !stopped; index++) {
     let raw = physicalLines[index]!;
     const lineNumber = index + 1;
+    // systemd's LONG_LINE_MAX, on the line as it would be joined (read_line() and "Continuation line too long").
+    if ((continuation?.length ?? 0) + raw.length > LIMITS.maxLineBytes) {
+      return overLimit(file, {
+        limit: 'maxLineBytes',
+        max: LIMITS.maxLineBytes,
+        line: continuation?.line ?? lineNumber,
+      });
+    }
+    if (assignments.length > LIMITS.maxEntries) {
+      return overLimit(file, { limit: 'maxEntries', max: LIMITS.maxEntries, line: lineNumber });
+    }
     // Comments are recognised before joining, so a comment inside a continuation is dropped as systemd does.
     const firstNonBlank = trimWhitespace(raw)[0];
     if (firstNonBlank !== undefined && COMMENT_STARTS.includes(firstNonBlank)) continue;
@@ -134,8 +160,9 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
     // Each piece but the last ends in the space that replaced its backslash, so the backslashes that end the joined
     // line are those that end this physical line.
     if (endsWithUnescapedBackslash(raw)) {
-      continuation ??= { pieces: [], line: lineNumber };
+      continuation ??= { pieces: [], line: lineNumber, length: 0 };
       continuation.pieces.push(`${raw.slice(0, -1)} `);
+      continuation.length += raw.length;
       continue;
     }
     const startLine = continuation ? continuation.line : lineNumber;

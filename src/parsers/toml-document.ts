@@ -1,5 +1,6 @@
 // TOML parsing shared by the signer and node config parsers: errors without secrets, and key positions.
 import { parse, TomlError } from 'smol-toml';
+import { PARSE_LIMITS } from './parse-limits.js';
 import { scanTomlKeyLines, type TomlKeyLine } from './toml-lines.js';
 
 export interface TomlParseError {
@@ -17,7 +18,11 @@ export type TomlDocument =
  * the size (100k tables took 2.7 s, 200k 6.8 s), and dotted keys nest without smol-toml's depth check (`a.a.a… = 1`
  * 200k deep parsed, and every recursive reader of the result would overflow).
  */
-export const TOML_LIMITS = { maxBytes: 1024 * 1024, maxDepth: 64, maxKeys: 50_000 } as const;
+export const TOML_LIMITS = {
+  maxBytes: PARSE_LIMITS.toml.maxBytes,
+  maxDepth: PARSE_LIMITS.toml.maxDepth,
+  maxKeys: PARSE_LIMITS.toml.maxEntries,
+} as const;
 
 function limitError(what: string): TomlParseError {
   return { message: `invalid TOML: ${what}; not read`, line: undefined, column: undefined };

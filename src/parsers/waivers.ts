@@ -2,6 +2,7 @@
 // { justification (required), expires (YYYY-MM-DD), hosts (glob), run (default true) }. Pure: text in, waivers or
 // one error with its line out.
 import { isMap, isScalar, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
 
 export interface Waiver {
@@ -51,8 +52,11 @@ function scalarText(node: unknown): string | undefined {
  */
 export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waiver[] {
   // Before the library recurses (src/parsers/yaml-depth.ts): a waivers file is a short flat map.
-  const deep = tooDeepForYaml(text, 64);
+  const deep = tooDeepForYaml(text, PARSE_LIMITS.waiversYaml.maxDepth);
   if (deep) throw new WaiverFileError(deep.line, 'nested too deeply to be a waivers file');
+  // Before the library's duplicate-key check, which is quadratic in the keys of a map.
+  const overLimit = yamlEntriesBound(text, PARSE_LIMITS.waiversYaml);
+  if (overLimit) throw new WaiverFileError(overLimit.line ?? 1, `${limitWords(overLimit)}; not read`);
   const counter = new LineCounter();
   // The core schema (YAML 1.2) keeps 2027-01-31 a string; `uniqueKeys` refuses a control waived twice.
   const document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });

@@ -1,6 +1,7 @@
 // A baseline file: the fingerprints of accepted findings, so CI fails only on new ones. Fingerprints only — a
 // baseline can be committed next to the code it covers.
 import { JsonSyntaxError, parseExactJson } from '../parsers/exact-json.js';
+import { jsonOverLimits, limitMessage, PARSE_LIMITS } from '../parsers/parse-limits.js';
 import type { Finding } from './types.js';
 
 export const BASELINE_VERSION = 1;
@@ -32,6 +33,8 @@ function jsonSyntaxProblem(text: string): string {
 
 /** Parses a baseline file's text; `where` names it in errors. */
 export function parseBaseline(text: string, where: string): Set<string> {
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.baselineJson);
+  if (overLimit) throw new BaselineError(limitMessage(where, overLimit));
   let data: unknown;
   try {
     data = JSON.parse(text);

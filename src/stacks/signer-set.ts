@@ -2,6 +2,7 @@
 // RewardSet in stackslib/src/chainstate/stacks/boot/mod.rs; stacks-facts.md §7). Pure: text in, validated data out.
 import { ECDH } from 'node:crypto';
 import { type ExactJsonValue, JsonNumber, JsonSyntaxError, parseExactJson } from '../parsers/exact-json.js';
+import { jsonOverLimits, limitWords, PARSE_LIMITS } from '../parsers/parse-limits.js';
 
 export interface StackerSetSigner {
   /** 33-byte compressed public key: lower-case hex, no `0x`. */
@@ -167,6 +168,9 @@ export function stackerSetFromJson(document: ExactJsonValue): StackerSet {
 
 /** JSON text with exact numbers; a syntax error becomes a StackerSetError at `line:column` (never quoting the text). */
 export function parseJsonDocument(text: string): ExactJsonValue {
+  const overLimit = jsonOverLimits(text, PARSE_LIMITS.stackerSet);
+  if (overLimit)
+    throw new StackerSetError(overLimit.line ? `line ${overLimit.line}` : 'the document', limitWords(overLimit));
   try {
     return parseExactJson(text);
   } catch (error) {

@@ -26,6 +26,7 @@ import { parseNftablesConf } from '../../src/parsers/nftables.js';
 import { parseNftJson } from '../../src/parsers/nftables-json.js';
 import { parseNodeConfig } from '../../src/parsers/node-config.js';
 import { parseOsRelease } from '../../src/parsers/os-release.js';
+import { ParseLimitError } from '../../src/parsers/parse-limits.js';
 import { parseGroup, parsePasswd } from '../../src/parsers/passwd.js';
 import { parseProcNetTcp } from '../../src/parsers/proc-net-tcp.js';
 import { parseProcessLines, parseProcLinks, parseStatOutput } from '../../src/parsers/remote-proc.js';
@@ -362,13 +363,15 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
   },
   {
     name: 'nftables-json',
-    modules: ['src/parsers/nftables-json.ts', 'src/parsers/nftables-vmap.ts'],
+    modules: ['src/parsers/nftables-json.ts', 'src/parsers/nftables-vmap.ts', 'src/parsers/parse-limits.ts'],
     seeds: () => seedFiles('.json').filter((seed) => seed.includes('"nftables"')),
     keywords: ['{"nftables": [', '{"rule": {"family": "inet", "table": "filter", "chain": "input", "expr": [', ']}}'],
     secretLines: ['{"comment": "{SECRET}"},'],
     run: (input) => parseNftJson(text(input)),
-    // Its contract: a plain Error saying the text is not nft's JSON (the caller reports it as such).
-    expectedError: (error) => error instanceof Error && /^nft -j output /.test(error.message),
+    // Its contract: a plain Error saying the text is not nft's JSON (the caller reports it as such), or a
+    // ParseLimitError (deep or huge output; the caller makes it a CheckError).
+    expectedError: (error) =>
+      error instanceof ParseLimitError || (error instanceof Error && /^nft -j output /.test(error.message)),
   },
   {
     name: 'iptables-save',

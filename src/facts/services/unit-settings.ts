@@ -145,7 +145,9 @@ export function loadedUnit(service: Service): LoadedUnit {
   if (!unit) throw new CheckError(noUnitReason(service));
   if (!unit.loaded) {
     const problem = unit.problems[0];
-    const reason = unit.masked ? 'is masked' : `could not be read${problem ? `: ${problem.message}` : ''}`;
+    // A file over a parse limit may be a drop-in: say which, and where.
+    const file = problem?.limit ? `${problem.file}${problem.line ? `:${problem.line}` : ''}: ` : '';
+    const reason = unit.masked ? 'is masked' : `could not be read${problem ? `: ${file}${problem.message}` : ''}`;
     throw new CheckError(`${unit.name} ${reason}`, at(unit.path, undefined, reason));
   }
   return unit;

@@ -1,3 +1,4 @@
+import { CheckError } from '../../engine/errors.js';
 import type { Evidence } from '../../engine/types.js';
 import {
   type Family,
@@ -11,6 +12,7 @@ import { appendAll } from '../../parsers/lists.js';
 import { parseNftablesConf } from '../../parsers/nftables.js';
 import { parseNftJson } from '../../parsers/nftables-json.js';
 import { includeStatements, resolveIncludePath } from '../../parsers/nftables-syntax.js';
+import { PARSE_LIMITS, ParseLimitError } from '../../parsers/parse-limits.js';
 import { describeToolOutput } from '../../parsers/tool-messages.js';
 import { parseUfwConf, parseUfwDefaults, UFW_DEFAULTS_PATH, ufwRuleset } from '../../parsers/ufw.js';
 import type { Target } from '../../target/types.js';
@@ -84,7 +86,14 @@ async function loadNftablesConf(target: Target, mainPath: string): Promise<Firew
     }
     if (text === undefined) continue;
     texts.set(path, text);
-    for (const { pattern, line } of includeStatements(text)) {
+    let statements: ReturnType<typeof includeStatements> = [];
+    try {
+      statements = includeStatements(text);
+    } catch (error) {
+      // The parser refuses the file too, and says so: its includes are not followed.
+      if (!(error instanceof ParseLimitError)) throw error;
+    }
+    for (const { pattern, line } of statements) {
       const cannotOpen = (match: string, why: string) =>
         unopenable.push({ file: path, line, message: `include "${pattern}": ${match} ${why}`, rejects: true });
       const files = await expandGlob(resolveIncludePath(pattern), {
@@ -123,6 +132,17 @@ async function nftablesFiles(target: Target): Promise<FileFirewall | undefined> 
   if (!(await target.stat(NFTABLES_CONF))) return undefined;
   const ruleset = await loadNftablesConf(target, NFTABLES_CONF);
   const link = await enablingLink(target, 'nftables.service');
+  // Offline, loaded at boot but too large to read: not that nft would reject it, only that no verdict can rest on
+  // it. (Live, the kernel's ruleset is judged; the files are only context.)
+  const overLimit = ruleset.problems.find((problem) => problem.limit);
+  if (link && overLimit && !target.live) {
+    const where = `${overLimit.file}${overLimit.line ? `:${overLimit.line}` : ''}`;
+    throw new CheckError(`${NFTABLES_CONF}, loaded at boot, is not judged: ${where}: ${overLimit.message}`, {
+      ...(overLimit.file ? { file: overLimit.file } : {}),
+      ...(overLimit.line ? { line: overLimit.line } : {}),
+      detail: overLimit.message,
+    });
+  }
   const fatal = ruleset.problems.filter((problem) => problem.rejects);
   if (link && fatal.length > 0) {
     const rejected = fatal.map((problem) => ({
@@ -197,7 +217,11 @@ async function liveRuleset(
 ): Promise<{ ruleset?: FirewallRuleset; source?: string; unreadable?: string }> {
   let nftProblem: string | undefined;
   try {
-    const run = await target.run('nft', ['-j', 'list', 'ruleset'], { timeoutMs: 10_000 });
+    // The output bound is the parse limit: a ruleset of tens of thousands of rules is tens of MB of JSON.
+    const run = await target.run('nft', ['-j', 'list', 'ruleset'], {
+      timeoutMs: 10_000,
+      maxOutputBytes: PARSE_LIMITS.nftJson.maxBytes,
+    });
     if (run.code === 0) {
       const ruleset = parseNftJson(run.stdout || '{"nftables":[]}');
       if (ruleset.tables.length > 0) return { ruleset, source: 'nft -j list ruleset' };
@@ -206,6 +230,9 @@ async function liveRuleset(
       nftProblem = `nft -j list ruleset failed (${why})`;
     }
   } catch (error) {
+    // Fail closed: a ruleset too large to judge is no reason to fall back to iptables or call the firewall unreadable.
+    if (error instanceof ParseLimitError)
+      throw new CheckError(`The kernel's firewall ruleset is not judged: ${error.message}`);
     nftProblem = (error as Error).message;
   }
   // Legacy iptables (x_tables) is invisible to nft.

@@ -85,6 +85,8 @@ export interface FirewallProblem {
   message: string;
   /** The loader itself would refuse this (`nft -f` is atomic): none of the file's ruleset takes effect. */
   rejects?: boolean;
+  /** A file over a parse limit (PARSE_LIMITS.nftText), not read: the ruleset cannot be judged. */
+  limit?: true;
 }
 
 export interface FirewallRuleset {
