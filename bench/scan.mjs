@@ -3,7 +3,8 @@
 //   history: signer-opsec scan --history REPO  vs  git log -p -U0 --all | rg (the design gitleaks uses), with the
 //            scan's peak RSS and its findings before and after grouping
 //   audit:   signer-opsec audit --root examples/hosts/hardened.tar --format json  vs  node -e 0
-// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH]
+// Usage: npm run bench:scan [-- --runs N --files-mb 200 --commits 20000 --no-secretlint --repo PATH --only history]
+// --only history: just the history rows (a run on a real repository is then about a minute per pair).
 // --repo PATH (or SCAN_BENCH_REPO=PATH): a real repository for the history rows (a clone of a large public one);
 // without it the generated history is used. A repository missing objects (a snapshot without its large blobs) is
 // wrapped: a bare repository holding its objects (hard links) and refs, with a replace ref (refs/replace/<id>) for
@@ -29,6 +30,10 @@ const runs = option('--runs', 3);
 const filesMb = option('--files-mb', 200);
 const commits = option('--commits', 20_000);
 const withSecretlint = !argv.includes('--no-secretlint');
+const onlyIndex = argv.indexOf('--only');
+const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
+if (only !== undefined && only !== 'history') throw new Error(`--only ${only}: only "history" is known`);
+const historyOnly = only === 'history';
 const repoIndex = argv.indexOf('--repo');
 const realRepo = repoIndex >= 0 ? argv[repoIndex + 1] : process.env.SCAN_BENCH_REPO;
 const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
@@ -171,6 +176,14 @@ function benchRepository(path) {
     spawnSync('git', ['-C', wrapper, 'update-ref', '--stdin'], { input: refs + replaced, env: gitEnv });
     writeFileSync(marker, '');
   }
+  // update-ref wrote each ref as a file; the snapshot packs them (packed-refs). The scan copies the refs into its
+  // private git directory and removes them at the end: thousands of loose ones cost it seconds the snapshot does not.
+  const packed = join(wrapper, '.bench-packed-refs');
+  if (!existsSync(packed)) {
+    const pack = spawnSync('git', ['-C', wrapper, 'pack-refs', '--all', '--prune'], { env: gitEnv });
+    if (pack.status !== 0) throw new Error(`git pack-refs in ${wrapper} failed: ${String(pack.stderr).slice(0, 300)}`);
+    writeFileSync(packed, '');
+  }
   return { dir: wrapper, missing: missing.size, missingPaths: paths.size };
 }
 
@@ -198,7 +211,9 @@ const sumCounts = (text) =>
 mkdirSync(cache, { recursive: true });
 const filesDir = join(cache, `files-${filesMb}mb`);
 const historyDir = join(cache, `history-${commits}`);
-const files = await cached(filesDir, (dir) => generateFileCorpus(dir, filesMb * 1024 * 1024, wordlist));
+const files = historyOnly
+  ? undefined
+  : await cached(filesDir, (dir) => generateFileCorpus(dir, filesMb * 1024 * 1024, wordlist));
 const generated = realRepo ? undefined : await cached(historyDir, (dir) => generateHistory(dir, commits, wordlist));
 const wrapped = realRepo ? benchRepository(realRepo) : { dir: historyDir, missing: 0, missingPaths: 0 };
 const historyRepo = wrapped.dir;
@@ -224,42 +239,43 @@ const add = (area, tool, result, findings, note = '') =>
   rows.push({ area, tool, seconds: result?.seconds, findings, note });
 
 const loadBefore = loadAverage();
-const [ours, rgFiles, filesRatio] = timePair(
-  [process.execPath, [bin, 'scan', filesDir, '--format', 'json']],
-  ['rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]],
-);
-add('files', 'signer-opsec scan', ours, JSON.parse(ours.stdout).findings.length);
-add(
-  'files',
-  `rg (${spawnSync('nproc').stdout.toString().trim()} threads)`,
-  rgFiles,
-  sumCounts(rgFiles.stdout),
-  'regex matches',
-);
-const rgOne = time('rg', [
-  '-j1',
-  '--count-matches',
-  '--no-messages',
-  '--hidden',
-  '--no-ignore',
-  '-e',
-  KEY_REGEX,
-  filesDir,
-]);
-add('files', 'rg -j1', rgOne, sumCounts(rgOne.stdout), 'regex matches');
-if (withSecretlint) {
-  try {
-    const cli = ensureSecretlint();
-    const rc = join(repo, 'bench/secretlint/.secretlintrc.json');
-    // One run: it takes minutes. --maskSecrets so the report holds no key.
-    const result = time(process.execPath, [cli, '**/*', '--secretlintrc', rc, '--format', 'compact', '--maskSecrets'], {
-      times: 1,
-      cwd: filesDir,
-    });
-    const messages = result.stdout.split('\n').filter((line) => /: line \d+/.test(line)).length;
-    add('files', 'secretlint secp256k1 rule', result, messages, '1 run');
-  } catch (error) {
-    add('files', 'secretlint secp256k1 rule', undefined, undefined, `not run: ${error.message.split('\n')[0]}`);
+let ours;
+let rgFiles;
+let filesRatio;
+let rgOne;
+if (!historyOnly) {
+  [ours, rgFiles, filesRatio] = timePair(
+    [process.execPath, [bin, 'scan', filesDir, '--format', 'json']],
+    ['rg', ['--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]],
+  );
+  add('files', 'signer-opsec scan', ours, JSON.parse(ours.stdout).findings.length);
+  add(
+    'files',
+    `rg (${spawnSync('nproc').stdout.toString().trim()} threads)`,
+    rgFiles,
+    sumCounts(rgFiles.stdout),
+    'regex matches',
+  );
+  rgOne = time('rg', ['-j1', '--count-matches', '--no-messages', '--hidden', '--no-ignore', '-e', KEY_REGEX, filesDir]);
+  add('files', 'rg -j1', rgOne, sumCounts(rgOne.stdout), 'regex matches');
+  if (withSecretlint) {
+    try {
+      const cli = ensureSecretlint();
+      const rc = join(repo, 'bench/secretlint/.secretlintrc.json');
+      // One run: it takes minutes. --maskSecrets so the report holds no key.
+      const result = time(
+        process.execPath,
+        [cli, '**/*', '--secretlintrc', rc, '--format', 'compact', '--maskSecrets'],
+        {
+          times: 1,
+          cwd: filesDir,
+        },
+      );
+      const messages = result.stdout.split('\n').filter((line) => /: line \d+/.test(line)).length;
+      add('files', 'secretlint secp256k1 rule', result, messages, '1 run');
+    } catch (error) {
+      add('files', 'secretlint secp256k1 rule', undefined, undefined, `not run: ${error.message.split('\n')[0]}`);
+    }
   }
 }
 
@@ -278,23 +294,30 @@ add(
 );
 add('history', 'git log -p -U0 --all | rg', pipeline, Number(pipeline.stdout.trim() || 0), 'regex matches');
 
-const [audit, nodeStart, auditRatio] = timePair(
-  [
-    process.execPath,
-    [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
-    { okCodes: [0, 1, 2] },
-  ],
-  [process.execPath, ['-e', '0']],
-);
-add('audit', 'audit --root hardened.tar --format json', audit, undefined);
-add('audit', 'node -e 0', nodeStart, undefined);
+let audit;
+let nodeStart;
+let auditRatio;
+if (!historyOnly) {
+  [audit, nodeStart, auditRatio] = timePair(
+    [
+      process.execPath,
+      [bin, 'audit', '--root', join(repo, 'examples/hosts/hardened.tar'), '--format', 'json'],
+      { okCodes: [0, 1, 2] },
+    ],
+    [process.execPath, ['-e', '0']],
+  );
+  add('audit', 'audit --root hardened.tar --format json', audit, undefined);
+  add('audit', 'node -e 0', nodeStart, undefined);
+}
 
 console.log(
   `machine: ${process.arch}, ${spawnSync('nproc').stdout.toString().trim()} cpus, node ${process.version}; median of ${runs} runs, each pair run alternately; load average ${loadBefore} before, ${loadAverage()} after`,
 );
-console.log(
-  `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
-);
+if (files) {
+  console.log(
+    `files corpus: ${(duSize(filesDir) / 1048576).toFixed(0)} MiB in ${files.files} files, ${files.planted} planted secrets`,
+  );
+}
 console.log(
   `history: ${realRepo ?? 'generated'}: ${commitCount} commits, ${blobCount} blobs, ${(blobBytes / 1048576).toFixed(0)} MiB of blob text${generated ? `, ${generated.planted} planted secrets` : ''}; ${historyPack.match(/size-pack: (.*)/)?.[1] ?? '?'} packed` +
     (wrapped.missing > 0
@@ -314,16 +337,22 @@ const ratio = (a, b) => (a && b ? (a.seconds / b.seconds).toFixed(2) : '—');
 const samples = (result) => result.samples.map((seconds) => seconds.toFixed(2)).join(' ');
 console.log('');
 console.log(`samples (s): history ${samples(oursHistory)} | anchor ${samples(pipeline)}`);
-console.log(
-  `samples (s): files ${samples(ours)} | rg ${samples(rgFiles)}; audit ${samples(audit)} | node ${samples(nodeStart)}`,
-);
+if (!historyOnly) {
+  console.log(
+    `samples (s): files ${samples(ours)} | rg ${samples(rgFiles)}; audit ${samples(audit)} | node ${samples(nodeStart)}`,
+  );
+}
 console.log('');
-console.log(
-  `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
-);
+if (!historyOnly) {
+  console.log(
+    `files: signer-opsec / rg = ${ratio(ours, rgFiles)}× (median of pair ratios ${filesRatio.toFixed(2)}×; target ≤ 3×); / rg -j1 = ${ratio(ours, rgOne)}×`,
+  );
+}
 console.log(
   `history: signer-opsec / git log -p pipeline = ${ratio(oursHistory, pipeline)}× (median of pair ratios ${historyRatio.toFixed(2)}×; target ≤ 1×, stretch 0.6×); peak RSS ${(oursHistory.peakRss / 1048576).toFixed(0)} MiB (budget 250)`,
 );
-console.log(
-  `audit: / node -e 0 = ${ratio(audit, nodeStart)}× (median of pair ratios ${auditRatio.toFixed(2)}×; target ≤ 3×)`,
-);
+if (!historyOnly) {
+  console.log(
+    `audit: / node -e 0 = ${ratio(audit, nodeStart)}× (median of pair ratios ${auditRatio.toFixed(2)}×; target ≤ 3×)`,
+  );
+}
