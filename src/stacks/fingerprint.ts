@@ -2,6 +2,7 @@
 // Scheme (docs/fingerprints.md): keys and mnemonics (≥ 128 bits) get a fast SHA-256 prefix; guessable values
 // (tokens, passwords) get a scrypt prefix, so a published fingerprint is not a cheap dictionary oracle.
 import { createHash, scrypt, scryptSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -63,20 +64,42 @@ export function slowDigestHexAsync(input: string): Promise<string> {
   let pending = slowPending.get(memoKey);
   if (pending === undefined) {
     pending = new Promise<string>((resolvePromise, reject) => {
-      scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
-        slowPending.delete(memoKey);
-        if (error) {
-          reject(error);
-          return;
-        }
-        const digest = key.toString('hex');
-        slowMemo.set(memoKey, digest);
-        resolvePromise(digest);
-      });
+      startScrypt(() =>
+        scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
+          slowPending.delete(memoKey);
+          scryptDone();
+          if (error) {
+            reject(error);
+            return;
+          }
+          const digest = key.toString('hex');
+          slowMemo.set(memoKey, digest);
+          resolvePromise(digest);
+        }),
+      );
     });
     slowPending.set(memoKey, pending);
   }
   return pending;
+}
+
+// Each scrypt holds 32 MiB while it runs: more at once than there are cores is memory without speed (libuv's pool
+// has 4 threads; a 2-core machine ran 4 and a history scan's peak RSS grew by 128 MiB at its end).
+const MAX_SCRYPTS = Math.max(1, Math.min(4, availableParallelism()));
+let scryptsRunning = 0;
+const scryptQueue: (() => void)[] = [];
+
+function startScrypt(run: () => void): void {
+  if (scryptsRunning < MAX_SCRYPTS) {
+    scryptsRunning++;
+    run();
+  } else scryptQueue.push(run);
+}
+
+function scryptDone(): void {
+  const next = scryptQueue.shift();
+  if (next) next();
+  else scryptsRunning--;
 }
 
 /** First 8 hex of the slow digest: the fingerprint of a guessable secret (token, password). */
