@@ -89,6 +89,11 @@ const MAX_SCRYPTS = Math.max(1, Math.min(4, availableParallelism()));
 let scryptsRunning = 0;
 const scryptQueue: (() => void)[] = [];
 
+/** Scrypts running now (for the test of the limit). */
+export function slowDigestsRunning(): number {
+  return scryptsRunning;
+}
+
 function startScrypt(run: () => void): void {
   if (scryptsRunning < MAX_SCRYPTS) {
     scryptsRunning++;

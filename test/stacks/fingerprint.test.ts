@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, scryptSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
-import { fingerprint, guessableFingerprint, SLOW_FINGERPRINT_SALT } from '../../src/stacks/fingerprint.js';
+import {
+  fingerprint,
+  guessableFingerprint,
+  SLOW_FINGERPRINT_SALT,
+  slowDigestHex,
+  slowDigestHexAsync,
+  slowDigestsRunning,
+} from '../../src/stacks/fingerprint.js';
 
 test('fingerprint is the first 8 hex of SHA-256', () => {
   // sha256("abc") = ba7816bf...
@@ -24,4 +32,28 @@ test('a guessable secret is fingerprinted with scrypt (fixed salt, N=2^15, r=8, 
   assert.equal(print, expected.toString('hex').slice(0, 8));
   assert.equal(guessableFingerprint('satoshi2024'), print);
   assert.notEqual(guessableFingerprint('satoshi2025'), print);
+});
+
+test('async slow digests run at most one per core at once (each holds 32 MiB), and all of them finish', async () => {
+  const inputs = Array.from({ length: 2 * availableParallelism() + 3 }, (_, i) => `limit test value ${i}`);
+  const pending = inputs.map((input) => slowDigestHexAsync(input));
+  const limit = Math.max(1, Math.min(4, availableParallelism()));
+  assert.ok(slowDigestsRunning() <= limit, `${slowDigestsRunning()} scrypts at once (limit ${limit})`);
+  assert.ok(slowDigestsRunning() > 0);
+  const digests = await Promise.all(pending);
+  assert.equal(slowDigestsRunning(), 0);
+  // The memo now answers the synchronous form with the same digests.
+  assert.deepEqual(
+    inputs.map((input) => slowDigestHex(input)),
+    digests,
+  );
+  assert.equal(
+    digests[0],
+    scryptSync(inputs[0] as string, SLOW_FINGERPRINT_SALT, 32, {
+      N: 2 ** 15,
+      r: 8,
+      p: 1,
+      maxmem: 64 * 1024 * 1024,
+    }).toString('hex'),
+  );
 });
