@@ -51,60 +51,84 @@ export function slowDigestHex(input: string): string {
 }
 
 // In-flight and settled async digests, keyed like slowMemo: concurrent callers of one value share one scrypt.
-const slowPending = new Map<string, Promise<string>>();
+const slowPending = new Map<string, { promise: Promise<string>; job: ScryptJob }>();
 
 /**
- * slowDigestHex on libuv's thread pool: many values are digested at once (one per pool thread) and the event loop
- * goes on meanwhile. Shares the memo with the synchronous form.
+ * slowDigestHex on libuv's thread pool: many values are digested at once (one per core) and the event loop goes on
+ * meanwhile. Shares the memo with the synchronous form. `background`: started ahead of need (a history scan starts
+ * each finding's as the walk finds it), one such at a time, so the walk keeps its cores and one scrypt's 32 MiB is
+ * all it adds to the walk's memory; a foreground caller of the same value moves it up the queue.
  */
-export function slowDigestHexAsync(input: string): Promise<string> {
+export function slowDigestHexAsync(input: string, { background = false } = {}): Promise<string> {
   const memoKey = createHash('sha256').update(input, 'utf8').digest('hex');
   const settled = slowMemo.get(memoKey);
   if (settled !== undefined) return Promise.resolve(settled);
-  let pending = slowPending.get(memoKey);
-  if (pending === undefined) {
-    pending = new Promise<string>((resolvePromise, reject) => {
-      startScrypt(() =>
-        scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
-          slowPending.delete(memoKey);
-          scryptDone();
-          if (error) {
-            reject(error);
-            return;
-          }
-          const digest = key.toString('hex');
-          slowMemo.set(memoKey, digest);
-          resolvePromise(digest);
-        }),
-      );
-    });
-    slowPending.set(memoKey, pending);
+  const pending = slowPending.get(memoKey);
+  if (pending !== undefined) {
+    if (!background && pending.job.background) {
+      pending.job.background = false;
+      dispatch();
+    }
+    return pending.promise;
   }
-  return pending;
+  const job: ScryptJob = { background, run: () => {} };
+  const promise = new Promise<string>((resolvePromise, reject) => {
+    job.run = () =>
+      scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
+        slowPending.delete(memoKey);
+        scryptsRunning--;
+        if (job.startedInBackground) backgroundRunning--;
+        dispatch();
+        if (error) {
+          reject(error);
+          return;
+        }
+        const digest = key.toString('hex');
+        slowMemo.set(memoKey, digest);
+        resolvePromise(digest);
+      });
+  });
+  slowPending.set(memoKey, { promise, job });
+  scryptQueue.push(job);
+  dispatch();
+  return promise;
+}
+
+interface ScryptJob {
+  background: boolean;
+  startedInBackground?: boolean;
+  run: () => void;
 }
 
 // Each scrypt holds 32 MiB while it runs: more at once than there are cores is memory without speed (libuv's pool
 // has 4 threads; a 2-core machine ran 4 and a history scan's peak RSS grew by 128 MiB at its end).
 const MAX_SCRYPTS = Math.max(1, Math.min(4, availableParallelism()));
+const MAX_BACKGROUND_SCRYPTS = 1;
 let scryptsRunning = 0;
-const scryptQueue: (() => void)[] = [];
+let backgroundRunning = 0;
+const scryptQueue: ScryptJob[] = [];
 
-/** Scrypts running now (for the test of the limit). */
-export function slowDigestsRunning(): number {
-  return scryptsRunning;
+/** Scrypts running now, and how many of them were started in the background (for the tests of the limits). */
+export function slowDigestsRunning(): { all: number; background: number } {
+  return { all: scryptsRunning, background: backgroundRunning };
 }
 
-function startScrypt(run: () => void): void {
-  if (scryptsRunning < MAX_SCRYPTS) {
+/** Starts queued scrypts while the limits allow: foreground ones first, in order, then background ones. */
+function dispatch(): void {
+  while (scryptsRunning < MAX_SCRYPTS && scryptQueue.length > 0) {
+    let index = scryptQueue.findIndex((job) => !job.background);
+    if (index === -1) {
+      if (backgroundRunning >= MAX_BACKGROUND_SCRYPTS) return;
+      index = 0;
+    }
+    const [job] = scryptQueue.splice(index, 1) as [ScryptJob];
     scryptsRunning++;
-    run();
-  } else scryptQueue.push(run);
-}
-
-function scryptDone(): void {
-  const next = scryptQueue.shift();
-  if (next) next();
-  else scryptsRunning--;
+    if (job.background) {
+      job.startedInBackground = true;
+      backgroundRunning++;
+    }
+    job.run();
+  }
 }
 
 /** First 8 hex of the slow digest: the fingerprint of a guessable secret (token, password). */

@@ -38,10 +38,10 @@ test('async slow digests run at most one per core at once (each holds 32 MiB), a
   const inputs = Array.from({ length: 2 * availableParallelism() + 3 }, (_, i) => `limit test value ${i}`);
   const pending = inputs.map((input) => slowDigestHexAsync(input));
   const limit = Math.max(1, Math.min(4, availableParallelism()));
-  assert.ok(slowDigestsRunning() <= limit, `${slowDigestsRunning()} scrypts at once (limit ${limit})`);
-  assert.ok(slowDigestsRunning() > 0);
+  assert.ok(slowDigestsRunning().all <= limit, `${slowDigestsRunning().all} scrypts at once (limit ${limit})`);
+  assert.ok(slowDigestsRunning().all > 0);
   const digests = await Promise.all(pending);
-  assert.equal(slowDigestsRunning(), 0);
+  assert.equal(slowDigestsRunning().all, 0);
   // The memo now answers the synchronous form with the same digests.
   assert.deepEqual(
     inputs.map((input) => slowDigestHex(input)),
@@ -55,5 +55,21 @@ test('async slow digests run at most one per core at once (each holds 32 MiB), a
       p: 1,
       maxmem: 64 * 1024 * 1024,
     }).toString('hex'),
+  );
+});
+
+test('background digests run one at a time; asking for one in the foreground moves it up', async () => {
+  const inputs = Array.from({ length: 5 }, (_, i) => `background test value ${i}`);
+  const background = inputs.map((input) => slowDigestHexAsync(input, { background: true }));
+  assert.deepEqual(slowDigestsRunning(), { all: 1, background: 1 });
+  // The last one, asked for in the foreground, starts beside the background one instead of waiting its turn.
+  const wanted = slowDigestHexAsync(inputs[4] as string);
+  assert.equal(slowDigestsRunning().all, Math.min(2, Math.max(1, Math.min(4, availableParallelism()))));
+  assert.equal(await wanted, await background[4]);
+  const digests = await Promise.all(background);
+  assert.equal(slowDigestsRunning().all, 0);
+  assert.deepEqual(
+    digests,
+    inputs.map((input) => slowDigestHex(input)),
   );
 });
