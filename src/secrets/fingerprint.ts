@@ -26,10 +26,14 @@ export function secretFingerprint(detector: string, canonicalValue: string): str
 }
 
 /** secretFingerprint with the slow KDF on libuv's pool: callers start many and await them together. */
-export async function secretFingerprintAsync(detector: string, canonicalValue: string): Promise<string> {
+export async function secretFingerprintAsync(
+  detector: string,
+  canonicalValue: string,
+  { background = false } = {},
+): Promise<string> {
   return (
     fastFingerprint(detector, canonicalValue) ??
-    (await slowDigestHexAsync(`${detector}\u0000${canonicalValue}`)).slice(0, 16)
+    (await slowDigestHexAsync(`${detector}\u0000${canonicalValue}`, { background })).slice(0, 16)
   );
 }
 
@@ -62,6 +66,16 @@ export class SecretValue {
   fingerprint(): Promise<string> {
     this.#fingerprint ??= secretFingerprintAsync(this.#detector, this.#value);
     return this.#fingerprint;
+  }
+
+  /**
+   * Starts the fingerprint ahead of need, in the background (one slow one at a time, see slowDigestHexAsync): a
+   * later `fingerprint()` of this value, from any SecretValue holding it, shares the work and moves it up the queue.
+   * A failure is left for that call to report.
+   */
+  prefetch(): void {
+    if (this.#fingerprint !== undefined) return;
+    secretFingerprintAsync(this.#detector, this.#value, { background: true }).catch(() => {});
   }
 
   /** The fingerprint computed here and now (the slow KDF blocks): for a lone value. */

@@ -2,6 +2,7 @@
 // Scheme (docs/fingerprints.md): keys and mnemonics (≥ 128 bits) get a fast SHA-256 prefix; guessable values
 // (tokens, passwords) get a scrypt prefix, so a published fingerprint is not a cheap dictionary oracle.
 import { createHash, scrypt, scryptSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -50,21 +51,34 @@ export function slowDigestHex(input: string): string {
 }
 
 // In-flight and settled async digests, keyed like slowMemo: concurrent callers of one value share one scrypt.
-const slowPending = new Map<string, Promise<string>>();
+const slowPending = new Map<string, { promise: Promise<string>; job: ScryptJob }>();
 
 /**
- * slowDigestHex on libuv's thread pool: many values are digested at once (one per pool thread) and the event loop
- * goes on meanwhile. Shares the memo with the synchronous form.
+ * slowDigestHex on libuv's thread pool: many values are digested at once (one per core) and the event loop goes on
+ * meanwhile. Shares the memo with the synchronous form. `background`: started ahead of need (a history scan starts
+ * each finding's as the walk finds it), one such at a time, so the walk keeps its cores and one scrypt's 32 MiB is
+ * all it adds to the walk's memory; a foreground caller of the same value moves it up the queue.
  */
-export function slowDigestHexAsync(input: string): Promise<string> {
+export function slowDigestHexAsync(input: string, { background = false } = {}): Promise<string> {
   const memoKey = createHash('sha256').update(input, 'utf8').digest('hex');
   const settled = slowMemo.get(memoKey);
   if (settled !== undefined) return Promise.resolve(settled);
-  let pending = slowPending.get(memoKey);
-  if (pending === undefined) {
-    pending = new Promise<string>((resolvePromise, reject) => {
+  const pending = slowPending.get(memoKey);
+  if (pending !== undefined) {
+    if (!background && pending.job.background) {
+      pending.job.background = false;
+      dispatch();
+    }
+    return pending.promise;
+  }
+  const job: ScryptJob = { background, run: () => {} };
+  const promise = new Promise<string>((resolvePromise, reject) => {
+    job.run = () =>
       scrypt(input, SLOW_FINGERPRINT_SALT, 32, SCRYPT_OPTIONS, (error, key) => {
         slowPending.delete(memoKey);
+        scryptsRunning--;
+        if (job.startedInBackground) backgroundRunning--;
+        dispatch();
         if (error) {
           reject(error);
           return;
@@ -73,10 +87,48 @@ export function slowDigestHexAsync(input: string): Promise<string> {
         slowMemo.set(memoKey, digest);
         resolvePromise(digest);
       });
-    });
-    slowPending.set(memoKey, pending);
+  });
+  slowPending.set(memoKey, { promise, job });
+  scryptQueue.push(job);
+  dispatch();
+  return promise;
+}
+
+interface ScryptJob {
+  background: boolean;
+  startedInBackground?: boolean;
+  run: () => void;
+}
+
+// Each scrypt holds 32 MiB while it runs: more at once than there are cores is memory without speed (libuv's pool
+// has 4 threads; a 2-core machine ran 4 and a history scan's peak RSS grew by 128 MiB at its end).
+const MAX_SCRYPTS = Math.max(1, Math.min(4, availableParallelism()));
+const MAX_BACKGROUND_SCRYPTS = 1;
+let scryptsRunning = 0;
+let backgroundRunning = 0;
+const scryptQueue: ScryptJob[] = [];
+
+/** Scrypts running now, and how many of them were started in the background (for the tests of the limits). */
+export function slowDigestsRunning(): { all: number; background: number } {
+  return { all: scryptsRunning, background: backgroundRunning };
+}
+
+/** Starts queued scrypts while the limits allow: foreground ones first, in order, then background ones. */
+function dispatch(): void {
+  while (scryptsRunning < MAX_SCRYPTS && scryptQueue.length > 0) {
+    let index = scryptQueue.findIndex((job) => !job.background);
+    if (index === -1) {
+      if (backgroundRunning >= MAX_BACKGROUND_SCRYPTS) return;
+      index = 0;
+    }
+    const [job] = scryptQueue.splice(index, 1) as [ScryptJob];
+    scryptsRunning++;
+    if (job.background) {
+      job.startedInBackground = true;
+      backgroundRunning++;
+    }
+    job.run();
   }
-  return pending;
 }
 
 /** First 8 hex of the slow digest: the fingerprint of a guessable secret (token, password). */

@@ -7,6 +7,7 @@ import {
   keyCandidateOffsets,
   keyLineOffsets,
 } from '../../src/secrets/candidates.js';
+import { sectionAbove } from '../../src/secrets/detectors/context.js';
 
 // The straightforward forms the fast prefilters replaced, kept as the oracle: every byte visited, every needle searched.
 const CLASS_OF = (byte: number): number => {
@@ -168,6 +169,14 @@ const PIECES = [
   'token',
   'TOKEN',
   'oken',
+  'auth_token',
+  'AUTH-TOKEN',
+  'authToken',
+  'Auth',
+  'block_proposal',
+  'proposal_',
+  'proposalT',
+  '_t',
   'private_key = ',
   'private_keys:\n',
   ' seed: \r\n',
@@ -240,18 +249,26 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
     const next = pseudoRandom(11);
     let bareEndings = 0;
     let listItems = 0;
+    let tokenNames = 0;
     for (let round = 0; round < 3000; round++) {
       const bytes = randomText(next, 5 + Math.floor(next() * 120), 0.1);
       const expected = referenceKeyLines(bytes);
       bareEndings += expected.filter((at) => bytes[at] === 0x30).length;
       listItems += expected.filter((at) => bytes[at] === 0x2d).length;
       assert.deepEqual(distinctSorted(keyLineOffsets(bytes)), expected, JSON.stringify(bytes.toString('latin1')));
+      // `oken` counts only where it ends an auth or proposal token's name: what the detector's regex can match.
+      const text = bytes.toString('latin1');
+      const tokens = needleOffsets(bytes, ['oken', 'OKEN']).filter((at) =>
+        /(?:auth|proposal)[_-]?t$/i.test(text.slice(0, at)),
+      );
       assert.deepEqual(
         configKeywordOffsets(bytes),
-        needleOffsets(bytes, ['assword', 'ASSWORD', 'oken', 'OKEN']).sort((a, b) => a - b),
+        [...needleOffsets(bytes, ['assword', 'ASSWORD']), ...tokens].sort((a, b) => a - b),
       );
+      tokenNames += tokens.length;
     }
     assert.ok(bareEndings > 100, `only ${bareEndings} bare-key line endings were generated`);
+    assert.ok(tokenNames > 100, `only ${tokenNames} token names were generated`);
     assert.ok(listItems > 100, `only ${listItems} list items under key headers were generated`);
   });
 
@@ -292,5 +309,43 @@ describe('candidate prefilters agree with the byte-by-byte originals', () => {
       for (const line of expected) assert.ok(actual.includes(line), JSON.stringify(bytes.toString('latin1')));
     }
     assert.ok(kept > 100, `only ${kept} key lines with hex generated`);
+  });
+
+  test('sectionAbove: the header the multiline regex it replaced finds above each offset', () => {
+    const reference = (text: string, index: number) => {
+      let name: string | undefined;
+      for (const match of text.matchAll(/^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm)) {
+        if (match.index + match[0].length <= index) name = (match[1] as string).toLowerCase();
+      }
+      return name;
+    };
+    const pieces = [
+      '[burnchain]',
+      '[[ events ]]',
+      ' \t[a.b-c_d]',
+      '[x] # c',
+      '[x] y',
+      '[',
+      ']',
+      'password = 1',
+      '#[test]',
+    ];
+    const breaks = ['\n', '\r\n', '\r', ' ', '\t', 'a', '\u2028'];
+    const next = pseudoRandom(31);
+    let named = 0;
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      for (let i = 0, count = 1 + Math.floor(next() * 12); i < count; i++) {
+        text += pieces[Math.floor(next() * pieces.length)] as string;
+        text += breaks[Math.floor(next() * breaks.length)] as string;
+      }
+      // A fresh string each round: sectionAbove caches the headers of the last text it read.
+      for (let index = 0; index <= text.length; index++) {
+        const expected = reference(text, index);
+        if (expected !== undefined) named++;
+        assert.equal(sectionAbove(text, index), expected, JSON.stringify(text));
+      }
+    }
+    assert.ok(named > 1000, `only ${named} offsets had a header above`);
   });
 });

@@ -56,11 +56,33 @@ interface SectionHeader {
 // reading it once per hit was quadratic in the file's size.
 let headersCache: { text: string; headers: SectionHeader[] } | undefined;
 
+// A header line from its start: `[name]` or `[[name]]`, an optional comment, then the end of the line.
+const HEADER_LINE = /[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/my;
+
+/**
+ * The `[section]` headers of `text`, as `^…$` with the m flag would find them (lines end at LF or CR). Found from
+ * each `[` that only blanks separate from its line's start: a native search, where the multiline regex tried every
+ * line of a large source file (a password field in code asks this of the whole file).
+ */
 function sectionHeadersOf(text: string): SectionHeader[] {
   if (headersCache?.text === text) return headersCache.headers;
   const headers: SectionHeader[] = [];
-  for (const match of text.matchAll(/^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_.-]+)[ \t]*\]{1,2}[ \t]*(?:#.*)?$/gm))
-    headers.push({ end: match.index + match[0].length, name: (match[1] as string).toLowerCase() });
+  for (let bracket = text.indexOf('['); bracket !== -1; ) {
+    let lineStart = bracket;
+    while (lineStart > 0 && (text[lineStart - 1] === ' ' || text[lineStart - 1] === '\t')) lineStart--;
+    const before = lineStart === 0 ? '\n' : text[lineStart - 1];
+    let next = bracket + 1;
+    if (before === '\n' || before === '\r' || before === '\u2028' || before === '\u2029') {
+      HEADER_LINE.lastIndex = lineStart;
+      const match = HEADER_LINE.exec(text);
+      if (match) {
+        const end = lineStart + match[0].length;
+        headers.push({ end, name: (match[1] as string).toLowerCase() });
+        next = end;
+      }
+    }
+    bracket = text.indexOf('[', next);
+  }
   headersCache = { text, headers };
   return headers;
 }

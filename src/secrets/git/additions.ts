@@ -23,6 +23,9 @@ export class AdditionGroups {
   additions = 0;
   private readonly seen = new Set<string>();
 
+  /** `onGroup` sees the first addition of each new group (each is one reported finding). */
+  constructor(private readonly onGroup: (addition: Addition) => void = () => {}) {}
+
   add(addition: Addition): void {
     const { finding, commit } = addition;
     const key = `${finding.secret.id}\u0000${finding.file}`;
@@ -39,6 +42,7 @@ export class AdditionGroups {
     const group = this.groups.get(key);
     if (group === undefined) {
       this.groups.set(key, { first: addition, commits: new Set([commit.commit]) });
+      this.onGroup(addition);
       return;
     }
     group.commits.add(commit.commit);

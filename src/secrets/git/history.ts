@@ -587,7 +587,10 @@ export async function scanConfinedHistory(
     missingObjects: 0,
   };
   const counters = { stats, warnings };
-  const groups = new AdditionGroups();
+  // Each group is one reported finding, so its fingerprint is wanted: the slow ones (scrypt, for guessable values)
+  // start now, one at a time beside the walk, rather than all at its end with nothing else to run. Every addition of
+  // a group holds the same value, so the memo answers for whichever addition ends up first.
+  const groups = new AdditionGroups(({ finding }) => finding.secret.prefetch());
   const dangling = await dropDanglingRefs({ ...location, confined: repository.location.confined });
   const [allStashes, partial] = await Promise.all([listStashes(location), isPartialClone(location)]);
   // A stash reflog entry whose commit is gone is a dangling ref too.

@@ -271,12 +271,23 @@ export async function scanMergeResolutions(
   const parentRead = await readBlobs(location, [...byParent.keys()], maxBytes, timeoutMs, (oid, text) => {
     // A parent blob that cannot be read (missing, binary, too large) clears nothing: the merge keeps the finding.
     if (text === undefined) return;
+    const indexes = byParent.get(oid) ?? [];
+    // Only the detectors that found the candidates run on the parent: an id is its detector's hash of the value, so
+    // no other detector can find it (a key candidate spares the parent the mnemonic scan, the costly one on code).
+    const detectorsByPath = new Map<string, Set<string>>();
+    for (const index of indexes) {
+      const { change, finding } = candidates[index] as Candidate;
+      const detectors = detectorsByPath.get(change.path) ?? new Set<string>();
+      detectors.add(finding.detector);
+      detectorsByPath.set(change.path, detectors);
+    }
     const secretsByPath = new Map<string, Set<string>>();
-    for (const index of byParent.get(oid) ?? []) {
+    for (const index of indexes) {
       const { change, finding, line } = candidates[index] as Candidate;
       let ids = secretsByPath.get(change.path);
       if (ids === undefined) {
-        ids = new Set(scanContentPending(text, change.path, options).map(({ secret }) => secret.id));
+        const detectors = [...(detectorsByPath.get(change.path) ?? [])];
+        ids = new Set(scanContentPending(text, change.path, { ...options, detectors }).map(({ secret }) => secret.id));
         secretsByPath.set(change.path, ids);
       }
       if (ids.has(finding.secret.id)) secretSeen[index] = 1;
