@@ -8,12 +8,19 @@ import { type FleetRunOptions, runFleet } from '../fleet/run-fleet.js';
 import { fleetWeight } from '../fleet/weight.js';
 import { readOptionFile } from '../fs/read-user-file.js';
 import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-inventory.js';
-import { parseSshDestination } from '../parsers/ssh-destination.js';
 import { formatFleetJson } from '../report/fleet-json.js';
 import { formatFleetText } from '../report/fleet-text.js';
 import { formatFleetHtml } from '../report/html/index.js';
+import { traceSsh } from '../target/ssh-connection.js';
 import { SshTarget } from '../target/ssh-target.js';
 import type { Target } from '../target/types.js';
+import {
+  hostTargetOptions,
+  hostTimeoutMs,
+  positiveInteger,
+  type RemoteFlags,
+  takeEarlyTarget,
+} from './host-connect.js';
 import { loadStackerSetForFleet } from './threat.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,46 +37,17 @@ export const REMOTE_OPTIONS = {
   cycle: { type: 'string' },
 } as const;
 
-export interface RemoteFlags {
-  host?: string;
-  become?: boolean;
-  'ssh-config'?: string;
-  'host-timeout'?: string;
-  inventory?: string;
-  limit?: string;
-  forks?: string;
-  'stacker-set'?: string;
-  node?: string;
-  cycle?: string;
-}
+export type { RemoteFlags } from './host-connect.js';
 
-const DEFAULT_HOST_TIMEOUT_S = 300;
 const DEFAULT_FORKS = 10;
-
-function positiveInteger(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > max)
-    throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
-  return number;
-}
-
-function hostTimeoutMs(flags: RemoteFlags): number {
-  return positiveInteger('--host-timeout', flags['host-timeout'], DEFAULT_HOST_TIMEOUT_S, 86_400) * 1000;
-}
 
 /** `--host [ssh://][user@]host[:port]`: connects (an unreachable host is one clear error, exit 2). */
 export async function openHostTarget(flags: RemoteFlags): Promise<Target> {
-  const parsed = parseSshDestination(flags.host ?? '');
-  if (!parsed.ok) throw new UsageError(`--host ${flags.host}: ${parsed.reason}`);
-  const timeout = hostTimeoutMs(flags);
+  const options = hostTargetOptions(flags);
+  traceSsh('opening the host target');
   try {
-    return await SshTarget.open({
-      destination: parsed.destination,
-      ...(flags['ssh-config'] ? { configFile: flags['ssh-config'] } : {}),
-      become: flags.become === true,
-      connectTimeoutMs: Math.min(timeout, 15_000),
-    });
+    // Usually started already, while this module loaded (connectEarly).
+    return await (takeEarlyTarget(options) ?? SshTarget.open(options));
   } catch (error) {
     throw new Error(`--host ${flags.host}: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
   }
@@ -81,6 +59,7 @@ export async function runWithHostDeadline<T>(target: Target, flags: RemoteFlags,
   try {
     return await withDeadline(work(), hostTimeoutMs(flags), flags.host ?? target.source, () => target.close());
   } finally {
+    traceSsh('audit done');
     target.close();
   }
 }
