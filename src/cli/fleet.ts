@@ -1,8 +1,7 @@
-// CLI glue for `audit --host` and `audit --inventory`: option entries, then calls into the target and fleet modules.
+// CLI glue for `audit --inventory`: option entries, then calls into the fleet modules (`audit --host`: host-target.ts).
 
 import { fleetChecks } from '../checks/fleet/index.js';
 import { runFleetCheck } from '../engine/define-fleet-check.js';
-import { withDeadline } from '../fleet/audit-host.js';
 import { buildFleetReport } from '../fleet/build.js';
 import { type FleetRunOptions, runFleet } from '../fleet/run-fleet.js';
 import { fleetWeight } from '../fleet/weight.js';
@@ -11,16 +10,7 @@ import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-i
 import { formatFleetJson } from '../report/fleet-json.js';
 import { formatFleetText } from '../report/fleet-text.js';
 import { formatFleetHtml } from '../report/html/index.js';
-import { traceSsh } from '../target/ssh-connection.js';
-import { SshTarget } from '../target/ssh-target.js';
-import type { Target } from '../target/types.js';
-import {
-  hostTargetOptions,
-  hostTimeoutMs,
-  positiveInteger,
-  type RemoteFlags,
-  takeEarlyTarget,
-} from './host-connect.js';
+import { hostTimeoutMs, positiveInteger, type RemoteFlags } from './host-connect.js';
 import { loadStackerSetForFleet } from './threat.js';
 import { UsageError } from './usage-error.js';
 
@@ -40,29 +30,6 @@ export const REMOTE_OPTIONS = {
 export type { RemoteFlags } from './host-connect.js';
 
 const DEFAULT_FORKS = 10;
-
-/** `--host [ssh://][user@]host[:port]`: connects (an unreachable host is one clear error, exit 2). */
-export async function openHostTarget(flags: RemoteFlags): Promise<Target> {
-  const options = hostTargetOptions(flags);
-  traceSsh('opening the host target');
-  try {
-    // Usually started already, while this module loaded (connectEarly).
-    return await (takeEarlyTarget(options) ?? SshTarget.open(options));
-  } catch (error) {
-    throw new Error(`--host ${flags.host}: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
-  }
-}
-
-/** Runs the audit of one target under --host-timeout when it is remote, and closes its connection after. */
-export async function runWithHostDeadline<T>(target: Target, flags: RemoteFlags, work: () => Promise<T>): Promise<T> {
-  if (!(target instanceof SshTarget)) return work();
-  try {
-    return await withDeadline(work(), hostTimeoutMs(flags), flags.host ?? target.source, () => target.close());
-  } finally {
-    traceSsh('audit done');
-    target.close();
-  }
-}
 
 export async function auditFleet(
   flags: RemoteFlags,
