@@ -246,6 +246,8 @@ export class SshConnection {
 /** Remote shells per host: requests to one shell run one after another, so a few let fetches overlap. */
 const SESSIONS = 3;
 const MARK = '@@signer-opsec';
+/** What a shell may print before its loop starts (the probe's answer and "ready"; a banner goes to stderr). */
+const MAX_EARLY_BYTES = 64 * 1024;
 
 /**
  * The remote loop: each request is a header line `<id> <script bytes> <input bytes>`, then the script and its input.
@@ -383,7 +385,12 @@ class RemoteShell {
     this.early += text;
     for (;;) {
       const newline = this.early.indexOf('\n');
-      if (newline === -1) return undefined;
+      if (newline === -1) {
+        // Bounded: a host that prints without end before its shell starts is not read on.
+        if (this.early.length > MAX_EARLY_BYTES)
+          this.fail(new SshUnreachableError(this.host, 'the remote shell did not start: endless output before it'));
+        return undefined;
+      }
       const line = this.early.slice(0, newline).trim();
       this.early = this.early.slice(newline + 1);
       if (this.answer) {
