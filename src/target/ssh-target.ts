@@ -333,10 +333,13 @@ export class SshTarget extends RootedTarget {
     const started = performance.now();
     const answer = this.connection.exec(script, { timeoutMs: this.commandTimeoutMs, ...options });
     if (process.env.SIGNER_OPSEC_TRACE_SSH)
-      answer.then((result) =>
-        process.stderr.write(
-          `ssh @${Math.round(started)} ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`,
-        ),
+      answer.then(
+        (result) =>
+          process.stderr.write(
+            `ssh @${Math.round(started)} ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`,
+          ),
+        // The caller has the failure; the trace is no second owner of it (an unhandled rejection ends the process).
+        () => {},
       );
     return answer;
   }
