@@ -3,6 +3,7 @@
 // new command is one entry below and a module under src/cli/ that exports its runner. Runners are loaded on demand so
 // `--version` and `--help` stay fast.
 
+import { connectEarly } from './host-connect.js';
 import type { CommandSpec, Parsed } from './options.js';
 import {
   AUDIT_OPTIONS,
@@ -47,6 +48,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       ],
     ],
     load: async () => (await import('./commands.js')).audit,
+    prepare: (parsed) => connectEarly(parsed.values),
   },
   checks: {
     summary: 'list the control catalogue',

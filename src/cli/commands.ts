@@ -11,7 +11,7 @@ import { formatters } from '../report/index.js';
 import { openTarget } from '../target/open.js';
 import type { Target } from '../target/types.js';
 import { formatCatalogue } from './catalogue.js';
-import type { RemoteFlags } from './fleet.js';
+import type { RemoteFlags } from './host-connect.js';
 import type { AUDIT_OPTIONS, CHECKS_OPTIONS, Parsed } from './options.js';
 import { terminalProgress } from './progress.js';
 import { selectChecks } from './select.js';
@@ -131,13 +131,13 @@ export async function audit({ values }: Parsed<typeof AUDIT_OPTIONS>): Promise<n
   }
   if (remote.host !== undefined && values.root !== undefined)
     throw new UsageError('--host and --root name different targets: give one');
-  // The remote glue (ssh, fleet reports, inventories) is loaded only for --host: a local audit starts faster without it.
-  const fleetGlue = remote.host !== undefined ? await import('./fleet.js') : undefined;
-  const target = fleetGlue ? await fleetGlue.openHostTarget(remote) : await openTarget(values.root);
+  // The remote glue (ssh) is loaded only for --host, and without the fleet's: each start-up loads only what it runs.
+  const hostGlue = remote.host !== undefined ? await import('./host-target.js') : undefined;
+  const target = hostGlue ? await hostGlue.openHostTarget(remote) : await openTarget(values.root);
   let report: Awaited<ReturnType<typeof auditTarget>>['report'];
   try {
-    ({ report } = fleetGlue
-      ? await fleetGlue.runWithHostDeadline(target, remote, () => auditTarget(target, { ...common, beforeRun }))
+    ({ report } = hostGlue
+      ? await hostGlue.runWithHostDeadline(target, remote, () => auditTarget(target, { ...common, beforeRun }))
       : await auditTarget(target, { ...common, beforeRun }));
   } finally {
     progress?.stop();

@@ -1,19 +1,16 @@
-// CLI glue for `audit --host` and `audit --inventory`: option entries, then calls into the target and fleet modules.
+// CLI glue for `audit --inventory`: option entries, then calls into the fleet modules (`audit --host`: host-target.ts).
 
 import { fleetChecks } from '../checks/fleet/index.js';
 import { runFleetCheck } from '../engine/define-fleet-check.js';
-import { withDeadline } from '../fleet/audit-host.js';
 import { buildFleetReport } from '../fleet/build.js';
 import { type FleetRunOptions, runFleet } from '../fleet/run-fleet.js';
 import { fleetWeight } from '../fleet/weight.js';
 import { readOptionFile } from '../fs/read-user-file.js';
 import { applyLimit, hostConnection, parseInventory } from '../parsers/ansible-inventory.js';
-import { parseSshDestination } from '../parsers/ssh-destination.js';
 import { formatFleetJson } from '../report/fleet-json.js';
 import { formatFleetText } from '../report/fleet-text.js';
 import { formatFleetHtml } from '../report/html/index.js';
-import { SshTarget } from '../target/ssh-target.js';
-import type { Target } from '../target/types.js';
+import { hostTimeoutMs, positiveInteger, type RemoteFlags } from './host-connect.js';
 import { loadStackerSetForFleet } from './threat.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,60 +27,9 @@ export const REMOTE_OPTIONS = {
   cycle: { type: 'string' },
 } as const;
 
-export interface RemoteFlags {
-  host?: string;
-  become?: boolean;
-  'ssh-config'?: string;
-  'host-timeout'?: string;
-  inventory?: string;
-  limit?: string;
-  forks?: string;
-  'stacker-set'?: string;
-  node?: string;
-  cycle?: string;
-}
+export type { RemoteFlags } from './host-connect.js';
 
-const DEFAULT_HOST_TIMEOUT_S = 300;
 const DEFAULT_FORKS = 10;
-
-function positiveInteger(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > max)
-    throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
-  return number;
-}
-
-function hostTimeoutMs(flags: RemoteFlags): number {
-  return positiveInteger('--host-timeout', flags['host-timeout'], DEFAULT_HOST_TIMEOUT_S, 86_400) * 1000;
-}
-
-/** `--host [ssh://][user@]host[:port]`: connects (an unreachable host is one clear error, exit 2). */
-export async function openHostTarget(flags: RemoteFlags): Promise<Target> {
-  const parsed = parseSshDestination(flags.host ?? '');
-  if (!parsed.ok) throw new UsageError(`--host ${flags.host}: ${parsed.reason}`);
-  const timeout = hostTimeoutMs(flags);
-  try {
-    return await SshTarget.open({
-      destination: parsed.destination,
-      ...(flags['ssh-config'] ? { configFile: flags['ssh-config'] } : {}),
-      become: flags.become === true,
-      connectTimeoutMs: Math.min(timeout, 15_000),
-    });
-  } catch (error) {
-    throw new Error(`--host ${flags.host}: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
-  }
-}
-
-/** Runs the audit of one target under --host-timeout when it is remote, and closes its connection after. */
-export async function runWithHostDeadline<T>(target: Target, flags: RemoteFlags, work: () => Promise<T>): Promise<T> {
-  if (!(target instanceof SshTarget)) return work();
-  try {
-    return await withDeadline(work(), hostTimeoutMs(flags), flags.host ?? target.source, () => target.close());
-  } finally {
-    target.close();
-  }
-}
 
 export async function auditFleet(
   flags: RemoteFlags,

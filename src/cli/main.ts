@@ -17,8 +17,14 @@ export async function main(argv: string[]): Promise<number> {
     const outcome = parseCommandLine(argv, toolVersion());
     if (outcome.kind === 'exit') return outcome.code;
     const { selected } = outcome;
-    const run = await selected.load();
-    return await run(selected.parsed as never, selected.path[1]);
+    // Started before the runner's modules load, so it overlaps them (`audit --host` connects meanwhile).
+    const release = selected.spec.prepare?.(selected.parsed);
+    try {
+      const run = await selected.load();
+      return await run(selected.parsed as never, selected.path[1]);
+    } finally {
+      release?.();
+    }
   } catch (error) {
     // A file the user named that is missing, of the wrong kind or too large: already one line in words.
     const known = error instanceof UsageError || error instanceof UserFileError || error instanceof WriteRefusedError;

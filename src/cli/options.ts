@@ -49,6 +49,11 @@ export interface CommandSpec {
   readonly exitCodes: readonly (readonly [code: number, meaning: string])[];
   /** Loads the runner; a command with subcommands gets the subcommand's name as second argument. */
   readonly load?: () => Promise<CommandRunner>;
+  /**
+   * Starts what can begin while the runner loads (`audit --host` connects); returns what to end once the command is
+   * over, whatever its outcome.
+   */
+  readonly prepare?: (parsed: Parsed) => (() => void) | undefined;
   readonly hidden?: boolean;
 }
 

@@ -249,6 +249,7 @@ export function gitHistorySearchScript(hostGitDir: string, timeoutSeconds: numbe
  * grep -F -Z, sed, tee and GNU tar (--ignore-failed-read). A host whose tools lack one (busybox, BSD) is not audited:
  * its files would look missing and controls would pass on nothing. Each probe exits 0 only when the tool works as
  * the scripts use it. test/target/remote-scripts.test.ts fails when a script uses a non-POSIX option no probe covers.
+ * The shell compares the outputs itself (no grep after each tool): every program started here is started per audit.
  */
 export const REMOTE_TOOL_PROBES: ReadonlyArray<readonly [name: string, probe: string]> = [
   ['stat --printf', "stat --printf '%n\\0%f\\0%u\\0%g\\0%s\\0%N\\0' -- /"],
@@ -258,19 +259,22 @@ export const REMOTE_TOOL_PROBES: ReadonlyArray<readonly [name: string, probe: st
     'find -H / -maxdepth 0 \\( -type d -name .git -prune \\) -o \\( -type f -size -2c -print0 \\)',
   ],
   ['xargs -0 -r', "printf '/\\0' | xargs -0 -r true"],
-  ['head -c', "printf ab | head -c 1 | grep -q '^a$'"],
-  ['base64 -w0', "printf ab | base64 -w0 | grep -q '^YWI=$'"],
-  ['grep -l -a -i -F -Z -f', "printf 'ROOT\\n' | grep -l -a -i -F -Z -f - -- /etc/passwd | grep -a -q '^/etc/passwd'"],
+  ['head -c', '[ "$(printf ab | head -c 1)" = a ]'],
+  ['base64 -w0', '[ "$(printf ab | base64 -w0)" = YWI= ]'],
+  [
+    'grep -l -a -i -F -Z -f',
+    `case "$(printf 'ROOT\\n' | grep -l -a -i -F -Z -f - -- /etc/passwd)" in /etc/passwd*) ;; *) false ;; esac`,
+  ],
   ['grep -n -a -c -q', "printf 'a\\n' | grep -n -a -c -q -e a"],
   [
     'tar --ignore-failed-read --no-recursion',
-    'tar -cf - --ignore-failed-read --no-recursion -- / | head -c 512 | grep -q .',
+    '[ -n "$(tar -cf - --ignore-failed-read --no-recursion -- / | head -c 512)" ]',
   ],
   ['timeout -s KILL', 'timeout -s KILL 10 true'],
-  ['sha256sum', 'sha256sum /dev/null | grep -q ^e3b0c442'],
-  ['paste -s -d', "printf 'a\\nb\\n' | paste -s -d '\\t' | grep -q b"],
-  ['tee', 'printf a | tee /dev/null | grep -q a'],
-  ['sed -n -e', "printf 'ab\\n' | sed -n -e 's/^\\(a\\).*$/\\1/p' | grep -q '^a$'"],
+  ['sha256sum', 'case "$(sha256sum /dev/null)" in e3b0c442*) ;; *) false ;; esac'],
+  ['paste -s -d', `case "$(printf 'a\\nb\\n' | paste -s -d '\\t')" in *b) ;; *) false ;; esac`],
+  ['tee', '[ "$(printf a | tee /dev/null)" = a ]'],
+  ['sed -n -e', `[ "$(printf 'ab\\n' | sed -n -e 's/^\\(a\\).*$/\\1/p')" = a ]`],
 ];
 
 /** Prints the names of the probes that failed, one a line (nothing when the host has all it needs). */

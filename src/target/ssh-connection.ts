@@ -30,8 +30,6 @@ export interface SshConnectionOptions {
  * host): past this the host is streaming at us, and the command fails rather than filling this process's memory.
  */
 export const DEFAULT_REMOTE_MAX_BYTES = 128 * 1024 * 1024;
-/** The master's first line ("connected") and the shell's ("ready"): anything longer is not our probe answering. */
-const FIRST_LINE_MAX_BYTES = 64 * 1024;
 
 /** The one message for a host that writes past a bound, whichever stream or stage. */
 function overflowReason(maxBytes: number): string {
@@ -92,12 +90,17 @@ function firstMatching(lines: string[], pattern: RegExp): string {
   return lines.find((line) => pattern.test(line)) ?? lines[0] ?? '';
 }
 
+/** With SIGNER_OPSEC_TRACE_SSH set: one stderr line per step of a remote audit, in ms since the process started. */
+export function traceSsh(step: string): void {
+  if (process.env.SIGNER_OPSEC_TRACE_SSH) process.stderr.write(`@${Math.round(performance.now())} ${step}\n`);
+}
+
 export class SshConnection {
   readonly host: string;
   private readonly controlDir: string;
   private readonly controlPath: string;
-  private master: ChildProcess | undefined;
   private closed = false;
+
   private readonly maxBytes: number;
 
   constructor(private readonly options: SshConnectionOptions) {
@@ -127,8 +130,13 @@ export class SshConnection {
     return args;
   }
 
-  /** Connects and authenticates (and checks sudo with --become). Throws SshUnreachableError with the reason. */
-  async open(): Promise<void> {
+  /**
+   * Starts connecting (once) and resolves when the host answered (authenticated, and sudo checked with --become);
+   * rejects with SshUnreachableError and the reason. Requests made meanwhile are queued on the connection's own shell:
+   * ssh sends them as soon as the session is up, so the first answers follow the login by one round trip.
+   */
+  start(): Promise<void> {
+    if (this.connecting) return this.connecting;
     // The master's own session becomes the first remote shell: one ssh process fewer per host (a fork of this
     // process costs tens of ms of the one JS thread a fleet shares).
     const loop = shellQuote(SHELL_LOOP);
@@ -136,139 +144,121 @@ export class SshConnection {
       ? `if ! command -v sudo >/dev/null 2>&1; then echo no-sudo; read line; elif sudo -n true 2>/dev/null; then echo connected; exec sudo -n -- sh -c ${loop}; else echo sudo-password; read line; fi`
       : `echo connected; exec sh -c ${loop}`;
     const timeoutMs = (this.options.connectTimeoutMs ?? 10_000) + 5000;
+    traceSsh('ssh master spawned');
     const master = spawn(
       'ssh',
       ['-o', 'ControlMaster=yes', ...this.baseArgs(), this.options.destination.host, `sh -c ${shellQuote(probe)}`],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    this.master = master;
-    master.stdin!.on('error', () => {});
-    let stderr = '';
-    master.stderr!.on('data', (chunk: Buffer) => {
-      if (stderr.length < 8192) stderr += chunk.toString('utf8');
+    const primary = new RemoteShell(master, this.host, {
+      primary: true,
+      answer: (line) => this.refusal(line),
+      maxBytes: this.maxBytes,
     });
-    let rest = '';
-    const answer = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      const timer = setTimeout(() => {
-        master.kill('SIGKILL');
-        reject(new SshUnreachableError(this.host, `unreachable: no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onData = (chunk: Buffer) => {
-        stdout += chunk.toString('latin1');
-        const newline = stdout.indexOf('\n');
-        if (newline === -1 && stdout.length > FIRST_LINE_MAX_BYTES) {
-          clearTimeout(timer);
-          master.stdout!.removeListener('data', onData);
-          master.stdout!.destroy();
-          master.kill('SIGKILL');
-          reject(new SshUnreachableError(this.host, overflowReason(FIRST_LINE_MAX_BYTES)));
-          return;
-        }
-        if (newline !== -1) {
-          clearTimeout(timer);
-          // What follows the answer is the remote shell's: handed to it below.
-          master.stdout!.removeListener('data', onData);
-          rest = stdout.slice(newline + 1);
-          resolve(stdout.slice(0, newline).trim());
-        }
-      };
-      master.stdout!.on('data', onData);
-      master.on('error', (error) => {
+    this.primary = primary;
+    const timer = setTimeout(() => {
+      primary.fail(new SshUnreachableError(this.host, `unreachable: no answer within ${timeoutMs} ms`));
+      master.kill('SIGKILL');
+    }, timeoutMs);
+    this.connecting = primary.ready.then(
+      () => {
         clearTimeout(timer);
-        reject(new SshUnreachableError(this.host, `cannot run ssh: ${error.message}`));
-      });
-      master.on('exit', (code) => {
+        traceSsh('ssh master answered');
+        this.connected = true;
+        this.sessions.push(primary);
+        // A second shell, ready before the follow-ups of the first requests (a long search must not hold them up).
+        if (!this.closed && SESSIONS > 1) this.openSession();
+      },
+      (error: unknown) => {
         clearTimeout(timer);
-        reject(new SshUnreachableError(this.host, classifySshFailure(stderr, code)));
-      });
-    });
-    if (answer === 'no-sudo') {
-      this.close();
-      throw new SshUnreachableError(this.host, '--become: sudo is not installed on the host');
-    }
-    if (answer === 'sudo-password') {
-      this.close();
-      throw new SshUnreachableError(
+        this.close();
+        throw error;
+      },
+    );
+    this.connecting.catch(() => {});
+    return this.connecting;
+  }
+
+  /** Connects and authenticates (and checks sudo with --become). Throws SshUnreachableError with the reason. */
+  async open(): Promise<void> {
+    await this.start();
+  }
+
+  /** What the probe's first line means when it is not "connected". */
+  private refusal(answer: string): SshUnreachableError | undefined {
+    if (answer === 'connected') return undefined;
+    if (answer === 'no-sudo') return new SshUnreachableError(this.host, '--become: sudo is not installed on the host');
+    if (answer === 'sudo-password')
+      return new SshUnreachableError(
         this.host,
         '--become: sudo asks for a password (the audit runs `sudo -n` and never types one); allow NOPASSWD for the audit user or connect as root',
       );
-    }
-    if (answer !== 'connected') {
-      this.close();
-      throw new SshUnreachableError(this.host, `the remote shell did not start: ${answer.slice(0, 200)}`);
-    }
-    try {
-      this.sessions.push(
-        await RemoteShell.start(master, this.host, { initial: rest, primary: true, maxBytes: this.maxBytes }),
-      );
-    } catch (error) {
-      this.close();
-      throw error;
-    }
+    return new SshUnreachableError(this.host, `the remote shell did not start: ${answer.slice(0, 200)}`);
   }
 
   /**
    * Runs a script on the host over the master connection; stdin (a secret, say) crosses only the SSH channel. The
-   * script goes to one of a few long-lived remote shells (one login each, however many requests follow).
+   * script goes to one of a few long-lived remote shells (one login each, however many requests follow). Before the
+   * host has answered, requests wait on the connection's own shell (see start).
    */
   async exec(
     script: string,
-    options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number } = {},
+    options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number; long?: boolean } = {},
   ): Promise<RemoteResult> {
-    if (this.closed || !this.master) throw new SshUnreachableError(this.host, 'connection closed');
-    const session = await this.pickSession();
+    if (this.closed || !this.primary) throw new SshUnreachableError(this.host, 'connection closed');
+    const session = this.connected ? this.pickSession(options.long === true) : this.primary;
     return session.run(
       script,
       options.stdin === undefined ? '' : options.stdin.toString(),
       options.timeoutMs,
+      options.long === true,
       options.maxBytes ?? this.maxBytes,
     );
   }
 
+  private connecting: Promise<void> | undefined;
+  private connected = false;
+  private primary: RemoteShell | undefined;
   private sessions: RemoteShell[] = [];
-  private starting: Promise<RemoteShell>[] = [];
 
-  /** The least busy remote shell; more are opened (up to SESSIONS) while all are busy. */
-  private async pickSession(): Promise<RemoteShell> {
+  /**
+   * An idle remote shell (one that has started first). A short request otherwise waits behind other short ones (they
+   * take milliseconds; a new shell costs a login's worth of processes on both sides); a shell is opened (up to
+   * SESSIONS) only when every one is held by a long request (a search), or for a long request when none is idle.
+   */
+  private pickSession(long: boolean): RemoteShell {
     this.sessions = this.sessions.filter((session) => session.alive);
-    const idle = this.sessions.find((session) => session.pending === 0);
+    const idle =
+      this.sessions.find((session) => session.pending === 0 && session.started) ??
+      this.sessions.find((session) => session.pending === 0);
     if (idle) return idle;
-    if (this.sessions.length + this.starting.length < SESSIONS) {
-      const starting = RemoteShell.start(this.spawnRemote(), this.host, { maxBytes: this.maxBytes });
-      this.starting.push(starting);
-      try {
-        const session = await starting;
-        this.sessions.push(session);
-        return session;
-      } finally {
-        this.starting = this.starting.filter((each) => each !== starting);
-      }
-    }
-    if (this.sessions.length === 0) return this.starting[0]!;
+    const candidates = long ? [] : this.sessions.filter((session) => !session.holdsLong);
+    if (candidates.length > 0)
+      return candidates.reduce((best, session) => (session.pending < best.pending ? session : best));
+    if (this.sessions.length < SESSIONS) return this.openSession();
     return this.sessions.reduce((best, session) => (session.pending < best.pending ? session : best));
   }
 
-  private spawnRemote(): ChildProcess {
+  /** A new remote shell over the master; it takes requests at once (they wait in the pipe until it has started). */
+  private openSession(): RemoteShell {
     const command = this.options.become
       ? `sudo -n -- sh -c ${shellQuote(SHELL_LOOP)}`
       : `sh -c ${shellQuote(SHELL_LOOP)}`;
-    return spawn('ssh', ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, command], {
+    const child = spawn('ssh', ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, command], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const session = new RemoteShell(child, this.host, { maxBytes: this.maxBytes });
+    traceSsh(`ssh session ${this.sessions.length + 1} spawned`);
+    session.ready.then(() => traceSsh('ssh session started')).catch(() => {});
+    this.sessions.push(session);
+    return session;
   }
 
   /** Ends the master (its remote `read` sees end of input) and removes the private control directory. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const master = this.master;
-    if (master && master.exitCode === null && master.signalCode === null) {
-      master.stdin?.end();
-      const kill = setTimeout(() => master.kill('SIGKILL'), 3000);
-      kill.unref();
-      master.once('exit', () => clearTimeout(kill));
-    }
+    this.primary?.close(3000);
     for (const session of this.sessions) session.close();
     rmSync(this.controlDir, { recursive: true, force: true });
   }
@@ -277,12 +267,16 @@ export class SshConnection {
 /** Remote shells per host: requests to one shell run one after another, so a few let fetches overlap. */
 const SESSIONS = 3;
 const MARK = '@@signer-opsec';
+/** What a shell may print before its loop starts (the probe's answer and "ready"; a banner goes to stderr). */
+const MAX_EARLY_BYTES = 64 * 1024;
 
 /**
  * The remote loop: each request is a header line `<id> <script bytes> <input bytes>`, then the script and its input.
- * The script runs in `sh -c` (its text is in argv: it never holds a secret); the input reaches it through a pipe from
- * the printf builtin, so a secret is never in any argv or environment. The answer is the base64 of the script's
- * output and its exit status on one line ending in ` <id>`; its stderr sits between two markers on stderr.
+ * The script runs in a subshell of the loop (eval: no program started for it, and its text is in no argv, though it
+ * never holds a secret); the input reaches it through a pipe from the printf builtin, so a secret is never in any
+ * argv or environment, and a script without input reads /dev/null, never the requests that follow. The answer is the
+ * base64 of the script's output and its exit status on one line ending in ` <id>`; its stderr sits between two
+ * markers on stderr. Per request: head, base64 and the forks of the pipeline (a remote audit makes a few dozen).
  */
 export const SHELL_LOOP = [
   'LC_ALL=C; export LC_ALL',
@@ -290,27 +284,39 @@ export const SHELL_LOOP = [
   'while IFS=" " read -r id slen ilen; do',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion (drops the guard against $( ) stripping newlines)
   '  script=$(head -c "$slen"; printf x); script=${script%x}',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
-  '  input=$(head -c "$ilen"; printf x); input=${input%x}',
   `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
-  `  { printf '%s' "$input" | sh -c "$script"; printf '\\n%s' "$?"; } | base64 -w0`,
+  '  if [ "$ilen" -gt 0 ]; then',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
+  '    input=$(head -c "$ilen"; printf x); input=${input%x}',
+  `    { printf '%s' "$input" | ( eval "$script" ); printf '\\n%s' "$?"; } | base64 -w0`,
+  '    input=',
+  '  else',
+  `    { ( eval "$script" ) </dev/null; printf '\\n%s' "$?"; } | base64 -w0`,
+  '  fi',
   `  printf '\\n${MARK} %s@@\\n' "$id" >&2`,
   '  printf \' %s\\n\' "$id"',
   'done',
 ].join('\n');
 
 interface PendingRequest {
+  long: boolean;
+  /** Bytes of output (each stream) past which the command fails. */
+  maxBytes: number;
   resolve: (result: RemoteResult) => void;
   reject: (error: Error) => void;
   stdout?: Buffer;
   stderr?: string;
   timer?: NodeJS.Timeout;
-  /** Bytes of output (each stream) past which the command fails. */
-  maxBytes: number;
 }
 
 class RemoteShell {
   alive = true;
+  /** The remote loop said "ready": requests written before then were waiting in the pipe. */
+  started = false;
+  /** Settles when the remote loop has started, or with why it could not. */
+  readonly ready: Promise<void>;
+  private settleReady!: { resolve: () => void; reject: (error: Error) => void };
+  private failure: Error | undefined;
   private nextId = 1;
   private readonly requests = new Map<number, PendingRequest>();
   private stdoutChunks: string[] = [];
@@ -321,79 +327,80 @@ class RemoteShell {
   private stderrText = '';
   /** Characters of stderr since the last request's stderr was read whole (a banner, or a host streaming at us). */
   private stderrLength = 0;
-  /** Why the shell was stopped (a bound was passed): every request on it, and any later one, fails with it. */
-  private failure: string | undefined;
+  private readonly maxBytes: number;
+  /** What the child printed before "ready" (the probe's answer, then "ready"). */
+  private early = '';
+  private readonly primary: boolean;
+  private answer: ((line: string) => Error | undefined) | undefined;
 
-  private constructor(
+  /**
+   * A `primary` shell is the master connection's own: a stuck request does not close it (that would end every
+   * session), its answer is dropped. `answer` judges the first line the child prints (the master's probe) before
+   * the loop's "ready".
+   */
+  constructor(
     private readonly child: ChildProcess,
     private readonly host: string,
-    private readonly primary: boolean,
-    private readonly maxBytes: number,
-  ) {}
+    options: { primary?: boolean; answer?: (line: string) => Error | undefined; maxBytes?: number },
+  ) {
+    this.primary = options.primary === true;
+    this.maxBytes = options.maxBytes ?? DEFAULT_REMOTE_MAX_BYTES;
+    this.answer = options.answer;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    this.ready.catch(() => {});
+    child.stdin!.on('error', () => {});
+    child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk.toString('latin1')));
+    child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
+    child.on('error', (error) => this.fail(new SshUnreachableError(host, `cannot run ssh: ${error.message}`)));
+    child.on('close', (code) => {
+      this.alive = false;
+      const reason = classifySshFailure(this.stderrText, code);
+      this.fail(
+        this.started
+          ? new SshUnreachableError(host, `the connection ended: ${reason}`)
+          : new SshUnreachableError(host, reason),
+      );
+    });
+  }
 
   get pending(): number {
     return this.requests.size;
   }
 
-  /**
-   * `initial`: what the child already printed (the master's answer is read first). A `primary` shell is the master
-   * connection's own: a stuck request does not close it (that would end every session), its answer is dropped.
-   */
-  static start(
-    child: ChildProcess,
-    host: string,
-    options: { initial?: string; primary?: boolean; maxBytes?: number } = {},
-  ): Promise<RemoteShell> {
-    const shell = new RemoteShell(child, host, options.primary === true, options.maxBytes ?? DEFAULT_REMOTE_MAX_BYTES);
-    child.stdin!.on('error', () => {});
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      let early = '';
-      const onData = (chunk: Buffer) => {
-        if (ready) {
-          shell.onStdout(chunk.toString('latin1'));
-          return;
-        }
-        early += chunk.toString('latin1');
-        const newline = early.indexOf('\n');
-        if (newline === -1 && early.length > FIRST_LINE_MAX_BYTES) {
-          shell.stop(overflowReason(FIRST_LINE_MAX_BYTES));
-          reject(new SshUnreachableError(host, overflowReason(FIRST_LINE_MAX_BYTES)));
-          return;
-        }
-        if (newline === -1) return;
-        if (early.slice(0, newline) !== 'ready') {
-          reject(new SshUnreachableError(host, `the remote shell did not start: ${early.slice(0, newline)}`));
-          child.kill('SIGKILL');
-          return;
-        }
-        ready = true;
-        resolve(shell);
-        if (early.length > newline + 1) shell.onStdout(early.slice(newline + 1));
-      };
-      child.stdout!.on('data', onData);
-      if (options.initial) onData(Buffer.from(options.initial, 'latin1'));
-      child.stderr!.on('data', (chunk: Buffer) => shell.onStderr(chunk.toString('utf8')));
-      child.on('close', (code) => {
-        shell.alive = false;
-        const reason = shell.failure ?? classifySshFailure(shell.stderrText, code);
-        if (!ready) reject(new SshUnreachableError(host, reason));
-        for (const request of shell.requests.values()) {
-          if (request.timer) clearTimeout(request.timer);
-          request.reject(new SshUnreachableError(host, shell.failure ?? `the connection ended: ${reason}`));
-        }
-        shell.requests.clear();
-      });
-    });
+  /** A long request (a search of the host) is queued or running here. */
+  get holdsLong(): boolean {
+    for (const request of this.requests.values()) if (request.long) return true;
+    return false;
   }
 
-  run(script: string, input: string, timeoutMs: number | undefined, maxBytes = this.maxBytes): Promise<RemoteResult> {
-    if (!this.alive) return Promise.reject(new SshUnreachableError(this.host, this.failure ?? 'connection closed'));
+  /** Ends the shell with `error`: a start that has not happened rejects with it, and so does every pending request. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    if (!this.started) this.settleReady.reject(this.failure);
+    for (const request of this.requests.values()) {
+      if (request.timer) clearTimeout(request.timer);
+      request.reject(this.started ? error : this.failure);
+    }
+    this.requests.clear();
+    if (this.alive && !this.started) this.close();
+  }
+
+  run(
+    script: string,
+    input: string,
+    timeoutMs: number | undefined,
+    long = false,
+    maxBytes = this.maxBytes,
+  ): Promise<RemoteResult> {
+    if (!this.alive || this.failure)
+      return Promise.reject(this.failure ?? new SshUnreachableError(this.host, 'connection closed'));
     const id = this.nextId++;
     const scriptBytes = Buffer.from(script, 'utf8');
     const inputBytes = Buffer.from(input, 'utf8');
     return new Promise((resolve, reject) => {
-      const request: PendingRequest = { resolve, reject, maxBytes };
+      const request: PendingRequest = { resolve, reject, long, maxBytes };
       if (timeoutMs !== undefined) {
         request.timer = setTimeout(() => {
           this.requests.delete(id);
@@ -410,14 +417,48 @@ class RemoteShell {
     });
   }
 
-  /** The bound of the request being answered (requests on one shell run in order: the oldest pending one). */
-  private currentMaxBytes(): number {
-    for (const request of this.requests.values()) return request.maxBytes;
-    return this.maxBytes;
+  /** Lines before the loop's "ready": the master's probe answer (judged by `answer`), then "ready". */
+  private onEarly(text: string): string | undefined {
+    this.early += text;
+    for (;;) {
+      const newline = this.early.indexOf('\n');
+      if (newline === -1) {
+        // Bounded: a host that prints without end before its shell starts is not read on.
+        if (this.early.length > MAX_EARLY_BYTES) this.stop(overflowReason(MAX_EARLY_BYTES));
+        return undefined;
+      }
+      const line = this.early.slice(0, newline).trim();
+      this.early = this.early.slice(newline + 1);
+      if (this.answer) {
+        const refused = this.answer(line);
+        if (refused) {
+          this.fail(refused);
+          return undefined;
+        }
+        // Judged once: the next line is the loop's.
+        this.answer = undefined;
+        continue;
+      }
+      if (line !== 'ready') {
+        this.fail(new SshUnreachableError(this.host, `the remote shell did not start: ${line.slice(0, 200)}`));
+        return undefined;
+      }
+      this.started = true;
+      this.settleReady.resolve();
+      const rest = this.early;
+      this.early = '';
+      return rest;
+    }
   }
 
-  private onStdout(text: string): void {
-    if (this.failure !== undefined) return;
+  private onStdout(chunk: string): void {
+    if (this.failure) return;
+    let text = chunk;
+    if (!this.started) {
+      const rest = this.onEarly(text);
+      if (rest === undefined) return;
+      text = rest;
+    }
     // Answers are long base64 lines: only the new chunk is searched for the line end.
     let newline = text.indexOf('\n');
     let rest = text;
@@ -445,13 +486,18 @@ class RemoteShell {
     // The answer is base64 (4 characters per 3 bytes) of the output and its exit status: what an output of maxBytes
     // takes, and a little more, is let through; past that the host is streaming, and is stopped.
     const maxBytes = this.currentMaxBytes();
-    if (this.lineLength + this.strayLength > Math.ceil((maxBytes + 16) / 3) * 4 + 32) {
+    if (this.lineLength + this.strayLength > Math.ceil((maxBytes + 16) / 3) * 4 + 32)
       this.stop(overflowReason(maxBytes));
-    }
+  }
+
+  /** The bound of the request being answered (requests on one shell run in order: the oldest pending one). */
+  private currentMaxBytes(): number {
+    for (const request of this.requests.values()) return request.maxBytes;
+    return this.maxBytes;
   }
 
   private onStderr(text: string): void {
-    if (this.failure !== undefined) return;
+    if (this.failure) return;
     this.stderrText += text;
     this.stderrLength += text.length;
     for (;;) {
@@ -482,21 +528,18 @@ class RemoteShell {
   }
 
   /**
-   * Stops a shell that passed a bound: what it holds is dropped, its requests (and any later one) fail with `reason`,
-   * and the ssh process is killed, so nothing more is read. The master's own shell too: its host is streaming at us.
+   * Stops a shell that passed a bound: what it holds is dropped, its requests (and any later one, and a start not yet
+   * made) fail with `reason`, and the ssh process is killed, so nothing more is read. The master's own shell too: its
+   * host is streaming at us.
    */
-  stop(reason: string): void {
-    if (this.failure !== undefined) return;
-    this.failure = reason;
+  private stop(reason: string): void {
+    if (this.failure) return;
+    this.fail(new SshUnreachableError(this.host, reason));
     this.alive = false;
     this.stdoutChunks = [];
     this.lineLength = 0;
     this.stderrText = '';
-    for (const request of this.requests.values()) {
-      if (request.timer) clearTimeout(request.timer);
-      request.reject(new SshUnreachableError(this.host, reason));
-    }
-    this.requests.clear();
+    this.early = '';
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
     this.child.kill('SIGKILL');
@@ -516,11 +559,12 @@ class RemoteShell {
     });
   }
 
-  close(): void {
+  /** Ends the remote loop (end of its input); killed after `graceMs` if it has not ended. */
+  close(graceMs = 2000): void {
     if (!this.alive) return;
     this.alive = false;
     this.child.stdin!.end();
-    const kill = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     kill.unref();
     this.child.once('close', () => clearTimeout(kill));
   }

@@ -33,7 +33,13 @@ import {
   treeStatScript,
 } from './remote-scripts.js';
 import { DEFAULT_MAX_HASH_BYTES, type RawNode, RootedTarget } from './rooted.js';
-import { type RemoteResult, SshConnection, type SshConnectionOptions, SshUnreachableError } from './ssh-connection.js';
+import {
+  type RemoteResult,
+  SshConnection,
+  type SshConnectionOptions,
+  SshUnreachableError,
+  traceSsh,
+} from './ssh-connection.js';
 import { type ByteSource, indexTar } from './tar-reader.js';
 import type {
   CommandResult,
@@ -74,7 +80,10 @@ const PREFETCH_STATS = [
   '/usr/sbin',
   '/usr/sbin/sshd',
   '/usr/local/lib',
-  // Where systemd keeps runtime units: discovery asks for each one after the other.
+  // Where systemd keeps units (the search path discovery walks, one directory after the other).
+  '/run/systemd/system.control',
+  '/usr/local/lib/systemd',
+  '/usr/local/lib/systemd/system',
   '/run',
   '/run/systemd',
   '/run/systemd/system',
@@ -88,6 +97,7 @@ const PREFETCH_STATS = [
   '/var/spool',
   '/var/spool/news',
   '/var/spool/uucp',
+  '/var/spool/lpd',
   '/var/mail',
   '/var/www',
   '/var/list',
@@ -99,11 +109,15 @@ const PREFETCH_LISTINGS: ReadonlyArray<readonly [number, readonly string[]]> = [
 ];
 /** A directory listed on demand brings the levels below it too: tree walks (repositories, compose files) need them next. */
 const LISTING_DEPTH = 3;
-/** Commands the live audit always runs: started at connect time, their answers kept for the run. */
-const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['nft', ['-j', 'list', 'ruleset']],
-  ['iptables-save', []],
-  ['ip6tables-save', []],
+/**
+ * Commands the live audit always runs, with the timeout it gives them: started at connect time, their answers kept
+ * for the run (a call with another timeout runs the command again, so a hung one fails as it would locally).
+ */
+const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[], number]> = [
+  ['nft', ['-j', 'list', 'ruleset'], 10_000],
+  ['iptables-save', [], 10_000],
+  ['ip6tables-save', [], 10_000],
+  ['docker', ['ps', '--quiet', '--no-trunc'], 3000],
 ];
 /** Follow-ups needed by one operation (one more path each time a symlink leads somewhere new). */
 const MAX_FOLLOW_UPS = 64;
@@ -229,6 +243,8 @@ export interface SshTargetOptions extends SshConnectionOptions {
   commandTimeoutMs?: number;
   /** How the report names the target (default ssh://user@host:port). */
   label?: string;
+  /** Aborting ends the connection (and fails the open if it has not finished). */
+  signal?: AbortSignal;
 }
 
 function parentOf(path: string): string {
@@ -288,10 +304,16 @@ export class SshTarget extends RootedTarget {
   /** Connects (throws SshUnreachableError with the reason) and reads what every audit needs in one round of requests. */
   static async open(options: SshTargetOptions): Promise<SshTarget> {
     const connection = new SshConnection(options);
+    options.signal?.addEventListener('abort', () => connection.close(), { once: true });
     try {
-      await connection.open();
+      const connected = connection.start();
+      // The first requests leave with the login: they wait in the connection until the host has answered.
       const target = new SshTarget(connection, options);
-      await target.prefetch();
+      const prefetched = target.prefetch();
+      prefetched.catch(() => {});
+      // A connection that fails says why (the requests waiting on it fail with the same reason).
+      await connected;
+      await prefetched;
       return target;
     } catch (error) {
       connection.close();
@@ -303,15 +325,21 @@ export class SshTarget extends RootedTarget {
     this.connection.close();
   }
 
-  private exec(script: string, options: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<RemoteResult> {
+  private exec(
+    script: string,
+    options: { stdin?: Buffer | string; timeoutMs?: number; long?: boolean } = {},
+  ): Promise<RemoteResult> {
     this.roundTrips++;
     const started = performance.now();
     const answer = this.connection.exec(script, { timeoutMs: this.commandTimeoutMs, ...options });
     if (process.env.SIGNER_OPSEC_TRACE_SSH)
-      answer.then((result) =>
-        process.stderr.write(
-          `ssh ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`,
-        ),
+      answer.then(
+        (result) =>
+          process.stderr.write(
+            `ssh @${Math.round(started)} ${Math.round(performance.now() - started)} ms ${result.stdout.length} B: ${script.split('\n').slice(1, 3).join(' | ').slice(0, 120)}\n`,
+          ),
+        // The caller has the failure; the trace is no second owner of it (an unhandled rejection ends the process).
+        () => {},
       );
     return answer;
   }
@@ -323,7 +351,8 @@ export class SshTarget extends RootedTarget {
       this.exec(NET_TCP_SCRIPT),
     ]).then(([processes, links, net]) => ({ processes: processes.stdout, links: links.stdout, net: net.stdout }));
     this.liveFacts.catch(() => {});
-    for (const [command, args] of PREFETCH_COMMANDS) this.cachedRun(command, args).catch(() => {});
+    for (const [command, args, timeoutMs] of PREFETCH_COMMANDS)
+      this.cachedRun(command, args, timeoutMs).catch(() => {});
     const [tar, probe] = await Promise.all([
       this.exec(tarScript(this.root, [], PREFETCH_TREES)),
       this.exec(PROBE_SCRIPT),
@@ -341,6 +370,7 @@ export class SshTarget extends RootedTarget {
         `the host's tools lack what the agentless audit needs (GNU coreutils, findutils, grep, sed and tar): ${missing.join(', ') || `probe exit ${probe.code}`}`,
       );
     this.addTar(tar, [], PREFETCH_TREES);
+    traceSsh('prefetch done');
   }
 
   // ---- the in-memory tree ------------------------------------------------------------------------------------------
@@ -620,11 +650,11 @@ export class SshTarget extends RootedTarget {
     return sockets.map((socket) => ({ ...socket, pids: pidsByInode.get(socket.inode) ?? [] }));
   }
 
-  private cachedRun(command: string, args: readonly string[]): Promise<CommandResult> {
-    const key = JSON.stringify([command, args]);
+  private cachedRun(command: string, args: readonly string[], timeoutMs: number): Promise<CommandResult> {
+    const key = JSON.stringify([command, args, timeoutMs]);
     let answer = this.commandAnswers.get(key);
     if (!answer) {
-      answer = this.runRemote(command, args, { timeoutMs: 10_000 });
+      answer = this.runRemote(command, args, { timeoutMs });
       this.commandAnswers.set(key, answer);
     }
     return answer;
@@ -632,9 +662,11 @@ export class SshTarget extends RootedTarget {
 
   override run(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const prefetched = PREFETCH_COMMANDS.some(
-      ([name, list]) => name === command && JSON.stringify(list) === JSON.stringify(args),
+      ([name, list, timeoutMs]) =>
+        name === command && JSON.stringify(list) === JSON.stringify(args) && options.timeoutMs === timeoutMs,
     );
-    if (prefetched && options.stdin === undefined && !options.unprivileged) return this.cachedRun(command, args);
+    if (prefetched && options.stdin === undefined && !options.unprivileged)
+      return this.cachedRun(command, args, options.timeoutMs!);
     return this.runRemote(command, args, options);
   }
 
@@ -662,7 +694,10 @@ export class SshTarget extends RootedTarget {
     limits: { maxDepth: number; maxFileBytes: number; includeGitDir: boolean },
   ): Promise<{ files: string[]; searched: number }> {
     const input = `${needles.join('\n')}\n`;
-    const result = await this.exec(searchScript(this.root, roots, limits, Buffer.byteLength(input)), { stdin: input });
+    const result = await this.exec(searchScript(this.root, roots, limits, Buffer.byteLength(input)), {
+      stdin: input,
+      long: true,
+    });
     // NUL-terminated tokens: "#<count>" per batch, else a matching path (always absolute).
     const prefix = rootPrefix(this.root);
     let searched = 0;
@@ -689,6 +724,7 @@ export class SshTarget extends RootedTarget {
     const result = await this.exec(gitHistorySearchScript(hostPathIn(this.root, canonical), GIT_HISTORY_TIMEOUT_S), {
       stdin: input,
       timeoutMs: GIT_HISTORY_TIMEOUT_S * 1000 + this.commandTimeoutMs,
+      long: true,
     });
     const stderr = result.stderr.trim();
     for (const mark of [GIT_MISSING_MARK, GIT_ALTERNATES_MARK, GIT_NOT_A_DIRECTORY_MARK])

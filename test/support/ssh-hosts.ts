@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
 
 export interface SshLab {
@@ -51,7 +51,10 @@ export interface ServerSpec {
   privateTmp?: boolean;
   /** Its own pid namespace (a fresh /proc): other tests' processes come and go outside it. */
   privatePids?: boolean;
-  /** Also empty /srv, /var/cache, /var/log, /var/backups, /opt and /home (the tree's own /opt and /home if it has them). */
+  /**
+   * Also empty /srv, /var/cache, /var/log, /var/backups, /opt and /home (the tree's own /opt and /home if it has them),
+   * and /var/tmp but for the lab's own directory.
+   */
   minimal?: boolean;
   /**
    * The checkout stays visible at its own path inside the namespace, for a CLI run in there (the local side of the
@@ -222,6 +225,8 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
       const repo = REPO_ROOT.replace(/\/$/, '');
       const repoHeld = join(serverDir, 'repo');
       mkdirSync(repoHeld);
+      const varTmp = join(serverDir, 'var-tmp');
+      mkdirSync(varTmp);
       const binds = [
         ...(spec.checkout ? [`mount --bind ${repo} ${repoHeld}`] : []),
         `mount --bind ${emptyRoot} /root`,
@@ -237,6 +242,13 @@ export async function startSshLab(name: string, specs: readonly ServerSpec[]): P
                   ? `mount --bind ${join(spec.tree, sub)} /${sub}`
                   : `mount -t tmpfs tmpfs /${sub}`,
               ),
+              // An empty /var/tmp too (other work on this machine leaves thousands of files there, which would make
+              // every audit of the host walk them), holding only the lab's directory, which sshd reads at each login:
+              // a tmpfs is filled aside, then moved over /var/tmp.
+              `mount -t tmpfs -o mode=1777 tmpfs ${varTmp}`,
+              `mkdir ${join(varTmp, basename(dir))}`,
+              `mount --rbind ${dir} ${join(varTmp, basename(dir))}`,
+              `mount --move ${varTmp} /var/tmp`,
             ]
           : []),
         // Last: the paths above may be under /tmp.

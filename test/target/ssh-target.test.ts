@@ -26,12 +26,19 @@ interface Run {
 }
 
 /** Runs the CLI (optionally inside a mount namespace), with its own TMPDIR so every file it leaves can be searched. */
-function cli(args: readonly string[], options: { nsenter?: string[]; tmp?: string } = {}): Promise<Run> {
+function cli(
+  args: readonly string[],
+  options: { nsenter?: string[]; tmp?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   const command = options.nsenter ? 'nsenter' : process.execPath;
   const argv = options.nsenter ? [...options.nsenter, process.execPath, BIN, ...args] : [BIN, ...args];
   return new Promise((resolvePromise) => {
     const child = spawn(command, argv, {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(options.tmp ? { TMPDIR: options.tmp } : {}) },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...(options.tmp ? { TMPDIR: options.tmp } : {}),
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -125,6 +132,7 @@ function plantKeyInHistory(tree: string): { dir: string; introducer: string } {
 describe('remote host over SSH', () => {
   let lab: SshLab;
   let tree: string;
+  let leanTree: string;
   before(async () => {
     tree = mkdtempSync(join(tmpdir(), 'i13-tree-'));
     execFileSync('tar', ['-xf', HARDENED_TAR, '-C', tree]);
@@ -137,14 +145,20 @@ describe('remote host over SSH', () => {
       nodeConfig,
       readFileSync(nodeConfig, 'utf8').replace(/^\[burnchain\]$/m, `[burnchain]\npassword = "${BITCOIND_PASSWORD}"`),
     );
+    // The example host alone (empty /home, /opt, /srv, /var/tmp...): what one audit asks of it does not depend on
+    // what else is on this machine.
+    leanTree = mkdtempSync(join(tmpdir(), 'i13-lean-'));
+    execFileSync('tar', ['-xf', HARDENED_TAR, '-C', leanTree]);
     lab = await startSshLab('target', [
       { alias: 'self', tree, privateTmp: true, privatePids: true, checkout: true },
       { alias: 'plain' },
+      { alias: 'lean', tree: leanTree, privateTmp: true, privatePids: true, minimal: true },
     ]);
   });
   after(() => {
     lab?.stop();
     rmSync(tree, { recursive: true, force: true });
+    rmSync(leanTree, { recursive: true, force: true });
   });
 
   describeTargetContract(
@@ -179,6 +193,57 @@ describe('remote host over SSH', () => {
     assert.equal(remoteStatuses['keys/key-format'], 'pass');
     assert.ok(['pass', 'fail'].includes(remoteStatuses['keys/key-copies-on-host']!));
     assert.equal(JSON.parse(remote.stdout).target.kind, 'remote');
+  });
+
+  test('audit --host connects while the CLI loads, sends its first requests before the host answers, in few round trips over two shells', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'i13-trace-'));
+    try {
+      const run = await cli(
+        ['audit', '--host', 'lean', '--ssh-config', lab.configFile, '--format', 'json', '--fail-on', 'none'],
+        { tmp, env: { SIGNER_OPSEC_TRACE_SSH: '1' } },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      // `@<ms since start> <step>` and `ssh @<ms sent> <ms taken> ms <bytes> B: <script>` lines.
+      const steps = new Map<string, number>();
+      for (const match of run.stderr.matchAll(/^@(\d+) (.+)$/gm))
+        if (!steps.has(match[2]!)) steps.set(match[2]!, Number(match[1]));
+      const sent = [...run.stderr.matchAll(/^ssh @(\d+) /gm)].map((match) => Number(match[1]));
+      const spawned = steps.get('ssh master spawned');
+      const answered = steps.get('ssh master answered');
+      const opening = steps.get('opening the host target');
+      assert.ok(spawned !== undefined && answered !== undefined && opening !== undefined, run.stderr);
+      // The key exchange overlaps the loading of the audit's modules, and the first requests leave with the login.
+      assert.ok(spawned < opening, `connected at ${spawned} ms, after the audit's modules had loaded (${opening} ms)`);
+      assert.ok(Math.min(...sent) <= answered, `first request at ${Math.min(...sent)} ms, after the host answered`);
+      // The round trips of one audit of this host (26 to 32 before the prefetch took what discovery asks for next).
+      assert.ok(sent.length <= 24, `${sent.length} remote requests:\n${run.stderr}`);
+      // The master's own shell and one more: a short request waits behind another rather than opening a third.
+      assert.deepEqual(
+        [...run.stderr.matchAll(/^@\d+ (ssh session \d+) spawned$/gm)].map((match) => match[1]),
+        ['ssh session 2'],
+      );
+      // Nothing left behind: the control socket's directory is gone.
+      assert.deepEqual(readdirSync(tmp), []);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('a usage error found after the connection started ends it: exit 2 at once, nothing left behind', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'i13-early-'));
+    try {
+      const run = await cli(['audit', '--host', 'self', '--ssh-config', lab.configFile, '--pin-file', 'relative'], {
+        tmp,
+        env: { SIGNER_OPSEC_TRACE_SSH: '1' },
+      });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--pin-file relative: must be an absolute path inside the target/);
+      // The connection had started (the error comes from the audit's own checks, after the command line parsed).
+      assert.match(run.stderr, /^@\d+ ssh master spawned$/m);
+      assert.deepEqual(readdirSync(tmp), []);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test('a copy of the key on the remote host is found there, and no secret leaks in any format or file', async () => {
