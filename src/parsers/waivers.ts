@@ -1,8 +1,9 @@
 // Waiver files, modelled on InSpec's (https://docs.chef.io/inspec/waivers/): a YAML map from control id to
 // { justification (required), expires (YYYY-MM-DD), hosts (glob), run (default true) }. Pure: text in, waivers or
 // one error with its line out.
-import { isMap, isScalar, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, LineCounter, type Scalar, type YAMLMap } from 'yaml';
 import { tooDeepForYaml } from './yaml-depth.js';
+import { firstDuplicateKey, parseYamlDocument } from './yaml-document.js';
 
 export interface Waiver {
   id: string;
@@ -54,9 +55,13 @@ export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waive
   const deep = tooDeepForYaml(text, 64);
   if (deep) throw new WaiverFileError(deep.line, 'nested too deeply to be a waivers file');
   const counter = new LineCounter();
-  // The core schema (YAML 1.2) keeps 2027-01-31 a string; `uniqueKeys` refuses a control waived twice.
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  // The core schema (YAML 1.2) keeps 2027-01-31 a string; a repeated key (a control waived twice) is refused below
+  // (src/parsers/yaml-document.ts).
+  const document = parseYamlDocument(text, { lineCounter: counter });
   const problem = document.errors[0];
+  const duplicate = firstDuplicateKey(document.contents);
+  if (duplicate !== undefined && (problem === undefined || duplicate < problem.pos[0]))
+    throw new WaiverFileError(counter.linePos(duplicate).line, 'not valid YAML (DUPLICATE_KEY)');
   if (problem) {
     const line = counter.linePos(problem.pos[0]).line;
     throw new WaiverFileError(line, `not valid YAML (${problem.code})`);
