@@ -1,8 +1,9 @@
 // Ansible inventories, as Ansible reads them: INI and YAML files, and the JSON `ansible-inventory --list` prints (so
 // dynamic inventories work through Ansible itself). Pure: text in, hosts and groups out. --limit patterns below.
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
-import { parse as parseYaml } from 'yaml';
+import { LineCounter } from 'yaml';
 import { tooDeepForYaml } from './yaml-depth.js';
+import { firstDuplicateKey, parseYamlDocument } from './yaml-document.js';
 
 export type InventoryVars = Record<string, unknown>;
 
@@ -218,16 +219,26 @@ export function parseYamlInventory(text: string): InventoryResult {
   // Before the library recurses (src/parsers/yaml-depth.ts): an inventory nests groups a few levels, not hundreds.
   const deep = tooDeepForYaml(text, 512);
   if (deep) return { ok: false, line: deep.line, reason: 'nested too deeply to be an inventory' };
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+  // Not the library's `parse`: its duplicate-key check and pretty errors are quadratic (src/parsers/yaml-document.ts).
+  const counter = new LineCounter();
+  const parsed = parseYamlDocument(text, { lineCounter: counter });
+  const problem = parsed.errors[0];
+  const duplicate = firstDuplicateKey(parsed.contents);
+  if (duplicate !== undefined && (problem === undefined || duplicate < problem.pos[0]))
+    return { ok: false, line: counter.linePos(duplicate).line, reason: 'not valid YAML (Map keys must be unique)' };
+  if (problem) {
     return {
       ok: false,
-      ...(line ? { line } : {}),
-      reason: `not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      line: counter.linePos(problem.pos[0]).line,
+      reason: `not valid YAML (${problem.message.split('\n')[0]})`,
     };
+  }
+  let document: unknown;
+  try {
+    document = parsed.toJS();
+  } catch (error) {
+    // An alias to no anchor, or too many alias expansions: the library's own words, which name no content.
+    return { ok: false, reason: `not valid YAML (${(error as Error).message.split('\n')[0]})` };
   }
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
@@ -308,12 +319,28 @@ export function parseInventoryJson(text: string): InventoryResult {
   return { ok: true, inventory: finish(inventory) };
 }
 
+/**
+ * Whether a line is an INI section header, `[group]`, tested line by line: one multiline regex (`/^\s*\[[^\]]+\]\s*$/m`)
+ * let `\s` and `[^\]]` run across lines and was retried from every line start, quadratic (40,000 blank lines: 2 s;
+ * issue #18). A header is one line, as Ansible reads it.
+ */
+export function hasIniHeader(text: string): boolean {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (/^\s*\[[^\]]+\]\s*$/.test(text.slice(start, end))) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /** By content: a JSON object is ansible-inventory's output, a line `[group]` or `host key=value` is INI, else YAML. */
 export function parseInventory(text: string, fileName = ''): InventoryResult {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) return parseInventoryJson(text);
   if (/\.ya?ml$/i.test(fileName)) return parseYamlInventory(text);
-  if (/\.(ini|cfg|hosts)$/i.test(fileName) || /^\s*\[[^\]]+\]\s*$/m.test(text)) return parseIniInventory(text);
+  if (/\.(ini|cfg|hosts)$/i.test(fileName) || hasIniHeader(text)) return parseIniInventory(text);
   const yaml = parseYamlInventory(text);
   return yaml.ok ? yaml : parseIniInventory(text);
 }
