@@ -5,11 +5,15 @@
 //   --path P         replay one case (the path a failure prints), with its --seed and --target
 //   --growth BYTES   how much one mutation may grow an input (default 1 MiB)
 //   --trace          write each case's index to stderr before running it (a hang is then replayable: --path INDEX)
+//   --seconds S      stop starting new cases of a target after S seconds (a long run shared out between targets;
+//                    the summary counts the cases that ran)
 //   --shrink         shrink a failure to a smaller case (slow on multi-megabyte inputs; off by default)
+// Each case is held to the limit in CPU time (on a loaded machine the wall clock measures the other users);
+// SIGNER_OPSEC_FUZZ_CLOCK=wall holds it to wall time instead, on an idle machine (test/fuzz/invariants.ts).
 // A failure prints the target, the broken invariant, the replay command, and keeps the input under
 // test/fuzz/regressions/<target>/ so the suite replays it from then on. Exit 1 when any target failed.
 import { checkHostCase, describeHostFailure, fuzzHosts, keepHostRegression } from '../test/fuzz/host-fuzz.js';
-import { CASE_LIMIT_MS } from '../test/fuzz/invariants.js';
+import { CASE_CLOCK, CASE_LIMIT_MS } from '../test/fuzz/invariants.js';
 import { describeFailure, fuzzParser } from '../test/fuzz/parser-fuzz.js';
 import { PARSER_TARGETS } from '../test/fuzz/parser-targets.js';
 import { keepRegression } from '../test/fuzz/regressions.js';
@@ -23,6 +27,7 @@ interface Args {
   growth: number;
   shrink: boolean;
   trace: boolean;
+  seconds: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -35,6 +40,7 @@ function parseArgs(argv: readonly string[]): Args {
     growth: 1024 * 1024,
     shrink: false,
     trace: false,
+    seconds: undefined,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
@@ -48,6 +54,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--host-runs') args.hostRuns = number();
     else if (flag === '--seed') args.seed = number();
     else if (flag === '--growth') args.growth = number();
+    else if (flag === '--seconds') args.seconds = number();
     else if (flag === '--shrink') args.shrink = true;
     else if (flag === '--trace') args.trace = true;
     else if (flag === '--target' && value !== undefined) {
@@ -72,7 +79,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const wanted = (name: string) => args.targets.length === 0 || args.targets.includes(name);
   process.stdout.write(
-    `fuzz: seed ${args.seed}, ${args.runs} runs per parser, growth ${args.growth} bytes, limit ${CASE_LIMIT_MS} ms of CPU per case\n`,
+    `fuzz: seed ${args.seed}, ${args.runs} runs per parser, growth ${args.growth} bytes, limit ${CASE_LIMIT_MS} ms (${CASE_CLOCK} clock) per case\n`,
   );
   let failures = 0;
   let total = 0;
@@ -86,6 +93,7 @@ async function main(): Promise<number> {
       maxGrowthBytes: args.growth,
       maxMutations: 8,
       noShrink: !args.shrink,
+      ...(args.seconds !== undefined ? { timeLimitMs: args.seconds * 1000 } : {}),
       ...(args.trace
         ? {
             beforeCase: (index: number, bytes: number) =>
@@ -99,7 +107,7 @@ async function main(): Promise<number> {
     maxMs = Math.max(maxMs, stats.maxMs);
     process.stdout.write(
       `${target.name}: ${stats.cases} cases in ${Math.round((performance.now() - started) / 1000)} s, ` +
-        `slowest ${stats.maxMs.toFixed(1)} ms of CPU (${stats.maxMsBytes} bytes), largest input ${stats.largestBytes} bytes, ` +
+        `slowest ${stats.maxMs.toFixed(1)} ms ${CASE_CLOCK} (${stats.maxMsBytes} bytes), slowest wall ${stats.maxWallMs.toFixed(1)} ms, largest input ${stats.largestBytes} bytes, ` +
         `peak RSS so far ${peakRssMb()} MB\n`,
     );
     if (stats.known > 0)
@@ -119,13 +127,14 @@ async function main(): Promise<number> {
       numRuns: args.hostRuns ?? Math.max(1, Math.round(args.runs / 50)),
       maxGrowthBytes: Math.min(args.growth, 256 * 1024),
       noShrink: !args.shrink,
+      ...(args.seconds !== undefined ? { timeLimitMs: args.seconds * 1000 } : {}),
       ...(args.path !== undefined ? { path: args.path } : {}),
     });
     total += outcome.stats.cases;
     maxMs = Math.max(maxMs, outcome.stats.maxMs);
     process.stdout.write(
       `hosts: ${outcome.stats.cases} audit + plan cases in ${Math.round((performance.now() - started) / 1000)} s, ` +
-        `slowest ${outcome.stats.maxMs.toFixed(1)} ms (${outcome.stats.slowest}), peak RSS so far ${peakRssMb()} MB\n`,
+        `slowest ${outcome.stats.maxMs.toFixed(1)} ms ${CASE_CLOCK} (${outcome.stats.slowest}), peak RSS so far ${peakRssMb()} MB\n`,
     );
     if (outcome.details.failed) {
       failures += 1;

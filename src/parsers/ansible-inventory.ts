@@ -1,9 +1,10 @@
 // Ansible inventories, as Ansible reads them: INI and YAML files, and the JSON `ansible-inventory --list` prints (so
 // dynamic inventories work through Ansible itself). Pure: text in, hosts and groups out. --limit patterns below.
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
-import { parse as parseYaml } from 'yaml';
+import { LineCounter } from 'yaml';
 import { jsonOverLimits, limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
+import { parseYamlDocument } from './yaml-document.js';
 
 export type InventoryVars = Record<string, unknown>;
 
@@ -222,18 +223,24 @@ export function parseYamlInventory(text: string): InventoryResult {
   const overLimit = yamlEntriesBound(text, PARSE_LIMITS.inventoryYaml);
   if (overLimit)
     return { ok: false, ...(overLimit.line ? { line: overLimit.line } : {}), reason: limitWords(overLimit) };
-  let document: unknown;
-  try {
-    // Ansible keeps the last of repeated keys (with a warning); the library's own duplicate check compares each key
-    // with every earlier key of its map (quadratic: 80k hosts in one group took 4 minutes).
-    document = parseYaml(text, { uniqueKeys: false });
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+  // Not the library's `parse`: its duplicate-key check and pretty errors are quadratic (src/parsers/yaml-document.ts).
+  // Repeated keys are not an error: Ansible keeps the last of them (with a warning), and so does toJS below.
+  const counter = new LineCounter();
+  const parsed = parseYamlDocument(text, { lineCounter: counter });
+  const problem = parsed.errors[0];
+  if (problem) {
     return {
       ok: false,
-      ...(line ? { line } : {}),
-      reason: `not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      line: counter.linePos(problem.pos[0]).line,
+      reason: `not valid YAML (${problem.message.split('\n')[0]})`,
     };
+  }
+  let document: unknown;
+  try {
+    document = parsed.toJS();
+  } catch (error) {
+    // An alias to no anchor, or too many alias expansions: the library's own words, which name no content.
+    return { ok: false, reason: `not valid YAML (${(error as Error).message.split('\n')[0]})` };
   }
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
@@ -317,12 +324,28 @@ export function parseInventoryJson(text: string): InventoryResult {
   return { ok: true, inventory: finish(inventory) };
 }
 
+/**
+ * Whether a line is an INI section header, `[group]`, tested line by line: one multiline regex (`/^\s*\[[^\]]+\]\s*$/m`)
+ * let `\s` and `[^\]]` run across lines and was retried from every line start, quadratic (40,000 blank lines: 2 s;
+ * issue #18). A header is one line, as Ansible reads it.
+ */
+export function hasIniHeader(text: string): boolean {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (/^\s*\[[^\]]+\]\s*$/.test(text.slice(start, end))) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /** By content: a JSON object is ansible-inventory's output, a line `[group]` or `host key=value` is INI, else YAML. */
 export function parseInventory(text: string, fileName = ''): InventoryResult {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) return parseInventoryJson(text);
   if (/\.ya?ml$/i.test(fileName)) return parseYamlInventory(text);
-  if (/\.(ini|cfg|hosts)$/i.test(fileName) || /^\s*\[[^\]]+\]\s*$/m.test(text)) return parseIniInventory(text);
+  if (/\.(ini|cfg|hosts)$/i.test(fileName) || hasIniHeader(text)) return parseIniInventory(text);
   const yaml = parseYamlInventory(text);
   return yaml.ok ? yaml : parseIniInventory(text);
 }

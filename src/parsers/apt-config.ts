@@ -81,20 +81,35 @@ function joinKey(prefix: readonly string[], key: string): string {
   return [...prefix, key].filter(Boolean).join('::');
 }
 
+/**
+ * The longest key the block names may build. Every statement's key repeats its blocks' names, so unclosed blocks made
+ * the keys, and the memory, grow with blocks times statements: the long run's 1.5 MB case filled a 4 GB heap and
+ * aborted the process (issue #18). Real keys are a few names of a few words; past this the file is refused from there.
+ */
+export const MAX_APT_KEY = 256;
+
 export function parseAptConfig(text: string): AptConfigFile {
   const { tokens, directives, problems } = tokenise(text);
   const statements: (AptStatement & { order: number })[] = [];
   const prefix: string[] = [];
+  let prefixLength = 0;
   let pending: Token[] = [];
   for (const token of tokens) {
     if (token.kind === '{') {
       const key = pending[0];
       if (!key) problems.push({ line: token.line, message: 'block without a name' });
-      prefix.push(key?.text.replace(/::$/, '') ?? '');
+      const name = key?.text.replace(/::$/, '') ?? '';
+      if (prefixLength + name.length + 2 > MAX_APT_KEY) {
+        problems.push({ line: token.line, message: `blocks nest to a key longer than ${MAX_APT_KEY} characters` });
+        break;
+      }
+      prefix.push(name);
+      prefixLength += name.length + 2;
       pending = [];
     } else if (token.kind === '}') {
       if (prefix.length === 0) problems.push({ line: token.line, message: 'unbalanced }' });
-      prefix.pop();
+      const name = prefix.pop();
+      if (name !== undefined) prefixLength -= name.length + 2;
       pending = [];
     } else if (token.kind === ';') {
       const [key, value] = pending;

@@ -1,8 +1,9 @@
 // https://docs.docker.com/reference/compose-file/ — a compose file is YAML; parsed here with limits so no file can
 // make the audit quadratic or exhaust memory.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { PARSE_LIMITS } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
+import { parseYamlDocument } from './yaml-document.js';
 
 /** Compose files are kilobytes; these bound a hostile one well above any real project (PARSE_LIMITS.composeYaml). */
 export const COMPOSE_LIMITS = {
@@ -41,8 +42,14 @@ export function parseComposeYaml(text: string): unknown {
   const deep = tooDeepForYaml(text, COMPOSE_LIMITS.maxDepth * 8);
   if (deep) throw new ComposeYamlLimitError('TOO_DEEP', deep);
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { uniqueKeys: false, logLevel: 'error', lineCounter, prettyErrors: true });
-  if (document.errors.length > 0) throw document.errors[0];
+  // Pretty errors were quadratic on a long line of errors, and each error's stack cost seconds in all: see
+  // src/parsers/yaml-document.ts. The one error thrown is placed here, as prettyErrors did (composeError reads linePos).
+  const document = parseYamlDocument(text, { logLevel: 'error', lineCounter });
+  const problem = document.errors[0];
+  if (problem) {
+    problem.linePos = [lineCounter.linePos(problem.pos[0]), lineCounter.linePos(problem.pos[1])];
+    throw problem;
+  }
   const at = (node: { range?: readonly number[] | null | undefined } | null | undefined) => {
     const offset = node?.range?.[0] ?? 0;
     return lineCounter.linePos(offset);

@@ -20,8 +20,14 @@ export function parseIni(text: string): IniEntry[] {
       section = header[1]!.trim();
       return;
     }
-    const pair = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(trimmed);
-    if (pair) entries.push({ section, key: pair[1]!.toLowerCase(), value: pair[2]!, line: index + 1 });
+    // The blanks around `=` are cut outside the regex: `([^=:]+?)\s*[=:]` retried the blank run at each step of the
+    // lazy key, quadratic (the long run's 350 kB line of blanks took 24 s; issue #18). Read as before: the key up to
+    // the first `=` or `:`, the value after its blanks, holding no line terminator.
+    const equals = trimmed.search(/[=:]/);
+    if (equals < 1) return;
+    const value = trimmed.slice(equals + 1).trimStart();
+    if (/[\n\r\u2028\u2029]/.test(value)) return;
+    entries.push({ section, key: trimmed.slice(0, equals).trimEnd().toLowerCase(), value, line: index + 1 });
   });
   return entries;
 }

@@ -233,7 +233,10 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   const v4 = parseIPv4(text);
   if (v4 !== undefined) return { family: 4, bytes: v4 };
   if (!text.includes(':')) return undefined;
-  const v6 = parseIPv6(text.replace(/%.*$/, ''));
+  // The zone (`fe80::1%eth0`) is cut at the first `%` by index: `replace(/%.*$/)` retried from every `%` of a line
+  // of them when a newline followed, quadratic in the line (issue #18).
+  const zone = text.indexOf('%');
+  const v6 = parseIPv6(zone < 0 ? text : text.slice(0, zone));
   return v6 === undefined ? undefined : { family: 6, bytes: v6 };
 }
 

@@ -19,7 +19,10 @@ export interface SudoersFile {
 // A user list is items joined by commas (spaces allowed around them and after `!`); the first space not next to a
 // comma ends it, so "alice, bob ALL=ALL" names both users and "alice host1, host2 = ALL" only alice.
 const USER_ITEM = String.raw`(?:!\s*)*(?:\\.|"[^"]*"|[^\s,=\\"!])+`;
-const USER_SPEC = new RegExp(String.raw`^(${USER_ITEM}(?:\s*,\s*${USER_ITEM})*)\s+([^\s=][^=]*?)\s*=\s*(.+)$`);
+// The host list runs to the first `=` and the commands after it lose their leading blanks outside the regex:
+// `([^=]*?)\s*=\s*(.+)$` retried the blank run at each step of the lazy host list, quadratic (a 350 kB line of
+// blanks took 48 s; issue #18).
+const USER_SPEC = new RegExp(String.raw`^(${USER_ITEM}(?:\s*,\s*${USER_ITEM})*)\s+([^\s=][^=]*)=([^]*)$`);
 
 const ALIAS_KINDS = /^(User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\s+/;
 
@@ -49,6 +52,21 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
+const LINE_TERMINATORS = ['\n', '\r', '\u2028', '\u2029'];
+
+/**
+ * The line up to its comment: `#` after a blank or at the start, not `#123` (a uid). As `/(^|\s)#(?!\d).*$/` read
+ * it, a comment runs to the end and so starts after the line's last terminator (`.` stops at one); the search starts
+ * there, where that regex scanned to the terminator from every `#`, quadratic (issue #18).
+ */
+function withoutComment(raw: string): string {
+  const last = Math.max(...LINE_TERMINATORS.map((terminator) => raw.lastIndexOf(terminator)));
+  const comment = /(^|\s)#(?!\d)/g;
+  comment.lastIndex = Math.max(last, 0);
+  const match = comment.exec(raw);
+  return match ? raw.slice(0, match.index) : raw;
+}
+
 export function parseSudoers(text: string): SudoersFile {
   const file: SudoersFile = { rules: [], userAliases: new Map(), includes: [] };
   for (const { text: raw, line } of logicalLines(text)) {
@@ -57,7 +75,7 @@ export function parseSudoers(text: string): SudoersFile {
       file.includes.push({ path: include[2]!.replace(/^"(.*)"$/, '$1'), directory: include[1] === 'includedir', line });
       continue;
     }
-    const content = raw.replace(/(^|\s)#(?!\d).*$/, '').trim(); // "#123" is a uid, not a comment
+    const content = withoutComment(raw).trim();
     if (content === '' || content.startsWith('Defaults')) continue;
     const alias = ALIAS_KINDS.exec(content);
     if (alias) {
@@ -72,7 +90,9 @@ export function parseSudoers(text: string): SudoersFile {
     }
     // user_list host_list = [(runas)] [tags:] cmnd_list [: host_list = ...]
     const spec = USER_SPEC.exec(content);
-    if (!spec) continue;
+    // As `\s*(.+)$` read the commands: after the blanks, at least one character and no line terminator.
+    const commands = spec?.[3]?.trimStart();
+    if (!spec || !commands || /[\n\r\u2028\u2029]/.test(commands)) continue;
     const principals = splitList(spec[1]!).map((principal) =>
       principal.replace(/^[!\s]+/, (bangs) => bangs.replace(/\s+/g, '')),
     );

@@ -1,9 +1,10 @@
 // Waiver files, modelled on InSpec's (https://docs.chef.io/inspec/waivers/): a YAML map from control id to
 // { justification (required), expires (YYYY-MM-DD), hosts (glob), run (default true) }. Pure: text in, waivers or
 // one error with its line out.
-import { isMap, isScalar, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, LineCounter, type Scalar, type YAMLMap } from 'yaml';
 import { limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { tooDeepForYaml } from './yaml-depth.js';
+import { firstDuplicateKey, parseYamlDocument } from './yaml-document.js';
 
 export interface Waiver {
   id: string;
@@ -54,13 +55,17 @@ export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waive
   // Before the library recurses (src/parsers/yaml-depth.ts): a waivers file is a short flat map.
   const deep = tooDeepForYaml(text, PARSE_LIMITS.waiversYaml.maxDepth);
   if (deep) throw new WaiverFileError(deep.line, 'nested too deeply to be a waivers file');
-  // Before the library's duplicate-key check, which is quadratic in the keys of a map.
+  // A bound on the entries before the library parses (a waivers file holds tens of them).
   const overLimit = yamlEntriesBound(text, PARSE_LIMITS.waiversYaml);
   if (overLimit) throw new WaiverFileError(overLimit.line ?? 1, `${limitWords(overLimit)}; not read`);
   const counter = new LineCounter();
-  // The core schema (YAML 1.2) keeps 2027-01-31 a string; `uniqueKeys` refuses a control waived twice.
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  // The core schema (YAML 1.2) keeps 2027-01-31 a string; a repeated key (a control waived twice) is refused below
+  // (src/parsers/yaml-document.ts).
+  const document = parseYamlDocument(text, { lineCounter: counter });
   const problem = document.errors[0];
+  const duplicate = firstDuplicateKey(document.contents);
+  if (duplicate !== undefined && (problem === undefined || duplicate < problem.pos[0]))
+    throw new WaiverFileError(counter.linePos(duplicate).line, 'not valid YAML (DUPLICATE_KEY)');
   if (problem) {
     const line = counter.linePos(problem.pos[0]).line;
     throw new WaiverFileError(line, `not valid YAML (${problem.code})`);

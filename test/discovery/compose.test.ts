@@ -11,6 +11,7 @@ import {
   interpolate,
   parseDotEnv,
 } from '../../src/discovery/compose.js';
+import { parseEnvironmentFile } from '../../src/facts/services/service-environment.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
 import { type FileSpec, materialiseFiles } from '../support/materialise.js';
 
@@ -93,6 +94,26 @@ describe('parseDotEnv', () => {
       B: 'q',
       C: 'a#b',
     });
+  });
+
+  test('long blank runs parse in linear time, as before (issue #18)', { timeout: 30_000 }, () => {
+    // The fuzzer's 400 kB .env took 43 s: `\s*(.*?)\s*$` split each blank run three ways (cubic), and /\s+#.*$/
+    // retried from every blank. 200,000 blanks would take hours that way; the test timeout is the bound.
+    const blanks = ' '.repeat(200_000);
+    assert.deepEqual(
+      parseDotEnv(
+        `A=${blanks}x\ry\nB=a${blanks}b${blanks}# c\nC='x'\x0e${blanks}y\n${blanks}D${blanks}=${blanks}d${blanks}\n`,
+      ),
+      { B: `a${blanks}b`, C: `'x'\x0e${blanks}y`, D: 'd' },
+    );
+  });
+
+  test("systemd's EnvironmentFile= reader too: a blank run before a CR (issue #18)", { timeout: 30_000 }, () => {
+    // Beside parseDotEnv for the same regex: `=\s*(.*)$` tried every split of the run (quadratic; 20,000: 0.3 s).
+    const blanks = ' '.repeat(200_000);
+    assert.deepEqual(parseEnvironmentFile(`A=${blanks}x\ry\nB=${blanks}"b c"\n`), [
+      { name: 'B', value: 'b c', line: 2 },
+    ]);
   });
 
   test('lines without "=" or with an invalid name are ignored; CRLF is trimmed', () => {

@@ -207,6 +207,8 @@ export interface HostFuzzBudget {
   maxGrowthBytes: number;
   /** Stop at the first failure without shrinking (each shrink step is a whole audit and plan). */
   noShrink?: boolean;
+  /** Stop starting new cases after this long; the cases run are counted. */
+  timeLimitMs?: number;
 }
 
 /** The concrete files of a generated case (what a regression fixture keeps). */
@@ -263,6 +265,9 @@ export async function fuzzHosts(budget: HostFuzzBudget): Promise<HostFuzzOutcome
     numRuns: budget.numRuns,
     ...(budget.path !== undefined ? { path: budget.path } : {}),
     ...(budget.noShrink ? { endOnFailure: true } : {}),
+    ...(budget.timeLimitMs !== undefined
+      ? { interruptAfterTimeLimit: budget.timeLimitMs, markInterruptAsFailure: false }
+      : {}),
   });
   const counterexample = details.counterexample?.[0];
   return {

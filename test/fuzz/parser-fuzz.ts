@@ -16,12 +16,16 @@ export interface FuzzBudget {
   noShrink?: boolean;
   /** Called before each case with its index: a case that hangs is then known by its path (the index). */
   beforeCase?: (index: number, bytes: number) => void;
+  /** Stop starting new cases after this long (a long run shared out between targets); the cases run are counted. */
+  timeLimitMs?: number;
 }
 
 export interface FuzzStats {
   cases: number;
   maxMs: number;
   maxMsBytes: number;
+  /** The slowest case by the wall clock (the same as maxMs when CASE_CLOCK is wall). */
+  maxWallMs: number;
   largestBytes: number;
   /** Cases that hit a known violation, with the first of each kind. */
   known: number;
@@ -29,11 +33,11 @@ export interface FuzzStats {
 }
 
 /** Runs the parser on one input; throws a FuzzViolation when an invariant breaks. */
-async function runParserCase(target: ParserTarget, input: Buffer): Promise<number> {
+async function runParserCase(target: ParserTarget, input: Buffer): Promise<{ ms: number; wallMs: number }> {
   let result: unknown;
   let thrown: unknown;
   let failed = false;
-  const { ms } = await timed(`${target.name} on ${input.length} bytes`, async () => {
+  const { ms, wallMs } = await timed(`${target.name} on ${input.length} bytes`, async () => {
     try {
       result = await target.run(input);
     } catch (error) {
@@ -55,11 +59,13 @@ async function runParserCase(target: ParserTarget, input: Buffer): Promise<numbe
       );
     }
   }
-  return ms;
+  return { ms, wallMs };
 }
 
 export interface CaseResult {
+  /** By CASE_CLOCK (CPU time by default, wall time with SIGNER_OPSEC_FUZZ_CLOCK=wall). */
   ms: number;
+  wallMs: number;
   /** The known violation this case hit (see ParserTarget.knownViolations), tolerated unless strict. */
   known?: string;
 }
@@ -71,14 +77,15 @@ export interface CaseResult {
 export async function checkParserInput(target: ParserTarget, input: Buffer, strict = false): Promise<CaseResult> {
   const started = performance.now();
   try {
-    return { ms: await runParserCase(target, input) };
+    return await runParserCase(target, input);
   } catch (error) {
     if (strict || !(error instanceof FuzzViolation)) throw error;
     const known = target.knownViolations?.find(
       (candidate) => candidate.kind === error.kind && candidate.pattern.test(error.message),
     );
     if (!known) throw error;
-    return { ms: performance.now() - started, known: `${known.reason}: ${error.message}` };
+    const wallMs = performance.now() - started;
+    return { ms: wallMs, wallMs, known: `${known.reason}: ${error.message}` };
   }
 }
 
@@ -116,12 +123,21 @@ export interface ParserFuzzOutcome {
 
 export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Promise<ParserFuzzOutcome> {
   const prepared = prepareTarget(target, budget);
-  const stats: FuzzStats = { cases: 0, maxMs: 0, maxMsBytes: 0, largestBytes: 0, known: 0, knownExamples: [] };
+  const stats: FuzzStats = {
+    cases: 0,
+    maxMs: 0,
+    maxMsBytes: 0,
+    maxWallMs: 0,
+    largestBytes: 0,
+    known: 0,
+    knownExamples: [],
+  };
   const property = fc.asyncProperty(prepared.arbitrary, async (mutated) => {
     const input = prepared.input(mutated);
     budget.beforeCase?.(stats.cases, input.length);
-    const { ms, known } = await checkParserInput(target, input);
+    const { ms, wallMs, known } = await checkParserInput(target, input);
     stats.cases += 1;
+    stats.maxWallMs = Math.max(stats.maxWallMs, wallMs);
     if (known !== undefined) {
       stats.known += 1;
       if (stats.knownExamples.length < 3) stats.knownExamples.push(known);
@@ -137,6 +153,9 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     numRuns: budget.numRuns,
     ...(budget.path !== undefined ? { path: budget.path } : {}),
     ...(budget.noShrink ? { endOnFailure: true } : {}),
+    ...(budget.timeLimitMs !== undefined
+      ? { interruptAfterTimeLimit: budget.timeLimitMs, markInterruptAsFailure: false }
+      : {}),
   });
   const counterexample = details.counterexample?.[0];
   return {

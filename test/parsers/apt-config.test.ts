@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareBytes, effectiveAptSetting, isAptPartName, parseAptConfig } from '../../src/parsers/apt-config.js';
+import {
+  compareBytes,
+  effectiveAptSetting,
+  isAptPartName,
+  MAX_APT_KEY,
+  parseAptConfig,
+} from '../../src/parsers/apt-config.js';
 
 const KEY = 'APT::Periodic::Unattended-Upgrade';
 
@@ -136,4 +142,19 @@ describe('isAptPartName', () => {
   test('byte order puts upper case and digits first', () => {
     assert.deepEqual(['b', 'B', '10x', '9x'].sort(compareBytes), ['10x', '9x', 'B', 'b']);
   });
+});
+
+test('unclosed blocks cannot build keys past MAX_APT_KEY: refused there, with the line (issue #18)', {
+  timeout: 30_000,
+}, () => {
+  // Each statement's key repeats its blocks' names: 200,000 unclosed blocks then 200,000 statements would need
+  // tens of GB (the long run's 1.5 MB case aborted a 4 GB heap). Parsing stops at the first block too deep.
+  const text = `A { x "1"; };\n${'B {\n'.repeat(200_000)}${'k v;\n'.repeat(200_000)}`;
+  const { statements, problems } = parseAptConfig(text);
+  assert.deepEqual(statements, [{ kind: 'set', key: 'a::x', written: 'A::x', value: '1', line: 1 }]);
+  const depth = Math.floor(MAX_APT_KEY / 3);
+  assert.deepEqual(problems, [
+    { line: depth + 2, message: `blocks nest to a key longer than ${MAX_APT_KEY} characters` },
+    { line: 400_001, message: 'unclosed {' },
+  ]);
 });

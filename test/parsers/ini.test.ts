@@ -33,3 +33,12 @@ test('configparser booleans', () => {
   for (const value of ['no', 'FALSE', '0', 'off']) assert.equal(iniBoolean(value), false, value);
   assert.equal(iniBoolean('maybe'), undefined);
 });
+
+test('blank runs around "=" parse in linear time, read as before (issue #18)', { timeout: 30_000 }, () => {
+  // The long run's 350 kB line of blanks took 24 s: the lazy key retried the blank run before "=" at each step.
+  const blanks = ' '.repeat(200_000);
+  assert.deepEqual(parseIni(`[a]\nKey${blanks}x${blanks}=${blanks}v${blanks}w\nb=c\rd\ne =\u2028 f\n=g\n`), [
+    { section: 'a', key: `key${blanks}x`, value: `v${blanks}w`, line: 2 },
+    { section: 'a', key: 'e', value: 'f', line: 4 },
+  ]);
+});

@@ -14,6 +14,7 @@ import {
   addrMatchList,
   evaluateMatch,
   matchPatternList,
+  parseAddress,
   parseMatchCondition,
 } from '../../src/parsers/sshd-config-match.js';
 import { argvSplit, splitConfigLine } from '../../src/parsers/sshd-config-syntax.js';
@@ -293,6 +294,17 @@ describe('sshd_config parser', () => {
     );
     assert.equal(eff.passwordauthentication.value, 'no');
     assert.equal(eff.passwordauthentication.line, 2);
+  });
+
+  test('an address with a million `%` and a line separator parses in linear time (issue #18)', {
+    timeout: 30_000,
+  }, () => {
+    // The zone was cut with replace(/%.*$/): `.` stops at a line separator, so the match was retried from every `%`.
+    // 20,000 took 0.4 s, a million would take many minutes; the zone is now cut at the first `%` by index.
+    assert.equal(parseAddress(`fe80::1%${'%'.repeat(1_000_000)}\u2028x`)?.family, 6);
+    assert.equal(parseAddress(`:${'%'.repeat(1_000_000)}\n`), undefined);
+    assert.deepEqual(parseAddress('fe80::1%eth0'), parseAddress('fe80::1'));
+    assert.equal(parseAddress('10.0.0.1%eth0'), undefined);
   });
 
   test('a chain of 17 distinct files stops at the sshd depth limit', async () => {

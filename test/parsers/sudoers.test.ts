@@ -54,6 +54,28 @@ describe('parseSudoers: user specifications', () => {
     assert.deepEqual(rules, [{ principals: ['%#1000'], noPassword: true, line: 1 }]);
   });
 
+  test('long blank runs and many " #" parse in linear time, with the same reading (issue #18)', {
+    timeout: 30_000,
+  }, () => {
+    // The long run's 350 kB line of blanks took 48 s (the lazy host list retried the blanks before "="), and a comment
+    // was scanned to the line's end from every " #". 200,000 of either would take minutes; the timeout is the bound.
+    const blanks = ' '.repeat(200_000);
+    const text = [
+      `alice${blanks}ALL${blanks}=${blanks}NOPASSWD: ALL${blanks}`,
+      `$${blanks}\u{d800}${blanks}\`${blanks}$${blanks}Defaults\tsecure_path="/usr/bin"`,
+      `bob ALL=ALL${' #'.repeat(200_000)}\rx`,
+      `carol ALL=${blanks}`,
+      `dave ALL=ALL # a #${' #'.repeat(200_000)}`,
+    ].join('\n');
+    assert.deepEqual(parseSudoers(text).rules, [
+      { principals: ['alice'], noPassword: true, line: 1 },
+      // Read as before: a user `$` with a host list of blanks and odd characters.
+      { principals: ['$'], noPassword: false, line: 2 },
+      // Bob's line has a CR inside: no comment runs to its end, and commands hold no line terminator.
+      { principals: ['dave'], noPassword: false, line: 5 },
+    ]);
+  });
+
   test('NOPASSWD anywhere in the command list marks the rule; PASSWD alone does not', () => {
     const { rules } = parseSudoers(
       [
