@@ -21,9 +21,11 @@ import { expandGlob } from '../../src/parsers/glob.js';
 import { hostMatches } from '../../src/parsers/host-glob.js';
 import { parseHosts } from '../../src/parsers/hosts.js';
 import { parseIni } from '../../src/parsers/ini.js';
+import { ipVersion } from '../../src/parsers/ip-version.js';
 import { parseIptablesSave } from '../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../src/parsers/nftables.js';
 import { parseNftJson } from '../../src/parsers/nftables-json.js';
+import { nftShapeProblem } from '../../src/parsers/nftables-shape.js';
 import { parseNodeConfig } from '../../src/parsers/node-config.js';
 import { parseOsRelease } from '../../src/parsers/os-release.js';
 import { ParseLimitError } from '../../src/parsers/parse-limits.js';
@@ -337,6 +339,7 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
       'src/parsers/firewall/values.ts',
       'src/parsers/firewall/address-range.ts',
       'src/parsers/firewall/model.ts',
+      'src/parsers/nftables-shape.ts',
     ],
     seeds: () => [
       ...exampleFiles('etc/nftables.conf'),
@@ -358,7 +361,9 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
     secretLines: ['# {SECRET}', 'comment "{SECRET}"', 'define token = "{SECRET}"'],
     run: (input) => {
       const ruleset = parseNftablesConf('/etc/nftables.conf', nftSources(text(input), NFT_INCLUDED));
-      return mergeRulesets([ruleset, ruleset]);
+      // harden's check that an included file is nft configuration at all, before it is copied for `nft -c`.
+      const shape = nftShapeProblem(text(input), '/etc/nftables.conf');
+      return { merged: mergeRulesets([ruleset, ruleset]), shape };
     },
   },
   {
@@ -695,6 +700,17 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
     keywords: ['fatal: unable to read abc', 'error: "x" not understood'],
     secretLines: ['/etc/ssh/sshd_config line 1: no argument after keyword "{SECRET}"', 'fatal: {SECRET}'],
     run: (input) => ['sshd', 'nft', 'systemd-analyze', 'git'].map((tool) => describeToolOutput(tool, text(input))),
+  },
+  {
+    // isIP's answer without compiling node's IPv6 expression for text that cannot be IPv6.
+    name: 'ip-version',
+    modules: ['src/parsers/ip-version.ts'],
+    seeds: () => texts('10.0.0.1\n::1\nfe80::1%eth0\n2001:db8::/32\n1.2.3\n::ffff:1.2.3.4\n'),
+    keywords: ['::', ':'.repeat(64), '255.255.255.255', '0x7f.1'],
+    run: (input) =>
+      text(input)
+        .split('\n', 10_000)
+        .map((line) => ipVersion(line)),
   },
   {
     // A waiver's host glob against host names: linear, whatever the glob (no backtracking on `*`).
