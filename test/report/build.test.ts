@@ -272,7 +272,7 @@ describe('describeDiscovery', () => {
       configStatus: 'ok',
       binary: '/usr/local/bin/stacks-signer',
       user: 'stacks-signer',
-      notes: ['/etc/stacks/signer/signer-config.toml:8: unknown key "mystery_key"'],
+      notes: ['/etc/stacks/signer/signer-config.toml:8: unknown key or section (name not shown)'],
     });
     assert.deepEqual(described.node, {
       role: 'node',
