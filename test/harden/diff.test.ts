@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { unifiedDiff, unifiedHunks } from '../../src/harden/diff.js';
+import { changedLines, MAX_EDIT_DISTANCE, unifiedDiff, unifiedHunks } from '../../src/harden/diff.js';
 
 /** A small deterministic PRNG: the random cases are the same on every run. */
 function random(seed: number): () => number {
@@ -54,6 +54,18 @@ function countChanges(hunks: string): { removed: number; added: number } {
     removed: lines.filter((line) => line.startsWith('-')).length,
     added: lines.filter((line) => line.startsWith('+')).length,
   };
+}
+
+/** What patch(1) makes of `before` with our diff of path /f. */
+function patched(dir: string, before: string, diff: string): string {
+  writeFileSync(join(dir, 'f'), before);
+  const result = spawnSync('patch', ['--silent', '--batch', '--no-backup-if-mismatch', '-p1', join(dir, 'f')], {
+    input: diff,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(result.status, 0, `patch must be installed and accept the diff: ${result.error ?? result.stderr}`);
+  return readFileSync(join(dir, 'f'), 'utf8');
 }
 
 describe('unified diff', () => {
@@ -125,6 +137,53 @@ describe('unified diff', () => {
         );
         assert.equal(readFileSync(join(dir, 'f'), 'utf8'), after, `round ${round}`);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Issue #18: a fuzzed /etc/group of 20,156 bad CRLF lines, rewritten whole, took 41 s and 12.9 GB to diff (Myers
+  // kept a frontier the size of both files per edit distance). Sizes that would take minutes and gigabytes if the
+  // diff were quadratic again.
+  test('a 20,000-line /etc/group rewritten whole: one hunk, every line removed and added, patch(1) agrees', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'so-diff-'));
+    try {
+      const lines = Array.from({ length: 20_000 }, (_, index) => `Match User x${index % 7}`);
+      const before = lines.map((line) => `${line}\r\n`).join('');
+      const after = lines.map((line) => `${line}\n`).join('');
+      const diff = unifiedDiff('/f', before, after);
+      assert.ok(diff.startsWith('--- a/f\n+++ b/f\n@@ -1,20000 +1,20000 @@\n'));
+      assert.deepEqual(countChanges(diff.split('\n').slice(2).join('\n')), { removed: 20_000, added: 20_000 });
+      assert.equal(patched(dir, before, diff), after);
+      const { removed, added } = changedLines(before, after);
+      assert.equal(removed.length, 20_000);
+      assert.equal(added.length, 20_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('20,000 copies of one passwd line: a few changes stay minimal, many still give a diff patch(1) applies', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'so-diff-'));
+    try {
+      const line = 'bin:x:2:2:bin:/bin:/usr/sbin/nologin';
+      const copies = Array.from({ length: 20_000 }, () => line);
+      const before = `${copies.join('\n')}\n`;
+      // 50 lines changed, spread out: within the edit bound, so exactly those lines and 3 lines of context each.
+      const few = copies.map((text, index) => (index % 400 === 17 ? text.replace('nologin', 'false') : text));
+      const fewDiff = unifiedDiff('/f', before, `${few.join('\n')}\n`);
+      assert.deepEqual(countChanges(fewDiff.split('\n').slice(2).join('\n')), { removed: 50, added: 50 });
+      assert.equal(patched(dir, before, fewDiff), `${few.join('\n')}\n`);
+      // Every other line changed (and the last 10 gone): past the edit bound, the changed region is one block out,
+      // one block in.
+      const many = copies.map((text, index) => (index % 2 === 1 ? text.replace('nologin', 'false') : text));
+      const after = `${many.slice(0, 19_990).join('\n')}\n`;
+      assert.ok(10_000 > MAX_EDIT_DISTANCE);
+      const manyDiff = unifiedDiff('/f', before, after);
+      assert.equal(patched(dir, before, manyDiff), after);
+      const { removed, added } = changedLines(before, after);
+      assert.ok(removed.length >= 10_000);
+      assert.equal(removed.length - added.length, 10);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -115,6 +115,9 @@ export async function loginCandidates(
   rulesFor: (name: string) => AccessRules | undefined,
 ): Promise<LoginCandidate[]> {
   const candidates: LoginCandidate[] = [];
+  // passwd may repeat a line thousands of times (a fuzzed host had 6,899 copies): each key file is judged once per
+  // (path, uid, home, StrictModes), not once per line, each a few stats and, for a missing file, a TargetError.
+  const judged = new Map<string, Promise<LoginCandidate['keyFiles'][number]>>();
   for (const user of users) {
     const candidate: LoginCandidate = { name: user.name, uid: user.uid, shell: user.shell, keyFiles: [] };
     if (user.shellProblem) candidate.shellProblem = user.shellProblem;
@@ -129,7 +132,13 @@ export async function loginCandidates(
     if (rules && !user.shellProblem && !excluded) {
       for (const pattern of rules.authorizedKeysFiles) {
         const path = expandKeysFile(pattern, user);
-        candidate.keyFiles.push(await keyFile(ctx.target, path, user, rules.strictModes));
+        const key = JSON.stringify([path, user.uid, user.home, rules.strictModes]);
+        let verdict = judged.get(key);
+        if (!verdict) {
+          verdict = keyFile(ctx.target, path, user, rules.strictModes);
+          judged.set(key, verdict);
+        }
+        candidate.keyFiles.push({ ...(await verdict) });
       }
     }
     candidates.push(candidate);
