@@ -3,12 +3,12 @@ import type {
   Backend,
   Family,
   FirewallChain,
-  FirewallProblem,
   FirewallRule,
   FirewallRuleset,
   FirewallTable,
   Match,
 } from './firewall/model.js';
+import { cappedProblems } from './firewall/problems.js';
 import { normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 
 // iptables-save / ip6tables-save output (and /etc/iptables/rules.v4|v6, ufw's user.rules, which share the format):
@@ -45,7 +45,8 @@ export function parseIptablesSave(
   options: { family: Family; file?: string; backend?: Backend },
 ): FirewallRuleset {
   const { family, file } = options;
-  const problems: FirewallProblem[] = [];
+  // Capped: a file of garbage is a problem per line (src/parsers/firewall/problems.ts).
+  const problems = cappedProblems();
   const tables: FirewallTable[] = [];
   let table: FirewallTable | undefined;
   // Each table's chains by name: `chains.find` per line, and per rule's jump below, was quadratic in the chains
@@ -130,7 +131,7 @@ export function parseIptablesSave(
       }
     }
   }
-  return { tables, problems };
+  return { tables, problems: problems.finish() };
 }
 
 function parseRule(parts: string[], family: Family, origin: FirewallRule['origin']): FirewallRule {
