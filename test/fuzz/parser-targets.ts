@@ -337,6 +337,7 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
       'src/parsers/firewall/values.ts',
       'src/parsers/firewall/address-range.ts',
       'src/parsers/firewall/model.ts',
+      'src/parsers/firewall/problems.ts',
     ],
     seeds: () => [
       ...exampleFiles('etc/nftables.conf'),
