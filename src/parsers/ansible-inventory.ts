@@ -3,8 +3,8 @@
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
 import { LineCounter } from 'yaml';
 import { jsonOverLimits, limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
-import { tooDeepForYaml } from './yaml-depth.js';
-import { parseYamlDocument } from './yaml-document.js';
+import { yamlShapeProblem } from './yaml-depth.js';
+import { parseYamlDocument, YamlStackError } from './yaml-document.js';
 
 export type InventoryVars = Record<string, unknown>;
 
@@ -218,15 +218,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function parseYamlInventory(text: string): InventoryResult {
   // Before the library recurses (src/parsers/yaml-depth.ts): an inventory nests groups a few levels, not hundreds.
-  const deep = tooDeepForYaml(text, PARSE_LIMITS.inventoryYaml.maxDepth);
-  if (deep) return { ok: false, line: deep.line, reason: 'nested too deeply to be an inventory' };
+  const shape = yamlShapeProblem(text, PARSE_LIMITS.inventoryYaml.maxDepth);
+  if (shape?.kind === 'depth') return { ok: false, line: shape.line, reason: 'nested too deeply to be an inventory' };
+  if (shape) return { ok: false, line: shape.line, reason: 'not valid YAML (two mapping keys on one line)' };
   const overLimit = yamlEntriesBound(text, PARSE_LIMITS.inventoryYaml);
   if (overLimit)
     return { ok: false, ...(overLimit.line ? { line: overLimit.line } : {}), reason: limitWords(overLimit) };
   // Not the library's `parse`: its duplicate-key check and pretty errors are quadratic (src/parsers/yaml-document.ts).
   // Repeated keys are not an error: Ansible keeps the last of them (with a warning), and so does toJS below.
   const counter = new LineCounter();
-  const parsed = parseYamlDocument(text, { lineCounter: counter });
+  let parsed: ReturnType<typeof parseYamlDocument>;
+  try {
+    parsed = parseYamlDocument(text, { lineCounter: counter });
+  } catch (error) {
+    if (error instanceof YamlStackError) return { ok: false, line: 1, reason: `not valid YAML (${error.message})` };
+    throw error;
+  }
   const problem = parsed.errors[0];
   if (problem) {
     return {

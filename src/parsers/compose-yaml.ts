@@ -2,8 +2,8 @@
 // make the audit quadratic or exhaust memory.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { PARSE_LIMITS } from './parse-limits.js';
-import { tooDeepForYaml } from './yaml-depth.js';
-import { parseYamlDocument } from './yaml-document.js';
+import { yamlShapeProblem } from './yaml-depth.js';
+import { parseYamlDocument, YamlStackError } from './yaml-document.js';
 
 /** Compose files are kilobytes; these bound a hostile one well above any real project (PARSE_LIMITS.composeYaml). */
 export const COMPOSE_LIMITS = {
@@ -23,7 +23,7 @@ export const COMPOSE_LIMITS = {
 export class ComposeYamlLimitError extends Error {
   readonly linePos: { line: number; col: number }[];
   constructor(
-    readonly code: 'DUPLICATE_KEY' | 'TOO_DEEP' | 'TOO_MANY_NODES',
+    readonly code: 'DUPLICATE_KEY' | 'TOO_DEEP' | 'TOO_MANY_NODES' | 'COMPACT_KEYS',
     at: { line: number; col: number },
   ) {
     super(code);
@@ -39,12 +39,20 @@ export class ComposeYamlLimitError extends Error {
  */
 export function parseComposeYaml(text: string): unknown {
   // Before the library recurses: see src/parsers/yaml-depth.ts (a 2 KB file aborted the process).
-  const deep = tooDeepForYaml(text, COMPOSE_LIMITS.maxDepth * 8);
-  if (deep) throw new ComposeYamlLimitError('TOO_DEEP', deep);
+  // Also a line of two mapping keys, on which the library's stack grows a level per line.
+  const shape = yamlShapeProblem(text, COMPOSE_LIMITS.maxDepth * 8);
+  if (shape) throw new ComposeYamlLimitError(shape.kind === 'depth' ? 'TOO_DEEP' : 'COMPACT_KEYS', shape);
   const lineCounter = new LineCounter();
   // Pretty errors were quadratic on a long line of errors, and each error's stack cost seconds in all: see
   // src/parsers/yaml-document.ts. The one error thrown is placed here, as prettyErrors did (composeError reads linePos).
-  const document = parseYamlDocument(text, { logLevel: 'error', lineCounter });
+  let document: ReturnType<typeof parseYamlDocument>;
+  try {
+    document = parseYamlDocument(text, { logLevel: 'error', lineCounter });
+  } catch (error) {
+    // The line is not known: the file's first.
+    if (error instanceof YamlStackError) throw new ComposeYamlLimitError('TOO_DEEP', { line: 1, col: 1 });
+    throw error;
+  }
   const problem = document.errors[0];
   if (problem) {
     problem.linePos = [lineCounter.linePos(problem.pos[0]), lineCounter.linePos(problem.pos[1])];

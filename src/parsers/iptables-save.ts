@@ -3,12 +3,12 @@ import type {
   Backend,
   Family,
   FirewallChain,
-  FirewallProblem,
   FirewallRule,
   FirewallRuleset,
   FirewallTable,
   Match,
 } from './firewall/model.js';
+import { cappedProblems } from './firewall/problems.js';
 import { normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
 
 // iptables-save / ip6tables-save output (and /etc/iptables/rules.v4|v6, ufw's user.rules, which share the format):
@@ -45,12 +45,15 @@ export function parseIptablesSave(
   options: { family: Family; file?: string; backend?: Backend },
 ): FirewallRuleset {
   const { family, file } = options;
-  const problems: FirewallProblem[] = [];
+  // Capped: a file of garbage is a problem per line (src/parsers/firewall/problems.ts).
+  const problems = cappedProblems();
   const tables: FirewallTable[] = [];
   let table: FirewallTable | undefined;
   // Each table's chains by name: `chains.find` per line, and per rule's jump below, was quadratic in the chains
   // (40,000 `:C<n>` lines took 9 s, with a jump to each 30 s; issue #18).
   const chainsByName = new Map<FirewallTable, Map<string, FirewallChain>>();
+  // A chain's `-I` rules, put in front once at the end: unshift per line was quadratic (110,000 lines took 5 s).
+  const inserted = new Map<FirewallChain, FirewallRule[]>();
   const chainOf = (name: string, line: number): FirewallChain => {
     let named = chainsByName.get(table!);
     if (!named) {
@@ -106,8 +109,11 @@ export function parseIptablesSave(
     if ((verb === '-A' || verb === '-I') && parts[1]) {
       const rule = parseRule(parts.slice(2), family, { ...(file ? { file } : {}), line: lineNumber, text: line });
       const chain = chainOf(parts[1], lineNumber);
-      if (verb === '-I') chain.rules.unshift(rule);
-      else chain.rules.push(rule);
+      if (verb === '-I') {
+        const before = inserted.get(chain);
+        if (before) before.push(rule);
+        else inserted.set(chain, [rule]);
+      } else chain.rules.push(rule);
       return;
     }
     if ((verb === '-N' || verb === '-P') && parts[1]) {
@@ -118,6 +124,8 @@ export function parseIptablesSave(
     }
     problems.push({ ...(file ? { file } : {}), line: lineNumber, message: 'a line not understood' });
   });
+  // Each `-I` went to the top: the inserted rules in reverse, then the appended ones.
+  for (const [chain, rules] of inserted) chain.rules = rules.reverse().concat(chain.rules);
   // A jump to a chain the table doesn't define is an extension target the model doesn't know.
   for (const each of tables) {
     const defined = chainsByName.get(each);
@@ -130,7 +138,7 @@ export function parseIptablesSave(
       }
     }
   }
-  return { tables, problems };
+  return { tables, problems: problems.finish() };
 }
 
 function parseRule(parts: string[], family: Family, origin: FirewallRule['origin']): FirewallRule {

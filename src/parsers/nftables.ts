@@ -6,6 +6,7 @@ import type {
   FirewallTable,
   TableFamily,
 } from './firewall/model.js';
+import { cappedProblems } from './firewall/problems.js';
 import { appendAll } from './lists.js';
 import { parseNftRules } from './nftables-rule.js';
 import { type NftSources, type NftToken, tokenizeWithIncludes } from './nftables-syntax.js';
@@ -79,7 +80,8 @@ interface TableState {
 }
 
 export function parseNftablesConf(mainPath: string, sources: NftSources): FirewallRuleset {
-  const problems: FirewallProblem[] = [];
+  // Capped: a file of garbage is a problem per token (src/parsers/firewall/problems.ts).
+  const problems = cappedProblems();
   const tokens = tokenizeWithIncludes(mainPath, sources, problems);
   const tables = new Map<string, TableState>();
   const variables = new Map<string, string[]>();
@@ -88,11 +90,13 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
   const peek = () => tokens[i];
   const isWord = (text?: string) => peek()?.kind === 'word' && (text === undefined || peek()!.text === text);
   const problem = (token: NftToken | undefined, message: string, rejects = false) =>
-    problems.push({
-      ...(token ? { file: token.file, line: token.line } : {}),
-      message,
-      ...(rejects ? { rejects: true } : {}),
-    });
+    problems.full()
+      ? problems.drop(token?.file, rejects)
+      : problems.push({
+          ...(token ? { file: token.file, line: token.line } : {}),
+          message,
+          ...(rejects ? { rejects: true } : {}),
+        });
   /** At the end of a block body: EOF instead of `}` is a syntax error to nft, and nothing in the file loads. */
   const closeBlock = (open: NftToken | undefined, what: string) => {
     if (!peek()) problem(open, `${what} is opened here but never closed with "}"`, true);
@@ -327,7 +331,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     }
   }
   for (const { table } of tables.values()) rejectUndefinedTargets(table, problems);
-  return { tables: [...tables.values()].map((state) => state.table), problems };
+  return { tables: [...tables.values()].map((state) => state.table), problems: problems.finish() };
 }
 
 /** `jump`/`goto` to a chain the table never defines: nft refuses the rule ("No such file or directory"). */

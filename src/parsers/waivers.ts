@@ -3,8 +3,8 @@
 // one error with its line out.
 import { isMap, isScalar, LineCounter, type Scalar, type YAMLMap } from 'yaml';
 import { limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
-import { tooDeepForYaml } from './yaml-depth.js';
-import { firstDuplicateKey, parseYamlDocument } from './yaml-document.js';
+import { yamlShapeProblem } from './yaml-depth.js';
+import { firstDuplicateKey, parseYamlDocument, YamlStackError } from './yaml-document.js';
 
 export interface Waiver {
   id: string;
@@ -53,15 +53,22 @@ function scalarText(node: unknown): string | undefined {
  */
 export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waiver[] {
   // Before the library recurses (src/parsers/yaml-depth.ts): a waivers file is a short flat map.
-  const deep = tooDeepForYaml(text, PARSE_LIMITS.waiversYaml.maxDepth);
-  if (deep) throw new WaiverFileError(deep.line, 'nested too deeply to be a waivers file');
+  const shape = yamlShapeProblem(text, PARSE_LIMITS.waiversYaml.maxDepth);
+  if (shape?.kind === 'depth') throw new WaiverFileError(shape.line, 'nested too deeply to be a waivers file');
+  if (shape) throw new WaiverFileError(shape.line, 'not valid YAML (two mapping keys on one line)');
   // A bound on the entries before the library parses (a waivers file holds tens of them).
   const overLimit = yamlEntriesBound(text, PARSE_LIMITS.waiversYaml);
   if (overLimit) throw new WaiverFileError(overLimit.line ?? 1, `${limitWords(overLimit)}; not read`);
   const counter = new LineCounter();
   // The core schema (YAML 1.2) keeps 2027-01-31 a string; a repeated key (a control waived twice) is refused below
   // (src/parsers/yaml-document.ts).
-  const document = parseYamlDocument(text, { lineCounter: counter });
+  let document: ReturnType<typeof parseYamlDocument>;
+  try {
+    document = parseYamlDocument(text, { lineCounter: counter });
+  } catch (error) {
+    if (error instanceof YamlStackError) throw new WaiverFileError(1, `not valid YAML (${error.message})`);
+    throw error;
+  }
   const problem = document.errors[0];
   const duplicate = firstDuplicateKey(document.contents);
   if (duplicate !== undefined && (problem === undefined || duplicate < problem.pos[0]))

@@ -16,7 +16,22 @@ import {
   parseDocument,
 } from 'yaml';
 
-/** parseDocument without the quadratic checks above; `uniqueKeys` is off, so call firstDuplicateKey. */
+/**
+ * The library's parser ran out of stack (a RangeError): its CST parser recurses once per open node, and the callers'
+ * pre-check (src/parsers/yaml-depth.ts) refuses the shapes known to grow it, but not every garbage text that does.
+ * The line is not known, so callers report the file.
+ */
+export class YamlStackError extends Error {
+  constructor() {
+    super('too deeply nested for the YAML parser (its stack ran out)');
+    this.name = 'YamlStackError';
+  }
+}
+
+/**
+ * parseDocument without the quadratic checks above; `uniqueKeys` is off, so call firstDuplicateKey. Throws
+ * YamlStackError instead of the library's stack overflow.
+ */
 export function parseYamlDocument(
   text: string,
   options: { lineCounter: LineCounter } & Omit<ParseOptions & DocumentOptions, 'uniqueKeys' | 'prettyErrors'>,
@@ -25,6 +40,9 @@ export function parseYamlDocument(
   Error.stackTraceLimit = 0;
   try {
     return parseDocument(text, { ...options, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    if (error instanceof RangeError) throw new YamlStackError();
+    throw error;
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }

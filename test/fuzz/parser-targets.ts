@@ -340,6 +340,7 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
       'src/parsers/firewall/address-range.ts',
       'src/parsers/firewall/model.ts',
       'src/parsers/nftables-shape.ts',
+      'src/parsers/firewall/problems.ts',
     ],
     seeds: () => [
       ...exampleFiles('etc/nftables.conf'),
