@@ -124,6 +124,22 @@ export function undecided(way: Way, origin: Origin): Way {
   return { uncertain: [...way.uncertain, origin], assumed: [...way.assumed, origin] };
 }
 
+const chainsByName = new WeakMap<FirewallTable, Map<string, FirewallChain>>();
+
+/**
+ * The chain a jump or goto names: the first of that name, as Array.find gave. Indexed once per table, so a ruleset
+ * of 100k jumps to 100k chains is not a 100k x 100k scan.
+ */
+export function chainNamed(table: FirewallTable, name: string): FirewallChain | undefined {
+  let byName = chainsByName.get(table);
+  if (!byName) {
+    byName = new Map();
+    for (const chain of table.chains) if (!byName.has(chain.name)) byName.set(chain.name, chain);
+    chainsByName.set(table, byName);
+  }
+  return byName.get(name);
+}
+
 class Walker {
   constructor(
     private readonly table: FirewallTable,
@@ -169,7 +185,7 @@ class Walker {
         return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
       case 'jump':
       case 'goto': {
-        const target = this.table.chains.find((candidate) => candidate.name === action.chain);
+        const target = chainNamed(this.table, action.chain);
         if (!target || depth >= MAX_DEPTH) {
           return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
         }

@@ -4,6 +4,7 @@ import {
   type BaseChain,
   type ChainFold,
   cap,
+  chainNamed,
   EMPTY_FOLD,
   foldChain,
   foldVerdict,
@@ -246,7 +247,7 @@ class SourceWalker {
         return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
       case 'jump':
       case 'goto': {
-        const target = table.chains.find((candidate) => candidate.name === action.chain);
+        const target = chainNamed(table, action.chain);
         if (!target || depth >= MAX_DEPTH) {
           return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
         }
