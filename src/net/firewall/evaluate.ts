@@ -10,6 +10,7 @@ import {
   tableFamilies,
 } from '../../parsers/firewall/model.js';
 import { appendAll } from '../../parsers/lists.js';
+import { runSteps, type Step } from './trampoline.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.
@@ -123,6 +124,22 @@ export function undecided(way: Way, origin: Origin): Way {
   return { uncertain: [...way.uncertain, origin], assumed: [...way.assumed, origin] };
 }
 
+const chainsByName = new WeakMap<FirewallTable, Map<string, FirewallChain>>();
+
+/**
+ * The chain a jump or goto names: the first of that name, as Array.find gave. Indexed once per table, so a ruleset
+ * of 100k jumps to 100k chains is not a 100k x 100k scan.
+ */
+export function chainNamed(table: FirewallTable, name: string): FirewallChain | undefined {
+  let byName = chainsByName.get(table);
+  if (!byName) {
+    byName = new Map();
+    for (const chain of table.chains) if (!byName.has(chain.name)) byName.set(chain.name, chain);
+    chainsByName.set(table, byName);
+  }
+  return byName.get(name);
+}
+
 class Walker {
   constructor(
     private readonly table: FirewallTable,
@@ -130,27 +147,27 @@ class Walker {
   ) {}
 
   chain(chain: FirewallChain, way: Way, depth: number): Path[] {
-    return this.from(chain, 0, way, depth);
+    return runSteps(this.from(chain, 0, way, depth));
   }
 
-  private from(chain: FirewallChain, index: number, way: Way, depth: number): Path[] {
+  // from and act recurse once per `continue` or undecided rule and per jump: they are steps run by runSteps.
+  private *from(chain: FirewallChain, index: number, way: Way, depth: number): Step<Path[]> {
     for (let i = index; i < chain.rules.length; i++) {
       const rule = chain.rules[i]!;
       const matched = matchRule(rule, this.packet);
       if (matched === 'no') continue;
       if (matched === 'maybe') {
         const uncertain = [...way.uncertain, rule.origin];
-        return cap([
-          ...this.act(chain, i, rule, { uncertain, assumed: [...way.assumed, rule.origin] }, depth),
-          ...this.from(chain, i + 1, { uncertain, assumed: way.assumed }, depth),
-        ]);
+        const taken = yield this.act(chain, i, rule, { uncertain, assumed: [...way.assumed, rule.origin] }, depth);
+        const skipped = yield this.from(chain, i + 1, { uncertain, assumed: way.assumed }, depth);
+        return cap([...taken, ...skipped]);
       }
-      return this.act(chain, i, rule, way, depth);
+      return yield this.act(chain, i, rule, way, depth);
     }
     return [{ outcome: 'return', ...(chain.origin ? { origin: chain.origin } : {}), ...way }];
   }
 
-  private act(chain: FirewallChain, index: number, rule: FirewallRule, way: Way, depth: number): Path[] {
+  private *act(chain: FirewallChain, index: number, rule: FirewallRule, way: Way, depth: number): Step<Path[]> {
     const action = rule.action;
     switch (action.kind) {
       case 'accept':
@@ -163,20 +180,21 @@ class Walker {
       case 'continue':
       case 'nat':
       case 'dnat':
-        return this.from(chain, index + 1, way, depth);
+        return yield this.from(chain, index + 1, way, depth);
       case 'unknown':
         return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
       case 'jump':
       case 'goto': {
-        const target = this.table.chains.find((candidate) => candidate.name === action.chain);
+        const target = chainNamed(this.table, action.chain);
         if (!target || depth >= MAX_DEPTH) {
           return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
         }
         const paths: Path[] = [];
-        for (const path of this.chain(target, way, depth + 1)) {
+        for (const path of yield this.from(target, 0, way, depth + 1)) {
           const { uncertain, assumed } = path;
           if (path.outcome !== 'return') paths.push(path);
-          else if (action.kind === 'jump') appendAll(paths, this.from(chain, index + 1, { uncertain, assumed }, depth));
+          else if (action.kind === 'jump')
+            appendAll(paths, yield this.from(chain, index + 1, { uncertain, assumed }, depth));
           else paths.push({ ...path, origin: rule.origin });
         }
         return cap(paths);

@@ -4,6 +4,7 @@ import {
   type BaseChain,
   type ChainFold,
   cap,
+  chainNamed,
   EMPTY_FOLD,
   foldChain,
   foldVerdict,
@@ -17,6 +18,7 @@ import {
   type Way,
 } from './evaluate.js';
 import type { FixedPacket } from './specialise.js';
+import { runSteps, type Step } from './trampoline.js';
 
 // The evaluate.ts walk, done once for many sources at a time. The sources differ only in address (sourceView fixed
 // everything else) and are named by their gap between the view's cuts. A set of sources goes down the rules
@@ -137,7 +139,7 @@ class SourceWalker {
   ) {}
 
   chain(table: FirewallTable, chain: FirewallChain, gaps: Gap[], way: Way, depth: number): Group[] {
-    return this.from(table, chain, 0, gaps, way, depth);
+    return runSteps(this.from(table, chain, 0, gaps, way, depth));
   }
 
   private compile(rule: FirewallRule): SourceRule {
@@ -175,16 +177,24 @@ class SourceWalker {
     return parts;
   }
 
-  private from(table: FirewallTable, chain: FirewallChain, index: number, gaps: Gap[], way: Way, depth: number) {
+  // from and act recurse once per `continue` or undecided rule and per jump: they are steps run by runSteps.
+  private *from(
+    table: FirewallTable,
+    chain: FirewallChain,
+    index: number,
+    gaps: Gap[],
+    way: Way,
+    depth: number,
+  ): Step<Group[]> {
     const groups: Group[] = [];
     let rest = gaps;
     for (let i = index; i < chain.rules.length && rest.length > 0; i++) {
       const rule = chain.rules[i]!;
       const parts = this.split(rule, rest);
-      if (parts.yes.length > 0) appendAll(groups, this.act(table, chain, i, rule, parts.yes, way, depth));
+      if (parts.yes.length > 0) appendAll(groups, yield this.act(table, chain, i, rule, parts.yes, way, depth));
       if (parts.maybe.length > 0) {
         const uncertain = [...way.uncertain, rule.origin];
-        const taken = this.act(
+        const taken = yield this.act(
           table,
           chain,
           i,
@@ -193,7 +203,7 @@ class SourceWalker {
           { uncertain, assumed: [...way.assumed, rule.origin] },
           depth,
         );
-        const skipped = this.from(table, chain, i + 1, parts.maybe, { uncertain, assumed: way.assumed }, depth);
+        const skipped = yield this.from(table, chain, i + 1, parts.maybe, { uncertain, assumed: way.assumed }, depth);
         appendAll(
           groups,
           concatGroups(taken, skipped).map((group) => ({ gaps: group.gaps, paths: cap(group.paths) })),
@@ -210,7 +220,7 @@ class SourceWalker {
     return groups;
   }
 
-  private act(
+  private *act(
     table: FirewallTable,
     chain: FirewallChain,
     index: number,
@@ -218,7 +228,7 @@ class SourceWalker {
     gaps: Gap[],
     way: Way,
     depth: number,
-  ): Group[] {
+  ): Step<Group[]> {
     const action = rule.action;
     const ending = (path: Path): Group[] => [{ gaps, paths: [path] }];
     switch (action.kind) {
@@ -232,17 +242,17 @@ class SourceWalker {
       case 'continue':
       case 'nat':
       case 'dnat':
-        return this.from(table, chain, index + 1, gaps, way, depth);
+        return yield this.from(table, chain, index + 1, gaps, way, depth);
       case 'unknown':
         return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
       case 'jump':
       case 'goto': {
-        const target = table.chains.find((candidate) => candidate.name === action.chain);
+        const target = chainNamed(table, action.chain);
         if (!target || depth >= MAX_DEPTH) {
           return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
         }
         const out: Group[] = [];
-        for (const group of this.chain(table, target, gaps, way, depth + 1)) {
+        for (const group of yield this.from(table, target, 0, gaps, way, depth + 1)) {
           let parts: Group[] = [{ gaps: group.gaps, paths: [] }];
           for (const path of group.paths) {
             if (path.outcome !== 'return') {
@@ -251,7 +261,7 @@ class SourceWalker {
               const { uncertain, assumed } = path;
               parts = concatGroups(
                 parts,
-                this.from(table, chain, index + 1, group.gaps, { uncertain, assumed }, depth),
+                yield this.from(table, chain, index + 1, group.gaps, { uncertain, assumed }, depth),
               );
             } else {
               for (const part of parts) part.paths.push({ ...path, origin: rule.origin });

@@ -5,7 +5,7 @@ import type {
   FirewallTable,
   Match,
 } from '../../parsers/firewall/model.js';
-import { type BaseChain, baseChains, matchOne, type Packet } from './evaluate.js';
+import { type BaseChain, baseChains, chainNamed, matchOne, type Packet } from './evaluate.js';
 
 // Exposure asks the same question for many sources at one port and input interface. For that port and interface,
 // most rules can't match whoever connects (another port, another interface): they are dropped, and the matches
@@ -80,7 +80,7 @@ export function sourceView(ruleset: FirewallRuleset, packet: FixedPacket): Sourc
       }
       const action = rule.action;
       if (action.kind !== 'jump' && action.kind !== 'goto') continue;
-      const target = table.chains.find((candidate) => candidate.name === action.chain);
+      const target = chainNamed(table, action.chain);
       if (target && !specialised.has(target)) queue.push({ table, chain: target });
     }
   }
