@@ -10,6 +10,7 @@ import { type Addition, AdditionGroups } from './additions.js';
 import { readBatchGroups } from './cat-file.js';
 import { changedBlobs, walkDiffs } from './diff-walk.js';
 import { gitDirFromFile } from './find-repos.js';
+import { withTightHeap } from './heap-growth.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
 import { scanMergeResolutions } from './merge-walk.js';
 import type { CommitHeader, FilePatch } from './patch-parser.js';
@@ -563,11 +564,20 @@ export async function scanGitHistory(
  * many commits added it again, and the refs whose tip still hold it. A partial clone is read blob by blob instead
  * (nothing is fetched). A walk that stopped early, or a repository part that could not be read, sets `incomplete`.
  */
-export async function scanConfinedHistory(
+export function scanConfinedHistory(
   repository: ConfinedRepository,
   options: ScanOptions,
   gitOptions: GitScanOptions = {},
   repoDir = repository.location.cwd,
+): Promise<ScanResult> {
+  return withTightHeap(() => scanConfinedHistoryNow(repository, options, gitOptions, repoDir));
+}
+
+async function scanConfinedHistoryNow(
+  repository: ConfinedRepository,
+  options: ScanOptions,
+  gitOptions: GitScanOptions,
+  repoDir: string,
 ): Promise<ScanResult> {
   const location: GitLocation = {
     ...repository.location,
