@@ -1,5 +1,6 @@
 // sudoers(5), enough to see who may escalate: user specifications, User_Alias definitions and includes.
 // Commands, host lists and Defaults are not interpreted: any rule naming a principal lets it run something as someone.
+import { maxOf } from './lists.js';
 
 export interface SudoersRule {
   /** Principals as written: `name`, `%group`, `#uid`, `%#gid`, `ALL`, or an alias name. Negations keep their `!`. */
@@ -60,7 +61,7 @@ const LINE_TERMINATORS = ['\n', '\r', '\u2028', '\u2029'];
  * there, where that regex scanned to the terminator from every `#`, quadratic (issue #18).
  */
 function withoutComment(raw: string): string {
-  const last = Math.max(...LINE_TERMINATORS.map((terminator) => raw.lastIndexOf(terminator)));
+  const last = maxOf(LINE_TERMINATORS.map((terminator) => raw.lastIndexOf(terminator)));
   const comment = /(^|\s)#(?!\d)/g;
   comment.lastIndex = Math.max(last, 0);
   const match = comment.exec(raw);
