@@ -11,9 +11,29 @@ const BASE64_RUN = /(?<![A-Za-z0-9+/_]|public key )(?:[A-Za-z0-9+/]{40,}={0,2}|[
 const WORD_RUN = /(?<![A-Za-z]|[A-Za-z]-)[a-z]{3,8}(?:(?:[\s,;]+[a-z]{3,8}){11,}|(?:-[a-z]{3,8}){11,})(?![A-Za-z])/g;
 const KEY_WARNING = 'that looks like a private key; never pass a private key on a command line';
 
-/** Random-looking: hex only, or digits with both letter cases (a path or a word list is neither). */
+/**
+ * Random-looking: hex only, or both letter cases with digits, or letters that switch case often (a path or a word
+ * list is none of these). One random 33-byte token in about 2,200 has no digit: the case switches still find it.
+ */
 function looksRandom(run: string): boolean {
-  return /^[0-9a-fA-F_-]+$/.test(run) || (/[0-9]/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run));
+  if (/^[0-9a-fA-F_-]+$/.test(run)) return true;
+  if (!/[a-z]/.test(run) || !/[A-Z]/.test(run)) return false;
+  return /[0-9]/.test(run) || caseSwitches(run) >= 12;
+}
+
+/** How often adjacent letters change case: ~20 in 44 random base64 characters, two per word of a CamelCase path. */
+function caseSwitches(run: string): number {
+  let switches = 0;
+  for (let i = 1; i < run.length; i++) {
+    const a = run.charCodeAt(i - 1);
+    const b = run.charCodeAt(i);
+    const upperA = a >= 65 && a <= 90;
+    const lowerA = a >= 97 && a <= 122;
+    const upperB = b >= 65 && b <= 90;
+    const lowerB = b >= 97 && b <= 122;
+    if ((upperA && lowerB) || (lowerA && upperB)) switches += 1;
+  }
+  return switches;
 }
 
 /** The message with keys, base64 secrets and word runs (mnemonics) replaced by `[secret <fingerprint>]`. */
