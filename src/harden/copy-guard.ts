@@ -99,7 +99,15 @@ export function secretLine(
 }
 
 /** Refusals named in one validation's detail; the rest are found again once these are fixed. */
-export const MAX_REFUSALS_SHOWN = 5;
+const MAX_REFUSALS_SHOWN = 5;
+
+/** One validation's detail: the first MAX_REFUSALS_SHOWN refusals, each in describeRefusal's form. */
+export function describeRefusals(refusals: readonly CopyRefusal[], tool: string): string {
+  return refusals
+    .slice(0, MAX_REFUSALS_SHOWN)
+    .map((refusal) => describeRefusal(refusal, tool))
+    .join('; ');
+}
 
 /** "file:line: why; not copied for <tool>": the one form every refusal takes. */
 export function describeRefusal(refusal: CopyRefusal, tool: string): string {

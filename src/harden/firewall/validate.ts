@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { hasGlobMagic } from '../../parsers/glob.js';
 import { nftShapeProblem } from '../../parsers/nftables-shape.js';
 import { includeStatements, withoutComments } from '../../parsers/nftables-syntax.js';
-import { type CopyPolicy, describeRefusal, MAX_REFUSALS_SHOWN, refuseCopies } from '../copy-guard.js';
+import { type CopyPolicy, describeRefusals, refuseCopies } from '../copy-guard.js';
 import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 import { includeKey, type NftablesTree } from './facts.js';
@@ -117,10 +117,7 @@ export async function validateNftablesConf(mainPath: string, copy: NftablesCopy)
     strip: withoutComments,
   });
   if (refusals.length > 0) {
-    const detail = refusals
-      .slice(0, MAX_REFUSALS_SHOWN)
-      .map((refusal) => describeRefusal(refusal, 'nft -c'))
-      .join('; ');
+    const detail = describeRefusals(refusals, 'nft -c');
     return { tool: 'nft -c', artefact: mainPath, ok: false, detail };
   }
   return withTempDirectory(async (root) => {

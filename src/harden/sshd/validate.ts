@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { appendAll } from '../../parsers/lists.js';
 import { parseSshdT } from '../../parsers/sshd-config.js';
 import { argvSplit, sshdShapeProblem, withoutCommentLines } from '../../parsers/sshd-config-syntax.js';
-import { type CopyPolicy, describeRefusal, MAX_REFUSALS_SHOWN, refuseCopies } from '../copy-guard.js';
+import { type CopyPolicy, describeRefusals, refuseCopies } from '../copy-guard.js';
 import { placeInCopy, runTool, withTempDirectory, writeTree } from '../tool-run.js';
 import type { Validation } from '../types.js';
 
@@ -145,10 +145,7 @@ export async function validateSshdConfig(
     strip: withoutCommentLines,
   });
   if (refusals.length > 0) {
-    const detail = refusals
-      .slice(0, MAX_REFUSALS_SHOWN)
-      .map((refusal) => describeRefusal(refusal, 'sshd -t'))
-      .join('; ');
+    const detail = describeRefusals(refusals, 'sshd -t');
     return { validations: [{ tool: 'sshd -t', artefact, ok: false, detail }], sshdRuns };
   }
   const result = await withTempDirectory(async (temp): Promise<Omit<SshdValidation, 'sshdRuns'>> => {
