@@ -183,7 +183,7 @@ export async function changedBlobs(
     { allowFail: true },
   );
   if (result.code !== 0) throw new Error(firstErrorLine(result.stderr) ?? `exit ${result.code}`);
-  // -z: the header line ends in LF then NUL-separated `:modes blobs status` and path fields.
+  // -z: the header ends in NUL; then NUL-separated `:modes blobs status` and path fields, the first after an LF.
   let header: CommitHeader | undefined;
   let parents = 0;
   const changes = new Map<string, { blob: string; count: number }>();
@@ -199,6 +199,8 @@ export async function changedBlobs(
       parents++;
       field = newline === -1 ? '' : line.slice(newline + 1).replace(/^\n+/, '');
     }
+    // That LF once hid the first entry: the first path a fallback commit changed was never read.
+    if (field.startsWith('\n')) field = field.replace(/^\n+/, '');
     if (!field.startsWith(':')) continue;
     const [, newMode = '', , newBlob = ''] = field.slice(1).split(' ');
     const path = fields[++i] ?? '';
