@@ -32,8 +32,15 @@ export class AdditionGroups {
     // The same commit may be read twice (a git process restarted over a missing object): count it once.
     const once = `${key}\u0000${commit.commit}`;
     if (this.seen.has(once)) {
+      // The earliest place wins, by line then column, so the order the git processes finish in does not decide.
       const group = this.groups.get(key);
-      if (group && group.first.commit.commit === commit.commit && finding.line < group.first.finding.line)
+      const first = group?.first.finding;
+      if (
+        group &&
+        first &&
+        group.first.commit.commit === commit.commit &&
+        (finding.line < first.line || (finding.line === first.line && (finding.column ?? 0) < (first.column ?? 0)))
+      )
         group.first = addition;
       return;
     }

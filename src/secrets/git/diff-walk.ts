@@ -123,15 +123,34 @@ async function walkShare(
       errors.push(`git diff-tree: ${why}`);
       return;
     }
-    // The commit being shown (its header was read; its file in progress is dropped) and the next are read by blob.
-    const failed = start + Math.max(headers - 1, 0);
-    for (const position of [failed, failed + 1]) {
-      if (position >= share.length) continue;
-      const index = share[position] as number;
+    // git prints a commit's header before reading its blobs, but reads its trees before the header: it stopped in the
+    // last commit whose header came, or in the next one before its header. Asking git to show that last commit alone
+    // tells which, so the commits read by blob are the ones git cannot show: the same however the commits were split
+    // between processes (guessing "both" named whichever commit followed in this share).
+    let failed = start + headers - 1;
+    if (headers === 0) failed = start;
+    else if (await showsWhole(location, commits[share[failed] as number] as string, timeoutMs)) {
+      // Its patch was whole (git flushes its output as it dies): its last file is still in the parser.
+      parser.push(partial);
+      parser.end();
+      failed++;
+    }
+    // The failed commit's file in progress is dropped; its files are read by blob.
+    if (failed < share.length) {
+      const index = share[failed] as number;
       await handlers.onFallback({ commit: commits[index] as string, index, why });
     }
-    from = failed + 2;
+    from = failed + 1;
   }
+}
+
+/** Whether git shows the patch of `commit` alone to its end (output discarded). */
+async function showsWhole(location: GitLocation, commit: string, timeoutMs: number): Promise<boolean> {
+  const git = spawnGit(location, DIFF_ARGS, { timeoutMs });
+  git.child.stdin.end(`${commit}\n`);
+  git.child.stdout.resume();
+  const { code } = await git.done;
+  return code === 0;
 }
 
 /** Walks the patches of `commits` in `processes` git processes at once; handlers see files in no fixed order. */
@@ -143,12 +162,15 @@ export async function walkDiffs(
   handlers: DiffWalkHandlers,
   timeoutMs: number,
 ): Promise<DiffWalkResult> {
-  const errors: string[] = [];
   const shares = splitCommits(commits.length, Math.max(1, processes));
+  // One list per process, joined in share order: the processes finish in no fixed order.
+  const errors = shares.map((): string[] => []);
   await Promise.all(
-    shares.map((share) => walkShare(location, commits, share, maxAddedBytes, handlers, timeoutMs, errors)),
+    shares.map((share, turn) =>
+      walkShare(location, commits, share, maxAddedBytes, handlers, timeoutMs, errors[turn] as string[]),
+    ),
   );
-  return { errors };
+  return { errors: errors.flat() };
 }
 
 /** A changed path of a commit read by its blobs: the new blob of each path that differs from every parent. */
@@ -183,7 +205,7 @@ export async function changedBlobs(
     { allowFail: true },
   );
   if (result.code !== 0) throw new Error(firstErrorLine(result.stderr) ?? `exit ${result.code}`);
-  // -z: the header line ends in LF then NUL-separated `:modes blobs status` and path fields.
+  // -z: the header ends in NUL; then NUL-separated `:modes blobs status` and path fields, the first after an LF.
   let header: CommitHeader | undefined;
   let parents = 0;
   const changes = new Map<string, { blob: string; count: number }>();
@@ -199,6 +221,8 @@ export async function changedBlobs(
       parents++;
       field = newline === -1 ? '' : line.slice(newline + 1).replace(/^\n+/, '');
     }
+    // That LF once hid the first entry: the first path a fallback commit changed was never read.
+    if (field.startsWith('\n')) field = field.replace(/^\n+/, '');
     if (!field.startsWith(':')) continue;
     const [, newMode = '', , newBlob = ''] = field.slice(1).split(' ');
     const path = fields[++i] ?? '';

@@ -221,6 +221,23 @@ interface Counters {
 }
 
 /**
+ * The request of the oldest commit (ties: the first path), which a warning about the blob names: the requests of a
+ * blob come in the order the concurrent patch walk met them, so the first one is not the same from run to run.
+ */
+function oldestRequest(requests: readonly BlobRequest[]): BlobRequest | undefined {
+  let oldest: BlobRequest | undefined;
+  for (const request of requests) {
+    if (
+      oldest === undefined ||
+      request.index > oldest.index ||
+      (request.index === oldest.index && request.path < oldest.path)
+    )
+      oldest = request;
+  }
+  return oldest;
+}
+
+/**
  * Reads whole blobs a patch could not stand in for (binary to git, needing context, over the added-bytes cap, or of
  * a commit git could not show) and adds their findings. Memory: one cat-file pipe read at a time.
  */
@@ -241,16 +258,22 @@ async function scanRequestedBlobs(
       if ('missing' in object) {
         stats.missingObjects = (stats.missingObjects ?? 0) + 1;
         stats.skippedUnreadable++;
-        const paths = [...new Set((requests.get(object.missing) ?? []).map(({ path }) => path))].join(', ');
-        warnings.add(`${paths} (blob ${object.missing.slice(0, 12)}): missing from the repository, not scanned`);
+        const asked = requests.get(object.missing) ?? [];
+        const paths = [...new Set(asked.map(({ path }) => path))].sort().join(', ');
+        warnings.add(
+          `${paths} (blob ${object.missing.slice(0, 12)}): missing from the repository, not scanned`,
+          oldestRequest(asked)?.index,
+        );
         continue;
       }
       stats.blobs = (stats.blobs ?? 0) + 1;
       const wanted = requests.get(object.oid) ?? [];
       if (object.content === undefined) {
         stats.skippedTooLarge++;
+        const oldest = oldestRequest(wanted);
         warnings.add(
-          `${wanted[0]?.path ?? object.oid} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+          `${oldest?.path ?? object.oid} (blob ${object.oid.slice(0, 12)}): ${object.size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+          oldest?.index,
         );
         continue;
       }
@@ -345,11 +368,13 @@ async function scanPatches(
           for (const { path, blob } of blobs) {
             request(blob, { path, index, commit: header ?? { commit, date: '', author: '' } });
           }
+          // Keyed by the commit's place in the walk: the git processes meet their fallbacks in no fixed order.
           warnings.add(
             `commit ${commit.slice(0, 12)}: its patch could not be shown (${why}); its files were read whole`,
+            index,
           );
         } catch (error) {
-          warnings.add(`commit ${commit.slice(0, 12)}: not read (${(error as Error).message})`);
+          warnings.add(`commit ${commit.slice(0, 12)}: not read (${(error as Error).message})`, index);
           stats.skippedUnreadable++;
         }
       },
@@ -671,7 +696,10 @@ async function scanConfinedHistoryNow(
       a.line - b.line ||
       (a.date ?? '').localeCompare(b.date ?? '') ||
       a.detector.localeCompare(b.detector) ||
-      a.fingerprint.localeCompare(b.fingerprint),
+      a.fingerprint.localeCompare(b.fingerprint) ||
+      // Groups come in the order the concurrent walk made them: the order must not rest on that, even for ties.
+      (a.column ?? 0) - (b.column ?? 0) ||
+      (a.commit ?? '').localeCompare(b.commit ?? ''),
   );
   stats.additions = groups.additions;
   const result: ScanResult = { findings, stats, warnings: warnings.lines() };

@@ -5,6 +5,7 @@
 //
 // `--cc -p` costs two blob diffs per such path (stacks-core: 17,917 paths of 1.6 GiB in 8,395 merges, as much git
 // CPU as the whole non-merge history); reading the merge's blob once and its parents' only on a hit costs a fraction.
+import { maxOf } from '../../parsers/lists.js';
 import type { PendingFinding } from '../scan-content.js';
 import { scanContentPending, textToScan } from '../scan-content.js';
 import type { ScanOptions, ScanStats } from '../types.js';
@@ -224,15 +225,20 @@ export async function scanMergeResolutions(
   const mergeRead = await readBlobs(location, [...byBlob.keys()], maxBytes, timeoutMs, (oid, text, why, size) => {
     const changes = byBlob.get(oid) ?? [];
     const paths = () => [...new Set(changes.map(({ path }) => path))].join(', ');
+    // Keyed by the oldest merge's place in the walk: the patch walk adds its warnings meanwhile, in no fixed order.
+    const key = () => maxOf(changes.map(({ index }) => index));
     if (why === 'missing') {
       stats.missingObjects = (stats.missingObjects ?? 0) + 1;
       stats.skippedUnreadable++;
-      warnings.add(`${paths()} (blob ${oid.slice(0, 12)}): missing from the repository, not scanned`);
+      warnings.add(`${paths()} (blob ${oid.slice(0, 12)}): missing from the repository, not scanned`, key());
       return;
     }
     if (why === 'too-large') {
       stats.skippedTooLarge++;
-      warnings.add(`${paths()} (blob ${oid.slice(0, 12)}): ${size} bytes, over the ${maxBytes}-byte cap, not scanned`);
+      warnings.add(
+        `${paths()} (blob ${oid.slice(0, 12)}): ${size} bytes, over the ${maxBytes}-byte cap, not scanned`,
+        key(),
+      );
       return;
     }
     stats.blobs = (stats.blobs ?? 0) + 1;
