@@ -1,6 +1,7 @@
 // Finds systemd service units and their drop-ins the way systemd 252 does (systemd.unit(5) "UNIT FILE LOAD PATH";
 // unit_file_build_name_map() and unit_file_find_dropin_paths() in src/shared/). Reads only through the Target.
 
+import { compareBytes } from '../parsers/glob.js';
 import { appendAll } from '../parsers/lists.js';
 import { type EffectiveUnit, mergeUnit, type UnitProblem } from '../parsers/systemd-unit.js';
 import { TargetError } from '../target/errors.js';
@@ -308,8 +309,4 @@ function problemFrom(path: string, error: unknown, what: string): UnitProblem {
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 // dynamic inventories work through Ansible itself). Pure: text in, hosts and groups out. --limit patterns below.
 // https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html
 import { LineCounter } from 'yaml';
+import { compareBytes } from './glob.js';
 import { jsonOverLimits, limitWords, PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { yamlShapeProblem } from './yaml-depth.js';
 import { parseYamlDocument, YamlStackError } from './yaml-document.js';
@@ -387,14 +388,30 @@ export function hostsOfGroup(inventory: Inventory, name: string, seen = new Set<
   return result;
 }
 
-/** A host's variables: `all`'s, then each group's from shallow to deep (names break ties), then its own. */
+/**
+ * A group's `ansible_group_priority` (default 1): Ansible sets the group's priority from it and keeps it out of the
+ * variables (Group.set_variable). Not an integer: Ansible's int() fails and the inventory does not load; here the
+ * default stands.
+ */
+function groupPriority(vars: InventoryVars): number {
+  const value = vars.ansible_group_priority;
+  const text = typeof value === 'number' || typeof value === 'string' ? String(value).trim() : '';
+  return /^[+-]?\d{1,9}$/.test(text) ? Number(text) : 1;
+}
+
+/**
+ * A host's variables: `all`'s, then each group's in Ansible's order (sort_groups: depth, then priority, then the
+ * name in Python's code-point order, so "B" before "a"), each overriding the one before, then the host's own.
+ */
 export function effectiveHostVars(inventory: Inventory, host: string): InventoryVars {
   const depths = groupDepths(inventory);
   const groups = [...inventory.groups.values()]
     .filter((entry) => entry.name === 'all' || hostsOfGroup(inventory, entry.name).has(host))
-    .sort((a, b) => (depths.get(a.name) ?? 1) - (depths.get(b.name) ?? 1) || a.name.localeCompare(b.name));
+    .map((entry) => ({ entry, depth: depths.get(entry.name) ?? 1, priority: groupPriority(entry.vars) }))
+    .sort((a, b) => a.depth - b.depth || a.priority - b.priority || compareBytes(a.entry.name, b.entry.name));
   const vars: InventoryVars = {};
-  for (const entry of groups) Object.assign(vars, entry.vars);
+  for (const { entry } of groups) Object.assign(vars, entry.vars);
+  delete vars.ansible_group_priority;
   return Object.assign(vars, inventory.hostVars.get(host) ?? {});
 }
 

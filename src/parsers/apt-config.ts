@@ -160,10 +160,6 @@ export function isAptPartName(name: string): boolean {
   return !name.includes('.') || name.endsWith('.conf');
 }
 
-export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export interface AptSetting {
   value: string;
   file: string;

@@ -113,7 +113,21 @@ export async function expandGlob(pattern: string, fs: GlobFileSystem): Promise<s
   return existing.sort(compareBytes);
 }
 
-/** strcmp order (glob(3) in the C locale), not localeCompare. */
+/**
+ * strcmp() order of the UTF-8 bytes: glob(3) in the C locale, systemd's drop-in order, APT's parts, Python's sorted()
+ * (Ansible's group order). Never localeCompare, whose order follows the user's locale. UTF-16 code units sort like
+ * UTF-8 bytes except that a surrogate (a code point above U+FFFF) must sort after U+E000..U+FFFF.
+ */
 export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }

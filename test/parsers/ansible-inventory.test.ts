@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   applyLimit,
@@ -196,5 +200,70 @@ describe('Ansible inventories', () => {
     // At the cap exactly, every host is there.
     const full = ok(parseIniInventory(`a[1:${MAX_RANGE_HOSTS}]\n`));
     assert.equal(full.hostOrder.length, MAX_RANGE_HOSTS);
+  });
+
+  test("group variable precedence is Ansible's own: depth, ansible_group_priority, then names in code-point order", () => {
+    // Checked against the real ansible-inventory. "B" sorts before "a" in Python (and strcmp), after it in most
+    // locales; a group of priority 0 is applied first whatever its name; a child group overrides its parent.
+    const ini = `[B]
+h1
+h2
+[a]
+h1
+[c]
+h1
+h2
+[B:vars]
+ansible_user=from-B
+ansible_port=2201
+[a:vars]
+ansible_user=from-a
+[c:vars]
+ansible_user=from-c
+ansible_port=2203
+ansible_group_priority=0
+[Z]
+h2
+[Z:vars]
+ansible_host=10.0.0.26
+[y]
+h2
+[y:vars]
+ansible_host=10.0.0.25
+[parent:children]
+kid
+[parent:vars]
+ansible_user=from-parent
+[kid]
+h3
+[kid:vars]
+ansible_user=from-kid
+[all:vars]
+ansible_user=from-all
+`;
+    const work = mkdtempSync(join(tmpdir(), 'signer-opsec-inventory-'));
+    try {
+      const file = join(work, 'inventory.ini');
+      writeFileSync(file, ini);
+      const env = { ...process.env, ANSIBLE_LOCAL_TEMP: join(work, 'tmp'), ANSIBLE_HOME: join(work, 'home') };
+      const inventory = ok(parseIniInventory(ini));
+      for (const host of ['h1', 'h2', 'h3']) {
+        const theirs = JSON.parse(
+          execFileSync('ansible-inventory', ['-i', file, '--host', host], { encoding: 'utf8', env }),
+        );
+        const ours = effectiveHostVars(inventory, host);
+        for (const key of ['ansible_user', 'ansible_host', 'ansible_port', 'ansible_group_priority'])
+          assert.equal(
+            ours[key] === undefined ? undefined : String(ours[key]),
+            theirs[key] === undefined ? undefined : String(theirs[key]),
+            `${host} ${key}`,
+          );
+      }
+      assert.equal(hostConnection(inventory, 'h1').user, 'from-a');
+      assert.equal(hostConnection(inventory, 'h2').address, '10.0.0.25');
+      assert.equal(hostConnection(inventory, 'h3').user, 'from-kid');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

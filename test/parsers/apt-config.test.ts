@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  compareBytes,
-  effectiveAptSetting,
-  isAptPartName,
-  MAX_APT_KEY,
-  parseAptConfig,
-} from '../../src/parsers/apt-config.js';
+import { effectiveAptSetting, isAptPartName, MAX_APT_KEY, parseAptConfig } from '../../src/parsers/apt-config.js';
+import { compareBytes } from '../../src/parsers/glob.js';
 
 const KEY = 'APT::Periodic::Unattended-Upgrade';
 
@@ -141,6 +136,12 @@ describe('isAptPartName', () => {
   });
   test('byte order puts upper case and digits first', () => {
     assert.deepEqual(['b', 'B', '10x', '9x'].sort(compareBytes), ['10x', '9x', 'B', 'b']);
+  });
+  test('byte order is UTF-8 order: a code point above U+FFFF sorts after U+E000..U+FFFF', () => {
+    const names = ['\u{1F600}', '\uFFFD', 'a', '\uE000', 'ab', ''];
+    const byUtf8 = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    assert.deepEqual([...names].sort(compareBytes), byUtf8);
+    assert.deepEqual(byUtf8, ['', 'a', 'ab', '\uE000', '\uFFFD', '\u{1F600}']);
   });
 });
 

@@ -2,14 +2,9 @@
 import type { AuditContext } from '../../engine/context.js';
 import { defineCheck, type Reporter } from '../../engine/define-check.js';
 import { at } from '../../facts/services/discovered-services.js';
-import {
-  type AptConfigFile,
-  compareBytes,
-  effectiveAptSetting,
-  isAptPartName,
-  parseAptConfig,
-} from '../../parsers/apt-config.js';
+import { type AptConfigFile, effectiveAptSetting, isAptPartName, parseAptConfig } from '../../parsers/apt-config.js';
 import { installedPackage, parseDpkgStatus } from '../../parsers/dpkg-status.js';
+import { compareBytes } from '../../parsers/glob.js';
 import { iniBoolean, iniValue, parseIni } from '../../parsers/ini.js';
 import { type OsFamily, osFamily, parseOsRelease } from '../../parsers/os-release.js';
 

@@ -2,6 +2,8 @@
 // file name regardless of which of the directories they reside in": the last one sorted wins for single-value
 // settings, so harden's drop-in must sort after every other drop-in of the unit.
 
+import { compareBytes } from '../../parsers/glob.js';
+
 export const DROP_IN_SUFFIX = '-signer-opsec.conf';
 
 /**
@@ -10,10 +12,6 @@ export const DROP_IN_SUFFIX = '-signer-opsec.conf';
  * bytes, as systemd's strcmp() does.
  */
 const PREFIXES = ['99', 'zz', 'zzzz', 'zzzzzzzz'] as const;
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
 
 /** Whether a drop-in file name is one harden writes (under any prefix). */
 export function isOwnDropIn(fileName: string): boolean {

@@ -3,6 +3,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { compareBytes } from '../../parsers/glob.js';
 import { DirectoryTarget } from '../../target/directory-target.js';
 import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
@@ -692,14 +693,14 @@ async function scanConfinedHistoryNow(
   const findings: Finding[] = await withFingerprints(pending);
   findings.sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      compareBytes(a.file, b.file) ||
       a.line - b.line ||
-      (a.date ?? '').localeCompare(b.date ?? '') ||
-      a.detector.localeCompare(b.detector) ||
-      a.fingerprint.localeCompare(b.fingerprint) ||
+      compareBytes(a.date ?? '', b.date ?? '') ||
+      compareBytes(a.detector, b.detector) ||
+      compareBytes(a.fingerprint, b.fingerprint) ||
       // Groups come in the order the concurrent walk made them: the order must not rest on that, even for ties.
       (a.column ?? 0) - (b.column ?? 0) ||
-      (a.commit ?? '').localeCompare(b.commit ?? ''),
+      compareBytes(a.commit ?? '', b.commit ?? ''),
   );
   stats.additions = groups.additions;
   const result: ScanResult = { findings, stats, warnings: warnings.lines() };

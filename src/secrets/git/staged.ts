@@ -1,4 +1,5 @@
 // Scans what `git commit` would record: the index versions of staged files. https://git-scm.com/docs/git-diff#_raw_output_format
+import { compareBytes } from '../../parsers/glob.js';
 import { scanContent, textToScan } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { BATCH_FORMAT, readBatch } from './cat-file.js';
@@ -91,6 +92,6 @@ export async function scanGitStaged(
   const exit = await catFile.done;
   if (exit.code !== 0)
     warnings.add(`git cat-file stopped early (${firstErrorLine(exit.stderr) ?? `exit ${exit.code}`})`);
-  findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  findings.sort((a, b) => compareBytes(a.file, b.file) || a.line - b.line);
   return { findings, stats, warnings: warnings.lines() };
 }
