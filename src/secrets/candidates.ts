@@ -285,14 +285,24 @@ export function keyLineOffsets(bytes: Buffer): number[] {
 }
 
 // Keywords the config-secret detector needs on a line (`auth_token`, `rpcpassword`, `password`…), both cases as
-// config and env files write them. `assword` is searched as `ssword` then checked for its `a`: a search starting at
-// `a` would stop at every other byte of a hex hash.
-const CONFIG_KEYWORDS: readonly { needle: Buffer; before?: number }[] = [
-  { needle: Buffer.from('ssword', 'latin1'), before: 0x61 },
-  { needle: Buffer.from('SSWORD', 'latin1'), before: 0x41 },
-  { needle: Buffer.from('oken', 'latin1') },
-  { needle: Buffer.from('OKEN', 'latin1') },
+// config and env files write them. Buffer.indexOf finds a short needle by memchr on its first byte, then compares:
+// its cost is one call per occurrence of that byte. So each keyword is searched by a tail starting at a rare letter
+// (`word` for `assword`, `ken` for `oken`: w and k are about ten times rarer in code than s and o) and the bytes
+// before the tail are checked by hand. Neither tail overlaps itself, so a search resuming past each hit misses none.
+const CONFIG_KEYWORDS: readonly { tail: Buffer; before: Buffer; token: boolean }[] = [
+  { tail: Buffer.from('word', 'latin1'), before: Buffer.from('ass', 'latin1'), token: false },
+  { tail: Buffer.from('WORD', 'latin1'), before: Buffer.from('ASS', 'latin1'), token: false },
+  { tail: Buffer.from('ken', 'latin1'), before: Buffer.from('o', 'latin1'), token: true },
+  { tail: Buffer.from('KEN', 'latin1'), before: Buffer.from('O', 'latin1'), token: true },
 ];
+
+/** Whether `prefix` ends just before `at` in `bytes`. */
+function precededBy(bytes: Buffer, at: number, prefix: Buffer): boolean {
+  const start = at - prefix.length;
+  if (start < 0) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[start + i] !== prefix[i]) return false;
+  return true;
+}
 
 /** Lower-cases an ASCII letter byte (and leaves every other byte as it is). */
 const lower = (byte: number | undefined): number | undefined =>
@@ -326,11 +336,12 @@ function namesToken(bytes: Buffer, at: number): boolean {
  */
 export function configKeywordOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
-  for (const { needle, before } of CONFIG_KEYWORDS) {
-    for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + needle.length)) {
-      if (before === undefined) {
-        if (namesToken(bytes, at)) offsets.push(at);
-      } else if (at > 0 && bytes[at - 1] === before) offsets.push(at - 1);
+  for (const { tail, before, token } of CONFIG_KEYWORDS) {
+    for (let at = bytes.indexOf(tail); at !== -1; at = bytes.indexOf(tail, at + tail.length)) {
+      if (!precededBy(bytes, at, before)) continue;
+      // `assword` is reported at its `a`, `oken` at its `o`.
+      const start = at - before.length;
+      if (!token || namesToken(bytes, start)) offsets.push(start);
     }
   }
   return offsets.sort((a, b) => a - b);
@@ -383,17 +394,12 @@ function endsLikeBareKey(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Offsets on lines that may hold a private key, found from the hex runs first (rare in most text, so a file
  * without one costs a skim): the lines of those runs that also have what keyLineOffsets looks for (a key word, a
- * list item, a bare 01 ending). The key words are searched once over the whole file (native, memchr-fast) and
- * matched to the lines by a merge of the two sorted lists: per line, only its two ends are searched. Sorted.
+ * list item, a bare 01 ending): per line, its key words (see hasKeyName) and its two ends are searched. Sorted.
  */
 export function keyCandidateOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
   const runs = hexRunStarts(bytes);
   if (runs.length === 0) return offsets;
-  const names: number[] = [];
-  allOffsets(bytes, KEY_NAME_WORDS, names);
-  names.sort((a, b) => a - b);
-  let name = 0;
   // The end (newline or end of file) of the line of the last run judged: later runs before it share that line.
   let lineEnd = -1;
   for (const run of runs) {
@@ -401,9 +407,22 @@ export function keyCandidateOffsets(bytes: Buffer): number[] {
     const start = bytes.lastIndexOf(LF, run) + 1;
     const newline = bytes.indexOf(LF, run);
     lineEnd = newline === -1 ? bytes.length : newline;
-    while (name < names.length && (names[name] as number) < start) name++;
-    const named = name < names.length && (names[name] as number) < lineEnd;
-    if (named || isListItemLine(bytes, start, lineEnd) || endsLikeBareKey(bytes, start, lineEnd)) offsets.push(run);
+    if (
+      hasKeyName(bytes, start, lineEnd) ||
+      isListItemLine(bytes, start, lineEnd) ||
+      endsLikeBareKey(bytes, start, lineEnd)
+    )
+      offsets.push(run);
   }
   return offsets;
+}
+
+/**
+ * Whether the line [start, end) holds a key name. Searched on the line only: a source file holds `key` on many lines,
+ * few of them with a 64-hex run, so the whole file's key words (six native passes) cost more than its hex lines'.
+ */
+function hasKeyName(bytes: Buffer, start: number, end: number): boolean {
+  const line = bytes.subarray(start, end);
+  for (const word of KEY_NAME_WORDS) if (line.includes(word)) return true;
+  return false;
 }

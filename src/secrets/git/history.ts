@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { compareBytes } from '../../parsers/glob.js';
 import { DirectoryTarget } from '../../target/directory-target.js';
+import { hexRunStarts } from '../candidates.js';
 import { type PendingFinding, scanContentPending, textToScan, withFingerprints } from '../scan-content.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { type Addition, AdditionGroups } from './additions.js';
@@ -201,11 +202,33 @@ async function listCommits(
  * Lines whose meaning depends on lines a patch need not show: a plain `password =` (a bitcoind password only under
  * `[burnchain]`) and a YAML list item holding a key (named by its block's header). The file's blob is read for these.
  */
-const NEEDS_CONTEXT = /^[ \t]*["']?password["']?[ \t]*[:=]|^[ \t]*-[ \t]+["']?(?:0[xX])?[0-9a-fA-F]{64}/im;
+export const NEEDS_CONTEXT = /^[ \t]*["']?password["']?[ \t]*[:=]|^[ \t]*-[ \t]+["']?(?:0[xX])?[0-9a-fA-F]{64}/im;
+// NEEDS_CONTEXT's two branches, each run only where a native search says it can match: a multiline regex tries
+// every line start of the text, and most patches hold a `- ` (markdown, YAML, arithmetic) but no 64-hex run.
+const PASSWORD_LINE = /^[ \t]*["']?password["']?[ \t]*[:=]/im;
+const KEY_LIST_ITEM = /^[ \t]*-[ \t]+["']?(?:0[xX])?[0-9a-fA-F]{64}/m;
+const PASSWORD = Buffer.from('password', 'latin1');
 
-/** A native pre-check for NEEDS_CONTEXT: the word password (any case) or a YAML list item. */
-function mayNeedContext(text: Buffer): boolean {
-  return text.includes('assword') || text.includes('ASSWORD') || text.includes('- ');
+/** Whether `text` holds `password` in any case: found by its `w` (rare in code), then compared caselessly. */
+function hasPasswordAnyCase(text: Buffer): boolean {
+  for (const w of [0x77, 0x57]) {
+    for (let at = text.indexOf(w, 4); at !== -1; at = text.indexOf(w, at + 1)) {
+      let same = at + 4 <= text.length;
+      for (let i = 0; same && i < PASSWORD.length; i++) same = ((text[at - 4 + i] as number) | 0x20) === PASSWORD[i];
+      if (same) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * NEEDS_CONTEXT.test(latin1) behind a native pre-check (the word password, lower or upper case, or a `- `), with
+ * `latin1` the text of `text`.
+ */
+export function needsContext(text: Buffer, latin1: string): boolean {
+  if (!text.includes('assword') && !text.includes('ASSWORD') && !text.includes('- ')) return false;
+  if (hasPasswordAnyCase(text) && PASSWORD_LINE.test(latin1)) return true;
+  return hexRunStarts(text).length > 0 && KEY_LIST_ITEM.test(latin1);
 }
 
 interface BlobRequest {
@@ -331,13 +354,14 @@ async function scanPatches(
       if (file.blob !== undefined) request(file.blob, { path: file.path, index, commit: file.commit });
       return;
     }
-    const text = Buffer.from(file.lines.join('\n'), 'latin1');
+    const joined = file.lines.join('\n');
+    const text = Buffer.from(joined, 'latin1');
     stats.bytesScanned += text.length;
     for (const finding of scanContentPending(text, file.path, options)) {
       finding.line = file.lineNumbers[finding.line - 1] ?? finding.line;
       groups.add({ finding, commit: file.commit, age: index });
     }
-    if (file.blob !== undefined && mayNeedContext(text) && NEEDS_CONTEXT.test(text.toString('latin1'))) {
+    if (file.blob !== undefined && needsContext(text, joined)) {
       request(file.blob, { path: file.path, index, commit: file.commit, lines: new Set(file.lineNumbers) });
     }
   };

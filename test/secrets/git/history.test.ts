@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { NEEDS_CONTEXT, needsContext } from '../../../src/secrets/git/history.js';
 import { scanGitHistory } from '../../../src/secrets/git/index.js';
 import { operatorKeyFromHex } from '../../../src/secrets/operator-key.js';
 import type { ScanResult } from '../../../src/secrets/types.js';
@@ -220,4 +221,43 @@ describe('scanGitHistory: where and why it refuses', () => {
       repo.cleanup();
     }
   });
+});
+
+test('needsContext: what NEEDS_CONTEXT matches, pre-checks and all', () => {
+  // A small xorshift: the same texts on every run.
+  let state = 0x2545f491;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const hex = '0123456789abcdefABCDEF'.repeat(3).slice(0, 64);
+  const pieces = [
+    'password',
+    'PASSWORD',
+    'PassWord',
+    'pAsSwOrD',
+    'assword',
+    ' = x',
+    ':',
+    '=',
+    '"',
+    "'",
+    ' ',
+    '\t',
+    '\n',
+  ];
+  pieces.push('- ', '-\t', '-', 'w', 'W', 'pass', 'word', hex, `0x${hex}`, hex.slice(1), 'key', '\r\n', 'paSSWORD');
+  let matched = 0;
+  for (let round = 0; round < 20_000; round++) {
+    let text = '';
+    const count = 1 + Math.floor(next() * 10);
+    for (let i = 0; i < count; i++) text += pieces[Math.floor(next() * pieces.length)];
+    const expected =
+      (text.includes('assword') || text.includes('ASSWORD') || text.includes('- ')) && NEEDS_CONTEXT.test(text);
+    if (expected) matched++;
+    assert.equal(needsContext(Buffer.from(text, 'latin1'), text), expected, JSON.stringify(text));
+  }
+  assert.ok(matched > 500, `only ${matched} texts needed context`);
 });
