@@ -380,7 +380,15 @@ export class SshTarget extends RootedTarget {
    * run side by side on the host, each lane about as long as the others (the tar and the tool probe are the longest).
    */
   private async prefetch(): Promise<void> {
-    const tarAnswer = this.exec(tarScript(this.root, PREFETCH_FILES, PREFETCH_TREES), { lane: 0 });
+    // Indexed as soon as it arrives, while the other shells still run (it is the first answer of its lane); a stream
+    // that is no tar is reported after the tool probe, which says why better.
+    const tarAnswer = this.exec(tarScript(this.root, PREFETCH_FILES, PREFETCH_TREES), { lane: 0 }).then((tar) => {
+      try {
+        return { tar, index: indexTar(bufferSource(tar.stdout)) };
+      } catch (error) {
+        return { tar, error };
+      }
+    });
     const probeAnswer = this.exec(PROBE_SCRIPT, { lane: 1 });
     this.liveFacts = Promise.all([
       this.exec(PROCESSES_SCRIPT, { lane: 1 }),
@@ -406,7 +414,8 @@ export class SshTarget extends RootedTarget {
         this.connection.host,
         `the host's tools lack what the agentless audit needs (GNU coreutils, findutils, grep, sed and tar): ${missing.join(', ') || `probe exit ${probe.code}`}`,
       );
-    this.addTar(tar, PREFETCH_FILES, PREFETCH_TREES);
+    if (!tar.index) throw tar.error;
+    this.addTar(tar.tar, PREFETCH_FILES, PREFETCH_TREES, tar.index);
     traceSsh('prefetch done');
   }
 
@@ -482,14 +491,18 @@ export class SshTarget extends RootedTarget {
   }
 
   /** Adds a tar answer: `files` fetched one by one (content only), `trees` recursively (content and listings). */
-  private addTar(result: RemoteResult, files: readonly string[], trees: readonly string[]): void {
+  private addTar(
+    result: RemoteResult,
+    files: readonly string[],
+    trees: readonly string[],
+    index = indexTar(bufferSource(result.stdout)),
+  ): void {
     const unreadable = new Set<string>();
     for (const match of result.stderr.matchAll(
       /^tar: \.?(\/[^\n]*?): (?:Warning: )?Cannot (?:open|read|stat|readlink|savedir)/gm,
     )) {
       unreadable.add(match[1]!);
     }
-    const index = indexTar(bufferSource(result.stdout));
     for (const tree of trees) {
       if (!index.nodes.has(tree) || tree === '/') continue;
       this.fullTrees.push(tree);
