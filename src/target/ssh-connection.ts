@@ -466,17 +466,17 @@ class RemoteShell {
   private readonly primary: boolean;
   private answer: ((line: string) => Error | undefined) | undefined;
 
-  /**
-   * A `primary` shell is the master connection's own: a stuck request does not close it (that would end every
-   * session), its answer is dropped. `answer` judges the first line the child prints (the master's probe) before
-   * the loop's "ready".
-   */
   private child: ChildProcess | undefined;
   /** Requests written before the ssh process exists (a shell made before the master listened for it). */
   private unsent: Buffer[] = [];
   /** The shell that takes this one's requests if it never starts. */
   private readonly fallback: (() => RemoteShell | undefined) | undefined;
 
+  /**
+   * A `primary` shell is the master connection's own: a stuck request does not close it (that would end every
+   * session), its answer is dropped. `answer` judges the first line the child prints (the master's probe) before
+   * the loop's "ready".
+   */
   constructor(
     child: ChildProcess | undefined,
     private readonly host: string,
