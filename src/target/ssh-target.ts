@@ -389,7 +389,13 @@ export class SshTarget extends RootedTarget {
         return { tar, error };
       }
     });
+    // What open() waits for leaves first on each shell (the tar, the tool probe, the metadata); the /proc facts and the
+    // commands follow, and are awaited only by what reads them, while the audit already runs.
     const probeAnswer = this.exec(PROBE_SCRIPT, { lane: 1 });
+    const metadata = Promise.all([
+      this.fetchStats(PREFETCH_STATS, 2),
+      ...PREFETCH_LISTINGS.map(([depth, dirs]) => this.fetchTrees(dirs, depth, 0)),
+    ]);
     this.liveFacts = Promise.all([
       this.exec(PROCESSES_SCRIPT, { lane: 1 }),
       this.exec(LINKS_SCRIPT, { lane: 0 }),
@@ -398,12 +404,7 @@ export class SshTarget extends RootedTarget {
     this.liveFacts.catch(() => {});
     for (const [command, args, timeoutMs] of PREFETCH_COMMANDS)
       this.cachedRun(command, args, timeoutMs, 2).catch(() => {});
-    const [tar, probe] = await Promise.all([
-      tarAnswer,
-      probeAnswer,
-      this.fetchStats(PREFETCH_STATS, 2),
-      ...PREFETCH_LISTINGS.map(([depth, dirs]) => this.fetchTrees(dirs, depth, 0)),
-    ]);
+    const [tar, probe] = await Promise.all([tarAnswer, probeAnswer, metadata]);
     // Fail closed: with a tool that lacks an option the scripts use, files would look missing and controls pass.
     const missing = probe.stdout
       .toString('utf8')
