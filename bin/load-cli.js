@@ -20,6 +20,10 @@ const ROOT = join(__dirname, '..');
 const BUNDLE = join(ROOT, 'dist/bundle/cli/main.cjs');
 const CODE_CACHE = join(ROOT, 'dist/bundle/cli/main.cjs.v8cache');
 const COMPILED_MAIN = join(ROOT, 'dist/src/cli/main.js');
+const EARLY_BUNDLE = join(ROOT, 'dist/bundle/cli/early.cjs');
+const COMPILED_EARLY = join(ROOT, 'dist/src/cli/early-ssh.js');
+/** Where the early ssh master waits for the CLI (src/cli/early-ssh.ts). */
+const EARLY_MASTER = Symbol.for('signer-opsec.early-ssh-master');
 const SOURCE_MAIN = join(ROOT, 'src/cli/main.ts');
 const HASH_BYTES = 32;
 
@@ -63,6 +67,25 @@ function loadBundle({ fresh = false } = {}) {
   return { exports: module.exports, script, hash, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
+/**
+ * `audit --host`: starts the ssh master before the CLI loads (src/cli/early-ssh.ts, a small bundle of its own), so the
+ * key exchange runs while the CLI is read and compiled. Nothing for any other command line; the CLI takes the master
+ * only when its own parse names the same connection. Never in the way: any failure here leaves the CLI to connect.
+ */
+function connectEarly(argv) {
+  if (argv[0] !== 'audit' || !argv.some((arg) => arg === '--host' || arg.startsWith('--host='))) return;
+  try {
+    globalThis[EARLY_MASTER] = bundleIsCurrent()
+      ? Promise.resolve(require(EARLY_BUNDLE).spawnEarly(argv))
+      : import(pathToFileURL(COMPILED_EARLY).href).then(
+          (early) => early.spawnEarly(argv),
+          () => undefined,
+        );
+  } catch {
+    globalThis[EARLY_MASTER] = undefined;
+  }
+}
+
 /** The CLI's main(argv): the bundle when current, else the compiled tree. */
 async function loadMain() {
   if (bundleIsCurrent()) return loadBundle().exports.main;
@@ -79,4 +102,4 @@ async function trainCodeCache(argvs) {
   writeFileSync(CODE_CACHE, Buffer.concat([hash, script.createCachedData()]));
 }
 
-module.exports = { BUNDLE, CODE_CACHE, bundleIsCurrent, loadBundle, loadMain, trainCodeCache };
+module.exports = { BUNDLE, CODE_CACHE, bundleIsCurrent, connectEarly, loadBundle, loadMain, trainCodeCache };

@@ -3,6 +3,7 @@
 //                                       ~250 ES modules each resolved, read and linked
 //   dist/bundle/cli/main.cjs.v8cache    V8's code cache of it, taken after auditing the example hosts: what an audit
 //                                       runs is not compiled again at each start
+//   dist/bundle/cli/early.cjs           the ssh master of `audit --host`, started before main.cjs is read
 //   dist/bundle/cli/fleet-worker.js     the fleet's worker thread (an ES module: it awaits at top level), found by
 //                                       fleet-threads.ts beside the bundle, as it is found beside dist/src/fleet/
 // Three directories below the package root, as dist/src/<dir>/ is: the paths the code builds from import.meta.url
@@ -39,6 +40,14 @@ async function bundle(root: string, out: string): Promise<void> {
     define: { 'import.meta.url': '__bundleUrl' },
   });
   refuseNonAscii(join(out, 'main.cjs'));
+  // The ssh master of `audit --host`, started before main.cjs loads (src/cli/early-ssh.ts): small, no code cache.
+  await build({
+    ...common,
+    entryPoints: [join(root, 'dist/src/cli/early-ssh.js')],
+    format: 'cjs',
+    outfile: join(out, 'early.cjs'),
+    banner: { js: `'use strict';` },
+  });
   await build({
     ...common,
     entryPoints: [join(root, 'dist/src/fleet/fleet-worker.js')],

@@ -2,47 +2,31 @@
 // the key exchange and the first requests overlap the start-up instead of following it. openHostTarget takes it.
 // Small on purpose (the command table imports it): the SSH target is loaded only when a host is named.
 
-import { parseSshDestination } from '../parsers/ssh-destination.js';
+import type { EarlyMaster } from '../target/ssh-connection.js';
 import type { SshTarget, SshTargetOptions } from '../target/ssh-target.js';
-import { UsageError } from './usage-error.js';
+import { EARLY_MASTER, type EarlyConnection } from './early-ssh.js';
+import { connectionKey, hostTargetOptions, type RemoteFlags } from './host-options.js';
 
-export interface RemoteFlags {
-  host?: string;
-  become?: boolean;
-  'ssh-config'?: string;
-  'host-timeout'?: string;
-  inventory?: string;
-  limit?: string;
-  forks?: string;
-  'stacker-set'?: string;
-  node?: string;
-  cycle?: string;
-}
+export {
+  connectionKey,
+  hostTargetOptions,
+  hostTimeoutMs,
+  positiveInteger,
+  type RemoteFlags,
+} from './host-options.js';
 
-const DEFAULT_HOST_TIMEOUT_S = 300;
-
-export function positiveInteger(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > max)
-    throw new UsageError(`${flag} ${value}: expected a whole number from 1 to ${max}`);
-  return number;
-}
-
-export function hostTimeoutMs(flags: RemoteFlags): number {
-  return positiveInteger('--host-timeout', flags['host-timeout'], DEFAULT_HOST_TIMEOUT_S, 86_400) * 1000;
-}
-
-/** The connection `--host` asks for; a bad destination or timeout is a UsageError. */
-export function hostTargetOptions(flags: RemoteFlags): SshTargetOptions {
-  const parsed = parseSshDestination(flags.host ?? '');
-  if (!parsed.ok) throw new UsageError(`--host ${flags.host}: ${parsed.reason}`);
-  return {
-    destination: parsed.destination,
-    ...(flags['ssh-config'] ? { configFile: flags['ssh-config'] } : {}),
-    become: flags.become === true,
-    connectTimeoutMs: Math.min(hostTimeoutMs(flags), 15_000),
-  };
+/**
+ * The ssh master bin/signer-opsec.js started before the CLI loaded (early-ssh.ts), when it is the connection these
+ * options name: taken once. Any other is ended (a command line it misread).
+ */
+async function takeEarlyMaster(key: string): Promise<EarlyMaster | undefined> {
+  const slot = (globalThis as Record<symbol, Promise<EarlyConnection | undefined> | undefined>)[EARLY_MASTER];
+  const early = await slot;
+  if (!early || early.taken) return undefined;
+  early.taken = true;
+  if (early.key === key) return early.master;
+  early.discard();
+  return undefined;
 }
 
 interface EarlyTarget {
@@ -66,12 +50,13 @@ export function connectEarly(flags: RemoteFlags & { root?: string }): (() => voi
     return undefined;
   }
   const abort = new AbortController();
-  const target = import('../target/ssh-target.js').then(({ SshTarget }) =>
-    SshTarget.open({ ...options, signal: abort.signal }),
-  );
+  const target = import('../target/ssh-target.js').then(async ({ SshTarget }) => {
+    const master = await takeEarlyMaster(connectionKey(options));
+    return SshTarget.open({ ...options, signal: abort.signal }, master);
+  });
   // Its failure is reported when the audit takes it.
   target.catch(() => {});
-  const entry: EarlyTarget = { key: JSON.stringify(options), target };
+  const entry: EarlyTarget = { key: connectionKey(options), target };
   early = entry;
   return () => {
     if (early !== entry) return;
@@ -83,7 +68,7 @@ export function connectEarly(flags: RemoteFlags & { root?: string }): (() => voi
 
 /** The connection connectEarly started for these options, handed over once (the audit then closes it). */
 export function takeEarlyTarget(options: SshTargetOptions): Promise<SshTarget> | undefined {
-  if (!early || early.key !== JSON.stringify(options)) return undefined;
+  if (!early || early.key !== connectionKey(options)) return undefined;
   const { target } = early;
   early = undefined;
   return target;

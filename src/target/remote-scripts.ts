@@ -277,12 +277,15 @@ export const REMOTE_TOOL_PROBES: ReadonlyArray<readonly [name: string, probe: st
   ['sed -n -e', `[ "$(printf 'ab\\n' | sed -n -e 's/^\\(a\\).*$/\\1/p')" = a ]`],
 ];
 
-/** Prints the names of the probes that failed, one a line (nothing when the host has all it needs). */
+/**
+ * Prints the names of the probes that failed, one a line (nothing when the host has all it needs). Each probe runs in
+ * the script's own shell (a brace group, not a subshell): no probe assigns or exits, and a fork each is saved.
+ */
 export const PROBE_SCRIPT = [
   PRELUDE,
   'cd /',
   ...REMOTE_TOOL_PROBES.map(
-    ([name, probe]) => `if ! ( ${probe} ) </dev/null >/dev/null 2>&1; then printf '%s\\n' ${shellQuote(name)}; fi`,
+    ([name, probe]) => `if ! { ${probe}; } </dev/null >/dev/null 2>&1; then printf '%s\\n' ${shellQuote(name)}; fi`,
   ),
   'exit 0',
 ].join('\n');

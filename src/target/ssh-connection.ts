@@ -2,7 +2,7 @@
 // known_hosts and hardware keys work as they do for the operator), a ControlMaster socket in a private temporary
 // directory, BatchMode so nothing ever waits for a password, and host-key checking left exactly as configured.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, type FSWatcher, mkdtempSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendAll } from '../parsers/lists.js';
@@ -95,6 +95,86 @@ export function traceSsh(step: string): void {
   if (process.env.SIGNER_OPSEC_TRACE_SSH) process.stderr.write(`@${Math.round(performance.now())} ${step}\n`);
 }
 
+/** Refuses ssh options that would weaken host-key checking (an inventory's common args). */
+function refuseWeakening(options: SshConnectionOptions): void {
+  for (const arg of options.extraArgs ?? []) {
+    if (WEAKENING.some((pattern) => pattern.test(arg.replace(/\s+/g, ''))))
+      throw new SshUnreachableError(
+        options.destination.host,
+        `refusing ssh option "${arg}": it weakens host-key checking`,
+      );
+  }
+}
+
+/** The arguments every ssh of one connection shares (the master and each session over it). */
+function baseArgs(options: SshConnectionOptions, controlPath: string): string[] {
+  const { destination, identityFile, configFile, extraArgs, connectTimeoutMs } = options;
+  const args: string[] = [];
+  if (configFile) args.push('-F', configFile);
+  appendAll(args, extraArgs ?? []);
+  for (const option of SSH_FIXED_OPTIONS) args.push('-o', option);
+  args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil((connectTimeoutMs ?? 10_000) / 1000))}`);
+  args.push('-o', `ControlPath=${controlPath}`);
+  if (identityFile) args.push('-i', identityFile);
+  if (destination.port) args.push('-p', String(destination.port));
+  if (destination.user) args.push('-l', destination.user);
+  args.push('-T');
+  return args;
+}
+
+/** A master ssh process and its private control directory, started before its SshConnection exists (early-ssh.ts). */
+export interface EarlyMaster {
+  child: ChildProcess;
+  controlDir: string;
+  /** The spawn failed before the connection took the process (ssh not installed, say). */
+  error?: Error;
+  /** Ends the process and removes the directory (a master nobody takes). */
+  discard(): void;
+}
+
+/**
+ * Starts the master of a connection: ssh logs in and runs the probe, then the remote loop (the connection's first
+ * shell). The master's own session becomes the first remote shell: one ssh process fewer per host (a fork of this
+ * process costs tens of ms of the one JS thread a fleet shares). Until a connection takes it, it keeps this process
+ * from exiting no longer than it is running (unref'd).
+ */
+export function spawnMaster(
+  options: SshConnectionOptions,
+  controlDir = mkdtempSync(join(tmpdir(), 'signer-opsec-ssh-')),
+): EarlyMaster {
+  refuseWeakening(options);
+  const loop = shellQuote(SHELL_LOOP);
+  const probe = options.become
+    ? `if ! command -v sudo >/dev/null 2>&1; then echo no-sudo; read line; elif sudo -n true 2>/dev/null; then echo connected; exec sudo -n -- sh -c ${loop}; else echo sudo-password; read line; fi`
+    : `echo connected; exec sh -c ${loop}`;
+  traceSsh('ssh master spawned');
+  const child = spawn(
+    'ssh',
+    [
+      '-o',
+      'ControlMaster=yes',
+      ...baseArgs(options, join(controlDir, 'cm')),
+      options.destination.host,
+      `sh -c ${shellQuote(probe)}`,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const master: EarlyMaster = {
+    child,
+    controlDir,
+    discard: () => {
+      child.kill('SIGKILL');
+      rmSync(controlDir, { recursive: true, force: true });
+    },
+  };
+  child.on('error', (error) => {
+    master.error = error;
+  });
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  return master;
+}
+
 export class SshConnection {
   readonly host: string;
   private readonly controlDir: string;
@@ -102,32 +182,23 @@ export class SshConnection {
   private closed = false;
 
   private readonly maxBytes: number;
+  private early: EarlyMaster | undefined;
 
-  constructor(private readonly options: SshConnectionOptions) {
+  /** `early`: a master already started for these very options (spawnMaster); else start() starts one. */
+  constructor(
+    private readonly options: SshConnectionOptions,
+    early?: EarlyMaster,
+  ) {
     this.host = options.destination.host;
-    for (const arg of options.extraArgs ?? []) {
-      if (WEAKENING.some((pattern) => pattern.test(arg.replace(/\s+/g, '')))) {
-        throw new SshUnreachableError(this.host, `refusing ssh option "${arg}": it weakens host-key checking`);
-      }
-    }
+    refuseWeakening(options);
     this.maxBytes = options.maxOutputBytes ?? DEFAULT_REMOTE_MAX_BYTES;
-    this.controlDir = mkdtempSync(join(tmpdir(), 'signer-opsec-ssh-'));
+    this.early = early;
+    this.controlDir = early?.controlDir ?? mkdtempSync(join(tmpdir(), 'signer-opsec-ssh-'));
     this.controlPath = join(this.controlDir, 'cm');
   }
 
   private baseArgs(): string[] {
-    const { destination, identityFile, configFile, extraArgs, connectTimeoutMs } = this.options;
-    const args: string[] = [];
-    if (configFile) args.push('-F', configFile);
-    appendAll(args, extraArgs ?? []);
-    for (const option of SSH_FIXED_OPTIONS) args.push('-o', option);
-    args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil((connectTimeoutMs ?? 10_000) / 1000))}`);
-    args.push('-o', `ControlPath=${this.controlPath}`);
-    if (identityFile) args.push('-i', identityFile);
-    if (destination.port) args.push('-p', String(destination.port));
-    if (destination.user) args.push('-l', destination.user);
-    args.push('-T');
-    return args;
+    return baseArgs(this.options, this.controlPath);
   }
 
   /**
@@ -137,25 +208,29 @@ export class SshConnection {
    */
   start(): Promise<void> {
     if (this.connecting) return this.connecting;
-    // The master's own session becomes the first remote shell: one ssh process fewer per host (a fork of this
-    // process costs tens of ms of the one JS thread a fleet shares).
-    const loop = shellQuote(SHELL_LOOP);
-    const probe = this.options.become
-      ? `if ! command -v sudo >/dev/null 2>&1; then echo no-sudo; read line; elif sudo -n true 2>/dev/null; then echo connected; exec sudo -n -- sh -c ${loop}; else echo sudo-password; read line; fi`
-      : `echo connected; exec sh -c ${loop}`;
+    const early = this.early ?? spawnMaster(this.options, this.controlDir);
+    this.early = undefined;
+    const master = early.child;
+    // Taken: it keeps this process running as any child does.
+    master.ref();
+    for (const stream of [master.stdin, master.stdout, master.stderr]) (stream as { ref?: () => void } | null)?.ref?.();
     const timeoutMs = (this.options.connectTimeoutMs ?? 10_000) + 5000;
-    traceSsh('ssh master spawned');
-    const master = spawn(
-      'ssh',
-      ['-o', 'ControlMaster=yes', ...this.baseArgs(), this.options.destination.host, `sh -c ${shellQuote(probe)}`],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
     const primary = new RemoteShell(master, this.host, {
       primary: true,
       answer: (line) => this.refusal(line),
       maxBytes: this.maxBytes,
     });
     this.primary = primary;
+    if (early.error) primary.fail(new SshUnreachableError(this.host, `cannot run ssh: ${early.error.message}`));
+    // The other shells take requests at once, and start as soon as the master listens for them (after the login,
+    // while the master's own session is still opening). With --become they wait for the probe: sudo may refuse.
+    if (SESSIONS > 1 && !this.options.become) {
+      for (let index = 1; index < SESSIONS; index++)
+        this.sessions.push(
+          new RemoteShell(undefined, this.host, { maxBytes: this.maxBytes, fallback: () => this.firstShell() }),
+        );
+      this.watchControlSocket();
+    }
     const timer = setTimeout(() => {
       primary.fail(new SshUnreachableError(this.host, `unreachable: no answer within ${timeoutMs} ms`));
       master.kill('SIGKILL');
@@ -165,12 +240,14 @@ export class SshConnection {
         clearTimeout(timer);
         traceSsh('ssh master answered');
         this.connected = true;
-        this.sessions.push(primary);
+        this.sessions.unshift(primary);
+        this.attachWaitingSessions();
         // A second shell, ready before the follow-ups of the first requests (a long search must not hold them up).
-        if (!this.closed && SESSIONS > 1) this.openSession();
+        if (!this.closed && SESSIONS > 1 && this.sessions.length === 1) this.openSession();
       },
       (error: unknown) => {
         clearTimeout(timer);
+        for (const session of this.sessions) session.fail(error as Error);
         this.close();
         throw error;
       },
@@ -203,10 +280,10 @@ export class SshConnection {
    */
   async exec(
     script: string,
-    options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number; long?: boolean } = {},
+    options: { stdin?: Buffer | string; timeoutMs?: number; maxBytes?: number; long?: boolean; lane?: number } = {},
   ): Promise<RemoteResult> {
     if (this.closed || !this.primary) throw new SshUnreachableError(this.host, 'connection closed');
-    const session = this.connected ? this.pickSession(options.long === true) : this.primary;
+    const session = this.connected ? this.pickSession(options.long === true) : this.firstRoundShell(options.lane);
     return session.run(
       script,
       options.stdin === undefined ? '' : options.stdin.toString(),
@@ -214,6 +291,60 @@ export class SshConnection {
       options.long === true,
       options.maxBytes ?? this.maxBytes,
     );
+  }
+
+  /**
+   * Before the host has answered: the master's own shell (lane 0, or no lane), or the waiting shell of that lane
+   * (requests of the first round spread over the shells run side by side once they start).
+   */
+  private firstRoundShell(lane: number | undefined): RemoteShell {
+    if (!lane) return this.primary!;
+    const waiting = this.sessions.filter((session) => session.alive);
+    return waiting.length === 0 ? this.primary! : waiting[(lane - 1) % waiting.length]!;
+  }
+
+  /** The master's own shell while it can take requests (a session that could not start hands its requests here). */
+  private firstShell(): RemoteShell | undefined {
+    const primary = this.primary;
+    return primary?.alive && !primary.failed ? primary : undefined;
+  }
+
+  private watcher: FSWatcher | undefined;
+
+  /** Starts the waiting shells once the master's control socket exists (it listens there before its own session opens). */
+  private watchControlSocket(): void {
+    try {
+      this.watcher = watch(this.controlDir, (_event, name) => {
+        if (name === 'cm') this.attachWaitingSessions();
+      });
+      this.watcher.on('error', () => {});
+    } catch {
+      // Without a watch, they start when the master answers.
+    }
+    // An early master (early-ssh.ts) may be listening already.
+    if (existsSync(this.controlPath)) this.attachWaitingSessions();
+  }
+
+  /** Spawns the ssh of every shell made before the master listened (once). */
+  private attachWaitingSessions(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.closed) return;
+    for (const session of this.sessions) {
+      if (session.attached || !session.alive) continue;
+      session.attach(this.spawnSession());
+      traceSsh(`ssh session ${this.sessions.filter((each) => each !== this.primary).indexOf(session) + 2} spawned`);
+      session.ready.then(() => traceSsh('ssh session started')).catch(() => {});
+    }
+  }
+
+  private spawnSession(): ChildProcess {
+    const command = this.options.become
+      ? `sudo -n -- sh -c ${shellQuote(SHELL_LOOP)}`
+      : `sh -c ${shellQuote(SHELL_LOOP)}`;
+    return spawn('ssh', ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
 
   private connecting: Promise<void> | undefined;
@@ -241,13 +372,10 @@ export class SshConnection {
 
   /** A new remote shell over the master; it takes requests at once (they wait in the pipe until it has started). */
   private openSession(): RemoteShell {
-    const command = this.options.become
-      ? `sudo -n -- sh -c ${shellQuote(SHELL_LOOP)}`
-      : `sh -c ${shellQuote(SHELL_LOOP)}`;
-    const child = spawn('ssh', ['-o', 'ControlMaster=no', ...this.baseArgs(), this.options.destination.host, command], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const session = new RemoteShell(this.spawnSession(), this.host, {
+      maxBytes: this.maxBytes,
+      fallback: () => this.firstShell(),
     });
-    const session = new RemoteShell(child, this.host, { maxBytes: this.maxBytes });
     traceSsh(`ssh session ${this.sessions.length + 1} spawned`);
     session.ready.then(() => traceSsh('ssh session started')).catch(() => {});
     this.sessions.push(session);
@@ -258,6 +386,7 @@ export class SshConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watcher?.close();
     this.primary?.close(3000);
     for (const session of this.sessions) session.close();
     rmSync(this.controlDir, { recursive: true, force: true });
@@ -299,6 +428,10 @@ export const SHELL_LOOP = [
 ].join('\n');
 
 interface PendingRequest {
+  /** What run() was given: a shell that never started hands the request to another (see RemoteShell.fallback). */
+  script: string;
+  input: string;
+  timeoutMs: number | undefined;
   long: boolean;
   /** Bytes of output (each stream) past which the command fails. */
   maxBytes: number;
@@ -333,23 +466,46 @@ class RemoteShell {
   private readonly primary: boolean;
   private answer: ((line: string) => Error | undefined) | undefined;
 
+  private child: ChildProcess | undefined;
+  /** Requests written before the ssh process exists (a shell made before the master listened for it). */
+  private unsent: Buffer[] = [];
+  /** The shell that takes this one's requests if it never starts. */
+  private readonly fallback: (() => RemoteShell | undefined) | undefined;
+
   /**
    * A `primary` shell is the master connection's own: a stuck request does not close it (that would end every
    * session), its answer is dropped. `answer` judges the first line the child prints (the master's probe) before
    * the loop's "ready".
    */
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess | undefined,
     private readonly host: string,
-    options: { primary?: boolean; answer?: (line: string) => Error | undefined; maxBytes?: number },
+    options: {
+      primary?: boolean;
+      answer?: (line: string) => Error | undefined;
+      maxBytes?: number;
+      fallback?: () => RemoteShell | undefined;
+    },
   ) {
     this.primary = options.primary === true;
+    this.fallback = options.fallback;
     this.maxBytes = options.maxBytes ?? DEFAULT_REMOTE_MAX_BYTES;
     this.answer = options.answer;
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
     this.ready.catch(() => {});
+    if (child) this.attach(child);
+  }
+
+  get attached(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Gives the shell its ssh process; the requests made meanwhile leave at once (they wait in its pipe). */
+  attach(child: ChildProcess): void {
+    this.child = child;
+    const host = this.host;
     child.stdin!.on('error', () => {});
     child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk.toString('latin1')));
     child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
@@ -363,6 +519,12 @@ class RemoteShell {
           : new SshUnreachableError(host, reason),
       );
     });
+    if (this.unsent.length > 0) child.stdin!.write(Buffer.concat(this.unsent));
+    this.unsent = [];
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   get pending(): number {
@@ -379,11 +541,19 @@ class RemoteShell {
   fail(error: Error): void {
     this.failure ??= error;
     if (!this.started) this.settleReady.reject(this.failure);
+    // A shell that never started ran none of its requests: another takes them (a host that allows one session, say).
+    const other = this.started ? undefined : this.fallback?.();
+    if (other && this.requests.size > 0) traceSsh('an ssh session did not start: its requests go to the first shell');
     for (const request of this.requests.values()) {
       if (request.timer) clearTimeout(request.timer);
-      request.reject(this.started ? error : this.failure);
+      if (other)
+        other
+          .run(request.script, request.input, request.timeoutMs, request.long, request.maxBytes)
+          .then(request.resolve, request.reject);
+      else request.reject(this.started ? error : this.failure);
     }
     this.requests.clear();
+    this.unsent = [];
     if (this.alive && !this.started) this.close();
   }
 
@@ -400,7 +570,7 @@ class RemoteShell {
     const scriptBytes = Buffer.from(script, 'utf8');
     const inputBytes = Buffer.from(input, 'utf8');
     return new Promise((resolve, reject) => {
-      const request: PendingRequest = { resolve, reject, long, maxBytes };
+      const request: PendingRequest = { script, input, timeoutMs, resolve, reject, long, maxBytes };
       if (timeoutMs !== undefined) {
         request.timer = setTimeout(() => {
           this.requests.delete(id);
@@ -411,9 +581,13 @@ class RemoteShell {
         }, timeoutMs);
       }
       this.requests.set(id, request);
-      this.child.stdin!.write(
-        Buffer.concat([Buffer.from(`${id} ${scriptBytes.length} ${inputBytes.length}\n`), scriptBytes, inputBytes]),
-      );
+      const message = Buffer.concat([
+        Buffer.from(`${id} ${scriptBytes.length} ${inputBytes.length}\n`),
+        scriptBytes,
+        inputBytes,
+      ]);
+      if (this.child) this.child.stdin!.write(message);
+      else this.unsent.push(message);
     });
   }
 
@@ -540,9 +714,9 @@ class RemoteShell {
     this.lineLength = 0;
     this.stderrText = '';
     this.early = '';
-    this.child.stdout?.destroy();
-    this.child.stderr?.destroy();
-    this.child.kill('SIGKILL');
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    this.child?.kill('SIGKILL');
   }
 
   private settle(id: number, request: PendingRequest): void {
@@ -563,9 +737,14 @@ class RemoteShell {
   close(graceMs = 2000): void {
     if (!this.alive) return;
     this.alive = false;
-    this.child.stdin!.end();
-    const kill = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const child = this.child;
+    if (!child) {
+      this.fail(new SshUnreachableError(this.host, 'connection closed'));
+      return;
+    }
+    child.stdin!.end();
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
     kill.unref();
-    this.child.once('close', () => clearTimeout(kill));
+    child.once('close', () => clearTimeout(kill));
   }
 }

@@ -34,6 +34,7 @@ import {
 } from './remote-scripts.js';
 import { DEFAULT_MAX_HASH_BYTES, type RawNode, RootedTarget } from './rooted.js';
 import {
+  type EarlyMaster,
   type RemoteResult,
   SshConnection,
   type SshConnectionOptions,
@@ -54,6 +55,11 @@ import type {
 
 /** Read whole at connect time: where units, configs, sshd, sudoers, firewalls and accounts live. */
 const PREFETCH_TREES = ['/etc', '/usr/lib/systemd/system', '/lib/systemd/system'];
+/**
+ * Files outside those trees that every audit reads (the package database the updates control reads; init's status,
+ * which the egress control reads): their content comes with the trees. Their metadata comes from the listings.
+ */
+export const PREFETCH_FILES = ['/var/lib/dpkg/status', '/proc/1/status'];
 /** Metadata (and listings) most audits look at next, fetched in the same first round trip. */
 const PREFETCH_STATS = [
   '/',
@@ -101,10 +107,29 @@ const PREFETCH_STATS = [
   '/var/mail',
   '/var/www',
   '/var/list',
+  '/proc/1/status',
 ];
 /** Directory trees listed (with every entry's metadata) in the first round trip, by depth. */
 const PREFETCH_LISTINGS: ReadonlyArray<readonly [number, readonly string[]]> = [
-  [1, ['/', '/usr/local/bin', '/tmp', '/var/tmp']],
+  // The parents of the home directories of the standard accounts (/usr/games, /var/cache/man, /run/sshd...), which the
+  // key search looks at one after another: each is there or not without a round trip. /proc: a process the audit
+  // names (its own, by /proc/self) likewise.
+  [
+    1,
+    [
+      '/',
+      '/usr',
+      '/usr/local',
+      '/var',
+      '/var/cache',
+      '/var/spool',
+      '/run',
+      '/usr/local/bin',
+      '/tmp',
+      '/var/tmp',
+      '/proc',
+    ],
+  ],
   [3, ['/home', '/root', '/opt', '/srv', '/var/lib', '/usr/local/src', '/usr/games', '/var/mail', '/var/backups']],
 ];
 /** A directory listed on demand brings the levels below it too: tree walks (repositories, compose files) need them next. */
@@ -113,11 +138,14 @@ const LISTING_DEPTH = 3;
  * Commands the live audit always runs, with the timeout it gives them: started at connect time, their answers kept
  * for the run (a call with another timeout runs the command again, so a hung one fails as it would locally).
  */
-const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[], number]> = [
+export const PREFETCH_COMMANDS: ReadonlyArray<readonly [string, readonly string[], number]> = [
   ['nft', ['-j', 'list', 'ruleset'], 10_000],
   ['iptables-save', [], 10_000],
   ['ip6tables-save', [], 10_000],
   ['docker', ['ps', '--quiet', '--no-trunc'], 3000],
+  // The effective sshd settings for the probe connection and for root (src/discovery/sshd.ts).
+  ['sshd', ['-T', '-C', 'user=signer-opsec-probe,host=probe.invalid,addr=203.0.113.1'], 5000],
+  ['sshd', ['-T', '-C', 'user=root,host=probe.invalid,addr=203.0.113.1'], 5000],
 ];
 /** Follow-ups needed by one operation (one more path each time a symlink leads somewhere new). */
 const MAX_FOLLOW_UPS = 64;
@@ -301,9 +329,12 @@ export class SshTarget extends RootedTarget {
       `ssh://${options.destination.user ? `${options.destination.user}@` : ''}${options.destination.host}${options.destination.port ? `:${options.destination.port}` : ''}`;
   }
 
-  /** Connects (throws SshUnreachableError with the reason) and reads what every audit needs in one round of requests. */
-  static async open(options: SshTargetOptions): Promise<SshTarget> {
-    const connection = new SshConnection(options);
+  /**
+   * Connects (throws SshUnreachableError with the reason) and reads what every audit needs in one round of requests.
+   * `early`: the master already started for these options (see SshConnection).
+   */
+  static async open(options: SshTargetOptions, early?: EarlyMaster): Promise<SshTarget> {
+    const connection = new SshConnection(options, early);
     options.signal?.addEventListener('abort', () => connection.close(), { once: true });
     try {
       const connected = connection.start();
@@ -327,7 +358,7 @@ export class SshTarget extends RootedTarget {
 
   private exec(
     script: string,
-    options: { stdin?: Buffer | string; timeoutMs?: number; long?: boolean } = {},
+    options: { stdin?: Buffer | string; timeoutMs?: number; long?: boolean; lane?: number } = {},
   ): Promise<RemoteResult> {
     this.roundTrips++;
     const started = performance.now();
@@ -344,21 +375,36 @@ export class SshTarget extends RootedTarget {
     return answer;
   }
 
+  /**
+   * The first round: every request leaves before the host has answered, spread over the shells (lanes) so that they
+   * run side by side on the host, each lane about as long as the others (the tar and the tool probe are the longest).
+   */
   private async prefetch(): Promise<void> {
+    // Indexed as soon as it arrives, while the other shells still run (it is the first answer of its lane); a stream
+    // that is no tar is reported after the tool probe, which says why better.
+    const tarAnswer = this.exec(tarScript(this.root, PREFETCH_FILES, PREFETCH_TREES), { lane: 0 }).then((tar) => {
+      try {
+        return { tar, index: indexTar(bufferSource(tar.stdout)) };
+      } catch (error) {
+        return { tar, error };
+      }
+    });
+    // What open() waits for leaves first on each shell (the tar, the tool probe, the metadata); the /proc facts and the
+    // commands follow, and are awaited only by what reads them, while the audit already runs.
+    const probeAnswer = this.exec(PROBE_SCRIPT, { lane: 1 });
+    const metadata = Promise.all([
+      this.fetchStats(PREFETCH_STATS, 2),
+      ...PREFETCH_LISTINGS.map(([depth, dirs]) => this.fetchTrees(dirs, depth, 0)),
+    ]);
     this.liveFacts = Promise.all([
-      this.exec(PROCESSES_SCRIPT),
-      this.exec(LINKS_SCRIPT),
-      this.exec(NET_TCP_SCRIPT),
+      this.exec(PROCESSES_SCRIPT, { lane: 1 }),
+      this.exec(LINKS_SCRIPT, { lane: 0 }),
+      this.exec(NET_TCP_SCRIPT, { lane: 1 }),
     ]).then(([processes, links, net]) => ({ processes: processes.stdout, links: links.stdout, net: net.stdout }));
     this.liveFacts.catch(() => {});
     for (const [command, args, timeoutMs] of PREFETCH_COMMANDS)
-      this.cachedRun(command, args, timeoutMs).catch(() => {});
-    const [tar, probe] = await Promise.all([
-      this.exec(tarScript(this.root, [], PREFETCH_TREES)),
-      this.exec(PROBE_SCRIPT),
-      this.fetchStats(PREFETCH_STATS),
-      ...PREFETCH_LISTINGS.map(([depth, dirs]) => this.fetchTrees(dirs, depth)),
-    ]);
+      this.cachedRun(command, args, timeoutMs, 2).catch(() => {});
+    const [tar, probe] = await Promise.all([tarAnswer, probeAnswer, metadata]);
     // Fail closed: with a tool that lacks an option the scripts use, files would look missing and controls pass.
     const missing = probe.stdout
       .toString('utf8')
@@ -369,7 +415,8 @@ export class SshTarget extends RootedTarget {
         this.connection.host,
         `the host's tools lack what the agentless audit needs (GNU coreutils, findutils, grep, sed and tar): ${missing.join(', ') || `probe exit ${probe.code}`}`,
       );
-    this.addTar(tar, [], PREFETCH_TREES);
+    if (!tar.index) throw tar.error;
+    this.addTar(tar.tar, PREFETCH_FILES, PREFETCH_TREES, tar.index);
     traceSsh('prefetch done');
   }
 
@@ -377,6 +424,8 @@ export class SshTarget extends RootedTarget {
 
   private covered(path: string): boolean {
     if (this.known.has(path)) return true;
+    // A directory listed whole names every entry it has: a name it lacks is not there (no round trip to learn it).
+    if (path !== '/' && this.listed.has(parentOf(path))) return true;
     return (
       this.fullTrees.some((tree) => isUnder(path, tree)) && !this.treeExceptions.some((except) => isUnder(path, except))
     );
@@ -402,16 +451,16 @@ export class SshTarget extends RootedTarget {
     }
   }
 
-  private async fetchStats(paths: readonly string[]): Promise<void> {
-    const result = await this.exec(statScript(this.root, paths, []));
+  private async fetchStats(paths: readonly string[], lane?: number): Promise<void> {
+    const result = await this.exec(statScript(this.root, paths, []), lane === undefined ? {} : { lane });
     const { records } = parseStatOutput(result.stdout, rootPrefix(this.root));
     for (const path of paths) this.known.add(path);
     this.addRecords(records);
   }
 
   /** Lists `dirs` and the levels below them, down to `depth` (the deepest level is stat'ed, not listed). */
-  private async fetchTrees(dirs: readonly string[], depth: number): Promise<void> {
-    const result = await this.exec(treeStatScript(this.root, dirs, depth));
+  private async fetchTrees(dirs: readonly string[], depth: number, lane?: number): Promise<void> {
+    const result = await this.exec(treeStatScript(this.root, dirs, depth), lane === undefined ? {} : { lane });
     const { records } = parseStatOutput(result.stdout, rootPrefix(this.root));
     this.addRecords(records);
     const prefix = rootPrefix(this.root);
@@ -443,14 +492,18 @@ export class SshTarget extends RootedTarget {
   }
 
   /** Adds a tar answer: `files` fetched one by one (content only), `trees` recursively (content and listings). */
-  private addTar(result: RemoteResult, files: readonly string[], trees: readonly string[]): void {
+  private addTar(
+    result: RemoteResult,
+    files: readonly string[],
+    trees: readonly string[],
+    index = indexTar(bufferSource(result.stdout)),
+  ): void {
     const unreadable = new Set<string>();
     for (const match of result.stderr.matchAll(
       /^tar: \.?(\/[^\n]*?): (?:Warning: )?Cannot (?:open|read|stat|readlink|savedir)/gm,
     )) {
       unreadable.add(match[1]!);
     }
-    const index = indexTar(bufferSource(result.stdout));
     for (const tree of trees) {
       if (!index.nodes.has(tree) || tree === '/') continue;
       this.fullTrees.push(tree);
@@ -650,11 +703,16 @@ export class SshTarget extends RootedTarget {
     return sockets.map((socket) => ({ ...socket, pids: pidsByInode.get(socket.inode) ?? [] }));
   }
 
-  private cachedRun(command: string, args: readonly string[], timeoutMs: number): Promise<CommandResult> {
+  private cachedRun(
+    command: string,
+    args: readonly string[],
+    timeoutMs: number,
+    lane?: number,
+  ): Promise<CommandResult> {
     const key = JSON.stringify([command, args, timeoutMs]);
     let answer = this.commandAnswers.get(key);
     if (!answer) {
-      answer = this.runRemote(command, args, { timeoutMs });
+      answer = this.runRemote(command, args, { timeoutMs }, lane);
       this.commandAnswers.set(key, answer);
     }
     return answer;
@@ -670,13 +728,19 @@ export class SshTarget extends RootedTarget {
     return this.runRemote(command, args, options);
   }
 
-  private async runRemote(command: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
+  private async runRemote(
+    command: string,
+    args: readonly string[],
+    options: RunOptions,
+    lane?: number,
+  ): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const result = await this.exec(
       runScript(command, args, { timeoutMs, ...(options.unprivileged ? { unprivileged: true } : {}) }),
       {
         ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
         timeoutMs: timeoutMs + this.commandTimeoutMs,
+        ...(lane !== undefined ? { lane } : {}),
       },
     );
     if (result.code === NOT_INSTALLED_EXIT && result.stderr.includes(NOT_INSTALLED_MARK))

@@ -66,14 +66,22 @@ export default defineCheck({
     const release = `${pin.release.archive}${pin.release.version ? ` ${pin.release.version}` : ''}`;
     report.evidence(at(pinPath, undefined, `${release}, verified ${pin.verifiedAt}`));
 
-    const binaries: { path: string }[] = [{ path: location.path }];
+    // Each digest starts as soon as its binary is known, not after the one before it (a binary is a long read, or a
+    // round trip to a remote host). They are judged, and a failed one thrown, in order below: the catch only keeps
+    // one that is never awaited (after an earlier throw) from being an unhandled rejection.
+    const digestOf = (path: string) => {
+      const digest = fileSha256(ctx, path);
+      digest.catch(() => {});
+      return { path, digest };
+    };
+    const binaries = [digestOf(location.path)];
     const nodeLocation = node ? await locateBinary(ctx.target, node) : undefined;
-    if (nodeLocation?.status === 'found') binaries.push({ path: nodeLocation.path });
-    for (const { path } of binaries) {
+    if (nodeLocation?.status === 'found') binaries.push(digestOf(nodeLocation.path));
+    for (const { path, digest } of binaries) {
       const name = posix.basename(path);
       // The binary's name comes from the target: a binary named "constructor" must not find Object's.
       const pinned = pinnedBinary(pin, name);
-      const actual = await fileSha256(ctx, path);
+      const actual = await digest;
       const evidence = at(path, undefined, `sha256 ${actual}`);
       if (!pinned) report.fail('notPinned', { release, name, path }, evidence);
       else if (pinned.sha256 !== actual)
