@@ -179,7 +179,7 @@ export function parseIniInventory(text: string): InventoryResult {
       group(inventory, section.name);
       continue;
     }
-    if (line.startsWith('[')) return { ok: false, line: lineNumber, reason: `not a section header: ${line}` };
+    if (line.startsWith('[')) return { ok: false, line: lineNumber, reason: 'not a section header' };
     if (section.kind === 'children') {
       const child = line.split(/\s+/)[0]!;
       group(inventory, child);
@@ -189,7 +189,7 @@ export function parseIniInventory(text: string): InventoryResult {
     }
     if (section.kind === 'vars') {
       const eq = line.indexOf('=');
-      if (eq === -1) return { ok: false, line: lineNumber, reason: `expected key=value in [${section.name}:vars]` };
+      if (eq === -1) return { ok: false, line: lineNumber, reason: 'expected key=value in a [group:vars] section' };
       group(inventory, section.name).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1).trim());
       continue;
     }
@@ -258,15 +258,14 @@ export function parseYamlInventory(text: string): InventoryResult {
     if (body === null || body === undefined) return undefined;
     if (!isRecord(body)) return `${path}: expected a mapping with hosts, vars or children`;
     for (const key of Object.keys(body)) {
-      if (!['hosts', 'vars', 'children'].includes(key))
-        return `${path}: unexpected key "${key}" (hosts, vars or children)`;
+      if (!['hosts', 'vars', 'children'].includes(key)) return `${path}: unexpected key (hosts, vars or children)`;
     }
     const { hosts, vars, children } = body;
     if (hosts !== undefined && hosts !== null) {
       if (!isRecord(hosts)) return `${path}.hosts: expected a mapping of host names`;
       for (const [pattern, hostVars] of Object.entries(hosts)) {
         if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars))
-          return `${path}.hosts.${pattern}: expected a mapping of variables`;
+          return `${path}.hosts: a host's variables are not a mapping`;
         const tooMany = chargeHostRange(pattern, rangeBudget);
         if (tooMany !== undefined) return `${path}.hosts: ${tooMany}`;
         for (const host of expandHostPattern(pattern)) {
@@ -316,7 +315,7 @@ export function parseInventoryJson(text: string): InventoryResult {
     const record = Array.isArray(body) ? { hosts: body } : isRecord(body) ? body : {};
     const hosts = Array.isArray(record.hosts) ? record.hosts : [];
     for (const host of hosts) {
-      if (typeof host !== 'string') return { ok: false, reason: `group ${name}: a host name is not a string` };
+      if (typeof host !== 'string') return { ok: false, reason: 'a host name is not a string' };
       addHost(inventory, name, host, {});
     }
     if (Array.isArray(record.children)) {

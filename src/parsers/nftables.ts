@@ -192,7 +192,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (hookAt !== -1 && text[hookAt + 1]) chain.hook = text[hookAt + 1];
         const priorityAt = text.indexOf('priority');
         const priority = priorityAt === -1 ? undefined : parsePriority(text.slice(priorityAt + 1).join(' '));
-        if (priority === undefined) problem(first, `chain ${chain.name}: priority not understood`);
+        if (priority === undefined) problem(first, 'chain priority not understood');
         else chain.priority = priority;
         chain.origin = { file: first.file, line: first.line, text: text.join(' ') };
       } else if (head === 'policy') {
@@ -200,14 +200,14 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (policy === 'drop' || policy === 'accept') {
           chain.policy = policy;
           chain.origin = { file: first.file, line: first.line, text: `policy ${policy}` };
-        } else problem(first, `chain ${chain.name}: policy not understood (drop or accept)`);
+        } else problem(first, 'chain policy not understood (drop or accept)');
       } else if (head === 'comment' || head === 'devices') {
         // metadata
       } else if (words.length) {
         appendAll(added, parseNftRules(words, scopeOf(state)));
       }
     }
-    closeBlock(opener, `chain ${chain.name}`);
+    closeBlock(opener, 'a chain');
     appendAll(chain.rules, added);
   };
 
@@ -223,7 +223,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         appendAll(elements, elementsOf(words.slice(open + 1)));
       }
     }
-    closeBlock(opener, `set ${name}`);
+    closeBlock(opener, 'a set');
     state.sets.set(name, elements);
   };
 
@@ -237,7 +237,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         const kind = tokens[i++]!.text;
         const name = tokens[i++]?.text ?? '';
         if (peek()?.kind !== '{') {
-          problem(token, `${kind} ${name}: expected a block`);
+          problem(token, `${quoteKnown(kind)}: expected a block`);
           statement();
         } else if (kind === 'chain') chainBody(state, chainOf(state, name, token), token);
         else setBody(state, name, token);
@@ -247,12 +247,12 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       } else if (isWord('flags') || isWord('comment')) {
         statement();
       } else {
-        problem(token, `${quoteKnown(token.text)} is not a table statement (table ${state.table.name})`, true);
+        problem(token, `${quoteKnown(token.text)} is not a table statement`, true);
         statement();
         if (peek()?.kind === '{') skipBlock();
       }
     }
-    closeBlock(opener, `table ${state.table.name}`);
+    closeBlock(opener, 'a table');
   };
 
   const command = (verb: string, first: NftToken) => {
@@ -344,7 +344,7 @@ function rejectUndefinedTargets(table: FirewallTable, problems: FirewallProblem[
         problems.push({
           ...(rule.origin.file ? { file: rule.origin.file } : {}),
           ...(rule.origin.line !== undefined ? { line: rule.origin.line } : {}),
-          message: `${action.kind} ${action.chain}: table ${table.family} ${table.name} has no chain "${action.chain}"`,
+          message: `${action.kind === 'jump' ? 'jump to' : 'goto'} a chain that is not defined in its table`,
           rejects: true,
         });
       }

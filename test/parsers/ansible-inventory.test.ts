@@ -160,7 +160,7 @@ describe('Ansible inventories', () => {
     assert.deepEqual(parseIniInventory('[signers\nx\n'), {
       ok: false,
       line: 1,
-      reason: 'not a section header: [signers',
+      reason: 'not a section header',
     });
     assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), {
       ok: false,
