@@ -231,7 +231,8 @@ export function parseYamlInventory(text: string): InventoryResult {
   try {
     parsed = parseYamlDocument(text, { lineCounter: counter });
   } catch (error) {
-    if (error instanceof YamlStackError) return { ok: false, line: 1, reason: `not valid YAML (${error.message})` };
+    if (error instanceof YamlStackError)
+      return { ok: false, line: error.line, reason: `not valid YAML (${error.message})` };
     throw error;
   }
   const problem = parsed.errors[0];
