@@ -117,7 +117,7 @@ export function countHostPattern(pattern: string, cap = MAX_RANGE_HOSTS): number
 export function chargeHostRange(pattern: string, budget: { left: number }): string | undefined {
   const count = countHostPattern(pattern, budget.left);
   if (count > budget.left) {
-    return `host range ${pattern} expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`;
+    return `a host range expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`;
   }
   budget.left -= count;
   return undefined;
@@ -254,43 +254,43 @@ export function parseYamlInventory(text: string): InventoryResult {
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
   const inventory = emptyInventory();
   const rangeBudget = { left: MAX_RANGE_HOSTS };
-  const visit = (name: string, body: unknown, path: string): string | undefined => {
+  const visit = (name: string, body: unknown): string | undefined => {
     group(inventory, name);
     if (body === null || body === undefined) return undefined;
-    if (!isRecord(body)) return `${path}: expected a mapping with hosts, vars or children`;
+    if (!isRecord(body)) return 'a group is not a mapping with hosts, vars or children';
     for (const key of Object.keys(body)) {
-      if (!['hosts', 'vars', 'children'].includes(key)) return `${path}: unexpected key (hosts, vars or children)`;
+      if (!['hosts', 'vars', 'children'].includes(key)) return 'a group holds a key other than hosts, vars or children';
     }
     const { hosts, vars, children } = body;
     if (hosts !== undefined && hosts !== null) {
-      if (!isRecord(hosts)) return `${path}.hosts: expected a mapping of host names`;
+      if (!isRecord(hosts)) return "a group's hosts are not a mapping of host names";
       for (const [pattern, hostVars] of Object.entries(hosts)) {
         if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars))
-          return `${path}.hosts: a host's variables are not a mapping`;
+          return "a host's variables are not a mapping";
         const tooMany = chargeHostRange(pattern, rangeBudget);
-        if (tooMany !== undefined) return `${path}.hosts: ${tooMany}`;
+        if (tooMany !== undefined) return tooMany;
         for (const host of expandHostPattern(pattern)) {
           addHost(inventory, name, host, { ...(hostVars ?? {}) });
         }
       }
     }
     if (vars !== undefined && vars !== null) {
-      if (!isRecord(vars)) return `${path}.vars: expected a mapping`;
+      if (!isRecord(vars)) return "a group's vars are not a mapping";
       Object.assign(group(inventory, name).vars, vars);
     }
     if (children !== undefined && children !== null) {
-      if (!isRecord(children)) return `${path}.children: expected a mapping of group names`;
+      if (!isRecord(children)) return "a group's children are not a mapping of group names";
       for (const [child, childBody] of Object.entries(children)) {
         const parent = group(inventory, name);
         addOnce(parent.children, child);
-        const problem = visit(child, childBody, `${path}.children.${child}`);
+        const problem = visit(child, childBody);
         if (problem) return problem;
       }
     }
     return undefined;
   };
   for (const [name, body] of Object.entries(document)) {
-    const problem = visit(name, body, name);
+    const problem = visit(name, body);
     if (problem) return { ok: false, reason: problem };
   }
   return { ok: true, inventory: finish(inventory) };
