@@ -240,15 +240,17 @@ export function parseYamlInventory(text: string): InventoryResult {
     return {
       ok: false,
       line: counter.linePos(problem.pos[0]).line,
-      reason: `not valid YAML (${problem.message.split('\n')[0]})`,
+      // The library's code, not its message: a message can quote the token it met ("Unexpected scalar token in YAML
+      // stream: <the line>"), which is the file's content.
+      reason: `not valid YAML (${problem.code})`,
     };
   }
   let document: unknown;
   try {
     document = parsed.toJS();
   } catch (error) {
-    // An alias to no anchor, or too many alias expansions: the library's own words, which name no content.
-    return { ok: false, reason: `not valid YAML (${(error as Error).message.split('\n')[0]})` };
+    // An alias to no anchor, or too many alias expansions: the library's words name the alias, the file's content.
+    return { ok: false, reason: 'not valid YAML (an alias to no anchor, or too many alias expansions)' };
   }
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
