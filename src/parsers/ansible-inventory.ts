@@ -248,7 +248,7 @@ export function parseYamlInventory(text: string): InventoryResult {
   let document: unknown;
   try {
     document = parsed.toJS();
-  } catch (error) {
+  } catch {
     // An alias to no anchor, or too many alias expansions: the library's words name the alias, the file's content.
     return { ok: false, reason: 'not valid YAML (an alias to no anchor, or too many alias expansions)' };
   }
