@@ -118,7 +118,7 @@ export function countHostPattern(pattern: string, cap = MAX_RANGE_HOSTS): number
 export function chargeHostRange(pattern: string, budget: { left: number }): string | undefined {
   const count = countHostPattern(pattern, budget.left);
   if (count > budget.left) {
-    return `host range ${pattern} expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`;
+    return `a host range expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`;
   }
   budget.left -= count;
   return undefined;
@@ -180,7 +180,7 @@ export function parseIniInventory(text: string): InventoryResult {
       group(inventory, section.name);
       continue;
     }
-    if (line.startsWith('[')) return { ok: false, line: lineNumber, reason: `not a section header: ${line}` };
+    if (line.startsWith('[')) return { ok: false, line: lineNumber, reason: 'not a section header' };
     if (section.kind === 'children') {
       const child = line.split(/\s+/)[0]!;
       group(inventory, child);
@@ -190,7 +190,7 @@ export function parseIniInventory(text: string): InventoryResult {
     }
     if (section.kind === 'vars') {
       const eq = line.indexOf('=');
-      if (eq === -1) return { ok: false, line: lineNumber, reason: `expected key=value in [${section.name}:vars]` };
+      if (eq === -1) return { ok: false, line: lineNumber, reason: 'expected key=value in a [group:vars] section' };
       group(inventory, section.name).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1).trim());
       continue;
     }
@@ -232,7 +232,8 @@ export function parseYamlInventory(text: string): InventoryResult {
   try {
     parsed = parseYamlDocument(text, { lineCounter: counter });
   } catch (error) {
-    if (error instanceof YamlStackError) return { ok: false, line: 1, reason: `not valid YAML (${error.message})` };
+    if (error instanceof YamlStackError)
+      return { ok: false, line: error.line, reason: `not valid YAML (${error.message})` };
     throw error;
   }
   const problem = parsed.errors[0];
@@ -240,58 +241,59 @@ export function parseYamlInventory(text: string): InventoryResult {
     return {
       ok: false,
       line: counter.linePos(problem.pos[0]).line,
-      reason: `not valid YAML (${problem.message.split('\n')[0]})`,
+      // The library's code, not its message: a message can quote the token it met ("Unexpected scalar token in YAML
+      // stream: <the line>"), which is the file's content.
+      reason: `not valid YAML (${problem.code})`,
     };
   }
   let document: unknown;
   try {
     document = parsed.toJS();
-  } catch (error) {
-    // An alias to no anchor, or too many alias expansions: the library's own words, which name no content.
-    return { ok: false, reason: `not valid YAML (${(error as Error).message.split('\n')[0]})` };
+  } catch {
+    // An alias to no anchor, or too many alias expansions: the library's words name the alias, the file's content.
+    return { ok: false, reason: 'not valid YAML (an alias to no anchor, or too many alias expansions)' };
   }
   if (document === null || document === undefined) return { ok: true, inventory: finish(emptyInventory()) };
   if (!isRecord(document)) return { ok: false, reason: 'expected a mapping of group names at the top level' };
   const inventory = emptyInventory();
   const rangeBudget = { left: MAX_RANGE_HOSTS };
-  const visit = (name: string, body: unknown, path: string): string | undefined => {
+  const visit = (name: string, body: unknown): string | undefined => {
     group(inventory, name);
     if (body === null || body === undefined) return undefined;
-    if (!isRecord(body)) return `${path}: expected a mapping with hosts, vars or children`;
+    if (!isRecord(body)) return 'a group is not a mapping with hosts, vars or children';
     for (const key of Object.keys(body)) {
-      if (!['hosts', 'vars', 'children'].includes(key))
-        return `${path}: unexpected key "${key}" (hosts, vars or children)`;
+      if (!['hosts', 'vars', 'children'].includes(key)) return 'a group holds a key other than hosts, vars or children';
     }
     const { hosts, vars, children } = body;
     if (hosts !== undefined && hosts !== null) {
-      if (!isRecord(hosts)) return `${path}.hosts: expected a mapping of host names`;
+      if (!isRecord(hosts)) return "a group's hosts are not a mapping of host names";
       for (const [pattern, hostVars] of Object.entries(hosts)) {
         if (hostVars !== null && hostVars !== undefined && !isRecord(hostVars))
-          return `${path}.hosts.${pattern}: expected a mapping of variables`;
+          return "a host's variables are not a mapping";
         const tooMany = chargeHostRange(pattern, rangeBudget);
-        if (tooMany !== undefined) return `${path}.hosts: ${tooMany}`;
+        if (tooMany !== undefined) return tooMany;
         for (const host of expandHostPattern(pattern)) {
           addHost(inventory, name, host, { ...(hostVars ?? {}) });
         }
       }
     }
     if (vars !== undefined && vars !== null) {
-      if (!isRecord(vars)) return `${path}.vars: expected a mapping`;
+      if (!isRecord(vars)) return "a group's vars are not a mapping";
       Object.assign(group(inventory, name).vars, vars);
     }
     if (children !== undefined && children !== null) {
-      if (!isRecord(children)) return `${path}.children: expected a mapping of group names`;
+      if (!isRecord(children)) return "a group's children are not a mapping of group names";
       for (const [child, childBody] of Object.entries(children)) {
         const parent = group(inventory, name);
         addOnce(parent.children, child);
-        const problem = visit(child, childBody, `${path}.children.${child}`);
+        const problem = visit(child, childBody);
         if (problem) return problem;
       }
     }
     return undefined;
   };
   for (const [name, body] of Object.entries(document)) {
-    const problem = visit(name, body, name);
+    const problem = visit(name, body);
     if (problem) return { ok: false, reason: problem };
   }
   return { ok: true, inventory: finish(inventory) };
@@ -317,7 +319,7 @@ export function parseInventoryJson(text: string): InventoryResult {
     const record = Array.isArray(body) ? { hosts: body } : isRecord(body) ? body : {};
     const hosts = Array.isArray(record.hosts) ? record.hosts : [];
     for (const host of hosts) {
-      if (typeof host !== 'string') return { ok: false, reason: `group ${name}: a host name is not a string` };
+      if (typeof host !== 'string') return { ok: false, reason: 'a host name is not a string' };
       addHost(inventory, name, host, {});
     }
     if (Array.isArray(record.children)) {

@@ -143,7 +143,7 @@ export function parseAptConfig(text: string): AptConfigFile {
         });
       }
     } else {
-      problems.push({ line: directive.line, message: `#include ${directive.argument} is not followed` });
+      problems.push({ line: directive.line, message: '#include is not followed' });
     }
   }
   // Directives were collected apart from tokens; restore file order (stable for statements on one line).

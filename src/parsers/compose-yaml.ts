@@ -1,7 +1,7 @@
 // https://docs.docker.com/reference/compose-file/ — a compose file is YAML; parsed here with limits so no file can
 // make the audit quadratic or exhaust memory.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
-import { PARSE_LIMITS } from './parse-limits.js';
+import { PARSE_LIMITS, yamlEntriesBound } from './parse-limits.js';
 import { yamlShapeProblem } from './yaml-depth.js';
 import { parseYamlDocument, YamlStackError } from './yaml-document.js';
 
@@ -23,7 +23,7 @@ export const COMPOSE_LIMITS = {
 export class ComposeYamlLimitError extends Error {
   readonly linePos: { line: number; col: number }[];
   constructor(
-    readonly code: 'DUPLICATE_KEY' | 'TOO_DEEP' | 'TOO_MANY_NODES' | 'COMPACT_KEYS',
+    readonly code: 'DUPLICATE_KEY' | 'TOO_DEEP' | 'TOO_MANY_NODES' | 'COMPACT_KEYS' | 'TOO_LARGE',
     at: { line: number; col: number },
   ) {
     super(code);
@@ -42,6 +42,13 @@ export function parseComposeYaml(text: string): unknown {
   // Also a line of two mapping keys, on which the library's stack grows a level per line.
   const shape = yamlShapeProblem(text, COMPOSE_LIMITS.maxDepth * 8);
   if (shape) throw new ComposeYamlLimitError(shape.kind === 'depth' ? 'TOO_DEEP' : 'COMPACT_KEYS', shape);
+  // Size and an upper bound on entries, on the text: the library's cost is per byte and per entry (PARSE_LIMITS).
+  const overLimit = yamlEntriesBound(text, PARSE_LIMITS.composeYaml);
+  if (overLimit)
+    throw new ComposeYamlLimitError(overLimit.limit === 'maxBytes' ? 'TOO_LARGE' : 'TOO_MANY_NODES', {
+      line: overLimit.line ?? 1,
+      col: 1,
+    });
   const lineCounter = new LineCounter();
   // Pretty errors were quadratic on a long line of errors, and each error's stack cost seconds in all: see
   // src/parsers/yaml-document.ts. The one error thrown is placed here, as prettyErrors did (composeError reads linePos).
@@ -49,8 +56,8 @@ export function parseComposeYaml(text: string): unknown {
   try {
     document = parseYamlDocument(text, { logLevel: 'error', lineCounter });
   } catch (error) {
-    // The line is not known: the file's first.
-    if (error instanceof YamlStackError) throw new ComposeYamlLimitError('TOO_DEEP', { line: 1, col: 1 });
+    // Where the library's stack ran out.
+    if (error instanceof YamlStackError) throw new ComposeYamlLimitError('TOO_DEEP', { line: error.line, col: 1 });
     throw error;
   }
   const problem = document.errors[0];

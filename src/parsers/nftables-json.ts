@@ -84,7 +84,7 @@ export function parseNftJson(text: string): FirewallRuleset {
       const table = tableOf(family, String(rule.table));
       const chain = table.chains.find((candidate) => candidate.name === rule.chain);
       if (!chain) {
-        problems.push({ message: `rule for unknown chain ${family} ${rule.table} ${rule.chain}` });
+        problems.push({ message: 'a rule for a chain that is not listed' });
         continue;
       }
       const lookup = (name: string) => sets.get(`${family} ${rule.table} ${name}`);

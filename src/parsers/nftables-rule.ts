@@ -21,6 +21,8 @@ export interface RuleScope {
   set(name: string): string[] | undefined;
   /** Told about a statement `nft -f` refuses (a word that starts no expression or statement, e.g. `acept`). */
   reject?(token: NftToken, message: string): void;
+  /** Counts elements a `$var` or `@set` copies into the rule; false when that is past the parse's bound. */
+  charge?(count: number, token: NftToken | undefined): boolean;
 }
 
 /** Words that start an expression or statement: an unknown expression ends where one of these begins. */
@@ -240,6 +242,8 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
           ? scope.set(element.slice(1))
           : [element];
       if (!resolved) return undefined;
+      // A named set or variable is copied into each rule that names it: counted, so the copies stay bounded.
+      if (resolved.length > 1 && scope.charge && !scope.charge(resolved.length, tokens[0])) return undefined;
       appendAll(out, resolved);
     }
     return out;

@@ -6,7 +6,10 @@
 
 import { isNftKeyword } from './nftables.js';
 import { isNftRuleWord } from './nftables-rule.js';
-import { tokenize } from './nftables-syntax.js';
+import { scanTokens } from './nftables-syntax.js';
+import { PARSE_LIMITS, ParseLimitError } from './parse-limits.js';
+
+const LIMITS = PARSE_LIMITS.nftText;
 
 /** Objects whose `{` opens a block of statements (everything else's `{` is a list of values). */
 const BLOCK_OBJECTS = new Set([
@@ -82,26 +85,34 @@ function blockObject(words: readonly string[]): string | undefined {
   return BLOCK_OBJECTS.has(object) ? object : undefined;
 }
 
-/** The first line whose statement does not start like nft configuration, or undefined when every one does. */
+/**
+ * The first line whose statement does not start like nft configuration, or undefined when every one does. Streams the
+ * tokens and stops at the first bad one: a file of garbage costs its first line, not a token array of the whole file.
+ */
 export function nftShapeProblem(text: string, file = ''): { line: number; why: string } | undefined {
   const stack: { list: boolean; object?: string }[] = [];
   let statement: string[] = [];
   let atStart = true;
-  for (const token of tokenize(text, file)) {
+  let found: { line: number; why: string } | undefined;
+  let tokens = 0;
+  scanTokens(text, (kind, value, line) => {
+    // The token bound tokenize() keeps, so a file of `{` holds no stack of millions.
+    if (++tokens > LIMITS.maxEntries)
+      throw new ParseLimitError(file, { limit: 'maxEntries', max: LIMITS.maxEntries, line }, 'tokens');
     const inList = stack.at(-1)?.list === true;
-    if (token.kind === 'nl' || token.kind === ';') {
+    if (kind === 'nl' || kind === ';') {
       if (!inList) {
         atStart = true;
         statement = [];
       }
-    } else if (token.kind === '{') {
+    } else if (kind === '{') {
       const object = inList ? undefined : blockObject(statement);
       stack.push(object === undefined ? { list: true } : { list: false, object });
       if (object !== undefined) {
         atStart = true;
         statement = [];
       }
-    } else if (token.kind === '}') {
+    } else if (kind === '}') {
       const closed = stack.pop();
       // A closed block ends its statement; a closed list is part of one (`tcp dport { 22, 80 } accept`).
       if (closed === undefined || !closed.list) {
@@ -109,12 +120,15 @@ export function nftShapeProblem(text: string, file = ''): { line: number; why: s
         statement = [];
       }
     } else if (!inList) {
-      if (atStart && (token.kind !== 'word' || !startsStatement(token.text, stack.at(-1)?.object))) {
-        return { line: token.line, why: 'is not nftables configuration (a statement starts with no nft word)' };
+      if (atStart && (kind !== 'word' || !startsStatement(value, stack.at(-1)?.object))) {
+        found = { line, why: 'is not nftables configuration (a statement starts with no nft word)' };
+        return false;
       }
       atStart = false;
-      statement.push(token.text);
+      // blockObject reads the first three words (`add ct helper`); a long statement keeps no more.
+      if (statement.length < 3) statement.push(value);
     }
-  }
-  return undefined;
+    return true;
+  });
+  return found;
 }

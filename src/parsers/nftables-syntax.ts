@@ -20,9 +20,93 @@ export interface NftSources {
   resolve(pattern: string, fromFile: string): string[];
 }
 
-const PUNCTUATION = new Set(['{', '}', ';', ',']);
-
 const LIMITS = PARSE_LIMITS.nftText;
+
+/** Characters that end a word: whitespace (as `\s`), braces, `;`, `,`, a quote and `#`. */
+function endsWord(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0x7b) return code === 0x22 || code === 0x23 || code === 0x2c || code === 0x3b;
+  if (code <= 0x7d) return code !== 0x7c; // { }
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** `=`, `!`, `<`, `>`: a `=` after one of these is part of an operator, not a word's end. */
+function isOperatorChar(code: number): boolean {
+  return code === 0x3d || code === 0x21 || code === 0x3c || code === 0x3e;
+}
+
+/** Told each token; `start` and `end` are its place in the text ([start, end), a string's quotes included). */
+type TokenVisitor = (
+  kind: NftToken['kind'],
+  value: string,
+  line: number,
+  start: number,
+  end: number,
+) => boolean | undefined;
+
+/**
+ * The lexer: each token in order to `visit`, which stops the scan by returning false. One pass of charCodeAt (a
+ * regex test per character of a word, and a token array built before a caller that wanted only the first bad line,
+ * made 2 MB of garbage cost ~0.4 s before the parser began; issue #18).
+ */
+export function scanTokens(text: string, visit: TokenVisitor): void {
+  let line = 1;
+  let i = 0;
+  const length = text.length;
+  while (i < length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c && text.charCodeAt(i + 1) === 0x0a) {
+      i += 2;
+      line++;
+    } else if (c === 0x0a) {
+      if (visit('nl', '\n', line, i, i + 1) === false) return;
+      line++;
+      i++;
+    } else if (c === 0x20 || c === 0x09 || c === 0x0d) {
+      i++;
+    } else if (c === 0x23) {
+      const newline = text.indexOf('\n', i);
+      i = newline === -1 ? length : newline;
+    } else if (c === 0x22) {
+      const end = text.indexOf('"', i + 1);
+      const stop = end === -1 ? length : end;
+      if (visit('string', text.slice(i + 1, stop), line, i, end === -1 ? length : end + 1) === false) return;
+      i = stop + 1;
+    } else if (c === 0x7b || c === 0x7d || c === 0x3b || c === 0x2c) {
+      const kind = c === 0x7b ? '{' : c === 0x7d ? '}' : c === 0x3b ? ';' : ',';
+      if (visit(kind, kind, line, i, i + 1) === false) return;
+      i++;
+    } else if (c === 0x3d && text.charCodeAt(i + 1) !== 0x3d) {
+      if (visit('=', '=', line, i, i + 1) === false) return;
+      i++;
+    } else {
+      let end = i;
+      while (end < length) {
+        const code = text.charCodeAt(end);
+        if (endsWord(code)) break;
+        // A lone `=` ends a word (`elements=`); `==`, `!=`, `<=`, `>=` stay operators.
+        if (code === 0x3d && end > i && !isOperatorChar(text.charCodeAt(end - 1)) && text.charCodeAt(end + 1) !== 0x3d)
+          break;
+        end++;
+      }
+      if (end === i) end++;
+      if (visit('word', text.slice(i, end), line, i, end) === false) return;
+      i = end;
+    }
+  }
+  visit('nl', '\n', line, length, length);
+}
 
 /**
  * `offsets`, when given, receives each token's [start, end) in `text` (two numbers per token): what a caller
@@ -31,52 +115,13 @@ const LIMITS = PARSE_LIMITS.nftText;
  */
 export function tokenize(text: string, file: string, offsets?: number[]): NftToken[] {
   const tokens: NftToken[] = [];
-  let line = 1;
-  let i = 0;
-  const push = (kind: NftToken['kind'], value: string) => {
+  scanTokens(text, (kind, value, line, start, end) => {
     if (tokens.length >= LIMITS.maxEntries)
       throw new ParseLimitError(file, { limit: 'maxEntries', max: LIMITS.maxEntries, line }, 'tokens');
     tokens.push({ kind, text: value, file, line });
-    // Every branch pushes before moving `i` past the token; a string spans its quotes (to the end if unclosed).
-    if (offsets) offsets.push(i, kind === 'string' ? text.indexOf('"', i + 1) + 1 || text.length : i + value.length);
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '\\' && text[i + 1] === '\n') {
-      i += 2;
-      line++;
-    } else if (c === '\n') {
-      push('nl', '\n');
-      line++;
-      i++;
-    } else if (c === ' ' || c === '\t' || c === '\r') {
-      i++;
-    } else if (c === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      const stop = end === -1 ? text.length : end;
-      push('string', text.slice(i + 1, stop));
-      i = stop + 1;
-    } else if (PUNCTUATION.has(c)) {
-      push(c as NftToken['kind'], c);
-      i++;
-    } else if (c === '=' && text[i + 1] !== '=') {
-      push('=', '=');
-      i++;
-    } else {
-      let end = i;
-      while (end < text.length && !/[\s{};,"#]/.test(text[end]!)) {
-        // A lone `=` ends a word (`elements=`); `==`, `!=`, `<=`, `>=` stay operators.
-        if (text[end] === '=' && end > i && !/[=!<>]/.test(text[end - 1]!) && text[end + 1] !== '=') break;
-        end++;
-      }
-      if (end === i) end++;
-      push('word', text.slice(i, end));
-      i = end;
-    }
-  }
-  push('nl', '\n');
+    if (offsets) offsets.push(start, end);
+    return true;
+  });
   return tokens;
 }
 
@@ -204,11 +249,13 @@ function expandFile(state: Expansion, path: string): NftToken[] {
   const text = sources.read(path);
   if (text === undefined) return [];
   const tokens = tokensWithinLimits(text, path, problems);
-  const out: NftToken[] = [];
+  // The file's own tokens until its first include: a file without one is returned as it is, not copied.
+  let out: NftToken[] | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const name = tokens[i + 1];
     if (token.kind === 'word' && token.text === 'include' && atStatementStart(tokens, i) && name?.kind === 'string') {
+      out ??= tokens.slice(0, i);
       i++;
       const reject = (message: string) => problems.push({ file: path, line: token.line, message, rejects: true });
       if (state.chain.length >= MAX_INCLUDE_DEPTH) {
@@ -241,8 +288,8 @@ function expandFile(state: Expansion, path: string): NftToken[] {
       }
       continue;
     }
-    out.push(token);
+    out?.push(token);
   }
-  state.expanded.set(path, out);
-  return out;
+  state.expanded.set(path, out ?? tokens);
+  return out ?? tokens;
 }

@@ -77,6 +77,41 @@ export function quoteKnown(word: string): string {
 interface TableState {
   table: FirewallTable;
   sets: Map<string, string[]>;
+  /** Each set's elements once: nft's sets hold an element once, and a set re-opened by every include grew without end. */
+  members: Map<string, Set<string>>;
+}
+
+/**
+ * The most set and variable elements the parse copies, into rules (`ip saddr @set`), sets and other variables: each
+ * reference copies its elements, so 28k includes of a file whose rule names its set made a set of 28k and 28k copies
+ * of it (4 GB, issue #18), and `define b = { $a, $a }` doubles per line. A real ruleset copies far less: 40k rules on
+ * 10-element sets are 400k, a 1M-address ban list named by three rules 3M. Past it the parse stops copying and says so
+ * as a parse limit, so no verdict rests on what was left out.
+ */
+export const MAX_EXPANDED_ELEMENTS = 4_000_000;
+
+/**
+ * Adds to set `name` (creating it) the elements it does not hold yet, in order; appends, never copies the set. The
+ * first list is taken as written (hashing a 600k-element ban list cost more than reading it); the membership set is
+ * built when the set is added to again.
+ */
+function addElements(state: TableState, name: string, elements: readonly string[]): void {
+  const list = state.sets.get(name);
+  if (!list || list.length === 0) {
+    state.sets.set(name, [...elements]);
+    return;
+  }
+  if (elements.length === 0) return;
+  let seen = state.members.get(name);
+  if (!seen) {
+    seen = new Set(list);
+    state.members.set(name, seen);
+  }
+  for (const element of elements) {
+    if (seen.has(element)) continue;
+    seen.add(element);
+    list.push(element);
+  }
 }
 
 export function parseNftablesConf(mainPath: string, sources: NftSources): FirewallRuleset {
@@ -86,6 +121,24 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
   const tables = new Map<string, TableState>();
   const variables = new Map<string, string[]>();
   let i = 0;
+  let expandedElements = 0;
+  /** Counts `count` copied elements; false (and a parse-limit problem, once) past MAX_EXPANDED_ELEMENTS. */
+  const charge = (count: number, token: NftToken | undefined): boolean => {
+    if (expandedElements + count <= MAX_EXPANDED_ELEMENTS) {
+      expandedElements += count;
+      return true;
+    }
+    if (expandedElements <= MAX_EXPANDED_ELEMENTS) {
+      expandedElements = MAX_EXPANDED_ELEMENTS + 1;
+      problems.push({
+        ...(token ? { file: token.file, line: token.line } : {}),
+        message: `named sets and variables expand to more than ${MAX_EXPANDED_ELEMENTS} elements (parse limit); not read`,
+        rejects: true,
+        limit: true,
+      });
+    }
+    return false;
+  };
 
   const peek = () => tokens[i];
   const isWord = (text?: string) => peek()?.kind === 'word' && (text === undefined || peek()!.text === text);
@@ -131,8 +184,10 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const elements: string[] = [];
     for (const token of body) {
       if (token.kind !== 'word' && token.kind !== 'string') continue;
-      if (token.text.startsWith('$')) appendAll(elements, variables.get(token.text.slice(1)) ?? []);
-      else elements.push(token.text);
+      if (token.text.startsWith('$')) {
+        const values = variables.get(token.text.slice(1)) ?? [];
+        if (charge(values.length, token)) appendAll(elements, values);
+      } else elements.push(token.text);
     }
     return elements;
   };
@@ -148,7 +203,11 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     const key = `${tableFamily} ${name}`;
     let state = tables.get(key);
     if (!state) {
-      state = { table: { backend: 'nftables', family: tableFamily, name, chains: [] }, sets: new Map() };
+      state = {
+        table: { backend: 'nftables', family: tableFamily, name, chains: [] },
+        sets: new Map(),
+        members: new Map(),
+      };
       tables.set(key, state);
     }
     return state;
@@ -172,6 +231,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     tableFamily: state.table.family,
     variable: (name: string) => variables.get(name),
     set: (name: string) => state.sets.get(name),
+    charge,
     reject: (token: NftToken, message: string) => problem(token, message, true),
   });
 
@@ -192,7 +252,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (hookAt !== -1 && text[hookAt + 1]) chain.hook = text[hookAt + 1];
         const priorityAt = text.indexOf('priority');
         const priority = priorityAt === -1 ? undefined : parsePriority(text.slice(priorityAt + 1).join(' '));
-        if (priority === undefined) problem(first, `chain ${chain.name}: priority not understood`);
+        if (priority === undefined) problem(first, 'chain priority not understood');
         else chain.priority = priority;
         chain.origin = { file: first.file, line: first.line, text: text.join(' ') };
       } else if (head === 'policy') {
@@ -200,31 +260,30 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         if (policy === 'drop' || policy === 'accept') {
           chain.policy = policy;
           chain.origin = { file: first.file, line: first.line, text: `policy ${policy}` };
-        } else problem(first, `chain ${chain.name}: policy not understood (drop or accept)`);
+        } else problem(first, 'chain policy not understood (drop or accept)');
       } else if (head === 'comment' || head === 'devices') {
         // metadata
       } else if (words.length) {
         appendAll(added, parseNftRules(words, scopeOf(state)));
       }
     }
-    closeBlock(opener, `chain ${chain.name}`);
+    closeBlock(opener, 'a chain');
     appendAll(chain.rules, added);
   };
 
   const setBody = (state: TableState, name: string, opener?: NftToken) => {
     i++; // {
-    const elements = state.sets.get(name) ?? [];
+    if (!state.sets.has(name)) addElements(state, name, []);
     while (peek() && peek()!.kind !== '}') {
       skipSeparators();
       if (!peek() || peek()!.kind === '}') break;
       const words = statement();
       if (words[0]?.text === 'elements') {
         const open = words.findIndex((token) => token.kind === '{');
-        appendAll(elements, elementsOf(words.slice(open + 1)));
+        addElements(state, name, elementsOf(words.slice(open + 1)));
       }
     }
-    closeBlock(opener, `set ${name}`);
-    state.sets.set(name, elements);
+    closeBlock(opener, 'a set');
   };
 
   const tableBody = (state: TableState, opener?: NftToken) => {
@@ -237,7 +296,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
         const kind = tokens[i++]!.text;
         const name = tokens[i++]?.text ?? '';
         if (peek()?.kind !== '{') {
-          problem(token, `${kind} ${name}: expected a block`);
+          problem(token, `${quoteKnown(kind)}: expected a block`);
           statement();
         } else if (kind === 'chain') chainBody(state, chainOf(state, name, token), token);
         else setBody(state, name, token);
@@ -247,12 +306,12 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
       } else if (isWord('flags') || isWord('comment')) {
         statement();
       } else {
-        problem(token, `${quoteKnown(token.text)} is not a table statement (table ${state.table.name})`, true);
+        problem(token, `${quoteKnown(token.text)} is not a table statement`, true);
         statement();
         if (peek()?.kind === '{') skipBlock();
       }
     }
-    closeBlock(opener, `table ${state.table.name}`);
+    closeBlock(opener, 'a table');
   };
 
   const command = (verb: string, first: NftToken) => {
@@ -282,7 +341,7 @@ export function parseNftablesConf(mainPath: string, sources: NftSources): Firewa
     } else if (object === 'element') {
       const name = tokens[i++]?.text ?? '';
       const words = statement();
-      state.sets.set(name, [...(state.sets.get(name) ?? []), ...elementsOf(words)]);
+      addElements(state, name, elementsOf(words));
     } else {
       problem(first, `"${verb}" ${quoteKnown(object)} not understood`, !TABLE_OBJECTS.has(object));
       statement();
@@ -344,7 +403,7 @@ function rejectUndefinedTargets(table: FirewallTable, problems: FirewallProblem[
         problems.push({
           ...(rule.origin.file ? { file: rule.origin.file } : {}),
           ...(rule.origin.line !== undefined ? { line: rule.origin.line } : {}),
-          message: `${action.kind} ${action.chain}: table ${table.family} ${table.name} has no chain "${action.chain}"`,
+          message: `${action.kind === 'jump' ? 'jump to' : 'goto'} a chain that is not defined in its table`,
           rejects: true,
         });
       }

@@ -45,21 +45,29 @@ export const PARSE_LIMITS = {
   /** A --baseline of the scan: one 8 or 16 hex fingerprint an entry, 16 MiB holds ~800k of them. */
   baselineJson: { maxBytes: 16 * MiB, maxDepth: 64, maxEntries: 2_000_000 },
   /**
-   * A compose file: kilobytes in practice. Depth and entries as the compose parser walks them (map keys plus sequence
-   * items); its duplicate-key check is one set per map, so 200k keys parse in linear time.
+   * The YAML library costs ~0.5 s per MB of real YAML and up to ~2.2 s per MB of garbage, ~8-10 us per entry (issue
+   * #18: 1 MB of `a:` lines took 2.3 s), so its formats are bounded by what their files really are, checked on the text
+   * before it parses (yamlEntriesBound, which overcounts: every `:`, `-`, `,`, `[`, `{`, `?`).
+   *
+   * A compose file: kilobytes in practice (a 6,000-service file is 800 KB and 60k counted entries). 512 KiB and 50k
+   * entries keep any text under ~0.5 s; the compose parser walks map keys plus sequence items under the same bound,
+   * and its duplicate-key check is one set per map.
    */
-  composeYaml: { maxBytes: 4 * MiB, maxDepth: 64, maxEntries: 200_000 },
+  composeYaml: { maxBytes: 512 * KiB, maxDepth: 64, maxEntries: 50_000 },
   /**
-   * A waivers file (--waivers, 1 MiB): a flat map of tens of controls. The YAML library's duplicate-key check, which
-   * a waived-twice control relies on, compares each key with every earlier one (40k keys took 35 s, 80k 4 min): 10k
-   * entries keep it under a second. Entries are bounded from above on the text (see yamlEntriesBound).
+   * A waivers file (--waivers, 256 KiB): a flat map of tens of controls, ~150 bytes a waiver, so 256 KiB is ~1,700.
+   * The YAML library's duplicate-key check, which a waived-twice control relies on, compares each key with every
+   * earlier one (40k keys took 35 s, 80k 4 min): 10k entries keep it under a second. Entries are bounded from above on
+   * the text (see yamlEntriesBound).
    */
-  waiversYaml: { maxBytes: 1 * MiB, maxDepth: 64, maxEntries: 10_000 },
+  waiversYaml: { maxBytes: 256 * KiB, maxDepth: 64, maxEntries: 10_000 },
   /**
-   * A YAML inventory (--inventory, 4 MiB): 100k hosts (the host-range cap) with a few variables each. Depth as deep
-   * as groups nest (512 levels of the text bound of src/parsers/yaml-depth.ts).
+   * A YAML inventory (--inventory): 512 KiB and 100k counted entries, ~16k hosts with no variables or ~5k with two (at
+   * ~0.5 s per MB for the library; 712 KB of fuzzed garbage took 1.8 s, so 1 MiB was not enough). A larger estate is
+   * read from `ansible-inventory --list` (inventoryJson: 4 MiB, 100k hosts, parsed by JSON.parse) or an INI inventory.
+   * Depth as deep as groups nest (512 levels of the text bound of src/parsers/yaml-depth.ts).
    */
-  inventoryYaml: { maxBytes: 4 * MiB, maxDepth: 512, maxEntries: 1_000_000 },
+  inventoryYaml: { maxBytes: 512 * KiB, maxDepth: 512, maxEntries: 100_000 },
   /** Signer and node configs (TOML) are a few KB; see src/parsers/toml-document.ts for what a larger one costs. */
   toml: { maxBytes: 1 * MiB, maxDepth: 64, maxEntries: 50_000 },
   /**

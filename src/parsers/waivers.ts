@@ -66,7 +66,7 @@ export function parseWaivers(text: string, knownIds: ReadonlySet<string>): Waive
   try {
     document = parseYamlDocument(text, { lineCounter: counter });
   } catch (error) {
-    if (error instanceof YamlStackError) throw new WaiverFileError(1, `not valid YAML (${error.message})`);
+    if (error instanceof YamlStackError) throw new WaiverFileError(error.line, `not valid YAML (${error.message})`);
     throw error;
   }
   const problem = document.errors[0];

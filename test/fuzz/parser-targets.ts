@@ -359,7 +359,19 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
       'meta l4proto vmap { tcp : jump t, udp : drop }',
       '}',
     ],
-    secretLines: ['# {SECRET}', 'comment "{SECRET}"', 'define token = "{SECRET}"'],
+    secretLines: [
+      '# {SECRET}',
+      'comment "{SECRET}"',
+      'define token = "{SECRET}"',
+      // Names of the file's own chains, sets and tables: a problem says where and what, never the name.
+      'jump {SECRET}',
+      'goto {SECRET}',
+      'chain {SECRET} {',
+      'chain {SECRET}',
+      'set {SECRET} {',
+      'table inet {SECRET} {',
+      'type filter hook input priority {SECRET}; policy {SECRET};',
+    ],
     run: (input) => {
       const ruleset = parseNftablesConf('/etc/nftables.conf', nftSources(text(input), NFT_INCLUDED));
       // harden's check that an included file is nft configuration at all, before it is copied for `nft -c`.
@@ -372,7 +384,10 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
     modules: ['src/parsers/nftables-json.ts', 'src/parsers/nftables-vmap.ts', 'src/parsers/parse-limits.ts'],
     seeds: () => seedFiles('.json').filter((seed) => seed.includes('"nftables"')),
     keywords: ['{"nftables": [', '{"rule": {"family": "inet", "table": "filter", "chain": "input", "expr": [', ']}}'],
-    secretLines: ['{"comment": "{SECRET}"},'],
+    secretLines: [
+      '{"comment": "{SECRET}"},',
+      '{"rule": {"family": "inet", "table": "{SECRET}", "chain": "{SECRET}", "expr": []}},',
+    ],
     run: (input) => parseNftJson(text(input)),
     // Its contract: a plain Error saying the text is not nft's JSON (the caller reports it as such), or a
     // ParseLimitError (deep or huge output; the caller makes it a CheckError).
@@ -527,7 +542,7 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
     modules: ['src/parsers/apt-config.ts'],
     seeds: () => exampleFiles('etc/apt/apt.conf.d/20auto-upgrades', 'etc/apt/apt.conf.d/50unattended-upgrades'),
     keywords: ['APT::Periodic::Unattended-Upgrade "1";', 'Unattended-Upgrade {', '};', '#clear APT;', '/* c', '*/'],
-    secretLines: ['Acquire::http::Proxy "http://u:{SECRET}@proxy";', '// {SECRET}'],
+    secretLines: ['Acquire::http::Proxy "http://u:{SECRET}@proxy";', '// {SECRET}', '#include {SECRET}'],
     run: (input) => parseAptConfig(text(input)),
   },
   {
@@ -664,7 +679,14 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
         '{"_meta":{"hostvars":{"a":{"ansible_host":"10.0.0.5"}}},"signers":{"hosts":["a"]}}',
       ),
     keywords: ['[a:children]', 'h[0:99]', 'h[a:z]', 'ansible_ssh_pass={SECRET}'],
-    secretLines: ['h ansible_ssh_pass={SECRET}', '        ansible_password: "{SECRET}"'],
+    secretLines: [
+      'h ansible_ssh_pass={SECRET}',
+      '        ansible_password: "{SECRET}"',
+      '[{SECRET}',
+      '  {SECRET}: {}',
+      '        {SECRET}: 1',
+      '{"{SECRET}": {"hosts": [1]}}',
+    ],
     // Each format's parser once: the text as INI, as YAML, and by content (JSON when it is a JSON object, else INI when a
     // line is a [group] header, else YAML then INI). By content, a YAML text would be parsed as YAML a second time,
     // which doubled the library's cost on a 1 MB case (3.8 s, issue #18), so there only what decides the format runs.

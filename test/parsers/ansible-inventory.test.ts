@@ -164,7 +164,7 @@ describe('Ansible inventories', () => {
     assert.deepEqual(parseIniInventory('[signers\nx\n'), {
       ok: false,
       line: 1,
-      reason: 'not a section header: [signers',
+      reason: 'not a section header',
     });
     assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), {
       ok: false,
@@ -187,7 +187,7 @@ describe('Ansible inventories', () => {
     const huge = parseIniInventory('[signers]\nok-host\nh[0:9999999999]\n');
     assert.deepEqual(huge.ok ? 'parsed' : { line: huge.line, reason: huge.reason }, {
       line: 3,
-      reason: `host range h[0:9999999999] expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`,
+      reason: `a host range expands to more than ${MAX_RANGE_HOSTS} hosts in this inventory (or has a zero stride)`,
     });
     const zeroStride = parseIniInventory('n[1:3:0]\n');
     assert.equal(zeroStride.ok ? 0 : zeroStride.line, 1);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { FirewallProblem } from '../../src/parsers/firewall/model.js';
 import { MAX_PROBLEMS } from '../../src/parsers/firewall/problems.js';
 import { parseIptablesSave } from '../../src/parsers/iptables-save.js';
-import { parseNftablesConf } from '../../src/parsers/nftables.js';
+import { MAX_EXPANDED_ELEMENTS, parseNftablesConf } from '../../src/parsers/nftables.js';
 import { ufwRuleset } from '../../src/parsers/ufw.js';
 
 const GARBAGE = 'zq7secret';
@@ -59,4 +59,44 @@ test('iptables-save: `-I` rules go to the top in reverse, `-A` rules after them 
     chain?.rules.map((rule) => rule.origin.line),
     [5, 3, 2, 4],
   );
+});
+
+test('nftables: a set re-opened 20,000 times holds its element once, and each rule naming it copies one', {
+  timeout: 60_000,
+}, () => {
+  // The fuzzer's `include` of a file with a set and a rule naming it, 28k times: the set grew by one element per
+  // include and each rule copied all of it (4 GB, then out of memory; issue #18). nft's sets hold an element once.
+  const block =
+    'table inet f {\n set s {\n type ipv4_addr\n elements = { 10.0.0.1 }\n }\n chain c {\n ip saddr @s accept\n }\n}\n';
+  const count = 20_000;
+  const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => block.repeat(count), resolve: () => [] });
+  assert.deepEqual(ruleset.problems, []);
+  const rules = ruleset.tables[0]?.chains[0]?.rules ?? [];
+  assert.equal(rules.length, count);
+  assert.deepEqual(rules.at(-1)?.matches, rules[0]?.matches);
+  const last = rules.at(-1)?.matches[0];
+  assert.equal(last?.kind === 'address' ? last.ranges.length : -1, 1);
+});
+
+test('nftables: variables that double per line stop at the expansion bound, as a parse limit', {
+  timeout: 60_000,
+}, () => {
+  // `define b = { $a, $a }` doubles per line: 40 lines would be 2^40 elements.
+  const lines = ['define v0 = { 10.0.0.1 }'];
+  for (let k = 1; k <= 40; k++) lines.push(`define v${k} = { $v${k - 1}, $v${k - 1} }`);
+  lines.push(
+    'table inet f {\n chain c {\n type filter hook input priority 0; policy drop;\n ip saddr $v40 accept\n }\n}\n',
+  );
+  const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => lines.join('\n'), resolve: () => [] });
+  assert.deepEqual(ruleset.problems, [
+    {
+      file: '/etc/nftables.conf',
+      line: 22,
+      message: `named sets and variables expand to more than ${MAX_EXPANDED_ELEMENTS} elements (parse limit); not read`,
+      rejects: true,
+      limit: true,
+    },
+  ]);
+  // The rule that names the truncated variable is not read as an address match.
+  assert.equal(ruleset.tables[0]?.chains[0]?.rules[0]?.matches[0]?.kind, 'unknown');
 });

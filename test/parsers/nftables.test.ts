@@ -127,6 +127,25 @@ describe('parseNftablesConf', () => {
     ]);
   });
 
+  test('problems say where and what, never the names the file gives its chains and tables (issue #18)', () => {
+    const ruleset = parseText(
+      'table inet t0ps3cret {\n chain input {\n type filter hook input priority bogus; policy maybe;\n jump n0such\n goto n0such\n }\n chain open {\n',
+    );
+    const at = (line: number, message: string, rejects?: true) => ({
+      file: '/etc/nftables.conf',
+      line,
+      message,
+      ...(rejects ? { rejects } : {}),
+    });
+    assert.deepEqual(ruleset.problems, [
+      at(3, 'chain priority not understood'),
+      at(3, 'chain policy not understood (drop or accept)'),
+      at(7, 'a chain is opened here but never closed with "}"', true),
+      at(1, 'a table is opened here but never closed with "}"', true),
+      at(4, 'jump to a chain that is not defined in its table', true),
+      at(5, 'goto a chain that is not defined in its table', true),
+    ]);
+  });
   test('priorities by name and offset', () => {
     assert.equal(parsePriority('filter'), 0);
     assert.equal(parsePriority('filter + 10'), 10);

@@ -33,7 +33,7 @@ describe('YAML parsers stay linear on hostile input (issue #18)', () => {
     timeout: 30_000,
   }, () => {
     // The fuzzer's case was 43,691 `expires:` in one waiver (5 s); with the library's check 80,000 took about a minute.
-    // 80,000 are now refused before parsing (PARSE_LIMITS.waiversYaml: 1 MiB, an upper bound of 10,000 entries counted on the text); 3,000 are parsed.
+    // 80,000 are now refused before parsing (PARSE_LIMITS.waiversYaml: 256 KiB, an upper bound of 10,000 entries counted on the text); 3,000 are parsed.
     const text = `ssh/root-login:\n  justification: j\n${'  expires: 2099-01-01\n'.repeat(3_000)}`;
     assert.throws(
       () => parseWaivers(text, KNOWN),
