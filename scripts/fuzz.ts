@@ -21,7 +21,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkHostCase, describeHostFailure, fuzzHosts, keepHostRegression } from '../test/fuzz/host-fuzz.js';
+import {
+  checkHostCase,
+  cleanupHosts,
+  describeHostFailure,
+  fuzzHosts,
+  keepHostRegression,
+} from '../test/fuzz/host-fuzz.js';
 import { CASE_CLOCK, CASE_LIMIT_MS, CASE_WALL_LIMIT_MS } from '../test/fuzz/invariants.js';
 import { describeFailure, fuzzParser } from '../test/fuzz/parser-fuzz.js';
 import { PARSER_TARGETS, targetNamed } from '../test/fuzz/parser-targets.js';
@@ -246,6 +252,7 @@ async function runHosts(args: Args): Promise<TargetResult> {
       );
     }
   }
+  cleanupHosts();
   return {
     ...emptyResult('hosts', hostRuns(args)),
     cases: outcome.stats.cases,
