@@ -14,6 +14,8 @@
 //                    killed: the case is reported as a hang, kept, and replayed by --path INDEX
 //   --summary FILE   also write the per-target figures as a markdown table to FILE
 //   --shrink         shrink a failure to a smaller case (slow on multi-megabyte inputs; off by default)
+// The figures of the last long run (100,000 cases per parser target, 2 jobs, idle CPU priority) are in
+// test/fuzz/LONG-RUN.md, with the command that made them.
 // Each case is held to the limit in CPU time (on a loaded machine the wall clock measures the other users);
 // SIGNER_OPSEC_FUZZ_CLOCK=wall holds it to wall time instead, on an idle machine (test/fuzz/invariants.ts).
 // A failure prints the target, the broken invariant, the replay command, and keeps the input under
@@ -109,6 +111,8 @@ function parseArgs(argv: readonly string[]): Args {
       i += 1;
     } else throw new Error(`unknown argument ${flag} (see the header of scripts/fuzz.ts)`);
   }
+  // A replay is one case, in this process: a worker's case index would count from the replayed path, not from 0.
+  if (args.path !== undefined && !args.worker) args.jobs = 1;
   const known = new Set([...PARSER_TARGETS.map((target) => target.name), 'hosts']);
   const unknown = args.targets.filter((name) => !known.has(name));
   if (unknown.length > 0) throw new Error(`unknown --target ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
@@ -203,7 +207,7 @@ async function runParserTarget(name: string, args: Args): Promise<TargetResult> 
   const harnessMs = Math.max(0, cpuMs() - cpuStarted - (CASE_CLOCK === 'cpu' ? stats.parserMs : 0));
   let output =
     `${target.name}: ${stats.cases} cases in ${Math.round(seconds)} s, ` +
-    `slowest ${stats.maxMs.toFixed(1)} ms ${CASE_CLOCK} (${stats.maxMsBytes} bytes), slowest wall ${stats.maxWallMs.toFixed(1)} ms, largest input ${stats.largestBytes} bytes, ` +
+    `slowest ${stats.maxMs.toFixed(1)} ms ${CASE_CLOCK} (${stats.maxMsBytes} bytes, --path ${stats.maxMsCase}), slowest wall ${stats.maxWallMs.toFixed(1)} ms, largest input ${stats.largestBytes} bytes, ` +
     `harness ${perCase(harnessMs, stats.cases)} us/case, parser ${perCase(stats.parserMs, stats.cases)} us/case, ` +
     `peak RSS ${args.worker ? '' : 'so far '}${peakRssMb()} MB\n`;
   if (stats.known > 0)
@@ -218,7 +222,7 @@ async function runParserTarget(name: string, args: Args): Promise<TargetResult> 
     cases: stats.cases,
     seconds,
     maxMs: stats.maxMs,
-    maxMsInput: `${stats.maxMsBytes} B`,
+    maxMsInput: `${stats.maxMsBytes} B (path ${stats.maxMsCase})`,
     maxWallMs: stats.maxWallMs,
     largestBytes: stats.largestBytes,
     harnessMs,

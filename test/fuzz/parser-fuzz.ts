@@ -28,6 +28,8 @@ export interface FuzzStats {
   cases: number;
   maxMs: number;
   maxMsBytes: number;
+  /** The slowest case's index: `--path` replays it (a case near the limit is worth a look before it crosses it). */
+  maxMsCase: number;
   /** The slowest case by the wall clock (the same as maxMs when CASE_CLOCK is wall). */
   maxWallMs: number;
   largestBytes: number;
@@ -137,6 +139,7 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     cases: 0,
     maxMs: 0,
     maxMsBytes: 0,
+    maxMsCase: 0,
     maxWallMs: 0,
     largestBytes: 0,
     parserMs: 0,
@@ -146,7 +149,8 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
   const property = fc.asyncProperty(prepared.arbitrary, async (mutated) => {
     const input = prepared.input(mutated);
     if (budget.inputOnly) return budget.inputOnly(input);
-    budget.beforeCase?.(stats.cases, input.length);
+    const index = stats.cases;
+    budget.beforeCase?.(index, input.length);
     const { ms, wallMs, known } = await checkParserInput(target, input);
     stats.cases += 1;
     stats.parserMs += ms;
@@ -159,6 +163,7 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     if (ms > stats.maxMs) {
       stats.maxMs = ms;
       stats.maxMsBytes = input.length;
+      stats.maxMsCase = index;
     }
   });
   const details = await fc.check(property, {
