@@ -180,7 +180,13 @@ export function parseIniInventory(text: string): InventoryResult {
       group(inventory, section.name);
       continue;
     }
-    if (line.startsWith('[')) return { ok: false, line: lineNumber, reason: 'not a section header' };
+    // Described, not quoted: the line may hold a host's variables, a password among them (the fuzzer planted one).
+    if (line.startsWith('['))
+      return {
+        ok: false,
+        line: lineNumber,
+        reason: 'not a section header ([group], [group:vars] or [group:children])',
+      };
     if (section.kind === 'children') {
       const child = line.split(/\s+/)[0]!;
       group(inventory, child);

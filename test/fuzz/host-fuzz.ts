@@ -205,10 +205,14 @@ export interface HostFuzzBudget {
   numRuns: number;
   path?: string;
   maxGrowthBytes: number;
+  /** The share of growing mutations that grow large (see MutationOptions.largeShare). */
+  largeShare?: number;
   /** Stop at the first failure without shrinking (each shrink step is a whole audit and plan). */
   noShrink?: boolean;
   /** Stop starting new cases after this long; the cases run are counted. */
   timeLimitMs?: number;
+  /** Called before each case with its index (a watchdog's heartbeat; a hung case is replayed by --path INDEX). */
+  beforeCase?: (index: number) => void;
 }
 
 /** The concrete files of a generated case (what a regression fixture keeps). */
@@ -245,6 +249,7 @@ export async function fuzzHosts(budget: HostFuzzBudget): Promise<HostFuzzOutcome
     secretLines,
     maxGrowthBytes: budget.maxGrowthBytes,
     maxMutations: 4,
+    ...(budget.largeShare !== undefined ? { largeShare: budget.largeShare } : {}),
   });
   const spec = fc.record({
     host: fc.nat({ max: names.length - 1 }),
@@ -253,6 +258,7 @@ export async function fuzzHosts(budget: HostFuzzBudget): Promise<HostFuzzOutcome
   const stats = { cases: 0, maxMs: 0, slowest: '' };
   const property = fc.asyncProperty(spec, async (generated) => {
     const hostCase = await resolveCase(generated, pool, budget.maxGrowthBytes);
+    budget.beforeCase?.(stats.cases);
     const ms = await checkHostCase(hostCase);
     stats.cases += 1;
     if (ms > stats.maxMs) {

@@ -49,7 +49,11 @@ export function messagesOf(value: unknown): string[] {
       return;
     }
     if (Buffer.isBuffer(node) || ArrayBuffer.isView(node)) return;
-    for (const [key, item] of Object.entries(node)) walk(item, collecting || MESSAGE_KEYS.test(key), depth + 1);
+    // for…in, not Object.entries: this walk runs on every fuzz case's whole result, and the pairs it allocated made
+    // it a tenth of a long run's CPU (more than generating and mutating the input).
+    const record = node as Record<string, unknown>;
+    for (const key in record)
+      if (Object.hasOwn(record, key)) walk(record[key], collecting || MESSAGE_KEYS.test(key), depth + 1);
   };
   walk(value, false, 0);
   return found;

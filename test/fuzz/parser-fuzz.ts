@@ -12,10 +12,14 @@ export interface FuzzBudget {
   path?: string;
   maxGrowthBytes: number;
   maxMutations: number;
+  /** The share of growing mutations that grow large (see MutationOptions.largeShare); default LARGE_SHARE. */
+  largeShare?: number;
   /** Stop at the first failure without shrinking: a slow multi-megabyte case takes seconds per shrink step. */
   noShrink?: boolean;
   /** Called before each case with its index: a case that hangs is then known by its path (the index). */
   beforeCase?: (index: number, bytes: number) => void;
+  /** Instead of running the parser, hands each case's input here (keeping the input of a case that hung). */
+  inputOnly?: (input: Buffer) => void;
   /** Stop starting new cases after this long (a long run shared out between targets); the cases run are counted. */
   timeLimitMs?: number;
 }
@@ -24,9 +28,13 @@ export interface FuzzStats {
   cases: number;
   maxMs: number;
   maxMsBytes: number;
+  /** The slowest case's index: `--path` replays it (a case near the limit is worth a look before it crosses it). */
+  maxMsCase: number;
   /** The slowest case by the wall clock (the same as maxMs when CASE_CLOCK is wall). */
   maxWallMs: number;
   largestBytes: number;
+  /** The parser's time summed over the cases, by CASE_CLOCK (the rest of a run's CPU is the harness's). */
+  parserMs: number;
   /** Cases that hit a known violation, with the first of each kind. */
   known: number;
   knownExamples: string[];
@@ -96,7 +104,10 @@ export interface PreparedTarget {
   input(mutated: MutatedInput): Buffer;
 }
 
-export function prepareTarget(target: ParserTarget, budget: Pick<FuzzBudget, 'maxGrowthBytes' | 'maxMutations'>) {
+export function prepareTarget(
+  target: ParserTarget,
+  budget: Pick<FuzzBudget, 'maxGrowthBytes' | 'maxMutations' | 'largeShare'>,
+) {
   const seeds = target.seeds();
   if (seeds.length === 0) throw new Error(`fuzz target ${target.name} has no seed file`);
   const dictionary = target.binary ? [] : [...linesOf(seeds), ...(target.keywords ?? [])];
@@ -105,6 +116,7 @@ export function prepareTarget(target: ParserTarget, budget: Pick<FuzzBudget, 'ma
     secretLines: target.binary ? [] : (target.secretLines ?? []),
     maxGrowthBytes: budget.maxGrowthBytes,
     maxMutations: budget.maxMutations,
+    ...(budget.largeShare !== undefined ? { largeShare: budget.largeShare } : {}),
   });
   return {
     target,
@@ -127,16 +139,21 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     cases: 0,
     maxMs: 0,
     maxMsBytes: 0,
+    maxMsCase: 0,
     maxWallMs: 0,
     largestBytes: 0,
+    parserMs: 0,
     known: 0,
     knownExamples: [],
   };
   const property = fc.asyncProperty(prepared.arbitrary, async (mutated) => {
     const input = prepared.input(mutated);
-    budget.beforeCase?.(stats.cases, input.length);
+    if (budget.inputOnly) return budget.inputOnly(input);
+    const index = stats.cases;
+    budget.beforeCase?.(index, input.length);
     const { ms, wallMs, known } = await checkParserInput(target, input);
     stats.cases += 1;
+    stats.parserMs += ms;
     stats.maxWallMs = Math.max(stats.maxWallMs, wallMs);
     if (known !== undefined) {
       stats.known += 1;
@@ -146,6 +163,7 @@ export async function fuzzParser(target: ParserTarget, budget: FuzzBudget): Prom
     if (ms > stats.maxMs) {
       stats.maxMs = ms;
       stats.maxMsBytes = input.length;
+      stats.maxMsCase = index;
     }
   });
   const details = await fc.check(property, {

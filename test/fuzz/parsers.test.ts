@@ -9,10 +9,15 @@ import { checkParserInput, describeFailure, fuzzParser } from './parser-fuzz.js'
 import { NOT_PARSERS, PARSER_TARGETS, targetNamed } from './parser-targets.js';
 import { knownFailures, regressionInputs } from './regressions.js';
 
-/** Per target; ~25 targets make a few thousand cases. */
-export const SUITE_RUNS = 120;
+/** Per target; ~30 targets make several thousand cases. */
+export const SUITE_RUNS = 200;
 export const SUITE_SEED = 20261207;
 export const SUITE_GROWTH = 64 * 1024;
+/**
+ * Half the growing mutations grow large (log-uniformly up to twice the cap), ten times the long run's share: with a
+ * 64 KiB cap a large case is cheap, and ~3.4% of the suite's cases still reach the cap (~7 per target).
+ */
+export const SUITE_LARGE_SHARE = 0.5;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(REPO_ROOT, dir), { withFileTypes: true, recursive: true })
@@ -46,6 +51,7 @@ describe(`fuzz: ${SUITE_RUNS} mutated inputs per parser (seed ${SUITE_SEED})`, {
         numRuns: SUITE_RUNS,
         maxGrowthBytes: SUITE_GROWTH,
         maxMutations: 6,
+        largeShare: SUITE_LARGE_SHARE,
       });
       assert.ok(!details.failed, describeFailure(target, details));
       assert.equal(stats.cases, SUITE_RUNS);

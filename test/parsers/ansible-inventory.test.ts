@@ -164,8 +164,12 @@ describe('Ansible inventories', () => {
     assert.deepEqual(parseIniInventory('[signers\nx\n'), {
       ok: false,
       line: 1,
-      reason: 'not a section header',
+      reason: 'not a section header ([group], [group:vars] or [group:children])',
     });
+    // The line is not quoted: it may hold a password.
+    const secret = 'f022c0ffee0123456789abcdef7e57ed';
+    const broken = parseIniInventory(`[signers:h ansible_ssh_pass=${secret}\n`);
+    assert.ok(!broken.ok && !broken.reason.includes(secret), JSON.stringify(broken));
     assert.deepEqual(parseIniInventory('[g]\nhost ansible_port\n'), {
       ok: false,
       line: 2,

@@ -113,7 +113,15 @@ describe('parseUnitFile', () => {
       parsed.assignments.map((a) => a.key),
       ['OK'],
     );
-    assert.match(parsed.problems[0]!.message, /invalid key name "Private Tmp"/);
+    assert.match(parsed.problems[0]!.message, /invalid key name \(a blank or control character in it\)/);
+  });
+
+  test('an invalid key name is described, not quoted (it may be a pasted secret)', () => {
+    const secret = 'f022c0ffee0123456789abcdef7e57ed';
+    const parsed = parseUnitFile(`[Service]\n${secret}\bConditionPathExists=/etc\n`, FILE);
+    assert.equal(parsed.problems.length, 1);
+    assert.equal(parsed.problems[0]!.line, 2);
+    assert.ok(!parsed.problems[0]!.message.includes(secret), parsed.problems[0]!.message);
   });
 
   test('section names are kept exactly (systemd does not trim inside brackets)', () => {
