@@ -32,7 +32,12 @@ export function parseSha512Checksums(text: string): ChecksumsParse {
     const entry = { sha512: match[1]!.toLowerCase(), name, line };
     const previous = byName.get(name);
     if (previous && previous.sha512 !== entry.sha512) {
-      return { ok: false, line, reason: `"${name}" is listed twice with different digests (line ${previous.line})` };
+      // The line is named, not its file name: a message never quotes the text it read (issue #18).
+      return {
+        ok: false,
+        line,
+        reason: `a file listed again with a different digest (first at line ${previous.line})`,
+      };
     }
     if (!previous) {
       byName.set(name, entry);

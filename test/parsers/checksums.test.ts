@@ -26,7 +26,11 @@ test('a line that is no sha512sum output, a shorter digest, a conflicting duplic
   assert.equal(sha256Line.ok, false);
   assert.match(!sha256Line.ok ? sha256Line.reason : '', /256-bit digest, expected SHA-512/);
   const duplicate = parseSha512Checksums(`${A}  a.zip\n${'d'.repeat(128)}  a.zip\n`);
-  assert.equal(!duplicate.ok && duplicate.line, 2);
+  assert.deepEqual(duplicate, {
+    ok: false,
+    line: 2,
+    reason: 'a file listed again with a different digest (first at line 1)',
+  });
   assert.deepEqual(parseSha512Checksums('\n\n'), { ok: false, line: 0, reason: 'no checksum lines' });
   // An identical duplicate is harmless and kept once.
   const same = parseSha512Checksums(`${A}  a.zip\n${A}  a.zip\n`);
