@@ -337,7 +337,11 @@ class SourceWalker {
       this.entered.set(chain, byDepth);
     }
     const known = byDepth[depth];
-    if (known && known.gaps.length === gaps.length && known.gaps.every((gap, index) => gap === gaps[index]))
+    if (
+      known &&
+      (known.gaps === gaps ||
+        (known.gaps.length === gaps.length && known.gaps.every((gap, index) => gap === gaps[index])))
+    )
       return known.groups;
     const groups = yield this.from(table, chain, 0, gaps, depth);
     byDepth[depth] = { gaps, groups };
@@ -407,25 +411,34 @@ class SourceWalker {
         }
         continue;
       }
-      const positions = live(spans);
-      if (positions.length === 0) continue;
+      // A jump naming no source takes every source this walk has: its target is walked for all of them (dead ones
+      // too), so 4k such jumps to one chain are one walk of it and 4k tag updates, not 4k lists of every source.
+      const everySource = !this.compile(rule).matching;
+      const positions = everySource ? undefined : live(spans);
+      if (positions?.length === 0) continue;
       const action = rule.action as { kind: 'jump' | 'goto'; chain: string };
       const target = chainNamed(table, action.chain)!;
       const inTarget = yield this.enter(
         table,
         target,
-        positions.map((position) => gaps[position]!),
+        positions ? positions.map((position) => gaps[position]!) : gaps,
         depth + 1,
       );
       const needRest: { position: number; paths: Path[] }[] = [];
       for (const group of inTarget) {
         const back = this.back(rule, group.paths, maybe);
-        const groupPositions = inTarget.length === 1 ? positions : group.gaps.map((gap) => lowerBound(gaps, gap));
+        if (inTarget.length === 1 && 'tag' in back) {
+          for (const [from, to] of spans) tags.apply(from, to, back.tag);
+          continue;
+        }
+        const groupPositions =
+          inTarget.length === 1
+            ? (positions ?? live(spans))
+            : group.gaps.map((gap) => lowerBound(gaps, gap)).filter((position) => alive.find(position) === position);
         if ('ended' in back) {
           for (const position of groupPositions) end(position, back.ended);
         } else if ('tag' in back) {
-          if (inTarget.length === 1) for (const [from, to] of spans) tags.apply(from, to, back.tag);
-          else for (const position of groupPositions) tags.apply(position, position + 1, back.tag);
+          for (const position of groupPositions) tags.apply(position, position + 1, back.tag);
         } else {
           for (const position of groupPositions) needRest.push({ position, paths: group.paths });
         }
