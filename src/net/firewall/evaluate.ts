@@ -11,6 +11,7 @@ import {
   tableFamilies,
 } from '../../parsers/firewall/model.js';
 import { runSteps, type Step } from './trampoline.js';
+import { countRule } from './walk-count.js';
 import { appendOrigins, EMPTY_SEQ, join, type Seq, single } from './ways.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
@@ -232,6 +233,7 @@ class Walker {
     let way = NO_WAY;
     for (let i = index; i < chain.rules.length; i++) {
       const rule = chain.rules[i]!;
+      countRule();
       const matched = matchRule(rule, this.packet);
       if (matched === 'no') continue;
       if (passesOn(rule.action)) {

@@ -26,6 +26,7 @@ import {
 } from './evaluate.js';
 import type { FixedPacket } from './specialise.js';
 import { runSteps, type Step } from './trampoline.js';
+import { countRule } from './walk-count.js';
 
 // The evaluate.ts walk, done once for many sources at a time. The sources differ only in address (sourceView fixed
 // everything else) and are named by their gap between the view's cuts. The sources of a walk go down the rules
@@ -387,6 +388,7 @@ class SourceWalker {
     };
     for (let i = index; i < chain.rules.length && alive.count > 0; i++) {
       const rule = chain.rules[i]!;
+      countRule();
       const { maybe } = this.compile(rule);
       if (passesOn(rule.action)) {
         // Matched or not, every way is at the next rule: an undecided match only joins the way's uncertain rules.

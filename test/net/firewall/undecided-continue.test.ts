@@ -3,17 +3,37 @@
 // rules. The fuzzer's host (seed 1807202612, path 383) had 7,716 of them in its input chain and harden plan never
 // ended; past 8 of them the 256-way cap also called every port possibly open. And the source walk walked the rest
 // of the chain once per source a non-terminal rule named: 20k logged addresses took 69 s. These tests are not
-// timed: the old walks do not finish them within the test timeout.
+// timed: they assert the verdicts and count the rules the walks look at (at most a constant times the rules).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluateInbound } from '../../../src/net/firewall/evaluate.js';
 import { type FamilyExposure, inboundExposure } from '../../../src/net/firewall/exposure.js';
+import { resetRulesVisited, rulesVisited } from '../../../src/net/firewall/walk-count.js';
 import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
 import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../../src/parsers/nftables.js';
 import { ufwRuleset } from '../../../src/parsers/ufw.js';
 
 const TIMEOUT = 120_000;
+
+/**
+ * Rules looked at per rule of the ruleset, at most: exposure walks the input chains once per kind of port and
+ * interface (5 to 11 walks here) and the one-packet checks once each. The old walks looked at 2^n, or n^2 / 2.
+ */
+const VISITS_PER_RULE = 20;
+
+function rulesOf(ruleset: FirewallRuleset): number {
+  return ruleset.tables.reduce((sum, table) => sum + table.chains.reduce((n, chain) => n + chain.rules.length, 0), 0);
+}
+
+/** Runs `check` on `ruleset` and asserts the walks it made were linear in the rules. */
+function linear(ruleset: FirewallRuleset, check: () => void): void {
+  resetRulesVisited();
+  check();
+  const visits = rulesVisited();
+  const rules = rulesOf(ruleset);
+  assert.ok(visits <= VISITS_PER_RULE * rules, `${visits} rules looked at for ${rules} rules`);
+}
 
 /** Distinct addresses, as fail2ban bans them. */
 const address = (index: number) => `100.${64 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
@@ -44,24 +64,26 @@ function ipv4(ruleset: FirewallRuleset): FamilyExposure {
 
 /** The hardened answer: SSH and P2P open to anyone, certainly; everything else closed. */
 function assertHardened(ruleset: FirewallRuleset, acceptLines: number[]): void {
-  const exposure = ipv4(ruleset);
-  assert.equal(exposure.defaultReach, 'closed');
-  assert.deepEqual(
-    exposure.open.map((entry) => ({
-      ports: entry.ports,
-      sources: entry.sources,
-      reach: entry.reach,
-      lines: entry.decidedBy.map((origin) => origin.line),
-    })),
-    [
-      { ports: { from: 2222, to: 2222 }, sources: 'any', reach: 'open', lines: [acceptLines[0]] },
-      { ports: { from: 20444, to: 20444 }, sources: 'any', reach: 'open', lines: [acceptLines[1]] },
-    ],
-  );
-  const ssh = evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '192.0.2.1' });
-  assert.deepEqual([ssh.reach, ssh.decidedBy.map((origin) => origin.line)], ['open', [acceptLines[0]]]);
-  assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '100.64.0.7' }).reach, 'closed');
-  assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 80 }).reach, 'closed');
+  linear(ruleset, () => {
+    const exposure = ipv4(ruleset);
+    assert.equal(exposure.defaultReach, 'closed');
+    assert.deepEqual(
+      exposure.open.map((entry) => ({
+        ports: entry.ports,
+        sources: entry.sources,
+        reach: entry.reach,
+        lines: entry.decidedBy.map((origin) => origin.line),
+      })),
+      [
+        { ports: { from: 2222, to: 2222 }, sources: 'any', reach: 'open', lines: [acceptLines[0]] },
+        { ports: { from: 20444, to: 20444 }, sources: 'any', reach: 'open', lines: [acceptLines[1]] },
+      ],
+    );
+    const ssh = evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '192.0.2.1' });
+    assert.deepEqual([ssh.reach, ssh.decidedBy.map((origin) => origin.line)], ['open', [acceptLines[0]]]);
+    assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '100.64.0.7' }).reach, 'closed');
+    assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 80 }).reach, 'closed');
+  });
 }
 
 for (const count of [7_716, 50_000]) {
@@ -79,12 +101,14 @@ test('nft: a closed port behind 50k undecided continue rules names them as uncer
   const marks = Array.from({ length: 50_000 }, (_, index) => `\t\tmeta mark ${index} counter`);
   // An undecided accept after them: port 9000 is possibly open, and every undecided rule on the way is named.
   const ruleset = nft([...marks, '\t\ttcp dport 9000 limit rate 10/second accept']);
+  resetRulesVisited();
   const verdict = evaluateInbound(ruleset, { family: 'ipv4', port: 9000 });
   assert.equal(verdict.reach, 'possibly-open');
   assert.equal(verdict.uncertain.length, 50_001);
   assert.deepEqual([verdict.uncertain[0]!.line, verdict.uncertain[50_000]!.line], [4, 50_004]);
   const open = ipv4(ruleset).open.find((entry) => entry.ports.from === 9000);
   assert.deepEqual([open?.reach, open?.uncertain.length], ['possibly-open', 50_001]);
+  assert.ok(rulesVisited() <= VISITS_PER_RULE * rulesOf(ruleset));
 });
 
 test('nft: 20k continue rules naming distinct sources, decided and undecided', { timeout: TIMEOUT }, () => {
@@ -115,12 +139,14 @@ test('nft: undecided jumps to chains that come back as they went walk as one way
     '',
   ].join('\n');
   const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text, resolve: () => [] });
+  resetRulesVisited();
   const exposure = ipv4(ruleset);
   assert.equal(exposure.defaultReach, 'closed');
   assert.deepEqual(
     exposure.open.map((entry) => [entry.ports.from, entry.sources, entry.reach]),
     [[2222, 'any', 'open']],
   );
+  assert.ok(rulesVisited() <= VISITS_PER_RULE * rulesOf(ruleset));
 });
 
 function iptables(rules: string[]): FirewallRuleset {
@@ -176,6 +202,7 @@ test('ufw: 20k logged sources and 7,716 undecided logs in the user chain', { tim
     '',
   ].join('\n');
   const ruleset = ufwRuleset('ipv4', { text, file: '/etc/ufw/user.rules' }, { inputPolicy: 'drop', ipv6: true });
+  resetRulesVisited();
   const exposure = ipv4(ruleset);
   assert.equal(exposure.defaultReach, 'closed');
   assert.deepEqual(
@@ -186,4 +213,5 @@ test('ufw: 20k logged sources and 7,716 undecided logs in the user chain', { tim
     ],
   );
   assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '100.64.0.7' }).reach, 'closed');
+  assert.ok(rulesVisited() <= VISITS_PER_RULE * rulesOf(ruleset));
 });
