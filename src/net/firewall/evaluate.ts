@@ -17,7 +17,8 @@ import { appendOrigins, EMPTY_SEQ, join, type Seq, single } from './ways.js';
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.
 // A match the model can't decide (an unknown expression, the host's own address) is followed both ways; when the
-// two ways disagree, the port is "possibly open".
+// two ways disagree, the port is "possibly open". Where both ways meet again at the next rule (a `continue`,
+// a log, a jump that comes back as it went) only the way that skipped the rule is walked (see rejoins).
 
 export const ROUTED_TO_TARGET = '\u0000routed';
 

@@ -156,7 +156,7 @@ class Tags {
   private readonly tags: (Tag | undefined)[];
   /** A node's tag composed with its ancestors', as of version `seenAt`: the sources of a range share it. */
   private readonly composed: (Tag | undefined)[];
-  private readonly seenAt: number[];
+  private readonly seenAt: Int32Array;
   private version = 0;
 
   constructor(count: number) {
@@ -165,7 +165,7 @@ class Tags {
     this.size = size;
     this.tags = new Array(2 * size);
     this.composed = new Array(2 * size);
-    this.seenAt = new Array(2 * size).fill(-1);
+    this.seenAt = new Int32Array(2 * size).fill(-1);
   }
 
   apply(from: number, to: number, tag: Tag): void {
@@ -193,8 +193,10 @@ class Tags {
 
   /** The tag of `position`: its own, then its ancestors' (newer). */
   at(position: number): Tag | undefined {
-    const climbed: number[] = [];
     let node = this.size + position;
+    // Most sources have no tag of their own: their parent's, composed once, is theirs.
+    if (!this.tags[node] && this.seenAt[node >>> 1] === this.version) return this.composed[node >>> 1];
+    const climbed: number[] = [];
     while (node >= 1 && this.seenAt[node] !== this.version) {
       climbed.push(node);
       node >>>= 1;
@@ -242,8 +244,14 @@ class Alive {
 class Ended {
   private readonly finals = new Map<Tag | undefined, Map<readonly Path[], Path[]>>();
   private readonly groups = new Map<Path[], Gap[]>();
+  private last: { tag: Tag | undefined; relative: readonly Path[]; gaps: Gap[] } | undefined;
 
   add(gap: Gap, tag: Tag | undefined, relative: readonly Path[]): void {
+    // Sources of a range end one after the other with the same tag and ways.
+    if (this.last && this.last.tag === tag && this.last.relative === relative) {
+      this.last.gaps.push(gap);
+      return;
+    }
     let byPaths = this.finals.get(tag);
     if (!byPaths) {
       byPaths = new Map();
@@ -256,9 +264,13 @@ class Ended {
       else keepAppending(paths, relative);
       byPaths.set(relative, paths);
     }
-    const gaps = this.groups.get(paths);
+    let gaps = this.groups.get(paths);
     if (gaps) gaps.push(gap);
-    else this.groups.set(paths, [gap]);
+    else {
+      gaps = [gap];
+      this.groups.set(paths, gaps);
+    }
+    this.last = { tag, relative, gaps };
   }
 
   result(): Group[] {
