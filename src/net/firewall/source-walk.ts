@@ -283,8 +283,12 @@ type Back = { ended: Path[] } | { tag: Tag } | { rest: true };
 
 class SourceWalker {
   private readonly compiled = new Map<FirewallRule, SourceRule>();
-  /** Each chain's last walk per depth: many rules jumping to one chain with the same sources walk it once. */
-  private readonly entered = new Map<FirewallChain, { gaps: Gap[]; groups: Group[] }[]>();
+  /**
+   * Each chain's walks, by depth and sources: many rules jumping to one chain with the same sources walk it once,
+   * and a chain jumping to itself (up to MAX_DEPTH) is not walked again for every way into it (2^32).
+   */
+  private readonly entered = new Map<FirewallChain, Map<string, Group[]>>();
+  private readonly keys = new WeakMap<Gap[], string>();
 
   constructor(
     private readonly packet: FixedPacket,
@@ -344,20 +348,21 @@ class SourceWalker {
   }
 
   private *enter(table: FirewallTable, chain: FirewallChain, gaps: Gap[], depth: number): Step<Group[]> {
-    let byDepth = this.entered.get(chain);
-    if (!byDepth) {
-      byDepth = [];
-      this.entered.set(chain, byDepth);
+    let walks = this.entered.get(chain);
+    if (!walks) {
+      walks = new Map();
+      this.entered.set(chain, walks);
     }
-    const known = byDepth[depth];
-    if (
-      known &&
-      (known.gaps === gaps ||
-        (known.gaps.length === gaps.length && known.gaps.every((gap, index) => gap === gaps[index])))
-    )
-      return known.groups;
+    let key = this.keys.get(gaps);
+    if (key === undefined) {
+      key = gaps.join(',');
+      this.keys.set(gaps, key);
+    }
+    key = `${depth}:${key}`;
+    const known = walks.get(key);
+    if (known) return known;
     const groups = yield this.from(table, chain, 0, gaps, depth);
-    byDepth[depth] = { gaps, groups };
+    walks.set(key, groups);
     return groups;
   }
 
