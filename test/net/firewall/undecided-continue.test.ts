@@ -13,6 +13,7 @@ import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
 import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../../src/parsers/nftables.js';
 import { ufwRuleset } from '../../../src/parsers/ufw.js';
+import { randomRuleset } from './random-ruleset.js';
 
 const TIMEOUT = 120_000;
 
@@ -214,4 +215,19 @@ test('ufw: 20k logged sources and 7,716 undecided logs in the user chain', { tim
   );
   assert.equal(evaluateInbound(ruleset, { family: 'ipv4', port: 2222, source: '100.64.0.7' }).reach, 'closed');
   assert.ok(rulesVisited() <= VISITS_PER_RULE * rulesOf(ruleset));
+});
+
+test('a chain that jumps to itself, with and without source matches, is walked once per depth and sources', {
+  timeout: TIMEOUT,
+}, () => {
+  // Seed 2856 of the differential generator: chain1 jumps to itself (an undecided jump, a jump, a goto naming a
+  // source) and each walk of it walked it again one level deeper for every jump, 2^32 up to MAX_DEPTH.
+  const ruleset = randomRuleset(2856);
+  resetRulesVisited();
+  const exposure = inboundExposure(ruleset);
+  assert.deepEqual(
+    exposure.map((entry) => entry.family),
+    ['ipv4', 'ipv6'],
+  );
+  assert.ok(rulesVisited() <= 10_000, `${rulesVisited()} rules looked at`);
 });
