@@ -1,5 +1,6 @@
 import { parseAddress } from '../../parsers/firewall/address-range.js';
 import {
+  type Action,
   type Family,
   type FirewallChain,
   type FirewallRule,
@@ -9,13 +10,15 @@ import {
   type Origin,
   tableFamilies,
 } from '../../parsers/firewall/model.js';
-import { appendAll } from '../../parsers/lists.js';
 import { runSteps, type Step } from './trampoline.js';
+import { countRule } from './walk-count.js';
+import { appendOrigins, EMPTY_SEQ, join, type Seq, single } from './ways.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
 // priority, `accept` ends one base chain only, `drop`/`reject` anywhere is final, jumps return, gotos don't.
 // A match the model can't decide (an unknown expression, the host's own address) is followed both ways; when the
-// two ways disagree, the port is "possibly open".
+// two ways disagree, the port is "possibly open". Where both ways meet again at the next rule (a `continue`,
+// a log, a jump that comes back as it went) only the way that skipped the rule is walked (see rejoins).
 
 export const ROUTED_TO_TARGET = '\u0000routed';
 
@@ -53,13 +56,15 @@ export interface Path {
   outcome: Outcome;
   origin?: Origin;
   /** Undecided rules on the way, assumed to match or not. */
-  uncertain: Origin[];
-  /** Undecided rules this way assumed to match: a way that assumed none is certain for some packet. */
-  assumed: Origin[];
+  uncertain: Seq;
+  /** How many undecided rules this way assumed to match: a way that assumed none is certain for some packet. */
+  assumed: number;
 }
 
 export const MAX_DEPTH = 32;
 const MAX_PATHS = 256;
+/** Ways kept while walking: one past MAX_PATHS, so cap still sees that there were too many. */
+export const KEPT = MAX_PATHS + 1;
 
 export type Tri = 'yes' | 'no' | 'maybe';
 
@@ -120,8 +125,55 @@ function matchRule(rule: FirewallRule, packet: Packet): Tri {
 
 export type Way = Pick<Path, 'uncertain' | 'assumed'>;
 
+export const NO_WAY: Way = { uncertain: EMPTY_SEQ, assumed: 0 };
+
+/** The way on past an undecided rule, assumed to match. */
 export function undecided(way: Way, origin: Origin): Way {
-  return { uncertain: [...way.uncertain, origin], assumed: [...way.assumed, origin] };
+  return { uncertain: join(way.uncertain, single(origin)), assumed: way.assumed + 1 };
+}
+
+/** The way on past an undecided rule, assumed not to match. */
+export function skipped(way: Way, origin: Origin): Way {
+  return { uncertain: join(way.uncertain, single(origin)), assumed: way.assumed };
+}
+
+/** `first` then `second`. */
+export function thenWay(first: Way, second: Way): Way {
+  if (first.uncertain.size === 0 && first.assumed === 0) return second;
+  return { uncertain: join(first.uncertain, second.uncertain), assumed: first.assumed + second.assumed };
+}
+
+/**
+ * Ways walked from some rule on, each put after `way`. Walks are done relative to where they start (no way
+ * behind them), so one walk of a chain's rest serves every way that reaches it.
+ */
+export function after(way: Way, paths: readonly Path[]): Path[] {
+  if (way.uncertain.size === 0 && way.assumed === 0) return paths as Path[];
+  return paths.map((path) => ({ ...path, ...thenWay(way, path) }));
+}
+
+/** Appends `more` to `paths` up to KEPT: past that many, later ways are never looked at (cap keeps the first). */
+export function keepAppending(paths: Path[], more: readonly Path[]): void {
+  for (const path of more) {
+    if (paths.length >= KEPT) return;
+    paths.push(path);
+  }
+}
+
+/** Whether an undecided rule with this action lets the way go on to the next rule whether it matches or not. */
+export function passesOn(action: Action): boolean {
+  return action.kind === 'continue' || action.kind === 'nat' || action.kind === 'dnat';
+}
+
+/**
+ * Whether the way that took an undecided jump and came back by `returned`, the target's last way, is the way that
+ * skipped the rule over again: back at the next rule with no other undecided rule on it. Then, like the matched
+ * way of an undecided `continue` rule, it reaches the same ends as the skipped way, right before it, differing only
+ * in having assumed a match: the verdict never tells such a way from its twin (it adds no accepting or dropping
+ * rule, no uncertain rule, and no certain way), so it is not walked. Walking both made n such rules 2^n ways.
+ */
+export function rejoins(returned: Path | undefined): boolean {
+  return returned?.outcome === 'return' && returned.uncertain.size === 0 && returned.assumed === 0;
 }
 
 const chainsByName = new WeakMap<FirewallTable, Map<string, FirewallChain>>();
@@ -140,66 +192,123 @@ export function chainNamed(table: FirewallTable, name: string): FirewallChain | 
   return byName.get(name);
 }
 
+/** The way a chain ends when no rule decided: back to its caller (a base chain: its policy). */
+export function fallOff(chain: FirewallChain): Path {
+  return { outcome: 'return', ...(chain.origin ? { origin: chain.origin } : {}), ...NO_WAY };
+}
+
+// The walk, in the order netfilter would try the ways. An undecided rule whose action goes on to the next rule
+// (`continue`, a counter, a log, NAT) is not a branch: matched or not, the packet is at the next rule, and the
+// matched way, which only assumed more, is the unmatched one over again (see rejoins). Such a rule is only added to
+// the way's undecided rules. Other undecided rules split the way in two: matched first, then unmatched. Every walk
+// is relative to the rule it starts at, so the rest of a chain is walked once for every way that reaches it (a jump
+// whose target comes back three ways used to walk the caller's rest three times, and n such jumps 3^n times), and
+// a chain is entered once per depth, however many rules jump to it.
 class Walker {
+  private readonly entered = new Map<FirewallChain, Path[][]>();
+
   constructor(
     private readonly table: FirewallTable,
     private readonly packet: Packet,
   ) {}
 
-  chain(chain: FirewallChain, way: Way, depth: number): Path[] {
-    return runSteps(this.from(chain, 0, way, depth));
+  chain(chain: FirewallChain): Path[] {
+    return cap(runSteps(this.enter(chain, 0)));
   }
 
-  // from and act recurse once per `continue` or undecided rule and per jump: they are steps run by runSteps.
-  private *from(chain: FirewallChain, index: number, way: Way, depth: number): Step<Path[]> {
+  private *enter(chain: FirewallChain, depth: number): Step<Path[]> {
+    let byDepth = this.entered.get(chain);
+    if (!byDepth) {
+      byDepth = [];
+      this.entered.set(chain, byDepth);
+    }
+    const known = byDepth[depth];
+    if (known) return known;
+    const walked = yield this.from(chain, 0, depth);
+    byDepth[depth] = walked;
+    return walked;
+  }
+
+  // from and act recurse once per undecided rule that splits the way and per jump: steps run by runSteps.
+  private *from(chain: FirewallChain, index: number, depth: number): Step<Path[]> {
+    let way = NO_WAY;
     for (let i = index; i < chain.rules.length; i++) {
       const rule = chain.rules[i]!;
+      countRule();
       const matched = matchRule(rule, this.packet);
       if (matched === 'no') continue;
-      if (matched === 'maybe') {
-        const uncertain = [...way.uncertain, rule.origin];
-        const taken = yield this.act(chain, i, rule, { uncertain, assumed: [...way.assumed, rule.origin] }, depth);
-        const skipped = yield this.from(chain, i + 1, { uncertain, assumed: way.assumed }, depth);
-        return cap([...taken, ...skipped]);
+      if (passesOn(rule.action)) {
+        if (matched === 'maybe') way = skipped(way, rule.origin);
+        continue;
       }
-      return yield this.act(chain, i, rule, way, depth);
+      const rest = new Rest(this, chain, i + 1, depth);
+      if (matched === 'yes') return after(way, yield this.act(rule, rest, depth, false));
+      const taken = after(undecided(NO_WAY, rule.origin), yield this.act(rule, rest, depth, true));
+      const paths = [...taken];
+      keepAppending(paths, after(skipped(NO_WAY, rule.origin), yield rest.walk()));
+      return after(way, paths);
     }
-    return [{ outcome: 'return', ...(chain.origin ? { origin: chain.origin } : {}), ...way }];
+    return after(way, [fallOff(chain)]);
   }
 
-  private *act(chain: FirewallChain, index: number, rule: FirewallRule, way: Way, depth: number): Step<Path[]> {
+  /** The rest of `chain` after `index`, walked once. */
+  restFrom(chain: FirewallChain, index: number, depth: number): Step<Path[]> {
+    return this.from(chain, index, depth);
+  }
+
+  /** `rule` matched; `undecidedMatch`: it may not have, and the caller walks the rest for that way. */
+  private *act(rule: FirewallRule, rest: Rest, depth: number, undecidedMatch: boolean): Step<Path[]> {
     const action = rule.action;
     switch (action.kind) {
       case 'accept':
-        return [{ outcome: 'accept', origin: rule.origin, ...way }];
+        return [{ outcome: 'accept', origin: rule.origin, ...NO_WAY }];
       case 'drop':
       case 'reject':
-        return [{ outcome: 'drop', origin: rule.origin, ...way }];
+        return [{ outcome: 'drop', origin: rule.origin, ...NO_WAY }];
       case 'return':
-        return [{ outcome: 'return', origin: rule.origin, ...way }];
+        return [{ outcome: 'return', origin: rule.origin, ...NO_WAY }];
       case 'continue':
       case 'nat':
       case 'dnat':
-        return yield this.from(chain, index + 1, way, depth);
+        return yield rest.walk();
       case 'unknown':
-        return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
+        return [{ outcome: 'unknown', origin: rule.origin, ...undecided(NO_WAY, rule.origin) }];
       case 'jump':
       case 'goto': {
         const target = chainNamed(this.table, action.chain);
         if (!target || depth >= MAX_DEPTH) {
-          return [{ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) }];
+          return [{ outcome: 'unknown', origin: rule.origin, ...undecided(NO_WAY, rule.origin) }];
         }
+        const inTarget = yield this.enter(target, depth + 1);
+        const last = inTarget.length - 1;
         const paths: Path[] = [];
-        for (const path of yield this.from(target, 0, way, depth + 1)) {
-          const { uncertain, assumed } = path;
+        for (const [at, path] of inTarget.entries()) {
+          if (paths.length >= KEPT) break;
           if (path.outcome !== 'return') paths.push(path);
-          else if (action.kind === 'jump')
-            appendAll(paths, yield this.from(chain, index + 1, { uncertain, assumed }, depth));
-          else paths.push({ ...path, origin: rule.origin });
+          else if (action.kind === 'goto') paths.push({ ...path, origin: rule.origin });
+          else if (!(undecidedMatch && at === last && rejoins(path)))
+            keepAppending(paths, after(path, yield rest.walk()));
         }
-        return cap(paths);
+        return paths;
       }
     }
+  }
+}
+
+/** The rest of a chain after a rule: walked the first time a way needs it, then shared. */
+class Rest {
+  private walked: Path[] | undefined;
+
+  constructor(
+    private readonly walker: Walker,
+    private readonly chain: FirewallChain,
+    private readonly index: number,
+    private readonly depth: number,
+  ) {}
+
+  *walk(): Step<Path[]> {
+    if (!this.walked) this.walked = yield this.walker.restFrom(this.chain, this.index, this.depth);
+    return this.walked;
   }
 }
 
@@ -207,7 +316,7 @@ class Walker {
 export function cap(paths: Path[]): Path[] {
   if (paths.length <= MAX_PATHS) return paths;
   const tooMany = { text: 'too many undecided rules' };
-  return [...paths.slice(0, MAX_PATHS), { outcome: 'unknown', uncertain: [tooMany], assumed: [tooMany] }];
+  return [...paths.slice(0, MAX_PATHS), { outcome: 'unknown', uncertain: single(tooMany), assumed: 1 }];
 }
 
 /** Base chains of `hook` that filter `family`, by priority (netfilter runs lower numbers first). */
@@ -258,15 +367,18 @@ export function foldChain(fold: ChainFold, chain: FirewallChain, walked: readonl
   }
   // An accepting way that assumed no undecided rule matched is certain for some packet: an undecided drop
   // (say on TCP flags) does not close the port for an ordinary SYN.
-  const certain = paths.filter((path) => path.outcome === 'accept' && path.assumed.length === 0);
+  const certain = paths.filter((path) => path.outcome === 'accept' && path.assumed === 0);
   if (certain.length > 0 || paths.every((path) => path.outcome === 'accept')) {
     const deciding = certain.length > 0 ? certain : paths;
     const origins = deciding.map((path) => path.origin).filter((origin): origin is Origin => !!origin);
     return { ...fold, accepted: [...fold.accepted, ...origins] };
   }
+  const uncertain = [...fold.uncertain];
+  const seen = new Set<Seq>();
+  for (const path of paths) appendOrigins(path.uncertain, uncertain, seen);
   return {
     accepted: [...fold.accepted, ...paths.filter((path) => path.outcome === 'accept').map((path) => path.origin!)],
-    uncertain: [...fold.uncertain, ...paths.flatMap((path) => path.uncertain)],
+    uncertain,
     undecided: true,
   };
 }
@@ -291,7 +403,7 @@ export function evaluateBaseChains(chains: readonly BaseChain[], packet: Packet,
   if (chains.length === 0) return noChainVerdict(packet.family, hook);
   let fold = EMPTY_FOLD;
   for (const { table, chain } of chains) {
-    const next = foldChain(fold, chain, new Walker(table, packet).chain(chain, { uncertain: [], assumed: [] }, 0));
+    const next = foldChain(fold, chain, new Walker(table, packet).chain(chain));
     if (isVerdict(next)) return next;
     fold = next;
   }

@@ -1,29 +1,40 @@
 import type { FirewallChain, FirewallRule, FirewallTable } from '../../parsers/firewall/model.js';
-import { appendAll } from '../../parsers/lists.js';
 import {
+  after,
   type BaseChain,
   type ChainFold,
   cap,
   chainNamed,
   EMPTY_FOLD,
+  fallOff,
   foldChain,
   foldVerdict,
   isVerdict,
+  KEPT,
+  keepAppending,
   MAX_DEPTH,
+  NO_WAY,
   noChainVerdict,
   type Path,
-  type Tri,
+  passesOn,
+  rejoins,
+  skipped,
+  thenWay,
   undecided,
   type Verdict,
   type Way,
 } from './evaluate.js';
 import type { FixedPacket } from './specialise.js';
 import { runSteps, type Step } from './trampoline.js';
+import { countRule } from './walk-count.js';
 
 // The evaluate.ts walk, done once for many sources at a time. The sources differ only in address (sourceView fixed
-// everything else) and are named by their gap between the view's cuts. A set of sources goes down the rules
-// together and splits only where a rule tells them apart, so 500 rules naming 500 banned addresses cost 500 splits,
-// not 500 walks of 500 rules. Each source ends with exactly the ways, and the verdict, the one-packet walk gives it.
+// everything else) and are named by their gap between the view's cuts. The sources of a walk go down the rules
+// together: each one's way so far (the undecided rules on it, the ways that already ended) is a tag in a segment
+// tree over the sources, so a rule naming some addresses changes those sources in log time, and a rule that lets
+// every way go on (a counter, a log) costs nothing. 20k rules naming 20k addresses are 20k tree updates, not 20k
+// walks of the rest of the chain (69 s). Each source ends with exactly the ways, and the verdict, the one-packet
+// walk gives it.
 
 /** A source address as the gap between the view's cuts that holds it; -1 is an address no rule names. */
 export type Gap = number;
@@ -33,9 +44,13 @@ interface Group {
   paths: Path[];
 }
 
-/** A rule's source matches as gap intervals [from, to), and whether another match is undecided. */
+/** Gap intervals [from, to), sorted and disjoint. */
+type Intervals = [number, number][];
+
+/** A rule's source matches, as the gap intervals where all of them hold, and whether another match is undecided. */
 interface SourceRule {
-  tests: { negate: boolean; intervals: [number, number][] }[];
+  /** Undefined: no source match, every source. */
+  matching: Intervals | undefined;
   maybe: boolean;
 }
 
@@ -63,32 +78,8 @@ function lowerBound(gaps: readonly Gap[], gap: Gap): number {
   return low;
 }
 
-/**
- * Splits sorted `gaps` by sorted, disjoint `intervals` with binary searches: a rule naming one address costs a
- * search, not a test per source. Every gap array here is sorted: they start sorted and splits keep the order.
- */
-function sliceInside(gaps: Gap[], intervals: readonly [number, number][]): { inside: Gap[]; outside: Gap[] } {
-  const inside: Gap[] = [];
-  const outside: Gap[] = [];
-  let done = 0;
-  for (const [from, to] of intervals) {
-    const start = Math.max(done, lowerBound(gaps, from));
-    const end = Math.max(start, lowerBound(gaps, to));
-    if (start === end) continue;
-    for (let index = done; index < start; index++) outside.push(gaps[index]!);
-    for (let index = start; index < end; index++) inside.push(gaps[index]!);
-    done = end;
-  }
-  if (inside.length === 0) return { inside, outside: gaps };
-  for (let index = done; index < gaps.length; index++) outside.push(gaps[index]!);
-  return { inside, outside };
-}
-
-/**
- * Whether one of sorted, disjoint `intervals` holds `gap`, by binary search: a negated set of 100k addresses tested
- * interval by interval for each of its 200k gaps was quadratic.
- */
-function holds(intervals: readonly [number, number][], gap: Gap): boolean {
+/** Whether one of `intervals` holds `gap`, by binary search. */
+function holds(intervals: Intervals, gap: Gap): boolean {
   let low = 0;
   let high = intervals.length;
   while (low < high) {
@@ -99,182 +90,441 @@ function holds(intervals: readonly [number, number][], gap: Gap): boolean {
   return low > 0 && gap < intervals[low - 1]![1];
 }
 
-/** Sorted and merged, so slices of a sorted gap list don't overlap. */
-function mergeIntervals(intervals: [number, number][]): [number, number][] {
-  const merged: [number, number][] = [];
+/** Sorted and merged. */
+function mergeIntervals(intervals: Intervals): Intervals {
+  const merged: Intervals = [];
   for (const [from, to] of [...intervals].sort((a, b) => a[0] - b[0])) {
     const last = merged[merged.length - 1];
     if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-    else merged.push([from, to]);
+    else if (from < to) merged.push([from, to]);
   }
   return merged;
 }
 
-/** Per source, the ways each group ends in `first` followed by those it ends in `second` (the same sources). */
-function concatGroups(first: Group[], second: Group[]): Group[] {
-  const owner = new Map<Gap, number>();
-  second.forEach((group, index) => {
-    for (const gap of group.gaps) owner.set(gap, index);
-  });
-  const out: Group[] = [];
-  for (const group of first) {
-    const parts = new Map<number, Gap[]>();
-    for (const gap of group.gaps) {
-      const index = owner.get(gap)!;
-      const part = parts.get(index);
-      if (part) part.push(gap);
-      else parts.set(index, [gap]);
-    }
-    for (const [index, gaps] of parts) out.push({ gaps, paths: [...group.paths, ...second[index]!.paths] });
+/** Every gap (from -1, an address no rule names) outside `intervals`. */
+function complement(intervals: Intervals): Intervals {
+  const out: Intervals = [];
+  let from = -1;
+  for (const [start, end] of intervals) {
+    if (from < start) out.push([from, start]);
+    from = Math.max(from, end);
+  }
+  out.push([from, Number.MAX_SAFE_INTEGER]);
+  return out;
+}
+
+function intersect(a: Intervals, b: Intervals): Intervals {
+  const out: Intervals = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const from = Math.max(a[i]![0], b[j]![0]);
+    const to = Math.min(a[i]![1], b[j]![1]);
+    if (from < to) out.push([from, to]);
+    if (a[i]![1] < b[j]![1]) i++;
+    else j++;
   }
   return out;
 }
 
+/** What happened to a source so far in a walk: the way it is on, after the ways that already ended. */
+interface Tag {
+  /** Ways that ended, in walk order, relative to the walk's start (at most KEPT: later ones are never seen). */
+  emitted: Path[];
+  /** The way on from here, after every emitted one. */
+  way: Way;
+}
+
+/** `first`, then `second`. Undefined is nothing happened. */
+function compose(first: Tag | undefined, second: Tag | undefined): Tag | undefined {
+  if (!first) return second;
+  if (!second) return first;
+  let emitted = first.emitted;
+  if (second.emitted.length > 0 && emitted.length < KEPT) {
+    emitted = [...emitted];
+    keepAppending(emitted, after(first.way, second.emitted));
+  }
+  return { emitted, way: thenWay(first.way, second.way) };
+}
+
+/**
+ * Tags of positions 0..count-1, changed a range at a time: a segment tree whose nodes hold the tag applied to all
+ * their positions, newer ones nearer the root (an update pushes a node's tag to its children before going past it).
+ */
+class Tags {
+  private readonly size: number;
+  private readonly tags: (Tag | undefined)[];
+  /** A node's tag composed with its ancestors', as of version `seenAt`: the sources of a range share it. */
+  private readonly composed: (Tag | undefined)[];
+  private readonly seenAt: Int32Array;
+  private version = 0;
+
+  constructor(count: number) {
+    let size = 1;
+    while (size < count) size *= 2;
+    this.size = size;
+    this.tags = new Array(2 * size);
+    this.composed = new Array(2 * size);
+    this.seenAt = new Int32Array(2 * size).fill(-1);
+  }
+
+  apply(from: number, to: number, tag: Tag): void {
+    if (from >= to) return;
+    this.version++;
+    this.update(1, 0, this.size, from, to, tag);
+  }
+
+  private update(node: number, low: number, high: number, from: number, to: number, tag: Tag): void {
+    if (to <= low || high <= from) return;
+    if (from <= low && high <= to) {
+      this.tags[node] = compose(this.tags[node], tag);
+      return;
+    }
+    const own = this.tags[node];
+    if (own) {
+      this.tags[2 * node] = compose(this.tags[2 * node], own);
+      this.tags[2 * node + 1] = compose(this.tags[2 * node + 1], own);
+      this.tags[node] = undefined;
+    }
+    const middle = (low + high) >>> 1;
+    this.update(2 * node, low, middle, from, to, tag);
+    this.update(2 * node + 1, middle, high, from, to, tag);
+  }
+
+  /** The tag of `position`: its own, then its ancestors' (newer). */
+  at(position: number): Tag | undefined {
+    let node = this.size + position;
+    // Most sources have no tag of their own: their parent's, composed once, is theirs.
+    if (!this.tags[node] && this.seenAt[node >>> 1] === this.version) return this.composed[node >>> 1];
+    const climbed: number[] = [];
+    while (node >= 1 && this.seenAt[node] !== this.version) {
+      climbed.push(node);
+      node >>>= 1;
+    }
+    let above = node >= 1 ? this.composed[node] : undefined;
+    for (let index = climbed.length - 1; index >= 0; index--) {
+      const at = climbed[index]!;
+      above = compose(this.tags[at], above);
+      this.composed[at] = above;
+      this.seenAt[at] = this.version;
+    }
+    return above;
+  }
+}
+
+/** The positions still walking: the next one at or after a position, in near-constant time (path halving). */
+class Alive {
+  private readonly next: Int32Array;
+  count: number;
+
+  constructor(count: number) {
+    this.count = count;
+    this.next = new Int32Array(count + 1);
+    for (let index = 0; index <= count; index++) this.next[index] = index;
+  }
+
+  /** The first live position at or after `position`; the count when none. */
+  find(position: number): number {
+    const next = this.next;
+    let at = position;
+    while (next[at] !== at) {
+      next[at] = next[next[at]!]!;
+      at = next[at]!;
+    }
+    return at;
+  }
+
+  kill(position: number): void {
+    this.next[position] = position + 1;
+    this.count--;
+  }
+}
+
+/** The sources that ended, grouped by the very same list of ways (so their verdict is folded once). */
+class Ended {
+  private readonly finals = new Map<Tag | undefined, Map<readonly Path[], Path[]>>();
+  private readonly groups = new Map<Path[], Gap[]>();
+  private last: { tag: Tag | undefined; relative: readonly Path[]; gaps: Gap[] } | undefined;
+
+  add(gap: Gap, tag: Tag | undefined, relative: readonly Path[]): void {
+    // Sources of a range end one after the other with the same tag and ways.
+    if (this.last && this.last.tag === tag && this.last.relative === relative) {
+      this.last.gaps.push(gap);
+      return;
+    }
+    let byPaths = this.finals.get(tag);
+    if (!byPaths) {
+      byPaths = new Map();
+      this.finals.set(tag, byPaths);
+    }
+    let paths = byPaths.get(relative);
+    if (!paths) {
+      paths = tag ? [...tag.emitted] : [];
+      if (tag) keepAppending(paths, after(tag.way, relative));
+      else keepAppending(paths, relative);
+      byPaths.set(relative, paths);
+    }
+    let gaps = this.groups.get(paths);
+    if (gaps) gaps.push(gap);
+    else {
+      gaps = [gap];
+      this.groups.set(paths, gaps);
+    }
+    this.last = { tag, relative, gaps };
+  }
+
+  result(): Group[] {
+    return [...this.groups].map(([paths, gaps]) => ({ gaps, paths }));
+  }
+}
+
+/** How a jump's target came back for some of the sources: ended, back on one way, or in need of the rest. */
+type Back = { ended: Path[] } | { tag: Tag } | { rest: true };
+
 class SourceWalker {
   private readonly compiled = new Map<FirewallRule, SourceRule>();
+  /**
+   * Each chain's walks, by depth and sources: many rules jumping to one chain with the same sources walk it once,
+   * and a chain jumping to itself (up to MAX_DEPTH) is not walked again for every way into it (2^32).
+   */
+  private readonly entered = new Map<FirewallChain, Map<string, Group[]>>();
+  private readonly keys = new WeakMap<Gap[], string>();
 
   constructor(
     private readonly packet: FixedPacket,
     private readonly cuts: readonly bigint[],
   ) {}
 
-  chain(table: FirewallTable, chain: FirewallChain, gaps: Gap[], way: Way, depth: number): Group[] {
-    return runSteps(this.from(table, chain, 0, gaps, way, depth));
+  chain(table: FirewallTable, chain: FirewallChain, gaps: Gap[]): Group[] {
+    return runSteps(this.enter(table, chain, gaps, 0)).map((group) => ({ gaps: group.gaps, paths: cap(group.paths) }));
   }
 
   private compile(rule: FirewallRule): SourceRule {
     let compiled = this.compiled.get(rule);
     if (compiled) return compiled;
-    compiled = { tests: [], maybe: false };
+    let matching: Intervals | undefined;
+    let maybe = false;
     for (const match of rule.matches) {
       // sourceView kept only source matches of this family and matches undecided whatever the source.
       if (match.kind === 'address' && match.field === 'saddr' && match.family === this.packet.family) {
-        const intervals = match.ranges.map((range): [number, number] => [
-          gapOf(this.cuts, range.first),
-          gapOf(this.cuts, range.last + 1n),
-        ]);
-        compiled.tests.push({ negate: match.negate, intervals: mergeIntervals(intervals) });
+        const inside = mergeIntervals(
+          match.ranges.map((range): [number, number] => [
+            gapOf(this.cuts, range.first),
+            gapOf(this.cuts, range.last + 1n),
+          ]),
+        );
+        const test = match.negate ? complement(inside) : inside;
+        matching = matching ? intersect(matching, test) : test;
       } else {
-        compiled.maybe = true;
+        maybe = true;
       }
     }
+    compiled = { matching, maybe };
     this.compiled.set(rule, compiled);
     return compiled;
   }
 
-  private split(rule: FirewallRule, gaps: Gap[]): Record<Tri, Gap[]> {
-    const { tests, maybe } = this.compile(rule);
-    if (tests.length === 0) return maybe ? { yes: [], maybe: gaps, no: [] } : { yes: gaps, maybe: [], no: [] };
-    if (tests.length === 1 && !tests[0]!.negate) {
-      const { inside, outside } = sliceInside(gaps, tests[0]!.intervals);
-      return maybe ? { yes: [], maybe: inside, no: outside } : { yes: inside, maybe: [], no: outside };
+  /** The positions in `gaps` of the sources `rule`'s source matches hold, as sorted ranges [from, to). */
+  private spans(rule: FirewallRule, gaps: readonly Gap[]): [number, number][] {
+    const { matching } = this.compile(rule);
+    if (!matching) return [[0, gaps.length]];
+    const spans: [number, number][] = [];
+    if (matching.length <= gaps.length) {
+      for (const [from, to] of matching) {
+        const start = lowerBound(gaps, from);
+        const end = lowerBound(gaps, to);
+        if (start < end) spans.push([start, end]);
+      }
+      return spans;
     }
-    const parts: Record<Tri, Gap[]> = { yes: [], maybe: [], no: [] };
-    for (const gap of gaps) {
-      const matches = tests.every((test) => holds(test.intervals, gap) !== test.negate);
-      parts[!matches ? 'no' : maybe ? 'maybe' : 'yes'].push(gap);
+    // A set of 100k addresses against a few sources: look the sources up in it instead.
+    for (const [position, gap] of gaps.entries()) {
+      if (!holds(matching, gap)) continue;
+      const last = spans[spans.length - 1];
+      if (last && last[1] === position) last[1] = position + 1;
+      else spans.push([position, position + 1]);
     }
-    return parts;
+    return spans;
   }
 
-  // from and act recurse once per `continue` or undecided rule and per jump: they are steps run by runSteps.
-  private *from(
-    table: FirewallTable,
-    chain: FirewallChain,
-    index: number,
-    gaps: Gap[],
-    way: Way,
-    depth: number,
-  ): Step<Group[]> {
-    const groups: Group[] = [];
-    let rest = gaps;
-    for (let i = index; i < chain.rules.length && rest.length > 0; i++) {
-      const rule = chain.rules[i]!;
-      const parts = this.split(rule, rest);
-      if (parts.yes.length > 0) appendAll(groups, yield this.act(table, chain, i, rule, parts.yes, way, depth));
-      if (parts.maybe.length > 0) {
-        const uncertain = [...way.uncertain, rule.origin];
-        const taken = yield this.act(
-          table,
-          chain,
-          i,
-          rule,
-          parts.maybe,
-          { uncertain, assumed: [...way.assumed, rule.origin] },
-          depth,
-        );
-        const skipped = yield this.from(table, chain, i + 1, parts.maybe, { uncertain, assumed: way.assumed }, depth);
-        appendAll(
-          groups,
-          concatGroups(taken, skipped).map((group) => ({ gaps: group.gaps, paths: cap(group.paths) })),
-        );
-      }
-      rest = parts.no;
+  private *enter(table: FirewallTable, chain: FirewallChain, gaps: Gap[], depth: number): Step<Group[]> {
+    let walks = this.entered.get(chain);
+    if (!walks) {
+      walks = new Map();
+      this.entered.set(chain, walks);
     }
-    if (rest.length > 0) {
-      groups.push({
-        gaps: rest,
-        paths: [{ outcome: 'return', ...(chain.origin ? { origin: chain.origin } : {}), ...way }],
-      });
+    let key = this.keys.get(gaps);
+    if (key === undefined) {
+      key = gaps.join(',');
+      this.keys.set(gaps, key);
     }
+    key = `${depth}:${key}`;
+    const known = walks.get(key);
+    if (known) return known;
+    const groups = yield this.from(table, chain, 0, gaps, depth);
+    walks.set(key, groups);
     return groups;
   }
 
-  private *act(
-    table: FirewallTable,
-    chain: FirewallChain,
-    index: number,
-    rule: FirewallRule,
-    gaps: Gap[],
-    way: Way,
-    depth: number,
-  ): Step<Group[]> {
+  /** The way a rule ends a source on when it matches, or undefined for a jump the walk follows. */
+  private ending(table: FirewallTable, rule: FirewallRule, depth: number): Path | undefined {
     const action = rule.action;
-    const ending = (path: Path): Group[] => [{ gaps, paths: [path] }];
     switch (action.kind) {
       case 'accept':
-        return ending({ outcome: 'accept', origin: rule.origin, ...way });
+        return { outcome: 'accept', origin: rule.origin, ...NO_WAY };
       case 'drop':
       case 'reject':
-        return ending({ outcome: 'drop', origin: rule.origin, ...way });
+        return { outcome: 'drop', origin: rule.origin, ...NO_WAY };
       case 'return':
-        return ending({ outcome: 'return', origin: rule.origin, ...way });
-      case 'continue':
-      case 'nat':
-      case 'dnat':
-        return yield this.from(table, chain, index + 1, gaps, way, depth);
-      case 'unknown':
-        return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
+        return { outcome: 'return', origin: rule.origin, ...NO_WAY };
       case 'jump':
-      case 'goto': {
-        const target = chainNamed(table, action.chain);
-        if (!target || depth >= MAX_DEPTH) {
-          return ending({ outcome: 'unknown', origin: rule.origin, ...undecided(way, rule.origin) });
+      case 'goto':
+        if (chainNamed(table, action.chain) && depth < MAX_DEPTH) return undefined;
+        return { outcome: 'unknown', origin: rule.origin, ...undecided(NO_WAY, rule.origin) };
+      default:
+        return { outcome: 'unknown', origin: rule.origin, ...undecided(NO_WAY, rule.origin) };
+    }
+  }
+
+  // from recurses per jump (into the target, and into the chain's rest for sources a target sent back more than
+  // one way): steps run by runSteps. Everything else is a loop over the rules.
+  private *from(table: FirewallTable, chain: FirewallChain, index: number, gaps: Gap[], depth: number): Step<Group[]> {
+    const tags = new Tags(gaps.length);
+    const alive = new Alive(gaps.length);
+    const ended = new Ended();
+    const live = (spans: [number, number][]) => {
+      const positions: number[] = [];
+      for (const [from, to] of spans) {
+        for (let at = alive.find(from); at < to; at = alive.find(at + 1)) positions.push(at);
+      }
+      return positions;
+    };
+    const end = (position: number, relative: readonly Path[]) => {
+      ended.add(gaps[position]!, tags.at(position), relative);
+      alive.kill(position);
+    };
+    for (let i = index; i < chain.rules.length && alive.count > 0; i++) {
+      const rule = chain.rules[i]!;
+      countRule();
+      const { maybe } = this.compile(rule);
+      if (passesOn(rule.action)) {
+        // Matched or not, every way is at the next rule: an undecided match only joins the way's uncertain rules.
+        if (maybe) {
+          const tag: Tag = { emitted: [], way: skipped(NO_WAY, rule.origin) };
+          for (const [from, to] of this.spans(rule, gaps)) tags.apply(from, to, tag);
         }
-        const out: Group[] = [];
-        for (const group of yield this.from(table, target, 0, gaps, way, depth + 1)) {
-          let parts: Group[] = [{ gaps: group.gaps, paths: [] }];
-          for (const path of group.paths) {
-            if (path.outcome !== 'return') {
-              for (const part of parts) part.paths.push(path);
-            } else if (action.kind === 'jump') {
-              const { uncertain, assumed } = path;
-              parts = concatGroups(
-                parts,
-                yield this.from(table, chain, index + 1, group.gaps, { uncertain, assumed }, depth),
-              );
-            } else {
-              for (const part of parts) part.paths.push({ ...path, origin: rule.origin });
-            }
-          }
-          appendAll(
-            out,
-            parts.map((part) => ({ gaps: part.gaps, paths: cap(part.paths) })),
-          );
+        continue;
+      }
+      const spans = this.spans(rule, gaps);
+      const ending = this.ending(table, rule, depth);
+      if (ending) {
+        if (!maybe) {
+          const relative = [ending];
+          for (const position of live(spans)) end(position, relative);
+        } else {
+          const tag: Tag = {
+            emitted: after(undecided(NO_WAY, rule.origin), [ending]),
+            way: skipped(NO_WAY, rule.origin),
+          };
+          for (const [from, to] of spans) tags.apply(from, to, tag);
         }
-        return out;
+        continue;
+      }
+      // A jump naming no source takes every source this walk has: its target is walked for all of them (dead ones
+      // too), so 4k such jumps to one chain are one walk of it and 4k tag updates, not 4k lists of every source.
+      const everySource = !this.compile(rule).matching;
+      const positions = everySource ? undefined : live(spans);
+      if (positions?.length === 0) continue;
+      const action = rule.action as { kind: 'jump' | 'goto'; chain: string };
+      const target = chainNamed(table, action.chain)!;
+      const inTarget = yield this.enter(
+        table,
+        target,
+        positions ? positions.map((position) => gaps[position]!) : gaps,
+        depth + 1,
+      );
+      const needRest: { position: number; paths: Path[] }[] = [];
+      for (const group of inTarget) {
+        const back = this.back(rule, group.paths, maybe);
+        if (inTarget.length === 1 && 'tag' in back) {
+          for (const [from, to] of spans) tags.apply(from, to, back.tag);
+          continue;
+        }
+        const groupPositions =
+          inTarget.length === 1
+            ? (positions ?? live(spans))
+            : group.gaps.map((gap) => lowerBound(gaps, gap)).filter((position) => alive.find(position) === position);
+        if ('ended' in back) {
+          for (const position of groupPositions) end(position, back.ended);
+        } else if ('tag' in back) {
+          for (const position of groupPositions) tags.apply(position, position + 1, back.tag);
+        } else {
+          for (const position of groupPositions) needRest.push({ position, paths: group.paths });
+        }
+      }
+      if (needRest.length === 0) continue;
+      // Sources the target sent back more than one way: the rest of the chain, walked once for all of them.
+      needRest.sort((a, b) => a.position - b.position);
+      const restGaps = needRest.map((entry) => gaps[entry.position]!);
+      const rest = new Map<Gap, Path[]>();
+      for (const group of yield this.from(table, chain, i + 1, restGaps, depth))
+        for (const gap of group.gaps) rest.set(gap, group.paths);
+      const combined = new Map<Path[], Map<Path[], Path[]>>();
+      for (const { position, paths } of needRest) {
+        const restPaths = rest.get(gaps[position]!)!;
+        let byRest = combined.get(paths);
+        if (!byRest) {
+          byRest = new Map();
+          combined.set(paths, byRest);
+        }
+        let relative = byRest.get(restPaths);
+        if (!relative) {
+          relative = this.join(paths, restPaths, maybe, rule);
+          byRest.set(restPaths, relative);
+        }
+        end(position, relative);
       }
     }
+    const fell = [fallOff(chain)];
+    for (let at = alive.find(0); at < gaps.length; at = alive.find(at + 1)) end(at, fell);
+    return ended.result();
+  }
+
+  /** A jump's or goto's target walked for some sources (`paths`): how it leaves them. */
+  private back(rule: FirewallRule, paths: Path[], maybe: boolean): Back {
+    const taken = undecided(NO_WAY, rule.origin);
+    const goOn = skipped(NO_WAY, rule.origin);
+    if (rule.action.kind === 'goto') {
+      const ways = paths.map((path) => (path.outcome === 'return' ? { ...path, origin: rule.origin } : path));
+      return maybe ? { tag: { emitted: after(taken, ways), way: goOn } } : { ended: ways };
+    }
+    const last = paths.length - 1;
+    const returns = paths.filter(
+      (path, at) => path.outcome === 'return' && !(maybe && at === last && rejoins(path)),
+    ).length;
+    if (returns === 0) {
+      const ways = paths.filter((path) => path.outcome !== 'return');
+      return maybe ? { tag: { emitted: after(taken, ways), way: goOn } } : { ended: ways };
+    }
+    if (!maybe && returns === 1 && paths[last]!.outcome === 'return') {
+      return { tag: { emitted: paths.slice(0, last), way: paths[last]! } };
+    }
+    return { rest: true };
+  }
+
+  /** The ways of a source the target sent back, with the rest of the chain walked. */
+  private join(paths: Path[], rest: Path[], maybe: boolean, rule: FirewallRule): Path[] {
+    const last = paths.length - 1;
+    const taken: Path[] = [];
+    for (const [at, path] of paths.entries()) {
+      if (taken.length >= KEPT) break;
+      if (path.outcome !== 'return') taken.push(path);
+      else if (!(maybe && at === last && rejoins(path))) keepAppending(taken, after(path, rest));
+    }
+    if (!maybe) return taken;
+    const out = after(undecided(NO_WAY, rule.origin), taken);
+    keepAppending(out, after(skipped(NO_WAY, rule.origin), rest));
+    return out;
   }
 }
 
@@ -302,7 +552,11 @@ export function sourceVerdicts(
   for (const { table, chain } of chains) {
     const next: typeof states = [];
     for (const state of states) {
-      for (const group of walker.chain(table, chain, state.gaps, { uncertain: [], assumed: [] }, 0)) {
+      for (const group of walker.chain(
+        table,
+        chain,
+        [...state.gaps].sort((a, b) => a - b),
+      )) {
         const folded = foldChain(state.fold, chain, group.paths);
         if (isVerdict(folded)) settle(group.gaps, folded);
         else next.push({ gaps: group.gaps, fold: folded });

@@ -65,6 +65,48 @@ describe('inboundExposure agrees with the reference implementation', () => {
     assertSameExposure(ruleset, 'nft ruleset');
   });
 
+  // Issue 18: an undecided rule that goes on to the next rule, and an undecided jump whose target comes back as it
+  // went, are no longer followed both ways. Under the 256-way cap (here: fewer than 8 branching rules a way) the
+  // reference still follows both: the verdicts, their deciding and their uncertain rules, in order, must not change.
+  test('nft: undecided continue rules and undecided jumps that come back, under the way cap', () => {
+    const text = [
+      'table inet filter {',
+      '\tchain empty {',
+      '\t}',
+      '\tchain logged {',
+      '\t\tcounter',
+      '\t\tip saddr 10.3.0.0/16 log',
+      '\t}',
+      '\tchain maybe {',
+      '\t\ttcp dport 9100 meta mark 0x6 accept',
+      '\t\tip saddr 10.4.0.0/16 meta mark 0x7 return',
+      '\t\ttcp dport 9200 accept',
+      '\t}',
+      '\tchain input {',
+      '\t\ttype filter hook input priority filter; policy drop;',
+      '\t\tct state established accept',
+      '\t\tip saddr 10.0.0.0/8 meta mark 0x1 counter',
+      '\t\tmeta mark 0x2 jump empty',
+      '\t\tip saddr 10.1.0.0/16 meta mark 0x3 jump logged',
+      '\t\ttcp dport 9000 meta mark 0x4 accept',
+      '\t\tip saddr 10.2.0.0/16 limit rate 1/second counter',
+      '\t\tmeta mark 0x5 jump maybe',
+      '\t\tip saddr 10.5.0.0/16 meta mark 0x8 goto maybe',
+      '\t\ttcp dport 22 accept',
+      '\t\tip saddr 10.6.0.0/16 tcp dport 9300 meta mark 0x9 drop',
+      '\t\tip saddr 192.168.0.0/16 tcp dport 30000 accept',
+      '\t\ttcp dport 9300 accept',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text, resolve: () => [] });
+    assert.deepEqual(ruleset.problems, []);
+    assertSameExposure(ruleset, 'nft ruleset');
+    const reaches = inboundExposure(ruleset).flatMap((family) => family.open.map((entry) => entry.reach));
+    assert.ok(reaches.includes('open') && reaches.includes('possibly-open'), reaches.join(' '));
+  });
+
   test('nft: a blocklist set, overlapping and equally wide ranges, an interface-only opening', () => {
     const blocked = Array.from({ length: 300 }, (_, index) => `198.${index % 7}.${index}.${(index * 7) % 256}`);
     const text = [
