@@ -394,12 +394,20 @@ function endsLikeBareKey(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Offsets on lines that may hold a private key, found from the hex runs first (rare in most text, so a file
  * without one costs a skim): the lines of those runs that also have what keyLineOffsets looks for (a key word, a
- * list item, a bare 01 ending): per line, its key words (see hasKeyName) and its two ends are searched. Sorted.
+ * list item, a bare 01 ending). Sorted.
+ *
+ * Key words are searched on each such line while those lines are few (source code holds `key` on many lines and a
+ * hex run on few: six native passes over the whole file cost more). Past PER_LINE_SEARCH_BUDGET the file is a lock
+ * file or a hash list, where six native calls per line cost far more than six passes: the words are then searched
+ * once over the whole file and matched to the lines by a merge of the two sorted lists.
  */
 export function keyCandidateOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
   const runs = hexRunStarts(bytes);
   if (runs.length === 0) return offsets;
+  let names: number[] | undefined;
+  let name = 0;
+  let perLineCost = 0;
   // The end (newline or end of file) of the line of the last run judged: later runs before it share that line.
   let lineEnd = -1;
   for (const run of runs) {
@@ -407,15 +415,30 @@ export function keyCandidateOffsets(bytes: Buffer): number[] {
     const start = bytes.lastIndexOf(LF, run) + 1;
     const newline = bytes.indexOf(LF, run);
     lineEnd = newline === -1 ? bytes.length : newline;
-    if (
-      hasKeyName(bytes, start, lineEnd) ||
-      isListItemLine(bytes, start, lineEnd) ||
-      endsLikeBareKey(bytes, start, lineEnd)
-    )
-      offsets.push(run);
+    perLineCost += lineEnd - start + LINE_SEARCH_OVERHEAD;
+    if (names === undefined && perLineCost > bytes.length * PER_LINE_SEARCH_BUDGET) {
+      names = [];
+      allOffsets(bytes, KEY_NAME_WORDS, names);
+      names.sort((a, b) => a - b);
+    }
+    let named: boolean;
+    if (names === undefined) named = hasKeyName(bytes, start, lineEnd);
+    else {
+      while (name < names.length && (names[name] as number) < start) name++;
+      named = name < names.length && (names[name] as number) < lineEnd;
+    }
+    if (named || isListItemLine(bytes, start, lineEnd) || endsLikeBareKey(bytes, start, lineEnd)) offsets.push(run);
   }
   return offsets;
 }
+
+/** What six native searches of one line cost beyond its bytes, in bytes of a native pass (measured: ~1 µs). */
+const LINE_SEARCH_OVERHEAD = 512;
+/**
+ * Per-line searches stop once they add up to this share of the file. An eighth, not one: measured on the bench's
+ * 204 MiB corpus (lock files, hash lists), a larger share left the file scan 10% slower than six whole-file passes.
+ */
+const PER_LINE_SEARCH_BUDGET = 0.125;
 
 /**
  * Whether the line [start, end) holds a key name. Searched on the line only: a source file holds `key` on many lines,
