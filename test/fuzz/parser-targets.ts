@@ -160,9 +160,11 @@ function nftSources(main: string, extra: ReadonlyMap<string, string>) {
     read: (path: string) => files.get(path),
     resolve: (pattern: string) => {
       const absolute = pattern.startsWith('/') ? pattern : `/etc/${pattern}`;
+      // Only * and ? are wildcards here; every other character, brackets included, stands for itself (the long
+      // run's seed 20261208 case 519 was an include whose pattern held a lone "[", which broke this harness's regex).
       const regex = new RegExp(
         `^${absolute
-          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
           .replace(/\*/g, '[^/]*')
           .replace(/\?/g, '[^/]')}$`,
       );
