@@ -242,6 +242,8 @@ interface BlobRequest {
 interface Counters {
   stats: ScanStats;
   warnings: WarningList;
+  /** Missing objects counted so far: the merge walk and the blob reads can both meet the same one. */
+  missing: Set<string>;
 }
 
 /**
@@ -271,7 +273,7 @@ async function scanRequestedBlobs(
   options: ScanOptions,
   maxBytes: number,
   groups: AdditionGroups,
-  { stats, warnings }: Counters,
+  { stats, warnings, missing }: Counters,
   timeoutMs: number,
 ): Promise<string | undefined> {
   if (requests.size === 0) return undefined;
@@ -280,7 +282,8 @@ async function scanRequestedBlobs(
   for await (const group of readBatchGroups(git.child.stdout, maxBytes)) {
     for (const object of group) {
       if ('missing' in object) {
-        stats.missingObjects = (stats.missingObjects ?? 0) + 1;
+        if (!missing.has(object.missing)) stats.missingObjects = (stats.missingObjects ?? 0) + 1;
+        missing.add(object.missing);
         stats.skippedUnreadable++;
         const asked = requests.get(object.missing) ?? [];
         const paths = [...new Set(asked.map(({ path }) => path))].sort().join(', ');
@@ -646,7 +649,7 @@ async function scanConfinedHistoryNow(
     blobs: 0,
     missingObjects: 0,
   };
-  const counters = { stats, warnings };
+  const counters: Counters = { stats, warnings, missing: new Set() };
   // Each group is one reported finding, so its fingerprint is wanted: the slow ones (scrypt, for guessable values)
   // start now, one at a time beside the walk, rather than all at its end with nothing else to run. Every addition of
   // a group holds the same value, so the memo answers for whichever addition ends up first.

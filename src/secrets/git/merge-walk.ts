@@ -208,7 +208,7 @@ export async function scanMergeResolutions(
   options: ScanOptions,
   maxBytes: number,
   groups: AdditionGroups,
-  { stats, warnings }: { stats: ScanStats; warnings: WarningList },
+  { stats, warnings, missing }: { stats: ScanStats; warnings: WarningList; missing: Set<string> },
   timeoutMs: number,
   onMerge?: () => void,
 ): Promise<string[]> {
@@ -228,7 +228,8 @@ export async function scanMergeResolutions(
     // Keyed by the oldest merge's place in the walk: the patch walk adds its warnings meanwhile, in no fixed order.
     const key = () => maxOf(changes.map(({ index }) => index));
     if (why === 'missing') {
-      stats.missingObjects = (stats.missingObjects ?? 0) + 1;
+      if (!missing.has(oid)) stats.missingObjects = (stats.missingObjects ?? 0) + 1;
+      missing.add(oid);
       stats.skippedUnreadable++;
       warnings.add(`${paths()} (blob ${oid.slice(0, 12)}): missing from the repository, not scanned`, key());
       return;
