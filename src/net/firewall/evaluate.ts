@@ -11,7 +11,7 @@ import {
   tableFamilies,
 } from '../../parsers/firewall/model.js';
 import { runSteps, type Step } from './trampoline.js';
-import { countRule } from './walk-count.js';
+import { countRule, countWaysCopied } from './walk-count.js';
 import { appendOrigins, EMPTY_SEQ, join, type Seq, single } from './ways.js';
 
 // Follows a new inbound TCP connection through every base chain of a hook, the way netfilter does: chains by
@@ -149,8 +149,47 @@ export function thenWay(first: Way, second: Way): Way {
  */
 export function after(way: Way, paths: readonly Path[]): Path[] {
   if (way.uncertain.size === 0 && way.assumed === 0) return paths as Path[];
-  return paths.map((path) => ({ ...path, ...thenWay(way, path) }));
+  // Put after a list that was itself put after a way: the two ways are joined once and every path hangs off that
+  // one join, instead of each path getting a join of its own at every level. n undecided jumps to a chain that
+  // comes back two ways kept 257 ways of n distinct joins each (257 x 20k nodes, 2.2 GB, and as many to read back).
+  const made = madeAfter.get(paths);
+  const prefix = made ? thenWay(way, made.prefix) : way;
+  const base = made ? made.base : paths;
+  const out = base.length >= KEPT ? lazyAfter(prefix, base) : putAfter(prefix, base);
+  madeAfter.set(out, { prefix, base });
+  return out;
 }
+
+/**
+ * A full list put after `prefix`, made only when a way in it is read: a full list is mostly only put after another
+ * way (the caller's rule, the rest of its chain) and passed up, and making its 257 ways at each of n rules was
+ * 257 x n. Reading any element or method makes the whole list once; its length is known without.
+ */
+function lazyAfter(prefix: Way, base: readonly Path[]): Path[] {
+  let made: Path[] | undefined;
+  const make = () => {
+    made ??= putAfter(prefix, base);
+    return made;
+  };
+  return new Proxy([] as Path[], {
+    get: (_target, key) => (key === 'length' ? base.length : Reflect.get(make(), key)),
+    has: (_target, key) => Reflect.has(make(), key),
+    ownKeys: () => Reflect.ownKeys(make()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(make(), key);
+      return descriptor && key !== 'length' ? { ...descriptor, configurable: true } : descriptor;
+    },
+    set: () => false,
+  });
+}
+
+function putAfter(prefix: Way, base: readonly Path[]): Path[] {
+  countWaysCopied(base.length);
+  return base.map((path) => ({ ...path, ...thenWay(prefix, path) }));
+}
+
+/** Lists `after` made: the way they were put after, and the list that way was put before. */
+const madeAfter = new WeakMap<readonly Path[], { prefix: Way; base: readonly Path[] }>();
 
 /** Appends `more` to `paths` up to KEPT: past that many, later ways are never looked at (cap keeps the first). */
 export function keepAppending(paths: Path[], more: readonly Path[]): void {
@@ -158,6 +197,18 @@ export function keepAppending(paths: Path[], more: readonly Path[]): void {
     if (paths.length >= KEPT) return;
     paths.push(path);
   }
+}
+
+/**
+ * `paths` then `more`, up to KEPT, as a new list: `more` itself when `paths` is empty and `more` is full (and
+ * `paths` when it is full), so a full list `after` made is not copied and stays one join per way (see after).
+ */
+export function appended(paths: readonly Path[], more: readonly Path[]): Path[] {
+  if (paths.length >= KEPT || more.length === 0) return paths as Path[];
+  if (paths.length === 0 && more.length >= KEPT) return more as Path[];
+  const out = [...paths];
+  keepAppending(out, more);
+  return out;
 }
 
 /** Whether an undecided rule with this action lets the way go on to the next rule whether it matches or not. */
@@ -244,9 +295,9 @@ class Walker {
       const rest = new Rest(this, chain, i + 1, depth);
       if (matched === 'yes') return after(way, yield this.act(rule, rest, depth, false));
       const taken = after(undecided(NO_WAY, rule.origin), yield this.act(rule, rest, depth, true));
-      const paths = [...taken];
-      keepAppending(paths, after(skipped(NO_WAY, rule.origin), yield rest.walk()));
-      return after(way, paths);
+      // Full already: the way that skipped the rule is never looked at (cap keeps the first ways).
+      if (taken.length >= KEPT) return after(way, taken);
+      return after(way, appended(taken, after(skipped(NO_WAY, rule.origin), yield rest.walk())));
     }
     return after(way, [fallOff(chain)]);
   }
@@ -281,13 +332,13 @@ class Walker {
         }
         const inTarget = yield this.enter(target, depth + 1);
         const last = inTarget.length - 1;
-        const paths: Path[] = [];
+        let paths: Path[] = [];
         for (const [at, path] of inTarget.entries()) {
           if (paths.length >= KEPT) break;
-          if (path.outcome !== 'return') paths.push(path);
-          else if (action.kind === 'goto') paths.push({ ...path, origin: rule.origin });
+          if (path.outcome !== 'return') paths = appended(paths, [path]);
+          else if (action.kind === 'goto') paths = appended(paths, [{ ...path, origin: rule.origin }]);
           else if (!(undecidedMatch && at === last && rejoins(path)))
-            keepAppending(paths, after(path, yield rest.walk()));
+            paths = appended(paths, after(path, yield rest.walk()));
         }
         return paths;
       }

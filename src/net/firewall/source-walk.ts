@@ -1,6 +1,7 @@
 import type { FirewallChain, FirewallRule, FirewallTable } from '../../parsers/firewall/model.js';
 import {
   after,
+  appended,
   type BaseChain,
   type ChainFold,
   cap,
@@ -11,7 +12,6 @@ import {
   foldVerdict,
   isVerdict,
   KEPT,
-  keepAppending,
   MAX_DEPTH,
   NO_WAY,
   noChainVerdict,
@@ -141,8 +141,7 @@ function compose(first: Tag | undefined, second: Tag | undefined): Tag | undefin
   if (!second) return first;
   let emitted = first.emitted;
   if (second.emitted.length > 0 && emitted.length < KEPT) {
-    emitted = [...emitted];
-    keepAppending(emitted, after(first.way, second.emitted));
+    emitted = appended(emitted, after(first.way, second.emitted));
   }
   return { emitted, way: thenWay(first.way, second.way) };
 }
@@ -259,9 +258,8 @@ class Ended {
     }
     let paths = byPaths.get(relative);
     if (!paths) {
-      paths = tag ? [...tag.emitted] : [];
-      if (tag) keepAppending(paths, after(tag.way, relative));
-      else keepAppending(paths, relative);
+      // Never changed once made: a full list is shared, not copied (see after).
+      paths = tag ? appended(tag.emitted, after(tag.way, relative)) : appended([], relative);
       byPaths.set(relative, paths);
     }
     let gaps = this.groups.get(paths);
@@ -515,16 +513,17 @@ class SourceWalker {
   /** The ways of a source the target sent back, with the rest of the chain walked. */
   private join(paths: Path[], rest: Path[], maybe: boolean, rule: FirewallRule): Path[] {
     const last = paths.length - 1;
-    const taken: Path[] = [];
+    let taken: Path[] = [];
     for (const [at, path] of paths.entries()) {
       if (taken.length >= KEPT) break;
-      if (path.outcome !== 'return') taken.push(path);
-      else if (!(maybe && at === last && rejoins(path))) keepAppending(taken, after(path, rest));
+      if (path.outcome !== 'return') taken = appended(taken, [path]);
+      else if (!(maybe && at === last && rejoins(path))) taken = appended(taken, after(path, rest));
     }
     if (!maybe) return taken;
     const out = after(undecided(NO_WAY, rule.origin), taken);
-    keepAppending(out, after(skipped(NO_WAY, rule.origin), rest));
-    return out;
+    // Full already: the way that skipped the rule is never looked at (cap keeps the first ways).
+    if (out.length >= KEPT) return out;
+    return appended(out, after(skipped(NO_WAY, rule.origin), rest));
   }
 }
 
