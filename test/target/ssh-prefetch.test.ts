@@ -15,7 +15,9 @@ test('the sshd -T runs of the first round are the ones the sshd controls ask for
   // src/discovery/sshd.ts runs `sshd -T -C <spec>` with a 5 s timeout; root-login asks for root, the others for the
   // probe connection.
   assert.deepEqual(prefetched, [
+    // timeout-ok: the command's own deadline, compared as data; no test waits on it
     { args: ['-T', '-C', sshdTestSpec(PROBE_CONNECTION)], timeoutMs: 5000 },
+    // timeout-ok: as above
     { args: ['-T', '-C', sshdTestSpec({ ...PROBE_CONNECTION, user: 'root' })], timeoutMs: 5000 },
   ]);
 });
