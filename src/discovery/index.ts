@@ -40,13 +40,23 @@ interface Location {
   container: ComposeService | undefined;
 }
 
+/**
+ * systemd starts a service in WorkingDirectory= (default / for a system service): a relative `--config` is read
+ * from there, and the target reads absolute paths only (a fuzzed unit's `--config g` made a check an internal error).
+ */
+function configAsServiceSees(written: string | undefined, unit: LoadedUnit): string | undefined {
+  if (!written || written.startsWith('/')) return written;
+  const workingDirectory = unit.effective.get('Service', 'WorkingDirectory')?.value.replace(/^-/, '');
+  return posix.join(workingDirectory?.startsWith('/') ? workingDirectory : '/', written);
+}
+
 function unitRole(unit: LoadedUnit): { role: Role; match: UnitMatch } | undefined {
   for (const assignment of unit.effective.list('Service', 'ExecStart')) {
     const command = parseExecCommand(assignment.value);
     if (!command) continue;
     const role = BINARY_ROLE[posix.basename(command.path)];
     if (!role) continue;
-    const configPath = findConfigArg(command.argv, role);
+    const configPath = configAsServiceSees(findConfigArg(command.argv, role), unit);
     return { role, match: { unit, binary: command.path, argv: command.argv, ...(configPath ? { configPath } : {}) } };
   }
   return undefined;
