@@ -2,6 +2,7 @@
 // the commands a live apply runs. Pure: a built plan and owner names in, text (or JSON) out. A sensitive file's
 // content is never printed, only which keys changed.
 
+import { maskSecrets } from '../facts/secrets/secret-values.js';
 import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { printableDeep } from '../report/printable.js';
@@ -144,8 +145,8 @@ function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
         return [head, reason, `   ${sensitiveSummary(before, change.content)} (content not shown: holds secrets)`];
       const diff = unifiedDiff(
         change.path,
-        before === undefined ? undefined : maskPasswordHashes(change.path, before),
-        maskPasswordHashes(change.path, change.content),
+        before === undefined ? undefined : maskShownContent(change.path, before),
+        maskShownContent(change.path, change.content),
       );
       return [head, reason, ...(diff ? diff.trimEnd().split('\n') : [])];
     }
@@ -180,6 +181,32 @@ function renderChange(pending: PlannedChange, names: OwnerNames): string[] {
 const ACCOUNT_FILE = /^\/etc\/(passwd|group|shadow|gshadow)-?$/;
 /** Second-field values that are not a hash: shadowed (x), locked or no password (*, !, !!), empty. */
 const NOT_A_HASH = new Set(['', 'x', '*', '!', '!!']);
+
+/**
+ * A file's text as a plan shows it: password hashes and every secret-shaped value (a 64-hex key, a BIP-39 mnemonic,
+ * the value of a secret-named flag) replaced by fingerprints. The run's known secrets are masked later, over the
+ * whole plan; these are the ones discovery never read (a key line pasted into /etc/passwd of a host whose signer
+ * config does not parse: the long fuzz run's seed 20261209 case 1840 showed it in the passwd diff).
+ */
+export function maskShownContent(path: string, text: string): string {
+  return maskSecrets(maskPasswordHashes(path, text)).split('\n').map(maskSecretAssignment).join('\n');
+}
+
+const SECRET_KEY_NAME = /password|passwd|passphrase|token|secret|private[_-]?key|seed|mnemonic/i;
+
+/** `auth_password = "…"`, `TOKEN=…`: the value of a secret-named key, masked (found by index, not a backtracking regex). */
+function maskSecretAssignment(line: string): string {
+  const equals = line.indexOf('=');
+  const colon = line.indexOf(':');
+  const at = equals === -1 ? colon : colon === -1 ? equals : Math.min(equals, colon);
+  if (at <= 0 || at > 128) return line;
+  const key = line.slice(0, at).trim();
+  if (!/^[\w.-]+$/.test(key) || !SECRET_KEY_NAME.test(key)) return line;
+  const value = line.slice(at + 1).trim();
+  if (value === '' || value.startsWith('[secret ')) return line;
+  // No fingerprint: a fast one of a weak password would be a dictionary oracle, and a slow one per line too costly.
+  return `${line.slice(0, at + 1)} [secret not shown]`;
+}
 
 /**
  * An account file's text with every password hash replaced by its fingerprint, whichever planner writes it: a hash
@@ -248,7 +275,7 @@ export function renderPlanJson(plan: BuiltPlan): string {
                 ),
               }
             : change.kind === 'write'
-              ? { ...change, content: maskPasswordHashes(change.path, change.content) }
+              ? { ...change, content: maskShownContent(change.path, change.content) }
               : change),
           current: describeCurrent(current),
         })),
