@@ -10,6 +10,7 @@ import type {
 } from './firewall/model.js';
 import { cappedProblems } from './firewall/problems.js';
 import { normaliseProtocol, parseAddressValues, parsePortValues } from './firewall/values.js';
+import { isSpace } from './whitespace.js';
 
 // iptables-save / ip6tables-save output (and /etc/iptables/rules.v4|v6, ufw's user.rules, which share the format):
 // `*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN <match...> -j TARGET`, `COMMIT`. Options the model doesn't know become
@@ -32,23 +33,6 @@ const TABLE_TYPES: Record<string, { type: string; priority: number }> = {
 };
 /** Options that take no value (after `-m` modules, most options take exactly one). */
 const FLAGS = new Set(['--syn', '--rcheck', '--update', '--set', '--remove', '--rsource', '--rdest']);
-
-/** What `\s` matches (and `trim` strips): ASCII and Unicode spaces, line terminators, the BOM. */
-function isSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
 
 /** What `.` does not match: a backslash before one of these escapes nothing. */
 function isLineTerminator(code: number): boolean {

@@ -1,6 +1,7 @@
 import type { FirewallProblem } from './firewall/model.js';
 import { appendAll } from './lists.js';
 import { type LimitExceeded, limitWords, PARSE_LIMITS, ParseLimitError, textOverLimits } from './parse-limits.js';
+import { isSpace } from './whitespace.js';
 
 // The lexical layer of the nft language (nft(8) "LEXICAL CONVENTIONS"): words, "strings", braces, `;`, `,`, `=`,
 // newlines ending statements, `#` comments and `\` line continuations; `include "file"` spliced in place, so every
@@ -24,21 +25,9 @@ const LIMITS = PARSE_LIMITS.nftText;
 
 /** Characters that end a word: whitespace (as `\s`), braces, `;`, `,`, a quote and `#`. */
 function endsWord(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0x7b) return code === 0x22 || code === 0x23 || code === 0x2c || code === 0x3b;
-  if (code <= 0x7d) return code !== 0x7c; // { }
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
+  if (code > 0x20 && code < 0x7b) return code === 0x22 || code === 0x23 || code === 0x2c || code === 0x3b;
+  if (code >= 0x7b && code <= 0x7d) return code !== 0x7c; // { }
+  return isSpace(code);
 }
 
 /** `=`, `!`, `<`, `>`: a `=` after one of these is part of an operator, not a word's end. */

@@ -398,7 +398,7 @@ export const PARSER_TARGETS: readonly ParserTarget[] = [
   },
   {
     name: 'iptables-save',
-    modules: ['src/parsers/iptables-save.ts'],
+    modules: ['src/parsers/iptables-save.ts', 'src/parsers/whitespace.ts'],
     seeds: () => [
       ...texts(IPTABLES_RULES.v4, IPTABLES_RULES.dockerV4, UFW_USER_RULES),
       ...exampleFiles('etc/iptables/rules.v4'),
