@@ -1,5 +1,6 @@
-// What every commit added, from `git diff-tree --stdin -p`, split between git processes (one per core):
+// What every commit added, from `git diff-tree --stdin -p`, shared out between git processes (one per core):
 // https://git-scm.com/docs/git-diff-tree
+import { compareBytes } from '../../parsers/glob.js';
 import { COMMIT_FORMAT, type CommitHeader, type FilePatch, PatchParser } from './patch-parser.js';
 import { firstErrorLine, type GitLocation, gitOutput, spawnGit } from './run-git.js';
 
@@ -48,56 +49,83 @@ export interface DiffWalkResult {
   errors: string[];
 }
 
-/** Commits handed to one git process at a time: small enough to balance the processes, large to keep pipes full. */
-const SHARE_CHUNK = 64;
+/** Commits handed to a git process at a time: small enough to balance the processes, large to keep pipes full. */
+const CHUNK = 64;
+/** A process is handed its next chunk once fewer than this many of its commits are still unshown. */
+const LOW_WATER = 2 * CHUNK;
 /** After this many restarts over unreadable objects, one process gives up (a damaged or stripped repository). */
 const MAX_RESTARTS = 200;
 
-/** Splits commit indexes round-robin in chunks, so both processes get old and new, big and small commits. */
-export function splitCommits(count: number, processes: number): number[][] {
-  const shares: number[][] = Array.from({ length: processes }, () => []);
-  for (let start = 0, turn = 0; start < count; start += SHARE_CHUNK, turn = (turn + 1) % processes) {
-    const share = shares[turn] as number[];
-    for (let index = start; index < Math.min(count, start + SHARE_CHUNK); index++) share.push(index);
+/**
+ * Hands out commit indexes in chunks, in order, to whichever git process runs low first. A fixed split left one
+ * process restarting alone over the missing objects of old commits (stacks-core's tail: 5 s on one core) while the
+ * other had finished; pulled chunks keep both busy to the end whatever it meets.
+ */
+export class CommitQueue {
+  private next = 0;
+
+  constructor(private readonly count: number) {}
+
+  /** The next chunk (empty when every commit was handed out). */
+  take(): number[] {
+    const chunk: number[] = [];
+    for (const end = Math.min(this.count, this.next + CHUNK); this.next < end; this.next++) chunk.push(this.next);
+    return chunk;
   }
-  return shares.filter((share) => share.length > 0);
 }
 
 /**
- * Runs one git diff-tree over `share` (indexes into `commits`), restarting after the commit it stopped at when git
- * dies on an object the repository lacks: the commit it was showing (and the next, in case it died before that one's
- * header) go to `onFallback`. Memory: one chunk of pipe output and the current file's added lines.
+ * Runs git diff-tree over commits pulled from `queue` (indexes into `commits`), restarting after the commit it
+ * stopped at when git dies on an object the repository lacks: the commit it was showing (or the next, when it died
+ * before that one's header) goes to `onFallback`, and the commits it had been handed but not shown go to the next
+ * process. Memory: one chunk of pipe output, the current file's added lines, and at most LOW_WATER + CHUNK indexes.
  */
-async function walkShare(
+async function walkFromQueue(
   location: GitLocation,
   commits: readonly string[],
-  share: readonly number[],
+  queue: CommitQueue,
   maxAddedBytes: number,
   handlers: DiffWalkHandlers,
   timeoutMs: number,
   errors: string[],
 ): Promise<void> {
-  let from = 0;
-  for (let restarts = 0; from < share.length; restarts++) {
+  let carried: number[] = [];
+  for (let restarts = 0; ; restarts++) {
+    const fed = carried.length > 0 ? carried : queue.take();
+    carried = [];
+    if (fed.length === 0) return;
     if (restarts > MAX_RESTARTS) {
       errors.push(`git diff-tree stopped on unreadable objects more than ${MAX_RESTARTS} times; the rest was not read`);
       return;
     }
-    const start = from;
     let headers = 0;
+    let inputEnded = false;
     const git = spawnGit(location, DIFF_ARGS, { timeoutMs });
-    git.child.stdin.end(
-      `${share
-        .slice(start)
-        .map((index) => commits[index])
-        .join('\n')}\n`,
-    );
+    const hand = (indexes: readonly number[]) => {
+      if (indexes.length > 0) git.child.stdin.write(`${indexes.map((index) => commits[index]).join('\n')}\n`);
+    };
+    /** Keeps LOW_WATER commits waiting in git's input; ends the input once the queue is empty. */
+    const topUp = () => {
+      while (!inputEnded && fed.length - headers < LOW_WATER) {
+        const chunk = queue.take();
+        if (chunk.length === 0) {
+          inputEnded = true;
+          git.child.stdin.end();
+          return;
+        }
+        for (const index of chunk) fed.push(index);
+        hand(chunk);
+      }
+    };
+    hand(fed);
+    topUp();
     const parser = new PatchParser(
-      (file) => handlers.onFile(file, share[start + headers - 1] as number),
+      (file) => handlers.onFile(file, fed[headers - 1] as number),
       maxAddedBytes,
       () => {
         headers++;
         handlers.onCommit?.();
+        topUp();
       },
     );
     let partial = '';
@@ -112,7 +140,7 @@ async function walkShare(
     if (code === 0) {
       parser.push(partial);
       parser.end();
-      return;
+      continue;
     }
     if (timedOut) {
       errors.push(`git diff-tree did not finish within ${Math.round(timeoutMs / 1000)} s; the rest was not read`);
@@ -125,22 +153,22 @@ async function walkShare(
     }
     // git prints a commit's header before reading its blobs, but reads its trees before the header: it stopped in the
     // last commit whose header came, or in the next one before its header. Asking git to show that last commit alone
-    // tells which, so the commits read by blob are the ones git cannot show: the same however the commits were split
-    // between processes (guessing "both" named whichever commit followed in this share).
-    let failed = start + headers - 1;
-    if (headers === 0) failed = start;
-    else if (await showsWhole(location, commits[share[failed] as number] as string, timeoutMs)) {
+    // tells which, so the commits read by blob are the ones git cannot show: the same however the commits were
+    // handed out (guessing "both" named whichever commit this process happened to be handed next).
+    let failed = headers - 1;
+    if (headers === 0) failed = 0;
+    else if (await showsWhole(location, commits[fed[failed] as number] as string, timeoutMs)) {
       // Its patch was whole (git flushes its output as it dies): its last file is still in the parser.
       parser.push(partial);
       parser.end();
       failed++;
     }
     // The failed commit's file in progress is dropped; its files are read by blob.
-    if (failed < share.length) {
-      const index = share[failed] as number;
+    if (failed < fed.length) {
+      const index = fed[failed] as number;
       await handlers.onFallback({ commit: commits[index] as string, index, why });
     }
-    from = failed + 1;
+    carried = fed.slice(failed + 1);
   }
 }
 
@@ -162,15 +190,14 @@ export async function walkDiffs(
   handlers: DiffWalkHandlers,
   timeoutMs: number,
 ): Promise<DiffWalkResult> {
-  const shares = splitCommits(commits.length, Math.max(1, processes));
-  // One list per process, joined in share order: the processes finish in no fixed order.
-  const errors = shares.map((): string[] => []);
+  const queue = new CommitQueue(commits.length);
+  const slots = Math.max(1, Math.min(processes, Math.ceil(commits.length / CHUNK)));
+  // One list per process; sorted, as which process met which problem is down to scheduling.
+  const errors = Array.from({ length: slots }, (): string[] => []);
   await Promise.all(
-    shares.map((share, turn) =>
-      walkShare(location, commits, share, maxAddedBytes, handlers, timeoutMs, errors[turn] as string[]),
-    ),
+    errors.map((slotErrors) => walkFromQueue(location, commits, queue, maxAddedBytes, handlers, timeoutMs, slotErrors)),
   );
-  return { errors: errors.flat() };
+  return { errors: errors.flat().sort(compareBytes) };
 }
 
 /** A changed path of a commit read by its blobs: the new blob of each path that differs from every parent. */
