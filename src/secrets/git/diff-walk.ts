@@ -59,18 +59,61 @@ const MAX_RESTARTS = 200;
 /**
  * Hands out commit indexes in chunks, in order, to whichever git process runs low first. A fixed split left one
  * process restarting alone over the missing objects of old commits (stacks-core's tail: 5 s on one core) while the
- * other had finished; pulled chunks keep both busy to the end whatever it meets.
+ * other had finished; pulled chunks keep both busy to the end whatever it meets. Commits may still be arriving (the
+ * walk starts on rev-list's first lines, not after its last): `grow` makes more available, `close` says that is all.
  */
 export class CommitQueue {
   private next = 0;
+  private available: number;
+  private closed: boolean;
+  private waiters: (() => void)[] = [];
 
-  constructor(private readonly count: number) {}
+  /** With `count`, a closed queue of that many commits; without, an open one to `grow`. */
+  constructor(count?: number) {
+    this.available = count ?? 0;
+    this.closed = count !== undefined;
+  }
 
-  /** The next chunk (empty when every commit was handed out). */
+  /** Indexes below `count` can be handed out. */
+  grow(count: number): void {
+    this.available = Math.max(this.available, count);
+    this.wake();
+  }
+
+  /** No more commits will be handed out, even those available: the walk is being abandoned. */
+  abandon(): void {
+    this.available = this.next;
+    this.close();
+  }
+
+  /** No more commits will come. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  /** Every commit was handed out, and no more will come. */
+  get finished(): boolean {
+    return this.closed && this.next >= this.available;
+  }
+
+  /** The next chunk of what is available now (empty when nothing is, for now or for good: see `finished`). */
   take(): number[] {
     const chunk: number[] = [];
-    for (const end = Math.min(this.count, this.next + CHUNK); this.next < end; this.next++) chunk.push(this.next);
+    for (const end = Math.min(this.available, this.next + CHUNK); this.next < end; this.next++) chunk.push(this.next);
     return chunk;
+  }
+
+  /** Settles once more can be taken or the queue is finished. */
+  ready(): Promise<void> {
+    if (this.next < this.available || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 }
 
@@ -93,24 +136,41 @@ async function walkFromQueue(
   for (let restarts = 0; ; restarts++) {
     const fed = carried.length > 0 ? carried : queue.take();
     carried = [];
-    if (fed.length === 0) return;
+    if (fed.length === 0) {
+      if (queue.finished) return;
+      // The commit list is still being read: wait for its next lines (not a restart).
+      await queue.ready();
+      restarts--;
+      continue;
+    }
     if (restarts > MAX_RESTARTS) {
       errors.push(`git diff-tree stopped on unreadable objects more than ${MAX_RESTARTS} times; the rest was not read`);
       return;
     }
     let headers = 0;
     let inputEnded = false;
+    // Set once git's output ended: a late top-up must not hand this process commits the next one should get.
+    let ended = false;
+    let waiting = false;
     const git = spawnGit(location, DIFF_ARGS, { timeoutMs });
     const hand = (indexes: readonly number[]) => {
       if (indexes.length > 0) git.child.stdin.write(`${indexes.map((index) => commits[index]).join('\n')}\n`);
     };
-    /** Keeps LOW_WATER commits waiting in git's input; ends the input once the queue is empty. */
+    /** Keeps LOW_WATER commits waiting in git's input; ends the input once the queue is finished. */
     const topUp = () => {
-      while (!inputEnded && fed.length - headers < LOW_WATER) {
+      while (!ended && !inputEnded && fed.length - headers < LOW_WATER) {
         const chunk = queue.take();
         if (chunk.length === 0) {
-          inputEnded = true;
-          git.child.stdin.end();
+          if (queue.finished) {
+            inputEnded = true;
+            git.child.stdin.end();
+          } else if (!waiting) {
+            waiting = true;
+            void queue.ready().then(() => {
+              waiting = false;
+              topUp();
+            });
+          }
           return;
         }
         for (const index of chunk) fed.push(index);
@@ -136,6 +196,7 @@ async function walkFromQueue(
       partial = text.slice(lastNewline + 1);
       parser.push(text.slice(0, lastNewline + 1));
     }
+    ended = true;
     const { code, stderr, timedOut } = await git.done;
     if (code === 0) {
       parser.push(partial);
@@ -181,7 +242,10 @@ async function showsWhole(location: GitLocation, commit: string, timeoutMs: numb
   return code === 0;
 }
 
-/** Walks the patches of `commits` in `processes` git processes at once; handlers see files in no fixed order. */
+/**
+ * Walks the patches of `commits` (the indexes `queue` hands out; by default all of them) in `processes` git processes
+ * at once; handlers see files in no fixed order.
+ */
 export async function walkDiffs(
   location: GitLocation,
   commits: readonly string[],
@@ -189,9 +253,10 @@ export async function walkDiffs(
   maxAddedBytes: number,
   handlers: DiffWalkHandlers,
   timeoutMs: number,
+  queue = new CommitQueue(commits.length),
 ): Promise<DiffWalkResult> {
-  const queue = new CommitQueue(commits.length);
-  const slots = Math.max(1, Math.min(processes, Math.ceil(commits.length / CHUNK)));
+  // `commits` may still grow as the queue does: a process started now finds work as soon as it is listed.
+  const slots = Math.max(1, processes);
   // One list per process; sorted, as which process met which problem is down to scheduling.
   const errors = Array.from({ length: slots }, (): string[] => []);
   await Promise.all(

@@ -10,7 +10,7 @@ import { type PendingFinding, scanContentPending, textToScan, withFingerprints }
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type ScanOptions, type ScanResult, type ScanStats } from '../types.js';
 import { type Addition, AdditionGroups } from './additions.js';
 import { readBatchGroups } from './cat-file.js';
-import { changedBlobs, walkDiffs } from './diff-walk.js';
+import { CommitQueue, changedBlobs, walkDiffs } from './diff-walk.js';
 import { gitDirFromFile } from './find-repos.js';
 import { withTightHeap } from './heap-growth.js';
 import { nonCommitRefs, startLogWalk } from './log-walk.js';
@@ -155,10 +155,14 @@ interface CommitList {
   merges: Map<string, number>;
 }
 
+/** Called for each commit as rev-list prints it: its id, its position (larger is older), whether it is a merge. */
+type OnListed = (commit: string, index: number, merge: boolean) => void;
+
 async function listCommits(
   location: GitLocation,
   stashes: readonly string[],
   options: GitScanOptions,
+  onListed: OnListed = () => {},
 ): Promise<CommitList> {
   const args = ['rev-list', '--parents'];
   if (options.range !== undefined) {
@@ -181,7 +185,9 @@ async function listCommits(
     if (line === '') return;
     const space = line.indexOf(' ');
     const commit = space === -1 ? line : line.slice(0, space);
-    if (space !== -1 && line.indexOf(' ', space + 1) !== -1) merges.set(commit, commits.length);
+    const merge = space !== -1 && line.indexOf(' ', space + 1) !== -1;
+    if (merge) merges.set(commit, commits.length);
+    onListed(commit, commits.length, merge);
     commits.push(commit);
   };
   let partial = '';
@@ -336,7 +342,7 @@ async function scanRequestedBlobs(
  */
 async function scanPatches(
   location: GitLocation,
-  { commits, merges }: CommitList,
+  listing: (onListed: OnListed) => Promise<CommitList>,
   options: ScanOptions & GitScanOptions,
   maxBytes: number,
   groups: AdditionGroups,
@@ -370,16 +376,14 @@ async function scanPatches(
   };
   const processes = options.processes ?? Math.min(4, Math.max(1, availableParallelism()));
   // Merges are read by their blobs (merge-walk.ts), the rest by their patches; `ages` maps back to the full list.
+  // The patch walk starts on rev-list's first lines: the queue grows as the list is read.
   const ages: number[] = [];
   const plain: string[] = [];
-  commits.forEach((commit, index) => {
-    if (merges.has(commit)) return;
-    plain.push(commit);
-    ages.push(index);
-  });
+  const queue = new CommitQueue();
+  let listed = 0;
   const onCommit = () => {
     done++;
-    options.onProgress?.(done, commits.length);
+    options.onProgress?.(done, listed);
   };
   const walking = walkDiffs(
     location,
@@ -408,7 +412,25 @@ async function scanPatches(
       },
     },
     timeoutMs,
+    queue,
   );
+  let commits: string[];
+  let merges: Map<string, number>;
+  try {
+    ({ commits, merges } = await listing((commit, index, merge) => {
+      listed++;
+      if (merge) return;
+      plain.push(commit);
+      ages.push(index);
+      queue.grow(plain.length);
+    }));
+    queue.close();
+  } catch (error) {
+    // No list, no scan: the processes finish what they were handed and stop.
+    queue.abandon();
+    await walking.catch(() => {});
+    throw error;
+  }
   const [walk, mergeErrors] = await Promise.all([
     walking,
     scanMergeResolutions(location, merges, options, maxBytes, groups, counters, timeoutMs, onCommit),
@@ -670,8 +692,14 @@ async function scanConfinedHistoryNow(
   try {
     if (partial) errors = await scanBlobs(location, stashes, options, maxBytes, groups, counters);
     else {
-      const commits = await listCommits(location, stashes, gitOptions);
-      errors = await scanPatches(location, commits, { ...options, ...gitOptions }, maxBytes, groups, counters);
+      errors = await scanPatches(
+        location,
+        (onListed) => listCommits(location, stashes, gitOptions, onListed),
+        { ...options, ...gitOptions },
+        maxBytes,
+        groups,
+        counters,
+      );
     }
   } catch (error) {
     // git's complaint (a missing object, say) is a symptom; what the layout did not let us read is the cause.
