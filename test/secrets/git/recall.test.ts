@@ -208,6 +208,8 @@ describe('history recall: one finding per leak', () => {
       ['side/naïve secret.toml'],
     );
     await assert.rejects(scanGitHistory(repo.dir, {}, { range: '--output=/tmp/x' }), /not a revision name/);
+    // The patch walk starts on rev-list's first lines: a listing that fails stops it and reports why, no hang.
+    await assert.rejects(scanGitHistory(repo.dir, {}, { since: 'no-such-ref' }), /git rev-list/);
   });
 
   test('a baseline written from the grouped history accepts it by fingerprint', () => {
