@@ -2,7 +2,7 @@
 // the commands a live apply runs. Pure: a built plan and owner names in, text (or JSON) out. A sensitive file's
 // content is never printed, only which keys changed.
 
-import { maskSecrets } from '../facts/secrets/secret-values.js';
+import { isSecretName, maskSecrets } from '../facts/secrets/secret-values.js';
 import { appendAll } from '../parsers/lists.js';
 import type { UserDatabase } from '../parsers/passwd.js';
 import { printableDeep } from '../report/printable.js';
@@ -189,19 +189,24 @@ const NOT_A_HASH = new Set(['', 'x', '*', '!', '!!']);
  * config does not parse: the long fuzz run's seed 20261209 case 1840 showed it in the passwd diff).
  */
 export function maskShownContent(path: string, text: string): string {
-  return maskSecrets(maskPasswordHashes(path, text)).split('\n').map(maskSecretAssignment).join('\n');
+  // In an account file `:` separates fields (`authd:x:…` is an account named authd, not a key), so only `=` counts.
+  const separators = ACCOUNT_FILE.test(path) ? '=' : '=:';
+  return maskSecrets(maskPasswordHashes(path, text))
+    .split('\n')
+    .map((line) => maskSecretAssignment(line, separators))
+    .join('\n');
 }
 
-const SECRET_KEY_NAME = /password|passwd|passphrase|token|secret|private[_-]?key|seed|mnemonic/i;
-
 /** `auth_password = "…"`, `TOKEN=…`: the value of a secret-named key, masked (found by index, not a backtracking regex). */
-function maskSecretAssignment(line: string): string {
-  const equals = line.indexOf('=');
-  const colon = line.indexOf(':');
-  const at = equals === -1 ? colon : colon === -1 ? equals : Math.min(equals, colon);
+function maskSecretAssignment(line: string, separators: string): string {
+  let at = -1;
+  for (const separator of separators) {
+    const found = line.indexOf(separator);
+    if (found !== -1 && (at === -1 || found < at)) at = found;
+  }
   if (at <= 0 || at > 128) return line;
   const key = line.slice(0, at).trim();
-  if (!/^[\w.-]+$/.test(key) || !SECRET_KEY_NAME.test(key)) return line;
+  if (!/^[\w.-]+$/.test(key) || !isSecretName(key)) return line;
   const value = line.slice(at + 1).trim();
   if (value === '' || value.startsWith('[secret ')) return line;
   // No fingerprint: a fast one of a weak password would be a dictionary oracle, and a slow one per line too costly.

@@ -4,6 +4,7 @@ import { AuditContext } from '../../src/engine/context.js';
 import {
   lineName,
   maskPasswordHashes,
+  maskShownContent,
   ownerNames,
   renderPlanJson,
   renderPlanText,
@@ -27,6 +28,32 @@ async function renderedFixture(parts = fixtureParts()) {
 }
 
 describe('plan rendering', () => {
+  test('shown text masks the values of secret-named keys (one name list with the audit), but not account names', () => {
+    const config = [
+      'auth_password = "hunter2-but-longer"',
+      'KEYSTORE_PASSPHRASE=open sesame',
+      'block-proposal-token: tok-123',
+      'endpoint = "127.0.0.1:30000"',
+      'password_file = [secret 0a1b2c3d]',
+    ].join('\n');
+    assert.equal(
+      maskShownContent('/etc/stacks/signer/signer-config.toml', config),
+      [
+        'auth_password = [secret not shown]',
+        'KEYSTORE_PASSPHRASE= [secret not shown]',
+        'block-proposal-token: [secret not shown]',
+        'endpoint = "127.0.0.1:30000"',
+        'password_file = [secret 0a1b2c3d]',
+      ].join('\n'),
+    );
+    // passwd fields are `:`-separated: an account named authd or token is a name, not a key; a pasted line is masked.
+    const passwd = 'authd:x:998:998::/var/lib/authd:/usr/sbin/nologin\nauth_password = "pasted-by-mistake"';
+    assert.equal(
+      maskShownContent('/etc/passwd', passwd),
+      'authd:x:998:998::/var/lib/authd:/usr/sbin/nologin\nauth_password = [secret not shown]',
+    );
+  });
+
   test('diffs for files, chmod/chown with names (the new account too), mkdir, ln -s, rm, and the live-only commands', async () => {
     const { text } = await renderedFixture();
     assert.match(text, /^Hardening plan for \/tmp\/so-\w+\n/);

@@ -6,7 +6,17 @@ import { detectMnemonics } from '../../secrets/detectors/bip39-mnemonic.js';
 import { fingerprint } from '../../stacks/fingerprint.js';
 import { looksLikePlaceholder, parsePrivateKeyHexLenient } from '../../stacks/keys.js';
 
-const SECRET_NAME = /PRIVATE_?KEY|AUTH|TOKEN|PASSWORD|PASSWD|SEED|MNEMONIC|SECRET/i;
+/**
+ * The words that mark a name as holding a secret, one list for every place that judges names: environment
+ * variables, flags (`--auth-token X`), and `key = value` lines a plan shows.
+ */
+const SECRET_WORDS = 'private[_-]?key|auth|token|password|passwd|passphrase|seed|mnemonic|secret';
+const SECRET_NAME = new RegExp(SECRET_WORDS, 'i');
+
+/** Whether a variable, flag or key name says it holds a secret (`STACKS_AUTH_TOKEN`, `auth_password`). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 /** `AUTH_TOKEN_FILE=/run/secrets/token` names where a secret is, not the secret. */
 const REFERENCE_NAME = /_(FILE|PATH|DIR)$/i;
 const FLAG_VALUE = /^(true|false|yes|no|on|off|[01])$/i;
@@ -129,8 +139,10 @@ function mnemonicFinding(text: string, subject: string): SecretFinding | undefin
 
 const KEY_RUN = /(?<![0-9A-Za-z])(0x)?[0-9a-fA-F]{64}(01)?(?![0-9A-Za-z])/g;
 /** `--password X`, `--auth-token=X`: the value after a secret-named flag (not `--password-file`). */
-const SECRET_FLAG =
-  /(?<![\w-])(--?[\w-]*(?:password|passwd|passphrase|token|secret|private[_-]?key|seed|mnemonic|auth)(?![\w-]*[_-](?:file|path|dir)\b)[\w-]*)(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"']+)/gi;
+const SECRET_FLAG = new RegExp(
+  `(?<![\\w-])(--?[\\w-]*(?:${SECRET_WORDS})(?![\\w-]*[_-](?:file|path|dir)\\b)[\\w-]*)(=|[ \\t]+)("[^"]*"|'[^']*'|[^\\s"']+)`,
+  'gi',
+);
 const WORD = /[A-Za-z]+/g;
 
 const masked = (print: string) => `[secret ${print}]`;

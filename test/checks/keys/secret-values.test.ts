@@ -62,3 +62,16 @@ describe('summariseExecLine', () => {
     );
   });
 });
+
+describe('secret names', () => {
+  test('one list: a passphrase or a hyphenated private-key variable is a secret, a *_FILE reference and a flag value are not', () => {
+    assert.equal(classifyVariable('KEYSTORE_PASSPHRASE', 'open sesame', [])?.why, 'its name says it holds a secret');
+    assert.equal(
+      classifyVariable('SIGNER-PRIVATE-KEY', 'not-hex-but-named', [])?.why,
+      'its name says it holds a secret',
+    );
+    assert.equal(classifyVariable('AUTH_TOKEN_FILE', '/run/secrets/token', []), undefined);
+    assert.equal(classifyVariable('AUTH_ENABLED', 'true', []), undefined);
+    assert.match(maskSecrets('--keystore-passphrase hunter2hunter2'), /--keystore-passphrase \[secret [0-9a-f]{8}\]/);
+  });
+});
