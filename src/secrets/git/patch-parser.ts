@@ -167,7 +167,11 @@ export class PatchParser {
         this.keep(chunk, start, length);
         return;
       }
-      this.line(chunk, start, end);
+      // Most lines are a one-parent hunk's added or removed ones: read here, without the general state machine.
+      const first = chunk[start];
+      if (this.inHunk && this.columns === 1 && (first === 0x2b || first === 0x2d)) {
+        if (first === 0x2b) this.addLine(chunk, start + 1, end, this.nextLine++);
+      } else this.line(chunk, start, end);
       start = end + 1;
     }
   }
@@ -312,9 +316,13 @@ export class PatchParser {
     if (bytes[start] === 0x5c) return; // "\ No newline at end of file"
     if (removed) return;
     const lineNumber = this.nextLine++;
+    if (added) this.addLine(bytes, start + columns, end, lineNumber);
+  }
+
+  /** Keeps an added line's body, bytes[bodyStart..end), unless the file's added bytes went over the cap. */
+  private addLine(bytes: Buffer, bodyStart: number, end: number, lineNumber: number): void {
     const file = this.file as FilePatch;
-    if (!added || file.truncated) return;
-    const bodyStart = start + columns;
+    if (file.truncated) return;
     // The body and its LF.
     const size = end - bodyStart + 1;
     const needed = this.addedLength + size;
