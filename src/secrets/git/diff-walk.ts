@@ -188,18 +188,11 @@ async function walkFromQueue(
         topUp();
       },
     );
-    let partial = '';
-    git.child.stdout.setEncoding('latin1');
-    for await (const chunk of git.child.stdout as AsyncIterable<string>) {
-      const text = partial + chunk;
-      const lastNewline = text.lastIndexOf('\n');
-      partial = text.slice(lastNewline + 1);
-      parser.push(text.slice(0, lastNewline + 1));
-    }
+    // Bytes as the pipe gives them: the parser finds the lines and copies out only what it keeps.
+    for await (const chunk of git.child.stdout as AsyncIterable<Buffer>) parser.push(chunk);
     ended = true;
     const { code, stderr, timedOut } = await git.done;
     if (code === 0) {
-      parser.push(partial);
       parser.end();
       continue;
     }
@@ -220,7 +213,6 @@ async function walkFromQueue(
     if (headers === 0) failed = 0;
     else if (await showsWhole(location, commits[fed[failed] as number] as string, timeoutMs)) {
       // Its patch was whole (git flushes its output as it dies): its last file is still in the parser.
-      parser.push(partial);
       parser.end();
       failed++;
     }

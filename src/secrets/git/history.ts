@@ -228,13 +228,19 @@ function hasPasswordAnyCase(text: Buffer): boolean {
 }
 
 /**
- * NEEDS_CONTEXT.test(latin1) behind a native pre-check (the word password, lower or upper case, or a `- `), with
- * `latin1` the text of `text`.
+ * NEEDS_CONTEXT.test on `text` read as latin1, behind a native pre-check (the word password, lower or upper case, or
+ * a `- `): the string the regexes need is made only for the few texts that pass it.
  */
-export function needsContext(text: Buffer, latin1: string): boolean {
+export function needsContext(text: Buffer): boolean {
   if (!text.includes('assword') && !text.includes('ASSWORD') && !text.includes('- ')) return false;
-  if (hasPasswordAnyCase(text) && PASSWORD_LINE.test(latin1)) return true;
-  return hexRunStarts(text).length > 0 && KEY_LIST_ITEM.test(latin1);
+  let latin1: string | undefined;
+  if (hasPasswordAnyCase(text)) {
+    latin1 = text.toString('latin1');
+    if (PASSWORD_LINE.test(latin1)) return true;
+  }
+  if (hexRunStarts(text).length === 0) return false;
+  latin1 ??= text.toString('latin1');
+  return KEY_LIST_ITEM.test(latin1);
 }
 
 interface BlobRequest {
@@ -363,14 +369,15 @@ async function scanPatches(
       if (file.blob !== undefined) request(file.blob, { path: file.path, index, commit: file.commit });
       return;
     }
-    const joined = file.lines.join('\n');
-    const text = Buffer.from(joined, 'latin1');
+    // The parser's memory, reused for its next file: nothing kept from here may point into it (the findings' values
+    // and the line numbers' set are copies).
+    const { text } = file;
     stats.bytesScanned += text.length;
     for (const finding of scanContentPending(text, file.path, options)) {
       finding.line = file.lineNumbers[finding.line - 1] ?? finding.line;
       groups.add({ finding, commit: file.commit, age: index });
     }
-    if (file.blob !== undefined && needsContext(text, joined)) {
+    if (file.blob !== undefined && needsContext(text)) {
       request(file.blob, { path: file.path, index, commit: file.commit, lines: new Set(file.lineNumbers) });
     }
   };
