@@ -155,7 +155,8 @@ export function parseIptablesSave(
     const parts = words(line);
     const verb = parts[0];
     if ((verb === '-A' || verb === '-I') && parts[1]) {
-      const origin = file ? { file, line: lineNumber, text: line } : { line: lineNumber, text: line };
+      const shown = withoutFreeText(line);
+      const origin = file ? { file, line: lineNumber, text: shown } : { line: lineNumber, text: shown };
       const rule = parseRule(parts, 2, family, origin);
       const chain = chainOf(parts[1], lineNumber);
       if (verb === '-I') {
@@ -190,6 +191,21 @@ export function parseIptablesSave(
     }
   }
   return { tables, problems: problems.finish() };
+}
+
+// regex-ok: one option name, then one quoted string (escapes stepped over whole) or one word; no nested repetition.
+const FREE_TEXT =
+  /(^|\s)(--comment|--log-prefix|--nflog-prefix|--ulog-prefix)(\s+)(?:"(?:[^"\\]|\\.)*"?|'[^']*'?|\S+)/g;
+
+/**
+ * A rule line as evidence may quote it: a comment or log prefix is free text (anything a hostile host wrote there,
+ * a pasted token included), shown as a placeholder, never as written; as the nft parser shows a rule's comment.
+ */
+export function withoutFreeText(line: string): string {
+  return line.replace(
+    FREE_TEXT,
+    (_whole, before: string, option: string, gap: string) => `${before}${option}${gap}"…"`,
+  );
 }
 
 /** The rule of `parts` from index `from` (after `-A CHAIN`). */

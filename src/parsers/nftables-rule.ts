@@ -160,6 +160,9 @@ function vmapElement(text: string): VmapElement | undefined {
   return { key: element[1]!, ...(verdict ? { verdict } : {}) };
 }
 
+/** Words whose string argument is free text: `comment "…"`, `log prefix "…"`. */
+const FREE_TEXT_WORDS = new Set(['comment', 'prefix']);
+
 /** One nft rule statement: its rule, or the rules its verdict map stands for. */
 /** Is `word` one nft(8) accepts at the start of a rule's expression or statement? */
 export function isNftRuleWord(word: string): boolean {
@@ -170,10 +173,15 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
   const first = tokens[0];
   const origin: Origin = {
     ...(first ? { file: first.file, line: first.line } : {}),
-    // A rule's comment is free text (anything a hostile host wrote there): shown as a placeholder, never as written.
+    // A rule's comment and a log prefix are free text (anything a hostile host wrote there): shown as a placeholder,
+    // never as written.
     text: tokens
       .map((token, index) =>
-        token.kind !== 'string' ? token.text : tokens[index - 1]?.text === 'comment' ? '"…"' : `"${token.text}"`,
+        token.kind !== 'string'
+          ? token.text
+          : FREE_TEXT_WORDS.has(tokens[index - 1]?.text ?? '')
+            ? '"…"'
+            : `"${token.text}"`,
       )
       .join(' '),
   };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parseIptablesSave } from '../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../src/parsers/nftables.js';
 import { parseNftJson } from '../../src/parsers/nftables-json.js';
 
@@ -51,5 +52,46 @@ describe('nft rule comments are never kept as text', { timeout: 60_000 }, () => 
     assert.ok(ruleset.problems.length > 0, 'the jump to a missing chain is a problem');
     assert.ok(!JSON.stringify(ruleset).includes(COMMENT), JSON.stringify(ruleset));
     assert.match(ruleset.tables[0]?.chains[0]?.rules[0]?.origin.text ?? '', /^tcp dport 22 accept comment "…"$/);
+  });
+
+  test('a log prefix is free text too (nft `log prefix`)', () => {
+    const ruleset = parseNftablesConf('/etc/nftables.conf', {
+      read: () =>
+        RULESET.replace(`tcp dport 22 accept comment "${COMMENT}"`, `tcp dport 22 log prefix "${COMMENT} " accept`),
+      resolve: () => [],
+    });
+    assert.ok(!JSON.stringify(ruleset).includes(COMMENT), JSON.stringify(ruleset));
+    assert.match(ruleset.tables[0]?.chains[0]?.rules[0]?.origin.text ?? '', /^tcp dport 22 log prefix "…" accept$/);
+  });
+});
+
+// The long hosts fuzz (seed 20261208, case 2069) pasted an auth password into a ufw rule's comment; the open port's
+// evidence quoted the rule line, comment and all.
+describe('iptables-save (ufw) rule comments and log prefixes are never kept as text', () => {
+  test('quoted, bare, escaped and unterminated values all become a placeholder', () => {
+    const lines = [
+      `-A INPUT -m comment --comment "${COMMENT}" -j ACCEPT`,
+      `-A INPUT -p tcp --dport 22 -m comment --comment ${COMMENT} -j ACCEPT`,
+      `-A INPUT -m comment --comment "a \\"${COMMENT}\\" b" -j DROP`,
+      `-A INPUT -j LOG --log-prefix "[${COMMENT}] "`,
+      `-A INPUT -j NFLOG --nflog-prefix ${COMMENT}`,
+      `-A INPUT -m comment --comment "${COMMENT}`,
+    ];
+    const ruleset = parseIptablesSave(['*filter', ':INPUT DROP [0:0]', ...lines, 'COMMIT', ''].join('\n'), {
+      family: 'ipv4',
+      file: '/etc/ufw/user.rules',
+    });
+    assert.ok(!JSON.stringify(ruleset).includes(COMMENT), JSON.stringify(ruleset));
+    const texts = ruleset.tables[0]?.chains
+      .find((chain) => chain.name === 'INPUT')
+      ?.rules.map((rule) => rule.origin.text);
+    assert.deepEqual(texts, [
+      '-A INPUT -m comment --comment "…" -j ACCEPT',
+      '-A INPUT -p tcp --dport 22 -m comment --comment "…" -j ACCEPT',
+      '-A INPUT -m comment --comment "…" -j DROP',
+      '-A INPUT -j LOG --log-prefix "…"',
+      '-A INPUT -j NFLOG --nflog-prefix "…"',
+      '-A INPUT -m comment --comment "…"',
+    ]);
   });
 });
