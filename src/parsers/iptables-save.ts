@@ -155,8 +155,7 @@ export function parseIptablesSave(
     const parts = words(line);
     const verb = parts[0];
     if ((verb === '-A' || verb === '-I') && parts[1]) {
-      const shown = withoutFreeText(line);
-      const origin = file ? { file, line: lineNumber, text: shown } : { line: lineNumber, text: shown };
+      const origin = file ? { file, line: lineNumber, text: '' } : { line: lineNumber, text: '' };
       const rule = parseRule(parts, 2, family, origin);
       const chain = chainOf(parts[1], lineNumber);
       if (verb === '-I') {
@@ -193,19 +192,31 @@ export function parseIptablesSave(
   return { tables, problems: problems.finish() };
 }
 
-// regex-ok: one option name, then one quoted string (escapes stepped over whole) or one word; no nested repetition.
-const FREE_TEXT =
-  /(^|\s)(--comment|--log-prefix|--nflog-prefix|--ulog-prefix)(\s+)(?:"(?:[^"\\]|\\.)*"?|'[^']*'?|\S+)/g;
+/** Match modules the parser knows by name: another is shown as a placeholder (it could be any text). */
+const KNOWN_MODULES = new Set(
+  (
+    'tcp udp udplite sctp dccp icmp icmp6 icmpv6 comment conntrack state multiport limit hashlimit recent set iprange ' +
+    'addrtype mark connmark connlimit owner physdev pkttype string time u32 length ttl hl tos dscp mac policy rt frag ' +
+    'ah esp ipv6header hbh dst mh socket cgroup bpf devgroup statistic quota nfacct rpfilter realm helper cpu cluster ' +
+    'ecn tcpmss osf'
+  ).split(' '),
+);
+const KNOWN_STATES = new Set(['new', 'established', 'related', 'invalid', 'untracked', 'snat', 'dnat']);
 
 /**
- * A rule line as evidence may quote it: a comment or log prefix is free text (anything a hostile host wrote there,
- * a pasted token included), shown as a placeholder, never as written; as the nft parser shows a rule's comment.
+ * A rule as evidence may quote it: the words the parser understood (options, protocols, addresses, ports, interface
+ * and chain names), with everything else as a placeholder: a comment or a log prefix is free text, and an option or
+ * value not understood could be anything a hostile host wrote there (a pasted token included).
  */
-export function withoutFreeText(line: string): string {
-  return line.replace(
-    FREE_TEXT,
-    (_whole, before: string, option: string, gap: string) => `${before}${option}${gap}"…"`,
-  );
+function shownRule(parts: readonly string[], hidden: ReadonlySet<number>, freeText: ReadonlySet<number>): string {
+  const out: string[] = [];
+  parts.forEach((part, index) => {
+    if (freeText.has(index)) out.push('"…"');
+    else if (hidden.has(index)) {
+      if (out[out.length - 1] !== '…') out.push('…');
+    } else out.push(/[\s"]/.test(part) || part === '' ? JSON.stringify(part) : part);
+  });
+  return out.join(' ');
 }
 
 /** The rule of `parts` from index `from` (after `-A CHAIN`). */
@@ -214,7 +225,13 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
   let action: Action = { kind: 'continue' };
   let protocols: string[] | undefined;
   let i = from;
-  const unknown = (text: string) => matches.push({ kind: 'unknown', text });
+  // Part indexes the evidence text shows as a placeholder (shownRule).
+  const hidden = new Set<number>();
+  const freeText = new Set<number>();
+  const unknown = (text: string, ...at: number[]) => {
+    matches.push({ kind: 'unknown', text });
+    for (const index of at) hidden.add(index);
+  };
   const value = () => parts[i++] ?? '';
   while (i < parts.length) {
     let negate = false;
@@ -222,6 +239,7 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
       negate = true;
       i++;
     }
+    const optionAt = i;
     const option = parts[i++] ?? '';
     if (option === '-p' || option === '--protocol') {
       const protocol = normaliseProtocol(value());
@@ -234,7 +252,7 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
       const ranges = parseAddressValues(text.split(','));
       const field = option.startsWith('-s') || option === '--source' ? 'saddr' : 'daddr';
       if (ranges) matches.push({ kind: 'address', field, family, negate, ranges });
-      else unknown(`${option} ${text}`);
+      else unknown(`${option} ${text}`, optionAt, optionAt + 1);
     } else if (option === '-i' || option === '--in-interface' || option === '-o' || option === '--out-interface') {
       const name = value().replace(/\+$/, '*');
       matches.push({
@@ -244,7 +262,8 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
         names: [name],
       });
     } else if (option === '-m' || option === '--match') {
-      value(); // the module's options follow
+      // The module's options follow.
+      if (!KNOWN_MODULES.has(value())) hidden.add(i - 1);
     } else if (
       option === '--dport' ||
       option === '--dports' ||
@@ -254,21 +273,28 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
       const text = value();
       const ports = parsePortValues(text.split(','));
       if (ports && protocols) matches.push({ kind: 'dport', negate, protocols, ports });
-      else unknown(`${option} ${text}`);
+      else unknown(`${option} ${text}`, optionAt, optionAt + 1);
     } else if (option === '--ctstate' || option === '--state') {
-      matches.push({ kind: 'ctState', negate, states: value().toLowerCase().split(',') });
+      const states = value().toLowerCase().split(',');
+      matches.push({ kind: 'ctState', negate, states });
+      if (!states.every((state) => KNOWN_STATES.has(state))) hidden.add(i - 1);
     } else if (option === '--comment') {
       value();
+      freeText.add(i - 1);
     } else if (option === '-j' || option === '--jump' || option === '-g' || option === '--goto') {
       action = target(value(), option === '-g' || option === '--goto', parts.slice(i));
+      // A target's own options (a log prefix, a reject type, a mark) are not needed to judge the rule.
+      for (let rest = i; rest < parts.length; rest++) hidden.add(rest);
       break;
     } else if (FLAGS.has(option)) {
       unknown(option);
     } else {
-      unknown(`${negate ? '! ' : ''}${option} ${parts[i] ?? ''}`.trim());
-      if (parts[i] && !parts[i]!.startsWith('-')) i++;
+      const valueAt = parts[i] && !parts[i]!.startsWith('-') ? i : undefined;
+      unknown(`${negate ? '! ' : ''}${option} ${parts[i] ?? ''}`.trim(), optionAt, ...(valueAt ? [valueAt] : []));
+      if (valueAt !== undefined) i++;
     }
   }
+  origin.text = shownRule(parts, hidden, freeText);
   return { matches, action, origin };
 }
 

@@ -171,20 +171,23 @@ export function isNftRuleWord(word: string): boolean {
 
 export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRule[] {
   const first = tokens[0];
-  const origin: Origin = {
-    ...(first ? { file: first.file, line: first.line } : {}),
-    // A rule's comment and a log prefix are free text (anything a hostile host wrote there): shown as a placeholder,
-    // never as written.
-    text: tokens
-      .map((token, index) =>
-        token.kind !== 'string'
-          ? token.text
-          : FREE_TEXT_WORDS.has(tokens[index - 1]?.text ?? '')
-            ? '"…"'
-            : `"${token.text}"`,
-      )
-      .join(' '),
-  };
+  const origin: Origin = { ...(first ? { file: first.file, line: first.line } : {}), text: '' };
+  // Token indexes the evidence text shows as a placeholder: what was not understood could be anything the file holds.
+  const hidden = new Set<number>();
+  const rules = rulesOfTokens(tokens, scope, origin, hidden);
+  const shown: string[] = [];
+  tokens.forEach((token, index) => {
+    if (hidden.has(index)) {
+      if (shown[shown.length - 1] !== '…') shown.push('…');
+    } else if (token.kind !== 'string') shown.push(token.text);
+    // A rule's comment and a log prefix are free text (anything a hostile host wrote there): a placeholder.
+    else shown.push(FREE_TEXT_WORDS.has(tokens[index - 1]?.text ?? '') ? '"…"' : `"${token.text}"`);
+  });
+  origin.text = shown.join(' ');
+  return rules;
+}
+
+function rulesOfTokens(tokens: NftToken[], scope: RuleScope, origin: Origin, hidden: Set<number>): FirewallRule[] {
   const matches: Match[] = [];
   let action: Action = { kind: 'continue' };
   let i = 0;
@@ -197,6 +200,9 @@ export function parseNftRules(tokens: NftToken[], scope: RuleScope): FirewallRul
       .map((token) => token.text)
       .join(' ');
     matches.push({ kind: 'unknown', text });
+    // Its first word, when nft's own (`ether`, `fib`, `ct`), names the expression; the rest could be anything.
+    const named = tokens[start]?.kind === 'word' && isNftRuleWord(tokens[start]!.text) ? start + 1 : start;
+    for (let index = named; index < i; index++) hidden.add(index);
   };
   const operator = (): string => {
     const next = peek();

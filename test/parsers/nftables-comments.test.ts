@@ -63,6 +63,26 @@ describe('nft rule comments are never kept as text', { timeout: 60_000 }, () => 
     assert.ok(!JSON.stringify(ruleset).includes(COMMENT), JSON.stringify(ruleset));
     assert.match(ruleset.tables[0]?.chains[0]?.rules[0]?.origin.text ?? '', /^tcp dport 22 log prefix "…" accept$/);
   });
+
+  test('an expression not understood is a placeholder in the evidence, whatever it holds', () => {
+    const ruleset = parseNftablesConf('/etc/nftables.conf', {
+      read: () =>
+        RULESET.replace(
+          `tcp dport 22 accept comment "${COMMENT}"`,
+          `ct helper "${COMMENT}" tcp dport 22 accept\n\t\tmeta skuid ${COMMENT} tcp dport 23 accept\n\t\ttcp dport 24 osf name "${COMMENT}" accept`,
+        ),
+      resolve: () => [],
+    });
+    assert.deepEqual(
+      ruleset.tables[0]?.chains[0]?.rules.slice(0, 3).map((rule) => rule.origin.text),
+      ['ct … tcp dport 22 accept', 'meta … tcp dport 23 accept', 'tcp dport 24 osf … accept'],
+    );
+    // What reaches a report: origins (evidence) and problems. The model's own `unknown` matches keep their text.
+    const origins = ruleset.tables.flatMap((table) =>
+      table.chains.flatMap((chain) => chain.rules.map((rule) => rule.origin)),
+    );
+    assert.ok(!JSON.stringify([origins, ruleset.problems]).includes(COMMENT));
+  });
 });
 
 // The long hosts fuzz (seed 20261208, case 2069) pasted an auth password into a ufw rule's comment; the open port's
@@ -89,9 +109,35 @@ describe('iptables-save (ufw) rule comments and log prefixes are never kept as t
       '-A INPUT -m comment --comment "…" -j ACCEPT',
       '-A INPUT -p tcp --dport 22 -m comment --comment "…" -j ACCEPT',
       '-A INPUT -m comment --comment "…" -j DROP',
-      '-A INPUT -j LOG --log-prefix "…"',
-      '-A INPUT -j NFLOG --nflog-prefix "…"',
+      '-A INPUT -j LOG …',
+      '-A INPUT -j NFLOG …',
       '-A INPUT -m comment --comment "…"',
     ]);
+  });
+
+  test('an option, value or module not understood is a placeholder too; what the model read is shown', () => {
+    const ruleset = parseIptablesSave(
+      [
+        '*filter',
+        ':INPUT DROP [0:0]',
+        `-A INPUT -p tcp -m ${COMMENT} --${COMMENT} ${COMMENT} --dport 22 -s 10.0.0.0/8 -i eth0 -j ACCEPT`,
+        `-A INPUT -s ${COMMENT} -m conntrack --ctstate NEW,${COMMENT} -j REJECT --reject-with ${COMMENT}`,
+        'COMMIT',
+        '',
+      ].join('\n'),
+      { family: 'ipv4' },
+    );
+    assert.ok(
+      !JSON.stringify(
+        ruleset.tables.map((table) => table.chains.map((chain) => chain.rules.map((rule) => rule.origin))),
+      ).includes(COMMENT),
+    );
+    assert.deepEqual(
+      ruleset.tables[0]?.chains.find((chain) => chain.name === 'INPUT')?.rules.map((rule) => rule.origin.text),
+      [
+        '-A INPUT -p tcp -m … --dport 22 -s 10.0.0.0/8 -i eth0 -j ACCEPT',
+        '-A INPUT … -m conntrack --ctstate … -j REJECT …',
+      ],
+    );
   });
 });
