@@ -6,7 +6,7 @@ import { inboundExposure } from '../../../src/net/firewall/exposure.js';
 import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
 import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../../src/parsers/nftables.js';
-import { bansAndPorts, PORT_SHAPES } from './port-shapes.js';
+import { bansAndPorts, PORT_SHAPES, ufwMixed } from './port-shapes.js';
 import { randomRuleset } from './random-ruleset.js';
 import { inboundExposure as referenceExposure } from './reference/exposure.js';
 
@@ -173,5 +173,6 @@ describe('inboundExposure agrees with the reference implementation', () => {
 
   test('many distinct ports: fail2ban bans every port sees, under the work limit', () => {
     assertSameExposure(bansAndPorts(30, 30), 'bans and ports');
+    assertSameExposure(ufwMixed(30), 'ufw allows by source and by port');
   });
 });

@@ -9,7 +9,7 @@ import { CheckError } from '../../../src/engine/errors.js';
 import { inboundExposure } from '../../../src/net/firewall/exposure.js';
 import { exposureWorkDone, resetRulesVisited, rulesVisited } from '../../../src/net/firewall/walk-count.js';
 import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
-import { bansAndPorts, PORT_SHAPES } from './port-shapes.js';
+import { bansAndPorts, PORT_SHAPES, ufwMixed } from './port-shapes.js';
 
 const TIMEOUT = 120_000;
 const SMALL = 2_000;
@@ -81,4 +81,20 @@ test('a few bans every port sees, times a few hundred ports: evaluated', { timeo
       { ports: { from: 1000, to: 1299 }, sources: 'any' },
     ],
   );
+});
+
+test('ufw: 500 allows by source alone between 500 allows by port are evaluated, not refused', {
+  timeout: TIMEOUT,
+}, () => {
+  const ipv4 = work(ufwMixed(500)).exposure.find((family) => family.family === 'ipv4')!;
+  const ports = ipv4.open.filter((entry) => entry.ports.from >= 8000);
+  assert.deepEqual(
+    ports.map((entry) => ({ ports: entry.ports, sources: entry.sources === 'any' ? 'any' : entry.sources.length })),
+    [
+      { ports: { from: 8000, to: 8499 }, sources: 'any' },
+      { ports: { from: 8500, to: 65535 }, sources: 500 },
+    ],
+  );
+  // Each port is decided by its own rule and by every allow by source before it: all 1,000 by port 8499.
+  assert.equal(ports[0]!.decidedBy.length, 1_000);
 });

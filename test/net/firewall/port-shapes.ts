@@ -87,3 +87,20 @@ export function bansAndPorts(bans: number, ports: number): FirewallRuleset {
     ...count(ports).map((i) => `-A INPUT -p tcp --dport ${1000 + i} -j ACCEPT`),
   ]);
 }
+
+/** ufw with allows by source alone (every port sees them) between allows by port: `count` of each kind. */
+export function ufwMixed(count: number): FirewallRuleset {
+  const lines = ['*filter', ':ufw-user-input - [0:0]', ':ufw-user-output - [0:0]', '### RULES ###'];
+  for (const i of Array.from({ length: count }, (_, index) => index)) {
+    const from = `172.16.${i & 255}.${i >> 8}`;
+    lines.push(`### tuple ### allow any any 0.0.0.0/0 any ${from} in`, `-A ufw-user-input -s ${from} -j ACCEPT`);
+    lines.push(`### tuple ### allow tcp ${8000 + i} 0.0.0.0/0 any 0.0.0.0/0 in`);
+    lines.push(`-A ufw-user-input -p tcp --dport ${8000 + i} -j ACCEPT`);
+  }
+  lines.push('### END RULES ###', 'COMMIT', '');
+  return ufwRuleset(
+    'ipv4',
+    { text: lines.join('\n'), file: '/etc/ufw/user.rules' },
+    { inputPolicy: 'drop', ipv6: true },
+  );
+}
