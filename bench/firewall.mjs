@@ -241,6 +241,15 @@ function iptablesPortSourceLimit(count) {
   ].join('\n');
 }
 
+/** iptables-save: `count` rules each accepting its own port on its own interface (a tunnel a service). */
+function iptablesInterfacePorts(count) {
+  const rules = Array.from(
+    { length: count },
+    (_, index) => `-A INPUT -i wg${index} -p tcp --dport ${1000 + index} -j ACCEPT`,
+  );
+  return ['*filter', ':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT', ...rules, 'COMMIT', ''].join('\n');
+}
+
 /** nft: `count` rules each accepting its own port. */
 function nftPorts(count) {
   const rules = Array.from({ length: count }, (_, index) => `\t\ttcp dport ${1000 + index} accept`);
@@ -263,6 +272,7 @@ const cases = [
   ['iptables, 20000 ports', iptables(iptablesPorts(20000))],
   ['iptables, 8000 port+source to limit', iptables(iptablesPortSourceLimit(8000))],
   ['iptables, 20000 port+source to limit', iptables(iptablesPortSourceLimit(20000))],
+  ['iptables, 8000 interface+port rules', iptables(iptablesInterfacePorts(8000))],
   ['nft, 8000 ports', nft(nftPorts(8000))],
   ['nft, 20000 ports', nft(nftPorts(20000))],
   ['nft, 8000 port-per-source rules', nft(nftPortPerSource(8000))],

@@ -175,4 +175,31 @@ describe('inboundExposure agrees with the reference implementation', () => {
     assertSameExposure(bansAndPorts(30, 30), 'bans and ports');
     assertSameExposure(ufwMixed(30), 'ufw allows by source and by port');
   });
+
+  test('many distinct ports: interfaces named by ports, by rules every port sees, and by patterns', () => {
+    const perInterface = Array.from(
+      { length: 12 },
+      (_, index) => `\t\tiifname "wg${index}" tcp dport ${7000 + (index % 5)} accept`,
+    );
+    const text = (pattern: boolean) =>
+      [
+        'table inet filter {',
+        '\tchain input {',
+        '\t\ttype filter hook input priority filter; policy drop;',
+        '\t\tiifname "eth9" ip saddr 10.9.0.0/16 drop',
+        ...perInterface,
+        '\t\tiifname "wg3" drop',
+        ...(pattern ? ['\t\tiifname "wg1*" tcp dport 7100 accept'] : []),
+        '\t\ttcp dport 7002 accept',
+        '\t\tiifname "eth9" tcp dport 7003 accept',
+        '\t}',
+        '}',
+        '',
+      ].join('\n');
+    for (const pattern of [false, true]) {
+      const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text(pattern), resolve: () => [] });
+      assert.deepEqual(ruleset.problems, []);
+      assertSameExposure(ruleset, `interfaces, pattern ${pattern}`);
+    }
+  });
 });

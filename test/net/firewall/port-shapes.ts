@@ -51,6 +51,9 @@ export const PORT_SHAPES: Record<string, (n: number) => FirewallRuleset> = {
   // A port and a /24 a rule, through a chain that may accept (a limit) and then logs.
   'iptables port and source to a limit': (n) =>
     iptables(count(n).map((i) => `-A INPUT -s ${subnet(i)} -p tcp --dport ${1000 + i} -j LIM`)),
+  // A port a rule, each on its own interface (a WireGuard tunnel a service): judged on the interfaces it names.
+  'iptables interface and port': (n) =>
+    iptables(count(n).map((i) => `-A INPUT -i wg${i} -p tcp --dport ${1000 + i} -j ACCEPT`)),
   'nft ports': (n) => nft(count(n).map((i) => `\t\ttcp dport ${1000 + i} accept`)),
   'nft port and source': (n) => nft(count(n).map((i) => `\t\tip saddr ${subnet(i)} tcp dport ${1000 + i} accept`)),
   'nft anonymous port set': (n) => nft([`\t\ttcp dport { ${count(n).map((i) => 1000 + 2 * i)} } accept`]),
