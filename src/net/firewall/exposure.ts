@@ -370,7 +370,11 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
     }
     const rules = familyRules(ruleset, family).length;
     const limit = EXPOSURE_WORK_BASE + EXPOSURE_WORK_PER_RULE * (rules + pieces.length);
-    const signatures = new Set(ports.pieces.map((piece) => piece.signature)).size;
+    // How many pieces hold each signature: a judgement is let go after its last piece, not kept to the end.
+    const left = new Map<string, number>();
+    for (const piece of ports.pieces) left.set(piece.signature, (left.get(piece.signature) ?? 0) + 1);
+    const signatures = left.size;
+    let judgedCount = 0;
     const start = exposureWorkDone() + rulesVisited();
     /** The least work one distinct piece took: every piece left will take about as much at least. */
     let cheapest = Number.POSITIVE_INFINITY;
@@ -387,14 +391,18 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
         const on = pieceInterfaces(interfaces, shared, piece);
         results = judgePort(ruleset, family, piece.ports.from, scope, sources, on);
         judged.set(piece.signature, results);
+        judgedCount++;
         const work = workSince(start);
         cheapest = Math.min(cheapest, work - before);
         // Refused as soon as the pieces left are sure to go past the limit, not after a second of work.
-        const expected = work + cheapest * (signatures - judged.size);
+        const expected = work + cheapest * (signatures - judgedCount);
         if (expected > limit) {
           throw tooComplex(family, signatures, interfaces.length, limit);
         }
       }
+      const remaining = left.get(piece.signature)! - 1;
+      if (remaining === 0) judged.delete(piece.signature);
+      else left.set(piece.signature, remaining);
       const next = new Map<string, Growing>();
       for (const result of results) {
         let shape = shapes.get(result);
