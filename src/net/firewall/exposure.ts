@@ -25,7 +25,7 @@ import { PORT_MAX, type PortPiece, type PortPieces, portPieces } from './port-pi
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView, type ViewScope } from './specialise.js';
-import { countExposureWork, exposureWorkDone, rulesVisited } from './walk-count.js';
+import { countExposureWork, exposureWorkDone, rulesVisited, waysCopied } from './walk-count.js';
 
 // "Which ports are open to whom": the port space and the source space are cut at every boundary a rule names, so
 // one packet per piece decides the whole piece exactly (every address or port inside a piece matches the same rules).
@@ -325,9 +325,14 @@ function tooComplex(family: Family, signatures: number, interfaces: number, limi
   );
 }
 
-/** Work done since `start`: rules and matches looked at, and rules walked. */
+/** Work done so far: rules and matches looked at, rules walked, and ways copied (a 27-rule ruleset of undecided
+ * jumps copied 2.5 M ways, 4.5 s). */
+function workDone(): number {
+  return exposureWorkDone() + rulesVisited() + waysCopied();
+}
+
 function workSince(start: number): number {
-  return exposureWorkDone() + rulesVisited() - start;
+  return workDone() - start;
 }
 
 /** The rules of each chain a piece's view looks at: those naming no port, and the piece's own, in chain order. */
@@ -375,7 +380,7 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
     for (const piece of ports.pieces) left.set(piece.signature, (left.get(piece.signature) ?? 0) + 1);
     const signatures = left.size;
     let judgedCount = 0;
-    const start = exposureWorkDone() + rulesVisited();
+    const start = workDone();
     /** The least work one distinct piece took: every piece left will take about as much at least. */
     let cheapest = Number.POSITIVE_INFINITY;
     const growing: Growing[] = [];
