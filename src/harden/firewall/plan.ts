@@ -8,6 +8,7 @@
 // inbound connection whose peer speaks first may see its packets dropped until this side sends.
 
 import { findSshPorts, type SshPortSource, sshSession } from '../../discovery/ssh-ports.js';
+import { CheckError } from '../../engine/errors.js';
 import { enablingLink, NFTABLES_CONF } from '../../net/firewall/load.js';
 import { parseAddress, parseAddressRange, rangeContains } from '../../parsers/firewall/address-range.js';
 import type { FirewallRuleset } from '../../parsers/firewall/model.js';
@@ -113,7 +114,15 @@ export const planFirewall: Planner = async ({ ctx, layout, options }) => {
   const current = await readNftablesTree(target, NFTABLES_CONF);
   for (const problem of current.unreadable) part.errors.push(`${NFTABLES_CONF}: ${problem}`);
   const existing = current.files.get(NFTABLES_CONF);
-  const closing = await closingNote(ctx, current.files, facts);
+  // The openings our table would close are part of what the operator approves: when the firewall is too complex to
+  // tell them, the area stops (fail closed) instead of closing what no one was shown.
+  let closing: string | undefined;
+  try {
+    closing = await closingNote(ctx, current.files, facts);
+  } catch (error) {
+    if (!(error instanceof CheckError)) throw error;
+    part.errors.push(`which openings table inet ${TABLE_NAME} would close is not known: ${error.message}`);
+  }
   if (closing) part.notes.push(closing);
   const merged = mergeIntoNftablesConf(existing, block);
   if (typeof merged !== 'string') {

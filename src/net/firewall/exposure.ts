@@ -1,18 +1,31 @@
+import { CheckError } from '../../engine/errors.js';
 import { familyBits, parseAddress } from '../../parsers/firewall/address-range.js';
 import {
   type AddressRange,
   FAMILIES,
   type Family,
+  type FirewallChain,
+  type FirewallRule,
   type FirewallRuleset,
   type Origin,
   type PortRange,
   tableFamilies,
 } from '../../parsers/firewall/model.js';
 import { appendAll } from '../../parsers/lists.js';
-import { evaluatePacket, type Packet, type Reach, ROUTED_TO_TARGET, type Verdict } from './evaluate.js';
+import {
+  type BaseChain,
+  baseChains,
+  evaluatePacket,
+  type Packet,
+  type Reach,
+  ROUTED_TO_TARGET,
+  type Verdict,
+} from './evaluate.js';
+import { PORT_MAX, type PortPiece, type PortPieces, portPieces } from './port-pieces.js';
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
 import { type Gap, sourceVerdicts } from './source-walk.js';
-import { type FixedPacket, sourceView } from './specialise.js';
+import { type FixedPacket, sourceView, type ViewScope } from './specialise.js';
+import { countExposureWork, exposureWorkDone, rulesVisited, waysCopied } from './walk-count.js';
 
 // "Which ports are open to whom": the port space and the source space are cut at every boundary a rule names, so
 // one packet per piece decides the whole piece exactly (every address or port inside a piece matches the same rules).
@@ -42,28 +55,10 @@ export interface FamilyExposure {
   open: OpenPort[];
 }
 
-const PORT_MAX = 65535;
-
 function familyRules(ruleset: FirewallRuleset, family: Family) {
   return ruleset.tables
     .filter((table) => tableFamilies(table.family).includes(family))
     .flatMap((table) => table.chains.flatMap((chain) => chain.rules));
-}
-
-/** Port pieces: [1, 65535] cut at every start and end+1 a dport match names. */
-function portPieces(ruleset: FirewallRuleset, family: Family): PortRange[] {
-  const cuts = new Set<number>([1, PORT_MAX + 1]);
-  for (const rule of familyRules(ruleset, family)) {
-    for (const match of rule.matches) {
-      if (match.kind !== 'dport') continue;
-      for (const range of match.ports) {
-        cuts.add(Math.max(1, range.from));
-        cuts.add(Math.min(PORT_MAX + 1, range.to + 1));
-      }
-    }
-  }
-  const sorted = [...cuts].sort((a, b) => a - b);
-  return sorted.slice(0, -1).map((from, index) => ({ from, to: sorted[index + 1]! - 1 }));
 }
 
 /** Every source range a rule of `family` names, in rule order. */
@@ -78,15 +73,42 @@ function sourceRanges(ruleset: FirewallRuleset, family: Family): AddressRange[] 
   return ranges;
 }
 
-function interfacePieces(ruleset: FirewallRuleset, family: Family): (string | undefined)[] {
-  const names = new Set<string>();
-  for (const rule of familyRules(ruleset, family)) {
-    for (const match of rule.matches) {
-      if (match.kind === 'interface' && match.direction === 'in') {
-        for (const name of match.names) if (name !== 'lo' && name !== '*') names.add(name);
+/** Adds the input interfaces `rule` names to `names`; true when one is a pattern (`eth*`), which may match any. */
+function addInterfaceNames(rule: FirewallRule, names: Set<string>): boolean {
+  let pattern = false;
+  for (const match of rule.matches) {
+    if (match.kind === 'interface' && match.direction === 'in') {
+      for (const name of match.names) {
+        if (name === 'lo' || name === '*') continue;
+        names.add(name);
+        if (name.endsWith('*')) pattern = true;
       }
     }
   }
+  return pattern;
+}
+
+function interfacePieces(ruleset: FirewallRuleset, family: Family): (string | undefined)[] {
+  const names = new Set<string>();
+  for (const rule of familyRules(ruleset, family)) addInterfaceNames(rule, names);
+  return [undefined, ...[...names].sort()];
+}
+
+/**
+ * The interfaces worth judging a port piece on: those its view's rules name (the rules naming no port, and its
+ * own). On an interface none of them names, every rule matches as on one no rule names, so its opening is the
+ * unnamed interfaces' and addInterfaceResult would leave it out. 1,000 rules each naming an interface and a port
+ * were 1,000 pieces x 1,000 interfaces.
+ */
+function pieceInterfaces(
+  all: (string | undefined)[],
+  shared: { names: Set<string>; pattern: boolean },
+  piece: PortPiece,
+): (string | undefined)[] {
+  if (shared.pattern) return all;
+  const names = new Set(shared.names);
+  for (const placed of piece.rules) if (addInterfaceNames(placed.rule, names)) return all;
+  countExposureWork(names.size + 1);
   return [undefined, ...[...names].sort()];
 }
 
@@ -139,51 +161,81 @@ function addInterfaceResult(results: PieceResult[], result: PieceResult): void {
   }
 }
 
-/** Every (sources, interfaces) opening of `port`: interfaces no rule names first, then named ones. */
+/** The source pieces (after "any", in address order) and their addresses, for lookups by address. */
+interface Sources {
+  pieces: SourcePiece[];
+  /** pieces[index + 1].value, ascending. */
+  values: bigint[];
+}
+
+/** First index in ascending `values` at or above `value`. */
+function firstAtOrAbove(values: readonly bigint[], value: bigint): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * The open sources of one view, as judging every source piece listed them: "any", then the pieces of each open
+ * gap in address order. A gap no source range of the view holds (the first, the last, those between its ranges)
+ * goes the way "any" goes: when "any" is closed its pieces are too, and when "any" is open the opening is to
+ * anyone and the gap's verdict says what "any"'s does, so its pieces need not be listed. The work is the view's
+ * gaps and the open pieces, not every source piece for every port piece (8,000 rules each naming a /24 and a port
+ * were 8,000 x 8,000).
+ */
+function openSources(
+  sources: Sources,
+  cuts: readonly bigint[],
+  verdicts: Map<Gap, Verdict>,
+): { source: SourcePiece; verdict: Verdict }[] {
+  const open: { source: SourcePiece; verdict: Verdict }[] = [];
+  const anyone = verdicts.get(-1)!;
+  const fromAnyone = anyone.reach !== 'closed';
+  if (fromAnyone) open.push({ source: sources.pieces[0]!, verdict: anyone });
+  for (let gap = 0; gap <= cuts.length; gap++) {
+    const verdict = verdicts.get(gap)!;
+    if (verdict.reach === 'closed') continue;
+    if (fromAnyone) {
+      open.push({ source: sources.pieces[0]!, verdict });
+      continue;
+    }
+    const from = gap === 0 ? 0 : firstAtOrAbove(sources.values, cuts[gap - 1]!);
+    const to = gap === cuts.length ? sources.values.length : firstAtOrAbove(sources.values, cuts[gap]!);
+    countExposureWork(to - from + 1);
+    for (let index = from; index < to; index++) open.push({ source: sources.pieces[index + 1]!, verdict });
+  }
+  return open;
+}
+
+/** Every (sources, interfaces) opening of a port piece, seen through `scope`: unnamed interfaces first. */
 function judgePort(
   ruleset: FirewallRuleset,
   family: Family,
   port: number,
-  sources: SourcePiece[],
+  scope: ViewScope,
+  sources: Sources,
   interfaces: (string | undefined)[],
 ): PieceResult[] {
   const results: PieceResult[] = [];
   for (const iif of interfaces) {
     const fixed: FixedPacket = { family, dport: port, ...(iif !== undefined ? { iif } : {}), oif: null };
-    const view = sourceView(ruleset, fixed);
-    // Source pieces come in address order after "any", so the gap holding each only moves forward.
-    const gaps: Gap[] = [];
-    let gap = 0;
-    for (const source of sources) {
-      if (source.value === undefined) {
-        gaps.push(-1);
-        continue;
-      }
-      while (gap < view.cuts.length && view.cuts[gap]! <= source.value) gap++;
-      gaps.push(gap);
-    }
-    const verdicts = sourceVerdicts(view.chains, fixed, view.cuts, [...new Set(gaps)]);
-    const open: { source: SourcePiece; verdict: Verdict }[] = [];
-    sources.forEach((source, index) => {
-      const verdict = verdicts.get(gaps[index]!)!;
-      if (verdict.reach !== 'closed') open.push({ source, verdict });
-    });
+    const view = sourceView(ruleset, fixed, scope);
+    // Every gap of the view, "an address no rule names" (-1) first: one walk for all of them.
+    const gaps: Gap[] = [-1];
+    for (let gap = 0; gap <= view.cuts.length; gap++) gaps.push(gap);
+    countExposureWork(gaps.length);
+    const open = openSources(sources, view.cuts, sourceVerdicts(view.chains, fixed, view.cuts, gaps));
     if (open.length === 0) continue;
     const result = interfaceResult(open, family, iif);
     if (iif === undefined) results.push(result);
     else addInterfaceResult(results, result);
   }
   return results;
-}
-
-/**
- * What decides a port is only which dport matches hold it: ports that fall in the same ones share one judgement
- * (the gaps between named ports all do).
- */
-function portSignature(dports: readonly PortRange[][], port: number): string {
-  let signature = '';
-  for (const ranges of dports) signature += ranges.some((range) => range.from <= port && port <= range.to) ? '1' : '0';
-  return signature;
 }
 
 /** Drops pieces whose range lies inside another open piece's range: "10.0.0.0/8" says enough. */
@@ -212,79 +264,186 @@ function containedRanges(ranges: AddressRange[]): Set<AddressRange> {
   return contained;
 }
 
-function mergeOrigins(verdicts: Verdict[], key: 'decidedBy' | 'uncertain'): Origin[] {
-  const seen = new Map<string, Origin>();
+/**
+ * The deciding (or uncertain) rules of an entry as its pieces are added, de-duplicated by file, line and text in
+ * order of first naming. Merging the entry's whole list again for every piece it grows by was quadratic: 8,000
+ * ports open to anyone, each by its own rule, are one entry of 8,000 rules.
+ */
+class Origins {
+  private readonly byKey = new Map<string, Origin>();
   // One verdict per open source names the same rule objects: each is keyed once. The key holds the rule's text,
   // which for a rule naming 20k addresses is 300 KB: built once per verdict, that was quadratic (15 s at 20k).
-  const keyed = new Set<Origin>();
-  for (const verdict of verdicts) {
-    for (const origin of verdict[key]) {
-      if (keyed.has(origin)) continue;
-      keyed.add(origin);
-      seen.set(`${origin.file}:${origin.line}:${origin.text}`, origin);
+  private readonly keyed = new Set<Origin>();
+
+  add(verdicts: readonly Verdict[], key: 'decidedBy' | 'uncertain'): void {
+    for (const verdict of verdicts) {
+      countExposureWork(verdict[key].length);
+      for (const origin of verdict[key]) {
+        if (this.keyed.has(origin)) continue;
+        this.keyed.add(origin);
+        this.byKey.set(`${origin.file}:${origin.line}:${origin.text}`, origin);
+      }
     }
   }
-  return [...seen.values()];
+
+  list(): Origin[] {
+    return [...this.byKey.values()];
+  }
 }
 
-/** A port no dport match names, to read the effective default policy (65535 when every port is named). */
-function unnamedPort(ruleset: FirewallRuleset, family: Family, pieces: PortRange[]): number {
-  const named = familyRules(ruleset, family).flatMap((rule) =>
-    rule.matches.flatMap((match) => (match.kind === 'dport' ? match.ports : [])),
+/** An entry being built: its origins so far, and the judgements already merged in (a set spans many pieces). */
+interface Growing {
+  entry: OpenPort;
+  decidedBy: Origins;
+  uncertain: Origins;
+  merged: Set<PieceResult>;
+}
+
+function grow(growing: Growing, result: PieceResult): void {
+  if (growing.merged.has(result)) return;
+  growing.merged.add(result);
+  growing.decidedBy.add(result.verdicts, 'decidedBy');
+  growing.uncertain.add(result.verdicts, 'uncertain');
+}
+
+/**
+ * Work allowed for judging the port pieces (rules and matches looked at for their views, rules walked, gaps and
+ * sources gathered), besides this much per rule and source piece of the family. Each distinct port piece still
+ * sees every rule that names no port, so thousands of those (fail2ban bans in a chain every packet enters, ufw's
+ * `allow from` rules) met with thousands of distinct ports cost their product: 2,000 bans x 2,000 ports were 12 M
+ * units and 17 s; 1,000 mixed ufw allows are 1.5 M units and 0.8 s, as before this bound. A unit is 0.5 to 1.4 us
+ * here; the shapes the sweep shares (many ports, many sources, many port-and-source rules) cost 10 to 25 units a
+ * rule, so 20,000 of them are well inside.
+ */
+export const EXPOSURE_WORK_BASE = 2_500_000;
+export const EXPOSURE_WORK_PER_RULE = 30;
+
+function tooComplex(family: Family, signatures: number, interfaces: number, limit: number): CheckError {
+  const where = interfaces > 1 ? ` on ${interfaces} interface pieces` : '';
+  return new CheckError(
+    `firewall too complex to evaluate: ${signatures} distinct ${family} port pieces${where}, each judged against the rules every port sees, take more than ${limit} units of work; the exposure is not known`,
   );
-  const free = pieces.find((piece) => !named.some((range) => range.from <= piece.from && piece.from <= range.to));
-  return free?.from ?? PORT_MAX;
+}
+
+/** Work done so far: rules and matches looked at, rules walked, and ways copied (a 27-rule ruleset of undecided
+ * jumps copied 2.5 M ways, 4.5 s). */
+function workDone(): number {
+  return exposureWorkDone() + rulesVisited() + waysCopied();
+}
+
+function workSince(start: number): number {
+  return workDone() - start;
+}
+
+/** The rules of each chain a piece's view looks at: those naming no port, and the piece's own, in chain order. */
+function pieceScope(bases: readonly BaseChain[], ports: PortPieces, piece: PortPiece): ViewScope {
+  const own = new Map<FirewallChain, number[]>();
+  for (const placed of piece.rules) {
+    const positions = own.get(placed.chain);
+    if (positions) positions.push(placed.position);
+    else own.set(placed.chain, [placed.position]);
+  }
+  return {
+    bases,
+    rulesOf: (chain) => {
+      const shared = ports.anyPort.get(chain) ?? [];
+      const mine = own.get(chain) ?? [];
+      const rules: FirewallRule[] = [];
+      let a = 0;
+      let b = 0;
+      while (a < shared.length || b < mine.length) {
+        const next = b >= mine.length || (a < shared.length && shared[a]! < mine[b]!) ? shared[a++]! : mine[b++]!;
+        rules.push(chain.rules[next]!);
+      }
+      return rules;
+    },
+  };
 }
 
 /** For each family: the effective default and every port open to someone, merged into ranges. */
 export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
   return FAMILIES.map((family) => {
-    const pieces = portPieces(ruleset, family);
-    const sources = sourcePieces(sourceRanges(ruleset, family), family);
+    const ports = portPieces(ruleset, family);
+    const pieces = sourcePieces(sourceRanges(ruleset, family), family);
+    const sources: Sources = { pieces, values: pieces.slice(1).map((piece) => piece.value!) };
     const interfaces = interfacePieces(ruleset, family);
-    const open: OpenPort[] = [];
-    const dports = familyRules(ruleset, family).flatMap((rule) =>
-      rule.matches.flatMap((match) => (match.kind === 'dport' ? [match.ports] : [])),
-    );
+    const bases = baseChains(ruleset, family, 'input');
+    const shared = { names: new Set<string>(), pattern: false };
+    for (const [chain, positions] of ports.anyPort) {
+      for (const position of positions)
+        shared.pattern = addInterfaceNames(chain.rules[position]!, shared.names) || shared.pattern;
+    }
+    const rules = familyRules(ruleset, family).length;
+    const limit = EXPOSURE_WORK_BASE + EXPOSURE_WORK_PER_RULE * (rules + pieces.length);
+    // How many pieces hold each signature: a judgement is let go after its last piece, not kept to the end.
+    const left = new Map<string, number>();
+    for (const piece of ports.pieces) left.set(piece.signature, (left.get(piece.signature) ?? 0) + 1);
+    const signatures = left.size;
+    let judgedCount = 0;
+    const start = workDone();
+    /** The least work one distinct piece took: every piece left will take about as much at least. */
+    let cheapest = Number.POSITIVE_INFINITY;
+    const growing: Growing[] = [];
     const judged = new Map<string, PieceResult[]>();
+    const shapes = new WeakMap<PieceResult, string>();
     // The entries the previous port piece ended, by shape: an equal opening on the next piece extends one.
-    let ending = new Map<string, OpenPort>();
-    for (const piece of pieces) {
-      const signature = portSignature(dports, piece.from);
-      if (!judged.has(signature)) judged.set(signature, judgePort(ruleset, family, piece.from, sources, interfaces));
-      const next = new Map<string, OpenPort>();
-      for (const result of judged.get(signature)!) {
-        const shape = JSON.stringify([result.sources, result.interfaces, result.reach]);
+    let ending = new Map<string, Growing>();
+    for (const piece of ports.pieces) {
+      let results = judged.get(piece.signature);
+      if (!results) {
+        const before = workSince(start);
+        const scope = pieceScope(bases, ports, piece);
+        const on = pieceInterfaces(interfaces, shared, piece);
+        results = judgePort(ruleset, family, piece.ports.from, scope, sources, on);
+        judged.set(piece.signature, results);
+        judgedCount++;
+        const work = workSince(start);
+        cheapest = Math.min(cheapest, work - before);
+        // Refused as soon as the pieces left are sure to go past the limit, not after a second of work.
+        const expected = work + cheapest * (signatures - judgedCount);
+        if (expected > limit) {
+          throw tooComplex(family, signatures, interfaces.length, limit);
+        }
+      }
+      const remaining = left.get(piece.signature)! - 1;
+      if (remaining === 0) judged.delete(piece.signature);
+      else left.set(piece.signature, remaining);
+      const next = new Map<string, Growing>();
+      for (const result of results) {
+        let shape = shapes.get(result);
+        if (shape === undefined) {
+          shape = JSON.stringify([result.sources, result.interfaces, result.reach]);
+          shapes.set(result, shape);
+        }
         const last = ending.get(shape);
-        if (last && last.ports.to === piece.from - 1) {
-          last.ports = { from: last.ports.from, to: piece.to };
-          last.decidedBy = mergeOrigins(
-            [{ reach: 'open', decidedBy: last.decidedBy, uncertain: [] }, ...result.verdicts],
-            'decidedBy',
-          );
-          last.uncertain = mergeOrigins(
-            [{ reach: 'open', decidedBy: [], uncertain: last.uncertain }, ...result.verdicts],
-            'uncertain',
-          );
+        if (last && last.entry.ports.to === piece.ports.from - 1) {
+          last.entry.ports = { from: last.entry.ports.from, to: piece.ports.to };
+          grow(last, result);
           next.set(shape, last);
           continue;
         }
         const entry: OpenPort = {
           family,
-          ports: { ...piece },
+          ports: { ...piece.ports },
           sources: result.sources === 'any' ? 'any' : [...result.sources],
           ...(result.interfaces ? { interfaces: [...result.interfaces] } : {}),
           reach: result.reach,
-          decidedBy: mergeOrigins(result.verdicts, 'decidedBy'),
-          uncertain: mergeOrigins(result.verdicts, 'uncertain'),
+          decidedBy: [],
+          uncertain: [],
         };
-        open.push(entry);
-        next.set(shape, entry);
+        const made: Growing = { entry, decidedBy: new Origins(), uncertain: new Origins(), merged: new Set() };
+        grow(made, result);
+        growing.push(made);
+        next.set(shape, made);
       }
       ending = next;
     }
-    const probe = unnamedPort(ruleset, family, pieces);
-    const fallback = evaluatePacket(ruleset, { family, dport: probe, oif: null });
+    const open = growing.map(({ entry, decidedBy, uncertain }) => {
+      entry.decidedBy = decidedBy.list();
+      entry.uncertain = uncertain.list();
+      return entry;
+    });
+    const fallback = evaluatePacket(ruleset, { family, dport: ports.unnamed, oif: null });
     return {
       family,
       filtered: ruleset.tables.some(

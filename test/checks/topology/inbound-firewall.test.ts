@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import check from '../../../src/checks/topology/inbound-firewall.js';
-import { runCheckCases } from '../../support/check-tester.js';
+import { type CheckCase, runCheckCases } from '../../support/check-tester.js';
 import {
   firewallHost,
   IPTABLES_RULES,
@@ -216,13 +216,35 @@ runCheckCases(check, {
     },
   ],
   notApplicable: [{ name: 'no signer or node', files: BASE_USERS }],
-  error: Object.entries(NFT_REJECTED).map(([name, fixture]) => ({
-    name: `enabled nftables.conf that nft -f rejects: ${name}`,
-    files: firewallHost({ ...fixture.files, ...NFTABLES_ENABLED }),
-    verify: ({ result }) => {
-      assert.ok(result.message.includes(`${fixture.file}:${fixture.line} `), result.message);
-      assert.match(result.message, /does not load at boot: .*nft -f would reject this file; nothing loads at boot/);
-      assert.equal(result.evidence[0]?.file, fixture.file);
+  error: [
+    ...Object.entries(NFT_REJECTED).map(
+      ([name, fixture]): CheckCase => ({
+        name: `enabled nftables.conf that nft -f rejects: ${name}`,
+        files: firewallHost({ ...fixture.files, ...NFTABLES_ENABLED }),
+        verify: ({ result }) => {
+          assert.ok(result.message.includes(`${fixture.file}:${fixture.line} `), result.message);
+          assert.match(result.message, /does not load at boot: .*nft -f would reject this file; nothing loads at boot/);
+          assert.equal(result.evidence[0]?.file, fixture.file);
+        },
+      }),
+    ),
+    {
+      // Issue 18: every port piece sees the 2,000 bans, so 2,000 distinct ports cost their product: the exposure
+      // is refused as unknown (fail closed), not guessed.
+      name: 'a firewall too complex to evaluate: 2,000 bans every port sees, 2,000 distinct ports',
+      files: nftHost(
+        NFT_RULESETS.dropSshP2p.replace(
+          '\t\ttcp dport { 2222, 20444 } accept\n',
+          [
+            '\t\ttcp dport { 2222, 20444 } accept',
+            ...Array.from({ length: 2000 }, (_, i) => `\t\tip saddr 100.64.${i >> 8}.${i & 255} drop`),
+            ...Array.from({ length: 2000 }, (_, i) => `\t\ttcp dport ${40000 + i} accept`),
+            '',
+          ].join('\n'),
+        ),
+      ),
+      verify: ({ result }) =>
+        assert.match(result.message, /^firewall too complex to evaluate: .*; the exposure is not known$/),
     },
-  })),
+  ],
 });

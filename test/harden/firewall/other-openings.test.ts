@@ -152,4 +152,38 @@ describe('what our table closes is listed, with file:line', () => {
     const part = await plan(host({}));
     assert.ok(!part.notes.some((entry) => /will be CLOSED/.test(entry)), part.notes.join('\n'));
   });
+
+  test('an operator firewall too complex to tell what our table closes: the area stops with an error', async () => {
+    // Issue 18: 2,000 bans every port sees times 2,000 distinct ports is refused by the exposure model; the plan
+    // must not close openings it cannot name.
+    const rules = [
+      ...Array.from({ length: 2000 }, (_, i) => `\t\tip saddr 100.64.${i >> 8}.${i & 255} drop`),
+      ...Array.from({ length: 2000 }, (_, i) => `\t\ttcp dport ${40000 + i} accept`),
+    ];
+    const part = await plan(
+      host({
+        'etc/wireguard/wg0.conf': WG0,
+        'etc/nftables.conf': [
+          '#!/usr/sbin/nft -f',
+          'table inet filter {',
+          '\tchain input {',
+          '\t\ttype filter hook input priority filter; policy drop;',
+          '\t\ttcp dport 2222 accept',
+          '\t\tip saddr 10.8.0.1 tcp dport 30000 accept',
+          ...rules,
+          '\t}',
+          '}',
+          '',
+        ].join('\n'),
+      }),
+    );
+    assert.ok(
+      part.errors.some((error) =>
+        /^which openings table inet \S+ would close is not known: firewall too complex to evaluate: .*; the exposure is not known$/.test(
+          error,
+        ),
+      ),
+      part.errors.join('\n'),
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { inboundExposure } from '../../../src/net/firewall/exposure.js';
 import type { FirewallRuleset } from '../../../src/parsers/firewall/model.js';
 import { parseIptablesSave } from '../../../src/parsers/iptables-save.js';
 import { parseNftablesConf } from '../../../src/parsers/nftables.js';
+import { bansAndPorts, PORT_SHAPES, ufwMixed } from './port-shapes.js';
 import { randomRuleset } from './random-ruleset.js';
 import { inboundExposure as referenceExposure } from './reference/exposure.js';
 
@@ -154,5 +155,51 @@ describe('inboundExposure agrees with the reference implementation', () => {
     const ruleset = parseIptablesSave(text, { family: 'ipv4', file: '/etc/iptables/rules.v4' });
     assert.deepEqual(ruleset.problems, []);
     assertSameExposure(ruleset, 'iptables ruleset');
+  });
+
+  // Issue 18: a port piece's view is now the rules naming no port plus its own, and its open sources are read per
+  // gap of that view; the shapes that made this quadratic must say what the reference says.
+  for (const [shape, make] of Object.entries(PORT_SHAPES)) {
+    test(`many distinct ports: ${shape}`, () => {
+      const ruleset = make(40);
+      assert.deepEqual(ruleset.problems, []);
+      assertSameExposure(ruleset, shape);
+      const openPorts = inboundExposure(ruleset)
+        .flatMap((family) => family.open)
+        .reduce((sum, entry) => sum + entry.ports.to - entry.ports.from + 1, 0);
+      assert.ok(openPorts >= 20, `${shape}: ${openPorts} open ports`);
+    });
+  }
+
+  test('many distinct ports: fail2ban bans every port sees, under the work limit', () => {
+    assertSameExposure(bansAndPorts(30, 30), 'bans and ports');
+    assertSameExposure(ufwMixed(30), 'ufw allows by source and by port');
+  });
+
+  test('many distinct ports: interfaces named by ports, by rules every port sees, and by patterns', () => {
+    const perInterface = Array.from(
+      { length: 12 },
+      (_, index) => `\t\tiifname "wg${index}" tcp dport ${7000 + (index % 5)} accept`,
+    );
+    const text = (pattern: boolean) =>
+      [
+        'table inet filter {',
+        '\tchain input {',
+        '\t\ttype filter hook input priority filter; policy drop;',
+        '\t\tiifname "eth9" ip saddr 10.9.0.0/16 drop',
+        ...perInterface,
+        '\t\tiifname "wg3" drop',
+        ...(pattern ? ['\t\tiifname "wg1*" tcp dport 7100 accept'] : []),
+        '\t\ttcp dport 7002 accept',
+        '\t\tiifname "eth9" tcp dport 7003 accept',
+        '\t}',
+        '}',
+        '',
+      ].join('\n');
+    for (const pattern of [false, true]) {
+      const ruleset = parseNftablesConf('/etc/nftables.conf', { read: () => text(pattern), resolve: () => [] });
+      assert.deepEqual(ruleset.problems, []);
+      assertSameExposure(ruleset, `interfaces, pattern ${pattern}`);
+    }
   });
 });
