@@ -5,8 +5,8 @@ import { COMMIT_FORMAT, type CommitHeader, type FilePatch, PatchParser } from '.
 import { firstErrorLine, type GitLocation, gitOutput, spawnGit } from './run-git.js';
 
 /**
- * Patch text of each commit against its parent; a merge as a combined diff (`--cc`), whose lines marked added in
- * every parent's column are what the merge resolution itself introduced. `-U0`: only changed lines. Deleted files
+ * Patch text of each commit against its parent (the history scan hands merges to merge-walk.ts instead; were one
+ * given, `--cc` shows the lines added against every parent). `-U0`: only changed lines. Deleted files
  * are not printed (`--irreversible-delete`), so their old content is never read; no renames (a renamed file's lines
  * count as added at the new path), no textconv or external diff (the repository's config runs nothing).
  */

@@ -343,7 +343,7 @@ async function scanRequestedBlobs(
 }
 
 /**
- * Scans each commit's added lines (git diff-tree, split between processes), reading whole blobs only where a patch
+ * Scans each commit's added lines (git diff-tree, shared out between processes), reading whole blobs only where a patch
  * cannot stand in for them. Returns why the walk is incomplete, if it is.
  */
 async function scanPatches(
@@ -641,8 +641,8 @@ export async function scanGitHistory(
 /**
  * Scans the history of a confined repository (target-repo.ts): every commit reachable from any ref (branches, tags,
  * remote-tracking refs, HEAD) or stash entry (older ones too), or only those of `since`/`range`. Each commit's patch
- * is read (`git diff-tree -p`, one process per core); a merge's combined diff shows what its resolution added that no
- * parent had. Findings are grouped by (secret, path): one finding per leak, naming the commit that introduced it, how
+ * is read (`git diff-tree -p`, one process per core); a merge's paths whose blob no parent had are read whole, and
+ * what its resolution added that no parent had is kept (merge-walk.ts). Findings are grouped by (secret, path): one finding per leak, naming the commit that introduced it, how
  * many commits added it again, and the refs whose tip still hold it. A partial clone is read blob by blob instead
  * (nothing is fetched). A walk that stopped early, or a repository part that could not be read, sets `incomplete`.
  */
