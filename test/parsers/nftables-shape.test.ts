@@ -95,4 +95,12 @@ describe('nftShapeProblem', { timeout: 60_000 }, () => {
       assert.equal(problem?.why, 'is not nftables configuration (a statement starts with no nft word)');
     }
   });
+
+  test('a file over the token bound is a refusal on the line it passes the bound, not a throw (fuzz: nftables seed 18)', () => {
+    // 2,000,001 tokens: `{` and newline make two per line, inside one table block.
+    const text = `table inet t {\n${'{\n'.repeat(1_000_000)}`;
+    const problem = nftShapeProblem(text, '/etc/nftables.conf');
+    assert.match(problem?.why ?? '', /^holds more than \d+ tokens \(parse limit\)$/);
+    assert.ok((problem?.line ?? 0) > 900_000, String(problem?.line));
+  });
 });
