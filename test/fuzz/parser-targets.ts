@@ -153,6 +153,34 @@ function sshdSource(files: ReadonlyMap<string, string>) {
 
 const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/10-signer-hardening.conf';
 
+/** One component against a pattern of `*` (any run) and `?` (one character): the two-pointer match, no regex. */
+function wildcardMatch(pattern: string, name: string): boolean {
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
+      p++;
+      n++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = n;
+    } else if (star !== -1) {
+      p = star + 1;
+      n = ++resume;
+    } else return false;
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
+function wildcardPathMatch(pattern: string, path: string): boolean {
+  const patterns = pattern.split('/');
+  const names = path.split('/');
+  return patterns.length === names.length && patterns.every((part, index) => wildcardMatch(part, names[index]!));
+}
+
 function nftSources(main: string, extra: ReadonlyMap<string, string>) {
   const files = new Map(extra);
   files.set('/etc/nftables.conf', main);
@@ -160,15 +188,10 @@ function nftSources(main: string, extra: ReadonlyMap<string, string>) {
     read: (path: string) => files.get(path),
     resolve: (pattern: string) => {
       const absolute = pattern.startsWith('/') ? pattern : `/etc/${pattern}`;
-      // Only * and ? are wildcards here; every other character, brackets included, stands for itself (the long
-      // run's seed 20261208 case 519 was an include whose pattern held a lone "[", which broke this harness's regex).
-      const regex = new RegExp(
-        `^${absolute
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '[^/]*')
-          .replace(/\?/g, '[^/]')}$`,
-      );
-      return [...files.keys()].filter((path) => regex.test(path)).sort();
+      // Only * and ? are wildcards here, matched within one path component; every other character stands for itself.
+      // No regex is built from the pattern: the long run's seed 20261208 case 519 held a lone "[", and seed
+      // 1392123363 case 640 a pattern too large for a regex to compile.
+      return [...files.keys()].filter((path) => wildcardPathMatch(absolute, path)).sort();
     },
   };
 }
