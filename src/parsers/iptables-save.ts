@@ -228,9 +228,10 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
   // Part indexes the evidence text shows as a placeholder (shownRule).
   const hidden = new Set<number>();
   const freeText = new Set<number>();
-  const unknown = (text: string, ...at: number[]) => {
+  const unknown = (text: string, optionAt?: number, valueAt?: number) => {
     matches.push({ kind: 'unknown', text });
-    for (const index of at) hidden.add(index);
+    if (optionAt !== undefined) hidden.add(optionAt);
+    if (valueAt !== undefined) hidden.add(valueAt);
   };
   const value = () => parts[i++] ?? '';
   while (i < parts.length) {
@@ -290,7 +291,7 @@ function parseRule(parts: string[], from: number, family: Family, origin: Firewa
       unknown(option);
     } else {
       const valueAt = parts[i] && !parts[i]!.startsWith('-') ? i : undefined;
-      unknown(`${negate ? '! ' : ''}${option} ${parts[i] ?? ''}`.trim(), optionAt, ...(valueAt ? [valueAt] : []));
+      unknown(`${negate ? '! ' : ''}${option} ${parts[i] ?? ''}`.trim(), optionAt, valueAt);
       if (valueAt !== undefined) i++;
     }
   }
