@@ -218,7 +218,7 @@ export default defineCheck({
     denyPartial: '{{unit}}: IPAddressDeny= covers only {{covered}} ({{entries}}); expected IPAddressDeny=any.',
     allowOther:
       '{{unit}}: IPAddressAllow={{entry}} ({{where}}) lets the signer reach {{what}}; only loopback and the node ({{node}}) should be allowed.',
-    allowInvalid: '{{unit}}: IPAddressAllow={{entry}} ({{where}}) is not an address systemd accepts.',
+    allowInvalid: '{{unit}}: an IPAddressAllow= entry ({{where}}) is not an address systemd accepts.',
     allowMaybeNode:
       '{{unit}}: IPAddressAllow={{entry}} ({{where}}) may be the node, but this cannot be confirmed: {{why}}.',
     nodeBlocked:
@@ -283,7 +283,16 @@ export default defineCheck({
       const data = { unit: name, entry: entry.written, where: where(entry.assignment), node: nodeLabel };
       if (entry.subnets.length === 0) {
         problems++;
-        report.warn('allowInvalid', data, entryEvidence(entry, 'ignored by systemd'));
+        // Not an address, so it could be any text the unit holds (a pasted token): named by its place, never quoted.
+        report.warn(
+          'allowInvalid',
+          { unit: name, where: where(entry.assignment) },
+          at(
+            entry.assignment.file,
+            entry.assignment.line,
+            `${entry.assignment.key}=…: not an address, ignored by systemd`,
+          ),
+        );
         continue;
       }
       const outside = entry.subnets.filter(
