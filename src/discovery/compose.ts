@@ -186,8 +186,21 @@ function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
 }
 
+// An image reference as the engine takes one: [registry[:port]/]name[:tag][@algorithm:hex]. Anything else in an
+// `image:` field (spaces, `=`, control bytes: a line pasted into it) is no image to run and is never printed.
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,511}$/;
+
+export function isImageReference(image: string): boolean {
+  return IMAGE_REFERENCE.test(image) && !image.includes('//');
+}
+
+/** The Stacks role an image reference runs, if any; a text that is no image reference runs nothing. */
 export function roleOfImage(image: string | undefined): Role | undefined {
-  if (!image) return undefined;
+  if (!image || !isImageReference(image)) return undefined;
+  return roleOfText(image);
+}
+
+function roleOfText(image: string): Role | undefined {
   if (SIGNER_IMAGE.test(image)) return 'signer';
   if (NODE_IMAGE.test(image)) return 'node';
   return undefined;
@@ -318,7 +331,13 @@ export async function discoverCompose(
       const raw = interpolateDeep(definition, variables) as Record<string, unknown>;
       const image = typeof raw.image === 'string' ? raw.image : undefined;
       const role = roleOfImage(image);
-      if (!role) continue;
+      if (!role) {
+        // Named like a Stacks image but no reference the engine would run: said, never quoted (it may hold anything).
+        if (image !== undefined && !isImageReference(image) && roleOfText(image)) {
+          problems.push(`${read.join(' + ')}: service ${name}: its image is not an image reference; not audited`);
+        }
+        continue;
+      }
       const ports = parseComposePorts(raw.ports);
       appendAll(
         problems,

@@ -9,7 +9,9 @@ import {
   discoverCompose,
   hostPathOfMount,
   interpolate,
+  isImageReference,
   parseDotEnv,
+  roleOfImage,
 } from '../../src/discovery/compose.js';
 import { parseEnvironmentFile } from '../../src/facts/services/service-environment.js';
 import { DirectoryTarget } from '../../src/target/directory-target.js';
@@ -502,5 +504,27 @@ describe('discoverCompose: bad files', () => {
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(services, []);
+  });
+});
+
+describe('image references', () => {
+  test('an image: text that is no reference runs nothing and is not a Stacks service (fuzz: hosts seed 20261211)', () => {
+    const key = `${'c0ffee5eedfacade'.repeat(4)}01`;
+    for (const image of [
+      'ghcr.io/stacks-network/stacks-signer:4.0.2',
+      'blockstack/stacks-core:3.1.0.0.5@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'localhost:5000/stacks-signer',
+    ])
+      assert.equal(isImageReference(image), true, image);
+    for (const image of [
+      `ghcr.io/stacks-network/stacks-signer:4.0.2 - AUTH_PASSWORD=${key}`,
+      'ghcr.io/stacks-network\u0000stacks-signer:4.0.2',
+      'ghcr.io//stacks-signer',
+      '',
+    ]) {
+      assert.equal(isImageReference(image), false, JSON.stringify(image.slice(0, 40)));
+      assert.equal(roleOfImage(image), undefined);
+    }
+    assert.equal(roleOfImage('ghcr.io/stacks-network/stacks-signer:4.0.2'), 'signer');
   });
 });
