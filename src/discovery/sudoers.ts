@@ -22,6 +22,18 @@ function includedByDirectory(name: string): boolean {
   return !name.endsWith('~') && !name.includes('.');
 }
 
+/**
+ * Why a target read failed, without the path it names: the target's messages are `<path>: <reason>`, and a reason
+ * that still holds a path (a symlink's destination) gives way to its kind.
+ */
+function readFailure(message: string, path: string): string {
+  const reason = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : '';
+  if (reason !== '' && !reason.includes('/') && !reason.includes(path)) return reason;
+  if (/no such file/i.test(message)) return 'no such file';
+  if (/symbolic link|symlink/i.test(message)) return 'a symbolic link that cannot be followed inside the target';
+  return 'unreadable';
+}
+
 export async function loadSudoers(target: Target, mainPath = '/etc/sudoers'): Promise<SudoersFacts> {
   const grants: SudoersGrant[] = [];
   const problems: string[] = [];
@@ -29,7 +41,12 @@ export async function loadSudoers(target: Target, mainPath = '/etc/sudoers'): Pr
   const pending: { file: string; rules: SudoersRule[] }[] = [];
   const seen = new Set<string>();
 
-  const visit = async (path: string, depth: number): Promise<void> => {
+  /**
+   * `from`: the include line that named `path`. Its path is text of that line (anything a hostile host wrote there),
+   * so a problem names the including file and line, never the path: the long hosts fuzz (seed 20261212, case 2696)
+   * put a signer key in an `@include` and the error printed it.
+   */
+  const visit = async (path: string, depth: number, from?: { file: string; line: number }): Promise<void> => {
     if (depth > MAX_INCLUDE_DEPTH || seen.has(path)) return;
     seen.add(path);
     let text: string;
@@ -37,7 +54,12 @@ export async function loadSudoers(target: Target, mainPath = '/etc/sudoers'): Pr
       text = await target.readText(path);
     } catch (error) {
       if (depth === 0 && !(await target.stat(path).catch(() => undefined))) return; // no sudo installed
-      problems.push(error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push(
+        from
+          ? `${from.file}:${from.line}: the file it includes could not be read (${readFailure(reason, path)})`
+          : reason,
+      );
       return;
     }
     const parsed = parseSudoers(text);
@@ -45,12 +67,13 @@ export async function loadSudoers(target: Target, mainPath = '/etc/sudoers'): Pr
     pending.push({ file: path, rules: parsed.rules });
     for (const include of parsed.includes) {
       const resolved = posix.resolve(posix.dirname(path), include.path.replace(/%h/g, ''));
+      const from = { file: path, line: include.line };
       if (!include.directory) {
-        await visit(resolved, depth + 1);
+        await visit(resolved, depth + 1, from);
         continue;
       }
       const names = await target.readDir(resolved).catch(() => []);
-      for (const name of names.filter(includedByDirectory)) await visit(`${resolved}/${name}`, depth + 1);
+      for (const name of names.filter(includedByDirectory)) await visit(`${resolved}/${name}`, depth + 1, from);
     }
   };
   await visit(mainPath, 0);
