@@ -7,6 +7,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { allChecks } from '../../src/checks/index.js';
 import { AuditContext } from '../../src/engine/context.js';
+import { isValidHostName } from '../../src/facts/host/host-name.js';
 import { auditTarget } from '../../src/fleet/audit-host.js';
 import { buildPlan } from '../../src/harden/plan.js';
 import { ownerNames, renderPlanJson, renderPlanText } from '../../src/harden/render.js';
@@ -121,6 +122,22 @@ function accountNames(root: string): string[] {
   return names.filter(Boolean);
 }
 
+/**
+ * The host name the audit reports for the mutated host (the first word of etc/hostname, when it is an RFC 1123 name,
+ * as src/facts/host/host-name.ts reads it): an identifier the report shows by design, like an account name. The
+ * long run's seed 20261213 case 2271 made the planted token itself the host name; the tool cannot tell a name from
+ * a password that looks like one. A planted value inside a longer first word is no name, and stays checked.
+ */
+function reportedHostName(root: string): string[] {
+  let first = '';
+  try {
+    first = readFileSync(join(root, 'etc/hostname'), 'utf8').trim().split(/\s+/)[0] ?? '';
+  } catch {
+    return [];
+  }
+  return isValidHostName(first) ? [first] : [];
+}
+
 function assertNoLeak(
   where: string,
   texts: readonly string[],
@@ -165,8 +182,9 @@ async function auditHost(host: MaterialisedHost): Promise<number> {
     `audit of ${host.name}`,
     report.results.map((result) => result.message),
   );
-  assertNoLeak(`audit JSON of ${host.name}`, [texts.json], host.secrets);
-  assertNoLeak(`audit text of ${host.name}`, [texts.text], host.secrets);
+  const hostName = reportedHostName(host.root);
+  assertNoLeak(`audit JSON of ${host.name}`, [texts.json], host.secrets, true, hostName);
+  assertNoLeak(`audit text of ${host.name}`, [texts.text], host.secrets, true, hostName);
   return ms;
 }
 
