@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { expandPrincipals, parseSudoers, type SudoersRule } from '../parsers/sudoers.js';
+import { TargetError } from '../target/errors.js';
 import type { Target } from '../target/types.js';
 
 export interface SudoersGrant {
@@ -23,12 +24,13 @@ function includedByDirectory(name: string): boolean {
 }
 
 /**
- * Why a target read failed, without the path it names: the target's messages are `<path>: <reason>`, and a reason
- * that still holds a path (a symlink's destination) gives way to its kind.
+ * Why a target read failed, without the path: a TargetError's reason, unless its detail (a tool's stderr, a
+ * symlink's destination) holds a path, which gives way to the kind of failure.
  */
-function readFailure(message: string, path: string): string {
-  const reason = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : '';
-  if (reason !== '' && !reason.includes('/') && !reason.includes(path)) return reason;
+function readFailure(error: unknown): string {
+  const reason = error instanceof TargetError ? error.reason : '';
+  if (reason !== '' && !reason.includes('/')) return reason;
+  const message = error instanceof Error ? error.message : String(error);
   if (/no such file/i.test(message)) return 'no such file';
   if (/symbolic link|symlink/i.test(message)) return 'a symbolic link that cannot be followed inside the target';
   return 'unreadable';
@@ -54,11 +56,12 @@ export async function loadSudoers(target: Target, mainPath = '/etc/sudoers'): Pr
       text = await target.readText(path);
     } catch (error) {
       if (depth === 0 && !(await target.stat(path).catch(() => undefined))) return; // no sudo installed
-      const reason = error instanceof Error ? error.message : String(error);
       problems.push(
         from
-          ? `${from.file}:${from.line}: the file it includes could not be read (${readFailure(reason, path)})`
-          : reason,
+          ? `${from.file}:${from.line}: the file it includes could not be read (${readFailure(error)})`
+          : error instanceof Error
+            ? error.message
+            : String(error),
       );
       return;
     }

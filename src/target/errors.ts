@@ -13,12 +13,17 @@ const EXPLANATIONS: Record<TargetErrorCode, string> = {
 
 /** A failure to see something in the target: carries the in-target path and a plain reason. */
 export class TargetError extends Error {
+  /** Why, without the path: for a message that must not name it (a path written in a target file is its text). */
+  readonly reason: string;
+
   constructor(
     readonly code: TargetErrorCode,
     readonly path: string,
     detail?: string,
   ) {
-    super(`${path}: ${EXPLANATIONS[code]}${detail ? ` (${detail})` : ''}`);
+    const reason = `${EXPLANATIONS[code]}${detail ? ` (${detail})` : ''}`;
+    super(`${path}: ${reason}`);
+    this.reason = reason;
     this.name = 'TargetError';
   }
 }

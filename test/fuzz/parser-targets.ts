@@ -35,6 +35,7 @@ import { parseProcessLines, parseProcLinks, parseStatOutput } from '../../src/pa
 import { parseSignerConfig } from '../../src/parsers/signer-config.js';
 import { parseSshDestination } from '../../src/parsers/ssh-destination.js';
 import { effectiveSshd, loadSshdConfig, parseSshdT } from '../../src/parsers/sshd-config.js';
+import { matchPattern } from '../../src/parsers/sshd-config-match.js';
 import { expandPrincipals, parseSudoers } from '../../src/parsers/sudoers.js';
 import { mergeUnit, parseUnitFile } from '../../src/parsers/systemd-unit.js';
 import { splitWords } from '../../src/parsers/systemd-words.js';
@@ -153,32 +154,11 @@ function sshdSource(files: ReadonlyMap<string, string>) {
 
 const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/10-signer-hardening.conf';
 
-/** One component against a pattern of `*` (any run) and `?` (one character): the two-pointer match, no regex. */
-function wildcardMatch(pattern: string, name: string): boolean {
-  let p = 0;
-  let n = 0;
-  let star = -1;
-  let resume = 0;
-  while (n < name.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
-      p++;
-      n++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      resume = n;
-    } else if (star !== -1) {
-      p = star + 1;
-      n = ++resume;
-    } else return false;
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
-}
-
+/** `*` and `?` within one path component (sshd's match_pattern), no regex. */
 function wildcardPathMatch(pattern: string, path: string): boolean {
   const patterns = pattern.split('/');
   const names = path.split('/');
-  return patterns.length === names.length && patterns.every((part, index) => wildcardMatch(part, names[index]!));
+  return patterns.length === names.length && patterns.every((part, index) => matchPattern(names[index]!, part));
 }
 
 function nftSources(main: string, extra: ReadonlyMap<string, string>) {

@@ -23,7 +23,7 @@ import {
 } from './evaluate.js';
 import { PORT_MAX, type PortPiece, type PortPieces, portPieces } from './port-pieces.js';
 import { type SourcePiece, sourcePieces } from './source-pieces.js';
-import { type Gap, sourceVerdicts } from './source-walk.js';
+import { type Gap, lowerBound, sourceVerdicts } from './source-walk.js';
 import { type FixedPacket, sourceView, type ViewScope } from './specialise.js';
 import { countExposureWork, withWorkCeiling, workUnits } from './walk-count.js';
 
@@ -168,18 +168,6 @@ interface Sources {
   values: bigint[];
 }
 
-/** First index in ascending `values` at or above `value`. */
-function firstAtOrAbove(values: readonly bigint[], value: bigint): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 /**
  * The open sources of one view, as judging every source piece listed them: "any", then the pieces of each open
  * gap in address order. A gap no source range of the view holds (the first, the last, those between its ranges)
@@ -204,8 +192,8 @@ function openSources(
       open.push({ source: sources.pieces[0]!, verdict });
       continue;
     }
-    const from = gap === 0 ? 0 : firstAtOrAbove(sources.values, cuts[gap - 1]!);
-    const to = gap === cuts.length ? sources.values.length : firstAtOrAbove(sources.values, cuts[gap]!);
+    const from = gap === 0 ? 0 : lowerBound(sources.values, cuts[gap - 1]!);
+    const to = gap === cuts.length ? sources.values.length : lowerBound(sources.values, cuts[gap]!);
     countExposureWork(to - from + 1);
     for (let index = from; index < to; index++) open.push({ source: sources.pieces[index + 1]!, verdict });
   }
@@ -325,13 +313,8 @@ function tooComplex(family: Family, signatures: number, interfaces: number, limi
   );
 }
 
-/** Work done so far: rules and matches looked at, rules walked, and ways copied (walk-count.ts weighs them). */
-function workDone(): number {
-  return workUnits();
-}
-
 function workSince(start: number): number {
-  return workDone() - start;
+  return workUnits() - start;
 }
 
 /** The rules of each chain a piece's view looks at: those naming no port, and the piece's own, in chain order. */
@@ -379,7 +362,7 @@ export function inboundExposure(ruleset: FirewallRuleset): FamilyExposure[] {
     for (const piece of ports.pieces) left.set(piece.signature, (left.get(piece.signature) ?? 0) + 1);
     const signatures = left.size;
     let judgedCount = 0;
-    const start = workDone();
+    const start = workUnits();
     /** The least work one distinct piece took: every piece left will take about as much at least. */
     let cheapest = Number.POSITIVE_INFINITY;
     const growing: Growing[] = [];

@@ -66,13 +66,13 @@ export function gapOf(cuts: readonly bigint[], value: bigint): Gap {
   return low;
 }
 
-/** First index in sorted `gaps` at or above `gap`. */
-function lowerBound(gaps: readonly Gap[], gap: Gap): number {
+/** First index in ascending `values` at or above `value` (gaps here; source addresses in exposure.ts). */
+export function lowerBound<T extends number | bigint>(values: readonly T[], value: T): number {
   let low = 0;
-  let high = gaps.length;
+  let high = values.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (gaps[middle]! < gap) low = middle + 1;
+    if (values[middle]! < value) low = middle + 1;
     else high = middle;
   }
   return low;
